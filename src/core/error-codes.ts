@@ -1,0 +1,111 @@
+/**
+ * Every error ferry raises has a stable code from this one table, documented once here and in
+ * docs/errors.md (a test keeps the two in step). The kind says what the engine does about it.
+ */
+export type ErrorKind = 'transient' | 'rate_limited' | 'auth' | 'config' | 'record' | 'aborted' | 'internal';
+
+interface ErrorCodeSpec {
+  readonly kind: ErrorKind;
+  readonly description: string;
+}
+
+export const errorCodes = {
+  // configuration and usage
+  FERRY_ERR_CONFIG_INVALID: {
+    kind: 'config',
+    description: 'The integration file does not match its schema.',
+  },
+  FERRY_ERR_CONFIG_NOT_FOUND: {
+    kind: 'config',
+    description: 'A config, mapping or schema file cannot be read.',
+  },
+  FERRY_ERR_CONFIG_SYNTAX: { kind: 'config', description: 'A YAML or JSON file is not well-formed.' },
+  FERRY_ERR_CONFIG_ENV_MISSING: {
+    kind: 'config',
+    description: 'A ${VAR} reference names an unset variable.',
+  },
+  FERRY_ERR_CONFIG_LITERAL_SECRET: {
+    kind: 'config',
+    description: 'A secret is written literally in a config file instead of referenced.',
+  },
+  FERRY_ERR_CONFIG_INSECURE_URL: {
+    kind: 'config',
+    description: 'A plain http:// URL points off loopback without the explicit opt-out.',
+  },
+  FERRY_ERR_USAGE: { kind: 'config', description: 'The command line is wrong.' },
+  // mapping and records
+  FERRY_ERR_MAPPING_INVALID: {
+    kind: 'config',
+    description: 'A mapping file or expression does not compile.',
+  },
+  FERRY_ERR_MAPPING_TIMEOUT: { kind: 'record', description: 'A mapping expression ran past its time limit.' },
+  FERRY_ERR_RECORD_INVALID: { kind: 'record', description: 'A source record fails its input checks.' },
+  FERRY_ERR_RECORD_UNMAPPABLE: {
+    kind: 'record',
+    description: 'Mapping a record failed or produced an invalid body.',
+  },
+  FERRY_ERR_RECORD_REJECTED: {
+    kind: 'record',
+    description: 'The destination refused a record (400, 409 with another body, 422).',
+  },
+  // http
+  FERRY_ERR_HTTP_TRANSIENT: { kind: 'transient', description: 'A 5xx, 408, reset or timeout; retried.' },
+  FERRY_ERR_HTTP_RATE_LIMITED: {
+    kind: 'rate_limited',
+    description: 'A 429 or exhausted quota; waited and retried.',
+  },
+  FERRY_ERR_HTTP_UNAUTHORIZED: {
+    kind: 'auth',
+    description: 'Credentials were refused even after a refresh.',
+  },
+  FERRY_ERR_HTTP_STATUS: {
+    kind: 'config',
+    description: 'An unexpected status from a fixed endpoint (404, 405...).',
+  },
+  FERRY_ERR_HTTP_TIMEOUT: { kind: 'transient', description: 'Connect, header or body timeout.' },
+  FERRY_ERR_HTTP_RESPONSE_TOO_LARGE: {
+    kind: 'transient',
+    description: 'A response body exceeded max_response_bytes.',
+  },
+  FERRY_ERR_HTTP_BAD_RESPONSE: {
+    kind: 'transient',
+    description: 'A response was malformed: wrong content type, bad or truncated JSON, too deep.',
+  },
+  FERRY_ERR_HTTP_CROSS_ORIGIN: {
+    kind: 'config',
+    description: 'A redirect or pagination link pointed to another origin; credentials were not sent.',
+  },
+  FERRY_ERR_RETRIES_EXHAUSTED: {
+    kind: 'transient',
+    description: 'A request kept failing until its attempts or time budget ran out.',
+  },
+  FERRY_ERR_CIRCUIT_OPEN: {
+    kind: 'aborted',
+    description: 'The destination stayed down past the allowed pause.',
+  },
+  // auth
+  FERRY_ERR_AUTH_TOKEN: {
+    kind: 'auth',
+    description: 'The token endpoint refused or failed to issue a token.',
+  },
+  // source
+  FERRY_ERR_SOURCE_PAGINATION: {
+    kind: 'aborted',
+    description: 'Pagination did not advance (repeated page, non-advancing link, endless loop).',
+  },
+  FERRY_ERR_SOURCE_SHAPE: { kind: 'aborted', description: 'A source page is not where records_path says.' },
+  // state
+  FERRY_ERR_STATE: { kind: 'internal', description: 'The ledger could not be opened or written.' },
+  FERRY_ERR_STATE_LOCKED: {
+    kind: 'config',
+    description: 'Another ferry run holds the same state directory.',
+  },
+  // run
+  FERRY_ERR_ABORTED: {
+    kind: 'aborted',
+    description: 'The run was stopped by a signal or an unrecoverable error.',
+  },
+  FERRY_ERR_INTERNAL: { kind: 'internal', description: 'A broken invariant; a bug in ferry.' },
+} as const satisfies Record<string, ErrorCodeSpec>;
+
+export type ErrorCode = keyof typeof errorCodes;

@@ -1,0 +1,40 @@
+/** A request as ferry's HTTP layer sees it: plain data, so interceptors can copy and amend it. */
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Serialised once per record, reused on every attempt. */
+  readonly body?: string;
+  readonly signal?: AbortSignal;
+  /** Names the endpoint in metrics and messages without ids or secrets ("customers", "orders", "token"). */
+  readonly endpoint: string;
+  /** 1 on the first try; set by the retry layer. */
+  readonly attempt?: number;
+}
+
+/** A fully read, size-limited response. */
+export interface HttpResponse {
+  readonly status: number;
+  /** Header names are lower-case. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+  /** The URL that answered (after any allowed same-origin redirect). */
+  readonly url: string;
+}
+
+/** Sends one request and resolves with its response; rejects only on network-level failure. */
+export type Send = (request: HttpRequest) => Promise<HttpResponse>;
+
+/** Cross-cutting behaviour composed around a Send, as undici's interceptors are: `next => send`. */
+export type Interceptor = (next: Send) => Send;
+
+/** What one place (classify()) decides about a response or a network error. */
+export type ResponseAction =
+  | { readonly type: 'success' }
+  | { readonly type: 'retry'; readonly reason: string }
+  | { readonly type: 'rate_limited'; readonly reason: string; readonly waitMs?: number }
+  | { readonly type: 'refresh_auth'; readonly reason: string }
+  | { readonly type: 'conflict'; readonly reason: string }
+  | { readonly type: 'reject'; readonly reason: string }
+  | { readonly type: 'fail'; readonly reason: string }
+  | { readonly type: 'ignore'; readonly reason: string };

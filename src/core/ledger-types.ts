@@ -1,0 +1,116 @@
+import type { Checkpoint } from './connector-types.ts';
+
+/** The states a source record moves through; the last four are final. */
+export type RecordState = 'pending' | 'in_flight' | 'delivered' | 'skipped' | 'quarantined' | 'failed';
+
+/** A field-level reason a record was quarantined or failed. */
+export interface Reason {
+  /** The field path in the source record or destination body ("email", "address.zip"), if one. */
+  readonly field?: string;
+  /** A stable short code for grouping ("required", "format", "destination_400"). */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** What the ledger knows of one record of one integration. */
+export interface RecordRow {
+  readonly key: string;
+  readonly state: RecordState;
+  readonly attempts: number;
+  /** RFC 3339, set the first time the record was mapped; keeps orderDate stable across retries and reruns. */
+  readonly firstMappedAt: string | null;
+  /** A hash of the mapped body last sent, to tell "same order" from "another order with this key". */
+  readonly bodyHash: string | null;
+  readonly lastError: string | null;
+  readonly runId: string;
+  readonly updatedAt: string;
+}
+
+/** A state change to persist. Unset fields keep their stored value. */
+export interface RecordUpdate {
+  readonly key: string;
+  readonly state: RecordState;
+  readonly attempts?: number;
+  readonly firstMappedAt?: string;
+  readonly bodyHash?: string;
+  readonly lastError?: string | null;
+}
+
+/** A quarantined or failed record, kept whole so it can be inspected and replayed. */
+export interface DeadLetter {
+  readonly id: number;
+  readonly integration: string;
+  readonly key: string;
+  readonly runId: string;
+  readonly state: 'quarantined' | 'failed';
+  /** The source record as read (already redacted of secrets). */
+  readonly record: unknown;
+  /** The mapped body, when mapping got that far. */
+  readonly body: unknown;
+  readonly reasons: readonly Reason[];
+  readonly createdAt: string;
+  /** Set when a replay delivered it; replayed letters stay for the audit trail. */
+  readonly resolvedAt: string | null;
+}
+
+export type RunStatus =
+  | 'running'
+  | 'completed'
+  | 'completed_with_errors'
+  | 'aborted'
+  | 'interrupted'
+  | 'crashed';
+
+/** One execution of an integration. */
+export interface RunRow {
+  readonly id: string;
+  readonly integration: string;
+  readonly status: RunStatus;
+  readonly startedAt: string;
+  readonly endedAt: string | null;
+  readonly counts: Readonly<Record<string, number>>;
+  /** The run report (JSON), once written. */
+  readonly report: unknown;
+}
+
+/**
+ * Durable state: runs, source checkpoints, record states and dead letters.
+ * SQLite implements it (state/sqlite-ledger.ts); a server database can later.
+ */
+export interface Ledger {
+  startRun(integration: string, startedAt: string): RunRow;
+  /** Marks runs of this integration left 'running' by a killed process as 'crashed'; returns their ids. */
+  markCrashedRuns(integration: string): string[];
+  finishRun(runId: string, status: RunStatus, counts: Record<string, number>, report: unknown): void;
+  getRun(runId: string): RunRow | undefined;
+  listRuns(options?: { integration?: string; limit?: number }): RunRow[];
+
+  getCheckpoint(integration: string): Checkpoint | null;
+  /** null clears it (the source was read to its end). */
+  saveCheckpoint(integration: string, checkpoint: Checkpoint | null, runId: string): void;
+
+  getRecords(integration: string, keys: readonly string[]): Map<string, RecordRow>;
+  /** Records of this integration left in_flight (by a crash): the ones to reconcile before resending. */
+  listInFlight(integration: string): RecordRow[];
+  /**
+   * Queues updates and resolves once they are durable. Updates queued in the same tick share one
+   * transaction (group commit), so callers may await per record without making the ledger the bottleneck.
+   */
+  update(integration: string, runId: string, updates: readonly RecordUpdate[]): Promise<void>;
+  /** Writes queued updates now. */
+  flush(): Promise<void>;
+
+  addDeadLetter(letter: Omit<DeadLetter, 'id' | 'createdAt' | 'resolvedAt'>): Promise<void>;
+  listDeadLetters(options?: {
+    integration?: string;
+    state?: 'quarantined' | 'failed';
+    includeResolved?: boolean;
+    limit?: number;
+  }): DeadLetter[];
+  getDeadLetter(id: number): DeadLetter | undefined;
+  resolveDeadLetter(id: number, resolvedAt: string): void;
+  /** Deletes dead letters; returns how many. */
+  purgeDeadLetters(options: { integration?: string; ids?: readonly number[] }): number;
+
+  close(): Promise<void>;
+}

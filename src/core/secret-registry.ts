@@ -1,0 +1,58 @@
+/**
+ * Redaction that cannot be forgotten: every secret value ferry resolves (from the environment or a file)
+ * is registered here, and every text ferry writes (logs, errors, reports, the ledger, dead letters,
+ * dry-run output) passes through redactSecrets(). Patterns catch what was never registered.
+ */
+const secrets = new Set<string>();
+let secretPattern: RegExp | null = null;
+
+export const REDACTED = '[REDACTED]';
+
+/** Query parameters and header-like keys whose values are secret wherever they appear. */
+const SECRET_PARAM =
+  /([?&;](?:api[_-]?key|apikey|key|token|access_token|refresh_token|id_token|client_secret|secret|password|sig|signature)=)[^&#\s"']+/gi;
+const AUTH_VALUE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g;
+const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi;
+
+/** Registers a secret value so it is masked everywhere; short values are ignored to keep text readable. */
+export function registerSecret(value: string | undefined | null): void {
+  if (!value || value.length < 4 || secrets.has(value)) return;
+  secrets.add(value);
+  // Longest first so a secret containing another is masked whole.
+  const escaped = [...secrets]
+    .sort((a, b) => b.length - a.length)
+    .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  secretPattern = new RegExp(escaped.join('|'), 'g');
+}
+
+/** True when some secret is registered (tests use it to assert wiring). */
+export function registeredSecretCount(): number {
+  return secrets.size;
+}
+
+/** Masks registered secret values, secret query parameters, Authorization values and URL passwords. */
+export function redactSecrets(text: string): string {
+  let out = secretPattern ? text.replace(secretPattern, REDACTED) : text;
+  out = out.replace(SECRET_PARAM, `$1${REDACTED}`);
+  out = out.replace(AUTH_VALUE, `$1 ${REDACTED}`);
+  out = out.replace(URL_USERINFO, `$1${REDACTED}@`);
+  return out;
+}
+
+/** Deep-copies a JSON-like value with every string passed through redactSecrets(). */
+export function redactValue<T>(value: T): T {
+  if (typeof value === 'string') return redactSecrets(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactValue(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redactValue(v);
+    return out as T;
+  }
+  return value;
+}
+
+/** For tests only: forgets every registered secret. */
+export function clearSecretsForTests(): void {
+  secrets.clear();
+  secretPattern = null;
+}
