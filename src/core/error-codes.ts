@@ -88,6 +88,10 @@ export const errorCodes = {
     kind: 'auth',
     description: 'The token endpoint refused or failed to issue a token.',
   },
+  FERRY_ERR_AUTH_TOKEN_UNAVAILABLE: {
+    kind: 'transient',
+    description: 'The token endpoint was unreachable or answered 5xx/429; retried.',
+  },
   // source
   FERRY_ERR_SOURCE_PAGINATION: {
     kind: 'aborted',
