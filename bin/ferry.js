@@ -8,4 +8,4 @@ if (major < 24) {
   );
   process.exit(2);
 }
-await import('../src/cli/main.ts');
+await import('../src/cli/ferry.ts');

@@ -1,0 +1,81 @@
+import type { Checkpoint, SinkConnector, SourceConnector } from '../core/connector-types.ts';
+import type { FerryError } from '../core/errors.ts';
+import type { Ledger, Reason, RunStatus } from '../core/ledger-types.ts';
+
+/** The final states a source record can end in. */
+export type FinalState = 'delivered' | 'skipped' | 'quarantined' | 'failed';
+
+/** What the engine needs of a compiled mapping (src/mapping implements it). */
+export interface RecordMapper {
+  /** The record key, or null when the record has none (it will be quarantined). */
+  keyOf(record: unknown): string | null;
+  apply(record: unknown, bindings: { firstMappedAt: string }): Promise<MappingResult>;
+}
+
+/** The result of mapping one record: a body to send, or the reasons it cannot be sent. */
+export type MappingResult =
+  | { readonly ok: true; readonly key: string; readonly body: Record<string, unknown> }
+  | {
+      readonly ok: false;
+      readonly key: string | null;
+      readonly stage: 'input' | 'mapping' | 'output';
+      readonly reasons: readonly Reason[];
+    };
+
+/** Counts of record fates in one run. */
+export interface RunCounts {
+  read: number;
+  delivered: number;
+  skipped: number;
+  quarantined: number;
+  failed: number;
+}
+
+/** Hooks the CLI wires to progress, metrics, logs and the report; the engine knows none of those. */
+export interface RunObserver {
+  onRecordsRead?(count: number, pageNumber: number): void;
+  onRecordSettled?(event: {
+    readonly key: string | null;
+    readonly state: FinalState;
+    readonly reasons?: readonly Reason[];
+    readonly attempts?: number;
+    readonly note?: string;
+  }): void;
+  onCheckpoint?(pageNumber: number, next: Checkpoint | null): void;
+  onInFlight?(count: number): void;
+  onStopping?(reason: string): void;
+}
+
+/** Everything one run needs, already built and configured. */
+export interface RunOptions {
+  readonly integration: string;
+  readonly source: SourceConnector;
+  readonly sink: SinkConnector;
+  readonly mapper: RecordMapper;
+  readonly ledger: Ledger;
+  /** Records sent at once. */
+  readonly concurrency: number;
+  /** Stop after this many source records. */
+  readonly limit?: number;
+  /** Aborting it stops reading; in-flight records finish. */
+  readonly stopSignal?: AbortSignal;
+  /** Aborting it abandons in-flight requests too (they stay in_flight in the ledger and are reconciled later). */
+  readonly abortSignal?: AbortSignal;
+  readonly observer?: RunObserver;
+  readonly clock?: () => Date;
+}
+
+/** How a run ended. */
+export interface RunResult {
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly counts: RunCounts;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  /** Where the next run resumes, or null when the source was read to its end. */
+  readonly checkpoint: Checkpoint | null;
+  /** Why the run aborted, when it did. */
+  readonly error?: FerryError;
+  /** Runs left 'running' by a killed process, found and marked crashed at start. */
+  readonly recoveredRuns: readonly string[];
+}

@@ -1,0 +1,195 @@
+import { createHash } from 'node:crypto';
+import type { SinkConnector } from '../core/connector-types.ts';
+import { errorKindOf } from '../core/errors.ts';
+import type { Ledger, Reason, RecordRow } from '../core/ledger-types.ts';
+import { redactSecrets, redactValue } from '../core/secret-registry.ts';
+import type { FinalState, RecordMapper } from './engine-types.ts';
+import { idempotencyKeyFor } from './idempotency-key.ts';
+import { toSecondPrecision } from './timestamp.ts';
+
+/** The shared, per-run context every record is settled in. */
+export interface RecordContext {
+  readonly integration: string;
+  readonly runId: string;
+  readonly ledger: Ledger;
+  readonly sink: SinkConnector;
+  readonly mapper: RecordMapper;
+  readonly clock: () => Date;
+  readonly abortSignal?: AbortSignal;
+}
+
+/** One source record on its way through the pipeline. */
+export interface PendingRecord {
+  readonly record: unknown;
+  /** The key from the mapping, or a content hash for records without one. */
+  readonly key: string;
+  readonly hasKey: boolean;
+  /** What the ledger knew of the key when its page was read. */
+  readonly previous: RecordRow | undefined;
+}
+
+/** How a record ended, for counting and reporting. */
+export interface Fate {
+  readonly state: FinalState;
+  readonly reasons?: readonly Reason[];
+  readonly attempts?: number;
+  readonly note?: string;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+/** A stable key for a record that has none, so reruns recognise its dead letter instead of adding another. */
+export function contentKey(record: unknown): string {
+  return `nokey:${sha256(safeStringify(record))}`;
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * Takes one record from mapped to a final state. The in_flight mark is durable before the first byte is
+ * sent, so after a crash a rerun knows exactly which records it must reconcile rather than blindly resend.
+ * Throws only what must stop the run (credentials refused, destination down past the breaker's patience).
+ */
+export async function settleRecord(ctx: RecordContext, item: PendingRecord): Promise<Fate> {
+  const { previous } = item;
+  if (previous && (previous.state === 'delivered' || previous.state === 'skipped')) {
+    return { state: 'skipped', note: 'delivered by an earlier run' };
+  }
+
+  const firstMappedAt = previous?.firstMappedAt ?? toSecondPrecision(ctx.clock());
+  const mapped = await ctx.mapper.apply(item.record, { firstMappedAt });
+  if (!mapped.ok) {
+    return quarantine(ctx, item, mapped.reasons);
+  }
+
+  const body = JSON.stringify(mapped.body);
+  const hash = sha256(body);
+  const outgoing = {
+    key: item.key,
+    idempotencyKey: idempotencyKeyFor(ctx.integration, item.key),
+    body,
+    ...(ctx.abortSignal ? { signal: ctx.abortSignal } : {}),
+  };
+
+  // A record a crashed run left in flight may already be at the destination: ask before sending again.
+  if (previous?.state === 'in_flight' && ctx.sink.lookup) {
+    const found = await ctx.sink.lookup(outgoing);
+    if (found.found && found.matches) {
+      await ctx.ledger.update(ctx.integration, ctx.runId, [
+        { key: item.key, state: 'delivered', firstMappedAt, bodyHash: hash, lastError: null },
+      ]);
+      return {
+        state: 'delivered',
+        note: 'reconciled: the destination already had it',
+        attempts: previous.attempts,
+      };
+    }
+  }
+
+  const attemptsBefore = previous?.attempts ?? 0;
+  await ctx.ledger.update(ctx.integration, ctx.runId, [
+    { key: item.key, state: 'in_flight', firstMappedAt, bodyHash: hash, attempts: attemptsBefore + 1 },
+  ]);
+
+  let outcome: Awaited<ReturnType<SinkConnector['send']>>;
+  try {
+    outcome = await ctx.sink.send(outgoing);
+  } catch (error) {
+    const kind = errorKindOf(error);
+    // These stop the run; the record stays in_flight and the next run reconciles it.
+    if (kind === 'aborted' || kind === 'auth' || kind === 'config' || kind === 'internal') throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    outcome = { state: 'failed', attempts: 1, reason: message };
+  }
+
+  const attempts = attemptsBefore + outcome.attempts;
+  if (outcome.state === 'delivered') {
+    await ctx.ledger.update(ctx.integration, ctx.runId, [
+      { key: item.key, state: 'delivered', attempts, lastError: null },
+    ]);
+    return { state: 'delivered', attempts, ...(outcome.note ? { note: outcome.note } : {}) };
+  }
+
+  const reason: Reason = {
+    code: outcome.status ? `destination_${outcome.status}` : 'destination_unreachable',
+    message: redactSecrets(outcome.reason),
+  };
+  const reasons = [reason, ...destinationFieldReasons(outcome.responseBody)];
+  await ctx.ledger.update(ctx.integration, ctx.runId, [
+    { key: item.key, state: 'failed', attempts, lastError: reason.message },
+  ]);
+  if (previous?.state !== 'failed' || previous.bodyHash !== hash) {
+    await ctx.ledger.addDeadLetter({
+      integration: ctx.integration,
+      key: item.key,
+      runId: ctx.runId,
+      state: 'failed',
+      record: redactValue(item.record),
+      body: redactValue(mapped.body),
+      reasons,
+    });
+  }
+  return { state: 'failed', attempts, reasons };
+}
+
+async function quarantine(
+  ctx: RecordContext,
+  item: PendingRecord,
+  reasons: readonly Reason[],
+): Promise<Fate> {
+  const sourceHash = `src:${sha256(safeStringify(item.record))}`;
+  const firstTime = !(item.previous?.state === 'quarantined' && item.previous.bodyHash === sourceHash);
+  await ctx.ledger.update(ctx.integration, ctx.runId, [
+    {
+      key: item.key,
+      state: 'quarantined',
+      bodyHash: sourceHash,
+      lastError: reasons[0]?.message ?? 'invalid',
+    },
+  ]);
+  // The same dirty record read again on a rerun keeps its one dead letter.
+  if (firstTime) {
+    await ctx.ledger.addDeadLetter({
+      integration: ctx.integration,
+      key: item.key,
+      runId: ctx.runId,
+      state: 'quarantined',
+      record: redactValue(item.record),
+      body: null,
+      reasons: reasons.map((r) => redactValue(r)),
+    });
+  }
+  return { state: 'quarantined', reasons };
+}
+
+/** Field-level errors a destination put in its 400/422 body ({errors:[{field, message}]}), when it did. */
+function destinationFieldReasons(responseBody: string | undefined): Reason[] {
+  if (!responseBody) return [];
+  try {
+    const parsed: unknown = JSON.parse(responseBody);
+    const errors = (parsed as { errors?: unknown })?.errors;
+    if (!Array.isArray(errors)) return [];
+    return errors.slice(0, 20).flatMap((e: unknown) => {
+      const field = (e as { field?: unknown })?.field;
+      const message = (e as { message?: unknown })?.message;
+      if (typeof message !== 'string') return [];
+      return [
+        {
+          ...(typeof field === 'string' ? { field } : {}),
+          code: 'destination_field',
+          message: redactSecrets(message),
+        },
+      ];
+    });
+  } catch {
+    return [];
+  }
+}

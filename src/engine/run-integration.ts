@@ -1,0 +1,156 @@
+import { FerryError } from '../core/errors.ts';
+import type { RunStatus } from '../core/ledger-types.ts';
+import type { FinalState, RecordMapper, RunCounts, RunOptions, RunResult } from './engine-types.ts';
+import { createPageTracker, type TrackedPage } from './page-tracker.ts';
+import { createRecentKeys } from './recent-keys.ts';
+import {
+  contentKey,
+  type Fate,
+  type PendingRecord,
+  type RecordContext,
+  settleRecord,
+} from './record-fate.ts';
+import { createSlots } from './slots.ts';
+
+/**
+ * Runs one integration: reads the source page by page from its checkpoint, settles every record into
+ * exactly one final state with at most `concurrency` in flight, and advances the checkpoint only past
+ * fully settled pages. Resolves with how the run ended; never rejects for record-level problems.
+ */
+export async function runIntegration(options: RunOptions): Promise<RunResult> {
+  const { integration, ledger, observer = {}, clock = () => new Date() } = options;
+  const recoveredRuns = ledger.markCrashedRuns(integration);
+  const run = ledger.startRun(integration, clock().toISOString());
+  const counts: RunCounts = { read: 0, delivered: 0, skipped: 0, quarantined: 0, failed: 0 };
+  const ctx: RecordContext = {
+    integration,
+    runId: run.id,
+    ledger,
+    sink: options.sink,
+    mapper: options.mapper,
+    clock,
+    ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+  };
+
+  let checkpoint = ledger.getCheckpoint(integration);
+  let fatal: FerryError | undefined;
+  const stopReading = new AbortController();
+  const stop = (error: FerryError) => {
+    fatal ??= error;
+    stopReading.abort();
+  };
+  options.stopSignal?.addEventListener('abort', () => stopReading.abort(), { once: true });
+
+  const tracker = createPageTracker((pageNumber, next) => {
+    checkpoint = next;
+    // Checkpoints are tiny and rare (once per page), so a synchronous write here is fine.
+    ledger.saveCheckpoint(integration, next, run.id);
+    observer.onCheckpoint?.(pageNumber, next);
+  });
+  const slots = createSlots(options.concurrency);
+  const recent = createRecentKeys(Math.max(10_000, options.concurrency * 64));
+  const inFlight = new Set<Promise<void>>();
+
+  const settle = (state: FinalState, page: TrackedPage, key: string | null, fate: Omit<Fate, 'state'>) => {
+    counts[state]++;
+    observer.onRecordSettled?.({ key, state, ...fate });
+    tracker.settle(page);
+  };
+
+  const dispatch = (item: PendingRecord, page: TrackedPage) => {
+    const task = settleRecord(ctx, item)
+      .then(
+        (fate) => {
+          recent.settled(item.key);
+          settle(fate.state, page, item.hasKey ? item.key : null, fate);
+        },
+        // The record stays in_flight (or unread) in the ledger; its page never settles, so the checkpoint
+        // stays before it and the next run picks it up again.
+        (error: unknown) => stop(asFerryError(error)),
+      )
+      .finally(() => {
+        recent.release(item.key);
+        slots.release();
+        inFlight.delete(task);
+        observer.onInFlight?.(inFlight.size);
+      });
+    inFlight.add(task);
+    observer.onInFlight?.(inFlight.size);
+  };
+
+  try {
+    const pages = options.source.readPages({ from: checkpoint, signal: stopReading.signal });
+    pageLoop: for await (const sourcePage of pages) {
+      const page = tracker.open(sourcePage.pageNumber, sourcePage.next);
+      const keyed = sourcePage.records.map((record) => {
+        const key = safeKeyOf(options.mapper, record);
+        return { record, key: key ?? contentKey(record), hasKey: key !== null };
+      });
+      const known = ledger.getRecords(
+        integration,
+        keyed.map((r) => r.key),
+      );
+      observer.onRecordsRead?.(keyed.length, sourcePage.pageNumber);
+      for (const { record, key, hasKey } of keyed) {
+        if (stopReading.signal.aborted) break pageLoop;
+        if (options.limit !== undefined && counts.read >= options.limit) break pageLoop;
+        await slots.acquire();
+        if (stopReading.signal.aborted) {
+          slots.release();
+          break pageLoop;
+        }
+        counts.read++;
+        tracker.add(page);
+        // An exact duplicate in the same read (or one still in flight) yields one order.
+        if (hasKey && !recent.claim(key)) {
+          slots.release();
+          settle('skipped', page, key, { note: 'duplicate of an earlier record in this read' });
+          continue;
+        }
+        dispatch({ record, key, hasKey, previous: known.get(key) }, page);
+      }
+      tracker.close(page);
+    }
+  } catch (error) {
+    stop(asFerryError(error));
+  }
+
+  await Promise.allSettled([...inFlight]);
+  await ledger.flush();
+
+  const interrupted = options.stopSignal?.aborted === true && fatal === undefined;
+  const status: RunStatus = fatal
+    ? 'aborted'
+    : interrupted
+      ? 'interrupted'
+      : counts.quarantined + counts.failed > 0
+        ? 'completed_with_errors'
+        : 'completed';
+  const endedAt = clock().toISOString();
+  return {
+    runId: run.id,
+    status,
+    counts,
+    startedAt: run.startedAt,
+    endedAt,
+    // null after a complete read: the next run starts over and skips what was delivered.
+    checkpoint,
+    ...(fatal ? { error: fatal } : {}),
+    recoveredRuns,
+  };
+}
+
+function asFerryError(error: unknown): FerryError {
+  if (error instanceof FerryError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new FerryError('FERRY_ERR_INTERNAL', message, { cause: error });
+}
+
+/** A key expression that throws on a hostile record means "no key": the record is quarantined, not fatal. */
+function safeKeyOf(mapper: RecordMapper, record: unknown): string | null {
+  try {
+    return mapper.keyOf(record);
+  } catch {
+    return null;
+  }
+}
