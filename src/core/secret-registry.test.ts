@@ -1,0 +1,36 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { clearSecretsForTests, REDACTED, redactSecrets, redactValue, registerSecret } from './secret-registry.ts';
+
+describe('secret registry', () => {
+  afterEach(() => clearSecretsForTests());
+
+  it('masks a registered secret wherever it appears in a text', () => {
+    registerSecret('s3cr3t-value-123');
+    expect(redactSecrets('token s3cr3t-value-123 and again s3cr3t-value-123')).toBe(
+      `token ${REDACTED} and again ${REDACTED}`,
+    );
+  });
+
+  it('masks the longer of two overlapping secrets whole', () => {
+    registerSecret('abcd1234');
+    registerSecret('abcd1234-extended');
+    expect(redactSecrets('x abcd1234-extended y')).toBe(`x ${REDACTED} y`);
+  });
+
+  it('masks secret query parameters, Authorization values and URL passwords it was never told about', () => {
+    expect(redactSecrets('GET https://h/x?page=2&api_key=zzz999&access_token=t0k3n')).toBe(
+      `GET https://h/x?page=2&api_key=${REDACTED}&access_token=${REDACTED}`,
+    );
+    expect(redactSecrets('Authorization: Bearer eyJhbGciOi.abc.def')).toBe(`Authorization: Bearer ${REDACTED}`);
+    expect(redactSecrets('https://user:hunter22@db.example.com/x')).toBe(`https://${REDACTED}@db.example.com/x`);
+  });
+
+  it('redacts every string of a nested value and leaves other values alone', () => {
+    registerSecret('classified');
+    expect(redactValue({ a: ['classified', 3], b: { c: 'x classified' }, d: null })).toEqual({
+      a: [REDACTED, 3],
+      b: { c: `x ${REDACTED}` },
+      d: null,
+    });
+  });
+});
