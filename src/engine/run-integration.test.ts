@@ -1,0 +1,313 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryLedger } from '../../test/support/memory-ledger.ts';
+import type {
+  Checkpoint,
+  DeliveryOutcome,
+  OutgoingRecord,
+  SinkConnector,
+  SourceConnector,
+  SourcePage,
+} from '../core/connector-types.ts';
+import { FerryError } from '../core/errors.ts';
+import type { RecordMapper } from './engine-types.ts';
+import { runIntegration } from './run-integration.ts';
+
+interface Rec {
+  id?: string;
+  bad?: boolean;
+}
+
+function pagesOf(records: Rec[], size: number): SourcePage[] {
+  const pages: SourcePage[] = [];
+  for (let i = 0; i < records.length; i += size) {
+    const n = pages.length + 1;
+    pages.push({
+      pageNumber: n,
+      url: `http://src/p${n}`,
+      records: records.slice(i, i + size),
+      next: i + size < records.length ? { nextUrl: `http://src/p${n + 1}`, pageNumber: n + 1 } : null,
+    });
+  }
+  return pages;
+}
+
+function sourceOf(pages: SourcePage[]): SourceConnector & { pulled: number } {
+  const source = {
+    pulled: 0,
+    async *readPages({ from }: { from: Checkpoint | null }) {
+      const start = from ? from.pageNumber - 1 : 0;
+      for (const page of pages.slice(start)) {
+        source.pulled++;
+        yield page;
+      }
+    },
+    close: async () => {},
+  };
+  return source;
+}
+
+const mapper: RecordMapper = {
+  keyOf: (r) => ((r as Rec).id ? (r as Rec).id! : null),
+  async apply(r, { firstMappedAt }) {
+    const rec = r as Rec;
+    if (!rec.id)
+      return {
+        ok: false,
+        key: null,
+        stage: 'input',
+        reasons: [{ field: 'id', code: 'required', message: 'id is required' }],
+      };
+    if (rec.bad)
+      return {
+        ok: false,
+        key: rec.id,
+        stage: 'input',
+        reasons: [{ field: 'bad', code: 'bad', message: 'bad record' }],
+      };
+    return { ok: true, key: rec.id, body: { orderId: `ORD-${rec.id}`, at: firstMappedAt } };
+  },
+};
+
+function sinkRecording(
+  behaviour: (r: OutgoingRecord) => Promise<DeliveryOutcome> | DeliveryOutcome = () => ({
+    state: 'delivered',
+    status: 201,
+    attempts: 1,
+  }),
+) {
+  const sent: OutgoingRecord[] = [];
+  const sink: SinkConnector = {
+    async send(record) {
+      sent.push(record);
+      return behaviour(record);
+    },
+    close: async () => {},
+  };
+  return { sink, sent };
+}
+
+const ids = (n: number, prefix = 'c') => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i + 1}` }));
+
+describe('runIntegration', () => {
+  it('delivers every record once and clears the checkpoint after a complete read', async () => {
+    const ledger = createMemoryLedger();
+    const { sink, sent } = sinkRecording();
+    const result = await runIntegration({
+      integration: 't',
+      source: sourceOf(pagesOf(ids(10), 3)),
+      sink,
+      mapper,
+      ledger,
+      concurrency: 4,
+    });
+    expect(result.status).toBe('completed');
+    expect(result.counts).toEqual({ read: 10, delivered: 10, skipped: 0, quarantined: 0, failed: 0 });
+    expect(new Set(sent.map((s) => s.key)).size).toBe(10);
+    expect(ledger.getCheckpoint('t')).toBeNull();
+    expect(ledger.checkpoints.map((c) => c.pageNumber)).toEqual([2, 3, 4]);
+  });
+
+  it('never advances the checkpoint past a page that still has a record in flight', async () => {
+    const ledger = createMemoryLedger();
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let settledOthers = 0;
+    const { sink } = sinkRecording(async (r) => {
+      if (r.key === 'c5') await held;
+      else settledOthers++;
+      return { state: 'delivered', status: 201, attempts: 1 };
+    });
+    const running = runIntegration({
+      integration: 't',
+      source: sourceOf(pagesOf(ids(12), 3)),
+      sink,
+      mapper,
+      ledger,
+      concurrency: 8,
+    });
+    while (settledOthers < 11) await new Promise((r) => setTimeout(r, 1));
+    await new Promise((r) => setTimeout(r, 5));
+    // c5 is on page 2: only "resume at page 2" may have been saved.
+    expect(ledger.checkpoints.map((c) => c.pageNumber)).toEqual([2]);
+    release();
+    await running;
+    expect(ledger.checkpoints.map((c) => c.pageNumber)).toEqual([2, 3, 4]);
+  });
+
+  it('sends an exact duplicate once and counts the twin as skipped', async () => {
+    const ledger = createMemoryLedger();
+    const { sink, sent } = sinkRecording();
+    const records = [{ id: 'a' }, { id: 'a' }, { id: 'b' }];
+    const result = await runIntegration({
+      integration: 't',
+      source: sourceOf(pagesOf(records, 10)),
+      sink,
+      mapper,
+      ledger,
+      concurrency: 4,
+    });
+    expect(sent.map((s) => s.key)).toEqual(['a', 'b']);
+    expect(result.counts).toMatchObject({ read: 3, delivered: 2, skipped: 1 });
+  });
+
+  it('skips on a rerun what an earlier run delivered, with the same idempotency keys', async () => {
+    const ledger = createMemoryLedger();
+    const first = sinkRecording();
+    await runIntegration({
+      integration: 't',
+      source: sourceOf(pagesOf(ids(5), 2)),
+      sink: first.sink,
+      mapper,
+      ledger,
+      concurrency: 2,
+    });
+    const second = sinkRecording();
+    const result = await runIntegration({
+      integration: 't',
+      source: sourceOf(pagesOf(ids(6), 2)),
+      sink: second.sink,
+      mapper,
+      ledger,
+      concurrency: 2,
+    });
+    expect(second.sent.map((s) => s.key)).toEqual(['c6']);
+    expect(result.counts).toMatchObject({ read: 6, delivered: 1, skipped: 5 });
+  });
+
+  it('quarantines invalid records with reasons and keeps one dead letter per record across reruns', async () => {
+    const ledger = createMemoryLedger();
+    const records = [{ id: 'a' }, { id: 'b', bad: true }, {}];
+    const run = () =>
+      runIntegration({
+        integration: 't',
+        source: sourceOf(pagesOf(records, 10)),
+        sink: sinkRecording().sink,
+        mapper,
+        ledger,
+        concurrency: 2,
+      });
+    const first = await run();
+    expect(first.status).toBe('completed_with_errors');
+    expect(first.counts).toMatchObject({ delivered: 1, quarantined: 2 });
+    await run();
+    const letters = ledger.listDeadLetters();
+    expect(letters).toHaveLength(2);
+    expect(letters.map((l) => l.reasons[0]?.field).sort()).toEqual(['bad', 'id']);
+  });
+
+  it('keeps the orderDate of the first mapping when a failed record is sent again', async () => {
+    const ledger = createMemoryLedger();
+    let fail = true;
+    const bodies: string[] = [];
+    const { sink } = sinkRecording((r) => {
+      bodies.push(r.body);
+      return fail
+        ? { state: 'failed', status: 500, attempts: 3, reason: 'down' }
+        : { state: 'delivered', status: 201, attempts: 1 };
+    });
+    let now = Date.parse('2026-01-01T00:00:00.400Z');
+    const clock = () => new Date(now);
+    const first = await runIntegration({
+      integration: 't',
+      source: sourceOf(pagesOf(ids(1), 1)),
+      sink,
+      mapper,
+      ledger,
+      concurrency: 1,
+      clock,
+    });
+    expect(first.counts.failed).toBe(1);
+    fail = false;
+    now += 3_600_000;
+    await runIntegration({
+      integration: 't',
+      source: sourceOf(pagesOf(ids(1), 1)),
+      sink,
+      mapper,
+      ledger,
+      concurrency: 1,
+      clock,
+    });
+    expect(bodies[1]).toBe(bodies[0]);
+    expect(JSON.parse(bodies[0]!).at).toBe('2026-01-01T00:00:00Z');
+  });
+
+  it('reconciles a record a crashed run left in flight by looking it up instead of resending', async () => {
+    const ledger = createMemoryLedger();
+    await ledger.update('t', 'old', [
+      { key: 'c1', state: 'in_flight', firstMappedAt: '2026-01-01T00:00:00Z', attempts: 1 },
+    ]);
+    ledger.startRun('t', '2026-01-01T00:00:00Z');
+    const { sink, sent } = sinkRecording();
+    const sinkWithLookup: SinkConnector = {
+      ...sink,
+      lookup: async () => ({ found: true, matches: true, body: {} }),
+    };
+    const result = await runIntegration({
+      integration: 't',
+      source: sourceOf(pagesOf(ids(2), 2)),
+      sink: sinkWithLookup,
+      mapper,
+      ledger,
+      concurrency: 2,
+    });
+    expect(sent.map((s) => s.key)).toEqual(['c2']);
+    expect(result.counts).toMatchObject({ delivered: 2 });
+    expect(result.recoveredRuns).toHaveLength(1);
+  });
+
+  it('aborts on refused credentials, keeping the record in flight and the checkpoint before its page', async () => {
+    const ledger = createMemoryLedger();
+    const { sink } = sinkRecording((r) => {
+      if (r.key === 'c4') throw new FerryError('FERRY_ERR_HTTP_UNAUTHORIZED', '401 twice');
+      return { state: 'delivered', status: 201, attempts: 1 };
+    });
+    const source = sourceOf(pagesOf(ids(9), 3));
+    const result = await runIntegration({ integration: 't', source, sink, mapper, ledger, concurrency: 1 });
+    expect(result.status).toBe('aborted');
+    expect(result.error?.code).toBe('FERRY_ERR_HTTP_UNAUTHORIZED');
+    expect(ledger.records.get('c4')?.state).toBe('in_flight');
+    expect(ledger.getCheckpoint('t')?.pageNumber).toBe(2);
+    expect(source.pulled).toBeLessThan(4);
+  });
+
+  it('stops after --limit records and leaves the checkpoint before the unfinished page', async () => {
+    const ledger = createMemoryLedger();
+    const { sink, sent } = sinkRecording();
+    const result = await runIntegration({
+      integration: 't',
+      source: sourceOf(pagesOf(ids(10), 4)),
+      sink,
+      mapper,
+      ledger,
+      concurrency: 2,
+      limit: 6,
+    });
+    expect(sent).toHaveLength(6);
+    expect(result.counts.read).toBe(6);
+    expect(ledger.getCheckpoint('t')?.pageNumber).toBe(2);
+  });
+
+  it('stops reading on the stop signal and reports the run as interrupted', async () => {
+    const ledger = createMemoryLedger();
+    const stop = new AbortController();
+    const { sink, sent } = sinkRecording((r) => {
+      if (r.key === 'c3') stop.abort();
+      return { state: 'delivered', status: 201, attempts: 1 };
+    });
+    const result = await runIntegration({
+      integration: 't',
+      source: sourceOf(pagesOf(ids(30), 5)),
+      sink,
+      mapper,
+      ledger,
+      concurrency: 1,
+      stopSignal: stop.signal,
+    });
+    expect(result.status).toBe('interrupted');
+    expect(sent.length).toBeLessThan(30);
+    expect(result.counts.delivered).toBe(sent.length);
+  });
+});

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import type { Checkpoint } from '../../src/core/connector-types.ts';
+import type {
+  DeadLetter,
+  Ledger,
+  RecordRow,
+  RecordUpdate,
+  RunRow,
+  RunStatus,
+} from '../../src/core/ledger-types.ts';
+
+/** An in-memory Ledger for engine tests: same contract as the SQLite one, no durability. */
+export function createMemoryLedger(): Ledger & {
+  records: Map<string, RecordRow>;
+  checkpoints: Checkpoint[];
+} {
+  const runs = new Map<string, RunRow>();
+  const records = new Map<string, RecordRow>();
+  const letters: DeadLetter[] = [];
+  const checkpointByIntegration = new Map<string, Checkpoint | null>();
+  const checkpoints: Checkpoint[] = [];
+  const now = () => new Date().toISOString();
+  return {
+    records,
+    checkpoints,
+    startRun(integration, startedAt) {
+      const run: RunRow = {
+        id: randomUUID(),
+        integration,
+        status: 'running',
+        startedAt,
+        endedAt: null,
+        counts: {},
+        report: null,
+      };
+      runs.set(run.id, run);
+      return run;
+    },
+    markCrashedRuns(integration) {
+      const ids: string[] = [];
+      for (const run of runs.values()) {
+        if (run.integration === integration && run.status === 'running') {
+          runs.set(run.id, { ...run, status: 'crashed' });
+          ids.push(run.id);
+        }
+      }
+      return ids;
+    },
+    finishRun(runId, status: RunStatus, counts, report) {
+      const run = runs.get(runId)!;
+      runs.set(runId, { ...run, status, counts, report, endedAt: now() });
+    },
+    getRun: (id) => runs.get(id),
+    listRuns: () => [...runs.values()].reverse(),
+    getCheckpoint: (integration) => checkpointByIntegration.get(integration) ?? null,
+    saveCheckpoint(integration, checkpoint) {
+      checkpointByIntegration.set(integration, checkpoint);
+      if (checkpoint) checkpoints.push(checkpoint);
+    },
+    getRecords(_integration, keys) {
+      const found = new Map<string, RecordRow>();
+      for (const key of keys) {
+        const row = records.get(key);
+        if (row) found.set(key, row);
+      }
+      return found;
+    },
+    listInFlight: () => [...records.values()].filter((r) => r.state === 'in_flight'),
+    async update(_integration, runId, updates: readonly RecordUpdate[]) {
+      for (const u of updates) {
+        const old = records.get(u.key);
+        records.set(u.key, {
+          key: u.key,
+          state: u.state,
+          attempts: u.attempts ?? old?.attempts ?? 0,
+          firstMappedAt: old?.firstMappedAt ?? u.firstMappedAt ?? null,
+          bodyHash: u.bodyHash ?? old?.bodyHash ?? null,
+          lastError: u.lastError === undefined ? (old?.lastError ?? null) : u.lastError,
+          runId,
+          updatedAt: now(),
+        });
+      }
+    },
+    async flush() {},
+    async addDeadLetter(letter) {
+      letters.push({ ...letter, id: letters.length + 1, createdAt: now(), resolvedAt: null });
+    },
+    listDeadLetters: () => letters.filter((l) => l.resolvedAt === null),
+    getDeadLetter: (id) => letters.find((l) => l.id === id),
+    resolveDeadLetter(id, at) {
+      const i = letters.findIndex((l) => l.id === id);
+      if (i >= 0) letters[i] = { ...letters[i]!, resolvedAt: at };
+    },
+    purgeDeadLetters: () => letters.splice(0).length,
+    async close() {},
+  };
+}
