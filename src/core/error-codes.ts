@@ -110,6 +110,10 @@ export const errorCodes = {
     description: 'The run was stopped by a signal or an unrecoverable error.',
   },
   FERRY_ERR_INTERNAL: { kind: 'internal', description: 'A broken invariant; a bug in ferry.' },
+  FERRY_ERR_HTTP_TLS: {
+    kind: 'config',
+    description: 'The TLS handshake failed: an untrusted, expired or mismatched certificate (see ca_file).',
+  },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -1,5 +1,6 @@
 import { FerryError } from '../core/errors.ts';
 import type { HttpResponse } from '../core/http-types.ts';
+import { redactSecrets } from '../core/secret-registry.ts';
 
 /** Limits applied when parsing a response body as JSON. */
 export interface ReadJsonOptions {
@@ -9,20 +10,71 @@ export interface ReadJsonOptions {
   context?: string;
 }
 
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+const POLLUTING_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Deepest bracket nesting outside strings, found in one pass without recursion. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
+}
+
+function dropPollutingKeys(key: string, value: unknown): unknown {
+  return POLLUTING_KEYS.has(key) ? undefined : value;
+}
+
 /**
  * Parses a response body as JSON safely: checks the content type, rejects malformed or truncated JSON and
- * nesting deeper than maxDepth, and drops `__proto__`/`constructor.prototype` keys so nothing is polluted.
+ * nesting deeper than maxDepth, and drops `__proto__`/`constructor`/`prototype` keys so nothing is polluted.
  * Throws FerryError FERRY_ERR_HTTP_BAD_RESPONSE with a message that names the URL and what was wrong.
- * (Stub: the http helper replaces the body of this function; the signature is fixed.)
  */
 export function readJson(response: HttpResponse, options: ReadJsonOptions = {}): unknown {
-  try {
-    return JSON.parse(response.body.toString('utf8'));
-  } catch (cause) {
-    throw new FerryError(
-      'FERRY_ERR_HTTP_BAD_RESPONSE',
-      `${options.context ?? 'reading'} ${response.url}: malformed JSON`,
-      { cause },
+  const maxDepth = options.maxDepth ?? 64;
+  const where = `${options.context ?? 'reading'} ${redactSecrets(response.url)}`;
+  const fail = (problem: string, cause?: unknown): FerryError =>
+    new FerryError('FERRY_ERR_HTTP_BAD_RESPONSE', `${where}: ${problem}`, {
+      details: { url: redactSecrets(response.url), status: response.status, problem },
+      ...(cause === undefined ? {} : { cause }),
+    });
+
+  const contentType = response.headers['content-type'];
+  if (contentType === undefined || !JSON_TYPE.test(contentType.trim())) {
+    throw fail(
+      `expected a JSON content type (application/json or */*+json), received ${
+        contentType === undefined ? 'no Content-Type' : JSON.stringify(contentType.slice(0, 100))
+      }`,
     );
+  }
+  const text = response.body.toString('utf8');
+  if (text.trim() === '') throw fail('empty body where JSON was expected');
+  // Checked before parsing so a hostile 10k-deep document never reaches a recursive reviver.
+  const depth = nestingDepth(text);
+  if (depth > maxDepth) throw fail(`JSON nested ${depth} levels deep, more than the limit of ${maxDepth}`);
+  try {
+    // The reviver costs a second walk; skip it when no dangerous key can be present (a \u escape could
+    // spell one, so any escape counts as risky).
+    const risky =
+      text.includes('__proto__') ||
+      text.includes('constructor') ||
+      text.includes('prototype') ||
+      text.includes('\\u');
+    return risky ? JSON.parse(text, dropPollutingKeys) : JSON.parse(text);
+  } catch (cause) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    throw fail(`malformed or truncated JSON (${response.body.length} bytes): ${detail}`, cause);
   }
 }

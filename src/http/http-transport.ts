@@ -1,0 +1,194 @@
+import { rootCertificates } from 'node:tls';
+import { Agent, request } from 'undici';
+import { FerryError } from '../core/errors.ts';
+import type { HttpRequest, HttpResponse, Send } from '../core/http-types.ts';
+import { redactSecrets } from '../core/secret-registry.ts';
+import type { HttpObserver } from './http-observer.ts';
+
+/** How one HTTP client talks to the network. */
+export interface HttpTransportOptions {
+  /** Keep-alive connections per origin. @default 16 */
+  connections?: number;
+  /** Time to open the TCP+TLS connection. @default 10000 */
+  connectTimeoutMs?: number;
+  /** Time from sending to receiving the complete response headers. @default 30000 */
+  headersTimeoutMs?: number;
+  /** Time to read the whole body once headers arrived (also ends a slow drip of bytes). @default 30000 */
+  bodyTimeoutMs?: number;
+  /** Largest response body read; past it the body is destroyed. @default 52428800 (50 MB) */
+  maxResponseBytes?: number;
+  /** Extra CA certificates (PEM), trusted in addition to the system roots; verification stays on. */
+  ca?: string;
+  /** How long an idle keep-alive socket stays open. @default 4000 */
+  keepAliveTimeoutMs?: number;
+  observer?: HttpObserver;
+}
+
+/** A pooled HTTP client: send requests, close the pools when done. */
+export interface HttpTransport {
+  readonly send: Send;
+  close(): Promise<void>;
+}
+
+/** Errors that happen before any byte could reach the server: safe to resend even a POST. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const TLS_CODE = /^(?:CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
+const BODY_DEADLINE = 'FERRY_BODY_DEADLINE';
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : error instanceof Error ? error.name : 'UNKNOWN';
+}
+
+function normaliseHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/**
+ * Creates the transport on undici's own Agent + request() (not global fetch, whose bundled undici
+ * rejects an undici 8 dispatcher): keep-alive pools per origin, connect/headers/body timeouts, a size cap,
+ * no redirects followed. Network failures become FerryErrors whose `details.sent` is false only when the
+ * request certainly never reached the server.
+ */
+export function createHttpTransport(options: HttpTransportOptions = {}): HttpTransport {
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
+  const maxResponseBytes = options.maxResponseBytes ?? 50 * 1024 * 1024;
+  const observer = options.observer;
+  const agent = new Agent({
+    connections: options.connections ?? 16,
+    headersTimeout: options.headersTimeoutMs ?? 30_000,
+    // undici's body timeout is an idle timeout between chunks; the total deadline below ends slow drips.
+    bodyTimeout: bodyTimeoutMs,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
+    connect: {
+      timeout: options.connectTimeoutMs ?? 10_000,
+      // `ca` replaces Node's trust store, so the system roots are passed along with the extra bundle.
+      ...(options.ca ? { ca: [...rootCertificates, options.ca] } : {}),
+      rejectUnauthorized: true,
+    },
+  });
+
+  const send: Send = async (req: HttpRequest): Promise<HttpResponse> => {
+    const started = performance.now();
+    const url = redactSecrets(req.url);
+    const what = `${req.method} ${url} (${req.endpoint})`;
+    let headersReceived = false;
+    try {
+      const res = await request(req.url, {
+        dispatcher: agent,
+        method: req.method,
+        headers: req.headers,
+        body: req.body ?? null,
+        signal: req.signal ?? null,
+      });
+      headersReceived = true;
+      const headers = normaliseHeaders(res.headers);
+      const declared = Number(headers['content-length']);
+      if (Number.isFinite(declared) && declared > maxResponseBytes) {
+        res.body.destroy();
+        throw tooLarge(what, maxResponseBytes, declared);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const deadline = setTimeout(() => {
+        const error = new Error(`body not complete within ${bodyTimeoutMs} ms`);
+        (error as Error & { code: string }).code = BODY_DEADLINE;
+        res.body.destroy(error);
+      }, bodyTimeoutMs);
+      try {
+        for await (const chunk of res.body) {
+          const buffer = chunk as Buffer;
+          size += buffer.length;
+          // Leaving the loop destroys the body (and its socket) so no more bytes are read.
+          if (size > maxResponseBytes) throw tooLarge(what, maxResponseBytes);
+          chunks.push(buffer);
+        }
+      } finally {
+        clearTimeout(deadline);
+      }
+      const response: HttpResponse = {
+        status: res.statusCode,
+        headers,
+        body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
+        url: req.url,
+      };
+      observer?.onResponse?.({
+        endpoint: req.endpoint,
+        method: req.method,
+        status: response.status,
+        durationMs: performance.now() - started,
+        attempt: req.attempt ?? 1,
+      });
+      return response;
+    } catch (error) {
+      if (error instanceof FerryError) throw error;
+      const mapped = mapNetworkError(error, what, url, req, headersReceived);
+      if (mapped.code !== 'FERRY_ERR_ABORTED')
+        observer?.onNetworkError?.({ endpoint: req.endpoint, code: errorCode(error) });
+      throw mapped;
+    }
+  };
+
+  return { send, close: () => agent.close() };
+}
+
+function tooLarge(what: string, limit: number, declared?: number): FerryError {
+  return new FerryError(
+    'FERRY_ERR_HTTP_RESPONSE_TOO_LARGE',
+    `${what}: response body ${declared === undefined ? 'exceeded' : `of ${declared} bytes exceeds`} the limit of ${limit} bytes`,
+    { details: { maxResponseBytes: limit, ...(declared === undefined ? {} : { contentLength: declared }) } },
+  );
+}
+
+function mapNetworkError(
+  error: unknown,
+  what: string,
+  url: string,
+  req: HttpRequest,
+  headersReceived: boolean,
+): FerryError {
+  const code = errorCode(error);
+  const message = redactSecrets(error instanceof Error ? error.message : String(error));
+  const base = { url, method: req.method, endpoint: req.endpoint, networkCode: code };
+  if (req.signal?.aborted || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') {
+    return new FerryError('FERRY_ERR_ABORTED', `${what}: aborted`, { cause: error, details: base });
+  }
+  if (TLS_CODE.test(code)) {
+    return new FerryError('FERRY_ERR_HTTP_TLS', `${what}: TLS verification failed (${code}): ${message}`, {
+      cause: error,
+      details: base,
+    });
+  }
+  // Once headers arrived the server certainly got the request; before that, only connect-phase
+  // failures prove it did not.
+  const sent = headersReceived || !NOT_SENT_CODES.has(code);
+  if (TIMEOUT_CODES.has(code) || code === BODY_DEADLINE) {
+    const phase =
+      code === 'UND_ERR_CONNECT_TIMEOUT'
+        ? 'connect'
+        : code === 'UND_ERR_HEADERS_TIMEOUT'
+          ? 'headers'
+          : 'body';
+    return new FerryError('FERRY_ERR_HTTP_TIMEOUT', `${what}: ${phase} timeout (${message})`, {
+      cause: error,
+      details: { ...base, phase, sent },
+    });
+  }
+  return new FerryError('FERRY_ERR_HTTP_TRANSIENT', `${what}: network error ${code}: ${message}`, {
+    cause: error,
+    details: { ...base, sent },
+  });
+}

@@ -1,0 +1,226 @@
+import type { HttpObserver } from '../http/http-observer.ts';
+import type { RateLimitInfo } from '../http/rate-limit-headers.ts';
+import { type Clock, systemClock, throwIfAborted } from './clock.ts';
+
+/** Settings of the client-side limiter for one destination. */
+export interface AdaptiveLimiterOptions {
+  /** Fixed ceiling in requests per second; 0 = none (unlimited until the destination says otherwise). @default 0 */
+  requestsPerSecond?: number;
+  /** Slow down on 429s and rate-limit headers and creep back up. @default true */
+  adaptive?: boolean;
+  /** Requests in flight at once; 0 = no cap. @default 16 */
+  concurrency?: number;
+  /** Share of a limit learned from headers to pace at, leaving room for clock skew. @default 0.98 */
+  headroom?: number;
+  /** Seconds of rate that may go out back to back after an idle spell. @default 0.02 */
+  burstSeconds?: number;
+  clock?: Clock;
+  observer?: HttpObserver;
+  /** Names the destination in observer events. @default "destination" */
+  endpoint?: string;
+}
+
+/** The limiter's state as plain data, for metrics. */
+export interface LimiterState {
+  /** Requests per second it currently paces at (Infinity = unpaced). */
+  readonly rate: number;
+  /** Limit learned from the destination's headers (requests per second), Infinity when unknown. */
+  readonly learnedLimit: number;
+  readonly inFlight: number;
+  readonly waiting: number;
+  /** Epoch ms until which nothing is sent (after a 429 or an exhausted quota), 0 if not paused. */
+  readonly pausedUntil: number;
+}
+
+/** A token bucket whose rate changes at runtime, plus a concurrency cap. */
+export interface AdaptiveLimiter {
+  /** Waits for a concurrency slot and a token; call the returned release() when the request is done. */
+  acquire(signal?: AbortSignal): Promise<() => void>;
+  /** A request succeeded: creep the rate back up. */
+  onSuccess(): void;
+  /** A 429 (or 503 with Retry-After): cut the rate and pause for waitMs. */
+  onRateLimited(waitMs?: number): void;
+  /** Rate-limit headers arrived: learn the limit, spread the remaining quota, pause at zero. */
+  onQuota(info: RateLimitInfo): void;
+  state(): LimiterState;
+}
+
+const MIN_RATE = 0.5;
+/** Multiplicative decrease on a 429. */
+const DECREASE = 0.7;
+/** At most one decrease per this many ms: one burst of 429s is one signal, not twenty. */
+const DECREASE_COOLDOWN_MS = 500;
+
+/**
+ * Creates an AIMD limiter. Pacing is a GCRA-style virtual schedule (each caller reserves the next slot, so
+ * waiters are served in order without a polling timer). The rate: the configured ceiling, or unpaced; cut
+ * by 0.7 on a 429 (once per cooldown), set from RateLimit headers (a learned per-second limit is paced at
+ * `headroom` of it; over long windows the remaining quota is spread over the time to reset), and raised
+ * additively on successes: quickly up to just below the rate that last drew a 429, slowly past it, never
+ * above the configured or learned ceiling.
+ */
+export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): AdaptiveLimiter {
+  const configured =
+    options.requestsPerSecond && options.requestsPerSecond > 0 ? options.requestsPerSecond : Infinity;
+  const adaptive = options.adaptive ?? true;
+  const concurrency = options.concurrency && options.concurrency > 0 ? options.concurrency : Infinity;
+  const headroom = options.headroom ?? 0.98;
+  const burstSeconds = options.burstSeconds ?? 0.02;
+  const clock = options.clock ?? systemClock;
+  const endpoint = options.endpoint ?? 'destination';
+
+  let rate = configured;
+  let learnedLimit = Infinity;
+  let windowEstimateMs = 1000;
+  let failRate = Infinity;
+  let lastDecreaseAt = -Infinity;
+  let pausedUntil = 0;
+  let tat = 0; // theoretical arrival time of the next request, in ms
+  let inFlight = 0;
+  const slotWaiters: Array<() => void> = [];
+  const recentStarts: number[] = [];
+
+  const ceiling = (): number => Math.min(configured, learnedLimit * headroom);
+  const setRate = (next: number): void => {
+    const bounded = Math.max(MIN_RATE, Math.min(next, ceiling()));
+    if (bounded === rate) return;
+    rate = bounded;
+    options.observer?.onRateChange?.({ endpoint, rate });
+  };
+
+  /** Reserves the next send time under the current rate; returns when this caller may go. */
+  const reserve = (now: number): number => {
+    if (!Number.isFinite(rate)) return now;
+    const interval = 1000 / rate;
+    const burst = Math.max(1, Math.floor(rate * burstSeconds));
+    const base = Math.max(tat, now);
+    const goAt = Math.max(now, base - (burst - 1) * interval);
+    tat = base + interval;
+    return goAt;
+  };
+
+  const takeSlot = async (signal?: AbortSignal): Promise<void> => {
+    if (inFlight < concurrency && slotWaiters.length === 0) {
+      inFlight++;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const grant = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        inFlight++;
+        resolve();
+      };
+      const onAbort = (): void => {
+        const i = slotWaiters.indexOf(grant);
+        if (i >= 0) slotWaiters.splice(i, 1);
+        try {
+          throwIfAborted(signal);
+        } catch (error) {
+          reject(error);
+        }
+      };
+      slotWaiters.push(grant);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  };
+  const releaseSlot = (): void => {
+    inFlight--;
+    const next = slotWaiters.shift();
+    if (next) next();
+  };
+
+  /** Requests per second actually sent over the last second, the base for the first cut when unpaced. */
+  const observedRate = (now: number): number => {
+    while (recentStarts.length > 0 && recentStarts[0]! < now - 1000) recentStarts.shift();
+    const span = recentStarts.length > 0 ? Math.max(100, now - recentStarts[0]!) : 1000;
+    return (recentStarts.length * 1000) / span;
+  };
+
+  return {
+    async acquire(signal) {
+      const started = clock.now();
+      await takeSlot(signal);
+      try {
+        for (;;) {
+          const now = clock.now();
+          if (pausedUntil > now) {
+            await clock.sleep(pausedUntil - now, signal);
+            continue;
+          }
+          const goAt = reserve(now);
+          if (goAt > now) await clock.sleep(goAt - now, signal);
+          // A pause that began while this caller slept wins over its reservation.
+          if (pausedUntil > clock.now()) continue;
+          break;
+        }
+      } catch (error) {
+        releaseSlot();
+        throw error;
+      }
+      const now = clock.now();
+      if (adaptive && !Number.isFinite(rate)) {
+        recentStarts.push(now);
+        if (recentStarts.length > 10_000) recentStarts.shift();
+      }
+      options.observer?.onLimiterWait?.({ endpoint, waitMs: now - started });
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        releaseSlot();
+      };
+    },
+
+    onSuccess() {
+      if (!adaptive || !Number.isFinite(rate)) return;
+      const cap = ceiling();
+      if (rate >= cap) return;
+      // Additive increase per second, spread over the successes of that second (about `rate` of them).
+      const target = Number.isFinite(failRate) ? failRate : cap;
+      const perSecond =
+        Number.isFinite(target) && rate < 0.9 * target
+          ? Math.max(1, 0.1 * target)
+          : Math.max(0.5, 0.01 * rate);
+      setRate(rate + perSecond / Math.max(rate, 1));
+    },
+
+    onRateLimited(waitMs) {
+      const now = clock.now();
+      if (waitMs !== undefined && waitMs > 0) pausedUntil = Math.max(pausedUntil, now + waitMs);
+      if (!adaptive || now - lastDecreaseAt < DECREASE_COOLDOWN_MS) return;
+      lastDecreaseAt = now;
+      const base = Number.isFinite(rate) ? rate : Math.max(MIN_RATE, observedRate(now));
+      failRate = base;
+      setRate(base * DECREASE);
+    },
+
+    onQuota(info) {
+      const now = clock.now();
+      if (info.remaining === 0 && info.resetMs !== undefined && info.resetMs > 0)
+        pausedUntil = Math.max(pausedUntil, now + info.resetMs);
+      if (!adaptive) return;
+      if (info.limit !== undefined && info.limit > 0) {
+        // Without a stated window, the longest reset seen approximates it (at least 1 s).
+        if (info.windowMs !== undefined) windowEstimateMs = info.windowMs;
+        else if (info.resetMs !== undefined)
+          windowEstimateMs = Math.max(windowEstimateMs, Math.ceil(info.resetMs / 1000) * 1000);
+        const learned = (info.limit * 1000) / windowEstimateMs;
+        if (learned !== learnedLimit) {
+          learnedLimit = learned;
+          if (!Number.isFinite(rate) || rate > ceiling()) setRate(ceiling());
+        }
+      }
+      // Over long windows spread what is left evenly; over short ones whole-second resets are too coarse.
+      if (
+        info.remaining !== undefined &&
+        info.remaining > 0 &&
+        info.resetMs !== undefined &&
+        info.resetMs >= 2000
+      ) {
+        setRate(Math.min(configured, ((info.remaining * 1000) / info.resetMs) * headroom));
+      }
+    },
+
+    state: () => ({ rate, learnedLimit, inFlight, waiting: slotWaiters.length, pausedUntil }),
+  };
+}

@@ -1,0 +1,166 @@
+import { FerryError } from '../core/errors.ts';
+import type { HttpObserver } from '../http/http-observer.ts';
+import { type Clock, systemClock, throwIfAborted } from './clock.ts';
+
+/** Breaker status: closed lets everything through, open makes callers wait, half_open lets one probe through. */
+export type BreakerStatus = 'closed' | 'open' | 'half_open';
+
+/** The breaker's state as plain data, for metrics and saving. */
+export interface BreakerState {
+  readonly status: BreakerStatus;
+  /** When it last opened (ms since epoch), null when closed. */
+  readonly openedAt: number | null;
+  /** Consecutive transient failures counted while closed. */
+  readonly failures: number;
+}
+
+/** Settings of one destination's breaker. */
+export interface CircuitBreakerOptions {
+  /** Consecutive transient failures (5xx, network) that open it. @default 10 */
+  consecutiveFailures?: number;
+  /** How long it stays open before one probe is let through. @default 5000 */
+  halfOpenAfterMs?: number;
+  /** Longest total pause (from first opening until closed again) before callers get FERRY_ERR_CIRCUIT_OPEN. @default 600000 */
+  maxPauseMs?: number;
+  clock?: Clock;
+  observer?: HttpObserver;
+  /** Names the destination in observer events. @default "destination" */
+  endpoint?: string;
+}
+
+/** Handed to a caller that may send; report the outcome exactly once. */
+export interface BreakerPermit {
+  /** The destination answered (any non-5xx, including 4xx). */
+  success(): void;
+  /** A transient failure: 5xx or network. */
+  failure(): void;
+  /** Neither (aborted, or an error that says nothing about the destination). */
+  release(): void;
+}
+
+/** A circuit breaker that pauses callers while open instead of failing them. */
+export interface CircuitBreaker {
+  /** Waits while open; resolves when the caller may send, rejects with FERRY_ERR_CIRCUIT_OPEN past maxPauseMs. */
+  acquire(signal?: AbortSignal): Promise<BreakerPermit>;
+  state(): BreakerState;
+  /** Total ms spent open or half-open so far (monotonic); the retry layer excludes it from its budget. */
+  pausedMs(): number;
+}
+
+/**
+ * Creates a consecutive-failure breaker. When open, acquire() waits (the run pauses, records are not
+ * failed) until halfOpenAfterMs has passed, then ONE probe goes through: success closes it, failure re-opens
+ * it. A pause longer than maxPauseMs in total makes waiting callers fail with FERRY_ERR_CIRCUIT_OPEN.
+ */
+export function createCircuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreaker {
+  const threshold = options.consecutiveFailures ?? 10;
+  const halfOpenAfterMs = options.halfOpenAfterMs ?? 5_000;
+  const maxPauseMs = options.maxPauseMs ?? 600_000;
+  const clock = options.clock ?? systemClock;
+  const endpoint = options.endpoint ?? 'destination';
+
+  let status: BreakerStatus = 'closed';
+  let failures = 0;
+  let openedAt: number | null = null;
+  let pauseStartedAt: number | null = null;
+  let pausedBeforeMs = 0;
+  let probeOut = false;
+  let changed: { promise: Promise<void>; resolve: () => void } = Promise.withResolvers<void>();
+
+  const setStatus = (next: BreakerStatus): void => {
+    if (next === status) return;
+    status = next;
+    options.observer?.onBreakerState?.({ endpoint, state: next });
+    changed.resolve();
+    changed = Promise.withResolvers<void>();
+  };
+  const open = (): void => {
+    const now = clock.now();
+    openedAt = now;
+    pauseStartedAt ??= now;
+    probeOut = false;
+    setStatus('open');
+  };
+  const close = (): void => {
+    if (pauseStartedAt !== null) pausedBeforeMs += clock.now() - pauseStartedAt;
+    pauseStartedAt = null;
+    openedAt = null;
+    failures = 0;
+    probeOut = false;
+    setStatus('closed');
+  };
+  const circuitOpen = (): FerryError =>
+    new FerryError(
+      'FERRY_ERR_CIRCUIT_OPEN',
+      `${endpoint}: the destination kept failing for more than ${maxPauseMs} ms (circuit breaker open after ${threshold} consecutive failures)`,
+      { details: { endpoint, maxPauseMs, consecutiveFailures: threshold } },
+    );
+
+  const permit = (isProbe: boolean): BreakerPermit => {
+    let done = false;
+    const once = (fn: () => void) => () => {
+      if (done) return;
+      done = true;
+      fn();
+    };
+    return {
+      success: once(() => {
+        if (isProbe || status === 'closed') close();
+        // A late success from before the breaker opened says little; the probe decides.
+      }),
+      failure: once(() => {
+        if (isProbe) open();
+        else if (status === 'closed' && ++failures >= threshold) open();
+      }),
+      release: once(() => {
+        if (isProbe && status === 'half_open') {
+          probeOut = false;
+          changed.resolve();
+          changed = Promise.withResolvers<void>();
+        }
+      }),
+    };
+  };
+
+  /** Waits until `ms` passed, the state changed, or the signal aborted, whichever is first. */
+  const waitAtMost = async (ms: number, signal?: AbortSignal): Promise<void> => {
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.race([clock.sleep(ms, controller.signal).catch(() => undefined), changed.promise]);
+    } finally {
+      controller.abort();
+      signal?.removeEventListener('abort', onAbort);
+    }
+    throwIfAborted(signal);
+  };
+
+  return {
+    async acquire(signal) {
+      for (;;) {
+        throwIfAborted(signal);
+        if (status === 'closed') return permit(false);
+        const now = clock.now();
+        const pauseDeadline = (pauseStartedAt ?? now) + maxPauseMs;
+        if (now >= pauseDeadline) throw circuitOpen();
+        if (status === 'open') {
+          const halfOpenAt = (openedAt ?? now) + halfOpenAfterMs;
+          if (now >= halfOpenAt) {
+            probeOut = true;
+            setStatus('half_open');
+            return permit(true);
+          }
+          await waitAtMost(Math.min(halfOpenAt, pauseDeadline) - now, signal);
+        } else if (!probeOut) {
+          probeOut = true;
+          return permit(true);
+        } else {
+          await waitAtMost(pauseDeadline - now, signal);
+        }
+      }
+    },
+    state: () => ({ status, openedAt, failures }),
+    pausedMs: () => pausedBeforeMs + (pauseStartedAt === null ? 0 : clock.now() - pauseStartedAt),
+  };
+}

@@ -1,0 +1,39 @@
+import type { Interceptor } from '../core/http-types.ts';
+import { classify, type ResponseRule } from '../http/classify.ts';
+import { parseRateLimitHeaders } from '../http/rate-limit-headers.ts';
+import type { AdaptiveLimiter } from './adaptive-limiter.ts';
+import { type Clock, systemClock } from './clock.ts';
+
+/** Options for the rate-limit interceptor. */
+export interface RateLimitInterceptorOptions {
+  /** Connector classification overrides, so a custom "rate_limited" status also slows the limiter. */
+  rules?: readonly ResponseRule[];
+  /** @default 300000 */
+  maxRetryAfterMs?: number;
+  clock?: Clock;
+}
+
+/** Sends every request through the limiter and feeds it what the destination answered. */
+export function rateLimitInterceptor(
+  limiter: AdaptiveLimiter,
+  options: RateLimitInterceptorOptions = {},
+): Interceptor {
+  const clock = options.clock ?? systemClock;
+  return (next) => async (req) => {
+    const release = await limiter.acquire(req.signal);
+    try {
+      const response = await next(req);
+      const now = clock.now();
+      limiter.onQuota(parseRateLimitHeaders(response.headers, now));
+      const action = classify({ response }, options.rules, {
+        now,
+        ...(options.maxRetryAfterMs === undefined ? {} : { maxRetryAfterMs: options.maxRetryAfterMs }),
+      });
+      if (action.type === 'rate_limited') limiter.onRateLimited(action.waitMs);
+      else if (action.type === 'success') limiter.onSuccess();
+      return response;
+    } finally {
+      release();
+    }
+  };
+}
