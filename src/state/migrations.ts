@@ -1,0 +1,99 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { FerryError } from '../core/errors.ts';
+
+const RECORD_STATES = `'pending', 'in_flight', 'delivered', 'skipped', 'quarantined', 'failed'`;
+const RUN_STATUSES = `'running', 'completed', 'completed_with_errors', 'aborted', 'interrupted', 'crashed'`;
+
+/**
+ * Forward-only schema migrations; entry i takes the database from user_version i to i + 1.
+ * Never edit a released entry: append a new one.
+ */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY NOT NULL,
+    integration TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN (${RUN_STATUSES})),
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    -- last time a batch of this run was written: the end time given to a run found crashed
+    last_active_at TEXT,
+    pid INTEGER,
+    counts TEXT NOT NULL DEFAULT '{}',
+    report TEXT
+  ) STRICT;
+  CREATE INDEX runs_by_integration ON runs (integration, started_at);
+  CREATE INDEX runs_by_status ON runs (status);
+
+  CREATE TABLE checkpoints (
+    integration TEXT PRIMARY KEY NOT NULL,
+    checkpoint TEXT,
+    run_id TEXT REFERENCES runs (id),
+    updated_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE records (
+    integration TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN (${RECORD_STATES})),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    first_mapped_at TEXT,
+    body_hash TEXT,
+    last_error TEXT,
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (integration, key)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX records_by_state ON records (integration, state);
+
+  CREATE TABLE dead_letters (
+    id INTEGER PRIMARY KEY,
+    integration TEXT NOT NULL,
+    key TEXT NOT NULL,
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    state TEXT NOT NULL CHECK (state IN ('quarantined', 'failed')),
+    record TEXT,
+    body TEXT,
+    reasons TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    resolved_at TEXT
+  ) STRICT;
+  CREATE INDEX dead_letters_by_integration ON dead_letters (integration, resolved_at);
+  `,
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = migrations.length;
+
+function userVersion(db: DatabaseSync): number {
+  const row = db.prepare('PRAGMA user_version').get();
+  return Number(row?.user_version ?? 0);
+}
+
+/** Brings the schema up to SCHEMA_VERSION, one transaction per step; refuses a newer schema. */
+export function migrate(db: DatabaseSync, path: string): void {
+  let version = userVersion(db);
+  if (version > SCHEMA_VERSION) {
+    throw new FerryError(
+      'FERRY_ERR_STATE',
+      `the ledger ${path} has schema version ${version}, newer than this ferry understands (${SCHEMA_VERSION}); upgrade ferry`,
+      { details: { path, version, supported: SCHEMA_VERSION } },
+    );
+  }
+  while (version < SCHEMA_VERSION) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      // Re-read inside the write lock: another process may have migrated meanwhile.
+      version = userVersion(db);
+      if (version < SCHEMA_VERSION) {
+        db.exec(migrations[version]!);
+        db.exec(`PRAGMA user_version = ${version + 1}`);
+      }
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+    version = userVersion(db);
+  }
+}

@@ -1,0 +1,589 @@
+import { randomUUID } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { Checkpoint } from '../core/connector-types.ts';
+import { FerryError } from '../core/errors.ts';
+import type {
+  DeadLetter,
+  Ledger,
+  Reason,
+  RecordRow,
+  RecordState,
+  RecordUpdate,
+  RunRow,
+  RunStatus,
+} from '../core/ledger-types.ts';
+import { redactSecrets, redactValue } from '../core/secret-registry.ts';
+import { createGroupCommit } from './group-commit.ts';
+import { migrate } from './migrations.ts';
+import { createRunLock, isProcessAlive } from './run-lock.ts';
+
+/** Options for openSqliteLedger. */
+export interface SqliteLedgerOptions {
+  /** Source of "now" for updated_at, created_at and ended_at. @default () => new Date() */
+  clock?: () => Date;
+  /** How long a write waits for another connection's write lock, in ms. @default 5000 */
+  busyTimeoutMs?: number;
+}
+
+/** Counters of what the group commit did, for tests, benchmarks and metrics. */
+export interface LedgerStats {
+  /** Write transactions committed by the group commit. */
+  readonly batches: number;
+  /** Record updates written. */
+  readonly recordUpdates: number;
+  /** Dead letters written. */
+  readonly deadLetters: number;
+}
+
+/** The SQLite ledger: the Ledger contract plus its file, the run lock and counters. */
+export interface SqliteLedger extends Ledger {
+  /** The database file (`<stateDir>/ferry.db`). */
+  readonly path: string;
+  /** Takes the state directory's run lock; startRun takes it too. Throws FERRY_ERR_STATE_LOCKED. */
+  acquireRunLock(): void;
+  /** Gives the run lock back (close does too). */
+  releaseRunLock(): void;
+  /** True while this ledger holds the run lock. */
+  readonly holdsRunLock: boolean;
+  stats(): LedgerStats;
+}
+
+type QueuedWrite =
+  | { kind: 'records'; integration: string; runId: string; updates: readonly RecordUpdate[] }
+  | {
+      kind: 'deadLetter';
+      integration: string;
+      key: string;
+      runId: string;
+      state: 'quarantined' | 'failed';
+      record: string | null;
+      body: string | null;
+      reasons: string;
+    };
+
+const DB_FILE = 'ferry.db';
+const LOCK_FILE = 'ferry.lock';
+/** Keys per IN-list query; keeps each bound JSON array small whatever the caller passes. */
+const KEY_CHUNK = 500;
+
+type Row = Record<string, unknown>;
+
+function str(value: unknown): string {
+  return String(value);
+}
+
+function strOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+function parseJson(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : null;
+}
+
+/** JSON text for a column, secrets masked; undefined becomes SQL NULL. */
+function toJson(value: unknown): string | null {
+  if (value === undefined) return null;
+  return JSON.stringify(redactValue(value)) ?? null;
+}
+
+function toRecordRow(row: Row): RecordRow {
+  return {
+    key: str(row.key),
+    state: str(row.state) as RecordState,
+    attempts: Number(row.attempts),
+    firstMappedAt: strOrNull(row.first_mapped_at),
+    bodyHash: strOrNull(row.body_hash),
+    lastError: strOrNull(row.last_error),
+    runId: str(row.run_id),
+    updatedAt: str(row.updated_at),
+  };
+}
+
+function toRunRow(row: Row): RunRow {
+  return {
+    id: str(row.id),
+    integration: str(row.integration),
+    status: str(row.status) as RunStatus,
+    startedAt: str(row.started_at),
+    endedAt: strOrNull(row.ended_at),
+    counts: (parseJson(row.counts) ?? {}) as Record<string, number>,
+    report: parseJson(row.report),
+  };
+}
+
+function toDeadLetter(row: Row): DeadLetter {
+  return {
+    id: Number(row.id),
+    integration: str(row.integration),
+    key: str(row.key),
+    runId: str(row.run_id),
+    state: str(row.state) as DeadLetter['state'],
+    record: parseJson(row.record),
+    body: parseJson(row.body),
+    reasons: (parseJson(row.reasons) ?? []) as Reason[],
+    createdAt: str(row.created_at),
+    resolvedAt: strOrNull(row.resolved_at),
+  };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function stateError(what: string, path: string, error: unknown): FerryError {
+  if (error instanceof FerryError) return error;
+  const reason = redactSecrets(error instanceof Error ? error.message : String(error));
+  return new FerryError('FERRY_ERR_STATE', `${what} in the ledger ${path} failed: ${reason}`, {
+    cause: error,
+    details: { path },
+  });
+}
+
+/**
+ * Opens (creating if needed) the ledger in `<stateDir>/ferry.db`: WAL with synchronous=NORMAL, which keeps
+ * every committed transaction across a killed process (not across power loss), foreign keys on, schema
+ * migrated. Opening does not take the run lock: read-only commands (listing dead letters, runs) need none.
+ */
+export async function openSqliteLedger(
+  stateDir: string,
+  options: SqliteLedgerOptions = {},
+): Promise<SqliteLedger> {
+  const clock = options.clock ?? (() => new Date());
+  const path = join(stateDir, DB_FILE);
+  const now = (): string => clock().toISOString();
+
+  let db: DatabaseSync;
+  try {
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    // Create the file owner-only first: SQLite gives the -wal and -shm files the same mode. Records hold PII.
+    closeSync(openSync(path, 'a', 0o600));
+    db = new DatabaseSync(path, {
+      enableForeignKeyConstraints: true,
+      timeout: options.busyTimeoutMs ?? 5000,
+    });
+  } catch (error) {
+    throw stateError('opening', path, error);
+  }
+  try {
+    db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA foreign_keys = ON');
+    migrate(db, path);
+  } catch (error) {
+    db.close();
+    throw stateError('opening', path, error);
+  }
+
+  const lock = createRunLock(join(stateDir, LOCK_FILE));
+  /** Runs started through this object: the only 'running' runs that are really running while we hold the lock. */
+  const ownRuns = new Set<string>();
+  let closed = false;
+  let batches = 0;
+  let recordUpdates = 0;
+  let deadLetters = 0;
+
+  // Prepared once: the group commit runs these thousands of times a second.
+  const upsertRecord = db.prepare(`
+    INSERT INTO records (integration, key, state, attempts, first_mapped_at, body_hash, last_error, run_id, updated_at)
+    VALUES (?1, ?2, ?3, coalesce(?4, 0), ?5, ?6, ?7, ?8, ?9)
+    ON CONFLICT (integration, key) DO UPDATE SET
+      state = excluded.state,
+      attempts = coalesce(?4, records.attempts),
+      -- first write wins: orderDate must not move once a record was mapped
+      first_mapped_at = coalesce(records.first_mapped_at, excluded.first_mapped_at),
+      body_hash = coalesce(?6, records.body_hash),
+      last_error = CASE WHEN ?10 THEN ?7 ELSE records.last_error END,
+      run_id = excluded.run_id,
+      updated_at = excluded.updated_at`);
+  const insertDeadLetter = db.prepare(`
+    INSERT INTO dead_letters (integration, key, run_id, state, record, body, reasons, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const touchRun = db.prepare('UPDATE runs SET last_active_at = ? WHERE id = ?');
+  const insertRun = db.prepare(
+    `INSERT INTO runs (id, integration, status, started_at, pid, counts) VALUES (?, ?, 'running', ?, ?, '{}')`,
+  );
+  const updateRunEnd = db.prepare(
+    'UPDATE runs SET status = ?, ended_at = ?, counts = ?, report = ? WHERE id = ?',
+  );
+  const selectRun = db.prepare('SELECT * FROM runs WHERE id = ?');
+  const selectRunning = db.prepare(
+    `SELECT id, pid, started_at, last_active_at FROM runs WHERE integration = ? AND status = 'running'`,
+  );
+  const markCrashed = db.prepare(
+    `UPDATE runs SET status = 'crashed', ended_at = ? WHERE id = ? AND status = 'running'`,
+  );
+  const selectCheckpoint = db.prepare('SELECT checkpoint FROM checkpoints WHERE integration = ?');
+  const upsertCheckpoint = db.prepare(`
+    INSERT INTO checkpoints (integration, checkpoint, run_id, updated_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (integration) DO UPDATE SET
+      checkpoint = excluded.checkpoint, run_id = excluded.run_id, updated_at = excluded.updated_at`);
+  const selectRecords = db.prepare(
+    'SELECT * FROM records WHERE integration = ? AND key IN (SELECT value FROM json_each(?))',
+  );
+  const selectInFlight = db.prepare(
+    `SELECT * FROM records WHERE integration = ? AND state = 'in_flight' ORDER BY key`,
+  );
+  const selectDeadLetter = db.prepare('SELECT * FROM dead_letters WHERE id = ?');
+  const resolveLetter = db.prepare('UPDATE dead_letters SET resolved_at = ? WHERE id = ?');
+  const listQueries = new Map<string, StatementSync>();
+
+  function cachedStatement(sql: string): StatementSync {
+    let statement = listQueries.get(sql);
+    if (statement === undefined) {
+      statement = db.prepare(sql);
+      listQueries.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Runs `fn` in one write transaction; rolls back on any error. */
+  function transaction<T>(fn: () => T): T {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = fn();
+      db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  function writeBatch(items: readonly QueuedWrite[]): void {
+    let updates = 0;
+    let letters = 0;
+    try {
+      transaction(() => {
+        const at = now();
+        const runIds = new Set<string>();
+        for (const item of items) {
+          runIds.add(item.runId);
+          if (item.kind === 'records') {
+            for (const u of item.updates) {
+              const lastErrorSet = u.lastError !== undefined;
+              upsertRecord.run(
+                item.integration,
+                u.key,
+                u.state,
+                u.attempts ?? null,
+                u.firstMappedAt ?? null,
+                u.bodyHash ?? null,
+                typeof u.lastError === 'string' ? redactSecrets(u.lastError) : null,
+                item.runId,
+                at,
+                lastErrorSet ? 1 : 0,
+              );
+            }
+            updates += item.updates.length;
+          } else {
+            insertDeadLetter.run(
+              item.integration,
+              item.key,
+              item.runId,
+              item.state,
+              item.record,
+              item.body,
+              item.reasons,
+              at,
+            );
+            letters++;
+          }
+        }
+        for (const runId of runIds) touchRun.run(at, runId);
+      });
+    } catch (error) {
+      throw stateError(`writing ${items.length} queued updates`, path, error);
+    }
+    batches++;
+    recordUpdates += updates;
+    deadLetters += letters;
+  }
+
+  const group = createGroupCommit(writeBatch);
+
+  function assertOpen(): void {
+    if (closed)
+      throw new FerryError('FERRY_ERR_STATE', `the ledger ${path} is closed`, { details: { path } });
+  }
+
+  /**
+   * Every synchronous read or write first writes what is queued, so the ledger applies operations in the
+   * order they were called: a checkpoint is never stored ahead of the record states queued before it.
+   */
+  function sync<T>(what: string, fn: () => T): T {
+    assertOpen();
+    group.flushNow();
+    try {
+      return fn();
+    } catch (error) {
+      throw stateError(what, path, error);
+    }
+  }
+
+  function enqueue(item: QueuedWrite): Promise<void> {
+    if (closed) {
+      return Promise.reject(
+        new FerryError('FERRY_ERR_STATE', `the ledger ${path} is closed`, { details: { path } }),
+      );
+    }
+    return group.enqueue(item);
+  }
+
+  function listDeadLetters(
+    options: {
+      integration?: string;
+      state?: 'quarantined' | 'failed';
+      includeResolved?: boolean;
+      limit?: number;
+    } = {},
+  ): DeadLetter[] {
+    return sync('listing dead letters', () => {
+      const where: string[] = [];
+      const params: SQLInputValue[] = [];
+      if (options.integration !== undefined) {
+        where.push('integration = ?');
+        params.push(options.integration);
+      }
+      if (options.state !== undefined) {
+        where.push('state = ?');
+        params.push(options.state);
+      }
+      if (!options.includeResolved) where.push('resolved_at IS NULL');
+      let sql = `SELECT * FROM dead_letters${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC`;
+      if (options.limit !== undefined) {
+        sql += ' LIMIT ?';
+        params.push(Math.max(0, Math.trunc(options.limit)));
+      }
+      return cachedStatement(sql)
+        .all(...params)
+        .map((row) => toDeadLetter(row));
+    });
+  }
+
+  const ledger: SqliteLedger = {
+    path,
+
+    acquireRunLock(): void {
+      assertOpen();
+      lock.acquire();
+    },
+    releaseRunLock(): void {
+      lock.release();
+    },
+    get holdsRunLock() {
+      return lock.held;
+    },
+    stats: () => ({ batches, recordUpdates, deadLetters }),
+
+    startRun(integration: string, startedAt: string): RunRow {
+      assertOpen();
+      lock.acquire();
+      const id = randomUUID();
+      sync('starting a run', () => insertRun.run(id, integration, startedAt, process.pid));
+      ownRuns.add(id);
+      return { id, integration, status: 'running', startedAt, endedAt: null, counts: {}, report: null };
+    },
+
+    markCrashedRuns(integration: string): string[] {
+      return sync('marking crashed runs', () =>
+        transaction(() => {
+          const crashed: string[] = [];
+          for (const row of selectRunning.all(integration)) {
+            const id = str(row.id);
+            if (ownRuns.has(id)) continue;
+            // Holding the lock proves no other process is running here; without it, trust only a dead pid.
+            const pid = row.pid === null ? null : Number(row.pid);
+            const dead = lock.held || pid === null || (pid !== process.pid && !isProcessAlive(pid));
+            if (!dead) continue;
+            markCrashed.run(strOrNull(row.last_active_at) ?? str(row.started_at), id);
+            crashed.push(id);
+          }
+          return crashed;
+        }),
+      );
+    },
+
+    finishRun(runId: string, status: RunStatus, counts: Record<string, number>, report: unknown): void {
+      sync('finishing a run', () => {
+        const result = updateRunEnd.run(status, now(), JSON.stringify(counts), toJson(report), runId);
+        if (Number(result.changes) === 0) {
+          throw new FerryError('FERRY_ERR_STATE', `finishing run ${runId}: no such run in ${path}`, {
+            details: { path, runId },
+          });
+        }
+      });
+      ownRuns.delete(runId);
+    },
+
+    getRun(runId: string): RunRow | undefined {
+      return sync('reading a run', () => {
+        const row = selectRun.get(runId);
+        return row === undefined ? undefined : toRunRow(row);
+      });
+    },
+
+    listRuns(options: { integration?: string; limit?: number } = {}): RunRow[] {
+      return sync('listing runs', () => {
+        const params: SQLInputValue[] = [];
+        let sql = 'SELECT * FROM runs';
+        if (options.integration !== undefined) {
+          sql += ' WHERE integration = ?';
+          params.push(options.integration);
+        }
+        // rowid breaks ties between runs started in the same millisecond.
+        sql += ' ORDER BY started_at DESC, rowid DESC';
+        if (options.limit !== undefined) {
+          sql += ' LIMIT ?';
+          params.push(Math.max(0, Math.trunc(options.limit)));
+        }
+        return cachedStatement(sql)
+          .all(...params)
+          .map((row) => toRunRow(row));
+      });
+    },
+
+    getCheckpoint(integration: string): Checkpoint | null {
+      return sync('reading the checkpoint', () => {
+        const row = selectCheckpoint.get(integration);
+        return (parseJson(row?.checkpoint) as Checkpoint | null) ?? null;
+      });
+    },
+
+    saveCheckpoint(integration: string, checkpoint: Checkpoint | null, runId: string): void {
+      sync('saving the checkpoint', () => {
+        // The row stays when cleared: it records which run read the source to its end, and when.
+        upsertCheckpoint.run(integration, checkpoint === null ? null : toJson(checkpoint), runId, now());
+      });
+    },
+
+    getRecords(integration: string, keys: readonly string[]): Map<string, RecordRow> {
+      return sync('reading records', () => {
+        const out = new Map<string, RecordRow>();
+        for (const chunk of chunks(keys, KEY_CHUNK)) {
+          for (const row of selectRecords.all(integration, JSON.stringify(chunk))) {
+            const record = toRecordRow(row);
+            out.set(record.key, record);
+          }
+        }
+        return out;
+      });
+    },
+
+    listInFlight(integration: string): RecordRow[] {
+      return sync('listing in-flight records', () =>
+        selectInFlight.all(integration).map((row) => toRecordRow(row)),
+      );
+    },
+
+    update(integration: string, runId: string, updates: readonly RecordUpdate[]): Promise<void> {
+      if (updates.length === 0 && !closed) return Promise.resolve();
+      return enqueue({ kind: 'records', integration, runId, updates: [...updates] });
+    },
+
+    async flush(): Promise<void> {
+      assertOpen();
+      group.flushNow();
+    },
+
+    addDeadLetter(letter: Omit<DeadLetter, 'id' | 'createdAt' | 'resolvedAt'>): Promise<void> {
+      let item: QueuedWrite;
+      try {
+        // Serialised now, so a value JSON cannot hold fails this call alone, not the whole batch.
+        item = {
+          kind: 'deadLetter',
+          integration: letter.integration,
+          key: letter.key,
+          runId: letter.runId,
+          state: letter.state,
+          record: toJson(letter.record),
+          body: toJson(letter.body),
+          reasons: toJson(letter.reasons) ?? '[]',
+        };
+      } catch (error) {
+        return Promise.reject(stateError(`serialising the dead letter for key ${letter.key}`, path, error));
+      }
+      return enqueue(item);
+    },
+
+    listDeadLetters,
+
+    getDeadLetter(id: number): DeadLetter | undefined {
+      return sync('reading a dead letter', () => {
+        const row = selectDeadLetter.get(id);
+        return row === undefined ? undefined : toDeadLetter(row);
+      });
+    },
+
+    resolveDeadLetter(id: number, resolvedAt: string): void {
+      sync('resolving a dead letter', () => {
+        const result = resolveLetter.run(resolvedAt, id);
+        if (Number(result.changes) === 0) {
+          throw new FerryError('FERRY_ERR_USAGE', `there is no dead letter with id ${id}`, {
+            details: { id },
+          });
+        }
+      });
+    },
+
+    purgeDeadLetters(options: { integration?: string; ids?: readonly number[] }): number {
+      if (options.integration === undefined && options.ids === undefined) {
+        throw new FerryError('FERRY_ERR_USAGE', 'purging dead letters needs an integration or a list of ids');
+      }
+      return sync('purging dead letters', () =>
+        transaction(() => {
+          if (options.ids === undefined) {
+            return Number(
+              cachedStatement('DELETE FROM dead_letters WHERE integration = ?').run(options.integration!)
+                .changes,
+            );
+          }
+          let purged = 0;
+          const byIds =
+            options.integration === undefined
+              ? cachedStatement('DELETE FROM dead_letters WHERE id IN (SELECT value FROM json_each(?))')
+              : cachedStatement(
+                  'DELETE FROM dead_letters WHERE integration = ? AND id IN (SELECT value FROM json_each(?))',
+                );
+          for (const chunk of chunks(options.ids, KEY_CHUNK)) {
+            const ids = JSON.stringify(chunk);
+            const result =
+              options.integration === undefined ? byIds.run(ids) : byIds.run(options.integration, ids);
+            purged += Number(result.changes);
+          }
+          return purged;
+        }),
+      );
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      let failure: unknown;
+      try {
+        group.flushNow();
+      } catch (error) {
+        failure = error;
+      }
+      closed = true;
+      try {
+        // Folds the WAL back into the database so the state directory is one self-contained file at rest.
+        db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+      } catch (error) {
+        failure ??= stateError('checkpointing the WAL', path, error);
+      }
+      try {
+        db.close();
+      } catch (error) {
+        failure ??= stateError('closing', path, error);
+      }
+      lock.release();
+      if (failure !== undefined) throw failure;
+    },
+  };
+  return ledger;
+}
