@@ -70,7 +70,7 @@ export function createAuthStrategy(config: AuthConfig, context: AuthContext): Re
   };
   switch (config.type) {
     case 'none':
-      return createNoAuth();
+      return createNoAuth(allowedOrigins);
     case 'api_key':
       return createApiKeyAuth({
         value: config.value,
