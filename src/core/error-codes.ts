@@ -114,6 +114,10 @@ export const errorCodes = {
     kind: 'config',
     description: 'The TLS handshake failed: an untrusted, expired or mismatched certificate (see ca_file).',
   },
+  FERRY_ERR_REPORT_WRITE: {
+    kind: 'config',
+    description: 'The run report could not be written to the given path.',
+  },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;
