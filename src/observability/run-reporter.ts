@@ -1,0 +1,234 @@
+import type { Checkpoint } from '../core/connector-types.ts';
+import type { Reason, RunStatus } from '../core/ledger-types.ts';
+import { redactValue } from '../core/secret-registry.ts';
+import { createLatencyHistogram, type LatencyHistogram, type LatencySummary } from './latency-histogram.ts';
+import type { CountedState, RunObserver } from './run-observer.ts';
+
+/** Record counts of a run. */
+export type RunCounts = Record<CountedState, number>;
+
+/** HTTP figures of one endpoint. */
+export interface EndpointReport {
+  readonly requests: number;
+  /** Attempts by status ("200", "429", "error"). */
+  readonly byStatus: Record<string, number>;
+  readonly retries: number;
+  readonly rateLimited: number;
+  readonly latencyMs: LatencySummary;
+}
+
+/** One dead-lettered record as listed in the report. */
+export interface ReportedDeadLetter {
+  readonly key: string;
+  readonly state: 'quarantined' | 'failed';
+  readonly reasons: readonly Reason[];
+}
+
+/** The run report: what `--report` writes and `ferry runs show` prints. */
+export interface RunReport {
+  readonly runId: string;
+  readonly integration: string;
+  readonly status: RunStatus;
+  readonly startedAt: string;
+  readonly endedAt: string | null;
+  readonly durationMs: number;
+  readonly counts: RunCounts;
+  /** Settled records (delivered + skipped + quarantined + failed) per second of the run. */
+  readonly ratePerSec: number;
+  readonly http: Record<string, EndpointReport>;
+  readonly retries: number;
+  readonly rateLimited: number;
+  readonly tokenRefreshes: number;
+  readonly deadLetters: {
+    readonly total: number;
+    /** Dead-lettered records per reason code (a record counts once per code). */
+    readonly byReason: Record<string, number>;
+    /** Dead-lettered records per field (a record counts once per field). */
+    readonly byField: Record<string, number>;
+    /** The first `maxListedDeadLetters` records, in the order they were dead-lettered. */
+    readonly records: readonly ReportedDeadLetter[];
+    /** How many more were dead-lettered than are listed. */
+    readonly omitted: number;
+  };
+  readonly checkpoint: Checkpoint | null;
+}
+
+/** Options for createRunReporter. */
+export interface RunReporterOptions {
+  readonly runId: string;
+  readonly integration: string;
+  /** RFC 3339. */
+  readonly startedAt: string;
+  /** Milliseconds since the epoch. @default Date.now */
+  readonly clock?: () => number;
+  /** @default 1000 */
+  readonly maxListedDeadLetters?: number;
+}
+
+/** Collects a run's figures in bounded memory and produces its report. */
+export interface RunReporter extends RunObserver {
+  /** Remembers the checkpoint the run last saved (null: the source was read to its end). */
+  checkpoint(checkpoint: Checkpoint | null): void;
+  /** Current record counts (a copy), e.g. for the progress display. */
+  counts(): RunCounts;
+  /**
+   * Ends the run. Without a status: 'completed', or 'completed_with_errors' when any record was
+   * quarantined or failed.
+   */
+  finish(options?: { readonly status?: RunStatus; readonly endedAt?: string }): RunReport;
+  /** The report as it stands (status 'running' until finish()), every string redacted. */
+  toJSON(): RunReport;
+}
+
+const MAX_ENDPOINTS = 32;
+const MAX_BREAKDOWN_KEYS = 1000;
+const MAX_MESSAGE_CHARS = 1000;
+
+interface EndpointStats {
+  requests: number;
+  byStatus: Map<string, number>;
+  retries: number;
+  rateLimited: number;
+  latency: LatencyHistogram;
+}
+
+function bump(map: Map<string, number>, key: string, limit = MAX_BREAKDOWN_KEYS): void {
+  const k = map.has(key) || map.size < limit ? key : 'other';
+  map.set(k, (map.get(k) ?? 0) + 1);
+}
+
+function clip(text: string): string {
+  return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
+}
+
+/** Creates the collector of one run's report; feed it as a RunObserver (often via combineObservers). */
+export function createRunReporter(options: RunReporterOptions): RunReporter {
+  const clock = options.clock ?? Date.now;
+  const maxListed = options.maxListedDeadLetters ?? 1000;
+  const startedMs = Date.parse(options.startedAt);
+  const counts: RunCounts = { read: 0, delivered: 0, skipped: 0, quarantined: 0, failed: 0 };
+  const endpoints = new Map<string, EndpointStats>();
+  const byReason = new Map<string, number>();
+  const byField = new Map<string, number>();
+  const listed: ReportedDeadLetter[] = [];
+  let deadLetterTotal = 0;
+  let retries = 0;
+  let rateLimited = 0;
+  let tokenRefreshes = 0;
+  let lastCheckpoint: Checkpoint | null = null;
+  let status: RunStatus = 'running';
+  let endedAt: string | null = null;
+
+  const endpointStats = (name: string): EndpointStats => {
+    const key = endpoints.has(name) || endpoints.size < MAX_ENDPOINTS ? name : 'other';
+    let stats = endpoints.get(key);
+    if (!stats) {
+      stats = {
+        requests: 0,
+        byStatus: new Map(),
+        retries: 0,
+        rateLimited: 0,
+        latency: createLatencyHistogram(),
+      };
+      endpoints.set(key, stats);
+    }
+    return stats;
+  };
+
+  const build = (): RunReport => {
+    const endMs = endedAt === null ? clock() : Date.parse(endedAt);
+    const durationMs = Number.isFinite(startedMs) ? Math.max(0, endMs - startedMs) : 0;
+    const settled = counts.delivered + counts.skipped + counts.quarantined + counts.failed;
+    const http: Record<string, EndpointReport> = {};
+    for (const [name, s] of endpoints) {
+      http[name] = {
+        requests: s.requests,
+        byStatus: Object.fromEntries(s.byStatus),
+        retries: s.retries,
+        rateLimited: s.rateLimited,
+        latencyMs: s.latency.summary(),
+      };
+    }
+    return redactValue({
+      runId: options.runId,
+      integration: options.integration,
+      status,
+      startedAt: options.startedAt,
+      endedAt,
+      durationMs,
+      counts: { ...counts },
+      ratePerSec: durationMs > 0 ? Math.round((settled / (durationMs / 1000)) * 10) / 10 : 0,
+      http,
+      retries,
+      rateLimited,
+      tokenRefreshes,
+      deadLetters: {
+        total: deadLetterTotal,
+        byReason: Object.fromEntries(byReason),
+        byField: Object.fromEntries(byField),
+        records: listed.map((r) => ({ ...r, reasons: [...r.reasons] })),
+        omitted: deadLetterTotal - listed.length,
+      },
+      checkpoint: lastCheckpoint,
+    });
+  };
+
+  return {
+    recordState(state, count = 1) {
+      counts[state] += count;
+    },
+    httpResponse({ endpoint, status: code, durationMs }) {
+      const s = endpointStats(endpoint);
+      s.requests++;
+      bump(s.byStatus, typeof code === 'number' ? String(code) : 'error', 100);
+      s.latency.record(durationMs);
+      if (code === 429) {
+        s.rateLimited++;
+        rateLimited++;
+      }
+    },
+    retry({ endpoint }) {
+      endpointStats(endpoint).retries++;
+      retries++;
+    },
+    rateLimited({ endpoint }) {
+      endpointStats(endpoint).rateLimited++;
+      rateLimited++;
+    },
+    tokenRefresh() {
+      tokenRefreshes++;
+    },
+    breakerState() {
+      // The report keeps totals; the breaker's moment-to-moment state is a metric and a log line.
+    },
+    limiterWait() {},
+    rate() {},
+    inFlight() {},
+    deadLetter({ key, state, reasons }) {
+      deadLetterTotal++;
+      for (const code of new Set(reasons.map((r) => r.code))) bump(byReason, code);
+      for (const field of new Set(reasons.flatMap((r) => (r.field === undefined ? [] : [r.field])))) {
+        bump(byField, field);
+      }
+      if (listed.length < maxListed) {
+        listed.push({
+          key,
+          state,
+          reasons: reasons.map((r) => ({ ...r, message: clip(r.message) })),
+        });
+      }
+    },
+    checkpoint(checkpoint) {
+      lastCheckpoint = checkpoint;
+    },
+    counts: () => ({ ...counts }),
+    finish(finishOptions = {}) {
+      status =
+        finishOptions.status ??
+        (counts.quarantined + counts.failed > 0 ? 'completed_with_errors' : 'completed');
+      endedAt = finishOptions.endedAt ?? new Date(clock()).toISOString();
+      return build();
+    },
+    toJSON: build,
+  };
+}
