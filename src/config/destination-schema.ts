@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { type AuthConfig, authSchema, toAuthConfig } from './auth-schema.ts';
+import {
+  type CircuitBreakerConfig,
+  circuitBreakerSchema,
+  toCircuitBreakerConfig,
+} from './circuit-breaker-schema.ts';
+import { headers, httpUrl, size } from './field-types.ts';
+import { type RateLimitConfig, rateLimitSchema, toRateLimitConfig } from './rate-limit-schema.ts';
+import { type ResponseRuleConfig, responsesSchema } from './responses-schema.ts';
+import { type RetryConfig, retrySchema, toRetryConfig } from './retry-schema.ts';
+import { type TimeoutsConfig, timeoutsSchema, toTimeoutsConfig } from './timeouts-schema.ts';
+
+const idempotencySchema = z
+  .strictObject({
+    header: z
+      .string()
+      .nullable()
+      .default('Idempotency-Key')
+      .transform((value) => (value === '' ? null : value))
+      .describe(
+        'Header carrying each record\'s idempotency key; null or "" sends none (then POST retries need `lookup`).',
+      ),
+  })
+  .prefault({})
+  .describe('How the destination is told that a retried request is the same record.');
+
+const lookupSchema = z
+  .strictObject({
+    url: httpUrl().describe(
+      "GET URL of one record; {key} is replaced by the record's key. 404 means not there.",
+    ),
+  })
+  .optional()
+  .describe('Optional lookup by key, used after a crash to learn whether in-flight records arrived.');
+
+/** The `destination` block: where mapped records are sent. */
+export const destinationSchema = z
+  .strictObject({
+    type: z.literal('rest').describe('Connector type; `rest` is the only one so far.'),
+    url: httpUrl().describe('URL each record is sent to.'),
+    method: z.enum(['POST', 'PUT', 'PATCH']).default('POST').describe('HTTP method of each send.'),
+    auth: authSchema,
+    headers: headers().describe('Extra static headers sent with every destination request.'),
+    idempotency: idempotencySchema,
+    lookup: lookupSchema,
+    concurrency: z.number().int().min(1).max(1024).default(16).describe('Records in flight at once.'),
+    rate_limit: rateLimitSchema,
+    retry: retrySchema({
+      maxAttempts: 8,
+      maxElapsed: '10m',
+      baseDelay: '250ms',
+      maxDelay: '60s',
+      maxRetryAfter: '5m',
+    }),
+    circuit_breaker: circuitBreakerSchema,
+    timeouts: timeoutsSchema({ connect: '10s', headers: '30s', body: '30s' }),
+    max_response_bytes: size().prefault('1MB').describe('Largest response body accepted.'),
+    responses: responsesSchema,
+  })
+  .describe('Where mapped records are sent.');
+
+/** Destination settings as code sees them. */
+export interface DestinationConfig {
+  readonly type: 'rest';
+  readonly url: string;
+  readonly method: 'POST' | 'PUT' | 'PATCH';
+  readonly auth: AuthConfig;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly idempotency: { readonly header: string | null };
+  readonly lookup?: { readonly url: string };
+  readonly concurrency: number;
+  readonly rateLimit: RateLimitConfig;
+  readonly retry: RetryConfig;
+  readonly circuitBreaker: CircuitBreakerConfig;
+  readonly timeouts: TimeoutsConfig;
+  readonly maxResponseBytes: number;
+  readonly responses: readonly ResponseRuleConfig[];
+}
+
+/** Converts a parsed `destination` block to its camelCase form. */
+export function toDestinationConfig(parsed: z.output<typeof destinationSchema>): DestinationConfig {
+  return {
+    type: parsed.type,
+    url: parsed.url,
+    method: parsed.method,
+    auth: toAuthConfig(parsed.auth),
+    headers: parsed.headers,
+    idempotency: { header: parsed.idempotency.header },
+    ...(parsed.lookup === undefined ? {} : { lookup: { url: parsed.lookup.url } }),
+    concurrency: parsed.concurrency,
+    rateLimit: toRateLimitConfig(parsed.rate_limit),
+    retry: toRetryConfig(parsed.retry),
+    circuitBreaker: toCircuitBreakerConfig(parsed.circuit_breaker),
+    timeouts: toTimeoutsConfig(parsed.timeouts),
+    maxResponseBytes: parsed.max_response_bytes,
+    responses: parsed.responses.map((rule) => ({ status: rule.status, action: rule.action })),
+  };
+}

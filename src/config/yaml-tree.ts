@@ -1,0 +1,80 @@
+import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { FerryError } from '../core/errors.ts';
+import { formatPath, type PathKey } from './config-path.ts';
+import type { NodePosition, Position } from './config-problem.ts';
+
+/** A parsed YAML document as plain data plus where each entry was written. */
+export interface YamlTree {
+  readonly value: unknown;
+  readonly positions: Map<string, NodePosition>;
+}
+
+// An alias may point at a large subtree; this bounds how much expanding them can cost.
+const MAX_ALIAS_EXPANSIONS = 100;
+
+/**
+ * Parses YAML text into plain data, recording the line and column of every key and value.
+ * Throws FERRY_ERR_CONFIG_SYNTAX (all syntax errors, with positions) when the text is not well-formed.
+ */
+export function parseYamlTree(text: string, file: string): YamlTree {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.2' });
+  const at = (offset: number): Position => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  if (doc.errors.length > 0) {
+    const errors = doc.errors.map((error) => {
+      const { line, column } = at(error.pos[0]);
+      return { file, line, column, path: '', message: error.message.split('\n')[0] ?? error.code };
+    });
+    throw new FerryError(
+      'FERRY_ERR_CONFIG_SYNTAX',
+      `${file} is not well-formed YAML:\n${errors.map((e) => `  ${e.file}:${e.line}:${e.column} ${e.message}`).join('\n')}`,
+      { details: { errors } },
+    );
+  }
+
+  const positions = new Map<string, NodePosition>();
+  let aliasExpansions = 0;
+  const walk = (node: unknown, path: PathKey[], key: Position | undefined): unknown => {
+    if (isAlias(node)) {
+      aliasExpansions++;
+      if (aliasExpansions > MAX_ALIAS_EXPANSIONS) {
+        throw new FerryError(
+          'FERRY_ERR_CONFIG_SYNTAX',
+          `${file}: more than ${MAX_ALIAS_EXPANSIONS} YAML aliases`,
+        );
+      }
+      return walk(node.resolve(doc as Document), path, key);
+    }
+    const range = (node as Node | null)?.range;
+    const value = range ? at(range[0]) : undefined;
+    positions.set(formatPath(path), { ...(key ? { key } : {}), ...(value ? { value } : {}) });
+    if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      for (const pair of node.items) {
+        const keyNode = pair.key;
+        const name = String(isScalar(keyNode) ? keyNode.value : keyNode);
+        const keyPos = (keyNode as Node | null)?.range ? at((keyNode as Node).range![0]) : value;
+        // defineProperty so a "__proto__" key stays an ordinary (and then unknown) key.
+        Object.defineProperty(out, name, {
+          value: walk(pair.value, [...path, name], keyPos),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      return out;
+    }
+    if (isSeq(node)) {
+      return node.items.map((item, index) => {
+        const itemRange = (item as Node | null)?.range;
+        return walk(item, [...path, index], itemRange ? at(itemRange[0]) : value);
+      });
+    }
+    if (isScalar(node)) return node.value;
+    return null;
+  };
+  return { value: walk(doc.contents, [], undefined), positions };
+}
