@@ -1,0 +1,445 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { hasErrorCode } from '../core/errors.ts';
+import { clearSecretsForTests, registerSecret } from '../core/secret-registry.ts';
+import { SCHEMA_VERSION } from './migrations.ts';
+import { openSqliteLedger, type SqliteLedger } from './sqlite-ledger.ts';
+
+let dir: string;
+const open: SqliteLedger[] = [];
+
+/** A fixed, steppable clock so stored times are predictable. */
+function steppingClock(start = Date.parse('2025-01-01T00:00:00Z')) {
+  let now = start;
+  return () => {
+    now += 1000;
+    return new Date(now);
+  };
+}
+
+async function ledgerAt(stateDir = dir): Promise<SqliteLedger> {
+  const ledger = await openSqliteLedger(stateDir, { clock: steppingClock() });
+  open.push(ledger);
+  return ledger;
+}
+
+function raw(stateDir = dir): DatabaseSync {
+  return new DatabaseSync(join(stateDir, 'ferry.db'), { readOnly: true });
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ferry-ledger-'));
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  clearSecretsForTests();
+  for (const ledger of open.splice(0)) await ledger.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('opening', () => {
+  it('creates the state directory, an owner-only database and the schema', async () => {
+    const stateDir = join(dir, 'nested', 'state');
+    const ledger = await ledgerAt(stateDir);
+    expect(ledger.path).toBe(join(stateDir, 'ferry.db'));
+    expect(statSync(stateDir).mode & 0o777).toBe(0o700);
+    expect(statSync(ledger.path).mode & 0o777).toBe(0o600);
+
+    const db = raw(stateDir);
+    const tables = db
+      .prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
+      .all()
+      .map((r) => r.name);
+    expect(tables).toEqual(['checkpoints', 'dead_letters', 'records', 'runs']);
+    const indexes = db
+      .prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`)
+      .all()
+      .map((r) => r.name);
+    expect(indexes).toContain('records_by_state');
+    expect(indexes).toContain('dead_letters_by_integration');
+    expect(db.prepare('PRAGMA user_version').get()?.user_version).toBe(SCHEMA_VERSION);
+    expect(db.prepare('PRAGMA journal_mode').get()?.journal_mode).toBe('wal');
+    db.close();
+  });
+
+  it('reopens an existing ledger without migrating it again and keeps its data', async () => {
+    const first = await ledgerAt();
+    const run = first.startRun('customers-to-orders', '2025-01-01T00:00:00.000Z');
+    await first.close();
+    const second = await ledgerAt();
+    expect(second.getRun(run.id)?.integration).toBe('customers-to-orders');
+  });
+
+  it('refuses a ledger written by a newer ferry', async () => {
+    const first = await ledgerAt();
+    await first.close();
+    const db = new DatabaseSync(join(dir, 'ferry.db'));
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    const error = await openSqliteLedger(dir).catch((e: unknown) => e);
+    expect(hasErrorCode(error, 'FERRY_ERR_STATE')).toBe(true);
+    expect(String(error)).toContain('newer');
+  });
+});
+
+describe('record updates', () => {
+  it('writes updates queued in the same tick in one transaction', async () => {
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('i', '2025-01-01T00:00:00.000Z');
+    const exec = vi.spyOn(DatabaseSync.prototype, 'exec');
+    const pending = Array.from({ length: 500 }, (_, n) =>
+      ledger.update('i', run.id, [{ key: `k${n}`, state: 'in_flight' }]),
+    );
+    pending.push(
+      ledger.addDeadLetter({
+        integration: 'i',
+        key: 'bad',
+        runId: run.id,
+        state: 'quarantined',
+        record: {},
+        body: undefined,
+        reasons: [],
+      }),
+    );
+    await Promise.all(pending);
+    const begins = exec.mock.calls.filter(([sql]) => sql === 'BEGIN IMMEDIATE');
+    expect(begins).toHaveLength(1);
+    expect(ledger.stats()).toEqual({ batches: 1, recordUpdates: 500, deadLetters: 1 });
+    expect(ledger.getRecords('i', ['k0', 'k499']).size).toBe(2);
+  });
+
+  it('keeps columns an update leaves unset, and firstMappedAt once it is set', async () => {
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('i', '2025-01-01T00:00:00.000Z');
+    await ledger.update('i', run.id, [
+      {
+        key: 'a',
+        state: 'in_flight',
+        attempts: 1,
+        firstMappedAt: '2025-01-01T00:00:00Z',
+        bodyHash: 'h1',
+        lastError: 'timeout',
+      },
+    ]);
+    await ledger.update('i', run.id, [{ key: 'a', state: 'pending' }]);
+    let row = ledger.getRecords('i', ['a']).get('a');
+    expect(row).toMatchObject({
+      state: 'pending',
+      attempts: 1,
+      firstMappedAt: '2025-01-01T00:00:00Z',
+      bodyHash: 'h1',
+      lastError: 'timeout',
+    });
+
+    await ledger.update('i', run.id, [
+      { key: 'a', state: 'delivered', attempts: 2, firstMappedAt: '2030-06-06T00:00:00Z', lastError: null },
+    ]);
+    row = ledger.getRecords('i', ['a']).get('a');
+    expect(row).toMatchObject({
+      state: 'delivered',
+      attempts: 2,
+      firstMappedAt: '2025-01-01T00:00:00Z',
+      lastError: null,
+    });
+  });
+
+  it('starts a new record at zero attempts and stamps run and time', async () => {
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('i', '2025-01-01T00:00:00.000Z');
+    await ledger.update('i', run.id, [{ key: 'a', state: 'pending' }]);
+    const row = ledger.getRecords('i', ['a']).get('a');
+    expect(row).toMatchObject({ attempts: 0, firstMappedAt: null, bodyHash: null, runId: run.id });
+    expect(row?.updatedAt).toMatch(/^2025-01-01T00:00:\d\d\.000Z$/);
+  });
+
+  it('rejects every waiter of a failed transaction with FERRY_ERR_STATE and writes none of it', async () => {
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('i', '2025-01-01T00:00:00.000Z');
+    const results = await Promise.allSettled([
+      ledger.update('i', run.id, [{ key: 'good', state: 'delivered' }]),
+      // No such run: the foreign key fails the whole batch.
+      ledger.update('i', 'no-such-run', [{ key: 'orphan', state: 'delivered' }]),
+    ]);
+    for (const result of results) {
+      expect(result.status).toBe('rejected');
+      expect(hasErrorCode((result as PromiseRejectedResult).reason, 'FERRY_ERR_STATE')).toBe(true);
+    }
+    expect(ledger.getRecords('i', ['good', 'orphan']).size).toBe(0);
+    await ledger.update('i', run.id, [{ key: 'good', state: 'delivered' }]);
+    expect(ledger.getRecords('i', ['good']).size).toBe(1);
+  });
+
+  it('reads many keys across chunks and lists in-flight records', async () => {
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('i', '2025-01-01T00:00:00.000Z');
+    const keys = Array.from({ length: 1300 }, (_, n) => `key-${n}`);
+    await ledger.update(
+      'i',
+      run.id,
+      keys.map((key, n) => ({ key, state: n % 100 === 0 ? ('in_flight' as const) : ('delivered' as const) })),
+    );
+    await ledger.update('other', run.id, [{ key: 'key-1', state: 'in_flight' }]);
+    const rows = ledger.getRecords('i', [...keys, 'missing']);
+    expect(rows.size).toBe(1300);
+    expect(rows.has('missing')).toBe(false);
+    expect(rows.get('key-1')?.state).toBe('delivered');
+    expect(ledger.listInFlight('i').map((r) => r.key)).toHaveLength(13);
+    expect(ledger.listInFlight('other').map((r) => r.key)).toEqual(['key-1']);
+  });
+
+  it('writes queued updates before a checkpoint saved after them', async () => {
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('i', '2025-01-01T00:00:00.000Z');
+    const queued = ledger.update('i', run.id, [{ key: 'a', state: 'delivered' }]);
+    ledger.saveCheckpoint(
+      'i',
+      { nextUrl: 'https://api.example.com/customers?page=2', pageNumber: 2 },
+      run.id,
+    );
+    const db = raw();
+    expect(db.prepare('SELECT state FROM records WHERE key = ?').get('a')?.state).toBe('delivered');
+    db.close();
+    await queued;
+  });
+
+  it('flush writes queued updates and close flushes the rest', async () => {
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('i', '2025-01-01T00:00:00.000Z');
+    const first = ledger.update('i', run.id, [{ key: 'a', state: 'delivered' }]);
+    await ledger.flush();
+    expect(ledger.stats().batches).toBe(1);
+    await first;
+    const second = ledger.update('i', run.id, [{ key: 'b', state: 'delivered' }]);
+    await ledger.close();
+    await second;
+    const db = raw();
+    expect(db.prepare('SELECT count(*) AS n FROM records').get()?.n).toBe(2);
+    db.close();
+  });
+});
+
+describe('checkpoints', () => {
+  it('round-trips a checkpoint and clears it with null', async () => {
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('i', '2025-01-01T00:00:00.000Z');
+    expect(ledger.getCheckpoint('i')).toBeNull();
+    const checkpoint = {
+      nextUrl: 'https://api.example.com/customers?cursor=abc',
+      pageNumber: 4,
+      extra: { cursor: 'abc' },
+    };
+    ledger.saveCheckpoint('i', checkpoint, run.id);
+    expect(ledger.getCheckpoint('i')).toEqual(checkpoint);
+    expect(ledger.getCheckpoint('other')).toBeNull();
+    ledger.saveCheckpoint('i', null, run.id);
+    expect(ledger.getCheckpoint('i')).toBeNull();
+  });
+
+  it('never stores a secret in a checkpoint URL', async () => {
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('i', '2025-01-01T00:00:00.000Z');
+    ledger.saveCheckpoint(
+      'i',
+      { nextUrl: 'https://api.example.com/c?page=2&api_key=s3cr3t-value', pageNumber: 2 },
+      run.id,
+    );
+    expect(ledger.getCheckpoint('i')?.nextUrl).not.toContain('s3cr3t-value');
+  });
+});
+
+describe('dead letters', () => {
+  it('round-trips a dead letter with its record, body and reasons, secrets masked', async () => {
+    registerSecret('tok-very-secret');
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('i', '2025-01-01T00:00:00.000Z');
+    const reasons = [
+      { field: 'email', code: 'required', message: 'email is missing' },
+      { code: 'destination_422', message: 'rejected with tok-very-secret' },
+    ];
+    await ledger.addDeadLetter({
+      integration: 'i',
+      key: 'c-7',
+      runId: run.id,
+      state: 'failed',
+      record: { customer_id: 7, note: 'tok-very-secret' },
+      body: { orderId: 'ORD-7' },
+      reasons,
+    });
+    const [letter] = ledger.listDeadLetters();
+    expect(letter).toMatchObject({
+      integration: 'i',
+      key: 'c-7',
+      runId: run.id,
+      state: 'failed',
+      record: { customer_id: 7, note: '[REDACTED]' },
+      body: { orderId: 'ORD-7' },
+      resolvedAt: null,
+    });
+    expect(letter?.reasons).toEqual([
+      reasons[0],
+      { code: 'destination_422', message: 'rejected with [REDACTED]' },
+    ]);
+    expect(ledger.getDeadLetter(letter!.id)).toEqual(letter);
+    expect(ledger.getDeadLetter(9999)).toBeUndefined();
+  });
+
+  it('filters by integration, state and resolution, newest first', async () => {
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('a', '2025-01-01T00:00:00.000Z');
+    const add = (integration: string, key: string, state: 'quarantined' | 'failed') =>
+      ledger.addDeadLetter({
+        integration,
+        key,
+        runId: run.id,
+        state,
+        record: { key },
+        body: undefined,
+        reasons: [],
+      });
+    await Promise.all([add('a', '1', 'quarantined'), add('a', '2', 'failed'), add('b', '3', 'failed')]);
+    expect(ledger.listDeadLetters().map((l) => l.key)).toEqual(['3', '2', '1']);
+    expect(ledger.listDeadLetters({ integration: 'a' }).map((l) => l.key)).toEqual(['2', '1']);
+    expect(ledger.listDeadLetters({ state: 'failed' }).map((l) => l.key)).toEqual(['3', '2']);
+    expect(ledger.listDeadLetters({ limit: 1 }).map((l) => l.key)).toEqual(['3']);
+    const first = ledger.listDeadLetters({ integration: 'a', state: 'quarantined' })[0]!;
+    expect(first.body).toBeNull();
+    ledger.resolveDeadLetter(first.id, '2025-02-02T00:00:00Z');
+    expect(ledger.listDeadLetters({ integration: 'a' }).map((l) => l.key)).toEqual(['2']);
+    const all = ledger.listDeadLetters({ integration: 'a', includeResolved: true });
+    expect(all.map((l) => [l.key, l.resolvedAt])).toEqual([
+      ['2', null],
+      ['1', '2025-02-02T00:00:00Z'],
+    ]);
+    expect(() => ledger.resolveDeadLetter(9999, '2025-02-02T00:00:00Z')).toThrow(
+      /no dead letter with id 9999/,
+    );
+  });
+
+  it('purges by integration or ids and counts what it deleted', async () => {
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('a', '2025-01-01T00:00:00.000Z');
+    const add = (integration: string, key: string) =>
+      ledger.addDeadLetter({
+        integration,
+        key,
+        runId: run.id,
+        state: 'failed',
+        record: null,
+        body: null,
+        reasons: [],
+      });
+    await Promise.all([add('a', '1'), add('a', '2'), add('a', '3'), add('b', '4')]);
+    const ids = ledger.listDeadLetters({ integration: 'a' }).map((l) => l.id);
+    expect(ledger.purgeDeadLetters({ ids: [ids[0]!, 424242] })).toBe(1);
+    expect(ledger.purgeDeadLetters({ integration: 'b', ids })).toBe(0);
+    expect(ledger.purgeDeadLetters({ integration: 'a' })).toBe(2);
+    expect(ledger.listDeadLetters().map((l) => l.key)).toEqual(['4']);
+    expect(() => ledger.purgeDeadLetters({})).toThrow(/integration or a list of ids/);
+  });
+});
+
+describe('runs', () => {
+  it('lists runs newest first, by integration and with a limit', async () => {
+    const ledger = await ledgerAt();
+    const a1 = ledger.startRun('a', '2025-01-01T00:00:00.000Z');
+    const b1 = ledger.startRun('b', '2025-01-02T00:00:00.000Z');
+    const a2 = ledger.startRun('a', '2025-01-03T00:00:00.000Z');
+    expect(ledger.listRuns().map((r) => r.id)).toEqual([a2.id, b1.id, a1.id]);
+    expect(ledger.listRuns({ integration: 'a' }).map((r) => r.id)).toEqual([a2.id, a1.id]);
+    expect(ledger.listRuns({ limit: 1 }).map((r) => r.id)).toEqual([a2.id]);
+  });
+
+  it('finishes a run with its status, counts and report', async () => {
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('a', '2025-01-01T00:00:00.000Z');
+    expect(run.status).toBe('running');
+    ledger.finishRun(run.id, 'completed_with_errors', { delivered: 9, quarantined: 1 }, { summary: 'ok' });
+    expect(ledger.getRun(run.id)).toMatchObject({
+      status: 'completed_with_errors',
+      counts: { delivered: 9, quarantined: 1 },
+      report: { summary: 'ok' },
+    });
+    expect(ledger.getRun(run.id)?.endedAt).not.toBeNull();
+    expect(() => ledger.finishRun('nope', 'completed', {}, null)).toThrow(/no such run/);
+  });
+
+  it('marks runs left running by a dead process as crashed, and not its own', async () => {
+    const crashedDir = dir;
+    const earlier = await ledgerAt(crashedDir);
+    const stale = earlier.startRun('a', '2025-01-01T00:00:00.000Z');
+    const other = earlier.startRun('b', '2025-01-01T00:00:00.000Z');
+    await earlier.update('a', stale.id, [{ key: 'x', state: 'in_flight' }]);
+    // Simulates the process dying: the lock and the 'running' row stay behind.
+    earlier.releaseRunLock();
+    const db = new DatabaseSync(join(crashedDir, 'ferry.db'));
+    const deadPid = Number(
+      spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout,
+    );
+    db.prepare('UPDATE runs SET pid = ?').run(deadPid);
+    db.close();
+
+    const ledger = await ledgerAt(crashedDir);
+    const current = ledger.startRun('a', '2025-01-05T00:00:00.000Z');
+    expect(ledger.markCrashedRuns('a')).toEqual([stale.id]);
+    expect(ledger.getRun(stale.id)?.status).toBe('crashed');
+    expect(ledger.getRun(stale.id)?.endedAt).not.toBeNull();
+    expect(ledger.getRun(current.id)?.status).toBe('running');
+    expect(ledger.getRun(other.id)?.status).toBe('running');
+    expect(ledger.markCrashedRuns('a')).toEqual([]);
+  });
+
+  it('leaves a run of a live process alone when it does not hold the lock', async () => {
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('a', '2025-01-01T00:00:00.000Z');
+    const reader = await ledgerAt();
+    expect(reader.markCrashedRuns('a')).toEqual([]);
+    expect(ledger.getRun(run.id)?.status).toBe('running');
+  });
+});
+
+describe('the run lock', () => {
+  it('lets one ledger per state directory start runs, and reads without the lock', async () => {
+    const runner = await ledgerAt();
+    runner.startRun('a', '2025-01-01T00:00:00.000Z');
+    expect(runner.holdsRunLock).toBe(true);
+    const second = await ledgerAt();
+    let error: unknown;
+    try {
+      second.startRun('a', '2025-01-02T00:00:00.000Z');
+    } catch (e) {
+      error = e;
+    }
+    expect(hasErrorCode(error, 'FERRY_ERR_STATE_LOCKED')).toBe(true);
+    expect(String(error)).toContain(`pid ${process.pid}`);
+    expect(second.listRuns()).toHaveLength(1);
+    await runner.close();
+    second.acquireRunLock();
+    expect(second.holdsRunLock).toBe(true);
+  });
+
+  it('refuses a state directory locked by another live process', async () => {
+    writeFileSync(join(dir, 'ferry.lock'), JSON.stringify({ pid: process.ppid }));
+    const ledger = await ledgerAt();
+    expect(() => ledger.acquireRunLock()).toThrow(`pid ${process.ppid}`);
+  });
+});
+
+describe('closing', () => {
+  it('truncates the WAL, releases the lock and refuses further use', async () => {
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('a', '2025-01-01T00:00:00.000Z');
+    await ledger.update('a', run.id, [{ key: 'k', state: 'delivered' }]);
+    await ledger.close();
+    const wal = join(dir, 'ferry.db-wal');
+    expect(!existsSync(wal) || statSync(wal).size === 0).toBe(true);
+    expect(existsSync(join(dir, 'ferry.lock'))).toBe(false);
+    await expect(ledger.update('a', run.id, [{ key: 'k', state: 'failed' }])).rejects.toThrow(/closed/);
+    expect(() => ledger.listRuns()).toThrow(/closed/);
+    await ledger.close();
+  });
+});
