@@ -98,6 +98,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
       const headers = normaliseHeaders(res.headers);
       const declared = Number(headers['content-length']);
       if (Number.isFinite(declared) && declared > maxResponseBytes) {
+        // Destroying emits an AbortError nobody else listens for; it is expected here.
+        res.body.once('error', () => undefined);
         res.body.destroy();
         throw tooLarge(what, maxResponseBytes, declared);
       }

@@ -1,0 +1,289 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HttpRequest } from '../core/http-types.ts';
+import type { HttpObserver } from './http-observer.ts';
+import { createHttpTransport } from './http-transport.ts';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+const routes = new Map<string, Handler>();
+let server: Server;
+let base: string;
+let connections = 0;
+
+function listen(s: Server | NetServer): Promise<number> {
+  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const handler = routes.get(new URL(req.url ?? '/', 'http://x').pathname);
+    if (handler) handler(req, res);
+    else res.writeHead(404).end();
+  });
+  server.on('connection', () => connections++);
+  base = `http://127.0.0.1:${await listen(server)}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const get = (path: string, extra: Partial<HttpRequest> = {}): HttpRequest => ({
+  method: 'GET',
+  url: `${base}${path}`,
+  headers: {},
+  endpoint: 'test',
+  ...extra,
+});
+
+routes.set('/ok', (req, res) => {
+  res.writeHead(200, { 'Content-Type': 'application/json', 'X-Mixed-Case': 'yes' });
+  res.end(JSON.stringify({ method: req.method }));
+});
+routes.set('/hang', () => {
+  // never answers
+});
+routes.set('/stall-body', (_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.write('{"a":');
+});
+routes.set('/drip', (_req, res) => {
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  const timer = setInterval(() => {
+    if (res.destroyed) clearInterval(timer);
+    else res.write('x');
+  }, 20);
+  res.on('close', () => clearInterval(timer));
+});
+routes.set('/big-declared', (_req, res) => {
+  res.writeHead(200, { 'content-length': String(10_000) });
+  res.end(Buffer.alloc(10_000));
+});
+routes.set('/big-chunked', (_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/octet-stream' });
+  for (let i = 0; i < 10; i++) res.write(Buffer.alloc(1000));
+  res.end();
+});
+routes.set('/reset', (req) => {
+  req.socket.destroy();
+});
+routes.set('/redirect', (_req, res) => {
+  res.writeHead(302, { location: '/ok' }).end();
+});
+
+describe('createHttpTransport', () => {
+  it('reuses one keep-alive socket for many sequential requests', async () => {
+    const transport = createHttpTransport({ connections: 1 });
+    const before = connections;
+    for (let i = 0; i < 25; i++) {
+      const res = await transport.send(get('/ok'));
+      expect(res.status).toBe(200);
+    }
+    expect(connections - before).toBe(1);
+    await transport.close();
+  });
+
+  it('keeps sequential requests on a couple of sockets even when the pool could open more', async () => {
+    // undici's pool opens a second client while the first one's drain is pending, then alternates.
+    const transport = createHttpTransport({ connections: 8 });
+    const before = connections;
+    for (let i = 0; i < 25; i++) await transport.send(get('/ok'));
+    expect(connections - before).toBeLessThanOrEqual(2);
+    await transport.close();
+  });
+
+  it('never opens more sockets than the pool allows', async () => {
+    const transport = createHttpTransport({ connections: 2 });
+    const before = connections;
+    await Promise.all(Array.from({ length: 30 }, () => transport.send(get('/ok'))));
+    expect(connections - before).toBeLessThanOrEqual(2);
+    await transport.close();
+  });
+
+  it('lower-cases header names, reads the body and reports the duration', async () => {
+    const events: unknown[] = [];
+    const observer: HttpObserver = { onResponse: (e) => events.push(e) };
+    const transport = createHttpTransport({ observer });
+    const res = await transport.send(get('/ok', { attempt: 2 }));
+    expect(res.headers['x-mixed-case']).toBe('yes');
+    expect(JSON.parse(res.body.toString())).toEqual({ method: 'GET' });
+    expect(res.url).toBe(`${base}/ok`);
+    expect(events).toEqual([
+      { endpoint: 'test', method: 'GET', status: 200, durationMs: expect.any(Number), attempt: 2 },
+    ]);
+    await transport.close();
+  });
+
+  it('does not follow redirects', async () => {
+    const transport = createHttpTransport();
+    const res = await transport.send(get('/redirect'));
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe('/ok');
+    await transport.close();
+  });
+
+  it('times out waiting for headers, marking the request as possibly sent', async () => {
+    const transport = createHttpTransport({ headersTimeoutMs: 150 });
+    await expect(transport.send(get('/hang'))).rejects.toMatchObject({
+      code: 'FERRY_ERR_HTTP_TIMEOUT',
+      details: { phase: 'headers', sent: true },
+    });
+    await transport.close();
+  });
+
+  it('times out a body that stops arriving', async () => {
+    const transport = createHttpTransport({ bodyTimeoutMs: 150 });
+    await expect(transport.send(get('/stall-body'))).rejects.toMatchObject({
+      code: 'FERRY_ERR_HTTP_TIMEOUT',
+      details: { phase: 'body', sent: true },
+    });
+    await transport.close();
+  });
+
+  it('ends a slow drip of bytes with the body deadline', async () => {
+    const transport = createHttpTransport({ bodyTimeoutMs: 250 });
+    await expect(transport.send(get('/drip'))).rejects.toMatchObject({
+      code: 'FERRY_ERR_HTTP_TIMEOUT',
+      details: { phase: 'body' },
+    });
+    await transport.close();
+  });
+
+  it('times out a connection whose TLS handshake never completes', async () => {
+    const sockets: Socket[] = [];
+    // accepts TCP, never speaks TLS
+    const silent = createNetServer((socket) => sockets.push(socket));
+    const port = await listen(silent);
+    const transport = createHttpTransport({ connectTimeoutMs: 150 });
+    await expect(transport.send(get('/', { url: `https://127.0.0.1:${port}/` }))).rejects.toMatchObject({
+      code: 'FERRY_ERR_HTTP_TIMEOUT',
+      details: { phase: 'connect', sent: false },
+    });
+    await transport.close();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it('refuses a body whose declared length is over the limit', async () => {
+    const transport = createHttpTransport({ maxResponseBytes: 5000 });
+    await expect(transport.send(get('/big-declared'))).rejects.toMatchObject({
+      code: 'FERRY_ERR_HTTP_RESPONSE_TOO_LARGE',
+      details: { contentLength: 10_000 },
+    });
+    await transport.close();
+  });
+
+  it('stops reading a streamed body past the limit', async () => {
+    const transport = createHttpTransport({ maxResponseBytes: 5000 });
+    await expect(transport.send(get('/big-chunked'))).rejects.toMatchObject({
+      code: 'FERRY_ERR_HTTP_RESPONSE_TOO_LARGE',
+    });
+    // the pool still works afterwards
+    expect((await transport.send(get('/ok'))).status).toBe(200);
+    await transport.close();
+  });
+
+  it('turns a connection reset into a transient error that may have been sent', async () => {
+    const codes: string[] = [];
+    const transport = createHttpTransport({ observer: { onNetworkError: (e) => codes.push(e.code) } });
+    await expect(
+      transport.send(
+        get('/reset', { method: 'POST', body: '{"x":1}', headers: { 'content-type': 'application/json' } }),
+      ),
+    ).rejects.toMatchObject({ code: 'FERRY_ERR_HTTP_TRANSIENT', details: { sent: true, method: 'POST' } });
+    expect(codes).toHaveLength(1);
+    await transport.close();
+  });
+
+  it('turns a refused connection into a transient error that was certainly not sent', async () => {
+    const closed = createNetServer();
+    const port = await listen(closed);
+    await new Promise((resolve) => closed.close(resolve));
+    const transport = createHttpTransport();
+    await expect(
+      transport.send(get('/', { url: `http://127.0.0.1:${port}/x?token=s3cr3tvalue` })),
+    ).rejects.toMatchObject({
+      code: 'FERRY_ERR_HTTP_TRANSIENT',
+      details: { sent: false, networkCode: 'ECONNREFUSED' },
+      message: expect.not.stringContaining('s3cr3tvalue'),
+    });
+    await transport.close();
+  });
+
+  it('stops when the request signal aborts', async () => {
+    const transport = createHttpTransport();
+    const controller = new AbortController();
+    const pending = transport.send(get('/hang', { signal: controller.signal }));
+    setTimeout(() => controller.abort(), 20);
+    await expect(pending).rejects.toMatchObject({ code: 'FERRY_ERR_ABORTED' });
+    await transport.close();
+  });
+});
+
+describe('createHttpTransport over TLS', () => {
+  let dir: string;
+  let cert: string;
+  let tlsServer: ReturnType<typeof createHttpsServer>;
+  let tlsBase: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ferry-tls-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=ferry-test',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    tlsServer = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (_req, res) =>
+      res.writeHead(200).end('secure'),
+    );
+    tlsBase = `https://127.0.0.1:${await listen(tlsServer)}`;
+  });
+  afterAll(async () => {
+    tlsServer.closeAllConnections();
+    await new Promise((resolve) => tlsServer.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a certificate it cannot verify', async () => {
+    const transport = createHttpTransport();
+    await expect(transport.send(get('/', { url: `${tlsBase}/` }))).rejects.toMatchObject({
+      code: 'FERRY_ERR_HTTP_TLS',
+    });
+    await transport.close();
+  });
+
+  it('trusts an extra CA bundle while still verifying', async () => {
+    const transport = createHttpTransport({ ca: cert });
+    const res = await transport.send(get('/', { url: `${tlsBase}/` }));
+    expect(res.body.toString()).toBe('secure');
+    await transport.close();
+  });
+});
