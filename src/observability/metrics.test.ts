@@ -35,7 +35,7 @@ function parsePrometheus(text: string): { samples: Sample[]; types: Map<string, 
   return { samples, types };
 }
 
-function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
   return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     ?.value;
 }
@@ -78,34 +78,34 @@ describe('metrics served on /metrics', () => {
     expect(types.get('ferry_records_total')).toBe('counter');
     expect(types.get('ferry_http_request_duration_seconds')).toBe('histogram');
     expect(types.get('ferry_circuit_breaker_state')).toBe('gauge');
-    expect(valueOf(samples, 'ferry_records_total', { state: 'read' })).toBe(10);
-    expect(valueOf(samples, 'ferry_records_total', { state: 'delivered' })).toBe(7);
-    expect(valueOf(samples, 'ferry_records_total', { state: 'quarantined' })).toBe(1);
-    expect(valueOf(samples, 'ferry_http_requests_total', { endpoint: 'destination', status: '201' })).toBe(2);
-    expect(valueOf(samples, 'ferry_http_requests_total', { endpoint: 'source', status: 'error' })).toBe(1);
-    expect(valueOf(samples, 'ferry_http_request_duration_seconds_count', { endpoint: 'destination' })).toBe(
+    expect(sampleValue(samples, 'ferry_records_total', { state: 'read' })).toBe(10);
+    expect(sampleValue(samples, 'ferry_records_total', { state: 'delivered' })).toBe(7);
+    expect(sampleValue(samples, 'ferry_records_total', { state: 'quarantined' })).toBe(1);
+    expect(sampleValue(samples, 'ferry_http_requests_total', { endpoint: 'destination', status: '201' })).toBe(2);
+    expect(sampleValue(samples, 'ferry_http_requests_total', { endpoint: 'source', status: 'error' })).toBe(1);
+    expect(sampleValue(samples, 'ferry_http_request_duration_seconds_count', { endpoint: 'destination' })).toBe(
       3,
     );
     expect(
-      valueOf(samples, 'ferry_http_request_duration_seconds_sum', { endpoint: 'destination' }),
+      sampleValue(samples, 'ferry_http_request_duration_seconds_sum', { endpoint: 'destination' }),
     ).toBeCloseTo(0.105);
     expect(
-      valueOf(samples, 'ferry_http_request_duration_seconds_bucket', { endpoint: 'destination', le: '0.05' }),
+      sampleValue(samples, 'ferry_http_request_duration_seconds_bucket', { endpoint: 'destination', le: '0.05' }),
     ).toBe(2);
-    expect(valueOf(samples, 'ferry_rate_limited_total', { endpoint: 'destination' })).toBe(1);
-    expect(valueOf(samples, 'ferry_retries_total', { endpoint: 'destination', reason: '429' })).toBe(1);
-    expect(valueOf(samples, 'ferry_token_refreshes_total', { reason: 'expiry' })).toBe(1);
-    expect(valueOf(samples, 'ferry_circuit_breaker_state', { endpoint: 'destination' })).toBe(1);
-    expect(valueOf(samples, 'ferry_limiter_wait_seconds_sum', { endpoint: 'destination' })).toBeCloseTo(0.25);
-    expect(valueOf(samples, 'ferry_rate_limit_rps', { endpoint: 'destination' })).toBe(12.5);
-    expect(valueOf(samples, 'ferry_in_flight_records')).toBe(4);
+    expect(sampleValue(samples, 'ferry_rate_limited_total', { endpoint: 'destination' })).toBe(1);
+    expect(sampleValue(samples, 'ferry_retries_total', { endpoint: 'destination', reason: '429' })).toBe(1);
+    expect(sampleValue(samples, 'ferry_token_refreshes_total', { reason: 'expiry' })).toBe(1);
+    expect(sampleValue(samples, 'ferry_circuit_breaker_state', { endpoint: 'destination' })).toBe(1);
+    expect(sampleValue(samples, 'ferry_limiter_wait_seconds_sum', { endpoint: 'destination' })).toBeCloseTo(0.25);
+    expect(sampleValue(samples, 'ferry_rate_limit_rps', { endpoint: 'destination' })).toBe(12.5);
+    expect(sampleValue(samples, 'ferry_in_flight_records')).toBe(4);
     expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);
 
     // Cross-check the parser against prom-client's own view of the registry.
     const json = await metrics.registry.getMetricsAsJSON();
     const records = json.find((m) => m.name === 'ferry_records_total');
     const fromJson = records?.values.find((v) => v.labels.state === 'delivered')?.value;
-    expect(fromJson).toBe(valueOf(samples, 'ferry_records_total', { state: 'delivered' }));
+    expect(fromJson).toBe(sampleValue(samples, 'ferry_records_total', { state: 'delivered' }));
   });
 
   it('answers 404 for any other path', async () => {
@@ -118,7 +118,7 @@ describe('metrics served on /metrics', () => {
     const other = createMetrics({ defaultMetrics: false });
     other.recordState('read', 3);
     const { samples } = parsePrometheus(await other.text());
-    expect(valueOf(samples, 'ferry_records_total', { state: 'read' })).toBe(3);
+    expect(sampleValue(samples, 'ferry_records_total', { state: 'read' })).toBe(3);
     expect(samples.some((s) => s.name.startsWith('process_'))).toBe(false);
   });
 
@@ -126,7 +126,7 @@ describe('metrics served on /metrics', () => {
     const fresh = createMetrics({ defaultMetrics: false });
     const { samples } = parsePrometheus(await fresh.text());
     for (const state of ['read', 'delivered', 'skipped', 'quarantined', 'failed']) {
-      expect(valueOf(samples, 'ferry_records_total', { state })).toBe(0);
+      expect(sampleValue(samples, 'ferry_records_total', { state })).toBe(0);
     }
   });
 
@@ -140,6 +140,6 @@ describe('metrics served on /metrics', () => {
       samples.filter((s) => s.name === 'ferry_http_requests_total').map((s) => s.labels.endpoint),
     );
     expect([...endpoints].sort()).toEqual(['a', 'b', 'other']);
-    expect(valueOf(samples, 'ferry_http_requests_total', { endpoint: 'other' })).toBe(2);
+    expect(sampleValue(samples, 'ferry_http_requests_total', { endpoint: 'other' })).toBe(2);
   });
 });
