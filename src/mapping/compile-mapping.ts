@@ -1,0 +1,175 @@
+import { FerryError } from '../core/errors.ts';
+import type { Reason } from '../core/ledger-types.ts';
+import { buildObjectExpression } from './build-object-expression.ts';
+import { checkFieldsAgainstSchema } from './check-fields-against-schema.ts';
+import type { SchemaValidator } from './create-schema-validator.ts';
+import { compileGuarded, describeJsonataError, type GuardedExpression } from './guarded-expression.ts';
+import type { CompiledMapping, KeyResult, MappingBindings, MappingResult } from './mapping-types.ts';
+import { type MappingSpec, mappingInvalid, type SourceLocation } from './parse-mapping-file.ts';
+import { toJsonValue } from './to-json-value.ts';
+
+/** Schemas a mapping validates against, already compiled. */
+export interface CompiledSchemas {
+  readonly input: { readonly file: string; readonly validate: SchemaValidator } | null;
+  readonly output: {
+    readonly file: string;
+    readonly schema: Record<string, unknown>;
+    readonly validate: SchemaValidator;
+  } | null;
+}
+
+/** Keys longer than this are refused: they go into the ledger and idempotency keys. */
+export const MAX_KEY_LENGTH = 512;
+
+/** Compiles a parsed mapping once: the key, each check, and the whole output tree as ONE JSONata expression. */
+export function compileMapping(spec: MappingSpec, schemas: CompiledSchemas): CompiledMapping {
+  const limits = { timeoutMs: spec.timeoutMs };
+  const compile = (expr: string, at: SourceLocation): GuardedExpression => {
+    try {
+      return compileGuarded(expr, limits);
+    } catch (error) {
+      const { message, position } = describeJsonataError(error);
+      const where = position === null ? '' : ` (at character ${position})`;
+      throw mappingInvalid(
+        spec.file,
+        at.line,
+        at.path,
+        `the JSONata expression does not compile: ${message}${where}`,
+      );
+    }
+  };
+
+  const keyExpr = compile(spec.key.expr, spec.key);
+  const checks = spec.checks.map((check) => ({ ...check, expression: compile(check.expr, check) }));
+  // Each leaf alone first, so a syntax error names its own field and line.
+  for (const field of spec.fields) compile(field.expr, field);
+  if (schemas.output) checkFieldsAgainstSchema(spec, schemas.output.schema, schemas.output.file);
+  const combined = buildObjectExpression(spec.fields);
+  const body = compile(combined.text, { line: spec.fields[0]?.line ?? 1, path: 'output.fields' });
+
+  const keyField = spec.key.field ?? undefined;
+  const keyReason = (code: string, message: string): Reason =>
+    keyField === undefined ? { code, message: `the key ${message}` } : { field: keyField, code, message };
+
+  async function keyOf(record: unknown): Promise<KeyResult> {
+    const outcome = await keyExpr.evaluate(record);
+    if (!outcome.ok) return { ok: false, key: null, reason: keyReason(outcome.code, outcome.message) };
+    const value = outcome.value;
+    let key: string | null = null;
+    if (typeof value === 'string') key = value;
+    else if (typeof value === 'number' && Number.isFinite(value)) key = String(value);
+    else if (value !== undefined && value !== null) {
+      return {
+        ok: false,
+        key: null,
+        reason: keyReason('key_invalid', 'must be a non-empty string or a number'),
+      };
+    }
+    if (key === null || key.trim() === '') {
+      return {
+        ok: false,
+        key: null,
+        reason: keyReason('key_missing', 'is missing or empty; it identifies the record'),
+      };
+    }
+    if (key.length > MAX_KEY_LENGTH) {
+      return {
+        ok: false,
+        key: null,
+        reason: keyReason('key_invalid', `must be at most ${MAX_KEY_LENGTH} characters long`),
+      };
+    }
+    return { ok: true, key };
+  }
+
+  async function checkInput(record: unknown): Promise<Reason[]> {
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      return [{ code: 'wrong_type', message: 'the record must be a JSON object' }];
+    }
+    const reasons = schemas.input ? schemas.input.validate(record) : [];
+    for (const check of checks) {
+      const flagged = new Set(reasons.map((r) => r.field));
+      // A field the schema already refused would only make its checks fail again, or fail to evaluate.
+      if (check.fields.some((f) => flagged.has(f))) continue;
+      const outcome = await check.expression.evaluate(record);
+      if (outcome.ok && outcome.value === true) continue;
+      for (const field of check.fields) {
+        reasons.push(
+          outcome.ok
+            ? { field, code: check.code, message: check.message }
+            : {
+                field,
+                code: outcome.code,
+                message: `the check ${check.code} failed to run: ${outcome.message}`,
+              },
+        );
+      }
+    }
+    return reasons;
+  }
+
+  async function apply(record: unknown, bindings: MappingBindings): Promise<MappingResult> {
+    if (typeof bindings?.firstMappedAt !== 'string') {
+      throw new FerryError(
+        'FERRY_ERR_INTERNAL',
+        'apply() needs bindings.firstMappedAt as an RFC 3339 string',
+        {
+          details: { file: spec.file },
+        },
+      );
+    }
+    const keyResult = await keyOf(record);
+    const key = keyResult.ok ? keyResult.key : null;
+    const inputReasons = await checkInput(record);
+    if (
+      !keyResult.ok &&
+      !inputReasons.some((r) => r.field !== undefined && r.field === keyResult.reason.field)
+    ) {
+      inputReasons.unshift(keyResult.reason);
+    }
+    if (inputReasons.length > 0) return { ok: false, key, stage: 'input', reasons: inputReasons };
+
+    const outcome = await body.evaluate(record, { firstMappedAt: bindings.firstMappedAt });
+    if (!outcome.ok) {
+      const field = combined.fieldAt(outcome.position);
+      const reason: Reason =
+        field === null
+          ? { code: outcome.code, message: outcome.message }
+          : { field, code: outcome.code, message: outcome.message };
+      return { ok: false, key, stage: 'mapping', reasons: [reason] };
+    }
+    const json = toJsonValue(outcome.value);
+    if (!json.ok) {
+      const reason: Reason = json.error.path
+        ? { field: json.error.path, code: 'mapping_error', message: `the mapped value ${json.error.problem}` }
+        : { code: 'mapping_error', message: `the mapped body ${json.error.problem}` };
+      return { ok: false, key, stage: 'mapping', reasons: [reason] };
+    }
+    const mapped = json.value;
+    if (typeof mapped !== 'object' || mapped === null || Array.isArray(mapped)) {
+      return {
+        ok: false,
+        key,
+        stage: 'mapping',
+        reasons: [{ code: 'mapping_error', message: 'the mapped body is not an object' }],
+      };
+    }
+    const outputReasons = schemas.output ? schemas.output.validate(mapped) : [];
+    if (outputReasons.length > 0) return { ok: false, key, stage: 'output', reasons: outputReasons };
+    if (key === null)
+      throw new FerryError('FERRY_ERR_INTERNAL', 'a record without a key passed its input checks');
+    return { ok: true, key, body: mapped as Record<string, unknown> };
+  }
+
+  return {
+    file: spec.file,
+    description: spec.description,
+    keyExpr: spec.key.expr,
+    fields: spec.fields.map((f) => ({ path: f.target.join('.'), expr: f.expr, doc: f.doc })),
+    checks: spec.checks.map(({ expr, fields, code, message }) => ({ expr, fields, code, message })),
+    inputSchemaFile: schemas.input?.file ?? null,
+    outputSchemaFile: schemas.output?.file ?? null,
+    keyOf,
+    apply,
+  };
+}

@@ -1,0 +1,105 @@
+import jsonata from 'jsonata';
+import { redactSecrets } from '../core/secret-registry.ts';
+
+/** Limits every evaluation runs under. */
+export interface EvaluationLimits {
+  /** Wall-clock budget of one evaluation, checked by JSONata at every step. */
+  readonly timeoutMs: number;
+  /**
+   * Deepest evaluation nesting allowed; stops runaway recursion before it exhausts the native stack.
+   * @default 400
+   */
+  readonly maxDepth?: number;
+  /**
+   * Longest sequence an expression may build, so a hostile record cannot make it allocate without bound.
+   * @default 100000
+   */
+  readonly maxSequence?: number;
+}
+
+/** What one evaluation produced: a value, or why it stopped. */
+export type EvaluationOutcome =
+  | { readonly ok: true; readonly value: unknown }
+  | {
+      readonly ok: false;
+      readonly code: 'mapping_error' | 'mapping_timeout';
+      readonly message: string;
+      /** Character offset in the expression that failed, when JSONata knows it. */
+      readonly position: number | null;
+    };
+
+/** A compiled JSONata expression whose evaluation never throws and never runs past its limits. */
+export interface GuardedExpression {
+  evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<EvaluationOutcome>;
+}
+
+/** Thrown-error shape of JSONata (a plain object with a code, not always an Error). */
+interface JsonataFailure {
+  readonly code?: unknown;
+  readonly message?: unknown;
+  readonly position?: unknown;
+}
+
+const MAX_MESSAGE_LENGTH = 300;
+
+/** Compiles an expression once; a syntax error throws (callers turn it into FERRY_ERR_MAPPING_INVALID). */
+export function compileGuarded(expr: string, limits: EvaluationLimits): GuardedExpression {
+  // JSONata evaluates entirely in microtasks, so a timer wrapped around evaluate() could never fire
+  // while an expression loops; its own guardrail checks the clock and depth at every evaluation step.
+  const compiled = jsonata(expr, {
+    timeout: limits.timeoutMs,
+    stack: limits.maxDepth ?? 400,
+    sequence: limits.maxSequence ?? 100_000,
+  });
+  return {
+    async evaluate(input, bindings) {
+      try {
+        return { ok: true, value: await compiled.evaluate(input, bindings) };
+      } catch (error) {
+        return toOutcome(error, limits);
+      }
+    },
+  };
+}
+
+/** Reads JSONata's error shape: code, message and character position. */
+export function describeJsonataError(error: unknown): {
+  code: string;
+  message: string;
+  position: number | null;
+} {
+  const failure = (typeof error === 'object' && error !== null ? error : {}) as JsonataFailure;
+  const code =
+    typeof failure.code === 'string' ? failure.code : error instanceof Error ? error.name : 'unknown';
+  const raw = typeof failure.message === 'string' ? failure.message : String(error);
+  const position = typeof failure.position === 'number' ? failure.position : null;
+  return { code, message: raw, position };
+}
+
+function toOutcome(error: unknown, limits: EvaluationLimits): EvaluationOutcome {
+  const { code, message, position } = describeJsonataError(error);
+  if (code === 'D1012') {
+    return {
+      ok: false,
+      code: 'mapping_timeout',
+      message: `ran past its ${limits.timeoutMs} ms time limit`,
+      position,
+    };
+  }
+  if (code === 'D1011' || error instanceof RangeError) {
+    return {
+      ok: false,
+      code: 'mapping_error',
+      message: 'recursed too deeply (runaway recursion?)',
+      position,
+    };
+  }
+  // Messages can quote record values: redact secrets and keep huge values from flooding the ledger.
+  const clipped = message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH)}…` : message;
+  return {
+    ok: false,
+    code: 'mapping_error',
+    message: `${redactSecrets(clipped)} (JSONata ${code})`,
+    position,
+  };
+}
