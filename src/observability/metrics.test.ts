@@ -35,7 +35,11 @@ function parsePrometheus(text: string): { samples: Sample[]; types: Map<string, 
   return { samples, types };
 }
 
-function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+function sampleValue(
+  samples: Sample[],
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     ?.value;
 }
@@ -81,22 +85,31 @@ describe('metrics served on /metrics', () => {
     expect(sampleValue(samples, 'ferry_records_total', { state: 'read' })).toBe(10);
     expect(sampleValue(samples, 'ferry_records_total', { state: 'delivered' })).toBe(7);
     expect(sampleValue(samples, 'ferry_records_total', { state: 'quarantined' })).toBe(1);
-    expect(sampleValue(samples, 'ferry_http_requests_total', { endpoint: 'destination', status: '201' })).toBe(2);
-    expect(sampleValue(samples, 'ferry_http_requests_total', { endpoint: 'source', status: 'error' })).toBe(1);
-    expect(sampleValue(samples, 'ferry_http_request_duration_seconds_count', { endpoint: 'destination' })).toBe(
-      3,
+    expect(
+      sampleValue(samples, 'ferry_http_requests_total', { endpoint: 'destination', status: '201' }),
+    ).toBe(2);
+    expect(sampleValue(samples, 'ferry_http_requests_total', { endpoint: 'source', status: 'error' })).toBe(
+      1,
     );
+    expect(
+      sampleValue(samples, 'ferry_http_request_duration_seconds_count', { endpoint: 'destination' }),
+    ).toBe(3);
     expect(
       sampleValue(samples, 'ferry_http_request_duration_seconds_sum', { endpoint: 'destination' }),
     ).toBeCloseTo(0.105);
     expect(
-      sampleValue(samples, 'ferry_http_request_duration_seconds_bucket', { endpoint: 'destination', le: '0.05' }),
+      sampleValue(samples, 'ferry_http_request_duration_seconds_bucket', {
+        endpoint: 'destination',
+        le: '0.05',
+      }),
     ).toBe(2);
     expect(sampleValue(samples, 'ferry_rate_limited_total', { endpoint: 'destination' })).toBe(1);
     expect(sampleValue(samples, 'ferry_retries_total', { endpoint: 'destination', reason: '429' })).toBe(1);
     expect(sampleValue(samples, 'ferry_token_refreshes_total', { reason: 'expiry' })).toBe(1);
     expect(sampleValue(samples, 'ferry_circuit_breaker_state', { endpoint: 'destination' })).toBe(1);
-    expect(sampleValue(samples, 'ferry_limiter_wait_seconds_sum', { endpoint: 'destination' })).toBeCloseTo(0.25);
+    expect(sampleValue(samples, 'ferry_limiter_wait_seconds_sum', { endpoint: 'destination' })).toBeCloseTo(
+      0.25,
+    );
     expect(sampleValue(samples, 'ferry_rate_limit_rps', { endpoint: 'destination' })).toBe(12.5);
     expect(sampleValue(samples, 'ferry_in_flight_records')).toBe(4);
     expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);

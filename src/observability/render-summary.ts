@@ -56,10 +56,14 @@ export function renderSummary(report: RunReport, options: SummaryOptions): strin
   const out: string[] = [
     `${paint('bold', `Run ${report.runId}`)} of ${report.integration}: ${paint(statusColor, report.status)}`,
     '',
-    renderTable(figures, [
-      { header: 'records', value: 'label' },
+    // The table minus its header and rule: two columns of label and right-aligned value.
+    ...renderTable(figures, [
+      { header: '', value: 'label' },
       { header: '', value: 'value', align: 'right' },
-    ]),
+    ])
+      .split('\n')
+      .slice(2)
+      .map((line) => `  ${line}`),
   ];
 
   const dl = report.deadLetters;
