@@ -1,0 +1,87 @@
+import { FerryError } from '../core/errors.ts';
+
+/** How a mock writes Retry-After: delay-seconds, an HTTP-date, or either at random (seeded). */
+export type RetryAfterForm = 'seconds' | 'http-date' | 'mixed';
+
+/** Seeded faults a mock injects; every rate is a share of requests between 0 and 1. */
+export interface FaultOptions {
+  /** Share of requests answered 500 or 503 (half each, seeded). @default 0 */
+  errorRate?: number;
+  /** Share of requests answered 429 with Retry-After. @default 0 */
+  rateLimitedRate?: number;
+  /** Form of Retry-After on every 429. @default 'seconds' */
+  retryAfter?: RetryAfterForm;
+  /** Seconds Retry-After asks for on an injected 429. @default 1 */
+  retryAfterSeconds?: number;
+  /** Added to every faulted route before it answers. @default 0 */
+  latencyMs?: number;
+  /** Token-bucket limit (burst of one second); 429 past it. 0 = none. @default 0 */
+  requestsPerSecond?: number;
+  /** Destination only: share of stored orders whose response is dropped (socket destroyed). @default 0 */
+  lostAckRate?: number;
+  /** Destination only: also inject errors, 429s and latency at POST /oauth/token. @default false */
+  tokenEndpoint?: boolean;
+}
+
+/** Fault options with every default filled in. */
+export type ResolvedFaults = Required<FaultOptions>;
+
+const RETRY_AFTER_FORMS: readonly RetryAfterForm[] = ['seconds', 'http-date', 'mixed'];
+
+function checkNumber(
+  name: string,
+  value: number | undefined,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new FerryError(
+      'FERRY_ERR_USAGE',
+      `mock fault option ${name} must be a number from ${min} to ${max}, got ${String(value)}`,
+      {
+        details: { option: name, value },
+      },
+    );
+  }
+  return value;
+}
+
+/** Checks fault options and fills in defaults; a wrong value throws FERRY_ERR_USAGE naming the option. */
+export function resolveFaults(faults: FaultOptions = {}): ResolvedFaults {
+  const resolved: ResolvedFaults = {
+    errorRate: checkNumber('errorRate', faults.errorRate, 0, 1, 0),
+    rateLimitedRate: checkNumber('rateLimitedRate', faults.rateLimitedRate, 0, 1, 0),
+    retryAfter: faults.retryAfter ?? 'seconds',
+    retryAfterSeconds: checkNumber('retryAfterSeconds', faults.retryAfterSeconds, 0, 86_400, 1),
+    latencyMs: checkNumber('latencyMs', faults.latencyMs, 0, 600_000, 0),
+    requestsPerSecond: checkNumber('requestsPerSecond', faults.requestsPerSecond, 0, 10_000_000, 0),
+    lostAckRate: checkNumber('lostAckRate', faults.lostAckRate, 0, 1, 0),
+    tokenEndpoint: faults.tokenEndpoint ?? false,
+  };
+  if (!RETRY_AFTER_FORMS.includes(resolved.retryAfter)) {
+    throw new FerryError(
+      'FERRY_ERR_USAGE',
+      `mock fault option retryAfter must be one of ${RETRY_AFTER_FORMS.join(', ')}, got ${String(resolved.retryAfter)}`,
+      {
+        details: { option: 'retryAfter', value: resolved.retryAfter },
+      },
+    );
+  }
+  const total = resolved.errorRate + resolved.rateLimitedRate + resolved.lostAckRate;
+  if (total > 1) {
+    throw new FerryError(
+      'FERRY_ERR_USAGE',
+      `mock fault rates add up to ${total}, more than 1 (errorRate + rateLimitedRate + lostAckRate)`,
+      {
+        details: {
+          errorRate: resolved.errorRate,
+          rateLimitedRate: resolved.rateLimitedRate,
+          lostAckRate: resolved.lostAckRate,
+        },
+      },
+    );
+  }
+  return resolved;
+}

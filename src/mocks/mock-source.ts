@@ -1,0 +1,204 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createMockApp, errorSchema, listenOn, validationFailedSchema } from './create-mock-app.ts';
+import { randomCredential, sameSecret } from './credentials.ts';
+import { customerAt } from './customer-data.ts';
+import { customerSchema } from './customer-schema.ts';
+import { type FaultOptions, resolveFaults } from './fault-options.ts';
+import { createRequestStats } from './request-stats.ts';
+import { createTrafficGuards } from './traffic-guards.ts';
+
+/** Options of the mock customer API. */
+export interface MockSourceOptions {
+  /** @default 0 (any free port) */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** Customers in the data set. @default 1000 */
+  count?: number;
+  /** Seed of the data set and of the fault draws. @default 42 */
+  seed?: number;
+  /** Expected X-API-Key value. @default a random key */
+  apiKey?: string;
+  faults?: FaultOptions;
+  /** Log every request (pino). @default false */
+  logger?: boolean;
+  /** Clock in milliseconds, for the rate limiter. @default Date.now */
+  now?: () => number;
+}
+
+/** Counters of the mock source. */
+export interface SourceStats {
+  requests: Record<string, Record<string, number>>;
+  customersServed: number;
+  rateLimited: number;
+  injectedErrors: number;
+}
+
+/** A mock source built but not listening: use `app.inject()` in tests. */
+export interface MockSource {
+  app: FastifyInstance;
+  apiKey: string;
+  count: number;
+  seed: number;
+  stats(): SourceStats;
+  reset(): void;
+}
+
+/** A running mock source. */
+export interface MockSourceHandle {
+  /** The customers endpoint, e.g. `http://127.0.0.1:40123/api/v1/customers`. */
+  url: string;
+  origin: string;
+  apiKey: string;
+  stats(): SourceStats;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** Path of the customers endpoint. */
+export const CUSTOMERS_PATH = '/api/v1/customers';
+const DEFAULT_PER_PAGE = 100;
+const MAX_PER_PAGE = 1000;
+/** Records serialised per chunk when the whole array is streamed. */
+const STREAM_CHUNK = 1000;
+
+function checkCount(count: number): number {
+  if (!Number.isSafeInteger(count) || count < 0)
+    throw new RangeError(`count must be a whole number >= 0, got ${count}`);
+  return count;
+}
+
+function* arrayChunks(seed: number, count: number): Generator<string> {
+  yield '[';
+  for (let start = 0; start < count; start += STREAM_CHUNK) {
+    const end = Math.min(count, start + STREAM_CHUNK);
+    const parts: string[] = [];
+    for (let i = start; i < end; i++) parts.push(JSON.stringify(customerAt(seed, i)));
+    yield (start === 0 ? '' : ',') + parts.join(',');
+  }
+  yield ']';
+}
+
+/** Builds the mock customer API (GET /api/v1/customers with an API key, optional paging, seeded faults). */
+export async function buildMockSource(options: MockSourceOptions = {}): Promise<MockSource> {
+  const count = checkCount(options.count ?? 1000);
+  const seed = options.seed ?? 42;
+  const apiKey = options.apiKey ?? randomCredential('src');
+  const faults = resolveFaults(options.faults);
+  const stats = createRequestStats();
+  const now = options.now ?? Date.now;
+  const guards = createTrafficGuards({ seed, faults, stats, now });
+  const snapshot = (): SourceStats => ({
+    requests: stats.requests(),
+    customersServed: stats.counter('customersServed'),
+    rateLimited: stats.counter('rateLimited'),
+    injectedErrors: stats.counter('injectedErrors'),
+  });
+  const reset = () => {
+    stats.reset();
+    guards.reset();
+  };
+  const app = await createMockApp({
+    title: 'ferry mock customer API',
+    description: 'A seeded customer data set with realistic dirt, API key auth, paging and fault injection.',
+    logger: options.logger ?? false,
+    securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
+    stats,
+    adminStats: snapshot,
+    adminReset: reset,
+  });
+  if (faults.requestsPerSecond > 0) {
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (!reply.hasHeader('ratelimit-limit')) guards.setRateLimitHeaders(reply);
+      return payload;
+    });
+  }
+
+  const requireApiKey = async (request: FastifyRequest, reply: FastifyReply) => {
+    const presented = request.headers['x-api-key'];
+    if (sameSecret(typeof presented === 'string' ? presented : undefined, apiKey)) return;
+    return reply.code(401).send({ error: 'unauthorized', message: 'missing or wrong X-API-Key header' });
+  };
+
+  app.get(
+    CUSTOMERS_PATH,
+    {
+      onRequest: [...guards.onRequest, requireApiKey],
+      preValidation: guards.preValidation,
+      schema: {
+        tags: ['customers'],
+        summary: 'List customers',
+        description:
+          'Without page or per_page: the whole data set as one JSON array (streamed). With either: one page, ' +
+          'and an RFC 8288 `Link: <...>; rel="next"` header unless it is the last page.',
+        security: [{ apiKey: [] }],
+        querystring: {
+          type: 'object',
+          properties: {
+            page: { type: 'integer', minimum: 1, description: '1-based page number.' },
+            per_page: { type: 'integer', minimum: 1, maximum: MAX_PER_PAGE },
+          },
+        },
+        response: {
+          200: {
+            description: 'Customers (one page, or all of them)',
+            type: 'array',
+            items: customerSchema,
+            headers: {
+              Link: { type: 'string', description: 'RFC 8288 link to the next page (paged requests only).' },
+              'X-Total-Count': {
+                type: 'integer',
+                description: 'Size of the data set (paged requests only).',
+              },
+            },
+          },
+          400: validationFailedSchema,
+          401: errorSchema,
+          429: errorSchema,
+          500: errorSchema,
+          503: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const query = request.query as { page?: number; per_page?: number };
+      reply.type('application/json; charset=utf-8');
+      if (query.page === undefined && query.per_page === undefined) {
+        stats.add('customersServed', count);
+        if (count <= STREAM_CHUNK) return [...arrayChunks(seed, count)].join('');
+        return reply.send(Readable.from(arrayChunks(seed, count), { objectMode: false }));
+      }
+      const page = query.page ?? 1;
+      const perPage = query.per_page ?? DEFAULT_PER_PAGE;
+      const start = Math.min(count, (page - 1) * perPage);
+      const end = Math.min(count, start + perPage);
+      const parts: string[] = [];
+      for (let i = start; i < end; i++) parts.push(JSON.stringify(customerAt(seed, i)));
+      stats.add('customersServed', end - start);
+      reply.header('X-Total-Count', String(count));
+      if (end < count) {
+        // Same origin as the request, so a client that only follows same-origin links keeps going.
+        const next = `${request.protocol}://${request.host}${CUSTOMERS_PATH}?page=${page + 1}&per_page=${perPage}`;
+        reply.header('Link', `<${next}>; rel="next"`);
+      }
+      return `[${parts.join(',')}]`;
+    },
+  );
+  await app.ready();
+  return { app, apiKey, count, seed, stats: snapshot, reset };
+}
+
+/** Starts the mock customer API on host:port (port 0 by default) and returns its URL and API key. */
+export async function startMockSource(options: MockSourceOptions = {}): Promise<MockSourceHandle> {
+  const source = await buildMockSource(options);
+  const origin = await listenOn(source.app, options.host ?? '127.0.0.1', options.port ?? 0);
+  return {
+    url: `${origin}${CUSTOMERS_PATH}`,
+    origin,
+    apiKey: source.apiKey,
+    stats: source.stats,
+    reset: source.reset,
+    close: () => source.app.close(),
+  };
+}
