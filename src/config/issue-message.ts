@@ -16,6 +16,7 @@ const KIND_EXPECTATIONS: Record<string, string> = {
   duration: 'expected a duration like "500ms", "30s" or "5m"',
   size: 'expected a size like "512kb", "1MB" or a number of bytes',
   url: 'expected an absolute http:// or https:// URL',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: config reference syntax, not a template
   secret: 'expected a ${VAR} or ${file:...} reference',
 };
 
@@ -64,6 +65,8 @@ export function issueMessage(issue: z.core.$ZodIssue, context: IssueContext): st
         : `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, found ${found}`;
     case 'too_small': {
       const op = issue.inclusive ? 'at least' : 'more than';
+      if (issue.origin === 'string' && Number(issue.minimum) === 1)
+        return `expected a non-empty string, found ${found}`;
       if (issue.origin === 'string')
         return `expected ${op} ${String(issue.minimum)} characters, found ${found}`;
       if (issue.origin === 'array') return `expected ${op} ${String(issue.minimum)} items, found ${found}`;
@@ -71,6 +74,8 @@ export function issueMessage(issue: z.core.$ZodIssue, context: IssueContext): st
     }
     case 'too_big': {
       const op = issue.inclusive ? 'at most' : 'less than';
+      if (issue.origin === 'string' && Number(issue.minimum) === 1)
+        return `expected a non-empty string, found ${found}`;
       if (issue.origin === 'string')
         return `expected ${op} ${String(issue.maximum)} characters, found ${found}`;
       if (issue.origin === 'array') return `expected ${op} ${String(issue.maximum)} items, found ${found}`;

@@ -12,6 +12,7 @@ export const optionsSchema = z
     dangerously_allow_literal_secrets: z
       .boolean()
       .default(false)
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: config reference syntax, not a template
       .describe('Allows secrets written literally in the file instead of ${VAR} or ${file:...} references.'),
     ca_file: z
       .string()

@@ -14,6 +14,6 @@ export function isLoopbackUrl(url: string | URL): boolean {
 /** Why a URL may not be used without the insecure-http opt-out, or undefined when it may. */
 export function insecureUrlReason(url: string): string | undefined {
   const parsed = URL.parse(url.replaceAll('{key}', 'key'));
-  if (!parsed || parsed.protocol !== 'http:' || isLoopbackUrl(parsed)) return undefined;
+  if (parsed?.protocol !== 'http:' || isLoopbackUrl(parsed)) return undefined;
   return `uses plain http:// to ${parsed.host}, which is not a loopback host; use https://`;
 }
