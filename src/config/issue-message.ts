@@ -74,8 +74,6 @@ export function issueMessage(issue: z.core.$ZodIssue, context: IssueContext): st
     }
     case 'too_big': {
       const op = issue.inclusive ? 'at most' : 'less than';
-      if (issue.origin === 'string' && Number(issue.minimum) === 1)
-        return `expected a non-empty string, found ${found}`;
       if (issue.origin === 'string')
         return `expected ${op} ${String(issue.maximum)} characters, found ${found}`;
       if (issue.origin === 'array') return `expected ${op} ${String(issue.maximum)} items, found ${found}`;
