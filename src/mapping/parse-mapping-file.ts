@@ -229,8 +229,12 @@ function collectFields(
     const value = pair.value as Node | null;
     const line = lineOf(value ?? keyNode) ?? 1;
     const leafTarget = [...target, name];
-    if (isScalar(value) && typeof value.value === 'string' && value.value.trim() !== '') {
-      out.push({ target: leafTarget, expr: value.value, doc: null, line, path });
+    const literal = isScalar(value) ? value.value : undefined;
+    if (typeof literal === 'number' || typeof literal === 'boolean') {
+      // `total: 0` or `gift: false` are constants; YAML has already parsed them, JSONata reads them back.
+      out.push({ target: leafTarget, expr: JSON.stringify(literal), doc: null, line, path });
+    } else if (typeof literal === 'string' && literal.trim() !== '') {
+      out.push({ target: leafTarget, expr: literal, doc: null, line, path });
     } else if (isMap(value) && value.items.some((p) => isScalar(p.key) && p.key.value === 'expr')) {
       // A map with `expr` is a leaf; nested destination objects never have a field named expr.
       const leaf = entries(value, path, ['expr', 'doc'], fail);

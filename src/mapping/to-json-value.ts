@@ -38,6 +38,11 @@ function copy(value: unknown, path: string, depth: number): unknown {
   if (depth >= MAX_DEPTH) throw new NotJsonError(path, `nests deeper than ${MAX_DEPTH} levels`);
   if (Array.isArray(value)) return Array.from(value, (item, i) => copy(item, `${path}[${i}]`, depth + 1));
   if (typeof value === 'object') {
+    // JSONata functions are plain objects flagged like this; copying one would walk its whole environment.
+    const marks = value as { _jsonata_lambda?: unknown; _jsonata_function?: unknown };
+    if (marks._jsonata_lambda === true || marks._jsonata_function === true) {
+      throw new NotJsonError(path, 'is a function, not a value');
+    }
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) throw new NotJsonError(path, 'is not a plain object');
     const out: [string, unknown][] = [];
