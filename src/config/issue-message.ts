@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { didYouMean } from './did-you-mean.ts';
 import { kindOf } from './schema-walk.ts';
 
 const EXPECTED_NAMES: Record<string, string> = {
@@ -41,6 +42,13 @@ export interface IssueContext {
   readonly secret: boolean;
 }
 
+/** `; did you mean "x"?` when the found string is close to one of the allowed values. */
+function suggestion(value: unknown, allowed: readonly unknown[]): string {
+  if (typeof value !== 'string') return '';
+  const close = didYouMean(value, allowed.map(String));
+  return close === undefined ? '' : `; did you mean "${close}"?`;
+}
+
 /** Turns one zod issue into "expected X, found Y" (unknown keys are handled by the caller). */
 export function issueMessage(issue: z.core.$ZodIssue, context: IssueContext): string {
   const found = describeFound(context.value, context.secret);
@@ -55,14 +63,14 @@ export function issueMessage(issue: z.core.$ZodIssue, context: IssueContext): st
     case 'invalid_union':
       if ('discriminator' in issue && issue.discriminator) {
         const options = (issue as { options?: unknown[] }).options ?? [];
-        return `expected one of ${options.map((o) => JSON.stringify(o)).join(', ')}, found ${found}`;
+        return `expected one of ${options.map((o) => JSON.stringify(o)).join(', ')}, found ${found}${suggestion(context.value, options)}`;
       }
       if (kind && KIND_EXPECTATIONS[kind]) return `${KIND_EXPECTATIONS[kind]}, found ${found}`;
       return `does not match any allowed form, found ${found}`;
     case 'invalid_value':
       return issue.values.length === 1
         ? `expected ${JSON.stringify(issue.values[0])}, found ${found}`
-        : `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, found ${found}`;
+        : `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, found ${found}${suggestion(context.secret ? undefined : context.value, issue.values)}`;
     case 'too_small': {
       const op = issue.inclusive ? 'at least' : 'more than';
       if (issue.origin === 'string' && Number(issue.minimum) === 1)
