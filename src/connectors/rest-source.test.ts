@@ -408,10 +408,27 @@ describe('REST source: errors name the page and URL', () => {
   it('fails a 503 page with the page number, URL and status, after yielding the pages before it', async () => {
     const { error, pages } = await readError(source('/flaky?page=1', { type: 'link_header' }));
     expect(pages).toBe(2);
+    // Transient, not a config problem: rerunning later may well succeed.
+    expect(hasErrorCode(error, 'FERRY_ERR_HTTP_TRANSIENT')).toBe(true);
     expect((error as Error).message).toBe(
       `fetching page 3 of customers from ${server.origin}/flaky?page=3: 503 Service Unavailable: {"error":"down for maintenance"}`,
     );
     expect((error as { details: unknown }).details).toMatchObject({ pageNumber: 3, status: 503 });
+  });
+
+  it('names the page in errors from the HTTP layer and keeps their code', async () => {
+    const { error } = await readError(
+      createRestSource({
+        url: 'http://127.0.0.1:1/customers',
+        send: transport.send,
+        endpoint: 'customers',
+      }),
+    );
+    expect(hasErrorCode(error, 'FERRY_ERR_HTTP_TRANSIENT')).toBe(true);
+    expect((error as Error).message).toMatch(
+      /^fetching page 1 of customers: GET http:\/\/127\.0\.0\.1:1\/customers/,
+    );
+    expect((error as { details: unknown }).details).toMatchObject({ pageNumber: 1 });
   });
 
   it('fails a 401 as unauthorized', async () => {

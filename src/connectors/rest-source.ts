@@ -75,7 +75,7 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
       } catch (error) {
         // The consumer stopped reading: end quietly, the checkpoint already says where to resume.
         if (signal.aborted) return;
-        throw error;
+        throw withPage(error, pageNumber, endpoint);
       }
       if (response.status < 200 || response.status > 299)
         throw statusError(context, url, response, { endpoint, pageNumber });
@@ -162,5 +162,14 @@ function statusError(
   const reason = STATUS_CODES[status] ?? 'Unknown Status';
   return new FerryError(code, `${context} ${shownUrl}: ${status} ${reason}${snippet}`, {
     details: { ...where, url: shownUrl, status },
+  });
+}
+
+/** Prefixes an HTTP-layer error (retries exhausted, timeout, breaker...) with the page it was fetching. */
+function withPage(error: unknown, pageNumber: number, endpoint: string): unknown {
+  if (!(error instanceof FerryError)) return error;
+  return new FerryError(error.code, `fetching page ${pageNumber} of ${endpoint}: ${error.message}`, {
+    cause: error,
+    details: { ...error.details, pageNumber },
   });
 }
