@@ -46,6 +46,20 @@ export const validationFailedSchema = {
 /** The JSON error body the mocks send with 401, 404, 409, 429 and 5xx answers. */
 export const errorSchema = errorBody;
 
+/** A route as registered, for the test that keeps the OpenAPI document complete. */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  hidden: boolean;
+}
+
+const registeredRoutes = new WeakMap<FastifyInstance, RegisteredRoute[]>();
+
+/** Every route registered on a mock app (HEAD routes fastify adds by itself excluded). */
+export function routesOf(app: FastifyInstance): readonly RegisteredRoute[] {
+  return registeredRoutes.get(app) ?? [];
+}
+
 /**
  * A fastify instance with what both mocks share: strict JSON Schema 2020-12 validation of bodies (no
  * coercion, no stripping, all errors), field-level 400s, plain JSON.stringify serialisation (response
@@ -58,6 +72,13 @@ export async function createMockApp(options: MockAppOptions): Promise<FastifyIns
   app.setValidatorCompiler(({ schema, httpPart }) =>
     (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema as Record<string, unknown>),
   );
+  const routes: RegisteredRoute[] = [];
+  registeredRoutes.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+    for (const method of methods) if (method !== 'HEAD') routes.push({ method, url: route.url, hidden });
+  });
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler<FastifyError>((error, request, reply) => {
     if (error.validation) {

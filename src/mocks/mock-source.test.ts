@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { customerAt, type MockCustomer } from './customer-data.ts';
+import { createFaultInjector } from './fault-injector.ts';
+import { resolveFaults } from './fault-options.ts';
+import { buildMockSource, type MockSourceHandle, startMockSource } from './mock-source.ts';
+
+const API_KEY = 'test-api-key';
+
+function nextLink(link: string | null | undefined): string | undefined {
+  return link?.match(/<([^>]+)>;\s*rel="next"/)?.[1];
+}
+
+describe('mock source over a real loopback port', () => {
+  let source: MockSourceHandle;
+  beforeAll(async () => {
+    source = await startMockSource({ count: 2345, seed: 9, apiKey: API_KEY });
+  });
+  afterAll(() => source.close());
+
+  it('refuses a missing or wrong API key with 401 and a JSON error', async () => {
+    for (const headers of [{}, { 'X-API-Key': 'nope' }]) {
+      const response = await fetch(source.url, { headers });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({ error: 'unauthorized' });
+    }
+  });
+
+  it('streams the whole data set as one array without paging parameters', async () => {
+    const response = await fetch(source.url, { headers: { 'X-API-Key': API_KEY } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('link')).toBeNull();
+    const all = (await response.json()) as MockCustomer[];
+    expect(all).toHaveLength(2345);
+    expect(all[2000]).toEqual(customerAt(9, 2000));
+  });
+
+  it('walks every page by its Link headers: the same records, each once, in order', async () => {
+    const pages: MockCustomer[][] = [];
+    let url: string | undefined = `${source.url}?per_page=100`;
+    while (url) {
+      expect(new URL(url).origin).toBe(source.origin);
+      const response: Response = await fetch(url, { headers: { 'X-API-Key': API_KEY } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-total-count')).toBe('2345');
+      pages.push((await response.json()) as MockCustomer[]);
+      url = nextLink(response.headers.get('link'));
+    }
+    expect(pages).toHaveLength(24);
+    expect(pages.at(-1)).toHaveLength(45);
+    const walked = pages.flat();
+    expect(walked).toHaveLength(2345);
+    expect(walked).toEqual(Array.from({ length: 2345 }, (_, i) => customerAt(9, i)));
+  });
+});
+
+describe('mock source paging (inject)', () => {
+  it('keeps the origin of the request Host in the next link, and sends none on the last page', async () => {
+    const { app } = await buildMockSource({ count: 5, apiKey: API_KEY });
+    const first = await app.inject({
+      url: '/api/v1/customers?page=1&per_page=2',
+      headers: { 'x-api-key': API_KEY, host: 'crm.example.test:8443' },
+    });
+    expect(first.headers.link).toBe(
+      '<http://crm.example.test:8443/api/v1/customers?page=2&per_page=2>; rel="next"',
+    );
+    const last = await app.inject({
+      url: '/api/v1/customers?page=3&per_page=2',
+      headers: { 'x-api-key': API_KEY },
+    });
+    expect(JSON.parse(last.body)).toHaveLength(1);
+    expect(last.headers.link).toBeUndefined();
+    const beyond = await app.inject({ url: '/api/v1/customers?page=9', headers: { 'x-api-key': API_KEY } });
+    expect(JSON.parse(beyond.body)).toEqual([]);
+    await app.close();
+  });
+
+  it('defaults per_page to 100 and refuses more than 1000 with a field error', async () => {
+    const { app } = await buildMockSource({ count: 250, apiKey: API_KEY });
+    const page = await app.inject({ url: '/api/v1/customers?page=1', headers: { 'x-api-key': API_KEY } });
+    expect(JSON.parse(page.body)).toHaveLength(100);
+    const tooMany = await app.inject({
+      url: '/api/v1/customers?per_page=1001',
+      headers: { 'x-api-key': API_KEY },
+    });
+    expect(tooMany.statusCode).toBe(400);
+    expect(JSON.parse(tooMany.body)).toEqual({
+      error: 'validation_failed',
+      errors: [{ field: 'per_page', message: 'must be <= 1000' }],
+    });
+    await app.close();
+  });
+});
+
+describe('mock source faults', () => {
+  it('injects the seeded share of 500/503 and 429 answers, the same for the same seed', async () => {
+    const faults = { errorRate: 0.2, rateLimitedRate: 0.1 };
+    const { app, stats } = await buildMockSource({ count: 1, apiKey: API_KEY, seed: 5, faults });
+    const statuses: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const r = await app.inject({ url: '/api/v1/customers', headers: { 'x-api-key': API_KEY } });
+      statuses.push(r.statusCode);
+      if (r.statusCode === 429) expect(r.headers['retry-after']).toBe('1');
+    }
+    const injector = createFaultInjector(5, resolveFaults(faults));
+    const expected = Array.from({ length: 300 }, () => {
+      const d = injector.next();
+      return d.kind === 'error' ? d.status : d.kind === 'rate_limited' ? 429 : 200;
+    });
+    expect(statuses).toEqual(expected);
+    const errors = statuses.filter((s) => s >= 500).length;
+    const limited = statuses.filter((s) => s === 429).length;
+    expect(errors / 300).toBeGreaterThan(0.12);
+    expect(errors / 300).toBeLessThan(0.28);
+    expect(limited / 300).toBeGreaterThan(0.05);
+    expect(limited / 300).toBeLessThan(0.15);
+    expect(statuses.filter((s) => s === 500).length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
+    expect(stats().injectedErrors).toBe(errors);
+    expect(stats().rateLimited).toBe(limited);
+    await app.close();
+  });
+
+  it('writes Retry-After as an HTTP-date when asked, never earlier than the asked seconds', async () => {
+    const now = Date.UTC(2030, 0, 1, 12, 0, 0, 400);
+    const { app } = await buildMockSource({
+      apiKey: API_KEY,
+      now: () => now,
+      faults: { rateLimitedRate: 1, retryAfter: 'http-date', retryAfterSeconds: 30 },
+    });
+    const r = await app.inject({ url: '/api/v1/customers', headers: { 'x-api-key': API_KEY } });
+    expect(r.statusCode).toBe(429);
+    const date = Date.parse(String(r.headers['retry-after']));
+    expect(date - now).toBeGreaterThanOrEqual(30_000);
+    expect(r.headers['retry-after']).toBe('Tue, 01 Jan 2030 12:00:31 GMT');
+    await app.close();
+  });
+
+  it('mixes both Retry-After forms in mixed mode', async () => {
+    const { app } = await buildMockSource({
+      apiKey: API_KEY,
+      faults: { rateLimitedRate: 1, retryAfter: 'mixed' },
+    });
+    const forms = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const r = await app.inject({ url: '/api/v1/customers', headers: { 'x-api-key': API_KEY } });
+      forms.add(/^\d+$/.test(String(r.headers['retry-after'])) ? 'seconds' : 'date');
+    }
+    expect(forms).toEqual(new Set(['seconds', 'date']));
+    await app.close();
+  });
+
+  it('rate-limits with a token bucket and reports RateLimit headers on every response', async () => {
+    let now = 1_000_000;
+    const { app } = await buildMockSource({
+      count: 1,
+      apiKey: API_KEY,
+      now: () => now,
+      faults: { requestsPerSecond: 2 },
+    });
+    const get = () => app.inject({ url: '/api/v1/customers', headers: { 'x-api-key': API_KEY } });
+    const first = await get();
+    expect(first.headers['ratelimit-limit']).toBe('2');
+    expect(first.headers['ratelimit-remaining']).toBe('1');
+    expect(first.headers['x-ratelimit-remaining']).toBe('1');
+    expect((await get()).statusCode).toBe(200);
+    const third = await get();
+    expect(third.statusCode).toBe(429);
+    expect(third.headers['retry-after']).toBe('1');
+    expect(third.headers['ratelimit-remaining']).toBe('0');
+    expect(third.headers['ratelimit-reset']).toBe('1');
+    const docs = await app.inject({ url: '/openapi.json' });
+    expect(docs.headers['ratelimit-limit']).toBe('2');
+    now += 500;
+    expect((await get()).statusCode).toBe(200);
+    await app.close();
+  });
+});
