@@ -52,6 +52,14 @@ export function compileMapping(spec: MappingSpec, schemas: CompiledSchemas): Com
     keyField === undefined ? { code, message: `the key ${message}` } : { field: keyField, code, message };
 
   async function keyOf(record: unknown): Promise<KeyResult> {
+    // JSONata would map a path over an array and happily return the first element's id.
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      return {
+        ok: false,
+        key: null,
+        reason: keyReason('key_missing', 'is missing: the record is not a JSON object'),
+      };
+    }
     const outcome = await keyExpr.evaluate(record);
     if (!outcome.ok) return { ok: false, key: null, reason: keyReason(outcome.code, outcome.message) };
     const value = outcome.value;
