@@ -32,14 +32,25 @@ export interface LimiterState {
   readonly pausedUntil: number;
 }
 
+/** What acquire() hands out: when the request left, and how to give its slot back. */
+export interface LimiterPermit {
+  /** Clock time the request was let through; tells a stale 429 from a fresh one. */
+  readonly sentAt: number;
+  /** Frees the concurrency slot; idempotent. */
+  release(): void;
+}
+
 /** A token bucket whose rate changes at runtime, plus a concurrency cap. */
 export interface AdaptiveLimiter {
-  /** Waits for a concurrency slot and a token; call the returned release() when the request is done. */
-  acquire(signal?: AbortSignal): Promise<() => void>;
+  /** Waits for a concurrency slot and a token; call release() on the permit when the request is done. */
+  acquire(signal?: AbortSignal): Promise<LimiterPermit>;
   /** A request succeeded: creep the rate back up. */
   onSuccess(): void;
-  /** A 429 (or 503 with Retry-After): cut the rate and pause for waitMs. */
-  onRateLimited(waitMs?: number): void;
+  /**
+   * A 429 (or 503 with Retry-After): pause for waitMs and cut the rate, unless the request was sent
+   * (sentAt) before the last cut, so one burst of 429s is one signal, not twenty.
+   */
+  onRateLimited(waitMs?: number, sentAt?: number): void;
   /** Rate-limit headers arrived: learn the limit, spread the remaining quota, pause at zero. */
   onQuota(info: RateLimitInfo): void;
   state(): LimiterState;
@@ -48,8 +59,10 @@ export interface AdaptiveLimiter {
 const MIN_RATE = 0.5;
 /** Multiplicative decrease on a 429. */
 const DECREASE = 0.7;
-/** At most one decrease per this many ms: one burst of 429s is one signal, not twenty. */
+/** Without a sentAt, at most one decrease per this many ms. */
 const DECREASE_COOLDOWN_MS = 500;
+/** Resets shorter than this are too coarse (whole seconds) to spread the remaining quota over. */
+const SPREAD_MIN_RESET_MS = 3000;
 
 /**
  * Creates an AIMD limiter. Pacing is a GCRA-style virtual schedule (each caller reserves the next slot, so
@@ -71,7 +84,6 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
 
   let rate = configured;
   let learnedLimit = Infinity;
-  let windowEstimateMs = 1000;
   let failRate = Infinity;
   let lastDecreaseAt = -Infinity;
   let pausedUntil = 0;
@@ -99,8 +111,22 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
     return goAt;
   };
 
+  /**
+   * Until the destination first answers, an adaptive limiter sends one request alone: its RateLimit
+   * headers (if any) set the pace before a burst of `concurrency` requests can overrun the quota.
+   */
+  let answered = !adaptive;
+  const markAnswered = (): void => {
+    if (answered) return;
+    answered = true;
+    pump();
+  };
+  const slotsOpen = (): boolean => inFlight < (answered ? concurrency : 1);
+  function pump(): void {
+    while (slotWaiters.length > 0 && slotsOpen()) slotWaiters.shift()!();
+  }
   const takeSlot = async (signal?: AbortSignal): Promise<void> => {
-    if (inFlight < concurrency && slotWaiters.length === 0) {
+    if (slotsOpen() && slotWaiters.length === 0) {
       inFlight++;
       return;
     }
@@ -125,8 +151,7 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
   };
   const releaseSlot = (): void => {
     inFlight--;
-    const next = slotWaiters.shift();
-    if (next) next();
+    pump();
   };
 
   /** Requests per second actually sent over the last second, the base for the first cut when unpaced. */
@@ -164,30 +189,40 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
       }
       options.observer?.onLimiterWait?.({ endpoint, waitMs: now - started });
       let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        releaseSlot();
+      return {
+        sentAt: now,
+        release: () => {
+          if (released) return;
+          released = true;
+          // A request that ended without an answer (network error) must not hold the first-answer gate.
+          markAnswered();
+          releaseSlot();
+        },
       };
     },
 
     onSuccess() {
+      markAnswered();
       if (!adaptive || !Number.isFinite(rate)) return;
       const cap = ceiling();
       if (rate >= cap) return;
-      // Additive increase per second, spread over the successes of that second (about `rate` of them).
-      const target = Number.isFinite(failRate) ? failRate : cap;
-      const perSecond =
-        Number.isFinite(target) && rate < 0.9 * target
-          ? Math.max(1, 0.1 * target)
-          : Math.max(0.5, 0.01 * rate);
+      // Additive increase per second, spread over the successes of that second (about `rate` of them):
+      // fast up to 90% of the rate that last drew a 429 (or of the known ceiling), gently past it.
+      const target = Math.min(failRate, cap);
+      let perSecond = Math.max(0.5, 0.02 * rate);
+      if (Number.isFinite(target))
+        perSecond = rate < 0.9 * target ? Math.max(1, 0.1 * target) : Math.max(0.5, 0.02 * target);
       setRate(rate + perSecond / Math.max(rate, 1));
     },
 
-    onRateLimited(waitMs) {
+    onRateLimited(waitMs, sentAt) {
+      markAnswered();
       const now = clock.now();
       if (waitMs !== undefined && waitMs > 0) pausedUntil = Math.max(pausedUntil, now + waitMs);
-      if (!adaptive || now - lastDecreaseAt < DECREASE_COOLDOWN_MS) return;
+      if (!adaptive) return;
+      const stale =
+        sentAt !== undefined ? sentAt < lastDecreaseAt : now - lastDecreaseAt < DECREASE_COOLDOWN_MS;
+      if (stale) return;
       lastDecreaseAt = now;
       const base = Number.isFinite(rate) ? rate : Math.max(MIN_RATE, observedRate(now));
       failRate = base;
@@ -195,16 +230,16 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
     },
 
     onQuota(info) {
+      markAnswered();
       const now = clock.now();
       if (info.remaining === 0 && info.resetMs !== undefined && info.resetMs > 0)
         pausedUntil = Math.max(pausedUntil, now + info.resetMs);
       if (!adaptive) return;
       if (info.limit !== undefined && info.limit > 0) {
-        // Without a stated window, the longest reset seen approximates it (at least 1 s).
-        if (info.windowMs !== undefined) windowEstimateMs = info.windowMs;
-        else if (info.resetMs !== undefined)
-          windowEstimateMs = Math.max(windowEstimateMs, Math.ceil(info.resetMs / 1000) * 1000);
-        const learned = (info.limit * 1000) / windowEstimateMs;
+        // Without a stated window, assume one second: quota windows are never shorter, so limit/1 s is a
+        // true upper bound; longer windows are paced by spreading `remaining` below. Guessing the window
+        // from Reset values proved fragile (one edge-of-window "2" halves the rate).
+        const learned = (info.limit * 1000) / (info.windowMs ?? 1000);
         if (learned !== learnedLimit) {
           learnedLimit = learned;
           if (!Number.isFinite(rate) || rate > ceiling()) setRate(ceiling());
@@ -215,7 +250,7 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
         info.remaining !== undefined &&
         info.remaining > 0 &&
         info.resetMs !== undefined &&
-        info.resetMs >= 2000
+        info.resetMs >= SPREAD_MIN_RESET_MS
       ) {
         setRate(Math.min(configured, ((info.remaining * 1000) / info.resetMs) * headroom));
       }

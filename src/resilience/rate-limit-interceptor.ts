@@ -20,7 +20,7 @@ export function rateLimitInterceptor(
 ): Interceptor {
   const clock = options.clock ?? systemClock;
   return (next) => async (req) => {
-    const release = await limiter.acquire(req.signal);
+    const permit = await limiter.acquire(req.signal);
     try {
       const response = await next(req);
       const now = clock.now();
@@ -29,11 +29,11 @@ export function rateLimitInterceptor(
         now,
         ...(options.maxRetryAfterMs === undefined ? {} : { maxRetryAfterMs: options.maxRetryAfterMs }),
       });
-      if (action.type === 'rate_limited') limiter.onRateLimited(action.waitMs);
+      if (action.type === 'rate_limited') limiter.onRateLimited(action.waitMs, permit.sentAt);
       else if (action.type === 'success') limiter.onSuccess();
       return response;
     } finally {
-      release();
+      permit.release();
     }
   };
 }

@@ -1,0 +1,157 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { HttpRequest, HttpResponse, Send } from '../core/http-types.ts';
+import { createCircuitBreaker } from './circuit-breaker.ts';
+import { circuitBreakerInterceptor } from './circuit-breaker-interceptor.ts';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.setSystemTime(0);
+});
+afterEach(() => vi.useRealTimers());
+
+async function fail(breaker: ReturnType<typeof createCircuitBreaker>, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) (await breaker.acquire()).failure();
+}
+
+/** Settles a promise's state without awaiting it forever. */
+function track<T>(promise: Promise<T>): { done: () => boolean; error: () => unknown } {
+  let done = false;
+  let error: unknown;
+  promise.then(
+    () => {
+      done = true;
+    },
+    (e) => {
+      done = true;
+      error = e;
+    },
+  );
+  return { done: () => done, error: () => error };
+}
+
+describe('createCircuitBreaker', () => {
+  it('opens after the configured consecutive transient failures, not before', async () => {
+    const states: string[] = [];
+    const breaker = createCircuitBreaker({
+      consecutiveFailures: 3,
+      observer: { onBreakerState: (e) => states.push(e.state) },
+    });
+    await fail(breaker, 2);
+    expect(breaker.state()).toEqual({ status: 'closed', openedAt: null, failures: 2 });
+    (await breaker.acquire()).success(); // a 4xx or 2xx resets the streak
+    await fail(breaker, 2);
+    expect(breaker.state().status).toBe('closed');
+    await fail(breaker, 1);
+    expect(breaker.state()).toEqual({ status: 'open', openedAt: 0, failures: 3 });
+    expect(states).toEqual(['open']);
+  });
+
+  it('makes callers wait while open, lets one probe through half-open, and closes on its success', async () => {
+    const states: string[] = [];
+    const breaker = createCircuitBreaker({
+      consecutiveFailures: 1,
+      halfOpenAfterMs: 5000,
+      observer: { onBreakerState: (e) => states.push(e.state) },
+    });
+    await fail(breaker, 1);
+    const probe = breaker.acquire();
+    const other = breaker.acquire();
+    const probeState = track(probe);
+    const otherState = track(other);
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(probeState.done()).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(probeState.done()).toBe(true);
+    expect(breaker.state().status).toBe('half_open');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(otherState.done()).toBe(false); // only ONE probe
+    (await probe).success();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(otherState.done()).toBe(true);
+    expect(breaker.state()).toEqual({ status: 'closed', openedAt: null, failures: 0 });
+    expect(states).toEqual(['open', 'half_open', 'closed']);
+    (await other).success();
+  });
+
+  it('re-opens when the probe fails and probes again later', async () => {
+    const breaker = createCircuitBreaker({ consecutiveFailures: 1, halfOpenAfterMs: 1000 });
+    await fail(breaker, 1);
+    const first = breaker.acquire();
+    await vi.advanceTimersByTimeAsync(1000);
+    (await first).failure();
+    expect(breaker.state()).toMatchObject({ status: 'open', openedAt: 1000 });
+    const second = track(breaker.acquire());
+    await vi.advanceTimersByTimeAsync(999);
+    expect(second.done()).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(second.done()).toBe(true);
+    expect(breaker.state().status).toBe('half_open');
+  });
+
+  it('fails waiting callers with FERRY_ERR_CIRCUIT_OPEN once the total pause passes maxPauseMs', async () => {
+    const breaker = createCircuitBreaker({ consecutiveFailures: 1, halfOpenAfterMs: 1000, maxPauseMs: 3500 });
+    await fail(breaker, 1);
+    for (let i = 0; i < 3; i++) {
+      const probe = breaker.acquire();
+      await vi.advanceTimersByTimeAsync(1000);
+      (await probe).failure();
+    }
+    expect(breaker.pausedMs()).toBe(3000);
+    const waiter = breaker.acquire();
+    const assertion = expect(waiter).rejects.toMatchObject({
+      code: 'FERRY_ERR_CIRCUIT_OPEN',
+      kind: 'aborted',
+    });
+    await vi.advanceTimersByTimeAsync(500);
+    await assertion;
+    await expect(breaker.acquire()).rejects.toMatchObject({ code: 'FERRY_ERR_CIRCUIT_OPEN' });
+  });
+
+  it('frees the probe slot when the probe is released without a verdict', async () => {
+    const breaker = createCircuitBreaker({ consecutiveFailures: 1, halfOpenAfterMs: 100 });
+    await fail(breaker, 1);
+    const probe = breaker.acquire();
+    await vi.advanceTimersByTimeAsync(100);
+    const next = track(breaker.acquire());
+    (await probe).release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(next.done()).toBe(true);
+  });
+
+  it('stops waiting when the caller aborts', async () => {
+    const breaker = createCircuitBreaker({ consecutiveFailures: 1, halfOpenAfterMs: 10_000 });
+    await fail(breaker, 1);
+    const controller = new AbortController();
+    const waiter = breaker.acquire(controller.signal);
+    const assertion = expect(waiter).rejects.toMatchObject({ code: 'FERRY_ERR_ABORTED' });
+    controller.abort();
+    await assertion;
+  });
+});
+
+describe('circuitBreakerInterceptor', () => {
+  const req: HttpRequest = {
+    method: 'POST',
+    url: 'https://dest.example.com/orders',
+    headers: {},
+    endpoint: 'orders',
+  };
+  const respond =
+    (status: number, headers: Record<string, string> = {}): Send =>
+    async () =>
+      ({ status, headers, body: Buffer.alloc(0), url: req.url }) satisfies HttpResponse;
+
+  it('counts 5xx and network errors, not 4xx or a 503 that says when to come back', async () => {
+    const breaker = createCircuitBreaker({ consecutiveFailures: 2 });
+    await circuitBreakerInterceptor(breaker)(respond(500))(req);
+    await circuitBreakerInterceptor(breaker)(respond(422))(req);
+    await circuitBreakerInterceptor(breaker)(respond(503, { 'retry-after': '1' }))(req);
+    expect(breaker.state().failures).toBe(0);
+    await circuitBreakerInterceptor(breaker)(respond(502))(req);
+    const reset: Send = async () => {
+      throw Object.assign(new Error('reset'), { code: 'FERRY_ERR_HTTP_TRANSIENT' });
+    };
+    await expect(circuitBreakerInterceptor(breaker)(reset)(req)).rejects.toThrow('reset');
+    expect(breaker.state().status).toBe('open');
+  });
+});
