@@ -88,7 +88,8 @@ describe('the seeded customer data set', () => {
     expect(
       quarantineReasons({ ...base, customer_id: 123, address: { ...base.address, zip: 12345 } }),
     ).toEqual([]);
-    expect(quarantineReasons({ ...base, first_name: undefined, phone: null, extra: 1 })).toEqual([]);
+    const { first_name: _dropped, ...noFirstName } = base;
+    expect(quarantineReasons({ ...noFirstName, phone: null, extra: 1 })).toEqual([]);
     expect(quarantineReasons({ ...base, first_name: ' ', last_name: '' }).map((r) => r.field)).toEqual([
       'first_name,last_name',
     ]);
