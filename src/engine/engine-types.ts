@@ -7,8 +7,8 @@ export type FinalState = 'delivered' | 'skipped' | 'quarantined' | 'failed';
 
 /** What the engine needs of a compiled mapping (src/mapping implements it). */
 export interface RecordMapper {
-  /** The record key, or null when the record has none (it will be quarantined). */
-  keyOf(record: unknown): string | null;
+  /** The record key, or ok:false when the record has none (it will be quarantined). */
+  keyOf(record: unknown): Promise<{ readonly ok: true; readonly key: string } | { readonly ok: false }>;
   apply(record: unknown, bindings: { firstMappedAt: string }): Promise<MappingResult>;
 }
 
@@ -33,7 +33,14 @@ export interface RunCounts {
 
 /** Hooks the CLI wires to progress, metrics, logs and the report; the engine knows none of those. */
 export interface RunObserver {
-  onRecordsRead?(count: number, pageNumber: number): void;
+  /** The run is registered in the ledger; `recoveredRuns` are crashed runs found and closed. */
+  onRunStarted?(run: {
+    readonly runId: string;
+    readonly startedAt: string;
+    readonly recoveredRuns: readonly string[];
+  }): void;
+  /** A source record was taken into the pipeline (called once per record). */
+  onRecordRead?(pageNumber: number): void;
   onRecordSettled?(event: {
     readonly key: string | null;
     readonly state: FinalState;

@@ -47,7 +47,7 @@ function sourceOf(pages: SourcePage[]): SourceConnector & { pulled: number } {
 }
 
 const mapper: RecordMapper = {
-  keyOf: (r) => ((r as Rec).id ? (r as Rec).id! : null),
+  keyOf: async (r) => ((r as Rec).id ? { ok: true, key: (r as Rec).id! } : { ok: false }),
   async apply(r, { firstMappedAt }) {
     const rec = r as Rec;
     if (!rec.id)

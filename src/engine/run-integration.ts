@@ -21,6 +21,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   const { integration, ledger, observer = {}, clock = () => new Date() } = options;
   const recoveredRuns = ledger.markCrashedRuns(integration);
   const run = ledger.startRun(integration, clock().toISOString());
+  observer.onRunStarted?.({ runId: run.id, startedAt: run.startedAt, recoveredRuns });
   const counts: RunCounts = { read: 0, delivered: 0, skipped: 0, quarantined: 0, failed: 0 };
   const ctx: RecordContext = {
     integration,
@@ -82,15 +83,16 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
     const pages = options.source.readPages({ from: checkpoint, signal: stopReading.signal });
     pageLoop: for await (const sourcePage of pages) {
       const page = tracker.open(sourcePage.pageNumber, sourcePage.next);
-      const keyed = sourcePage.records.map((record) => {
-        const key = safeKeyOf(options.mapper, record);
-        return { record, key: key ?? contentKey(record), hasKey: key !== null };
-      });
+      const keyed = await Promise.all(
+        sourcePage.records.map(async (record) => {
+          const key = await safeKeyOf(options.mapper, record);
+          return { record, key: key ?? contentKey(record), hasKey: key !== null };
+        }),
+      );
       const known = ledger.getRecords(
         integration,
         keyed.map((r) => r.key),
       );
-      observer.onRecordsRead?.(keyed.length, sourcePage.pageNumber);
       for (const { record, key, hasKey } of keyed) {
         if (stopReading.signal.aborted) break pageLoop;
         if (options.limit !== undefined && counts.read >= options.limit) break pageLoop;
@@ -100,6 +102,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
           break pageLoop;
         }
         counts.read++;
+        observer.onRecordRead?.(sourcePage.pageNumber);
         tracker.add(page);
         // An exact duplicate in the same read (or one still in flight) yields one order.
         if (hasKey && !recent.claim(key)) {
@@ -147,9 +150,10 @@ function asFerryError(error: unknown): FerryError {
 }
 
 /** A key expression that throws on a hostile record means "no key": the record is quarantined, not fatal. */
-function safeKeyOf(mapper: RecordMapper, record: unknown): string | null {
+async function safeKeyOf(mapper: RecordMapper, record: unknown): Promise<string | null> {
   try {
-    return mapper.keyOf(record);
+    const result = await mapper.keyOf(record);
+    return result.ok ? result.key : null;
   } catch {
     return null;
   }

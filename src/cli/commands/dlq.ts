@@ -1,0 +1,178 @@
+import { createInterface } from 'node:readline/promises';
+import { Command } from 'commander';
+import { loadIntegrationConfig } from '../../config/load-integration-config.ts';
+import { FerryError } from '../../core/errors.ts';
+import type { DeadLetter } from '../../core/ledger-types.ts';
+import { replayDeadLetters } from '../../engine/replay-dead-letters.ts';
+import { renderTable } from '../../observability/render-table.ts';
+import { openSqliteLedger } from '../../state/sqlite-ledger.ts';
+import { buildIntegration } from '../build-integration.ts';
+import { exitCodeForRun } from '../exit-codes.ts';
+import { DEFAULT_STATE_DIR, positiveInteger } from '../options.ts';
+
+const reasonsText = (l: DeadLetter) =>
+  l.reasons.map((r) => (r.field ? `${r.field}: ${r.message}` : r.message)).join('; ');
+
+/** `ferry dlq list|show|replay|purge`: the dead-letter store. */
+export function dlqCommand(): Command {
+  const dlq = new Command('dlq').description('Inspect, replay and purge quarantined and failed records.');
+  dlq
+    .command('list')
+    .description('List dead letters, newest first (replayed ones only with --all).')
+    .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
+    .option('--integration <name>', 'only this integration')
+    .option('--kind <state>', 'quarantined or failed')
+    .option('--all', 'include dead letters already resolved by a replay')
+    .option('--limit <n>', 'at most N', positiveInteger('--limit'), 50)
+    .option('--json', 'JSON on stdout')
+    .action(
+      async (options: {
+        state: string;
+        integration?: string;
+        kind?: string;
+        all?: boolean;
+        limit: number;
+        json?: boolean;
+      }) => {
+        if (options.kind && options.kind !== 'quarantined' && options.kind !== 'failed') {
+          throw new FerryError(
+            'FERRY_ERR_USAGE',
+            `--kind must be quarantined or failed, got "${options.kind}"`,
+          );
+        }
+        const ledger = await openSqliteLedger(options.state);
+        try {
+          const letters = ledger.listDeadLetters({
+            limit: options.limit,
+            includeResolved: options.all === true,
+            ...(options.integration ? { integration: options.integration } : {}),
+            ...(options.kind ? { state: options.kind as 'quarantined' | 'failed' } : {}),
+          });
+          if (options.json) {
+            process.stdout.write(`${JSON.stringify(letters, null, 2)}\n`);
+            return;
+          }
+          process.stdout.write(
+            `${renderTable(letters, [
+              { header: 'id', value: 'id', align: 'right' },
+              { header: 'integration', value: 'integration' },
+              { header: 'key', value: 'key' },
+              { header: 'state', value: 'state' },
+              { header: 'reasons', value: reasonsText, maxWidth: 80 },
+              { header: 'created', value: 'createdAt' },
+              { header: 'resolved', value: (l) => l.resolvedAt ?? '' },
+            ])}\n`,
+          );
+        } finally {
+          await ledger.close();
+        }
+      },
+    );
+  dlq
+    .command('show')
+    .description('Show one dead letter: the record, the mapped body and every reason.')
+    .argument('<id>', 'the dead letter id', positiveInteger('<id>'))
+    .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
+    .action(async (id: number, options: { state: string }) => {
+      const ledger = await openSqliteLedger(options.state);
+      try {
+        const letter = ledger.getDeadLetter(id);
+        if (!letter)
+          throw new FerryError(
+            'FERRY_ERR_USAGE',
+            `no dead letter ${id} in ${options.state}; see \`ferry dlq list\``,
+          );
+        process.stdout.write(`${JSON.stringify(letter, null, 2)}\n`);
+      } finally {
+        await ledger.close();
+      }
+    });
+  dlq
+    .command('replay')
+    .description('Re-map and resend dead letters of an integration (e.g. after fixing the mapping).')
+    .argument('<config>', 'the integration file they belong to')
+    .option('--id <ids...>', 'only these dead letter ids')
+    .option('--kind <state>', 'only quarantined or only failed ones')
+    .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
+    .option('--json', 'print each outcome as JSON on stdout')
+    .action(
+      async (
+        configPath: string,
+        options: { id?: string[]; kind?: string; state: string; json?: boolean },
+      ) => {
+        const config = await loadIntegrationConfig(configPath);
+        const ids = options.id?.map(Number);
+        if (ids?.some((n) => !Number.isInteger(n)))
+          throw new FerryError('FERRY_ERR_USAGE', '--id takes dead letter ids (numbers)');
+        const ledger = await openSqliteLedger(options.state);
+        const runtime = await buildIntegration(config);
+        try {
+          const letters = ledger
+            .listDeadLetters({ integration: config.name, limit: 1_000_000 })
+            .filter((l) => (!ids || ids.includes(l.id)) && (!options.kind || l.state === options.kind));
+          if (letters.length === 0) {
+            process.stderr.write('nothing to replay\n');
+            return;
+          }
+          const { result, outcomes } = await replayDeadLetters({
+            integration: config.name,
+            ledger,
+            sink: runtime.sink,
+            mapper: runtime.mapping,
+            letters,
+            concurrency: config.destination.concurrency,
+          });
+          if (options.json) process.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
+          const c = result.counts;
+          process.stderr.write(
+            `replayed ${c.read} dead letters: ${c.delivered} delivered, ${c.skipped} already delivered, ` +
+              `${c.quarantined} still invalid, ${c.failed} failed again (run ${result.runId})\n`,
+          );
+          process.exitCode = exitCodeForRun(result.status);
+        } finally {
+          await runtime.close();
+          await ledger.close();
+        }
+      },
+    );
+  dlq
+    .command('purge')
+    .description('Delete dead letters for good (asks first unless --yes).')
+    .option('--integration <name>', 'all of this integration')
+    .option('--id <ids...>', 'only these ids')
+    .option('--yes', 'do not ask')
+    .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
+    .action(async (options: { integration?: string; id?: string[]; yes?: boolean; state: string }) => {
+      if (!options.integration && !options.id) {
+        throw new FerryError('FERRY_ERR_USAGE', 'say what to purge: --integration NAME and/or --id N...');
+      }
+      const what = [
+        options.integration && `integration ${options.integration}`,
+        options.id && `ids ${options.id.join(', ')}`,
+      ]
+        .filter(Boolean)
+        .join(' and ');
+      if (!options.yes) {
+        if (!process.stdin.isTTY)
+          throw new FerryError('FERRY_ERR_USAGE', 'purge deletes for good: confirm with --yes');
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        const answer = await rl.question(`Delete the dead letters of ${what} for good? [y/N] `);
+        rl.close();
+        if (!/^y(es)?$/i.test(answer.trim())) {
+          process.stderr.write('nothing deleted\n');
+          return;
+        }
+      }
+      const ledger = await openSqliteLedger(options.state);
+      try {
+        const count = ledger.purgeDeadLetters({
+          ...(options.integration ? { integration: options.integration } : {}),
+          ...(options.id ? { ids: options.id.map(Number) } : {}),
+        });
+        process.stderr.write(`deleted ${count} dead letters\n`);
+      } finally {
+        await ledger.close();
+      }
+    });
+  return dlq;
+}

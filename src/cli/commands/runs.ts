@@ -1,0 +1,85 @@
+import { Command } from 'commander';
+import { FerryError } from '../../core/errors.ts';
+import { renderSummary } from '../../observability/render-summary.ts';
+import { renderTable } from '../../observability/render-table.ts';
+import type { RunReport } from '../../observability/run-reporter.ts';
+import { openSqliteLedger } from '../../state/sqlite-ledger.ts';
+import { DEFAULT_STATE_DIR, positiveInteger } from '../options.ts';
+
+/** `ferry runs list|show`: past runs and their reports. */
+export function runsCommand(): Command {
+  const runs = new Command('runs').description('Past runs and their reports.');
+  runs
+    .command('list')
+    .description('List runs, newest first.')
+    .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
+    .option('--integration <name>', 'only this integration')
+    .option('--limit <n>', 'at most N runs', positiveInteger('--limit'), 20)
+    .option('--json', 'JSON on stdout')
+    .action(async (options: { state: string; integration?: string; limit: number; json?: boolean }) => {
+      const ledger = await openSqliteLedger(options.state);
+      try {
+        const rows = ledger.listRuns({
+          limit: options.limit,
+          ...(options.integration ? { integration: options.integration } : {}),
+        });
+        if (options.json) {
+          process.stdout.write(
+            `${JSON.stringify(
+              rows.map(({ report: _, ...row }) => row),
+              null,
+              2,
+            )}\n`,
+          );
+          return;
+        }
+        process.stdout.write(
+          `${renderTable(rows, [
+            { header: 'run', value: 'id' },
+            { header: 'integration', value: 'integration' },
+            { header: 'status', value: 'status' },
+            { header: 'started', value: 'startedAt' },
+            { header: 'ended', value: (r) => r.endedAt ?? '' },
+            ...(['read', 'delivered', 'skipped', 'quarantined', 'failed'] as const).map((k) => ({
+              header: k,
+              value: (r: (typeof rows)[number]) => r.counts[k] ?? 0,
+              align: 'right' as const,
+            })),
+          ])}\n`,
+        );
+      } finally {
+        await ledger.close();
+      }
+    });
+  runs
+    .command('show')
+    .description('Show one run and its report.')
+    .argument('<run-id>', 'the run id (from `ferry runs list`)')
+    .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
+    .option('--json', 'the report as JSON on stdout')
+    .action(async (runId: string, options: { state: string; json?: boolean }) => {
+      const ledger = await openSqliteLedger(options.state);
+      try {
+        const run = ledger.getRun(runId);
+        if (!run)
+          throw new FerryError(
+            'FERRY_ERR_USAGE',
+            `no run ${runId} in ${options.state}; see \`ferry runs list\``,
+          );
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+        } else if (run.report) {
+          process.stdout.write(
+            `${renderSummary(run.report as RunReport, { color: process.stdout.isTTY === true })}\n`,
+          );
+        } else {
+          process.stdout.write(
+            `run ${run.id} (${run.integration}): ${run.status}, started ${run.startedAt}, no report (it did not finish)\n`,
+          );
+        }
+      } finally {
+        await ledger.close();
+      }
+    });
+  return runs;
+}

@@ -1,0 +1,26 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Parses a whole number option (commander calls it with the raw text). */
+export function positiveInteger(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${name} must be a whole number of at least 1`);
+    return n;
+  };
+}
+
+/** Parses a TCP port option (0 = any free port). */
+export function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a port from 0 to 65535');
+  return n;
+}
+
+/** The default state directory: `.ferry/` in the working directory. */
+export const DEFAULT_STATE_DIR = '.ferry';
+
+/** Log levels the CLI accepts. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];

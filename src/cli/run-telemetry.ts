@@ -1,0 +1,98 @@
+import type { RunObserver as EngineObserver } from '../engine/engine-types.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { createProgress, type Progress } from '../observability/progress.ts';
+import { combineObservers, type RunObserver } from '../observability/run-observer.ts';
+import { createRunReporter, type RunReporter } from '../observability/run-reporter.ts';
+
+/** Everything that watches one run: metrics, the report, progress and logs, fed from the engine's events. */
+export interface RunTelemetry {
+  /** For the HTTP stack and auth (metrics and report). */
+  readonly observer: RunObserver;
+  /** For the engine. */
+  readonly engineObserver: EngineObserver;
+  /** The report collector; exists once the run has started. */
+  reporter(): RunReporter | undefined;
+  /** The run's logger (carries runId once started). */
+  logger(): Logger;
+  stopProgress(): void;
+}
+
+/**
+ * Wires the engine's events to metrics, the run reporter, progress and logs. The reporter is created when
+ * the ledger has given the run its id; events before that (none reach the network) only go to metrics.
+ */
+export function createRunTelemetry(options: {
+  integration: string;
+  logger: Logger;
+  metrics: Metrics;
+  showProgress: boolean;
+}): RunTelemetry {
+  let reporter: RunReporter | undefined;
+  let logger = options.logger;
+  let progress: Progress | undefined;
+  const forwardToReporter: RunObserver = {
+    recordState: (s, c) => reporter?.recordState(s, c),
+    httpResponse: (o) => reporter?.httpResponse(o),
+    retry: (e) => reporter?.retry(e),
+    rateLimited: (e) => reporter?.rateLimited(e),
+    tokenRefresh: (e) => reporter?.tokenRefresh(e),
+    breakerState: (e) => {
+      reporter?.breakerState(e);
+      logger.warn({ endpoint: e.endpoint, breaker: e.state }, `circuit breaker ${e.state}`);
+    },
+    limiterWait: (e) => reporter?.limiterWait(e),
+    rate: (e) => reporter?.rate(e),
+    inFlight: (n) => reporter?.inFlight(n),
+    deadLetter: (l) => reporter?.deadLetter(l),
+  };
+  const observer = combineObservers(options.metrics, forwardToReporter);
+
+  const engineObserver: EngineObserver = {
+    onRunStarted({ runId, startedAt, recoveredRuns }) {
+      reporter = createRunReporter({ runId, integration: options.integration, startedAt });
+      logger = options.logger.child({ runId });
+      if (recoveredRuns.length > 0) {
+        logger.warn(
+          { recoveredRuns },
+          'earlier runs were killed before they finished; resuming from the ledger',
+        );
+      }
+      logger.info({ integration: options.integration }, 'run started');
+      if (options.showProgress) {
+        progress = createProgress({ isTTY: process.stderr.isTTY === true, logger });
+      }
+    },
+    onRecordRead() {
+      observer.recordState('read');
+      progress?.update(reporter!.counts());
+    },
+    onRecordSettled(event) {
+      observer.recordState(event.state);
+      if ((event.state === 'quarantined' || event.state === 'failed') && event.reasons) {
+        const key = event.key ?? '(no key)';
+        observer.deadLetter({ key, state: event.state, reasons: event.reasons });
+        logger.warn({ recordKey: key, state: event.state, reasons: event.reasons }, `record ${event.state}`);
+      } else {
+        logger.debug(
+          { recordKey: event.key, state: event.state, attempts: event.attempts, note: event.note },
+          `record ${event.state}`,
+        );
+      }
+      if (reporter) progress?.update(reporter.counts());
+    },
+    onCheckpoint(pageNumber, next) {
+      reporter?.checkpoint(next);
+      logger.debug({ page: pageNumber, next: next?.nextUrl ?? null }, 'checkpoint saved');
+    },
+    onInFlight: (count) => observer.inFlight(count),
+  };
+
+  return {
+    observer,
+    engineObserver,
+    reporter: () => reporter,
+    logger: () => logger,
+    stopProgress: () => progress?.stop(),
+  };
+}

@@ -1,0 +1,64 @@
+import type { SinkConnector } from '../core/connector-types.ts';
+import type { DeadLetter, Ledger } from '../core/ledger-types.ts';
+import type { FinalState, RecordMapper, RunResult } from './engine-types.ts';
+import { type Fate, settleRecord } from './record-fate.ts';
+import { createSlots } from './slots.ts';
+
+/** The fate of one replayed dead letter. */
+export interface ReplayOutcome {
+  readonly id: number;
+  readonly key: string;
+  readonly state: FinalState;
+  readonly fate: Fate;
+}
+
+/**
+ * Re-maps and resends dead letters (after the mapping or the data was fixed) as a run of its own, so the
+ * audit trail shows it. A letter whose record now arrives (or had arrived) is marked resolved; one that
+ * fails again stays, with its reasons brought up to date.
+ */
+export async function replayDeadLetters(options: {
+  integration: string;
+  ledger: Ledger;
+  sink: SinkConnector;
+  mapper: RecordMapper;
+  letters: readonly DeadLetter[];
+  concurrency: number;
+  clock?: () => Date;
+}): Promise<{ result: Omit<RunResult, 'checkpoint' | 'recoveredRuns'>; outcomes: ReplayOutcome[] }> {
+  const { ledger, integration } = options;
+  const clock = options.clock ?? (() => new Date());
+  const run = ledger.startRun(integration, clock().toISOString());
+  const ctx = { integration, runId: run.id, ledger, sink: options.sink, mapper: options.mapper, clock };
+  const slots = createSlots(options.concurrency);
+  const counts = { read: 0, delivered: 0, skipped: 0, quarantined: 0, failed: 0 };
+  const known = ledger.getRecords(
+    integration,
+    options.letters.map((l) => l.key),
+  );
+  const outcomes = await Promise.all(
+    options.letters.map(async (letter): Promise<ReplayOutcome> => {
+      await slots.acquire();
+      try {
+        counts.read++;
+        const fate = await settleRecord(ctx, {
+          record: letter.record,
+          key: letter.key,
+          hasKey: !letter.key.startsWith('nokey:'),
+          previous: known.get(letter.key),
+        });
+        counts[fate.state]++;
+        if (fate.state === 'delivered' || fate.state === 'skipped')
+          ledger.resolveDeadLetter(letter.id, clock().toISOString());
+        return { id: letter.id, key: letter.key, state: fate.state, fate };
+      } finally {
+        slots.release();
+      }
+    }),
+  );
+  await ledger.flush();
+  const status = counts.quarantined + counts.failed > 0 ? 'completed_with_errors' : 'completed';
+  const endedAt = clock().toISOString();
+  ledger.finishRun(run.id, status, { ...counts }, { replay: true, letters: outcomes.length, counts });
+  return { result: { runId: run.id, status, counts, startedAt: run.startedAt, endedAt }, outcomes };
+}
