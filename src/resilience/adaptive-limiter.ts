@@ -210,8 +210,12 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
       // fast up to 90% of the rate that last drew a 429 (or of the known ceiling), gently past it.
       const target = Math.min(failRate, cap);
       let perSecond = Math.max(0.5, 0.02 * rate);
-      if (Number.isFinite(target))
-        perSecond = rate < 0.9 * target ? Math.max(1, 0.1 * target) : Math.max(0.5, 0.02 * target);
+      // Hover just under a rate that drew a 429: probe past 97% of it only very slowly.
+      if (Number.isFinite(target)) {
+        if (rate < 0.9 * target) perSecond = Math.max(1, 0.1 * target);
+        else if (rate < 0.97 * target || target === cap) perSecond = Math.max(0.5, 0.02 * target);
+        else perSecond = Math.max(0.1, 0.003 * target);
+      }
       setRate(rate + perSecond / Math.max(rate, 1));
     },
 
