@@ -28,7 +28,7 @@ const idempotencySchema = z
 const lookupSchema = z
   .strictObject({
     url: httpUrl().describe(
-      "GET URL of one record; {key} is replaced by the record's key. 404 means not there.",
+      "GET URL of one record: {key} is replaced by the record's key and {field} by a top-level field of the body sent (e.g. {orderId}). A 404 means it is not there.",
     ),
   })
   .optional()
