@@ -56,7 +56,7 @@ export interface RunningMocks {
 }
 
 function usage(message: string, details: Record<string, unknown> = {}): FerryError {
-  return new FerryError('FERRY_ERR_USAGE', `ferry mock: ${message}`, { details });
+  return new FerryError('FERRY_ERR_USAGE', `mock: ${message}`, { details });
 }
 
 function numberOption(
