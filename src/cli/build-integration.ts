@@ -71,8 +71,9 @@ export async function buildIntegration(
   });
   const sourceSend = composeSend(sourceTransport, [
     retryInterceptor({ ...config.source.retry, observer: httpObserver }),
-    authInterceptor(sourceAuth, onTokenRefresh),
+    // Outside auth, so a followed (same-origin) redirect is authorized afresh, never carried over.
     redirectInterceptor(),
+    authInterceptor(sourceAuth, onTokenRefresh),
   ]);
   const source = createRestSource({
     url: config.source.url,
@@ -121,10 +122,10 @@ export async function buildIntegration(
       pausedMs: () => breaker.pausedMs(),
       observer: httpObserver,
     }),
+    redirectInterceptor(),
     circuitBreakerInterceptor(breaker),
     rateLimitInterceptor(limiter, { rules, maxRetryAfterMs: destination.retry.maxRetryAfterMs }),
     authInterceptor(destinationAuth, onTokenRefresh),
-    redirectInterceptor(),
   ]);
   const sink = createRestSink({
     url: destination.url,

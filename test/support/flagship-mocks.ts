@@ -1,0 +1,56 @@
+import type { FaultOptions } from '../../src/mocks/fault-options.ts';
+import { type MockDestinationHandle, startMockDestination } from '../../src/mocks/mock-destination.ts';
+import { type MockSourceHandle, startMockSource } from '../../src/mocks/mock-source.ts';
+
+/** Both mock APIs running, and the environment that points the flagship at them. */
+export interface FlagshipMocks {
+  readonly source: MockSourceHandle;
+  readonly destination: MockDestinationHandle;
+  /** SOURCE_URL, SOURCE_API_KEY, DEST_URL, DEST_TOKEN_URL, DEST_CLIENT_ID, DEST_CLIENT_SECRET. */
+  readonly env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Starts the mock customer and order APIs on port 0 and returns the flagship's environment for them. */
+export async function startFlagshipMocks(
+  options: {
+    count?: number;
+    seed?: number;
+    /** Adds ?per_page=N to SOURCE_URL so the source paginates with Link headers. */
+    perPage?: number;
+    sourceFaults?: FaultOptions;
+    destinationFaults?: FaultOptions;
+    tokenTtlSeconds?: number;
+    honourIdempotency?: boolean;
+    allowDuplicates?: boolean;
+  } = {},
+): Promise<FlagshipMocks> {
+  const source = await startMockSource({
+    count: options.count ?? 200,
+    seed: options.seed ?? 42,
+    ...(options.sourceFaults ? { faults: options.sourceFaults } : {}),
+  });
+  const destination = await startMockDestination({
+    seed: options.seed ?? 42,
+    ...(options.destinationFaults ? { faults: options.destinationFaults } : {}),
+    ...(options.tokenTtlSeconds ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),
+    ...(options.honourIdempotency === undefined ? {} : { honourIdempotency: options.honourIdempotency }),
+    ...(options.allowDuplicates === undefined ? {} : { allowDuplicates: options.allowDuplicates }),
+  });
+  const env = {
+    SOURCE_URL: options.perPage ? `${source.url}?per_page=${options.perPage}` : source.url,
+    SOURCE_API_KEY: source.apiKey,
+    DEST_URL: destination.ordersUrl,
+    DEST_TOKEN_URL: destination.tokenUrl,
+    DEST_CLIENT_ID: destination.clientId,
+    DEST_CLIENT_SECRET: destination.clientSecret,
+  };
+  return {
+    source,
+    destination,
+    env,
+    close: async () => {
+      await Promise.all([source.close(), destination.close()]);
+    },
+  };
+}
