@@ -22,6 +22,7 @@ export const errorCodes = {
   FERRY_ERR_CONFIG_SYNTAX: { kind: 'config', description: 'A YAML or JSON file is not well-formed.' },
   FERRY_ERR_CONFIG_ENV_MISSING: {
     kind: 'config',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: it names the config file's ${VAR} syntax.
     description: 'A ${VAR} reference names an unset variable.',
   },
   FERRY_ERR_CONFIG_LITERAL_SECRET: {

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { clearSecretsForTests, REDACTED, redactSecrets, redactValue, registerSecret } from './secret-registry.ts';
+import {
+  clearSecretsForTests,
+  REDACTED,
+  redactSecrets,
+  redactValue,
+  registerSecret,
+} from './secret-registry.ts';
 
 describe('secret registry', () => {
   afterEach(() => clearSecretsForTests());
@@ -21,8 +27,12 @@ describe('secret registry', () => {
     expect(redactSecrets('GET https://h/x?page=2&api_key=zzz999&access_token=t0k3n')).toBe(
       `GET https://h/x?page=2&api_key=${REDACTED}&access_token=${REDACTED}`,
     );
-    expect(redactSecrets('Authorization: Bearer eyJhbGciOi.abc.def')).toBe(`Authorization: Bearer ${REDACTED}`);
-    expect(redactSecrets('https://user:hunter22@db.example.com/x')).toBe(`https://${REDACTED}@db.example.com/x`);
+    expect(redactSecrets('Authorization: Bearer eyJhbGciOi.abc.def')).toBe(
+      `Authorization: Bearer ${REDACTED}`,
+    );
+    expect(redactSecrets('https://user:hunter22@db.example.com/x')).toBe(
+      `https://${REDACTED}@db.example.com/x`,
+    );
   });
 
   it('redacts every string of a nested value and leaves other values alone', () => {

@@ -82,11 +82,16 @@ describe('OpenAPI document of the mock source', () => {
 
   it('documents every route and the API key scheme', () => {
     expect(documentedRoutes(doc).sort()).toEqual(visibleRoutes(app).sort());
-    expect(doc.components.securitySchemes.apiKey).toEqual({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
+    expect(doc.components.securitySchemes.apiKey).toEqual({
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-API-Key',
+    });
   });
 
   it('describes the customers it serves, dirty ones included', async () => {
-    const schema = doc.paths['/api/v1/customers']?.get?.responses['200']?.content?.['application/json']?.schema;
+    const schema =
+      doc.paths['/api/v1/customers']?.get?.responses['200']?.content?.['application/json']?.schema;
     expect(schema).toBeDefined();
     const validate = new Ajv2020({ strict: false }).compile(schema as Record<string, unknown>);
     const served = await app.inject({ url: '/api/v1/customers', headers: { 'x-api-key': 'k-openapi' } });
