@@ -1,0 +1,88 @@
+import autocannon from 'autocannon';
+import type { MockEnv } from './mock-processes.ts';
+import { orderDateNow, plainMapping } from './plain-mapping.ts';
+
+/** What the load generator achieved against the destination. */
+export interface CeilingResult {
+  requests: number;
+  created: number;
+  non2xx: number;
+  errors: number;
+  durationMs: number;
+  postsPerSec: number;
+}
+
+/** Fetches every customer and builds the distinct order bodies the flagship would send, serialised. */
+export async function buildOrderBodies(env: MockEnv): Promise<{ orderId: string; body: string }[]> {
+  const response = await fetch(env.SOURCE_URL, { headers: { 'X-API-Key': env.SOURCE_API_KEY } });
+  const customers = (await response.json()) as Record<string, unknown>[];
+  const orderDate = orderDateNow();
+  const seen = new Set<string>();
+  const bodies: { orderId: string; body: string }[] = [];
+  for (const customer of customers) {
+    const order = plainMapping(customer, orderDate);
+    // Duplicated customers would draw a 409; the ceiling sends each order once.
+    if (order === null || seen.has(order.orderId)) continue;
+    seen.add(order.orderId);
+    bodies.push({ orderId: order.orderId, body: JSON.stringify(order) });
+  }
+  return bodies;
+}
+
+/** Gets a bearer token with client_secret_basic, as ferry does. */
+export async function fetchToken(env: MockEnv): Promise<string> {
+  const basic = Buffer.from(`${env.DEST_CLIENT_ID}:${env.DEST_CLIENT_SECRET}`).toString('base64');
+  const response = await fetch(env.DEST_TOKEN_URL, {
+    method: 'POST',
+    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  const body = (await response.json()) as { access_token: string };
+  return body.access_token;
+}
+
+/**
+ * The raw ceiling: autocannon POSTs the pre-built bodies (unique orderId and Idempotency-Key each) to the
+ * same mock destination, with the same concurrency and a valid token: nothing but HTTP and the mock's own
+ * validation and storage.
+ */
+export async function measureCeiling(env: MockEnv, connections: number): Promise<CeilingResult> {
+  const bodies = await buildOrderBodies(env);
+  const token = await fetchToken(env);
+  const url = new URL(env.DEST_URL);
+  let next = 0;
+  // Timed here: autocannon's own `duration` is coarse (whole ticks), too coarse for a 1 s run.
+  const started = performance.now();
+  const result = await autocannon({
+    url: url.origin,
+    connections,
+    amount: bodies.length,
+    requests: [
+      {
+        method: 'POST',
+        path: url.pathname,
+        setupRequest(request) {
+          // Past the end (autocannon may ask once more per connection) resend the last body: it replays.
+          const item = bodies[Math.min(next++, bodies.length - 1)]!;
+          request.headers = {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'idempotency-key': item.orderId,
+          };
+          request.body = item.body;
+          return request;
+        },
+      },
+    ],
+  });
+  const created = result.statusCodeStats['201']?.count ?? 0;
+  const durationMs = performance.now() - started;
+  return {
+    requests: result.requests.total,
+    created: Number(created),
+    non2xx: result.non2xx,
+    errors: result.errors,
+    durationMs,
+    postsPerSec: result.requests.total / (durationMs / 1000),
+  };
+}

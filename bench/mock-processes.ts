@@ -1,0 +1,98 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+/** Root of the repository (bench/..). */
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Options of the mocks a scenario needs (passed to `ferry mock all`). */
+export interface MockProcessOptions {
+  count: number;
+  /** Latency added to every POST /api/v2/orders (the destination only). */
+  destinationLatencyMs?: number;
+  /** Destination rate limit in requests per second. */
+  destinationRps?: number;
+}
+
+/** The environment the flagship reads plus what the baselines need. */
+export interface MockEnv {
+  SOURCE_URL: string;
+  SOURCE_API_KEY: string;
+  DEST_URL: string;
+  DEST_TOKEN_URL: string;
+  DEST_CLIENT_ID: string;
+  DEST_CLIENT_SECRET: string;
+}
+
+/** Destination counters from GET /__admin/stats (the part the bench reads). */
+export interface DestinationStats {
+  requests: Record<string, Record<string, number>>;
+  ordersStored: number;
+  rateLimited: number;
+  tokensIssued: number;
+}
+
+/** Mock APIs running in their own process. */
+export interface MockProcesses {
+  env: MockEnv;
+  destinationOrigin: string;
+  destinationStats(): Promise<DestinationStats>;
+  /** Forgets orders, idempotency keys and counters; issued tokens stay valid. */
+  resetDestination(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function readFirstLine(child: ChildProcess): Promise<string> {
+  let buffer = '';
+  const stdout = child.stdout;
+  if (!stdout) throw new Error('mock process has no stdout');
+  stdout.setEncoding('utf8');
+  for await (const chunk of stdout) {
+    buffer += chunk as string;
+    const end = buffer.indexOf('\n');
+    if (end >= 0) return buffer.slice(0, end);
+  }
+  throw new Error(`mock process ended before printing its addresses (exit ${String(child.exitCode)})`);
+}
+
+/**
+ * Starts `ferry mock all` as a separate process, so the mocks never share an event loop (or a core's worth of
+ * time slices) with the process measured.
+ */
+export async function startMockProcesses(options: MockProcessOptions): Promise<MockProcesses> {
+  const args = ['src/cli/ferry.ts', 'mock', 'all', '--json', '--count', String(options.count)];
+  if (options.destinationLatencyMs !== undefined || options.destinationRps !== undefined) {
+    args.push('--faults-on', 'destination');
+    if (options.destinationLatencyMs !== undefined)
+      args.push('--latency-ms', String(options.destinationLatencyMs));
+    if (options.destinationRps !== undefined) args.push('--rps', String(options.destinationRps));
+  }
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  const exited = once(child, 'exit');
+  const line = await Promise.race([
+    readFirstLine(child),
+    exited.then(() => {
+      throw new Error(`ferry mock exited early with ${String(child.exitCode)}`);
+    }),
+  ]);
+  child.stdout?.resume();
+  const parsed = JSON.parse(line) as { env: MockEnv; destination: { origin: string } };
+  const origin = parsed.destination.origin;
+  return {
+    env: parsed.env,
+    destinationOrigin: origin,
+    async destinationStats() {
+      const response = await fetch(`${origin}/__admin/stats`);
+      return (await response.json()) as DestinationStats;
+    },
+    async resetDestination() {
+      const response = await fetch(`${origin}/__admin/reset`, { method: 'POST' });
+      await response.arrayBuffer();
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { measureProcess } from './measure-process.ts';
+import { type MockEnv, ROOT } from './mock-processes.ts';
+
+/** The parts of ferry's run report the bench reads. */
+export interface FerryReport {
+  status: string;
+  durationMs: number;
+  counts: { read: number; delivered: number; skipped: number; quarantined: number; failed: number };
+  http: { destination: { requests: number; byStatus: Record<string, number> } };
+}
+
+/** One ferry CLI run as its own process. */
+export interface FerryRun {
+  report: FerryReport;
+  /** Records settled (delivered + skipped + quarantined + failed) per second of the report's duration. */
+  recordsPerSec: number;
+  /** Orders the destination accepted (2xx) per second of the report's duration. */
+  postsPerSec: number;
+  wallMs: number;
+  peakRssMb: number | null;
+  /** RSS every 250 ms of the run. */
+  rssTimeline: { ms: number; rssMb: number }[];
+  exitCode: number | null;
+}
+
+/** How to run ferry. */
+export interface FerryRunOptions {
+  env: MockEnv;
+  /** Source page size (`?per_page=N` on SOURCE_URL); the mock follows with Link rel="next". */
+  perPage?: number;
+  limit?: number;
+  /** Extra flags for node itself, such as --cpu-prof. */
+  nodeArgs?: readonly string[];
+  timeoutMs?: number;
+}
+
+function successes(byStatus: Record<string, number>): number {
+  return Object.entries(byStatus)
+    .filter(([status]) => status.startsWith('2'))
+    .reduce((sum, [, n]) => sum + n, 0);
+}
+
+/**
+ * Runs the flagship through the real CLI (`bin/ferry.js run`) in a fresh state directory, so wall time and
+ * RSS are the CLI process's own, start-up included.
+ */
+export async function runFerry(options: FerryRunOptions): Promise<FerryRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-'));
+  const reportFile = join(dir, 'report.json');
+  const sourceUrl =
+    options.perPage === undefined
+      ? options.env.SOURCE_URL
+      : `${options.env.SOURCE_URL}?per_page=${options.perPage}`;
+  const args = [
+    ...(options.nodeArgs ?? []),
+    join(ROOT, 'bin/ferry.js'),
+    'run',
+    join(ROOT, 'examples/customers-to-orders.yaml'),
+    '--state',
+    join(dir, 'state'),
+    '--report',
+    reportFile,
+    '--no-progress',
+    '--log-level',
+    'warn',
+  ];
+  if (options.limit !== undefined) args.push('--limit', String(options.limit));
+  try {
+    const measured = await measureProcess(process.execPath, args, {
+      env: { ...process.env, ...options.env, SOURCE_URL: sourceUrl },
+      rss: true,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+    let report: FerryReport;
+    try {
+      report = JSON.parse(await readFile(reportFile, 'utf8')) as FerryReport;
+    } catch {
+      throw new Error(
+        `ferry run exited ${String(measured.code)} without a report; stderr ends:\n${measured.stderrTail.slice(-2000)}`,
+      );
+    }
+    const c = report.counts;
+    const seconds = report.durationMs / 1000;
+    return {
+      report,
+      recordsPerSec: (c.delivered + c.skipped + c.quarantined + c.failed) / seconds,
+      postsPerSec: successes(report.http.destination.byStatus) / seconds,
+      wallMs: measured.wallMs,
+      peakRssMb: measured.peakRssMb,
+      rssTimeline: measured.rssTimeline,
+      exitCode: measured.code,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
