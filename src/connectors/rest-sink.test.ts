@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { authInterceptor } from '../auth/auth-interceptor.ts';
+import { createOAuthClientCredentials } from '../auth/oauth-client-credentials.ts';
+import { originOf } from '../auth/origin.ts';
+import type { OutgoingRecord } from '../core/connector-types.ts';
+import { idempotencyKeyFor } from '../engine/idempotency-key.ts';
+import { classify } from '../http/classify.ts';
+import { composeSend } from '../http/compose.ts';
+import { createHttpTransport } from '../http/http-transport.ts';
+import {
+  type MockDestinationHandle,
+  type MockDestinationOptions,
+  startMockDestination,
+} from '../mocks/mock-destination.ts';
+import { EXAMPLE_ORDER } from '../mocks/order-schema.ts';
+import { retryInterceptor } from '../resilience/retry-interceptor.ts';
+import { createRestSink } from './rest-sink.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function sinkAgainst(
+  options: MockDestinationOptions,
+  sinkOptions: { idempotency?: boolean; lookup?: boolean } = {},
+) {
+  const destination = await startMockDestination(options);
+  const transport = createHttpTransport({ connections: 4 });
+  const auth = createOAuthClientCredentials({
+    tokenUrl: destination.tokenUrl,
+    clientId: destination.clientId,
+    clientSecret: destination.clientSecret,
+    clientAuth: 'client_secret_basic',
+    allowedOrigins: [originOf(destination.ordersUrl)],
+  });
+  const idempotencyHeader = sinkOptions.idempotency === false ? null : 'Idempotency-Key';
+  const send = composeSend(transport, [
+    retryInterceptor({
+      maxAttempts: 5,
+      baseDelayMs: 1,
+      maxDelayMs: 5,
+      idempotencyKeyHeader: idempotencyHeader,
+    }),
+    authInterceptor(auth),
+  ]);
+  const sink = createRestSink({
+    url: destination.ordersUrl,
+    method: 'POST',
+    send,
+    idempotencyHeader,
+    ...(sinkOptions.lookup === false ? {} : { lookupUrl: `${destination.ordersUrl}/{orderId}` }),
+    classify: (response) => classify({ response }),
+  });
+  cleanups.push(async () => {
+    await transport.close();
+    await destination.close();
+  });
+  return { sink, destination };
+}
+
+function order(id: string, overrides: Record<string, unknown> = {}): OutgoingRecord {
+  const body = {
+    ...EXAMPLE_ORDER,
+    orderId: `ORD-${id}`,
+    customerInfo: { ...EXAMPLE_ORDER.customerInfo, id },
+    ...overrides,
+  };
+  return { key: id, idempotencyKey: idempotencyKeyFor('test', id), body: JSON.stringify(body) };
+}
+
+describe('REST sink against the mock order API', () => {
+  it('delivers an order with a token fetched on demand', async () => {
+    const { sink, destination } = await sinkAgainst({});
+    const outcome = await sink.send(order('1'));
+    expect(outcome).toMatchObject({ state: 'delivered', status: 201 });
+    expect(destination.orders().map((o) => o.orderId)).toEqual(['ORD-1']);
+  });
+
+  it('fails a record the destination rejects, with its field-level reasons', async () => {
+    const { sink } = await sinkAgainst({});
+    const outcome = await sink.send(order('2', { orderDate: 'yesterday' }));
+    expect(outcome.state).toBe('failed');
+    if (outcome.state !== 'failed') return;
+    expect(outcome.status).toBe(400);
+    expect(outcome.responseBody).toContain('orderDate');
+  });
+
+  it('treats a 409 for the very same order as delivered, and a different order with that id as failed', async () => {
+    const { sink } = await sinkAgainst({ honourIdempotency: false });
+    await sink.send(order('3'));
+    const same = await sink.send(order('3'));
+    expect(same).toMatchObject({ state: 'delivered', status: 409 });
+    const other = await sink.send(order('3', { orderDate: '2030-01-01T00:00:00Z' }));
+    expect(other).toMatchObject({ state: 'failed', status: 409 });
+  });
+
+  it('with an idempotency key, resends after lost acknowledgements never store a second order', async () => {
+    const { sink, destination } = await sinkAgainst({ faults: { lostAckRate: 1 } });
+    // Every answer is dropped: each retry carries the same key, so the order is stored once, and the
+    // record ends failed (retries exhausted) rather than looping or duplicating.
+    const outcome = await sink.send(order('4'));
+    expect(outcome.state).toBe('failed');
+    expect(destination.stats().lostAcks).toBe(5);
+    expect(destination.orders().filter((o) => o.orderId === 'ORD-4')).toHaveLength(1);
+  });
+
+  it('without an idempotency key, a lost acknowledgement is looked up instead of resent', async () => {
+    const { sink, destination } = await sinkAgainst(
+      { honourIdempotency: false, allowDuplicates: true, faults: { lostAckRate: 1 } },
+      { idempotency: false },
+    );
+    const outcome = await sink.send(order('5'));
+    expect(outcome).toMatchObject({ state: 'delivered' });
+    expect(destination.orders().filter((o) => o.orderId === 'ORD-5')).toHaveLength(1);
+  });
+
+  it('without an idempotency key or a lookup, an ambiguous failure fails the record rather than risk a duplicate', async () => {
+    const { sink, destination } = await sinkAgainst(
+      { honourIdempotency: false, allowDuplicates: true, faults: { lostAckRate: 1 } },
+      { idempotency: false, lookup: false },
+    );
+    const outcome = await sink.send(order('6'));
+    expect(outcome.state).toBe('failed');
+    expect(destination.orders().filter((o) => o.orderId === 'ORD-6')).toHaveLength(1);
+  });
+
+  it('looks a record up: found and equal, found and different, not found', async () => {
+    const { sink } = await sinkAgainst({});
+    await sink.send(order('7'));
+    expect(await sink.lookup!(order('7'))).toMatchObject({ found: true, matches: true });
+    expect(await sink.lookup!(order('7', { orderDate: '2030-01-01T00:00:00Z' }))).toMatchObject({
+      found: true,
+      matches: false,
+    });
+    expect(await sink.lookup!(order('8'))).toEqual({ found: false });
+  });
+});
