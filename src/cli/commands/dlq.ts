@@ -1,6 +1,5 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
-import { loadIntegrationConfig } from '../../config/load-integration-config.ts';
 import { FerryError } from '../../core/errors.ts';
 import type { DeadLetter } from '../../core/ledger-types.ts';
 import { replayDeadLetters } from '../../engine/replay-dead-letters.ts';
@@ -8,6 +7,7 @@ import { renderTable } from '../../observability/render-table.ts';
 import { openSqliteLedger } from '../../state/sqlite-ledger.ts';
 import { buildIntegration } from '../build-integration.ts';
 import { exitCodeForRun } from '../exit-codes.ts';
+import { loadIntegration } from '../load-integration.ts';
 import { DEFAULT_STATE_DIR, positiveInteger } from '../options.ts';
 
 const reasonsText = (l: DeadLetter) =>
@@ -100,7 +100,7 @@ export function dlqCommand(): Command {
         configPath: string,
         options: { id?: string[]; kind?: string; state: string; json?: boolean },
       ) => {
-        const config = await loadIntegrationConfig(configPath);
+        const config = await loadIntegration(configPath);
         const ids = options.id?.map(Number);
         if (ids?.some((n) => !Number.isInteger(n)))
           throw new FerryError('FERRY_ERR_USAGE', '--id takes dead letter ids (numbers)');

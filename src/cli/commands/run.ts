@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { loadIntegrationConfig } from '../../config/load-integration-config.ts';
+import type { IntegrationConfig } from '../../config/integration-schema.ts';
 import { redactSecrets } from '../../core/secret-registry.ts';
 import { previewIntegration } from '../../engine/preview-integration.ts';
 import { runIntegration } from '../../engine/run-integration.ts';
@@ -11,6 +11,7 @@ import { writeReport } from '../../observability/write-report.ts';
 import { openSqliteLedger } from '../../state/sqlite-ledger.ts';
 import { buildIntegration, type IntegrationRuntime } from '../build-integration.ts';
 import { exitCodeForRun } from '../exit-codes.ts';
+import { loadIntegration } from '../load-integration.ts';
 import { DEFAULT_STATE_DIR, LOG_LEVELS, type LogLevel, port, positiveInteger } from '../options.ts';
 import { printError } from '../print-error.ts';
 import { installShutdown } from '../shutdown.ts';
@@ -38,7 +39,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 export function runCommand(): Command {
   return new Command('run')
     .description("Run an integration: read the source, map, deliver, and report every record's fate.")
-    .argument('<config>', 'the integration file (YAML)')
+    .argument('<config>', 'the integration: a YAML file or a .ts module exporting defineIntegration({...})')
     .option('--dry-run', 'read, map and validate; print a sample of what would be sent; send nothing')
     .option('--limit <n>', 'stop after N source records', positiveInteger('--limit'))
     .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
@@ -70,14 +71,14 @@ export async function executeRun(
   options: RunCommandOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const config = await loadIntegrationConfig(configPath, { env });
+  const config = await loadIntegration(configPath, env);
   const logger = createLogger({
     level: options.logLevel,
     format: options.logFormat,
     maskPersonalData: options.maskPersonalData === true,
     base: { integration: config.name },
   });
-  if (options.dryRun) return dryRun(configPath, options, logger);
+  if (options.dryRun) return dryRun(config, options, logger);
 
   const metrics = createMetrics();
   const { createRunTelemetry } = await import('../run-telemetry.ts');
@@ -156,8 +157,11 @@ export async function executeRun(
   }
 }
 
-async function dryRun(configPath: string, options: RunCommandOptions, logger: Logger): Promise<number> {
-  const config = await loadIntegrationConfig(configPath);
+async function dryRun(
+  config: IntegrationConfig,
+  options: RunCommandOptions,
+  logger: Logger,
+): Promise<number> {
   const runtime = await buildIntegration(config);
   try {
     const preview = await previewIntegration({

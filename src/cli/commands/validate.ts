@@ -1,15 +1,15 @@
 import { Command } from 'commander';
-import { loadIntegrationConfig } from '../../config/load-integration-config.ts';
 import { loadMapping } from '../../mapping/load-mapping.ts';
+import { loadIntegration } from '../load-integration.ts';
 
 /** `ferry validate <config>`: checks the file, its mapping and schemas without touching any API. */
 export function validateCommand(): Command {
   return new Command('validate')
     .description('Check an integration file, its mapping and schemas; all errors at once; no API is called.')
-    .argument('<config>', 'the integration file (YAML)')
+    .argument('<config>', 'the integration: a YAML file or a .ts module exporting defineIntegration({...})')
     .option('--json', 'print the result as JSON on stdout')
     .action(async (configPath: string, options: { json?: boolean }) => {
-      const config = await loadIntegrationConfig(configPath);
+      const config = await loadIntegration(configPath);
       const mapping = await loadMapping(config.mappingPath);
       const summary = {
         valid: true,
