@@ -15,6 +15,7 @@ import { createHttpTransport, type HttpTransport } from '../http/http-transport.
 import { redirectInterceptor } from '../http/redirect-interceptor.ts';
 import { loadMapping } from '../mapping/load-mapping.ts';
 import type { CompiledMapping } from '../mapping/mapping-types.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { RunObserver as MetricsObserver } from '../observability/run-observer.ts';
 import { createAdaptiveLimiter } from '../resilience/adaptive-limiter.ts';
 import { createCircuitBreaker } from '../resilience/circuit-breaker.ts';
@@ -37,6 +38,8 @@ export interface BuildOptions {
   readonly concurrency?: number;
   /** Receives HTTP, breaker, limiter and token events (metrics and the run report). */
   readonly observer?: MetricsObserver;
+  /** Retries, rate-limit waits and network errors are logged here, with endpoint and attempt. */
+  readonly logger?: () => Logger;
 }
 
 const SOURCE_ENDPOINT = 'source';
@@ -49,7 +52,7 @@ export async function buildIntegration(
 ): Promise<IntegrationRuntime> {
   const mapping = await loadMapping(config.mappingPath);
   const ca = config.options.caFile ? await readCaFile(config.options.caFile) : undefined;
-  const httpObserver = toHttpObserver(options.observer);
+  const httpObserver = toHttpObserver(options.observer, options.logger);
   const onTokenRefresh = options.observer
     ? { onTokenRefresh: (reason: 'expiry' | 'unauthorized') => options.observer?.tokenRefresh({ reason }) }
     : undefined;
@@ -160,14 +163,35 @@ async function readCaFile(path: string): Promise<string> {
   }
 }
 
-/** Adapts the HTTP layer's events to the metrics/report observer; a 429 is counted once, from its response. */
-function toHttpObserver(observer: MetricsObserver | undefined): HttpObserver {
+/**
+ * Adapts the HTTP layer's events to the metrics/report observer (a 429 is counted once, from its response)
+ * and logs retries, rate-limit waits and network errors with their endpoint and attempt.
+ */
+function toHttpObserver(
+  observer: MetricsObserver | undefined,
+  logger: (() => Logger) | undefined,
+): HttpObserver {
   if (!observer) return {};
   return {
     onResponse: (e) =>
       observer.httpResponse({ endpoint: e.endpoint, status: e.status, durationMs: e.durationMs }),
-    onNetworkError: (e) => observer.httpResponse({ endpoint: e.endpoint, status: 'error', durationMs: 0 }),
-    onRetry: (e) => observer.retry({ endpoint: e.endpoint, reason: e.reason }),
+    onNetworkError: (e) => {
+      observer.httpResponse({ endpoint: e.endpoint, status: 'error', durationMs: 0 });
+      logger?.().debug({ endpoint: e.endpoint, code: e.code }, 'network error');
+    },
+    onRetry: (e) => {
+      observer.retry({ endpoint: e.endpoint, reason: e.reason });
+      const delayMs = Math.round(e.delayMs);
+      logger?.().info(
+        { endpoint: e.endpoint, attempt: e.attempt, delayMs, reason: e.reason },
+        `retrying a ${e.endpoint} request (attempt ${e.attempt + 1}) in ${delayMs} ms: ${e.reason}`,
+      );
+    },
+    onRateLimited: (e) =>
+      logger?.().info(
+        { endpoint: e.endpoint, waitMs: Math.round(e.waitMs) },
+        `${e.endpoint} asked ferry to slow down`,
+      ),
     onBreakerState: (e) => observer.breakerState({ endpoint: e.endpoint, state: e.state }),
     onLimiterWait: (e) => observer.limiterWait({ endpoint: e.endpoint, waitMs: e.waitMs }),
     onRateChange: (e) => observer.rate({ endpoint: e.endpoint, requestsPerSecond: e.rate }),

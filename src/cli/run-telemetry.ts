@@ -58,7 +58,7 @@ export function createRunTelemetry(options: {
           'earlier runs were killed before they finished; resuming from the ledger',
         );
       }
-      logger.info({ integration: options.integration }, 'run started');
+      logger.info('run started');
       if (options.showProgress) {
         progress = createProgress({ isTTY: process.stderr.isTTY === true, logger });
       }

@@ -111,6 +111,7 @@ export async function executeRun(
   try {
     runtime = await buildIntegration(config, {
       observer: telemetry.observer,
+      logger: telemetry.logger,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     });
     const result = await runIntegration({
