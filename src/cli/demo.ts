@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMockDestination } from '../mocks/mock-destination.ts';
 import { startMockSource } from '../mocks/mock-source.ts';
-import { executeRun } from './commands/run.ts';
+import { executeRun } from './execute-run.ts';
 import { ExitCode } from './exit-codes.ts';
 import { printError } from './print-error.ts';
 

@@ -1,12 +1,7 @@
 import { Argument, Command, Option } from 'commander';
 import { FerryError } from '../core/errors.ts';
 import type { FaultOptions, RetryAfterForm } from '../mocks/fault-options.ts';
-import {
-  type MockDestinationHandle,
-  type MockSourceHandle,
-  startMockDestination,
-  startMockSource,
-} from '../mocks/index.ts';
+import type { MockDestinationHandle, MockSourceHandle } from '../mocks/index.ts';
 
 /** Which mocks `ferry mock` starts. */
 export type MockWhich = 'source' | 'destination' | 'all';
@@ -119,6 +114,8 @@ function shellQuote(value: string): string {
 
 /** Starts the chosen mocks, prints how to reach them, waits for `io.stopped`, then closes them. */
 export async function runMock(which: MockWhich, options: MockCliOptions, io: MockIo): Promise<RunningMocks> {
+  // Loaded here, not at the top, so `ferry --help` does not pay for fastify.
+  const { startMockDestination, startMockSource } = await import('../mocks/index.ts');
   if (!['source', 'destination', 'all'].includes(which))
     throw usage(`expected source, destination or all, got "${which}"`);
   if (which === 'all' && options.port !== undefined)

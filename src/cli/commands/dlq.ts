@@ -2,13 +2,11 @@ import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { FerryError } from '../../core/errors.ts';
 import type { DeadLetter } from '../../core/ledger-types.ts';
-import { replayDeadLetters } from '../../engine/replay-dead-letters.ts';
-import { renderTable } from '../../observability/render-table.ts';
-import { openSqliteLedger } from '../../state/sqlite-ledger.ts';
-import { buildIntegration } from '../build-integration.ts';
 import { exitCodeForRun } from '../exit-codes.ts';
-import { loadIntegration } from '../load-integration.ts';
 import { DEFAULT_STATE_DIR, positiveInteger } from '../options.ts';
+
+/** The state implementation, loaded when a dlq command runs rather than for `--help`. */
+const ledgerModule = () => import('../../state/sqlite-ledger.ts');
 
 const reasonsText = (l: DeadLetter) =>
   l.reasons.map((r) => (r.field ? `${r.field}: ${r.message}` : r.message)).join('; ');
@@ -40,6 +38,8 @@ export function dlqCommand(): Command {
             `--kind must be quarantined or failed, got "${options.kind}"`,
           );
         }
+        const { openSqliteLedger } = await ledgerModule();
+        const { renderTable } = await import('../../observability/render-table.ts');
         const ledger = await openSqliteLedger(options.state);
         try {
           const letters = ledger.listDeadLetters({
@@ -74,6 +74,7 @@ export function dlqCommand(): Command {
     .argument('<id>', 'the dead letter id', positiveInteger('<id>'))
     .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
     .action(async (id: number, options: { state: string }) => {
+      const { openSqliteLedger } = await ledgerModule();
       const ledger = await openSqliteLedger(options.state);
       try {
         const letter = ledger.getDeadLetter(id);
@@ -100,6 +101,10 @@ export function dlqCommand(): Command {
         configPath: string,
         options: { id?: string[]; kind?: string; state: string; json?: boolean },
       ) => {
+        const { loadIntegration } = await import('../load-integration.ts');
+        const { buildIntegration } = await import('../build-integration.ts');
+        const { replayDeadLetters } = await import('../../engine/replay-dead-letters.ts');
+        const { openSqliteLedger } = await ledgerModule();
         const config = await loadIntegration(configPath);
         const ids = options.id?.map(Number);
         if (ids?.some((n) => !Number.isInteger(n)))
@@ -163,6 +168,7 @@ export function dlqCommand(): Command {
           return;
         }
       }
+      const { openSqliteLedger } = await ledgerModule();
       const ledger = await openSqliteLedger(options.state);
       try {
         const count = ledger.purgeDeadLetters({

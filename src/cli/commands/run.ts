@@ -1,20 +1,5 @@
 import { Command, Option } from 'commander';
-import type { IntegrationConfig } from '../../config/integration-schema.ts';
-import { redactSecrets } from '../../core/secret-registry.ts';
-import { previewIntegration } from '../../engine/preview-integration.ts';
-import { runIntegration } from '../../engine/run-integration.ts';
-import { createLogger, type Logger } from '../../observability/logger.ts';
-import { createMetrics } from '../../observability/metrics.ts';
-import { startMetricsServer } from '../../observability/metrics-server.ts';
-import { renderSummary } from '../../observability/render-summary.ts';
-import { writeReport } from '../../observability/write-report.ts';
-import { openSqliteLedger } from '../../state/sqlite-ledger.ts';
-import { buildIntegration, type IntegrationRuntime } from '../build-integration.ts';
-import { exitCodeForRun } from '../exit-codes.ts';
-import { loadIntegration } from '../load-integration.ts';
 import { DEFAULT_STATE_DIR, LOG_LEVELS, type LogLevel, port, positiveInteger } from '../options.ts';
-import { printError } from '../print-error.ts';
-import { installShutdown } from '../shutdown.ts';
 
 /** Options of `ferry run`, as commander parses them. */
 export interface RunCommandOptions {
@@ -31,9 +16,6 @@ export interface RunCommandOptions {
   progress: boolean;
   sample: number;
 }
-
-/** How long in-flight requests may finish after the first SIGINT/SIGTERM before they are abandoned. */
-const SHUTDOWN_GRACE_MS = 10_000;
 
 /** `ferry run <config>`: runs an integration, or previews it with --dry-run. */
 export function runCommand(): Command {
@@ -61,131 +43,8 @@ export function runCommand(): Command {
     .option('--no-progress', 'no progress bar or progress log lines')
     .option('--sample <n>', 'with --dry-run: how many orders to print', positiveInteger('--sample'), 3)
     .action(async (configPath: string, options: RunCommandOptions) => {
+      // The engine, HTTP stack and ledger load only when a run starts, keeping `--help` fast.
+      const { executeRun } = await import('../execute-run.ts');
       process.exitCode = await executeRun(configPath, options);
     });
-}
-
-/** Runs `ferry run` and returns the exit code; usable in-process by the demo. */
-export async function executeRun(
-  configPath: string,
-  options: RunCommandOptions,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<number> {
-  const config = await loadIntegration(configPath, env);
-  const logger = createLogger({
-    level: options.logLevel,
-    format: options.logFormat,
-    maskPersonalData: options.maskPersonalData === true,
-    base: { integration: config.name },
-  });
-  if (options.dryRun) return dryRun(config, options, logger);
-
-  const metrics = createMetrics();
-  const { createRunTelemetry } = await import('../run-telemetry.ts');
-  const telemetry = createRunTelemetry({
-    integration: config.name,
-    logger,
-    metrics,
-    showProgress: options.progress,
-  });
-  const metricsServer =
-    options.metricsPort === undefined
-      ? undefined
-      : await startMetricsServer(metrics, { port: options.metricsPort });
-  if (metricsServer) logger.info({ url: metricsServer.url }, 'serving metrics');
-
-  const ledger = await openSqliteLedger(options.state);
-  let runtime: IntegrationRuntime | undefined;
-  const shutdown = installShutdown({
-    graceMs: SHUTDOWN_GRACE_MS,
-    onStopping: (signal) =>
-      telemetry
-        .logger()
-        .warn(
-          { signal },
-          `${signal}: finishing records in flight (up to ${SHUTDOWN_GRACE_MS / 1000}s); press again to stop at once`,
-        ),
-    onForcedExit: () =>
-      telemetry.logger().warn('second signal: stopping now; the next run reconciles what was in flight'),
-  });
-  try {
-    runtime = await buildIntegration(config, {
-      observer: telemetry.observer,
-      logger: telemetry.logger,
-      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-    });
-    const result = await runIntegration({
-      integration: config.name,
-      source: runtime.source,
-      sink: runtime.sink,
-      mapper: runtime.mapping,
-      ledger,
-      concurrency: options.concurrency ?? config.destination.concurrency,
-      ...(options.limit ? { limit: options.limit } : {}),
-      stopSignal: shutdown.stopSignal,
-      abortSignal: shutdown.abortSignal,
-      observer: telemetry.engineObserver,
-    });
-    telemetry.stopProgress();
-    const reporter = telemetry.reporter();
-    const report = reporter ? reporter.finish({ status: result.status, endedAt: result.endedAt }) : undefined;
-    ledger.finishRun(result.runId, result.status, { ...result.counts }, report ?? null);
-    if (options.report && report) await writeReport(options.report, report);
-    if (report) {
-      process.stderr.write(
-        `${renderSummary(report, { color: process.stderr.isTTY === true && !process.env.NO_COLOR })}\n`,
-      );
-      if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    }
-    const log = telemetry.logger();
-    if (result.error) {
-      printError(result.error);
-      log.error(
-        { err: result.error, checkpoint: result.checkpoint },
-        'run aborted; run the same command again to resume',
-      );
-    } else if (result.status === 'interrupted') {
-      log.warn({ checkpoint: result.checkpoint }, 'run interrupted; run the same command again to resume');
-    }
-    log.info({ status: result.status, counts: result.counts }, 'run finished');
-    return exitCodeForRun(result.status, shutdown.signal());
-  } finally {
-    shutdown.dispose();
-    telemetry.stopProgress();
-    await runtime?.close();
-    await ledger.close();
-    await metricsServer?.close();
-  }
-}
-
-async function dryRun(
-  config: IntegrationConfig,
-  options: RunCommandOptions,
-  logger: Logger,
-): Promise<number> {
-  const runtime = await buildIntegration(config);
-  try {
-    const preview = await previewIntegration({
-      source: runtime.source,
-      mapper: runtime.mapping,
-      sampleSize: options.sample,
-      ...(options.limit ? { limit: options.limit } : {}),
-    });
-    logger.info(
-      { ...preview, sampleBodies: undefined, sampleQuarantined: undefined },
-      'dry run: nothing was sent',
-    );
-    const text = {
-      dryRun: true,
-      read: preview.read,
-      wouldSend: preview.wouldSend,
-      wouldQuarantine: preview.quarantined,
-      sampleOrders: preview.sampleBodies,
-      sampleQuarantined: preview.sampleQuarantined,
-    };
-    process.stdout.write(`${redactSecrets(JSON.stringify(text, null, 2))}\n`);
-    return 0;
-  } finally {
-    await runtime.close();
-  }
 }

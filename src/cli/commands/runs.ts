@@ -1,9 +1,6 @@
 import { Command } from 'commander';
 import { FerryError } from '../../core/errors.ts';
-import { renderSummary } from '../../observability/render-summary.ts';
-import { renderTable } from '../../observability/render-table.ts';
 import type { RunReport } from '../../observability/run-reporter.ts';
-import { openSqliteLedger } from '../../state/sqlite-ledger.ts';
 import { DEFAULT_STATE_DIR, positiveInteger } from '../options.ts';
 
 /** `ferry runs list|show`: past runs and their reports. */
@@ -17,6 +14,8 @@ export function runsCommand(): Command {
     .option('--limit <n>', 'at most N runs', positiveInteger('--limit'), 20)
     .option('--json', 'JSON on stdout')
     .action(async (options: { state: string; integration?: string; limit: number; json?: boolean }) => {
+      const { openSqliteLedger } = await import('../../state/sqlite-ledger.ts');
+      const { renderTable } = await import('../../observability/render-table.ts');
       const ledger = await openSqliteLedger(options.state);
       try {
         const rows = ledger.listRuns({
@@ -58,6 +57,8 @@ export function runsCommand(): Command {
     .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
     .option('--json', 'the report as JSON on stdout')
     .action(async (runId: string, options: { state: string; json?: boolean }) => {
+      const { openSqliteLedger } = await import('../../state/sqlite-ledger.ts');
+      const { renderSummary } = await import('../../observability/render-summary.ts');
       const ledger = await openSqliteLedger(options.state);
       try {
         const run = ledger.getRun(runId);

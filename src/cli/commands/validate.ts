@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { loadMapping } from '../../mapping/load-mapping.ts';
-import { loadIntegration } from '../load-integration.ts';
 
 /** `ferry validate <config>`: checks the file, its mapping and schemas without touching any API. */
 export function validateCommand(): Command {
@@ -9,6 +7,8 @@ export function validateCommand(): Command {
     .argument('<config>', 'the integration: a YAML file or a .ts module exporting defineIntegration({...})')
     .option('--json', 'print the result as JSON on stdout')
     .action(async (configPath: string, options: { json?: boolean }) => {
+      const { loadIntegration } = await import('../load-integration.ts');
+      const { loadMapping } = await import('../../mapping/load-mapping.ts');
       const config = await loadIntegration(configPath);
       const mapping = await loadMapping(config.mappingPath);
       const summary = {
