@@ -31,6 +31,7 @@ export function createRunTelemetry(options: {
   let reporter: RunReporter | undefined;
   let logger = options.logger;
   let progress: Progress | undefined;
+  let sourceTotal: number | undefined;
   const forwardToReporter: RunObserver = {
     recordState: (s, c) => reporter?.recordState(s, c),
     httpResponse: (o) => reporter?.httpResponse(o),
@@ -59,12 +60,20 @@ export function createRunTelemetry(options: {
         );
       }
       logger.info('run started');
-      if (options.showProgress) {
-        progress = createProgress({ isTTY: process.stderr.isTTY === true, logger });
-      }
+    },
+    onSourceTotal(total) {
+      sourceTotal = total;
     },
     onRecordRead() {
       observer.recordState('read');
+      // Created on the first record, when the first page has said whether the source knows its total.
+      if (options.showProgress && !progress) {
+        progress = createProgress({
+          isTTY: process.stderr.isTTY === true,
+          logger,
+          ...(sourceTotal === undefined ? {} : { total: sourceTotal }),
+        });
+      }
       progress?.update(reporter!.counts());
     },
     onRecordSettled(event) {

@@ -87,10 +87,12 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
       // Checked before the page is yielded: a page whose next link is refused is not handed on, so the
       // checkpoint stays before it and nothing is half-read.
       if (next !== null) guard.checkNext(pageNumber, next, paginator.explainRepeat);
+      const totalRecords = totalCountOf(response);
       yield {
         pageNumber,
         url: redactSecrets(url.href),
         records,
+        ...(totalRecords === undefined ? {} : { totalRecords }),
         next:
           next === null
             ? null
@@ -172,4 +174,11 @@ function withPage(error: unknown, pageNumber: number, endpoint: string): unknown
     cause: error,
     details: { ...error.details, pageNumber },
   });
+}
+
+/** The X-Total-Count a source may announce (a common convention), for progress and ETA only. */
+function totalCountOf(response: HttpResponse): number | undefined {
+  const value = response.headers['x-total-count'];
+  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
+  return Number(value);
 }

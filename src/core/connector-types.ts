@@ -13,6 +13,8 @@ export interface SourcePage {
   readonly records: readonly unknown[];
   /** null when this was the last page. */
   readonly next: Checkpoint | null;
+  /** Records the source says it holds in all (e.g. an X-Total-Count header), when it says; for progress only. */
+  readonly totalRecords?: number;
 }
 
 /** Reads pages; knows its protocol and nothing about the pipeline. */

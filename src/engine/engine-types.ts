@@ -39,6 +39,8 @@ export interface RunObserver {
     readonly startedAt: string;
     readonly recoveredRuns: readonly string[];
   }): void;
+  /** The source announced how many records a full read holds (only reported when reading from the start). */
+  onSourceTotal?(total: number): void;
   /** A source record was taken into the pipeline (called once per record). */
   onRecordRead?(pageNumber: number): void;
   onRecordSettled?(event: {

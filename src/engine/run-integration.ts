@@ -34,6 +34,8 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   };
 
   let checkpoint = ledger.getCheckpoint(integration);
+  // A resumed read's total would overstate what is left, so only a read from the start reports one.
+  let totalReported = checkpoint !== null;
   let fatal: FerryError | undefined;
   const stopReading = new AbortController();
   const stop = (error: FerryError) => {
@@ -82,6 +84,12 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   try {
     const pages = options.source.readPages({ from: checkpoint, signal: stopReading.signal });
     pageLoop: for await (const sourcePage of pages) {
+      if (!totalReported && sourcePage.totalRecords !== undefined) {
+        totalReported = true;
+        observer.onSourceTotal?.(
+          Math.min(sourcePage.totalRecords, options.limit ?? Number.POSITIVE_INFINITY),
+        );
+      }
       const page = tracker.open(sourcePage.pageNumber, sourcePage.next);
       const keyed = await Promise.all(
         sourcePage.records.map(async (record) => {
