@@ -159,6 +159,9 @@ function statusError(
     .subarray(0, BODY_SNIPPET * 4)
     .toString('utf8')
     .replace(/\s+/g, ' ')
+    // The body is the peer's: no escape sequence of its may reach the operator's terminal.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
     .trim();
   const snippet = text === '' ? '' : `: ${redactSecrets(text.slice(0, BODY_SNIPPET))}`;
   const reason = STATUS_CODES[status] ?? 'Unknown Status';

@@ -33,6 +33,15 @@ function nestingDepth(text: string): number {
   return deepest;
 }
 
+/** C0/C1 control characters and line separators, as a hostile body may put them into a parser message. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** Shows control characters as \uXXXX so a message stays one line and no escape sequence reaches a terminal. */
+function escapeControl(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function dropPollutingKeys(key: string, value: unknown): unknown {
   return POLLUTING_KEYS.has(key) ? undefined : value;
 }
@@ -74,7 +83,8 @@ export function readJson(response: HttpResponse, options: ReadJsonOptions = {}):
       text.includes('\\u');
     return risky ? JSON.parse(text, dropPollutingKeys) : JSON.parse(text);
   } catch (cause) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
+    // JSON.parse quotes the offending bytes of the body: escape them, they come from the peer.
+    const detail = escapeControl(cause instanceof Error ? cause.message : String(cause));
     throw fail(`malformed or truncated JSON (${response.body.length} bytes): ${detail}`, cause);
   }
 }
