@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerAt } from '../../src/mocks/customer-data.ts';
 import { type MockDestinationHandle, startMockDestination } from '../../src/mocks/mock-destination.ts';
 import { runFerry } from '../support/ferry-cli.ts';
-import { distinctiveSecret, type Listener, removeDir, startListener, tempDir } from './security-support.ts';
+import {
+  distinctiveSecret,
+  type Listener,
+  removeDir,
+  startListener,
+  tempDir,
+  terminalUnsafe,
+} from './security-support.ts';
 
 /**
  * A source that turns hostile on its second page. Each hostile answer must end the run with exit 3 and
@@ -55,6 +62,14 @@ const cases: ReadonlyArray<{ name: string; answer: Hostile; expected: RegExp }> 
     answer: (res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('[{"customer_id": 9, "name": \'single quotes\'}]');
+    },
+    expected: /malformed or truncated JSON.*\[FERRY_ERR_HTTP_BAD_RESPONSE\]/,
+  },
+  {
+    name: 'malformed JSON carrying terminal escapes and a forged line',
+    answer: (res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`[1,\n\u001b[2K\rferry: run completed, every record delivered [FORGED]\n]`);
     },
     expected: /malformed or truncated JSON.*\[FERRY_ERR_HTTP_BAD_RESPONSE\]/,
   },
@@ -197,6 +212,10 @@ describe('hostile source responses end in a clear error and a safe state', () =>
         // error's stack as an escaped string field, by the logger's design; see docs/observability.md.)
         expect(hostile.stderr).not.toMatch(/^\s+at /m);
         expect(hostile.stderr).not.toContain(apiKey);
+        // Whatever the source sent, no control character of its reaches the terminal (no escapes, no
+        // forged lines).
+        expect(terminalUnsafe(hostile.stderr), JSON.stringify(hostile.stderr.slice(-600))).toBe(false);
+        expect(hostile.stderr).not.toContain('[FORGED]\n');
         expect(hostile.report.status).toBe('aborted');
         const firstRun = hostile.report.counts;
 
@@ -218,6 +237,26 @@ describe('hostile source responses end in a clear error and a safe state', () =>
     },
     60_000,
   );
+
+  it('an error status whose body carries terminal escapes: one clean line, no escape reaches stderr', async () => {
+    const dir = await tempDir('status');
+    dirs.push(dir);
+    const { source } = await twoPageSource((res) => {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('gone\u001b[2K\r\u001b]0;owned\u0007\nferry: run completed [FORGED]\n');
+    });
+    try {
+      const result = await ferry(`${source.origin}/customers`, dir);
+      expect(result.code, result.stderr).not.toBe(0);
+      const lines = errorLines(result.stderr);
+      expect(lines, result.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(/404 Not Found.*\[FERRY_ERR_HTTP_STATUS\]$/);
+      expect(terminalUnsafe(result.stderr), JSON.stringify(result.stderr.slice(-600))).toBe(false);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      await source.close();
+    }
+  }, 60_000);
 
   it('records with __proto__ and constructor keys pollute nothing and each ends delivered or quarantined', async () => {
     destination.reset();

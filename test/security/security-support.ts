@@ -204,3 +204,18 @@ export function findSecrets(
 export function text(name: string, value: string): Written {
   return { name, bytes: Buffer.from(value, 'utf8') };
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const TERMINAL_UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const NOT_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** True when text holds a control character a terminal would act on (newline and tab excepted). */
+export function terminalUnsafe(value: string): boolean {
+  return TERMINAL_UNSAFE.test(value);
+}
+
+/** True when text is not a single clean line (any control character or line separator). */
+export function notOneLine(value: string): boolean {
+  return NOT_ONE_LINE.test(value);
+}
