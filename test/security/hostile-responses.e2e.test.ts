@@ -258,6 +258,51 @@ describe('hostile source responses end in a clear error and a safe state', () =>
     }
   }, 60_000);
 
+  it('a destination whose 422 body carries terminal escapes: records fail with reasons, no escape reaches stderr', async () => {
+    const dir = await tempDir('dest422');
+    dirs.push(dir);
+    const { source } = await twoPageSource((res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('[]');
+    });
+    const hostileDestination = await startListener((_req, res) => {
+      res.writeHead(422, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          error: 'x\u001b[2J\nferry: forged',
+          errors: [
+            { field: 'email\u001b]0;t\u0007', message: '\u001b[31mowned\nferry: run completed [FORGED]' },
+          ],
+        }),
+      );
+    });
+    try {
+      const result = await runFerry(
+        ['run', config, '--state', `${dir}/state`, '--report', `${dir}/report.json`, '--log-format', 'json'],
+        {
+          env: {
+            SOURCE_URL: `${source.origin}/customers`,
+            SOURCE_API_KEY: apiKey,
+            DEST_URL: `${hostileDestination.origin}/api/v2/orders`,
+            DEST_TOKEN_URL: destination.tokenUrl,
+            DEST_CLIENT_ID: clientId,
+            DEST_CLIENT_SECRET: clientSecret,
+          },
+        },
+      );
+      expect(result.code, result.stderr).toBe(1);
+      expect(terminalUnsafe(result.stderr), JSON.stringify(result.stderr.slice(-800))).toBe(false);
+      expect(result.stderr.split('\n').filter((l) => l.startsWith('ferry:'))).toEqual([]);
+      const report = JSON.parse(await readFile(`${dir}/report.json`, 'utf8')) as {
+        counts: Record<string, number>;
+      };
+      expect(report.counts.failed).toBeGreaterThan(0);
+      expect(report.counts.delivered).toBe(0);
+    } finally {
+      await Promise.all([source.close(), hostileDestination.close()]);
+    }
+  }, 60_000);
+
   it('records with __proto__ and constructor keys pollute nothing and each ends delivered or quarantined', async () => {
     destination.reset();
     const dir = await tempDir('proto');
