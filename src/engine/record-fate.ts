@@ -123,20 +123,24 @@ export async function settleRecord(ctx: RecordContext, item: PendingRecord): Pro
     message: redactSecrets(outcome.reason),
   };
   const reasons = [reason, ...destinationFieldReasons(outcome.responseBody)];
-  await ctx.ledger.update(ctx.integration, ctx.runId, [
-    { key: item.key, state: 'failed', attempts, lastError: reason.message },
+  // The state and its dead letter are queued in the same tick, so they share one transaction: a kill
+  // between two separate writes left the record failed without a dead letter, and no rerun added it.
+  await Promise.all([
+    ctx.ledger.update(ctx.integration, ctx.runId, [
+      { key: item.key, state: 'failed', attempts, lastError: reason.message },
+    ]),
+    previous?.state !== 'failed' || previous.bodyHash !== hash
+      ? ctx.ledger.addDeadLetter({
+          integration: ctx.integration,
+          key: item.key,
+          runId: ctx.runId,
+          state: 'failed',
+          record: redactValue(item.record),
+          body: redactValue(mapped.body),
+          reasons,
+        })
+      : undefined,
   ]);
-  if (previous?.state !== 'failed' || previous.bodyHash !== hash) {
-    await ctx.ledger.addDeadLetter({
-      integration: ctx.integration,
-      key: item.key,
-      runId: ctx.runId,
-      state: 'failed',
-      record: redactValue(item.record),
-      body: redactValue(mapped.body),
-      reasons,
-    });
-  }
   return { state: 'failed', attempts, reasons };
 }
 
@@ -147,26 +151,29 @@ async function quarantine(
 ): Promise<Fate> {
   const sourceHash = `src:${sha256(safeStringify(item.record))}`;
   const firstTime = !(item.previous?.state === 'quarantined' && item.previous.bodyHash === sourceHash);
-  await ctx.ledger.update(ctx.integration, ctx.runId, [
-    {
-      key: item.key,
-      state: 'quarantined',
-      bodyHash: sourceHash,
-      lastError: reasons[0]?.message ?? 'invalid',
-    },
+  // The same dirty record read again on a rerun keeps its one dead letter. State and dead letter are
+  // queued in the same tick (one transaction), so a kill can never leave one without the other.
+  await Promise.all([
+    ctx.ledger.update(ctx.integration, ctx.runId, [
+      {
+        key: item.key,
+        state: 'quarantined',
+        bodyHash: sourceHash,
+        lastError: reasons[0]?.message ?? 'invalid',
+      },
+    ]),
+    firstTime
+      ? ctx.ledger.addDeadLetter({
+          integration: ctx.integration,
+          key: item.key,
+          runId: ctx.runId,
+          state: 'quarantined',
+          record: redactValue(item.record),
+          body: null,
+          reasons: reasons.map((r) => redactValue(r)),
+        })
+      : undefined,
   ]);
-  // The same dirty record read again on a rerun keeps its one dead letter.
-  if (firstTime) {
-    await ctx.ledger.addDeadLetter({
-      integration: ctx.integration,
-      key: item.key,
-      runId: ctx.runId,
-      state: 'quarantined',
-      record: redactValue(item.record),
-      body: null,
-      reasons: reasons.map((r) => redactValue(r)),
-    });
-  }
   return { state: 'quarantined', reasons };
 }
 
