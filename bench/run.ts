@@ -100,6 +100,7 @@ if (values.svg !== undefined) {
   const title = `ferry benchmark (${machine.cpus} cores, Node ${machine.node}${quick ? ', --quick' : ''})`;
   const chart = renderChart(
     title,
+    `Throughput, ${throughput.customers.toLocaleString('en-US')} customers, no latency (records/s)`,
     [
       { label: 'naive sequential script', perSec: throughput.naive.recordsPerSec },
       { label: 'ferry', perSec: throughput.ferry.recordsPerSec },

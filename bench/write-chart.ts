@@ -34,6 +34,7 @@ function textAt(x: number, y: number, text: string, extra = ''): string {
  */
 export function renderChart(
   title: string,
+  throughputTitle: string,
   throughput: readonly ThroughputBar[],
   targets: readonly TargetBar[],
 ) {
@@ -45,7 +46,7 @@ export function renderChart(
   let y = 30;
   parts.push(textAt(12, y, title, 'font-size="16" font-weight="bold"'));
   y += 28;
-  parts.push(textAt(12, y, 'Throughput, 20,000 customers, no latency (records/s)', 'font-weight="bold"'));
+  parts.push(textAt(12, y, throughputTitle, 'font-weight="bold"'));
   y += 12;
   const top = Math.max(...throughput.map((bar) => bar.perSec), 1);
   for (const bar of throughput) {
