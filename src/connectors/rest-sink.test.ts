@@ -7,11 +7,7 @@ import { idempotencyKeyFor } from '../engine/idempotency-key.ts';
 import { classify } from '../http/classify.ts';
 import { composeSend } from '../http/compose.ts';
 import { createHttpTransport } from '../http/http-transport.ts';
-import {
-  type MockDestinationHandle,
-  type MockDestinationOptions,
-  startMockDestination,
-} from '../mocks/mock-destination.ts';
+import { type MockDestinationOptions, startMockDestination } from '../mocks/mock-destination.ts';
 import { EXAMPLE_ORDER } from '../mocks/order-schema.ts';
 import { retryInterceptor } from '../resilience/retry-interceptor.ts';
 import { createRestSink } from './rest-sink.ts';
