@@ -49,6 +49,12 @@ export function createRunTelemetry(options: {
   };
   const observer = combineObservers(options.metrics, forwardToReporter);
 
+  // Every 64th event is plenty for a bar redrawn a few times a second, and spares a copy per record.
+  let events = 0;
+  const updateProgress = () => {
+    if (progress && reporter && (++events & 63) === 0) progress.update(reporter.counts());
+  };
+
   const engineObserver: EngineObserver = {
     onRunStarted({ runId, startedAt, recoveredRuns }) {
       reporter = createRunReporter({ runId, integration: options.integration, startedAt });
@@ -74,7 +80,7 @@ export function createRunTelemetry(options: {
           ...(sourceTotal === undefined ? {} : { total: sourceTotal }),
         });
       }
-      progress?.update(reporter!.counts());
+      updateProgress();
     },
     onRecordSettled(event) {
       observer.recordState(event.state);
@@ -82,13 +88,13 @@ export function createRunTelemetry(options: {
         const key = event.key ?? '(no key)';
         observer.deadLetter({ key, state: event.state, reasons: event.reasons });
         logger.warn({ recordKey: key, state: event.state, reasons: event.reasons }, `record ${event.state}`);
-      } else {
+      } else if (logger.isLevelEnabled('debug')) {
         logger.debug(
           { recordKey: event.key, state: event.state, attempts: event.attempts, note: event.note },
           `record ${event.state}`,
         );
       }
-      if (reporter) progress?.update(reporter.counts());
+      updateProgress();
     },
     onCheckpoint(pageNumber, next) {
       reporter?.checkpoint(next);
@@ -102,6 +108,9 @@ export function createRunTelemetry(options: {
     engineObserver,
     reporter: () => reporter,
     logger: () => logger,
-    stopProgress: () => progress?.stop(),
+    stopProgress: () => {
+      if (progress && reporter) progress.update(reporter.counts());
+      progress?.stop();
+    },
   };
 }

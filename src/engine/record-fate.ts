@@ -16,6 +16,18 @@ export interface RecordContext {
   readonly mapper: RecordMapper;
   readonly clock: () => Date;
   readonly abortSignal?: AbortSignal;
+  /** A final-state write failed: the run must stop (the record stays in_flight for the next run). */
+  readonly onLedgerError: (error: unknown) => void;
+}
+
+/**
+ * Final states are queued without waiting for the commit: the checkpoint save flushes every queued write
+ * before it (the ledger's synchronous methods do), and a crash before that flush leaves the record
+ * in_flight, which the next run reconciles. So the concurrency slot frees as soon as the destination
+ * answers, while the in_flight mark, the one write that must precede sending, is still awaited.
+ */
+function persist(ctx: RecordContext, writes: Promise<unknown>): void {
+  writes.catch(ctx.onLedgerError);
 }
 
 /** One source record on its way through the pipeline. */
@@ -83,9 +95,12 @@ export async function settleRecord(ctx: RecordContext, item: PendingRecord): Pro
   if (previous?.state === 'in_flight' && ctx.sink.lookup) {
     const found = await ctx.sink.lookup(outgoing);
     if (found.found && found.matches) {
-      await ctx.ledger.update(ctx.integration, ctx.runId, [
-        { key: item.key, state: 'delivered', firstMappedAt, bodyHash: hash, lastError: null },
-      ]);
+      persist(
+        ctx,
+        ctx.ledger.update(ctx.integration, ctx.runId, [
+          { key: item.key, state: 'delivered', firstMappedAt, bodyHash: hash, lastError: null },
+        ]),
+      );
       return {
         state: 'delivered',
         note: 'reconciled: the destination already had it',
@@ -112,9 +127,12 @@ export async function settleRecord(ctx: RecordContext, item: PendingRecord): Pro
 
   const attempts = attemptsBefore + outcome.attempts;
   if (outcome.state === 'delivered') {
-    await ctx.ledger.update(ctx.integration, ctx.runId, [
-      { key: item.key, state: 'delivered', attempts, lastError: null },
-    ]);
+    persist(
+      ctx,
+      ctx.ledger.update(ctx.integration, ctx.runId, [
+        { key: item.key, state: 'delivered', attempts, lastError: null },
+      ]),
+    );
     return { state: 'delivered', attempts, ...(outcome.note ? { note: outcome.note } : {}) };
   }
 
@@ -125,22 +143,25 @@ export async function settleRecord(ctx: RecordContext, item: PendingRecord): Pro
   const reasons = [reason, ...destinationFieldReasons(outcome.responseBody)];
   // The state and its dead letter are queued in the same tick, so they share one transaction: a kill
   // between two separate writes left the record failed without a dead letter, and no rerun added it.
-  await Promise.all([
-    ctx.ledger.update(ctx.integration, ctx.runId, [
-      { key: item.key, state: 'failed', attempts, lastError: reason.message },
+  persist(
+    ctx,
+    Promise.all([
+      ctx.ledger.update(ctx.integration, ctx.runId, [
+        { key: item.key, state: 'failed', attempts, lastError: reason.message },
+      ]),
+      previous?.state !== 'failed' || previous.bodyHash !== hash
+        ? ctx.ledger.addDeadLetter({
+            integration: ctx.integration,
+            key: item.key,
+            runId: ctx.runId,
+            state: 'failed',
+            record: redactValue(item.record),
+            body: redactValue(mapped.body),
+            reasons,
+          })
+        : undefined,
     ]),
-    previous?.state !== 'failed' || previous.bodyHash !== hash
-      ? ctx.ledger.addDeadLetter({
-          integration: ctx.integration,
-          key: item.key,
-          runId: ctx.runId,
-          state: 'failed',
-          record: redactValue(item.record),
-          body: redactValue(mapped.body),
-          reasons,
-        })
-      : undefined,
-  ]);
+  );
   return { state: 'failed', attempts, reasons };
 }
 
@@ -153,27 +174,30 @@ async function quarantine(
   const firstTime = !(item.previous?.state === 'quarantined' && item.previous.bodyHash === sourceHash);
   // The same dirty record read again on a rerun keeps its one dead letter. State and dead letter are
   // queued in the same tick (one transaction), so a kill can never leave one without the other.
-  await Promise.all([
-    ctx.ledger.update(ctx.integration, ctx.runId, [
-      {
-        key: item.key,
-        state: 'quarantined',
-        bodyHash: sourceHash,
-        lastError: reasons[0]?.message ?? 'invalid',
-      },
-    ]),
-    firstTime
-      ? ctx.ledger.addDeadLetter({
-          integration: ctx.integration,
+  persist(
+    ctx,
+    Promise.all([
+      ctx.ledger.update(ctx.integration, ctx.runId, [
+        {
           key: item.key,
-          runId: ctx.runId,
           state: 'quarantined',
-          record: redactValue(item.record),
-          body: null,
-          reasons: reasons.map((r) => redactValue(r)),
-        })
-      : undefined,
-  ]);
+          bodyHash: sourceHash,
+          lastError: reasons[0]?.message ?? 'invalid',
+        },
+      ]),
+      firstTime
+        ? ctx.ledger.addDeadLetter({
+            integration: ctx.integration,
+            key: item.key,
+            runId: ctx.runId,
+            state: 'quarantined',
+            record: redactValue(item.record),
+            body: null,
+            reasons: reasons.map((r) => redactValue(r)),
+          })
+        : undefined,
+    ]),
+  );
   return { state: 'quarantined', reasons };
 }
 

@@ -29,7 +29,18 @@ export async function replayDeadLetters(options: {
   const { ledger, integration } = options;
   const clock = options.clock ?? (() => new Date());
   const run = ledger.startRun(integration, clock().toISOString());
-  const ctx = { integration, runId: run.id, ledger, sink: options.sink, mapper: options.mapper, clock };
+  let ledgerError: unknown;
+  const ctx = {
+    integration,
+    runId: run.id,
+    ledger,
+    sink: options.sink,
+    mapper: options.mapper,
+    clock,
+    onLedgerError: (error: unknown) => {
+      ledgerError ??= error;
+    },
+  };
   const slots = createSlots(options.concurrency);
   const counts = { read: 0, delivered: 0, skipped: 0, quarantined: 0, failed: 0 };
   const known = ledger.getRecords(
@@ -57,6 +68,7 @@ export async function replayDeadLetters(options: {
     }),
   );
   await ledger.flush();
+  if (ledgerError !== undefined) throw ledgerError;
   const status = counts.quarantined + counts.failed > 0 ? 'completed_with_errors' : 'completed';
   const endedAt = clock().toISOString();
   ledger.finishRun(run.id, status, { ...counts }, { replay: true, letters: outcomes.length, counts });

@@ -23,15 +23,6 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   const run = ledger.startRun(integration, clock().toISOString());
   observer.onRunStarted?.({ runId: run.id, startedAt: run.startedAt, recoveredRuns });
   const counts: RunCounts = { read: 0, delivered: 0, skipped: 0, quarantined: 0, failed: 0 };
-  const ctx: RecordContext = {
-    integration,
-    runId: run.id,
-    ledger,
-    sink: options.sink,
-    mapper: options.mapper,
-    clock,
-    ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
-  };
 
   let checkpoint = ledger.getCheckpoint(integration);
   // A resumed read's total would overstate what is left, so only a read from the start reports one.
@@ -41,6 +32,16 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   const stop = (error: FerryError) => {
     fatal ??= error;
     stopReading.abort();
+  };
+  const ctx: RecordContext = {
+    integration,
+    runId: run.id,
+    ledger,
+    sink: options.sink,
+    mapper: options.mapper,
+    clock,
+    ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+    onLedgerError: (error) => stop(asFerryError(error)),
   };
   options.stopSignal?.addEventListener('abort', () => stopReading.abort(), { once: true });
 
