@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { IntegrationConfig } from '../config/integration-schema.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 import { previewIntegration } from '../engine/preview-integration.ts';
@@ -101,6 +102,13 @@ export async function executeRun(
       log.warn({ checkpoint: result.checkpoint }, 'run interrupted; run the same command again to resume');
     }
     log.info({ status: result.status, counts: result.counts }, 'run finished');
+    if (metricsServer && options.metricsLinger && !shutdown.stopSignal.aborted) {
+      log.info(
+        { url: metricsServer.url, lingerMs: options.metricsLinger },
+        'serving the final metrics before exiting',
+      );
+      await sleep(options.metricsLinger, undefined, { signal: shutdown.stopSignal }).catch(() => {});
+    }
     return exitCodeForRun(result.status, shutdown.signal());
   } finally {
     shutdown.dispose();

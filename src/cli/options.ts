@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseDurationMs } from '../core/duration.ts';
 
 /** Parses a whole number option (commander calls it with the raw text). */
 export function positiveInteger(name: string) {
@@ -24,3 +25,14 @@ export const DEFAULT_STATE_DIR = '.ferry';
 /** Log levels the CLI accepts. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Parses a duration option such as "30s" into milliseconds. */
+export function duration(name: string) {
+  return (value: string): number => {
+    try {
+      return parseDurationMs(value, name);
+    } catch (error) {
+      throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+    }
+  };
+}

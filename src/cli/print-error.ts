@@ -10,8 +10,21 @@ export function printError(error: unknown, stream: NodeJS.WritableStream = proce
   const code = (error as { code?: unknown })?.code;
   const message = error instanceof Error ? error.message : String(error);
   const head = kind === 'internal' ? 'ferry: internal error (a bug; please report it): ' : 'ferry: ';
-  stream.write(redactSecrets(`${head}${message}${typeof code === 'string' ? ` [${code}]` : ''}\n`));
+  const line = `${head}${oneLine(message)}${typeof code === 'string' ? ` [${code}]` : ''}`;
+  stream.write(`${redactSecrets(line)}\n`);
   if (process.env.FERRY_DEBUG && error instanceof Error && error.stack) {
     stream.write(`${redactSecrets(error.stack)}\n`);
   }
+}
+
+/**
+ * Error messages can quote what a hostile peer sent: control characters (ANSI escapes, carriage returns,
+ * newlines) are shown escaped so they can neither forge lines nor drive the operator's terminal.
+ */
+function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

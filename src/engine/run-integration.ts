@@ -113,8 +113,9 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
         counts.read++;
         observer.onRecordRead?.(sourcePage.pageNumber);
         tracker.add(page);
-        // An exact duplicate in the same read (or one still in flight) yields one order.
-        if (hasKey && !recent.claim(key)) {
+        // An exact duplicate in the same read (or one still in flight) yields one order; identical records
+        // without a key share their content key, so they yield one dead letter.
+        if (!recent.claim(key)) {
           slots.release();
           settle('skipped', page, key, { note: 'duplicate of an earlier record in this read' });
           continue;

@@ -111,8 +111,18 @@ describe('createLogger', () => {
       details: { status: 422, field: 'email' },
       message: 'destination refused cust-7 (key [REDACTED])',
     });
+    // An expected failure carries no stack (no source paths for a refusing peer or bad input).
+    expect(line.err.stack).toBeUndefined();
+  });
+
+  it('keeps the stack of an internal error (a bug), redacted', () => {
+    const out = capture();
+    const logger = createLogger({ destination: out.destination, format: 'json' });
+    logger.error({ err: new FerryError('FERRY_ERR_INTERNAL', `broken invariant near ${SECRET}`) }, 'bug');
+    const line = JSON.parse(out.lines()[0] ?? '');
     expect(line.err.stack).toContain('[REDACTED]');
     expect(line.err.stack).not.toContain(SECRET);
+    expect(line.err.stack).toMatch(/\n\s+at /);
   });
 
   it('masks emails and phone numbers when asked, and leaves them alone otherwise', () => {

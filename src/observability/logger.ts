@@ -1,5 +1,6 @@
 import { type LevelWithSilent, type Logger as PinoLogger, pino, stdSerializers } from 'pino';
 import { prettyFactory } from 'pino-pretty';
+import { FerryError } from '../core/errors.ts';
 import { REDACTED, redactSecrets, redactValue } from '../core/secret-registry.ts';
 import { createRedactingStream, type LineSink } from './redacting-stream.ts';
 
@@ -66,8 +67,12 @@ export function redactPaths(): string[] {
 
 /** Serialises an error with its code, kind, details, message, stack and cause, every string redacted. */
 export function serializeError(error: unknown): unknown {
-  if (error instanceof Error) return redactValue(stdSerializers.errWithCause(error));
-  return redactValue(error);
+  if (!(error instanceof Error)) return redactValue(error);
+  const { stack, ...rest } = stdSerializers.errWithCause(error);
+  // An expected failure (bad input, a refusing peer) is explained by its code and message; a stack with
+  // source paths only helps for a bug, so it is kept for internal errors and plain Errors alone.
+  const expected = error instanceof FerryError && error.kind !== 'internal';
+  return redactValue(expected ? rest : { ...rest, stack });
 }
 
 /** Redacts a headers object case-insensitively wherever it is logged as `headers`. */

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { DEFAULT_STATE_DIR, LOG_LEVELS, type LogLevel, port, positiveInteger } from '../options.ts';
+import { DEFAULT_STATE_DIR, duration, LOG_LEVELS, type LogLevel, port, positiveInteger } from '../options.ts';
 
 /** Options of `ferry run`, as commander parses them. */
 export interface RunCommandOptions {
@@ -13,6 +13,7 @@ export interface RunCommandOptions {
   json?: boolean;
   metricsPort?: number;
   maskPersonalData?: boolean;
+  metricsLinger?: number;
   progress: boolean;
   sample: number;
 }
@@ -39,6 +40,11 @@ export function runCommand(): Command {
     )
     .option('--json', 'print the run report as JSON on stdout')
     .option('--metrics-port <port>', 'serve Prometheus /metrics on 127.0.0.1:PORT during the run', port)
+    .option(
+      '--metrics-linger <duration>',
+      'keep serving /metrics this long after the run (e.g. 30s) so a scraper sees the final values',
+      duration('--metrics-linger'),
+    )
     .option('--mask-personal-data', 'mask emails and phone numbers in logs')
     .option('--no-progress', 'no progress bar or progress log lines')
     .option('--sample <n>', 'with --dry-run: how many orders to print', positiveInteger('--sample'), 3)
