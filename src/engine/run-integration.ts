@@ -2,6 +2,7 @@ import { FerryError } from '../core/errors.ts';
 import type { RunStatus } from '../core/ledger-types.ts';
 import type { FinalState, RecordMapper, RunCounts, RunOptions, RunResult } from './engine-types.ts';
 import { createPageTracker, type TrackedPage } from './page-tracker.ts';
+import { prefetchOne } from './prefetch.ts';
 import { createRecentKeys } from './recent-keys.ts';
 import {
   contentKey,
@@ -83,7 +84,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   };
 
   try {
-    const pages = options.source.readPages({ from: checkpoint, signal: stopReading.signal });
+    const pages = prefetchOne(options.source.readPages({ from: checkpoint, signal: stopReading.signal }));
     pageLoop: for await (const sourcePage of pages) {
       if (!totalReported && sourcePage.totalRecords !== undefined) {
         totalReported = true;
