@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { importPKCS8, SignJWT } from 'jose';
 import { FerryError } from '../core/errors.ts';
-import type { HttpRequest } from '../core/http-types.ts';
 import { registerSecret } from '../core/secret-registry.ts';
-import { isAllowedOrigin, normalizeOrigins } from './origin.ts';
+import { createCachedBearerStrategy } from './cached-bearer-strategy.ts';
+import { normalizeOrigins } from './origin.ts';
 import { registerPrivateKey } from './private-key.ts';
 import type { RefreshableAuthStrategy, TokenRefreshReason } from './refreshable-auth-strategy.ts';
-import { bearerTokenOf, withHeader } from './request-credentials.ts';
-import { createTokenCache, type IssuedToken } from './token-cache.ts';
+import type { IssuedToken } from './token-cache.ts';
 
 /** Options for createJwtBearerAuth(). */
 export interface JwtBearerAuthOptions {
@@ -80,28 +79,11 @@ export function createJwtBearerAuth(options: JwtBearerAuthOptions): RefreshableA
     return { value: jwt, lifetimeMs: Math.floor(ttlMs / 1000) * 1000 };
   }
 
-  const cache = createTokenCache({
+  return createCachedBearerStrategy({
     issue,
-    clock,
-    refreshSkewMs: options.refreshSkewMs ?? 30_000,
-    ...(options.onRefresh ? { observer: { onTokenRefresh: options.onRefresh } } : {}),
-  });
-
-  return {
     allowedOrigins,
-    credentialNames: { headers: ['authorization'] },
-    async authorize(request: HttpRequest): Promise<HttpRequest> {
-      if (!isAllowedOrigin(request.url, allowedOrigins)) return request;
-      return withHeader(request, 'authorization', `Bearer ${await cache.get()}`);
-    },
-    async refresh(usedRequest?: HttpRequest): Promise<boolean> {
-      // A fresh signature rarely cures a 401, but it costs nothing and covers a JWT rejected as just expired.
-      await cache.refresh(usedRequest ? bearerTokenOf(usedRequest) : undefined);
-      return true;
-    },
-    observe: (observer) => cache.observe(observer),
-    async close() {
-      cache.clear();
-    },
-  };
+    clock,
+    refreshSkewMs: options.refreshSkewMs,
+    onRefresh: options.onRefresh,
+  });
 }

@@ -2,13 +2,12 @@ import { importPKCS8 } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { type Dispatcher, fetch as undiciFetch } from 'undici';
 import { FerryError } from '../core/errors.ts';
-import type { HttpRequest } from '../core/http-types.ts';
 import { registerSecret } from '../core/secret-registry.ts';
-import { isAllowedOrigin, isLoopbackUrl, normalizeOrigins } from './origin.ts';
+import { createCachedBearerStrategy } from './cached-bearer-strategy.ts';
+import { isLoopbackUrl, normalizeOrigins } from './origin.ts';
 import { registerPrivateKey } from './private-key.ts';
 import type { RefreshableAuthStrategy, TokenRefreshReason } from './refreshable-auth-strategy.ts';
-import { bearerTokenOf, withHeader } from './request-credentials.ts';
-import { createTokenCache, type IssuedToken } from './token-cache.ts';
+import type { IssuedToken } from './token-cache.ts';
 import { retryAfterMs, tokenEndpointError } from './token-endpoint-error.ts';
 
 /** How the client proves its identity to the token endpoint. */
@@ -213,28 +212,11 @@ export function createOAuthClientCredentials(
     }
   }
 
-  const cache = createTokenCache({
+  return createCachedBearerStrategy({
     issue,
-    clock,
-    refreshSkewMs: options.refreshSkewMs ?? 30_000,
-    ...(options.onRefresh ? { observer: { onTokenRefresh: options.onRefresh } } : {}),
-  });
-
-  return {
     allowedOrigins,
-    credentialNames: { headers: ['authorization'] },
-    async authorize(request: HttpRequest): Promise<HttpRequest> {
-      // No token is even fetched for a request that may not carry one.
-      if (!isAllowedOrigin(request.url, allowedOrigins)) return request;
-      return withHeader(request, 'authorization', `Bearer ${await cache.get()}`);
-    },
-    async refresh(usedRequest?: HttpRequest): Promise<boolean> {
-      await cache.refresh(usedRequest ? bearerTokenOf(usedRequest) : undefined);
-      return true;
-    },
-    observe: (observer) => cache.observe(observer),
-    async close() {
-      cache.clear();
-    },
-  };
+    clock,
+    refreshSkewMs: options.refreshSkewMs,
+    onRefresh: options.onRefresh,
+  });
 }

@@ -1,0 +1,49 @@
+import type { HttpRequest } from '../core/http-types.ts';
+import { isAllowedOrigin } from './origin.ts';
+import type { RefreshableAuthStrategy, TokenRefreshReason } from './refreshable-auth-strategy.ts';
+import { bearerTokenOf, withHeader } from './request-credentials.ts';
+import { createTokenCache, type IssuedToken } from './token-cache.ts';
+
+/** What a strategy that presents a renewable bearer token (OAuth, a signed JWT) supplies. */
+export interface CachedBearerOptions {
+  /** Fetches or signs a new token. */
+  issue(): Promise<IssuedToken>;
+  readonly allowedOrigins: ReadonlySet<string>;
+  readonly clock: () => number;
+  /** @default 30000 */
+  readonly refreshSkewMs?: number | undefined;
+  readonly onRefresh?: ((reason: TokenRefreshReason) => void) | undefined;
+}
+
+/**
+ * A strategy that sends `Authorization: Bearer <token>` from an in-memory, single-flight cache, renewed
+ * ahead of expiry and once after a 401. Only the way a token is obtained differs between OAuth client
+ * credentials and JWT bearer, so that is all they supply.
+ */
+export function createCachedBearerStrategy(options: CachedBearerOptions): RefreshableAuthStrategy {
+  const { allowedOrigins } = options;
+  const cache = createTokenCache({
+    issue: options.issue,
+    clock: options.clock,
+    refreshSkewMs: options.refreshSkewMs ?? 30_000,
+    ...(options.onRefresh ? { observer: { onTokenRefresh: options.onRefresh } } : {}),
+  });
+  return {
+    allowedOrigins,
+    credentialNames: { headers: ['authorization'] },
+    async authorize(request: HttpRequest): Promise<HttpRequest> {
+      // No token is even obtained for a request that may not carry one.
+      if (!isAllowedOrigin(request.url, allowedOrigins)) return request;
+      return withHeader(request, 'authorization', `Bearer ${await cache.get()}`);
+    },
+    async refresh(usedRequest?: HttpRequest): Promise<boolean> {
+      // Many concurrent 401s for the same old token cause one renewal: the cache compares the token used.
+      await cache.refresh(usedRequest ? bearerTokenOf(usedRequest) : undefined);
+      return true;
+    },
+    observe: (observer) => cache.observe(observer),
+    async close() {
+      cache.clear();
+    },
+  };
+}
