@@ -21,12 +21,30 @@ export interface CompiledSchemas {
 /** Keys longer than this are refused: they go into the ledger and idempotency keys. */
 export const MAX_KEY_LENGTH = 512;
 
-/** Compiles a parsed mapping once: the key, each check, and the whole output tree as ONE JSONata expression. */
-export function compileMapping(spec: MappingSpec, schemas: CompiledSchemas): CompiledMapping {
+/** How a mapping's expressions are evaluated. */
+export interface MappingCompileOptions {
+  /**
+   * Evaluate every expression with the JSONata interpreter, never the compiled subset; for comparisons.
+   * @default false
+   */
+  readonly interpretOnly?: boolean;
+}
+
+/**
+ * Compiles a parsed mapping once: the key, each check, and the whole output tree as ONE JSONata expression.
+ * Each of them also runs as JavaScript closures when it is inside the subset of compile-jsonata.ts (the
+ * flagship is), with the interpreter as the fallback for anything else, so results and reasons are the same.
+ */
+export function compileMapping(
+  spec: MappingSpec,
+  schemas: CompiledSchemas,
+  options: MappingCompileOptions = {},
+): CompiledMapping {
   const limits = { timeoutMs: spec.timeoutMs };
-  const compile = (expr: string, at: SourceLocation): GuardedExpression => {
+  const compileSubset = options.interpretOnly !== true;
+  const compile = (expr: string, at: SourceLocation, fast = compileSubset): GuardedExpression => {
     try {
-      return compileGuarded(expr, limits);
+      return compileGuarded(expr, limits, { compileSubset: fast });
     } catch (error) {
       const { message, position } = describeJsonataError(error);
       const where = position === null ? '' : ` (at character ${position})`;
@@ -42,7 +60,7 @@ export function compileMapping(spec: MappingSpec, schemas: CompiledSchemas): Com
   const keyExpr = compile(spec.key.expr, spec.key);
   const checks = spec.checks.map((check) => ({ ...check, expression: compile(check.expr, check) }));
   // Each leaf alone first, so a syntax error names its own field and line.
-  for (const field of spec.fields) compile(field.expr, field);
+  for (const field of spec.fields) compile(field.expr, field, false);
   if (schemas.output) checkFieldsAgainstSchema(spec, schemas.output.schema, schemas.output.file);
   const combined = buildObjectExpression(spec.fields);
   const body = compile(combined.text, { line: spec.fields[0]?.line ?? 1, path: 'output.fields' });

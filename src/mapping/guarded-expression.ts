@@ -1,5 +1,6 @@
 import jsonata from 'jsonata';
 import { redactSecrets } from '../core/secret-registry.ts';
+import { type CompiledJsonata, compileJsonataAst } from './compile-jsonata.ts';
 
 /** Limits every evaluation runs under. */
 export interface EvaluationLimits {
@@ -30,7 +31,19 @@ export type EvaluationOutcome =
 
 /** A compiled JSONata expression whose evaluation never throws and never runs past its limits. */
 export interface GuardedExpression {
+  /** True when the expression runs as JavaScript closures (the compiled subset), the interpreter as fallback. */
+  readonly compiled: boolean;
   evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<EvaluationOutcome>;
+}
+
+/** How an expression is evaluated. */
+export interface GuardedOptions {
+  /**
+   * Compile the expression to closures when it is inside the subset of compile-jsonata.ts; false keeps the
+   * interpreter alone (to check a syntax, or to compare).
+   * @default true
+   */
+  readonly compileSubset?: boolean;
 }
 
 /** Thrown-error shape of JSONata (a plain object with a code, not always an Error). */
@@ -41,18 +54,34 @@ interface JsonataFailure {
 }
 
 const MAX_MESSAGE_LENGTH = 300;
+const NO_BINDINGS: Record<string, unknown> = {};
 
 /** Compiles an expression once; a syntax error throws (callers turn it into FERRY_ERR_MAPPING_INVALID). */
-export function compileGuarded(expr: string, limits: EvaluationLimits): GuardedExpression {
+export function compileGuarded(
+  expr: string,
+  limits: EvaluationLimits,
+  options: GuardedOptions = {},
+): GuardedExpression {
   // JSONata evaluates entirely in microtasks, so a timer wrapped around evaluate() could never fire
   // while an expression loops; its own guardrail checks the clock and depth at every evaluation step.
-  const compiled = jsonata(expr, {
-    timeout: limits.timeoutMs,
-    stack: limits.maxDepth ?? 400,
-    sequence: limits.maxSequence ?? 100_000,
-  });
+  const maxDepth = limits.maxDepth ?? 400;
+  const maxSequence = limits.maxSequence ?? 100_000;
+  const compiled = jsonata(expr, { timeout: limits.timeoutMs, stack: maxDepth, sequence: maxSequence });
+  // The compiled subset has no loops or recursion of its own, so it needs no clock: its cost is bounded by
+  // the record's size, and the arrays it builds are held to the same sequence limit.
+  const fast: CompiledJsonata | null =
+    options.compileSubset === false ? null : compileJsonataAst(compiled.ast(), { maxDepth, maxSequence });
   return {
+    compiled: fast !== null,
     async evaluate(input, bindings) {
+      if (fast !== null) {
+        try {
+          return { ok: true, value: fast(input, bindings ?? NO_BINDINGS) };
+        } catch {
+          // Outside the subset for this input, or an error: the interpreter gives the result or the exact
+          // error (code, message, position) it always gave. Compiled code is pure, so rerunning is safe.
+        }
+      }
       try {
         return { ok: true, value: await compiled.evaluate(input, bindings) };
       } catch (error) {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { FerryError } from '../core/errors.ts';
-import { compileMapping } from './compile-mapping.ts';
+import { compileMapping, type MappingCompileOptions } from './compile-mapping.ts';
 import { createAjv, loadSchemaValidator } from './create-schema-validator.ts';
 import type { CompiledMapping } from './mapping-types.ts';
 import { parseMappingFile } from './parse-mapping-file.ts';
@@ -11,7 +11,10 @@ import { parseMappingFile } from './parse-mapping-file.ts';
  * both JSON Schemas (paths relative to the mapping file). Any problem is a FERRY_ERR_MAPPING_INVALID naming
  * the file, line and field path; a missing mapping file is FERRY_ERR_CONFIG_NOT_FOUND.
  */
-export async function loadMapping(path: string): Promise<CompiledMapping> {
+export async function loadMapping(
+  path: string,
+  options: MappingCompileOptions = {},
+): Promise<CompiledMapping> {
   const file = resolve(path);
   let text: string;
   try {
@@ -39,5 +42,5 @@ export async function loadMapping(path: string): Promise<CompiledMapping> {
     const schemaFile = resolve(base, spec.outputSchema.file);
     output = { file: schemaFile, ...(await loadSchemaValidator(ajv, schemaFile, file, spec.outputSchema)) };
   }
-  return compileMapping(spec, { input, output });
+  return compileMapping(spec, { input, output }, options);
 }
