@@ -117,6 +117,26 @@ describe('createAdaptiveLimiter', () => {
     expect(limiter.state().rate).toBeCloseTo(49);
   });
 
+  it('lets an occasional 429 among successes through: no pause, no cut (its own request waits)', () => {
+    const limiter = createAdaptiveLimiter({ requestsPerSecond: 100, concurrency: 0 });
+    for (let i = 0; i < 40; i++) limiter.onSuccess();
+    limiter.onRateLimited(2000);
+    for (let i = 0; i < 19; i++) limiter.onSuccess();
+    limiter.onRateLimited(2000);
+    expect(limiter.state().rate).toBe(100);
+    expect(limiter.state().pausedUntil).toBe(0);
+  });
+
+  it('treats 429s as throttling once they are a fifth of recent answers: pauses everyone and cuts', () => {
+    const limiter = createAdaptiveLimiter({ requestsPerSecond: 100, concurrency: 0 });
+    for (let i = 0; i < 40; i++) limiter.onSuccess();
+    for (let i = 0; i < 9; i++) limiter.onRateLimited(2000);
+    expect(limiter.state().rate).toBe(100);
+    limiter.onRateLimited(2000); // 10 of the last 50 answers refused
+    expect(limiter.state().rate).toBeCloseTo(70);
+    expect(limiter.state().pausedUntil).toBe(Date.now() + 2000);
+  });
+
   it('creeps back up additively on successes, never above the configured rate', () => {
     const limiter = createAdaptiveLimiter({ requestsPerSecond: 100, concurrency: 0 });
     limiter.onRateLimited();

@@ -61,6 +61,12 @@ const MIN_RATE = 0.5;
 const DECREASE = 0.7;
 /** Without a sentAt, at most one decrease per this many ms. */
 const DECREASE_COOLDOWN_MS = 500;
+/** Recent answers remembered to tell a throttling destination from one with occasional 429s. */
+const ANSWER_WINDOW = 50;
+/** Until this many answers are known, every 429 counts as throttling (the careful default at start). */
+const MIN_ANSWERS = 10;
+/** Share of 429s among recent answers from which they mean "slow down, all of you". */
+const THROTTLED_SHARE = 0.2;
 /** Resets shorter than this are too coarse (whole seconds) to spread the remaining quota over. */
 const SPREAD_MIN_RESET_MS = 3000;
 
@@ -89,6 +95,23 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
   let pausedUntil = 0;
   let tat = 0; // theoretical arrival time of the next request, in ms
   let inFlight = 0;
+  // A ring of recent answers (true = 429): one 429 among many successes is an occasional refusal that its
+  // own request waits out (the retry layer honours its Retry-After); pausing everyone and cutting the rate
+  // for each would collapse throughput against a destination that sheds a few percent of requests.
+  const answers: boolean[] = [];
+  let answerIndex = 0;
+  let refusals = 0;
+  const remember = (refused: boolean): void => {
+    if (answers.length < ANSWER_WINDOW) answers.push(refused);
+    else {
+      if (answers[answerIndex]) refusals--;
+      answers[answerIndex] = refused;
+      answerIndex = (answerIndex + 1) % ANSWER_WINDOW;
+    }
+    if (refused) refusals++;
+  };
+  const throttled = (): boolean =>
+    answers.length < MIN_ANSWERS || refusals / answers.length >= THROTTLED_SHARE;
   const slotWaiters: Array<() => void> = [];
   const recentStarts: number[] = [];
 
@@ -203,6 +226,7 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
 
     onSuccess() {
       markAnswered();
+      remember(false);
       if (!adaptive || !Number.isFinite(rate)) return;
       const cap = ceiling();
       if (rate >= cap) return;
@@ -221,6 +245,8 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
 
     onRateLimited(waitMs, sentAt) {
       markAnswered();
+      remember(true);
+      if (!throttled()) return;
       const now = clock.now();
       if (waitMs !== undefined && waitMs > 0) pausedUntil = Math.max(pausedUntil, now + waitMs);
       if (!adaptive) return;
