@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +48,15 @@ function successes(byStatus: Record<string, number>): number {
  * Runs the flagship through the real CLI (`bin/ferry.js run`) in a fresh state directory, so wall time and
  * RSS are the CLI process's own, start-up included.
  */
+/**
+ * The node flags bin/ferry.js's shebang gives it (`#!/usr/bin/env -S node <flags>`): `npx ferry` runs the
+ * launcher through its shebang, so the bench passes the same flags to measure the process users get.
+ */
+export const launcherNodeFlags: readonly string[] = readFileSync(join(ROOT, 'bin/ferry.js'), 'utf8')
+  .split('\n', 1)[0]!
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
+
 export async function runFerry(options: FerryRunOptions): Promise<FerryRun> {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-'));
   const reportFile = join(dir, 'report.json');
@@ -55,6 +65,7 @@ export async function runFerry(options: FerryRunOptions): Promise<FerryRun> {
       ? options.env.SOURCE_URL
       : `${options.env.SOURCE_URL}?per_page=${options.perPage}`;
   const args = [
+    ...launcherNodeFlags,
     ...(options.nodeArgs ?? []),
     join(ROOT, 'bin/ferry.js'),
     'run',

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { measureProcess } from './measure-process.ts';
 import { ROOT, startMockProcesses } from './mock-processes.ts';
-import { runFerry } from './run-ferry.ts';
+import { launcherNodeFlags, runFerry } from './run-ferry.ts';
 
 /** Scenario 5's figures. */
 export interface StartupResult {
@@ -32,7 +32,7 @@ async function timesMs(args: string[], runs: number): Promise<number[]> {
 
 /** Scenario 5: `ferry --help` (median of `runs`, after one warm-up for the file cache) and a one-record run. */
 export async function startupScenario(runs: number): Promise<StartupResult> {
-  const help = [join(ROOT, 'bin/ferry.js'), '--help'];
+  const help = [...launcherNodeFlags, join(ROOT, 'bin/ferry.js'), '--help'];
   await timesMs(help, 1);
   const helpRunsMs = await timesMs(help, runs);
   const nodeFloorMs = median(await timesMs(['-e', '0'], runs));
