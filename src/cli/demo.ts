@@ -33,7 +33,7 @@ const say = (text: string) => process.stderr.write(`${text}\n`);
 say(`ferry demo: ${CUSTOMERS} customers from the mock customer API (${source.origin}, API key, paginated)`);
 say(`           -> orders to the mock order API (${destination.origin}, OAuth 2.0 client credentials)`);
 say(
-  '           with 2% 5xx, 0.2% 429 (each pauses sending for its Retry-After), 1% lost acknowledgements\n           and 2-second tokens injected\n',
+  '           with 2% 5xx, 0.2% 429 with Retry-After, 1% lost acknowledgements\n           and 2-second tokens injected\n',
 );
 
 let code: number = ExitCode.aborted;
