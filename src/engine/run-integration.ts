@@ -118,7 +118,9 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
         // without a key share their content key, so they yield one dead letter.
         if (!recent.claim(key)) {
           slots.release();
-          settle('skipped', page, key, { note: 'duplicate of an earlier record in this read' });
+          settle('skipped', page, hasKey ? key : null, {
+            note: 'duplicate of an earlier record in this read',
+          });
           continue;
         }
         dispatch({ record, key, hasKey, previous: known.get(key) }, page);
