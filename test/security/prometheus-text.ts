@@ -20,10 +20,14 @@ const SUFFIXES: Readonly<Record<string, readonly string[]>> = {
   summary: ['_sum', '_count', ''],
 };
 
+/**
+ * Prometheus reads sample values with Go's ParseFloat, which takes NaN and Inf in any letter case (and
+ * prom-client writes "Nan" for a metric with no samples yet, such as event-loop lag on an early scrape).
+ */
 function parseValue(text: string, line: number): number {
-  if (text === '+Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
-  if (text === 'NaN') return Number.NaN;
+  if (/^\+?inf(inity)?$/i.test(text)) return Number.POSITIVE_INFINITY;
+  if (/^-inf(inity)?$/i.test(text)) return Number.NEGATIVE_INFINITY;
+  if (/^nan$/i.test(text)) return Number.NaN;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text))
     throw new Error(`line ${line}: value ${JSON.stringify(text)} is not a number`);
   return Number(text);
