@@ -25,11 +25,6 @@ export function registerSecret(value: string | undefined | null): void {
   secretPattern = new RegExp(escaped.join('|'), 'g');
 }
 
-/** True when some secret is registered (tests use it to assert wiring). */
-export function registeredSecretCount(): number {
-  return secrets.size;
-}
-
 /** Masks registered secret values, secret query parameters, Authorization values and URL passwords. */
 export function redactSecrets(text: string): string {
   let out = secretPattern ? text.replace(secretPattern, REDACTED) : text;

@@ -52,7 +52,6 @@ export interface RunObserver {
   }): void;
   onCheckpoint?(pageNumber: number, next: Checkpoint | null): void;
   onInFlight?(count: number): void;
-  onStopping?(reason: string): void;
 }
 
 /** Everything one run needs, already built and configured. */
