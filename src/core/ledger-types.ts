@@ -93,10 +93,15 @@ export interface Ledger {
   /** Records of this integration left in_flight (by a crash): the ones to reconcile before resending. */
   listInFlight(integration: string): RecordRow[];
   /**
-   * Queues updates and resolves once they are durable. Updates queued in the same tick share one
-   * transaction (group commit), so callers may await per record without making the ledger the bottleneck.
+   * Queues updates and resolves once they are durable. Updates queued close together share one transaction
+   * (group commit), so callers may queue per record without making the ledger the bottleneck.
    */
   update(integration: string, runId: string, updates: readonly RecordUpdate[]): Promise<void>;
+  /**
+   * Writes these updates before returning, in one transaction with whatever is queued. For the marks that
+   * must be durable before a request goes out: awaiting update() there would hold every send for a commit.
+   */
+  updateNow(integration: string, runId: string, updates: readonly RecordUpdate[]): void;
   /** Writes queued updates now. */
   flush(): Promise<void>;
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createGroupCommit } from './group-commit.ts';
 
 describe('createGroupCommit', () => {
@@ -46,5 +46,29 @@ describe('createGroupCommit', () => {
     expect(() => group.flushNow()).toThrow('constraint');
     await expect(bad).rejects.toThrow('constraint');
     expect(group.pending).toBe(0);
+  });
+
+  it('with a delay, gathers items queued across loop turns until the timer fires', async () => {
+    vi.useFakeTimers();
+    try {
+      const batches: number[][] = [];
+      const group = createGroupCommit<number>((items) => batches.push([...items]), { delayMs: 5 });
+      const first = group.enqueue(1);
+      await vi.advanceTimersByTimeAsync(2);
+      const second = group.enqueue(2);
+      expect(batches).toEqual([]);
+      await vi.advanceTimersByTimeAsync(3);
+      await Promise.all([first, second]);
+      expect(batches).toEqual([[1, 2]]);
+      const third = group.enqueue(3);
+      group.flushNow();
+      await third;
+      expect(batches).toEqual([[1, 2], [3]]);
+      // flushNow cancelled the timer: nothing runs later with an empty batch.
+      await vi.advanceTimersByTimeAsync(10);
+      expect(batches).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

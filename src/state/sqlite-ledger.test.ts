@@ -7,7 +7,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hasErrorCode } from '../core/errors.ts';
 import { clearSecretsForTests, registerSecret } from '../core/secret-registry.ts';
-import { SCHEMA_VERSION } from './migrations.ts';
+import { migrations, SCHEMA_VERSION } from './migrations.ts';
 import { openSqliteLedger, type SqliteLedger } from './sqlite-ledger.ts';
 
 let dir: string;
@@ -60,7 +60,8 @@ describe('opening', () => {
       .prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`)
       .all()
       .map((r) => r.name);
-    expect(indexes).toContain('records_by_state');
+    expect(indexes).toContain('records_in_flight');
+    expect(indexes).not.toContain('records_by_state');
     expect(indexes).toContain('dead_letters_by_integration');
     expect(db.prepare('PRAGMA user_version').get()?.user_version).toBe(SCHEMA_VERSION);
     expect(db.prepare('PRAGMA journal_mode').get()?.journal_mode).toBe('wal');
@@ -73,6 +74,30 @@ describe('opening', () => {
     await first.close();
     const second = await ledgerAt();
     expect(second.getRun(run.id)?.integration).toBe('customers-to-orders');
+  });
+
+  it('upgrades a version-1 ledger in place: its records stay and in-flight ones are found by the new index', async () => {
+    const db = new DatabaseSync(join(dir, 'ferry.db'));
+    db.exec(migrations[0]!);
+    db.exec('PRAGMA user_version = 1');
+    db.exec(`INSERT INTO runs (id, integration, status, started_at) VALUES ('r1', 'i', 'crashed', 'x')`);
+    db.exec(`INSERT INTO records (integration, key, state, run_id, updated_at) VALUES
+      ('i', 'a', 'in_flight', 'r1', 'x'), ('i', 'b', 'delivered', 'r1', 'x')`);
+    db.close();
+
+    const ledger = await ledgerAt();
+    expect(ledger.listInFlight('i').map((r) => r.key)).toEqual(['a']);
+    expect([...ledger.getRecords('i', ['a', 'b']).keys()].sort()).toEqual(['a', 'b']);
+    const check = raw();
+    expect(check.prepare('PRAGMA user_version').get()?.user_version).toBe(SCHEMA_VERSION);
+    const plan = check
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT * FROM records INDEXED BY records_in_flight WHERE integration = 'i' AND state = 'in_flight'`,
+      )
+      .all()
+      .map((r) => String(r.detail));
+    expect(plan.join(' ')).toContain('records_in_flight');
+    check.close();
   });
 
   it('refuses a ledger written by a newer ferry', async () => {
@@ -111,6 +136,28 @@ describe('record updates', () => {
     expect(begins).toHaveLength(1);
     expect(ledger.stats()).toEqual({ batches: 1, recordUpdates: 500, deadLetters: 1 });
     expect(ledger.getRecords('i', ['k0', 'k499']).size).toBe(2);
+  });
+
+  it('updateNow is durable on return and carries the queued updates in the same transaction', async () => {
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('i', '2025-01-01T00:00:00.000Z');
+    const queued = ledger.update('i', run.id, [{ key: 'done', state: 'delivered', attempts: 1 }]);
+    const exec = vi.spyOn(DatabaseSync.prototype, 'exec');
+    ledger.updateNow('i', run.id, [
+      { key: 'a', state: 'in_flight', attempts: 1 },
+      { key: 'b', state: 'in_flight', attempts: 1 },
+    ]);
+    // Another connection sees the marks at once: they are committed, not merely queued.
+    const other = raw();
+    const rows = other.prepare(`SELECT key, state FROM records ORDER BY key`).all();
+    other.close();
+    expect(rows).toEqual([
+      { key: 'a', state: 'in_flight' },
+      { key: 'b', state: 'in_flight' },
+      { key: 'done', state: 'delivered' },
+    ]);
+    expect(exec.mock.calls.filter(([sql]) => sql === 'BEGIN IMMEDIATE')).toHaveLength(1);
+    await queued;
   });
 
   it('keeps columns an update leaves unset, and firstMappedAt once it is set', async () => {

@@ -26,6 +26,12 @@ export interface SqliteLedgerOptions {
   clock?: () => Date;
   /** How long a write waits for another connection's write lock, in ms. @default 5000 */
   busyTimeoutMs?: number;
+  /**
+   * How long queued updates (final states, dead letters) gather before their transaction. Nothing that must
+   * be durable before a send waits on it (updateNow is for that), and a crash inside the window leaves
+   * records in_flight for the next run to reconcile. @default 5
+   */
+  commitDelayMs?: number;
 }
 
 /** Counters of what the group commit did, for tests, benchmarks and metrics. */
@@ -227,7 +233,8 @@ export async function openSqliteLedger(
     'SELECT * FROM records WHERE integration = ? AND key IN (SELECT value FROM json_each(?))',
   );
   const selectInFlight = db.prepare(
-    `SELECT * FROM records WHERE integration = ? AND state = 'in_flight' ORDER BY key`,
+    // Named: without statistics the planner would rather scan the integration's records by primary key.
+    `SELECT * FROM records INDEXED BY records_in_flight WHERE integration = ? AND state = 'in_flight' ORDER BY key`,
   );
   const selectDeadLetter = db.prepare('SELECT * FROM dead_letters WHERE id = ?');
   const resolveLetter = db.prepare('UPDATE dead_letters SET resolved_at = ? WHERE id = ?');
@@ -305,7 +312,7 @@ export async function openSqliteLedger(
     deadLetters += letters;
   }
 
-  const group = createGroupCommit(writeBatch);
+  const group = createGroupCommit(writeBatch, { delayMs: options.commitDelayMs ?? 5 });
 
   function assertOpen(): void {
     if (closed)
@@ -484,6 +491,16 @@ export async function openSqliteLedger(
     update(integration: string, runId: string, updates: readonly RecordUpdate[]): Promise<void> {
       if (updates.length === 0 && !closed) return Promise.resolve();
       return enqueue({ kind: 'records', integration, runId, updates: [...updates] });
+    },
+
+    updateNow(integration: string, runId: string, updates: readonly RecordUpdate[]): void {
+      assertOpen();
+      if (updates.length === 0) return;
+      // Queued then flushed, so the final states waiting for the timer share this transaction.
+      enqueue({ kind: 'records', integration, runId, updates }).catch(() => {
+        // flushNow throws the same error to this caller.
+      });
+      group.flushNow();
     },
 
     async flush(): Promise<void> {

@@ -20,6 +20,22 @@ export function createMemoryLedger(): Ledger & {
   const checkpointByIntegration = new Map<string, Checkpoint | null>();
   const checkpoints: Checkpoint[] = [];
   const now = () => new Date().toISOString();
+  /** Applies updates the way the SQLite upsert does: unset fields keep their stored value. */
+  function write(runId: string, updates: readonly RecordUpdate[]): void {
+    for (const u of updates) {
+      const old = records.get(u.key);
+      records.set(u.key, {
+        key: u.key,
+        state: u.state,
+        attempts: u.attempts ?? old?.attempts ?? 0,
+        firstMappedAt: old?.firstMappedAt ?? u.firstMappedAt ?? null,
+        bodyHash: u.bodyHash ?? old?.bodyHash ?? null,
+        lastError: u.lastError === undefined ? (old?.lastError ?? null) : u.lastError,
+        runId,
+        updatedAt: now(),
+      });
+    }
+  }
   return {
     records,
     checkpoints,
@@ -67,19 +83,10 @@ export function createMemoryLedger(): Ledger & {
     },
     listInFlight: () => [...records.values()].filter((r) => r.state === 'in_flight'),
     async update(_integration, runId, updates: readonly RecordUpdate[]) {
-      for (const u of updates) {
-        const old = records.get(u.key);
-        records.set(u.key, {
-          key: u.key,
-          state: u.state,
-          attempts: u.attempts ?? old?.attempts ?? 0,
-          firstMappedAt: old?.firstMappedAt ?? u.firstMappedAt ?? null,
-          bodyHash: u.bodyHash ?? old?.bodyHash ?? null,
-          lastError: u.lastError === undefined ? (old?.lastError ?? null) : u.lastError,
-          runId,
-          updatedAt: now(),
-        });
-      }
+      write(runId, updates);
+    },
+    updateNow(_integration, runId, updates) {
+      write(runId, updates);
     },
     async flush() {},
     async addDeadLetter(letter) {
