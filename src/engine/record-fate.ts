@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { SinkConnector } from '../core/connector-types.ts';
+import type { OutgoingRecord, SinkConnector } from '../core/connector-types.ts';
 import { errorKindOf } from '../core/errors.ts';
-import type { Ledger, Reason, RecordRow } from '../core/ledger-types.ts';
+import type { Ledger, Reason, RecordRow, RecordUpdate } from '../core/ledger-types.ts';
 import { redactSecrets, redactValue } from '../core/secret-registry.ts';
 import type { FinalState, RecordMapper } from './engine-types.ts';
 import { idempotencyKeyFor } from './idempotency-key.ts';
@@ -65,34 +65,87 @@ function safeStringify(value: unknown): string {
   }
 }
 
+/** A record mapped and ready to send. */
+export interface ReadyRecord {
+  readonly ready: true;
+  readonly item: PendingRecord;
+  readonly outgoing: OutgoingRecord;
+  readonly mappedBody: unknown;
+  readonly hash: string;
+  readonly firstMappedAt: string;
+  /** The in_flight mark that must be durable before the first byte is sent. */
+  readonly mark: RecordUpdate;
+  /**
+   * A crashed run left it in_flight and the sink can look it up: ask the destination before marking and
+   * sending again (deliverRecord does both).
+   */
+  readonly reconcile: boolean;
+}
+
+/** What preparing a record gave: a final state already, or a record to send. */
+export type PreparedRecord = ReadyRecord | { readonly ready: false; readonly fate: Fate };
+
 /**
- * Takes one record from mapped to a final state. The in_flight mark is durable before the first byte is
- * sent, so after a crash a rerun knows exactly which records it must reconcile rather than blindly resend.
- * Throws only what must stop the run (credentials refused, destination down past the breaker's patience).
+ * Maps one record and decides its way: skipped (an earlier run delivered it), quarantined (its dead letter
+ * queued), or ready to send with the in_flight mark the caller must make durable first. Marks of many ready
+ * records are written in one transaction (Ledger.updateNow), which is why this is separate from delivery.
  */
-export async function settleRecord(ctx: RecordContext, item: PendingRecord): Promise<Fate> {
+export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Promise<PreparedRecord> {
   const { previous } = item;
   if (previous && (previous.state === 'delivered' || previous.state === 'skipped')) {
-    return { state: 'skipped', note: 'delivered by an earlier run' };
+    return { ready: false, fate: { state: 'skipped', note: 'delivered by an earlier run' } };
   }
 
   const firstMappedAt = previous?.firstMappedAt ?? toSecondPrecision(ctx.clock());
   const mapped = await ctx.mapper.apply(item.record, { firstMappedAt });
-  if (!mapped.ok) {
-    return quarantine(ctx, item, mapped.reasons);
-  }
+  if (!mapped.ok) return { ready: false, fate: quarantine(ctx, item, mapped.reasons) };
 
   const body = JSON.stringify(mapped.body);
   const hash = sha256(body);
-  const outgoing = {
-    key: item.key,
-    idempotencyKey: idempotencyKeyFor(ctx.integration, item.key),
-    body,
-    ...(ctx.abortSignal ? { signal: ctx.abortSignal } : {}),
+  return {
+    ready: true,
+    item,
+    outgoing: {
+      key: item.key,
+      idempotencyKey: idempotencyKeyFor(ctx.integration, item.key),
+      body,
+      ...(ctx.abortSignal ? { signal: ctx.abortSignal } : {}),
+    },
+    mappedBody: mapped.body,
+    hash,
+    firstMappedAt,
+    mark: {
+      key: item.key,
+      state: 'in_flight',
+      firstMappedAt,
+      bodyHash: hash,
+      attempts: (previous?.attempts ?? 0) + 1,
+    },
+    reconcile: previous?.state === 'in_flight' && ctx.sink.lookup !== undefined,
   };
+}
 
+/**
+ * Takes one record from mapped to a final state (prepare, mark, deliver), for callers that handle records
+ * one by one; the engine prepares and marks a chunk at a time instead.
+ */
+export async function settleRecord(ctx: RecordContext, item: PendingRecord): Promise<Fate> {
+  const prepared = await prepareRecord(ctx, item);
+  if (!prepared.ready) return prepared.fate;
+  if (!prepared.reconcile) ctx.ledger.updateNow(ctx.integration, ctx.runId, [prepared.mark]);
+  return deliverRecord(ctx, prepared);
+}
+
+/**
+ * Sends a ready record whose in_flight mark is durable (or, when `reconcile`, first asks the destination,
+ * then marks) and queues its final state. Throws only what must stop the run (credentials refused,
+ * destination down past the breaker's patience).
+ */
+export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Promise<Fate> {
+  const { item, outgoing, hash, mark, firstMappedAt } = ready;
+  const { previous } = item;
   // A record a crashed run left in flight may already be at the destination: ask before sending again.
-  if (previous?.state === 'in_flight' && ctx.sink.lookup) {
+  if (ready.reconcile && ctx.sink.lookup) {
     const found = await ctx.sink.lookup(outgoing);
     if (found.found && found.matches) {
       persist(
@@ -104,16 +157,13 @@ export async function settleRecord(ctx: RecordContext, item: PendingRecord): Pro
       return {
         state: 'delivered',
         note: 'reconciled: the destination already had it',
-        attempts: previous.attempts,
+        attempts: previous?.attempts ?? 0,
       };
     }
+    ctx.ledger.updateNow(ctx.integration, ctx.runId, [mark]);
   }
 
   const attemptsBefore = previous?.attempts ?? 0;
-  await ctx.ledger.update(ctx.integration, ctx.runId, [
-    { key: item.key, state: 'in_flight', firstMappedAt, bodyHash: hash, attempts: attemptsBefore + 1 },
-  ]);
-
   let outcome: Awaited<ReturnType<SinkConnector['send']>>;
   try {
     outcome = await ctx.sink.send(outgoing);
@@ -156,7 +206,7 @@ export async function settleRecord(ctx: RecordContext, item: PendingRecord): Pro
             runId: ctx.runId,
             state: 'failed',
             record: redactValue(item.record),
-            body: redactValue(mapped.body),
+            body: redactValue(ready.mappedBody),
             reasons,
           })
         : undefined,
@@ -165,11 +215,7 @@ export async function settleRecord(ctx: RecordContext, item: PendingRecord): Pro
   return { state: 'failed', attempts, reasons };
 }
 
-async function quarantine(
-  ctx: RecordContext,
-  item: PendingRecord,
-  reasons: readonly Reason[],
-): Promise<Fate> {
+function quarantine(ctx: RecordContext, item: PendingRecord, reasons: readonly Reason[]): Fate {
   const sourceHash = `src:${sha256(safeStringify(item.record))}`;
   const firstTime = !(item.previous?.state === 'quarantined' && item.previous.bodyHash === sourceHash);
   // The same dirty record read again on a rerun keeps its one dead letter. State and dead letter are

@@ -107,6 +107,35 @@ describe('runIntegration', () => {
     expect(ledger.checkpoints.map((c) => c.pageNumber)).toEqual([2, 3, 4]);
   });
 
+  it('marks a chunk of records in_flight in one ledger write, each before its send', async () => {
+    const ledger = createMemoryLedger();
+    const markWrites: string[][] = [];
+    const markNow = ledger.updateNow;
+    ledger.updateNow = (integration, runId, updates) => {
+      markWrites.push(updates.map((u) => `${u.key}:${u.state}`));
+      markNow(integration, runId, updates);
+    };
+    const stateAtSend: string[] = [];
+    const { sink } = sinkRecording((r) => {
+      stateAtSend.push(ledger.records.get(r.key)?.state ?? 'unknown');
+      return { state: 'delivered', status: 201, attempts: 1 };
+    });
+    const result = await runIntegration({
+      integration: 't',
+      source: sourceOf(pagesOf([...ids(70), { id: 'c71', bad: true }], 100)),
+      sink,
+      mapper,
+      ledger,
+      concurrency: 4,
+    });
+    expect(result.counts).toMatchObject({ read: 71, delivered: 70, quarantined: 1 });
+    // 70 sendable records in chunks of 32: three transactions instead of 70, and no mark for the bad one.
+    expect(markWrites.map((w) => w.length)).toEqual([32, 32, 6]);
+    expect(markWrites.flat().every((m) => m.endsWith(':in_flight'))).toBe(true);
+    expect(stateAtSend).toHaveLength(70);
+    expect(new Set(stateAtSend)).toEqual(new Set(['in_flight']));
+  });
+
   it('never advances the checkpoint past a page that still has a record in flight', async () => {
     const ledger = createMemoryLedger();
     let release!: () => void;

@@ -6,10 +6,12 @@ import { prefetchOne } from './prefetch.ts';
 import { createRecentKeys } from './recent-keys.ts';
 import {
   contentKey,
+  deliverRecord,
   type Fate,
   type PendingRecord,
+  prepareRecord,
+  type ReadyRecord,
   type RecordContext,
-  settleRecord,
 } from './record-fate.ts';
 import { createSlots } from './slots.ts';
 
@@ -62,15 +64,16 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
     tracker.settle(page);
   };
 
-  const dispatch = (item: PendingRecord, page: TrackedPage) => {
-    const task = settleRecord(ctx, item)
+  const dispatch = (ready: ReadyRecord, page: TrackedPage) => {
+    const { item } = ready;
+    const task = deliverRecord(ctx, ready)
       .then(
         (fate) => {
           recent.settled(item.key);
           settle(fate.state, page, item.hasKey ? item.key : null, fate);
         },
-        // The record stays in_flight (or unread) in the ledger; its page never settles, so the checkpoint
-        // stays before it and the next run picks it up again.
+        // The record stays in_flight in the ledger; its page never settles, so the checkpoint stays before
+        // it and the next run reconciles it.
         (error: unknown) => stop(asFerryError(error)),
       )
       .finally(() => {
@@ -82,6 +85,11 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
     inFlight.add(task);
     observer.onInFlight?.(inFlight.size);
   };
+
+  // Records are prepared (mapped) a chunk at a time so the chunk's in_flight marks share one transaction;
+  // about as many as can be in flight, so marked records wait little before their send.
+  const chunkSize = Math.min(256, Math.max(32, options.concurrency));
+  let taken = 0;
 
   try {
     const pages = prefetchOne(options.source.readPages({ from: checkpoint, signal: stopReading.signal }));
@@ -103,27 +111,45 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
         integration,
         keyed.map((r) => r.key),
       );
-      for (const { record, key, hasKey } of keyed) {
-        if (stopReading.signal.aborted) break pageLoop;
-        if (options.limit !== undefined && counts.read >= options.limit) break pageLoop;
-        await slots.acquire();
-        if (stopReading.signal.aborted) {
-          slots.release();
-          break pageLoop;
+      for (let next = 0; next < keyed.length; ) {
+        // A --limit may stop mid-page: the page then stays open, so the checkpoint stays before it.
+        if (stopReading.signal.aborted || taken === options.limit) break pageLoop;
+        const chunk: PendingRecord[] = [];
+        while (chunk.length < chunkSize && next < keyed.length && taken !== options.limit) {
+          const { record, key, hasKey } = keyed[next++]!;
+          taken++;
+          counts.read++;
+          observer.onRecordRead?.(sourcePage.pageNumber);
+          tracker.add(page);
+          // An exact duplicate in the same read (or one still in flight) yields one order; identical records
+          // without a key share their content key, so they yield one dead letter.
+          if (!recent.claim(key)) {
+            settle('skipped', page, hasKey ? key : null, {
+              note: 'duplicate of an earlier record in this read',
+            });
+            continue;
+          }
+          chunk.push({ record, key, hasKey, previous: known.get(key) });
         }
-        counts.read++;
-        observer.onRecordRead?.(sourcePage.pageNumber);
-        tracker.add(page);
-        // An exact duplicate in the same read (or one still in flight) yields one order; identical records
-        // without a key share their content key, so they yield one dead letter.
-        if (!recent.claim(key)) {
-          slots.release();
-          settle('skipped', page, hasKey ? key : null, {
-            note: 'duplicate of an earlier record in this read',
-          });
-          continue;
+        const prepared = await Promise.all(chunk.map((item) => prepareRecord(ctx, item)));
+        const marks = prepared.flatMap((p) => (p.ready && !p.reconcile ? [p.mark] : []));
+        if (marks.length > 0) ledger.updateNow(integration, run.id, marks);
+        for (const [i, p] of prepared.entries()) {
+          if (!p.ready) {
+            const { key, hasKey } = chunk[i]!;
+            recent.settled(key);
+            recent.release(key);
+            settle(p.fate.state, page, hasKey ? key : null, p.fate);
+            continue;
+          }
+          await slots.acquire();
+          if (stopReading.signal.aborted) {
+            // Marked in_flight but never sent: the next run reconciles or resends it (with its key).
+            slots.release();
+            break pageLoop;
+          }
+          dispatch(p, page);
         }
-        dispatch({ record, key, hasKey, previous: known.get(key) }, page);
       }
       tracker.close(page);
     }
