@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { OutgoingRecord, SinkConnector } from '../core/connector-types.ts';
 import { errorKindOf } from '../core/errors.ts';
 import type { Ledger, Reason, RecordRow, RecordUpdate } from '../core/ledger-types.ts';
@@ -48,8 +48,9 @@ export interface Fate {
   readonly note?: string;
 }
 
+/** The first 128 bits of the text's SHA-256, hex: tells "the same order again" from "another order". */
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+  return hash('sha256', text, 'hex').slice(0, 32);
 }
 
 /** A stable key for a record that has none, so reruns recognise its dead letter instead of adding another. */
