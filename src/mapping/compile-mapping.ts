@@ -3,7 +3,12 @@ import type { Reason } from '../core/ledger-types.ts';
 import { buildObjectExpression } from './build-object-expression.ts';
 import { checkFieldsAgainstSchema } from './check-fields-against-schema.ts';
 import type { SchemaValidator } from './create-schema-validator.ts';
-import { compileGuarded, describeJsonataError, type GuardedExpression } from './guarded-expression.ts';
+import {
+  compileGuarded,
+  describeJsonataError,
+  type EvaluationOutcome,
+  type GuardedExpression,
+} from './guarded-expression.ts';
 import type { CompiledMapping, KeyResult, MappingBindings, MappingResult } from './mapping-types.ts';
 import { type MappingSpec, mappingInvalid, type SourceLocation } from './parse-mapping-file.ts';
 import { toJsonValue } from './to-json-value.ts';
@@ -16,6 +21,51 @@ export interface CompiledSchemas {
     readonly schema: Record<string, unknown>;
     readonly validate: SchemaValidator;
   } | null;
+}
+
+/** Outcomes the interpreter gave in this call, by expression; null until one was needed. */
+type KnownOutcomes = Map<GuardedExpression, EvaluationOutcome> | null;
+
+/** Thrown inside a pass when an expression needs the interpreter (async); drive() evaluates it and replays. */
+class NeedsInterpreter {
+  readonly expression: GuardedExpression;
+  readonly input: unknown;
+  readonly bindings: Record<string, unknown> | undefined;
+  constructor(expression: GuardedExpression, input: unknown, bindings: Record<string, unknown> | undefined) {
+    this.expression = expression;
+    this.input = input;
+    this.bindings = bindings;
+  }
+}
+
+function evaluateIn(
+  known: KnownOutcomes,
+  expression: GuardedExpression,
+  input: unknown,
+  bindings?: Record<string, unknown>,
+): EvaluationOutcome {
+  const outcome = known?.get(expression) ?? expression.evaluateSync(input, bindings);
+  if (outcome === null) throw new NeedsInterpreter(expression, input, bindings);
+  return outcome;
+}
+
+/**
+ * Runs a pass synchronously, with no promise per expression, as long as the compiled subset answers. When an
+ * expression needs the interpreter, awaits its outcome and replays the pass from the start with it known:
+ * every step is pure, so a replay decides exactly what one asynchronous pass would have, and each expression
+ * is interpreted at most once per call.
+ */
+async function drive<T>(pass: (known: KnownOutcomes) => T): Promise<T> {
+  let known: KnownOutcomes = null;
+  for (;;) {
+    try {
+      return pass(known);
+    } catch (error) {
+      if (!(error instanceof NeedsInterpreter)) throw error;
+      known ??= new Map();
+      known.set(error.expression, await error.expression.evaluate(error.input, error.bindings));
+    }
+  }
 }
 
 /** Keys longer than this are refused: they go into the ledger and idempotency keys. */
@@ -69,7 +119,7 @@ export function compileMapping(
   const keyReason = (code: string, message: string): Reason =>
     keyField === undefined ? { code, message: `the key ${message}` } : { field: keyField, code, message };
 
-  async function keyOf(record: unknown): Promise<KeyResult> {
+  function keyPass(record: unknown, known: KnownOutcomes): KeyResult {
     // JSONata would map a path over an array and happily return the first element's id.
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       return {
@@ -78,7 +128,7 @@ export function compileMapping(
         reason: keyReason('key_missing', 'is missing: the record is not a JSON object'),
       };
     }
-    const outcome = await keyExpr.evaluate(record);
+    const outcome = evaluateIn(known, keyExpr, record);
     if (!outcome.ok) return { ok: false, key: null, reason: keyReason(outcome.code, outcome.message) };
     const value = outcome.value;
     let key: string | null = null;
@@ -108,16 +158,16 @@ export function compileMapping(
     return { ok: true, key };
   }
 
-  async function checkInput(record: unknown): Promise<Reason[]> {
+  function checkPass(record: unknown, known: KnownOutcomes): Reason[] {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       return [{ code: 'wrong_type', message: 'the record must be a JSON object' }];
     }
     const reasons = schemas.input ? schemas.input.validate(record) : [];
     for (const check of checks) {
-      const flagged = new Set(reasons.map((r) => r.field));
-      // A field the schema already refused would only make its checks fail again, or fail to evaluate.
-      if (check.fields.some((f) => flagged.has(f))) continue;
-      const outcome = await check.expression.evaluate(record);
+      // A field the schema (or an earlier check) already refused would only make its checks fail again,
+      // or fail to evaluate.
+      if (reasons.length > 0 && check.fields.some((f) => reasons.some((r) => r.field === f))) continue;
+      const outcome = evaluateIn(known, check.expression, record);
       if (outcome.ok && outcome.value === true) continue;
       for (const field of check.fields) {
         reasons.push(
@@ -134,19 +184,10 @@ export function compileMapping(
     return reasons;
   }
 
-  async function apply(record: unknown, bindings: MappingBindings): Promise<MappingResult> {
-    if (typeof bindings?.firstMappedAt !== 'string') {
-      throw new FerryError(
-        'FERRY_ERR_INTERNAL',
-        'apply() needs bindings.firstMappedAt as an RFC 3339 string',
-        {
-          details: { file: spec.file },
-        },
-      );
-    }
-    const keyResult = await keyOf(record);
+  function applyPass(record: unknown, bindings: MappingBindings, known: KnownOutcomes): MappingResult {
+    const keyResult = keyPass(record, known);
     const key = keyResult.ok ? keyResult.key : null;
-    const inputReasons = await checkInput(record);
+    const inputReasons = checkPass(record, known);
     if (
       !keyResult.ok &&
       !inputReasons.some((r) => r.field !== undefined && r.field === keyResult.reason.field)
@@ -155,7 +196,7 @@ export function compileMapping(
     }
     if (inputReasons.length > 0) return { ok: false, key, stage: 'input', reasons: inputReasons };
 
-    const outcome = await body.evaluate(record, { firstMappedAt: bindings.firstMappedAt });
+    const outcome = evaluateIn(known, body, record, { firstMappedAt: bindings.firstMappedAt });
     if (!outcome.ok) {
       const field = combined.fieldAt(outcome.position);
       const reason: Reason =
@@ -185,6 +226,21 @@ export function compileMapping(
     if (key === null)
       throw new FerryError('FERRY_ERR_INTERNAL', 'a record without a key passed its input checks');
     return { ok: true, key, body: mapped as Record<string, unknown> };
+  }
+
+  function keyOf(record: unknown): Promise<KeyResult> {
+    return drive((known) => keyPass(record, known));
+  }
+
+  function apply(record: unknown, bindings: MappingBindings): Promise<MappingResult> {
+    if (typeof bindings?.firstMappedAt !== 'string') {
+      return Promise.reject(
+        new FerryError('FERRY_ERR_INTERNAL', 'apply() needs bindings.firstMappedAt as an RFC 3339 string', {
+          details: { file: spec.file },
+        }),
+      );
+    }
+    return drive((known) => applyPass(record, bindings, known));
   }
 
   return {

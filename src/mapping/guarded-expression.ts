@@ -34,6 +34,11 @@ export interface GuardedExpression {
   /** True when the expression runs as JavaScript closures (the compiled subset), the interpreter as fallback. */
   readonly compiled: boolean;
   evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<EvaluationOutcome>;
+  /**
+   * The compiled subset's result without a promise, or null when this input needs the interpreter (then
+   * call evaluate(), which gives the same outcome evaluate() always gives).
+   */
+  evaluateSync(input: unknown, bindings?: Record<string, unknown>): EvaluationOutcome | null;
 }
 
 /** How an expression is evaluated. */
@@ -71,17 +76,22 @@ export function compileGuarded(
   // the record's size, and the arrays it builds are held to the same sequence limit.
   const fast: CompiledJsonata | null =
     options.compileSubset === false ? null : compileJsonataAst(compiled.ast(), { maxDepth, maxSequence });
+  const evaluateSync = (input: unknown, bindings?: Record<string, unknown>): EvaluationOutcome | null => {
+    if (fast === null) return null;
+    try {
+      return { ok: true, value: fast(input, bindings ?? NO_BINDINGS) };
+    } catch {
+      // Outside the subset for this input, or an error: the interpreter gives the result or the exact
+      // error (code, message, position) it always gave. Compiled code is pure, so rerunning is safe.
+      return null;
+    }
+  };
   return {
     compiled: fast !== null,
+    evaluateSync,
     async evaluate(input, bindings) {
-      if (fast !== null) {
-        try {
-          return { ok: true, value: fast(input, bindings ?? NO_BINDINGS) };
-        } catch {
-          // Outside the subset for this input, or an error: the interpreter gives the result or the exact
-          // error (code, message, position) it always gave. Compiled code is pure, so rerunning is safe.
-        }
-      }
+      const outcome = evaluateSync(input, bindings);
+      if (outcome !== null) return outcome;
       try {
         return { ok: true, value: await compiled.evaluate(input, bindings) };
       } catch (error) {
