@@ -1,9 +1,8 @@
 import { FerryError } from '../core/errors.ts';
+import { originOf } from '../http/origin-of.ts';
 
-/** The origin (scheme://host[:port], default ports elided, host lower-cased) of a URL, as WHATWG URL computes it. */
-export function originOf(url: string): string {
-  return new URL(url).origin;
-}
+// Kept importable from here, where the rest of auth's origin rules live.
+export { originOf };
 
 /**
  * Normalises a list of origins or URLs to the form originOf() returns, so `https://api.example.com:443/`

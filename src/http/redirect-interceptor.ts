@@ -1,6 +1,7 @@
 import { FerryError } from '../core/errors.ts';
 import type { Interceptor } from '../core/http-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
+import { originOf } from './origin-of.ts';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -19,7 +20,7 @@ export interface RedirectOptions {
 export function redirectInterceptor(options: RedirectOptions = {}): Interceptor {
   const maxRedirects = options.maxRedirects ?? 5;
   return (next) => async (req) => {
-    const origin = new URL(req.url).origin;
+    const origin = originOf(req.url);
     let current = req;
     for (let hops = 0; ; hops++) {
       const response = await next(current);
