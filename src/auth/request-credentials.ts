@@ -6,8 +6,13 @@ const ALWAYS_CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cook
 /** Returns the request with one header set, replacing any existing header of that name in any letter case. */
 export function withHeader(request: HttpRequest, name: string, value: string): HttpRequest {
   const lower = name.toLowerCase();
+  const source = request.headers;
   const headers: Record<string, string> = {};
-  for (const [key, v] of Object.entries(request.headers)) if (key.toLowerCase() !== lower) headers[key] = v;
+  for (const key of Object.keys(source)) {
+    // Only a name of the same length can be this one in another letter case; skip lower-casing the rest.
+    if (key.length === lower.length && key.toLowerCase() === lower) continue;
+    headers[key] = source[key]!;
+  }
   headers[lower] = value;
   return { ...request, headers };
 }

@@ -41,9 +41,12 @@ export interface RetryPolicy {
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'PUT', 'DELETE']);
 
-function hasHeader(headers: Readonly<Record<string, string>>, name: string): boolean {
-  const lower = name.toLowerCase();
-  return Object.entries(headers).some(([k, v]) => k.toLowerCase() === lower && v !== '');
+/** A non-empty header of this (lower-case) name in any letter case. */
+function hasHeader(headers: Readonly<Record<string, string>>, lower: string): boolean {
+  for (const key of Object.keys(headers)) {
+    if (key.length === lower.length && key.toLowerCase() === lower && headers[key] !== '') return true;
+  }
+  return false;
 }
 
 /**
@@ -75,8 +78,9 @@ export function retryInterceptor(policy: RetryPolicy = {}): Interceptor {
   const maxElapsedMs = policy.maxElapsedMs ?? 300_000;
   const maxRetryAfterMs = policy.maxRetryAfterMs ?? 300_000;
   const maxRateLimitedRetries = policy.maxRateLimitedRetries ?? 20;
-  const keyHeader =
-    policy.idempotencyKeyHeader === undefined ? 'idempotency-key' : policy.idempotencyKeyHeader;
+  const keyHeader = (
+    policy.idempotencyKeyHeader === undefined ? 'idempotency-key' : policy.idempotencyKeyHeader
+  )?.toLowerCase();
   const clock = policy.clock ?? systemClock;
   const backoff = {
     baseDelayMs: policy.baseDelayMs ?? 250,
