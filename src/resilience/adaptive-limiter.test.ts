@@ -74,6 +74,47 @@ describe('createAdaptiveLimiter', () => {
     expect(run.granted()).toBe(4);
   });
 
+  it('stops waiting for a slot when the signal aborts, taking none and freeing none', async () => {
+    const limiter = createAdaptiveLimiter({ adaptive: false, concurrency: 1 });
+    const first = await limiter.acquire();
+    const controller = new AbortController();
+    const waiting = limiter.acquire(controller.signal);
+    expect(limiter.state()).toMatchObject({ inFlight: 1, waiting: 1 });
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ code: 'FERRY_ERR_ABORTED' });
+    expect(limiter.state()).toMatchObject({ inFlight: 1, waiting: 0 });
+    first.release();
+    expect(limiter.state().inFlight).toBe(0);
+  });
+
+  it('gives its slot back when aborted while waiting for its turn at a fixed rate', async () => {
+    const limiter = createAdaptiveLimiter({ requestsPerSecond: 1, adaptive: false, concurrency: 5 });
+    const first = await limiter.acquire();
+    const controller = new AbortController();
+    const paced = limiter.acquire(controller.signal);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(limiter.state().inFlight).toBe(2);
+    controller.abort();
+    await expect(paced).rejects.toMatchObject({ code: 'FERRY_ERR_ABORTED' });
+    expect(limiter.state().inFlight).toBe(1);
+    first.release();
+    expect(limiter.state().inFlight).toBe(0);
+  });
+
+  it('reports when a paced request was let through and how long it waited', async () => {
+    const waits: number[] = [];
+    const limiter = createAdaptiveLimiter({
+      requestsPerSecond: 4,
+      adaptive: false,
+      concurrency: 0,
+      observer: { onLimiterWait: (e) => waits.push(e.waitMs) },
+    });
+    const permits = [limiter.acquire(), limiter.acquire(), limiter.acquire()];
+    await vi.advanceTimersByTimeAsync(1000);
+    expect((await Promise.all(permits)).map((p) => p.sentAt)).toEqual([0, 250, 500]);
+    expect(waits).toEqual([0, 250, 500]);
+  });
+
   it('sends one request alone until the destination first answers, then opens up', async () => {
     const limiter = createAdaptiveLimiter({ concurrency: 8 });
     const run = startMany(limiter, 20);

@@ -148,12 +148,13 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
   function pump(): void {
     while (slotWaiters.length > 0 && slotsOpen()) slotWaiters.shift()!();
   }
-  const takeSlot = async (signal?: AbortSignal): Promise<void> => {
+  /** Takes a concurrency slot: at once (null) when one is free and nobody queues, else a promise of one. */
+  const takeSlot = (signal?: AbortSignal): Promise<void> | null => {
     if (slotsOpen() && slotWaiters.length === 0) {
       inFlight++;
-      return;
+      return null;
     }
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const grant = (): void => {
         signal?.removeEventListener('abort', onAbort);
         inFlight++;
@@ -187,25 +188,33 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
   return {
     async acquire(signal) {
       const started = clock.now();
-      await takeSlot(signal);
+      // The common case, a free slot and no pacing or pause, reads the clock once and awaits nothing more.
+      const slot = takeSlot(signal);
+      let now = started;
+      if (slot !== null) {
+        // Rejects (aborted) without a slot taken, so outside the try that gives one back.
+        await slot;
+        now = clock.now();
+      }
       try {
         for (;;) {
-          const now = clock.now();
           if (pausedUntil > now) {
             await clock.sleep(pausedUntil - now, signal);
+            now = clock.now();
             continue;
           }
           const goAt = reserve(now);
-          if (goAt > now) await clock.sleep(goAt - now, signal);
+          if (goAt <= now) break;
+          await clock.sleep(goAt - now, signal);
+          now = clock.now();
           // A pause that began while this caller slept wins over its reservation.
-          if (pausedUntil > clock.now()) continue;
+          if (pausedUntil > now) continue;
           break;
         }
       } catch (error) {
         releaseSlot();
         throw error;
       }
-      const now = clock.now();
       if (adaptive && !Number.isFinite(rate)) {
         recentStarts.push(now);
         if (recentStarts.length > 10_000) recentStarts.shift();
