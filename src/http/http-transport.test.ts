@@ -66,6 +66,14 @@ routes.set('/drip', (_req, res) => {
   }, 20);
   res.on('close', () => clearInterval(timer));
 });
+routes.set('/drip-declared', (_req, res) => {
+  res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100000' });
+  const timer = setInterval(() => {
+    if (res.destroyed) clearInterval(timer);
+    else res.write('x');
+  }, 20);
+  res.on('close', () => clearInterval(timer));
+});
 routes.set('/big-declared', (_req, res) => {
   res.writeHead(200, { 'content-length': String(10_000) });
   res.end(Buffer.alloc(10_000));
@@ -77,6 +85,25 @@ routes.set('/big-chunked', (_req, res) => {
 });
 routes.set('/reset', (req) => {
   req.socket.destroy();
+});
+routes.set('/cut-body', (_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+  res.write('{"a":');
+  setTimeout(() => res.socket?.destroy(), 20);
+});
+routes.set('/slow-body', (_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.write('{"a":');
+});
+routes.set('/chunks', (_req, res) => {
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  let i = 0;
+  const timer = setInterval(() => {
+    if (i === 5) {
+      clearInterval(timer);
+      res.end('end');
+    } else res.write(`part${i++} `);
+  }, 5);
 });
 routes.set('/redirect', (_req, res) => {
   res.writeHead(302, { location: '/ok' }).end();
@@ -160,6 +187,24 @@ describe('createHttpTransport', () => {
     await transport.close();
   });
 
+  it('ends a slow drip of a body of declared length with the body deadline', async () => {
+    const transport = createHttpTransport({ bodyTimeoutMs: 250 });
+    await expect(transport.send(get('/drip-declared'))).rejects.toMatchObject({
+      code: 'FERRY_ERR_HTTP_TIMEOUT',
+      details: { phase: 'body' },
+    });
+    await transport.close();
+  });
+
+  it('stops when the request signal aborts while a body of declared length is arriving', async () => {
+    const transport = createHttpTransport();
+    const controller = new AbortController();
+    const pending = transport.send(get('/drip-declared', { signal: controller.signal }));
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ code: 'FERRY_ERR_ABORTED' });
+    await transport.close();
+  });
+
   it('times out a connection whose TLS handshake never completes', async () => {
     const sockets: Socket[] = [];
     // accepts TCP, never speaks TLS
@@ -218,6 +263,48 @@ describe('createHttpTransport', () => {
       details: { sent: false, networkCode: 'ECONNREFUSED' },
       message: expect.not.stringContaining('s3cr3tvalue'),
     });
+    await transport.close();
+  });
+
+  it('reads a body that arrives in several chunks, whole and in order', async () => {
+    const transport = createHttpTransport();
+    const response = await transport.send(get('/chunks'));
+    expect(response.body.toString('utf8')).toBe('part0 part1 part2 part3 part4 end');
+    await transport.close();
+  });
+
+  it('turns a connection cut in the middle of the body into a transient error that was sent', async () => {
+    const transport = createHttpTransport();
+    await expect(transport.send(get('/cut-body'))).rejects.toMatchObject({
+      code: 'FERRY_ERR_HTTP_TRANSIENT',
+      details: { sent: true },
+    });
+    await transport.close();
+  });
+
+  it('stops when the request signal aborts while the body is arriving', async () => {
+    const transport = createHttpTransport();
+    const controller = new AbortController();
+    const pending = transport.send(get('/slow-body', { signal: controller.signal }));
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ code: 'FERRY_ERR_ABORTED' });
+    await transport.close();
+  });
+
+  it('gives each of many concurrent slow bodies its own deadline', async () => {
+    const transport = createHttpTransport({ bodyTimeoutMs: 200 });
+    const started = [transport.send(get('/stall-body')), transport.send(get('/drip'))];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A drip never trips undici's idle timeout: only the body deadline can end it.
+    const later = transport.send(get('/drip'));
+    const ok = transport.send(get('/ok'));
+    expect((await ok).status).toBe(200);
+    for (const pending of [...started, later]) {
+      await expect(pending).rejects.toMatchObject({
+        code: 'FERRY_ERR_HTTP_TIMEOUT',
+        details: { phase: 'body' },
+      });
+    }
     await transport.close();
   });
 

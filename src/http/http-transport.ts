@@ -83,8 +83,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
 
   const send: Send = async (req: HttpRequest): Promise<HttpResponse> => {
     const started = performance.now();
-    const url = redactSecrets(req.url);
-    const what = `${req.method} ${url} (${req.endpoint})`;
+    // Only error messages name the request: its URL is redacted when one is needed, not per request.
+    const what = (): string => `${req.method} ${redactSecrets(req.url)} (${req.endpoint})`;
     let headersReceived = false;
     try {
       const res = await request(req.url, {
@@ -101,7 +101,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
         // Destroying emits an AbortError nobody else listens for; it is expected here.
         res.body.once('error', () => undefined);
         res.body.destroy();
-        throw tooLarge(what, maxResponseBytes, declared);
+        throw tooLarge(what(), maxResponseBytes, declared);
       }
       const chunks: Buffer[] = [];
       let size = 0;
@@ -115,7 +115,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
           const buffer = chunk as Buffer;
           size += buffer.length;
           // Leaving the loop destroys the body (and its socket) so no more bytes are read.
-          if (size > maxResponseBytes) throw tooLarge(what, maxResponseBytes);
+          if (size > maxResponseBytes) throw tooLarge(what(), maxResponseBytes);
           chunks.push(buffer);
         }
       } finally {
@@ -137,7 +137,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
       return response;
     } catch (error) {
       if (error instanceof FerryError) throw error;
-      const mapped = mapNetworkError(error, what, url, req, headersReceived);
+      const mapped = mapNetworkError(error, what(), redactSecrets(req.url), req, headersReceived);
       if (mapped.code !== 'FERRY_ERR_ABORTED')
         observer?.onNetworkError?.({ endpoint: req.endpoint, code: errorCode(error) });
       throw mapped;
