@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   clearSecretsForTests,
@@ -42,5 +43,47 @@ describe('secret registry', () => {
       b: { c: `x ${REDACTED}` },
       d: null,
     });
+  });
+
+  it('masks exactly what applying every pattern to every text would, whatever the text', () => {
+    const secrets = ['s3cr3t-value-123', 'tok3n-abcdef', 'tok3n-abcdef-longer'];
+    for (const secret of secrets) registerSecret(secret);
+    // The patterns applied unconditionally, as redactSecrets did before it first ruled them out cheaply.
+    const reference = (text: string): string =>
+      text
+        .replace(/s3cr3t-value-123|tok3n-abcdef-longer|tok3n-abcdef/g, REDACTED)
+        .replace(
+          /([?&;](?:api[_-]?key|apikey|key|token|access_token|refresh_token|id_token|client_secret|secret|password|sig|signature)=)[^&#\s"']+/gi,
+          `$1${REDACTED}`,
+        )
+        .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g, `$1 ${REDACTED}`)
+        .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi, `$1${REDACTED}@`);
+    const piece = fc.constantFrom(
+      ...secrets,
+      'tok3n-abc',
+      '?api_key=',
+      '&TOKEN=',
+      ';password=',
+      '=',
+      'Bearer ',
+      'Basic\t',
+      'bearer ',
+      'abcdefgh',
+      'https://',
+      'u:p@',
+      '@',
+      ':',
+      ' ',
+      '/',
+    );
+    const text = fc
+      .array(fc.oneof(piece, fc.string({ maxLength: 6 })), { maxLength: 12 })
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, (value) => {
+        expect(redactSecrets(value)).toBe(reference(value));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -27,11 +27,19 @@ export function registerSecret(value: string | undefined | null): void {
 
 /** Masks registered secret values, secret query parameters, Authorization values and URL passwords. */
 export function redactSecrets(text: string): string {
-  let out = secretPattern ? text.replace(secretPattern, REDACTED) : text;
-  out = out.replace(SECRET_PARAM, `$1${REDACTED}`);
-  out = out.replace(AUTH_VALUE, `$1 ${REDACTED}`);
-  out = out.replace(URL_USERINFO, `$1${REDACTED}@`);
+  // Most texts (field values, log lines) hold nothing to mask: a substring test, far cheaper than a regex
+  // pass, rules each pattern out first. Each test is implied by its pattern, so the result is the same.
+  let out = text;
+  if (secretPattern !== null && containsSecret(out)) out = out.replace(secretPattern, REDACTED);
+  if (out.includes('=')) out = out.replace(SECRET_PARAM, `$1${REDACTED}`);
+  if (out.includes('Bearer') || out.includes('Basic')) out = out.replace(AUTH_VALUE, `$1 ${REDACTED}`);
+  if (out.includes('@')) out = out.replace(URL_USERINFO, `$1${REDACTED}@`);
   return out;
+}
+
+function containsSecret(text: string): boolean {
+  for (const secret of secrets) if (text.includes(secret)) return true;
+  return false;
 }
 
 /** Deep-copies a JSON-like value with every string passed through redactSecrets(). */
