@@ -1,6 +1,11 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=50
 // A small young generation: ferry allocates short-lived objects per record, and V8's default lets the
 // semi-spaces grow to tens of MB each; 4 MB measured both lower peak RSS and higher throughput.
+// A slower-growing old generation: a run's live heap is 30 to 45 MB, but by default V8 lets the old space
+// grow to several times that before a full collection, and the RSS keeps the garbage. Growing it by 50%
+// instead measured (100,000 customers) a peak RSS of 160 to 176 MB instead of 256 to 272 MB at about 4% less
+// throughput; 30 and 20 saved 5 to 15 MB more but cost 10 to 25% of the throughput. Not a hard cap
+// (--max-old-space-size), which would crash a run on one big source page.
 // ferry runs its TypeScript sources directly on Node 24's type stripping; older Node cannot.
 const [major] = process.versions.node.split('.').map(Number);
 if (major < 24) {
