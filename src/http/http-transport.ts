@@ -3,7 +3,9 @@ import { Agent, request } from 'undici';
 import { FerryError } from '../core/errors.ts';
 import type { HttpRequest, HttpResponse, Send } from '../core/http-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
+import { createDeadlineQueue } from './deadline-queue.ts';
 import type { HttpObserver } from './http-observer.ts';
+import { BODY_DEADLINE, readBody } from './read-body.ts';
 
 /** How one HTTP client talks to the network. */
 export interface HttpTransportOptions {
@@ -41,7 +43,6 @@ const NOT_SENT_CODES = new Set([
 ]);
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 const TLS_CODE = /^(?:CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
-const BODY_DEADLINE = 'FERRY_BODY_DEADLINE';
 
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
@@ -81,6 +82,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     },
   });
 
+  const deadlines = createDeadlineQueue(bodyTimeoutMs);
+
   const send: Send = async (req: HttpRequest): Promise<HttpResponse> => {
     const started = performance.now();
     // Only error messages name the request: its URL is redacted when one is needed, not per request.
@@ -103,28 +106,15 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
         res.body.destroy();
         throw tooLarge(what(), maxResponseBytes, declared);
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const deadline = setTimeout(() => {
-        const error = new Error(`body not complete within ${bodyTimeoutMs} ms`);
-        (error as Error & { code: string }).code = BODY_DEADLINE;
-        res.body.destroy(error);
-      }, bodyTimeoutMs);
-      try {
-        for await (const chunk of res.body) {
-          const buffer = chunk as Buffer;
-          size += buffer.length;
-          // Leaving the loop destroys the body (and its socket) so no more bytes are read.
-          if (size > maxResponseBytes) throw tooLarge(what(), maxResponseBytes);
-          chunks.push(buffer);
-        }
-      } finally {
-        clearTimeout(deadline);
-      }
       const response: HttpResponse = {
         status: res.statusCode,
         headers,
-        body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
+        body: await readBody(res.body, {
+          maxBytes: maxResponseBytes,
+          timeoutMs: bodyTimeoutMs,
+          deadlines,
+          tooLarge: () => tooLarge(what(), maxResponseBytes),
+        }),
         url: req.url,
       };
       observer?.onResponse?.({
