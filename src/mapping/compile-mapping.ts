@@ -50,20 +50,22 @@ function evaluateIn(
 }
 
 /**
- * Runs a pass synchronously, with no promise per expression, as long as the compiled subset answers. When an
- * expression needs the interpreter, awaits its outcome and replays the pass from the start with it known:
- * every step is pure, so a replay decides exactly what one asynchronous pass would have, and each expression
- * is interpreted at most once per call.
+ * A mapping pass runs synchronously, with no promise per expression, as long as the compiled subset answers;
+ * its caller returns the result as a settled promise. When an expression needs the interpreter, the pass
+ * throws NeedsInterpreter: replay() awaits that expression's outcome and runs the pass again from the start
+ * with it known. Every step is pure, so a replay decides exactly what one asynchronous pass would have, and
+ * each expression is interpreted at most once per call.
  */
-async function drive<T>(pass: (known: KnownOutcomes) => T): Promise<T> {
-  let known: KnownOutcomes = null;
+async function replay<T>(first: unknown, pass: (known: KnownOutcomes) => T): Promise<T> {
+  const known: Map<GuardedExpression, EvaluationOutcome> = new Map();
+  let error = first;
   for (;;) {
+    if (!(error instanceof NeedsInterpreter)) throw error;
+    known.set(error.expression, await error.expression.evaluate(error.input, error.bindings));
     try {
       return pass(known);
-    } catch (error) {
-      if (!(error instanceof NeedsInterpreter)) throw error;
-      known ??= new Map();
-      known.set(error.expression, await error.expression.evaluate(error.input, error.bindings));
+    } catch (next) {
+      error = next;
     }
   }
 }
@@ -229,7 +231,11 @@ export function compileMapping(
   }
 
   function keyOf(record: unknown): Promise<KeyResult> {
-    return drive((known) => keyPass(record, known));
+    try {
+      return Promise.resolve(keyPass(record, null));
+    } catch (error) {
+      return replay(error, (known) => keyPass(record, known));
+    }
   }
 
   function apply(record: unknown, bindings: MappingBindings): Promise<MappingResult> {
@@ -240,7 +246,11 @@ export function compileMapping(
         }),
       );
     }
-    return drive((known) => applyPass(record, bindings, known));
+    try {
+      return Promise.resolve(applyPass(record, bindings, null));
+    } catch (error) {
+      return replay(error, (known) => applyPass(record, bindings, known));
+    }
   }
 
   return {
