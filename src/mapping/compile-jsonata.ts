@@ -458,7 +458,7 @@ function compileCall(node: Node, frames: Frames, sub: (n: Node) => Run, state: C
     const allowed = params[0]!;
     return (ctx) => {
       if (!allowed.includes(signatureSymbol(ctx))) fallback(); // T0411
-      return call([ctx]);
+      return call(ctx, undefined, undefined, undefined);
     };
   }
   // With fewer arguments JSONata's signature regex may shift them onto later parameters, using the context
@@ -476,17 +476,28 @@ function compileCall(node: Node, frames: Frames, sub: (n: Node) => Run, state: C
     }
     return { run: sub(arg), allowed };
   });
-  const arity = params.length;
-  return (ctx, env) => {
-    const values = new Array<unknown>(arity);
-    for (let i = 0; i < compiled.length; i++) {
-      const arg = compiled[i]!;
-      const value = arg.run(ctx, env);
-      if (arg.allowed !== null && !arg.allowed.includes(signatureSymbol(value))) fallback(); // T0410
-      values[i] = value;
-    }
-    return call(values);
-  };
+  // Built-ins take at most four arguments, passed as such rather than in an array per call.
+  if (compiled.length > 4) outside();
+  const [first, second, third, fourth] = compiled;
+  return (ctx, env) =>
+    call(
+      argument(first, ctx, env),
+      argument(second, ctx, env),
+      argument(third, ctx, env),
+      argument(fourth, ctx, env),
+    );
+}
+
+/** One argument of a built-in call, checked against its signature; undefined when not given. */
+function argument(
+  arg: { readonly run: Run; readonly allowed: string | null } | undefined,
+  ctx: unknown,
+  env: Env,
+): unknown {
+  if (arg === undefined) return undefined;
+  const value = arg.run(ctx, env);
+  if (arg.allowed !== null && !arg.allowed.includes(signatureSymbol(value))) fallback(); // T0410
+  return value;
 }
 
 interface Stage {

@@ -13,46 +13,50 @@ export interface JsonataBuiltin {
   readonly required: number;
   /** `$name()` with no arguments applies the function to the context value (a `-` in its signature). */
   readonly contextWhenEmpty: boolean;
-  readonly call: (args: readonly unknown[]) => unknown;
+  /** Applied to the arguments in order; a missing one is undefined (no array per call). */
+  readonly call: Call;
 }
+
+/** A built-in's body: up to four arguments, as many as any built-in of the subset takes. */
+type Call = (a: unknown, b: unknown, c: unknown, d: unknown) => unknown;
 
 const ANY = 'asnblom';
 
 /** The built-ins the compiler knows, ported from JSONata 2.2.2's functions of the same name. */
 export const JSONATA_BUILTINS: ReadonlyMap<string, JsonataBuiltin> = new Map<string, JsonataBuiltin>([
   // <x-b?:s>
-  ['string', fn([ANY, 'bm'], 1, true, ([arg, prettify]) => toJsonataString(arg, prettify === true))],
+  ['string', fn([ANY, 'bm'], 1, true, (arg, prettify) => toJsonataString(arg, prettify === true))],
   // <s-nn?:s>
-  ['substring', fn(['sm', 'nm', 'nm'], 2, false, ([str, start, length]) => substring(str, start, length))],
+  ['substring', fn(['sm', 'nm', 'nm'], 2, false, (str, start, length) => substring(str, start, length))],
   // <s-:s>
   [
     'lowercase',
-    fn(['sm'], 1, true, ([str]) => (str === undefined ? undefined : (str as string).toLowerCase())),
+    fn(['sm'], 1, true, (str) => (str === undefined ? undefined : (str as string).toLowerCase())),
   ],
   [
     'uppercase',
-    fn(['sm'], 1, true, ([str]) => (str === undefined ? undefined : (str as string).toUpperCase())),
+    fn(['sm'], 1, true, (str) => (str === undefined ? undefined : (str as string).toUpperCase())),
   ],
-  ['trim', fn(['sm'], 1, true, ([str]) => (str === undefined ? undefined : trim(str as string)))],
+  ['trim', fn(['sm'], 1, true, (str) => (str === undefined ? undefined : trim(str as string)))],
   // <s-:n>; JSONata counts code points, not UTF-16 units.
   [
     'length',
-    fn(['sm'], 1, true, ([str]) => (str === undefined ? undefined : Array.from(str as string).length)),
+    fn(['sm'], 1, true, (str) => (str === undefined ? undefined : Array.from(str as string).length)),
   ],
   // <s-(sf):b>
-  ['contains', fn(['sm', 'sfm'], 2, false, ([str, token]) => contains(str, token))],
+  ['contains', fn(['sm', 'sfm'], 2, false, (str, token) => contains(str, token))],
   // <s-(sf)(sf)n?:s>
-  ['replace', fn(['sm', 'sfm', 'sfm', 'nm'], 3, false, ([s, p, r, limit]) => replace(s, p, r, limit))],
+  ['replace', fn(['sm', 'sfm', 'sfm', 'nm'], 3, false, (s, p, r, limit) => replace(s, p, r, limit))],
   // <a<s>s?:s>
-  ['join', fn([ANY, 'sm'], 1, false, ([strs, separator]) => join(strs, separator))],
+  ['join', fn([ANY, 'sm'], 1, false, (strs, separator) => join(strs, separator))],
   // <(nsb)-:n>
-  ['number', fn(['nsbm'], 1, true, ([arg]) => toNumber(arg))],
+  ['number', fn(['nsbm'], 1, true, (arg) => toNumber(arg))],
   // <x-:b>
-  ['boolean', fn([ANY], 1, true, ([arg]) => toBoolean(arg))],
-  ['not', fn([ANY], 1, true, ([arg]) => (arg === undefined ? undefined : !toBoolean(arg)))],
+  ['boolean', fn([ANY], 1, true, (arg) => toBoolean(arg))],
+  ['not', fn([ANY], 1, true, (arg) => (arg === undefined ? undefined : !toBoolean(arg)))],
   // <x:b> and <x:s>
-  ['exists', fn([ANY], 1, false, ([arg]) => arg !== undefined)],
-  ['type', fn([ANY], 1, false, ([arg]) => jsonataType(arg))],
+  ['exists', fn([ANY], 1, false, (arg) => arg !== undefined)],
+  ['type', fn([ANY], 1, false, (arg) => jsonataType(arg))],
 ]);
 
 /**
@@ -71,7 +75,7 @@ function fn(
   params: readonly string[],
   required: number,
   contextWhenEmpty: boolean,
-  call: (args: readonly unknown[]) => unknown,
+  call: Call,
 ): JsonataBuiltin {
   return { params, required, contextWhenEmpty, call };
 }

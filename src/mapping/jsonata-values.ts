@@ -129,8 +129,13 @@ export function signatureSymbol(value: unknown): string {
 
 /** fn.append as the array constructor uses it: flattens one level, refuses to grow past the sequence limit. */
 export function appendItems(target: unknown[], value: unknown, maxSequence: number): unknown[] {
-  const items = Array.isArray(value) ? value : [value];
-  if (target.length + items.length > maxSequence) fallback(); // D2015
-  for (const item of items) target.push(item);
+  if (!Array.isArray(value)) {
+    // One item: pushed as it is, without wrapping it in an array first.
+    if (target.length + 1 > maxSequence) fallback(); // D2015
+    target.push(value);
+    return target;
+  }
+  if (target.length + value.length > maxSequence) fallback(); // D2015
+  for (const item of value) target.push(item);
   return target;
 }
