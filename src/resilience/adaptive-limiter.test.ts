@@ -115,6 +115,30 @@ describe('createAdaptiveLimiter', () => {
     expect(waits).toEqual([0, 250, 500]);
   });
 
+  it('hands out a permit at once only when unpaced, with a slot free and nothing paused', async () => {
+    const waits: number[] = [];
+    const limiter = createAdaptiveLimiter({
+      adaptive: false,
+      concurrency: 2,
+      observer: { onLimiterWait: (e) => waits.push(e.waitMs) },
+    });
+    vi.setSystemTime(500);
+    const first = limiter.tryAcquire();
+    expect(first?.sentAt).toBe(500);
+    const second = limiter.tryAcquire();
+    expect(limiter.state().inFlight).toBe(2);
+    expect(limiter.tryAcquire()).toBeNull();
+    const { release } = second!;
+    release();
+    release();
+    expect(limiter.state().inFlight).toBe(1);
+    expect(waits).toEqual([0, 0]);
+    limiter.onRateLimited(1000);
+    expect(limiter.tryAcquire()).toBeNull();
+    first!.release();
+    expect(createAdaptiveLimiter({ requestsPerSecond: 10, concurrency: 0 }).tryAcquire()).toBeNull();
+  });
+
   it('sends one request alone until the destination first answers, then opens up', async () => {
     const limiter = createAdaptiveLimiter({ concurrency: 8 });
     const run = startMany(limiter, 20);

@@ -44,6 +44,11 @@ export interface LimiterPermit {
 export interface AdaptiveLimiter {
   /** Waits for a concurrency slot and a token; call release() on the permit when the request is done. */
   acquire(signal?: AbortSignal): Promise<LimiterPermit>;
+  /**
+   * A permit at once, without a promise, when a slot is free with nobody queued, nothing is paused and the
+   * rate is unpaced; null means the caller must go through acquire().
+   */
+  tryAcquire(): LimiterPermit | null;
   /** A request succeeded: creep the rate back up. */
   onSuccess(): void;
   /**
@@ -185,6 +190,27 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
     return (recentStarts.length * 1000) / span;
   };
 
+  /** Lets a caller holding a slot through at `now`: remembers the start and reports the wait. */
+  const grant = (started: number, now: number): LimiterPermit => {
+    if (adaptive && !Number.isFinite(rate)) {
+      recentStarts.push(now);
+      if (recentStarts.length > 10_000) recentStarts.shift();
+    }
+    options.observer?.onLimiterWait?.({ endpoint, waitMs: now - started });
+    let released = false;
+    return {
+      sentAt: now,
+      // A closure, not a method: callers may hand release on by itself.
+      release: () => {
+        if (released) return;
+        released = true;
+        // A request that ended without an answer (network error) must not hold the first-answer gate.
+        markAnswered();
+        releaseSlot();
+      },
+    };
+  };
+
   return {
     async acquire(signal) {
       const started = clock.now();
@@ -215,22 +241,15 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
         releaseSlot();
         throw error;
       }
-      if (adaptive && !Number.isFinite(rate)) {
-        recentStarts.push(now);
-        if (recentStarts.length > 10_000) recentStarts.shift();
-      }
-      options.observer?.onLimiterWait?.({ endpoint, waitMs: now - started });
-      let released = false;
-      return {
-        sentAt: now,
-        release: () => {
-          if (released) return;
-          released = true;
-          // A request that ended without an answer (network error) must not hold the first-answer gate.
-          markAnswered();
-          releaseSlot();
-        },
-      };
+      return grant(started, now);
+    },
+
+    tryAcquire() {
+      if (Number.isFinite(rate) || !slotsOpen() || slotWaiters.length > 0) return null;
+      const now = clock.now();
+      if (pausedUntil > now) return null;
+      inFlight++;
+      return grant(now, now);
     },
 
     onSuccess() {

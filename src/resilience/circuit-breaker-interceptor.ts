@@ -1,6 +1,6 @@
 import { errorKindOf } from '../core/errors.ts';
-import type { Interceptor } from '../core/http-types.ts';
-import type { CircuitBreaker } from './circuit-breaker.ts';
+import type { HttpRequest, HttpResponse, Interceptor, Send } from '../core/http-types.ts';
+import type { BreakerPermit, CircuitBreaker } from './circuit-breaker.ts';
 
 /**
  * Puts every request through the destination's breaker: waits while it is open, counts 5xx (except a
@@ -8,19 +8,25 @@ import type { CircuitBreaker } from './circuit-breaker.ts';
  * destination being alive.
  */
 export function circuitBreakerInterceptor(breaker: CircuitBreaker): Interceptor {
-  return (next) => async (req) => {
-    const permit = await breaker.acquire(req.signal);
-    let response: Awaited<ReturnType<typeof next>>;
-    try {
-      response = await next(req);
-    } catch (error) {
-      if (!req.signal?.aborted && errorKindOf(error) === 'transient') permit.failure();
-      else permit.release();
-      throw error;
-    }
-    const pacing = response.status === 503 && response.headers['retry-after'] !== undefined;
-    if (response.status >= 500 && !pacing) permit.failure();
-    else permit.success();
-    return response;
+  return (next) => (req) => {
+    // Closed (nearly always): no promise just to be let through.
+    const permit = breaker.tryAcquire(req.signal);
+    if (permit !== null) return sendCounted(permit, next, req);
+    return breaker.acquire(req.signal).then((granted) => sendCounted(granted, next, req));
   };
+}
+
+async function sendCounted(permit: BreakerPermit, next: Send, req: HttpRequest): Promise<HttpResponse> {
+  let response: HttpResponse;
+  try {
+    response = await next(req);
+  } catch (error) {
+    if (!req.signal?.aborted && errorKindOf(error) === 'transient') permit.failure();
+    else permit.release();
+    throw error;
+  }
+  const pacing = response.status === 503 && response.headers['retry-after'] !== undefined;
+  if (response.status >= 500 && !pacing) permit.failure();
+  else permit.success();
+  return response;
 }

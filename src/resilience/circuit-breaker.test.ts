@@ -46,6 +46,22 @@ describe('createCircuitBreaker', () => {
     expect(states).toEqual(['open']);
   });
 
+  it('hands out a permit at once only while closed and not aborted', async () => {
+    const breaker = createCircuitBreaker({ consecutiveFailures: 2 });
+    const aborted = AbortSignal.abort();
+    expect(breaker.tryAcquire(aborted)).toBeNull();
+    const permit = breaker.tryAcquire();
+    if (permit === null) throw new Error('expected a permit while closed');
+    // Its outcome counts as an acquire()d permit's would, once, even when its method is handed on alone.
+    const { failure } = permit;
+    failure();
+    failure();
+    expect(breaker.state().failures).toBe(1);
+    breaker.tryAcquire()?.failure();
+    expect(breaker.state().status).toBe('open');
+    expect(breaker.tryAcquire()).toBeNull();
+  });
+
   it('makes callers wait while open, lets one probe through half-open, and closes on its success', async () => {
     const states: string[] = [];
     const breaker = createCircuitBreaker({

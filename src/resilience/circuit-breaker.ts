@@ -42,6 +42,11 @@ export interface BreakerPermit {
 export interface CircuitBreaker {
   /** Waits while open; resolves when the caller may send, rejects with FERRY_ERR_CIRCUIT_OPEN past maxPauseMs. */
   acquire(signal?: AbortSignal): Promise<BreakerPermit>;
+  /**
+   * A permit at once while closed (and the signal has not aborted), without a promise; null means the
+   * caller must go through acquire().
+   */
+  tryAcquire(signal?: AbortSignal): BreakerPermit | null;
   state(): BreakerState;
   /** Total ms spent open or half-open so far (monotonic); the retry layer excludes it from its budget. */
   pausedMs(): number;
@@ -96,29 +101,31 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
       { details: { endpoint, maxPauseMs, consecutiveFailures: threshold } },
     );
 
+  // Closures rather than methods, so a caller may hand one on by itself; one `done` flag for all three.
   const permit = (isProbe: boolean): BreakerPermit => {
     let done = false;
-    const once = (fn: () => void) => () => {
-      if (done) return;
-      done = true;
-      fn();
-    };
     return {
-      success: once(() => {
-        if (isProbe || status === 'closed') close();
+      success: () => {
+        if (done) return;
+        done = true;
         // A late success from before the breaker opened says little; the probe decides.
-      }),
-      failure: once(() => {
+        if (isProbe || status === 'closed') close();
+      },
+      failure: () => {
+        if (done) return;
+        done = true;
         if (isProbe) open();
         else if (status === 'closed' && ++failures >= threshold) open();
-      }),
-      release: once(() => {
+      },
+      release: () => {
+        if (done) return;
+        done = true;
         if (isProbe && status === 'half_open') {
           probeOut = false;
           changed.resolve();
           changed = Promise.withResolvers<void>();
         }
-      }),
+      },
     };
   };
 
@@ -159,6 +166,9 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
           await waitAtMost(pauseDeadline - now, signal);
         }
       }
+    },
+    tryAcquire(signal) {
+      return status === 'closed' && !signal?.aborted ? permit(false) : null;
     },
     state: () => ({ status, openedAt, failures }),
     pausedMs: () => pausedBeforeMs + (pauseStartedAt === null ? 0 : clock.now() - pauseStartedAt),
