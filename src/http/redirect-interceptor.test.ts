@@ -88,4 +88,21 @@ describe('redirectInterceptor', () => {
     const res = await send()(get('/post', 'POST'));
     expect(res.status).toBe(307);
   });
+
+  it('rejects, never throws, for a request whose URL does not parse, and sends nothing', async () => {
+    let sent = 0;
+    const counting: Interceptor = () => async () => {
+      sent++;
+      throw new Error('not expected');
+    };
+    const broken = composeSend(transport, [redirectInterceptor(), counting]);
+    for (const method of ['POST', 'GET'] as const) {
+      let pending: Promise<unknown> | undefined;
+      expect(() => {
+        pending = broken({ ...get('/x', method), url: 'not a url' });
+      }).not.toThrow();
+      await expect(pending).rejects.toBeInstanceOf(TypeError);
+    }
+    expect(sent).toBe(0);
+  });
 });

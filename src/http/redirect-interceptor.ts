@@ -1,5 +1,5 @@
 import { FerryError } from '../core/errors.ts';
-import type { Interceptor } from '../core/http-types.ts';
+import type { HttpRequest, HttpResponse, Interceptor, Send } from '../core/http-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 import { originOf } from './origin-of.ts';
 
@@ -19,7 +19,7 @@ export interface RedirectOptions {
  */
 export function redirectInterceptor(options: RedirectOptions = {}): Interceptor {
   const maxRedirects = options.maxRedirects ?? 5;
-  return (next) => async (req) => {
+  const follow = async (next: Send, req: HttpRequest): Promise<HttpResponse> => {
     const origin = originOf(req.url);
     let current = req;
     for (let hops = 0; ; hops++) {
@@ -50,6 +50,17 @@ export function redirectInterceptor(options: RedirectOptions = {}): Interceptor 
         );
       }
       current = { ...current, url: target.href };
+    }
+  };
+  return (next) => (req) => {
+    if (req.method === 'GET') return follow(next, req);
+    // Nothing to follow: straight through, without an async layer of its own; failures still reject,
+    // an unparsable URL with the same TypeError as before.
+    try {
+      originOf(req.url);
+      return next(req);
+    } catch (error) {
+      return Promise.reject(error);
     }
   };
 }
