@@ -31,13 +31,17 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): RefreshableAuthStr
   registerSecret(options.value);
   const allowedOrigins = normalizeOrigins(options.allowedOrigins);
   const { value } = options;
+  const authorizeNow = (request: HttpRequest): HttpRequest => {
+    if (!isAllowedOrigin(request.url, allowedOrigins)) return request;
+    return placement === 'header' ? withHeader(request, name, value) : withQueryParam(request, name, value);
+  };
   return {
     allowedOrigins,
     credentialNames: placement === 'header' ? { headers: [name] } : { queryParams: [name] },
     async authorize(request: HttpRequest): Promise<HttpRequest> {
-      if (!isAllowedOrigin(request.url, allowedOrigins)) return request;
-      return placement === 'header' ? withHeader(request, name, value) : withQueryParam(request, name, value);
+      return authorizeNow(request);
     },
+    authorizeNow,
     async refresh(): Promise<boolean> {
       return false;
     },

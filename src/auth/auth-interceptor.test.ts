@@ -151,4 +151,36 @@ describe('authInterceptor', () => {
     expect(other.seen[1]?.url).toBe('/collect?page=3');
     expect(JSON.stringify(other.seen)).not.toContain(API_KEY);
   });
+
+  it('authorizes at once with a token it holds, and waits for one it must fetch first', async () => {
+    const strategy = createOAuthClientCredentials({
+      tokenUrl: `${tokenServer.origin}/token`,
+      clientId: 'ferry',
+      clientSecret: SECRET,
+      clientAuth: 'client_secret_post',
+      allowedOrigins: [api.origin],
+    });
+    const request = post(`${api.origin}/orders`);
+    expect(strategy.authorizeNow?.(request)).toBeNull();
+    expect(strategy.authorizeNow?.(post(`${other.origin}/x`))).toEqual(post(`${other.origin}/x`));
+    const awaited = await strategy.authorize(request);
+    const now = strategy.authorizeNow?.(request);
+    expect(now).toEqual(awaited);
+    expect(now?.headers.authorization).toMatch(/^Bearer tok-\d+-interceptor$/);
+    expect(tokenServer.seen).toHaveLength(1);
+  });
+
+  it('works with a strategy that can only authorize asynchronously', async () => {
+    const send = authInterceptor({
+      allowedOrigins: new Set([api.origin]),
+      authorize: async (request) => ({
+        ...request,
+        headers: { ...request.headers, authorization: 'Bearer tok-static-interceptor' },
+      }),
+      refresh: async () => false,
+    })(testSend);
+    valid.add('tok-static-interceptor');
+    expect((await send(post(`${api.origin}/orders`))).status).toBe(201);
+    expect(authOf(api.seen[0]!)).toBe('Bearer tok-static-interceptor');
+  });
 });

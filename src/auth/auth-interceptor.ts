@@ -15,7 +15,7 @@ export function authInterceptor(strategy: RefreshableAuthStrategy, observer?: Au
     if (!isAllowedOrigin(request.url, strategy.allowedOrigins)) {
       return next(withoutCredentials(request, strategy.credentialNames));
     }
-    const authorized = await strategy.authorize(request);
+    const authorized = strategy.authorizeNow?.(request) ?? (await strategy.authorize(request));
     const response = await next(authorized);
     if (response.status !== 401) return response;
     if (!(await strategy.refresh(authorized))) return response;

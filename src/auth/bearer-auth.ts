@@ -18,13 +18,15 @@ export function createBearerAuth(options: BearerAuthOptions): RefreshableAuthStr
   registerSecret(options.token);
   const allowedOrigins = normalizeOrigins(options.allowedOrigins);
   const header = `Bearer ${options.token}`;
+  const authorizeNow = (request: HttpRequest): HttpRequest =>
+    isAllowedOrigin(request.url, allowedOrigins) ? withHeader(request, 'authorization', header) : request;
   return {
     allowedOrigins,
     credentialNames: { headers: ['authorization'] },
     async authorize(request: HttpRequest): Promise<HttpRequest> {
-      if (!isAllowedOrigin(request.url, allowedOrigins)) return request;
-      return withHeader(request, 'authorization', header);
+      return authorizeNow(request);
     },
+    authorizeNow,
     async refresh(): Promise<boolean> {
       return false;
     },

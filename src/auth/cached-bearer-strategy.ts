@@ -36,6 +36,11 @@ export function createCachedBearerStrategy(options: CachedBearerOptions): Refres
       if (!isAllowedOrigin(request.url, allowedOrigins)) return request;
       return withHeader(request, 'authorization', `Bearer ${await cache.get()}`);
     },
+    authorizeNow(request: HttpRequest): HttpRequest | null {
+      if (!isAllowedOrigin(request.url, allowedOrigins)) return request;
+      const token = cache.fresh();
+      return token === undefined ? null : withHeader(request, 'authorization', `Bearer ${token}`);
+    },
     async refresh(usedRequest?: HttpRequest): Promise<boolean> {
       // Many concurrent 401s for the same old token cause one renewal: the cache compares the token used.
       await cache.refresh(usedRequest ? bearerTokenOf(usedRequest) : undefined);

@@ -12,6 +12,7 @@ export function createNoAuth(allowedOrigins: Iterable<string> = []): Refreshable
     async authorize(request: HttpRequest): Promise<HttpRequest> {
       return request;
     },
+    authorizeNow: (request) => request,
     async refresh(): Promise<boolean> {
       return false;
     },

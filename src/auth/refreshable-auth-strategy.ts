@@ -20,6 +20,11 @@ export interface RefreshableAuthStrategy extends AuthStrategy {
    * token cause one refresh: a request that used a token already replaced just retries with the new one.
    */
   refresh(usedRequest?: HttpRequest): Promise<boolean>;
+  /**
+   * What authorize() would resolve with, when the strategy knows it without waiting (a static key, a cached
+   * token that needs no renewal); null when only authorize() can tell. Spares a request two promises.
+   */
+  authorizeNow?(request: HttpRequest): HttpRequest | null;
   /** Subscribes to refresh events; returns the unsubscribe function. */
   observe?(observer: AuthObserver): () => void;
   /** Where this strategy puts credentials, so the interceptor can strip them from requests to other origins. */

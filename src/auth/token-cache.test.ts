@@ -23,6 +23,26 @@ function manualIssuer() {
 }
 
 describe('createTokenCache', () => {
+  it('says a token is fresh exactly while get() would hand it out without renewing', async () => {
+    const issuer = manualIssuer();
+    const clock = manualClock();
+    const cache = createTokenCache({ issue: issuer.issue, clock: clock.now, refreshSkewMs: 10_000 });
+    expect(cache.fresh()).toBeUndefined();
+    const first = cache.get();
+    issuer.resolve('t1', 60_000);
+    await first;
+    expect(cache.fresh()).toBe('t1');
+    clock.advance(49_999);
+    expect(cache.fresh()).toBe('t1');
+    clock.advance(1);
+    expect(cache.fresh()).toBeUndefined();
+    const renewed = cache.get();
+    expect(issuer.calls()).toBe(2);
+    issuer.resolve('t2');
+    expect(await renewed).toBe('t2');
+    expect(cache.fresh()).toBe('t2');
+  });
+
   it('shares one renewal among all callers waiting for it', async () => {
     const issuer = manualIssuer();
     const cache = createTokenCache({ issue: issuer.issue });

@@ -29,6 +29,8 @@ export interface TokenCache {
   refresh(usedValue?: string): Promise<void>;
   /** The cached token, if any, without renewing (for tests and the interceptor's comparisons). */
   peek(): string | undefined;
+  /** What get() would answer at once: the cached token while it needs no renewal, else undefined. */
+  fresh(): string | undefined;
   /** Subscribes to renewal events. */
   observe(observer: AuthObserver): () => void;
   /** Forgets the token. */
@@ -72,10 +74,12 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
     return promise;
   }
 
+  const fresh = (): string | undefined =>
+    current && clock() < current.refreshAtMs ? current.value : undefined;
+
   return {
     async get() {
-      if (current && clock() < current.refreshAtMs) return current.value;
-      return renew('expiry');
+      return fresh() ?? renew('expiry');
     },
     async refresh(usedValue) {
       if (inflight) {
@@ -88,6 +92,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       await renew('unauthorized');
     },
     peek: () => current?.value,
+    fresh,
     observe: (observer) => observers.add(observer),
     clear() {
       current = undefined;
