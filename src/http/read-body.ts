@@ -41,7 +41,10 @@ export function readBody(body: Readable, limits: BodyLimits): Promise<Buffer> {
     // The error and close listeners stay to the end: destroying an unfinished body makes undici emit an
     // abort error, which must have a listener.
     body.on('error', fail);
-    body.on('close', () => fail(prematureClose()));
+    // 'close' follows every 'end': build the error (a stack trace) only when the body really ended early.
+    body.on('close', () => {
+      if (!done) fail(prematureClose());
+    });
     body.on('end', () => {
       if (done) return;
       done = true;
