@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HttpResponse } from '../core/http-types.ts';
 import { clearSecretsForTests, registerSecret } from '../core/secret-registry.ts';
@@ -57,6 +58,42 @@ describe('readJson', () => {
     expect(readJson(res(JSON.stringify({ s: '[[[[[[{{{{\\"' })), { maxDepth: 1 })).toEqual({
       s: '[[[[[[{{{{\\"',
     });
+  });
+
+  it('measures nesting outside strings exactly as a character-by-character scan does, whatever the text', () => {
+    // The scan as first written: a backslash in a string skips the next character, a quote ends it.
+    const reference = (text: string): number => {
+      let depth = 0;
+      let deepest = 0;
+      let inString = false;
+      for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (inString) {
+          if (c === '\\') i++;
+          else if (c === '"') inString = false;
+        } else if (c === '"') inString = true;
+        else if (c === '[' || c === '{') deepest = Math.max(deepest, ++depth);
+        else if (c === ']' || c === '}') depth--;
+      }
+      return deepest;
+    };
+    const reported = (text: string): number => {
+      try {
+        readJson(res(text), { maxDepth: 0 });
+      } catch (error) {
+        const match = /nested (\d+) levels deep/.exec((error as Error).message);
+        if (match) return Number(match[1]);
+      }
+      return 0;
+    };
+    const piece = fc.constantFrom('"', '\\', '\\"', '\\\\', '[', ']', '{', '}', 'a', ',', ':', ' ');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
+        const text = pieces.join('');
+        expect(reported(text)).toBe(reference(text));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('strips __proto__, constructor and prototype keys so nothing is polluted', () => {

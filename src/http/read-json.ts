@@ -13,19 +13,27 @@ export interface ReadJsonOptions {
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const POLLUTING_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Deepest bracket nesting outside strings, found in one pass without recursion. */
+/**
+ * Deepest bracket nesting outside strings, found in one pass without recursion. Strings, most of a body,
+ * are skipped with indexOf to their closing quote (one preceded by an even run of backslashes) rather than
+ * walked character by character. An unterminated string ends the scan, as nothing after it counts.
+ */
 function nestingDepth(text: string): number {
   let depth = 0;
   let deepest = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
+    if (c === 0x22) {
+      let end = text.indexOf('"', i + 1);
+      for (;;) {
+        if (end < 0) return deepest;
+        let backslashes = 0;
+        while (text.charCodeAt(end - 1 - backslashes) === 0x5c) backslashes++;
+        if (backslashes % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
+      }
+      i = end;
+    } else if (c === 0x7b || c === 0x5b) {
       depth++;
       if (depth > deepest) deepest = depth;
     } else if (c === 0x7d || c === 0x5d) depth--;
