@@ -4,8 +4,6 @@ import { redactSecrets } from '../core/secret-registry.ts';
 import { previewIntegration } from '../engine/preview-integration.ts';
 import { runIntegration } from '../engine/run-integration.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
-import { createMetrics } from '../observability/metrics.ts';
-import { startMetricsServer } from '../observability/metrics-server.ts';
 import { renderSummary } from '../observability/render-summary.ts';
 import { writeReport } from '../observability/write-report.ts';
 import { openSqliteLedger } from '../state/sqlite-ledger.ts';
@@ -35,18 +33,17 @@ export async function executeRun(
   });
   if (options.dryRun) return dryRun(config, options, logger);
 
-  const metrics = createMetrics();
+  // Only a scrape reads Prometheus metrics, and prom-client hashes labels on every event (several per
+  // record) and weighs about 20 MB loaded: without --metrics-port it is neither loaded nor fed.
+  const metricsServer =
+    options.metricsPort === undefined ? undefined : await serveMetrics(options.metricsPort);
+  if (metricsServer) logger.info({ url: metricsServer.url }, 'serving metrics');
   const telemetry = createRunTelemetry({
     integration: config.name,
     logger,
-    metrics,
+    ...(metricsServer ? { metrics: metricsServer.metrics } : {}),
     showProgress: options.progress,
   });
-  const metricsServer =
-    options.metricsPort === undefined
-      ? undefined
-      : await startMetricsServer(metrics, { port: options.metricsPort });
-  if (metricsServer) logger.info({ url: metricsServer.url }, 'serving metrics');
 
   const ledger = await openSqliteLedger(options.state);
   let runtime: IntegrationRuntime | undefined;
@@ -149,4 +146,14 @@ async function dryRun(
   } finally {
     await runtime.close();
   }
+}
+
+async function serveMetrics(port: number) {
+  const [{ createMetrics }, { startMetricsServer }] = await Promise.all([
+    import('../observability/metrics.ts'),
+    import('../observability/metrics-server.ts'),
+  ]);
+  const metrics = createMetrics();
+  const server = await startMetricsServer(metrics, { port });
+  return { metrics, url: server.url, close: () => server.close() };
 }

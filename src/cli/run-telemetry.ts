@@ -1,6 +1,5 @@
 import type { RunObserver as EngineObserver } from '../engine/engine-types.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
 import { createProgress, type Progress } from '../observability/progress.ts';
 import { combineObservers, type RunObserver } from '../observability/run-observer.ts';
 import { createRunReporter, type RunReporter } from '../observability/run-reporter.ts';
@@ -25,7 +24,8 @@ export interface RunTelemetry {
 export function createRunTelemetry(options: {
   integration: string;
   logger: Logger;
-  metrics: Metrics;
+  /** Prometheus metrics when something will scrape them (--metrics-port); the report is fed either way. */
+  metrics?: RunObserver;
   showProgress: boolean;
 }): RunTelemetry {
   let reporter: RunReporter | undefined;
@@ -47,7 +47,7 @@ export function createRunTelemetry(options: {
     inFlight: (n) => reporter?.inFlight(n),
     deadLetter: (l) => reporter?.deadLetter(l),
   };
-  const observer = combineObservers(options.metrics, forwardToReporter);
+  const observer = options.metrics ? combineObservers(options.metrics, forwardToReporter) : forwardToReporter;
 
   // Every 64th event is plenty for a bar redrawn a few times a second, and spares a copy per record.
   let events = 0;
