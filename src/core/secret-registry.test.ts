@@ -45,6 +45,15 @@ describe('secret registry', () => {
     });
   });
 
+  it('keeps a "__proto__" key of a record as data, redacted, without touching the copy\'s prototype', () => {
+    registerSecret('hunter2-secret');
+    const record = JSON.parse('{"id":"C-1","__proto__":{"note":"pw hunter2-secret"}}') as object;
+    const copy = redactValue(record);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.keys(copy)).toEqual(['id', '__proto__']);
+    expect(JSON.stringify(copy)).toBe('{"id":"C-1","__proto__":{"note":"pw [REDACTED]"}}');
+  });
+
   it('masks exactly what applying every pattern to every text would, whatever the text', () => {
     const secrets = ['s3cr3t-value-123', 'tok3n-abcdef', 'tok3n-abcdef-longer'];
     for (const secret of secrets) registerSecret(secret);

@@ -48,7 +48,17 @@ export function redactValue<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v) => redactValue(v)) as T;
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redactValue(v);
+    for (const [k, v] of Object.entries(value)) {
+      // Assigning out["__proto__"] would set the copy's prototype and drop the key from a dead letter.
+      if (k === '__proto__') {
+        Object.defineProperty(out, k, {
+          value: redactValue(v),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else out[k] = redactValue(v);
+    }
     return out as T;
   }
   return value;
