@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 /** Root of the repository (bench/..). */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Options of the mocks a scenario needs (passed to `ferry mock all`). */
+/** Options of the mocks a scenario needs (passed to `ferry mock source` and `ferry mock destination`). */
 export interface MockProcessOptions {
   count: number;
   /** Latency added to every POST /api/v2/orders (the destination only). */
@@ -55,31 +55,47 @@ async function readFirstLine(child: ChildProcess): Promise<string> {
   throw new Error(`mock process ended before printing its addresses (exit ${String(child.exitCode)})`);
 }
 
-/**
- * Starts `ferry mock all` as a separate process, so the mocks never share an event loop (or a core's worth of
- * time slices) with the process measured.
- */
-export async function startMockProcesses(options: MockProcessOptions): Promise<MockProcesses> {
-  const args = ['src/cli/ferry.ts', 'mock', 'all', '--json', '--count', String(options.count)];
-  if (options.destinationLatencyMs !== undefined || options.destinationRps !== undefined) {
-    args.push('--faults-on', 'destination');
-    if (options.destinationLatencyMs !== undefined)
-      args.push('--latency-ms', String(options.destinationLatencyMs));
-    if (options.destinationRps !== undefined) args.push('--rps', String(options.destinationRps));
-  }
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+/** One `ferry mock <which> --json` process and the first line it printed. */
+async function startMock(args: readonly string[]) {
+  const child = spawn(process.execPath, ['src/cli/ferry.ts', 'mock', ...args, '--json'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const exited = once(child, 'exit');
   const line = await Promise.race([
     readFirstLine(child),
     exited.then(() => {
-      throw new Error(`ferry mock exited early with ${String(child.exitCode)}`);
+      throw new Error(`ferry mock ${args[0]} exited early with ${String(child.exitCode)}`);
     }),
   ]);
   child.stdout?.resume();
-  const parsed = JSON.parse(line) as { env: MockEnv; destination: { origin: string } };
-  const origin = parsed.destination.origin;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await exited;
+  };
+  return { parsed: JSON.parse(line) as { env: Partial<MockEnv>; destination?: { origin: string } }, stop };
+}
+
+/**
+ * Starts the source and the destination mocks as two processes of their own, so neither shares an event
+ * loop with the process measured nor with each other: the source serialising a 1,000-customer page (5 to
+ * 10 ms) would otherwise hold every order request waiting behind it, which no real pair of APIs does.
+ */
+export async function startMockProcesses(options: MockProcessOptions): Promise<MockProcesses> {
+  const destinationArgs = ['destination'];
+  if (options.destinationLatencyMs !== undefined)
+    destinationArgs.push('--latency-ms', String(options.destinationLatencyMs));
+  if (options.destinationRps !== undefined) destinationArgs.push('--rps', String(options.destinationRps));
+  const [source, destination] = await Promise.all([
+    startMock(['source', '--count', String(options.count)]),
+    startMock(destinationArgs),
+  ]);
+  const env = { ...source.parsed.env, ...destination.parsed.env } as MockEnv;
+  const origin = destination.parsed.destination?.origin;
+  if (origin === undefined) throw new Error('ferry mock destination printed no origin');
   return {
-    env: parsed.env,
+    env,
     destinationOrigin: origin,
     async destinationStats() {
       const response = await fetch(`${origin}/__admin/stats`);
@@ -90,9 +106,7 @@ export async function startMockProcesses(options: MockProcessOptions): Promise<M
       await response.arrayBuffer();
     },
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await exited;
+      await Promise.all([source.stop(), destination.stop()]);
     },
   };
 }
