@@ -44,19 +44,26 @@ function successes(byStatus: Record<string, number>): number {
     .reduce((sum, [, n]) => sum + n, 0);
 }
 
+const shebang = readFileSync(join(ROOT, 'bin/ferry.js'), 'utf8').split('\n', 1)[0]!.split(/\s+/);
+
+/**
+ * The node flags bin/ferry.js's shebang gives it (`#!/usr/bin/env -S NAME=value node <flags>`): `npx ferry`
+ * runs the launcher through its shebang, so the bench passes the same flags to measure the process users get.
+ */
+export const launcherNodeFlags: readonly string[] = shebang.filter((word) => word.startsWith('--'));
+
+/** The environment variables the shebang sets before node starts (glibc malloc settings). */
+export const launcherEnv: Readonly<Record<string, string>> = Object.fromEntries(
+  shebang.flatMap((word) => {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(word);
+    return match ? [[match[1]!, match[2]!]] : [];
+  }),
+);
+
 /**
  * Runs the flagship through the real CLI (`bin/ferry.js run`) in a fresh state directory, so wall time and
  * RSS are the CLI process's own, start-up included.
  */
-/**
- * The node flags bin/ferry.js's shebang gives it (`#!/usr/bin/env -S node <flags>`): `npx ferry` runs the
- * launcher through its shebang, so the bench passes the same flags to measure the process users get.
- */
-export const launcherNodeFlags: readonly string[] = readFileSync(join(ROOT, 'bin/ferry.js'), 'utf8')
-  .split('\n', 1)[0]!
-  .split(/\s+/)
-  .filter((word) => word.startsWith('--'));
-
 export async function runFerry(options: FerryRunOptions): Promise<FerryRun> {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-'));
   const reportFile = join(dir, 'report.json');
@@ -81,7 +88,7 @@ export async function runFerry(options: FerryRunOptions): Promise<FerryRun> {
   if (options.limit !== undefined) args.push('--limit', String(options.limit));
   try {
     const measured = await measureProcess(process.execPath, args, {
-      env: { ...process.env, ...options.env, SOURCE_URL: sourceUrl },
+      env: { ...process.env, ...launcherEnv, ...options.env, SOURCE_URL: sourceUrl },
       rss: true,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     });

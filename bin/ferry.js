@@ -1,14 +1,23 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=50
-// A small young generation: ferry allocates short-lived objects per record, and V8's default lets the
-// semi-spaces grow to tens of MB each; 4 MB measured both lower peak RSS and higher throughput.
-// A slower-growing old generation: a run's live heap is 30 to 45 MB, but by default V8 lets the old space
-// grow to several times that before a full collection, and the RSS keeps the garbage. Growing it by 50%
-// instead measured (100,000 customers) a peak RSS of 160 to 176 MB instead of 256 to 272 MB at about 4% less
-// throughput; 30 and 20 saved 5 to 15 MB more but cost 10 to 25% of the throughput. Not a hard cap
-// (--max-old-space-size), which would crash a run on one big source page.
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=4 --heap-growing-percent=50
+// Memory settings, each measured on 100,000-customer runs (docs/performance.md has the figures):
+// - A small young generation: ferry allocates short-lived objects per record, and V8's default lets the
+//   semi-spaces grow to tens of MB each; 4 MB measured both lower peak RSS and higher throughput.
+// - A slower-growing old generation: a run's live heap is 30 to 45 MB, but by default V8 lets the old space
+//   grow to several times that before a full collection, and the RSS keeps the garbage. Growing it by 50%
+//   measured a peak RSS of 160 to 176 MB instead of 256 to 272 MB at about 4% less throughput; 30 and 20
+//   saved 5 to 15 MB more but cost 10 to 25%. Not a hard cap (--max-old-space-size), which would crash a
+//   run on one big source page.
+// - glibc malloc: V8 compiles on worker threads (Maglev and Turboshaft zones, 24 MB of the 31 MB in use at the peak per
+//   heaptrack), and each thread's malloc arena kept what they freed. Two arenas, and blocks of 128 KB or more
+//   always handed back to the OS (a fixed mmap threshold instead of one that rises to the largest block freed
+//   so far), with the wasm flag below: peak RSS 139 to 146 MB instead of 152 to 161 MB, same throughput.
+//   Ignored where the C library is not glibc.
+// The shebang stays under the 127 characters older Linux kernels read; V8 flags that need not be given at
+// start-up are set below instead.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 
 // ferry needs Node 24: for its APIs (node:sqlite, ...), and to run its TypeScript sources when dist/ is stale.
 const [major] = process.versions.node.split('.').map(Number);
@@ -19,6 +28,11 @@ if (major < 24) {
   );
   process.exit(2);
 }
+
+// undici parses HTTP with llhttp in WebAssembly; optimising its one big state-machine loop with unrolling
+// took a 15 MB compiler zone (heaptrack) that malloc then kept. Without unrolling: same throughput. V8 reads
+// the flag when it optimises that module, long after start-up, so setting it here takes effect.
+setFlagsFromString('--no-wasm-loop-unrolling');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
