@@ -7,11 +7,11 @@
 //   measured a peak RSS of 160 to 176 MB instead of 256 to 272 MB at about 4% less throughput; 30 and 20
 //   saved 5 to 15 MB more but cost 10 to 25%. Not a hard cap (--max-old-space-size), which would crash a
 //   run on one big source page.
-// - glibc malloc: V8 compiles on worker threads (Maglev and Turboshaft zones, 24 MB of the 31 MB in use at the peak per
-//   heaptrack), and each thread's malloc arena kept what they freed. Two arenas, and blocks of 128 KB or more
-//   always handed back to the OS (a fixed mmap threshold instead of one that rises to the largest block freed
-//   so far), with the wasm flag below: peak RSS 139 to 146 MB instead of 152 to 161 MB, same throughput.
-//   Ignored where the C library is not glibc.
+// - glibc malloc: V8 compiles on worker threads (Maglev and Turboshaft zones: 24 of the 31 MB in use at the
+//   peak, per heaptrack), and each thread's malloc arena kept what they freed. Two arenas, and blocks of
+//   128 KB or more always handed back to the OS (a fixed mmap threshold instead of one that rises to the
+//   largest block freed so far), with the wasm flag below: peak RSS 139 to 146 MB instead of 152 to 161 MB,
+//   same throughput. Ignored where the C library is not glibc.
 // The shebang stays under the 127 characters older Linux kernels read; V8 flags that need not be given at
 // start-up are set below instead.
 import { readdirSync, statSync } from 'node:fs';
@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 
-// ferry needs Node 24: for its APIs (node:sqlite, ...), and to run its TypeScript sources when dist/ is stale.
+// ferry needs Node 24: for its APIs (node:sqlite, ...), and to run its TypeScript sources when dist/ is
+// stale.
 const [major] = process.versions.node.split('.').map(Number);
 if (major < 24) {
   process.stderr.write(

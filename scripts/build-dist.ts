@@ -1,5 +1,5 @@
-// `npm run build` (also `prepare`, so `npm install` / `npm ci` build it): compiles src/ to plain JavaScript in
-// dist/, so `ferry` never loads Node's type stripper (about 21 MB of RSS and its start-up time).
+// `npm run build` (also `prepare`, so `npm install` / `npm ci` build it): compiles src/ to plain JavaScript
+// in dist/, so `ferry` never loads Node's type stripper (about 21 MB of RSS and its start-up time).
 // bin/ferry.js runs dist/ only while dist/.build-stamp is newer than every source file, so the stamp carries
 // the time the build STARTED: a source saved while tsc runs makes dist stale, never silently current.
 import { execFileSync } from 'node:child_process';
