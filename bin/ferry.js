@@ -4,7 +4,7 @@
 //   semi-spaces grow to tens of MB each; 4 MB measured both lower peak RSS and higher throughput.
 // - A slower-growing old generation: a run's live heap is 30 to 45 MB, but by default V8 lets the old space
 //   grow to several times that before a full collection, and the RSS keeps the garbage. Growing it by 50%
-//   measured a peak RSS of 160 to 176 MB instead of 256 to 272 MB at about 4% less throughput; 30 and 20
+//   measured a peak RSS of 160 to 176 MB instead of 256 to 272 MB at about 5% less throughput; 30 and 20
 //   saved 5 to 15 MB more but cost 10 to 25%. Not a hard cap (--max-old-space-size), which would crash a
 //   run on one big source page.
 // - glibc malloc: V8 compiles on worker threads (Maglev and Turboshaft zones: 24 of the 31 MB in use at the
