@@ -35,14 +35,19 @@ function areaOf(url: string): string {
   const path = url.startsWith('file://') ? new URL(url).pathname : url;
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
   if (pkg) return pkg[1]!;
-  const rel = relative(ROOT, path);
+  const rel = asSource(relative(ROOT, path));
   const folder = /^(src\/[^/]+)\//.exec(rel);
   return folder ? folder[1]! : rel;
 }
 
+/** dist/x/y.js is src/x/y.ts compiled (npm run build): named by its source, so profiles of both compare. */
+function asSource(rel: string): string {
+  return rel.startsWith('dist/') ? `src/${rel.slice(5).replace(/\.js$/, '.ts')}` : rel;
+}
+
 function srcFileOf(url: string): string | null {
   if (!url.startsWith('file://')) return null;
-  const rel = relative(ROOT, new URL(url).pathname);
+  const rel = asSource(relative(ROOT, new URL(url).pathname));
   return rel.startsWith('src/') ? rel : null;
 }
 
