@@ -24,7 +24,8 @@ export interface RecordContext {
  * Final states are queued without waiting for the commit: the checkpoint save flushes every queued write
  * before it (the ledger's synchronous methods do), and a crash before that flush leaves the record
  * in_flight, which the next run reconciles. So the concurrency slot frees as soon as the destination
- * answers, while the in_flight mark, the one write that must precede sending, is still awaited.
+ * answers, while the in_flight mark, the one write that must precede sending, is committed before it
+ * (Ledger.updateNow).
  */
 function persist(ctx: RecordContext, writes: Promise<unknown>): void {
   writes.catch(ctx.onLedgerError);
