@@ -3,7 +3,6 @@ import { Agent, request } from 'undici';
 import { FerryError } from '../core/errors.ts';
 import type { HttpRequest, HttpResponse, Send } from '../core/http-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
-import { createDeadlineQueue } from './deadline-queue.ts';
 import type { HttpObserver } from './http-observer.ts';
 import { BODY_DEADLINE, readBody } from './read-body.ts';
 
@@ -82,8 +81,6 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     },
   });
 
-  const deadlines = createDeadlineQueue(bodyTimeoutMs);
-
   const send: Send = async (req: HttpRequest): Promise<HttpResponse> => {
     const started = performance.now();
     // Only error messages name the request: its URL is redacted when one is needed, not per request.
@@ -112,7 +109,6 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
         body: await readBody(res.body, {
           maxBytes: maxResponseBytes,
           timeoutMs: bodyTimeoutMs,
-          deadlines,
           tooLarge: () => tooLarge(what(), maxResponseBytes),
         }),
         url: req.url,

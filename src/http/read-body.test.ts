@@ -1,12 +1,10 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createDeadlineQueue } from './deadline-queue.ts';
 import { BODY_DEADLINE, readBody } from './read-body.ts';
 
 const limits = (maxBytes = 1000, timeoutMs = 1000) => ({
   maxBytes,
   timeoutMs,
-  deadlines: createDeadlineQueue(timeoutMs),
   tooLarge: () => new Error('too large'),
 });
 

@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import type { DeadlineQueue } from './deadline-queue.ts';
 
 /** Limits on reading one response body. */
 export interface BodyLimits {
@@ -7,8 +6,6 @@ export interface BodyLimits {
   readonly maxBytes: number;
   /** Total time for the whole body; past it the body is destroyed with an error coded BODY_DEADLINE. */
   readonly timeoutMs: number;
-  /** Deadlines of timeoutMs, shared by every body a transport reads. */
-  readonly deadlines: DeadlineQueue;
   readonly tooLarge: () => Error;
 }
 
@@ -27,15 +24,15 @@ export function readBody(body: Readable, limits: BodyLimits): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
-    const deadline = limits.deadlines.start(() => {
+    const deadline = setTimeout(() => {
       const error = new Error(`body not complete within ${limits.timeoutMs} ms`);
       (error as Error & { code: string }).code = BODY_DEADLINE;
       body.destroy(error);
-    });
+    }, limits.timeoutMs);
     const fail = (error: unknown): void => {
       if (done) return;
       done = true;
-      limits.deadlines.cancel(deadline);
+      clearTimeout(deadline);
       reject(error);
     };
     // The error and close listeners stay to the end: destroying an unfinished body makes undici emit an
@@ -48,7 +45,7 @@ export function readBody(body: Readable, limits: BodyLimits): Promise<Buffer> {
     body.on('end', () => {
       if (done) return;
       done = true;
-      limits.deadlines.cancel(deadline);
+      clearTimeout(deadline);
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
     body.on('data', (chunk: Buffer) => {
