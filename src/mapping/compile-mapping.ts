@@ -26,7 +26,7 @@ export interface CompiledSchemas {
 /** Outcomes the interpreter gave in this call, by expression; null until one was needed. */
 type KnownOutcomes = Map<GuardedExpression, EvaluationOutcome> | null;
 
-/** Thrown inside a pass when an expression needs the interpreter (async); drive() evaluates it and replays. */
+/** Thrown inside a pass when an expression needs the interpreter (async); replay() evaluates it and runs the pass again. */
 class NeedsInterpreter {
   readonly expression: GuardedExpression;
   readonly input: unknown;
