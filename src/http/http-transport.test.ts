@@ -105,6 +105,21 @@ routes.set('/chunks', (_req, res) => {
     } else res.write(`part${i++} `);
   }, 5);
 });
+routes.set('/no-content', (_req, res) => {
+  res.writeHead(204).end();
+});
+routes.set('/repeated-header', (_req, res) => {
+  res.setHeader('x-tag', ['a', 'b']);
+  res.writeHead(200).end('ok');
+});
+let countedHits = 0;
+routes.set('/counted', (_req, res) => {
+  countedHits++;
+  res.writeHead(200).end('ok');
+});
+routes.set('/query', (req, res) => {
+  res.writeHead(200).end(req.url);
+});
 routes.set('/redirect', (_req, res) => {
   res.writeHead(302, { location: '/ok' }).end();
 });
@@ -149,6 +164,57 @@ describe('createHttpTransport', () => {
     expect(events).toEqual([
       { endpoint: 'test', method: 'GET', status: 200, durationMs: expect.any(Number), attempt: 2 },
     ]);
+    await transport.close();
+  });
+
+  it('gives an empty body for a response without one', async () => {
+    const transport = createHttpTransport();
+    const res = await transport.send(get('/no-content'));
+    expect(res.status).toBe(204);
+    expect(res.body.length).toBe(0);
+    await transport.close();
+  });
+
+  it('joins a repeated response header with commas', async () => {
+    const transport = createHttpTransport();
+    const res = await transport.send(get('/repeated-header'));
+    expect(res.headers['x-tag']).toBe('a, b');
+    await transport.close();
+  });
+
+  it('sends the path with its query string', async () => {
+    const transport = createHttpTransport();
+    const res = await transport.send(get('/query?page=2&per_page=10'));
+    expect(res.body.toString()).toBe('/query?page=2&per_page=10');
+    await transport.close();
+  });
+
+  it('stops a request still waiting for a pooled socket when its signal aborts, and never sends it', async () => {
+    const transport = createHttpTransport({ connections: 1, headersTimeoutMs: 400 });
+    const holder = transport.send(get('/hang'));
+    const controller = new AbortController();
+    const queued = transport.send(get('/counted', { signal: controller.signal }));
+    const before = countedHits;
+    setTimeout(() => controller.abort(), 30);
+    await expect(queued).rejects.toMatchObject({ code: 'FERRY_ERR_ABORTED' });
+    let holderSettled = false;
+    void holder.catch(() => undefined).finally(() => (holderSettled = true));
+    // Rejected at once, not when the socket it waited for came free.
+    expect(holderSettled).toBe(false);
+    await expect(holder).rejects.toMatchObject({ code: 'FERRY_ERR_HTTP_TIMEOUT' });
+    // The pool goes on with the next request; the aborted one never reached the server.
+    expect((await transport.send(get('/counted'))).status).toBe(200);
+    expect(countedHits - before).toBe(1);
+    await transport.close();
+  });
+
+  it('rejects at once a request whose signal was aborted before it was sent', async () => {
+    const transport = createHttpTransport();
+    const before = countedHits;
+    await expect(transport.send(get('/counted', { signal: AbortSignal.abort() }))).rejects.toMatchObject({
+      code: 'FERRY_ERR_ABORTED',
+    });
+    expect(countedHits).toBe(before);
     await transport.close();
   });
 

@@ -1,10 +1,16 @@
 import { rootCertificates } from 'node:tls';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { FerryError } from '../core/errors.ts';
 import type { HttpRequest, HttpResponse, Send } from '../core/http-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
+import {
+  BODY_DEADLINE,
+  dispatchRequest,
+  type ExchangeProgress,
+  RESPONSE_TOO_LARGE,
+  type ResponseLimits,
+} from './dispatch-request.ts';
 import type { HttpObserver } from './http-observer.ts';
-import { BODY_DEADLINE, readBody } from './read-body.ts';
 
 /** How one HTTP client talks to the network. */
 export interface HttpTransportOptions {
@@ -48,17 +54,8 @@ function errorCode(error: unknown): string {
   return typeof code === 'string' ? code : error instanceof Error ? error.name : 'UNKNOWN';
 }
 
-function normaliseHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
-
 /**
- * Creates the transport on undici's own Agent + request() (not global fetch, whose bundled undici
+ * Creates the transport on undici's own Agent and its dispatch() (not global fetch, whose bundled undici
  * rejects an undici 8 dispatcher): keep-alive pools per origin, connect/headers/body timeouts, a size cap,
  * no redirects followed. Network failures become FerryErrors whose `details.sent` is false only when the
  * request certainly never reached the server.
@@ -81,38 +78,15 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     },
   });
 
+  const limits: ResponseLimits = { maxBytes: maxResponseBytes, bodyDeadlineMs: bodyTimeoutMs };
+
   const send: Send = async (req: HttpRequest): Promise<HttpResponse> => {
     const started = performance.now();
     // Only error messages name the request: its URL is redacted when one is needed, not per request.
     const what = (): string => `${req.method} ${redactSecrets(req.url)} (${req.endpoint})`;
-    let headersReceived = false;
+    const progress: ExchangeProgress = { headersReceived: false };
     try {
-      const res = await request(req.url, {
-        dispatcher: agent,
-        method: req.method,
-        headers: req.headers,
-        body: req.body ?? null,
-        signal: req.signal ?? null,
-      });
-      headersReceived = true;
-      const headers = normaliseHeaders(res.headers);
-      const declared = Number(headers['content-length']);
-      if (Number.isFinite(declared) && declared > maxResponseBytes) {
-        // Destroying emits an AbortError nobody else listens for; it is expected here.
-        res.body.once('error', () => undefined);
-        res.body.destroy();
-        throw tooLarge(what(), maxResponseBytes, declared);
-      }
-      const response: HttpResponse = {
-        status: res.statusCode,
-        headers,
-        body: await readBody(res.body, {
-          maxBytes: maxResponseBytes,
-          timeoutMs: bodyTimeoutMs,
-          tooLarge: () => tooLarge(what(), maxResponseBytes),
-        }),
-        url: req.url,
-      };
+      const response = await dispatchRequest(agent, req, limits, progress);
       observer?.onResponse?.({
         endpoint: req.endpoint,
         method: req.method,
@@ -122,8 +96,9 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
       });
       return response;
     } catch (error) {
-      if (error instanceof FerryError) throw error;
-      const mapped = mapNetworkError(error, what(), redactSecrets(req.url), req, headersReceived);
+      if (errorCode(error) === RESPONSE_TOO_LARGE)
+        throw tooLarge(what(), maxResponseBytes, (error as { declaredBytes?: number }).declaredBytes);
+      const mapped = mapNetworkError(error, what(), redactSecrets(req.url), req, progress.headersReceived);
       if (mapped.code !== 'FERRY_ERR_ABORTED')
         observer?.onNetworkError?.({ endpoint: req.endpoint, code: errorCode(error) });
       throw mapped;

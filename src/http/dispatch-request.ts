@@ -1,0 +1,149 @@
+import type { Dispatcher } from 'undici';
+import type { HttpRequest, HttpResponse } from '../core/http-types.ts';
+
+/** Limits on one response. */
+export interface ResponseLimits {
+  /** Largest body accepted, declared or streamed; past it the request aborts with RESPONSE_TOO_LARGE. */
+  readonly maxBytes: number;
+  /** Total time for the whole body once headers arrived; past it the request aborts with BODY_DEADLINE. */
+  readonly bodyDeadlineMs: number;
+}
+
+/** Set while the exchange runs, read by the caller when it fails: were headers already received? */
+export interface ExchangeProgress {
+  headersReceived: boolean;
+}
+
+/** The `code` of the error a body that missed its total deadline rejects with. */
+export const BODY_DEADLINE = 'FERRY_BODY_DEADLINE';
+/** The `code` of the error a body over the size cap rejects with; `declaredBytes` is its Content-Length. */
+export const RESPONSE_TOO_LARGE = 'FERRY_RESPONSE_TOO_LARGE';
+
+/** Where to dispatch a URL to: undici's dispatch() takes the origin and the path apart. */
+interface Target {
+  readonly origin: string;
+  readonly path: string;
+}
+
+/** Targets of recently seen URLs: a sink sends every record to the same URL, and parsing it is not free. */
+const recentTargets = new Map<string, Target>();
+const MAX_REMEMBERED_TARGETS = 256;
+
+function targetOf(url: string): Target {
+  let target = recentTargets.get(url);
+  if (target === undefined) {
+    const parsed = new URL(url);
+    target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    // Lookup URLs differ per record; start over rather than grow without bound.
+    if (recentTargets.size >= MAX_REMEMBERED_TARGETS) recentTargets.clear();
+    recentTargets.set(url, target);
+  }
+  return target;
+}
+
+/** Header names arrive lower-cased; a repeated header is joined with ", " as RFC 9110 allows. */
+function joinRepeated(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in raw) {
+    const value = raw[name];
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function withCode(message: string, code: string, declaredBytes?: number): Error {
+  const error = new Error(message);
+  Object.assign(error, declaredBytes === undefined ? { code } : { code, declaredBytes });
+  return error;
+}
+
+function tooLarge(limits: ResponseLimits, declaredBytes?: number): Error {
+  return withCode(`response body over ${limits.maxBytes} bytes`, RESPONSE_TOO_LARGE, declaredBytes);
+}
+
+/**
+ * Sends one request through undici's low-level dispatch() and collects the whole response, within a size cap
+ * and a total body deadline, abortable by the request's signal (also while it waits for a pooled socket).
+ * request() does the same through a Readable body, a request handler and a promise per body: about 5 µs of
+ * CPU and 1.5 KB of garbage more per exchange, on responses that are mostly a few hundred bytes. Rejects with
+ * undici's error or an Error coded BODY_DEADLINE, RESPONSE_TOO_LARGE or (the signal aborted) ABORT_ERR.
+ */
+export function dispatchRequest(
+  dispatcher: Dispatcher,
+  req: HttpRequest,
+  limits: ResponseLimits,
+  progress: ExchangeProgress,
+): Promise<HttpResponse> {
+  return new Promise<HttpResponse>((resolve, reject) => {
+    const { signal } = req;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let status = 0;
+    let headers: Record<string, string> = {};
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    let controller: Dispatcher.DispatchController | undefined;
+    let done = false;
+
+    const finish = (): boolean => {
+      if (done) return false;
+      done = true;
+      if (deadline !== undefined) clearTimeout(deadline);
+      signal?.removeEventListener('abort', onAbort);
+      return true;
+    };
+    const fail = (error: Error): void => {
+      if (finish()) reject(error);
+    };
+    function onAbort(): void {
+      const error = withCode('the request was aborted', 'ABORT_ERR');
+      // Still queued for a socket: onRequestStart aborts it before a byte is written.
+      controller?.abort(error);
+      fail(error);
+    }
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
+    signal?.addEventListener('abort', onAbort);
+
+    const { origin, path } = targetOf(req.url);
+    dispatcher.dispatch(
+      { origin, path, method: req.method, headers: req.headers, body: req.body ?? null },
+      {
+        onRequestStart(started) {
+          controller = started;
+          if (done) started.abort(withCode('the request was aborted', 'ABORT_ERR'));
+        },
+        onResponseStart(started, statusCode, raw) {
+          // 1xx informational answers come before the real one.
+          if (statusCode < 200) return;
+          progress.headersReceived = true;
+          status = statusCode;
+          headers = joinRepeated(raw);
+          const declared = Number(headers['content-length']);
+          if (declared > limits.maxBytes) {
+            started.abort(tooLarge(limits, declared));
+            return;
+          }
+          deadline = setTimeout(() => {
+            started.abort(withCode(`body not complete within ${limits.bodyDeadlineMs} ms`, BODY_DEADLINE));
+          }, limits.bodyDeadlineMs);
+        },
+        onResponseData(started, chunk) {
+          size += chunk.length;
+          // Aborting closes the socket, so no more bytes are read.
+          if (size > limits.maxBytes) started.abort(tooLarge(limits));
+          else chunks.push(chunk);
+        },
+        onResponseEnd() {
+          if (!finish()) return;
+          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+          resolve({ status, headers, body, url: req.url });
+        },
+        onResponseError(_controller, error) {
+          fail(error);
+        },
+      },
+    );
+  });
+}
