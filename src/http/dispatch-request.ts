@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { HttpRequest, HttpResponse } from '../core/http-types.ts';
+import { targetOf } from './origin-of.ts';
 
 /** Limits on one response. */
 export interface ResponseLimits {
@@ -18,28 +19,6 @@ export interface ExchangeProgress {
 export const BODY_DEADLINE = 'FERRY_BODY_DEADLINE';
 /** The `code` of the error a body over the size cap rejects with; `declaredBytes` is its Content-Length. */
 export const RESPONSE_TOO_LARGE = 'FERRY_RESPONSE_TOO_LARGE';
-
-/** Where to dispatch a URL to: undici's dispatch() takes the origin and the path apart. */
-interface Target {
-  readonly origin: string;
-  readonly path: string;
-}
-
-/** Targets of recently seen URLs: a sink sends every record to the same URL, and parsing it is not free. */
-const recentTargets = new Map<string, Target>();
-const MAX_REMEMBERED_TARGETS = 256;
-
-function targetOf(url: string): Target {
-  let target = recentTargets.get(url);
-  if (target === undefined) {
-    const parsed = new URL(url);
-    target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
-    // Lookup URLs differ per record; start over rather than grow without bound.
-    if (recentTargets.size >= MAX_REMEMBERED_TARGETS) recentTargets.clear();
-    recentTargets.set(url, target);
-  }
-  return target;
-}
 
 /** Header names arrive lower-cased; a repeated header is joined with ", " as RFC 9110 allows. */
 function joinRepeated(raw: Record<string, string | string[] | undefined>): Record<string, string> {

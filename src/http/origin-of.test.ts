@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { originOf } from './origin-of.ts';
+import { originOf, targetOf } from './origin-of.ts';
 
 describe('originOf', () => {
   it('gives the WHATWG origin: scheme and host lower-cased, default port left out', () => {
@@ -20,5 +20,13 @@ describe('originOf', () => {
   it('throws for a URL that does not parse, every time it is asked', () => {
     expect(() => originOf('not a url')).toThrow();
     expect(() => originOf('not a url')).toThrow();
+  });
+
+  it('splits a URL into its origin and its path with the query string', () => {
+    expect(targetOf('HTTPS://API.Example.com:443/v1/orders?page=2&x=%20y')).toEqual({
+      origin: 'https://api.example.com',
+      path: '/v1/orders?page=2&x=%20y',
+    });
+    expect(targetOf('http://127.0.0.1:8080')).toEqual({ origin: 'http://127.0.0.1:8080', path: '/' });
   });
 });
