@@ -36,6 +36,10 @@ function withCode(message: string, code: string, declaredBytes?: number): Error 
   return error;
 }
 
+function aborted(): Error {
+  return withCode('the request was aborted', 'ABORT_ERR');
+}
+
 function tooLarge(limits: ResponseLimits, declaredBytes?: number): Error {
   return withCode(`response body over ${limits.maxBytes} bytes`, RESPONSE_TOO_LARGE, declaredBytes);
 }
@@ -43,8 +47,8 @@ function tooLarge(limits: ResponseLimits, declaredBytes?: number): Error {
 /**
  * Sends one request through undici's low-level dispatch() and collects the whole response, within a size cap
  * and a total body deadline, abortable by the request's signal (also while it waits for a pooled socket).
- * request() does the same through a Readable body, a request handler and a promise per body: about 5 µs of
- * CPU and 1.5 KB of garbage more per exchange, on responses that are mostly a few hundred bytes. Rejects with
+ * request() does the same through a Readable body, a request handler and promises: about 5 µs of CPU more
+ * per exchange in a bare loop, and 32 instead of 27.5 KB of garbage per record in a ferry run. Rejects with
  * undici's error or an Error coded BODY_DEADLINE, RESPONSE_TOO_LARGE or (the signal aborted) ABORT_ERR.
  */
 export function dispatchRequest(
@@ -74,7 +78,7 @@ export function dispatchRequest(
       if (finish()) reject(error);
     };
     function onAbort(): void {
-      const error = withCode('the request was aborted', 'ABORT_ERR');
+      const error = aborted();
       // Still queued for a socket: onRequestStart aborts it before a byte is written.
       controller?.abort(error);
       fail(error);
@@ -91,7 +95,7 @@ export function dispatchRequest(
       {
         onRequestStart(started) {
           controller = started;
-          if (done) started.abort(withCode('the request was aborted', 'ABORT_ERR'));
+          if (done) started.abort(aborted());
         },
         onResponseStart(started, statusCode, raw) {
           // 1xx informational answers come before the real one.
