@@ -49,8 +49,8 @@ const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
 const say = (text: string) => process.stderr.write(`[bench ${elapsed()}] ${text}\n`);
 
-say(`1/5 throughput: ${sizes.throughput} customers; ferry, the naive script, autocannon`);
-const throughput = await throughputScenario(sizes.throughput);
+say(`1/5 throughput: ${sizes.throughput} customers; ferry, the naive script, autocannon, three rounds`);
+const throughput = await throughputScenario(sizes.throughput, 3);
 say('2/5 latency-bound: destination answers after 20 ms');
 const latency = await latencyScenario(sizes.latency, 20, sizes.naiveSlow);
 say('3/5 rate-limited: destination allows 300 requests/s');

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { measureProcess } from './measure-process.ts';
+import { medianBy } from './median.ts';
 import { ROOT, startMockProcesses } from './mock-processes.ts';
 import { launcherNodeFlags, runFerry } from './run-ferry.ts';
 
@@ -12,12 +13,6 @@ export interface StartupResult {
   nodeFloorMs: number;
   /** Wall time of a one-record run (--limit 1) against the mocks, ms. */
   oneRecordMs: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function timesMs(args: string[], runs: number): Promise<number[]> {
@@ -35,11 +30,11 @@ export async function startupScenario(runs: number): Promise<StartupResult> {
   const help = [...launcherNodeFlags, join(ROOT, 'bin/ferry.js'), '--help'];
   await timesMs(help, 1);
   const helpRunsMs = await timesMs(help, runs);
-  const nodeFloorMs = median(await timesMs(['-e', '0'], runs));
+  const nodeFloorMs = medianBy(await timesMs(['-e', '0'], runs), (ms) => ms);
   const mocks = await startMockProcesses({ count: 1000 });
   try {
     const one = await runFerry({ env: mocks.env, limit: 1 });
-    return { helpMs: median(helpRunsMs), helpRunsMs, nodeFloorMs, oneRecordMs: one.wallMs };
+    return { helpMs: medianBy(helpRunsMs, (ms) => ms), helpRunsMs, nodeFloorMs, oneRecordMs: one.wallMs };
   } finally {
     await mocks.stop();
   }

@@ -1,20 +1,26 @@
 import { type CeilingResult, measureCeiling } from './ceiling.ts';
+import { medianBy } from './median.ts';
 import { startMockProcesses } from './mock-processes.ts';
 import { runFerry } from './run-ferry.ts';
 import { type NaiveResult, runNaive } from './run-naive.ts';
 
-/** Scenario 1's figures. */
+/** One run of ferry in scenario 1. */
+export interface FerryThroughput {
+  recordsPerSec: number;
+  postsPerSec: number;
+  durationMs: number;
+  wallMs: number;
+  delivered: number;
+}
+
+/** Scenario 1's figures: for each contender, its median run of `rounds`, and every run in `all`. */
 export interface ThroughputResult {
   customers: number;
-  ferry: {
-    recordsPerSec: number;
-    postsPerSec: number;
-    durationMs: number;
-    wallMs: number;
-    delivered: number;
-  };
+  rounds: number;
+  ferry: FerryThroughput;
   naive: NaiveResult;
   ceiling: CeilingResult;
+  all: { ferry: FerryThroughput[]; naive: NaiveResult[]; ceiling: CeilingResult[] };
   /** ferry's accepted POSTs/s over autocannon's POSTs/s (both send one request per distinct valid order). */
   ferryOverCeiling: number;
   /** ferry's records/s over the naive script's records/s (both settle every customer). */
@@ -26,35 +32,46 @@ export const CONCURRENCY = 16;
 
 /**
  * Scenario 1: N customers, no faults, no latency. ferry, the naive script and autocannon each meet a freshly
- * reset destination in the same mock process, warmed first by one untimed autocannon pass: the mocks are
- * fresh processes, and whichever ran first paid for their JIT warm-up (ferry's POSTs/s rose 3 to 10% from
- * its first run to its later ones against the same mocks), which would tilt the ratios by run order.
+ * reset destination in the same mock process, in turn for `rounds` rounds; each is judged by its median run,
+ * since on two shared cores one run of any of them can land 20% off its neighbours. The mocks are warmed
+ * first by one untimed autocannon pass: they are fresh processes, and whichever ran first paid for their JIT
+ * warm-up (ferry's POSTs/s rose 3 to 10% from its first run to later ones against the same mocks).
  */
-export async function throughputScenario(customers: number): Promise<ThroughputResult> {
+export async function throughputScenario(customers: number, rounds: number): Promise<ThroughputResult> {
   const mocks = await startMockProcesses({ count: customers });
+  const all: ThroughputResult['all'] = { ferry: [], naive: [], ceiling: [] };
   try {
     await measureCeiling(mocks.env, CONCURRENCY);
     await mocks.resetDestination();
-    const ferry = await runFerry({ env: mocks.env, perPage: 1000 });
-    await mocks.resetDestination();
-    const naive = await runNaive({ ...process.env, ...mocks.env });
-    await mocks.resetDestination();
-    const ceiling = await measureCeiling(mocks.env, CONCURRENCY);
-    return {
-      customers,
-      ferry: {
+    for (let round = 0; round < rounds; round++) {
+      const ferry = await runFerry({ env: mocks.env, perPage: 1000 });
+      all.ferry.push({
         recordsPerSec: ferry.recordsPerSec,
         postsPerSec: ferry.postsPerSec,
         durationMs: ferry.report.durationMs,
         wallMs: ferry.wallMs,
         delivered: ferry.report.counts.delivered,
-      },
-      naive,
-      ceiling,
-      ferryOverCeiling: ferry.postsPerSec / ceiling.postsPerSec,
-      ferryOverNaive: ferry.recordsPerSec / naive.recordsPerSec,
-    };
+      });
+      await mocks.resetDestination();
+      all.naive.push(await runNaive({ ...process.env, ...mocks.env }));
+      await mocks.resetDestination();
+      all.ceiling.push(await measureCeiling(mocks.env, CONCURRENCY));
+      await mocks.resetDestination();
+    }
   } finally {
     await mocks.stop();
   }
+  const ferry = medianBy(all.ferry, (run) => run.postsPerSec);
+  const naive = medianBy(all.naive, (run) => run.recordsPerSec);
+  const ceiling = medianBy(all.ceiling, (run) => run.postsPerSec);
+  return {
+    customers,
+    rounds,
+    ferry,
+    naive,
+    ceiling,
+    all,
+    ferryOverCeiling: ferry.postsPerSec / ceiling.postsPerSec,
+    ferryOverNaive: ferry.recordsPerSec / naive.recordsPerSec,
+  };
 }
