@@ -46,15 +46,18 @@ beforeEach(() => {
   alwaysUnauthorized = false;
 });
 
-function oauthSend(reasons: TokenRefreshReason[] = []) {
-  const strategy = createOAuthClientCredentials({
+function oauthStrategy() {
+  return createOAuthClientCredentials({
     tokenUrl: `${tokenServer.origin}/token`,
     clientId: 'ferry',
     clientSecret: SECRET,
     clientAuth: 'client_secret_post',
     allowedOrigins: [api.origin],
   });
-  return authInterceptor(strategy, { onTokenRefresh: (r) => reasons.push(r) })(testSend);
+}
+
+function oauthSend(reasons: TokenRefreshReason[] = []) {
+  return authInterceptor(oauthStrategy(), { onTokenRefresh: (r) => reasons.push(r) })(testSend);
 }
 
 function post(url: string, headers: Record<string, string> = {}): HttpRequest {
@@ -153,13 +156,7 @@ describe('authInterceptor', () => {
   });
 
   it('authorizes at once with a token it holds, and waits for one it must fetch first', async () => {
-    const strategy = createOAuthClientCredentials({
-      tokenUrl: `${tokenServer.origin}/token`,
-      clientId: 'ferry',
-      clientSecret: SECRET,
-      clientAuth: 'client_secret_post',
-      allowedOrigins: [api.origin],
-    });
+    const strategy = oauthStrategy();
     const request = post(`${api.origin}/orders`);
     expect(strategy.authorizeNow?.(request)).toBeNull();
     expect(strategy.authorizeNow?.(post(`${other.origin}/x`))).toEqual(post(`${other.origin}/x`));
