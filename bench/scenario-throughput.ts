@@ -33,9 +33,9 @@ export const CONCURRENCY = 16;
 /**
  * Scenario 1: N customers, no faults, no latency. ferry, the naive script and autocannon each meet a freshly
  * reset destination in the same mock process, in turn for `rounds` rounds; each is judged by its median run,
- * since on two shared cores one run of any of them can land 20% off its neighbours. The mocks are warmed
- * first by one untimed autocannon pass: they are fresh processes, and whichever ran first paid for their JIT
- * warm-up (ferry's POSTs/s rose 3 to 10% from its first run to later ones against the same mocks).
+ * since on two shared cores one round's ratio can land 20% off the others'. The mocks are warmed first by one
+ * untimed autocannon pass: they are fresh processes, and whichever ran first paid for their JIT warm-up
+ * (ferry's fourth run against the same mocks was 6% and 14% faster than its first, in two tries).
  */
 export async function throughputScenario(customers: number, rounds: number): Promise<ThroughputResult> {
   const mocks = await startMockProcesses({ count: customers });
