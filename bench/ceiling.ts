@@ -10,6 +10,15 @@ export interface CeilingResult {
   errors: number;
   durationMs: number;
   postsPerSec: number;
+  /** CPU time autocannon used (this process, all threads, user plus system) from its start to its end, in ms. */
+  cpuMs: number;
+}
+
+/** What autocannon sends: the distinct order bodies, a token and the destination. */
+export interface CeilingRequests {
+  bodies: readonly { orderId: string; body: string }[];
+  token: string;
+  url: URL;
 }
 
 /** Fetches every customer and builds the distinct order bodies the flagship would send, serialised. */
@@ -41,21 +50,27 @@ export async function fetchToken(env: MockEnv): Promise<string> {
   return body.access_token;
 }
 
+/** Builds what the ceiling sends, once: the same bodies serve every round against a reset destination. */
+export async function prepareCeiling(env: MockEnv): Promise<CeilingRequests> {
+  return { bodies: await buildOrderBodies(env), token: await fetchToken(env), url: new URL(env.DEST_URL) };
+}
+
 /**
  * The raw ceiling: autocannon POSTs the pre-built bodies (unique orderId and Idempotency-Key each) to the
  * same mock destination, with the same concurrency and a valid token: nothing but HTTP and the mock's own
  * validation and storage.
  */
-export async function measureCeiling(env: MockEnv, connections: number): Promise<CeilingResult> {
-  const bodies = await buildOrderBodies(env);
-  const token = await fetchToken(env);
-  const url = new URL(env.DEST_URL);
+export async function measureCeiling(
+  { bodies, token, url }: CeilingRequests,
+  connections: number,
+): Promise<CeilingResult> {
   let next = 0;
   // Timed from the first request built to the last response read: autocannon's own `duration` counts whole
   // ticks, and its promise resolves only on its next one-second tick, so timing the await made any run of
   // under a second look like exactly one second (20,000 orders "at 19,000/s" that took 0.4 to 0.7 s).
   let firstSentAt: number | undefined;
   let lastAnsweredAt = 0;
+  const cpuBefore = process.cpuUsage();
   const result = await autocannon({
     url: url.origin,
     connections,
@@ -82,6 +97,7 @@ export async function measureCeiling(env: MockEnv, connections: number): Promise
       },
     ],
   });
+  const cpu = process.cpuUsage(cpuBefore);
   const created = result.statusCodeStats['201']?.count ?? 0;
   const durationMs = lastAnsweredAt - (firstSentAt ?? lastAnsweredAt);
   return {
@@ -91,5 +107,6 @@ export async function measureCeiling(env: MockEnv, connections: number): Promise
     errors: result.errors,
     durationMs,
     postsPerSec: result.requests.total / (durationMs / 1000),
+    cpuMs: (cpu.user + cpu.system) / 1000,
   };
 }

@@ -12,6 +12,8 @@ export interface MeasuredProcess {
   wallMs: number;
   /** Peak resident set size in MB (null when not measured). */
   peakRssMb: number | null;
+  /** CPU time the process used, user plus system, all threads, in ms (GNU time's %U + %S); null without it. */
+  cpuMs: number | null;
   /** Resident set size every 250 ms (when RSS is measured), to tell a plateau from growth. */
   rssTimeline: { ms: number; rssMb: number }[];
   /** All of stdout. */
@@ -54,19 +56,20 @@ async function measuredPid(pid: number, wrapped: boolean): Promise<number | null
 /** VmHWM is the kernel's high-water mark of the process's RSS, so the last value read is the peak so far. */
 
 /**
- * Runs a command as its own process and measures its wall time and (optionally) peak RSS.
- * Peak RSS comes from GNU time's %M (exact, the child's own maximum) when /usr/bin/time exists; otherwise
- * VmHWM is polled every 50 ms, which can miss growth in the last 50 ms of the run.
+ * Runs a command as its own process and measures its wall time, CPU time and (optionally) peak RSS.
+ * CPU time and peak RSS come from GNU time (%U + %S, and %M: exact, the child's own) when /usr/bin/time
+ * exists; otherwise CPU time is not measured and VmHWM is polled every 50 ms, which can miss growth in the
+ * last 50 ms of the run.
  */
 export function measureProcess(
   command: string,
   args: readonly string[],
   options: MeasureOptions = {},
 ): Promise<MeasuredProcess> {
-  const useTime = options.rss === true && existsSync(TIME_BIN);
+  const useTime = existsSync(TIME_BIN);
   const timeFile = join(tmpdir(), `ferry-bench-time-${process.pid}-${sequence++}.txt`);
   const [file, argv] = useTime
-    ? [TIME_BIN, ['-f', '%M', '-o', timeFile, command, ...args]]
+    ? [TIME_BIN, ['-f', '%M %U %S', '-o', timeFile, command, ...args]]
     : [command, [...args]];
   const started = performance.now();
   const child = spawn(file, argv, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -108,18 +111,23 @@ export function measureProcess(
       if (timer) clearTimeout(timer);
       void (async () => {
         let peakKb = polledKb;
-        // GNU time's figure is exact; the polled high-water mark is the fallback.
+        let cpuMs: number | null = null;
+        // GNU time's figures are exact; the polled high-water mark is the fallback.
         if (useTime) {
           const text = await readFile(timeFile, 'utf8').catch(() => '');
           await rm(timeFile, { force: true });
-          // GNU time writes "Command exited with non-zero status N" before the figure when the child fails.
-          const last = text.trim().split('\n').at(-1) ?? '';
-          if (/^\d+$/.test(last)) peakKb = Number(last);
+          // GNU time writes "Command exited with non-zero status N" before the figures when the child fails.
+          const match = /^(\d+) (\d+\.\d+) (\d+\.\d+)$/.exec(text.trim().split('\n').at(-1) ?? '');
+          if (match) {
+            if (options.rss === true) peakKb = Number(match[1]);
+            cpuMs = (Number(match[2]) + Number(match[3])) * 1000;
+          }
         }
         resolve({
           code,
           wallMs,
           peakRssMb: peakKb === null ? null : peakKb / 1024,
+          cpuMs,
           rssTimeline,
           stdout,
           stderrTail: stderr,

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { processCpuMs } from './process-cpu.ts';
 
 /** Root of the repository (bench/..). */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -32,6 +33,12 @@ export interface DestinationStats {
   tokensIssued: number;
 }
 
+/** CPU time of the two mock processes, in ms. */
+export interface MockCpu {
+  source: number | null;
+  destination: number | null;
+}
+
 /** Mock APIs running in their own process. */
 export interface MockProcesses {
   env: MockEnv;
@@ -39,6 +46,8 @@ export interface MockProcesses {
   destinationStats(): Promise<DestinationStats>;
   /** Forgets orders, idempotency keys and counters; issued tokens stay valid. */
   resetDestination(): Promise<void>;
+  /** CPU time each mock process has used since it started, in ms (null off Linux). */
+  cpuMs(): Promise<MockCpu>;
   stop(): Promise<void>;
 }
 
@@ -74,7 +83,11 @@ async function startMock(args: readonly string[]) {
     child.kill('SIGTERM');
     await exited;
   };
-  return { parsed: JSON.parse(line) as { env: Partial<MockEnv>; destination?: { origin: string } }, stop };
+  return {
+    parsed: JSON.parse(line) as { env: Partial<MockEnv>; destination?: { origin: string } },
+    cpuMs: () => (child.pid === undefined ? Promise.resolve(null) : processCpuMs(child.pid)),
+    stop,
+  };
 }
 
 /**
@@ -104,6 +117,10 @@ export async function startMockProcesses(options: MockProcessOptions): Promise<M
     async resetDestination() {
       const response = await fetch(`${origin}/__admin/reset`, { method: 'POST' });
       await response.arrayBuffer();
+    },
+    async cpuMs() {
+      const [sourceMs, destinationMs] = await Promise.all([source.cpuMs(), destination.cpuMs()]);
+      return { source: sourceMs, destination: destinationMs };
     },
     async stop() {
       await Promise.all([source.stop(), destination.stop()]);

@@ -21,6 +21,7 @@ const ms = (n: number) => `${Math.round(n)} ms`;
 const mb = (n: number) => `${n.toFixed(0)} MB`;
 const pct = (n: number) => `${(n * 100).toFixed(2)}%`;
 const count = (n: number) => n.toLocaleString('en-US');
+const us = (n: number | null) => (n === null ? 'n/a' : n.toFixed(0));
 
 /** The issue's targets, in one place for the table and the chart. */
 export const TARGETS = {
@@ -37,6 +38,7 @@ export const TARGETS = {
 /** The table of one run: figures, the target each answers to, and whether it holds. */
 export function buildRows(r: BenchResults): TableRow[] {
   const t = r.throughput;
+  const c = t.cpuPerPost;
   const l = r.latency;
   const q = r.rateLimit;
   const m = r.memory;
@@ -98,6 +100,27 @@ export function buildRows(r: BenchResults): TableRow[] {
       scenario: '1 throughput',
       metric: 'ferry / naive, round by round',
       value: t.all.ferry.map((run, i) => ratio(run.recordsPerSec / t.all.naive[i]!.recordsPerSec)).join(' '),
+      target: '',
+      holds: null,
+    },
+    {
+      scenario: '1 throughput',
+      metric: `CPU per POST, own process: ferry (less its fixed ${t.ferryFixedCpuMs === null ? 'n/a' : ms(t.ferryFixedCpuMs)}) / naive / autocannon (µs)`,
+      value: [c.ferry.own, c.naive.own, c.ceiling.own].map(us).join(' / '),
+      target: '',
+      holds: null,
+    },
+    {
+      scenario: '1 throughput',
+      metric: "CPU per POST, destination mock, in ferry's / autocannon's run (µs)",
+      value: [c.ferry.destination, c.ceiling.destination].map(us).join(' / '),
+      target: '',
+      holds: null,
+    },
+    {
+      scenario: '1 throughput',
+      metric: `most CPU per POST ferry could use at ${TARGETS.ferryOverCeiling} of the ceiling (${t.cores} cores less the mocks', µs)`,
+      value: us(t.cpuBudgetUs),
       target: '',
       holds: null,
     },

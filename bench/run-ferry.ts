@@ -22,6 +22,8 @@ export interface FerryRun {
   postsPerSec: number;
   wallMs: number;
   peakRssMb: number | null;
+  /** CPU time of the ferry process, all threads, start-up included, in ms (null without GNU time). */
+  cpuMs: number | null;
   /** RSS every 250 ms of the run. */
   rssTimeline: { ms: number; rssMb: number }[];
   exitCode: number | null;
@@ -108,6 +110,7 @@ export async function runFerry(options: FerryRunOptions): Promise<FerryRun> {
       postsPerSec: successes(report.http.destination.byStatus) / seconds,
       wallMs: measured.wallMs,
       peakRssMb: measured.peakRssMb,
+      cpuMs: measured.cpuMs,
       rssTimeline: measured.rssTimeline,
       exitCode: measured.code,
     };

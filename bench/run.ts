@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from './mock-processes.ts';
 import { formatMarkdownTable, formatTable } from './print-table.ts';
-import { buildRows, buildTargets } from './results-rows.ts';
+import { buildRows, buildTargets, TARGETS } from './results-rows.ts';
 import { latencyScenario } from './scenario-latency.ts';
 import { memoryScenario } from './scenario-memory.ts';
 import { rateLimitScenario } from './scenario-rate-limit.ts';
@@ -50,7 +50,7 @@ const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
 const say = (text: string) => process.stderr.write(`[bench ${elapsed()}] ${text}\n`);
 
 say(`1/5 throughput: ${sizes.throughput} customers; ferry, the naive script, autocannon, three rounds`);
-const throughput = await throughputScenario(sizes.throughput, 3);
+const throughput = await throughputScenario(sizes.throughput, 3, TARGETS.ferryOverCeiling);
 say('2/5 latency-bound: destination answers after 20 ms');
 const latency = await latencyScenario(sizes.latency, 20, sizes.naiveSlow);
 say('3/5 rate-limited: destination allows 300 requests/s');

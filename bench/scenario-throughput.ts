@@ -1,8 +1,17 @@
-import { type CeilingResult, measureCeiling } from './ceiling.ts';
+import { availableParallelism } from 'node:os';
+import { type CeilingResult, measureCeiling, prepareCeiling } from './ceiling.ts';
 import { medianBy } from './median.ts';
-import { startMockProcesses } from './mock-processes.ts';
+import { type MockProcesses, startMockProcesses } from './mock-processes.ts';
 import { runFerry } from './run-ferry.ts';
 import { type NaiveResult, runNaive } from './run-naive.ts';
+
+/** One figure for each process in a contender's run (null where it could not be read). */
+export interface ByProcess {
+  /** The contender's own process; for autocannon, the bench process while autocannon ran. */
+  own: number | null;
+  destination: number | null;
+  source: number | null;
+}
 
 /** One run of ferry in scenario 1. */
 export interface FerryThroughput {
@@ -11,51 +20,116 @@ export interface FerryThroughput {
   durationMs: number;
   wallMs: number;
   delivered: number;
+  cpuMs: number | null;
 }
+
+/** CPU time of each process over one contender's run, in ms. */
+type RunCpu = ByProcess;
 
 /** Scenario 1's figures: for each contender, its median run of `rounds`, and every run in `all`. */
 export interface ThroughputResult {
   customers: number;
   rounds: number;
-  ferry: FerryThroughput;
-  naive: NaiveResult;
-  ceiling: CeilingResult;
-  all: { ferry: FerryThroughput[]; naive: NaiveResult[]; ceiling: CeilingResult[] };
+  ferry: FerryThroughput & { cpu: RunCpu };
+  naive: NaiveResult & { cpu: RunCpu };
+  ceiling: CeilingResult & { cpu: RunCpu };
+  all: {
+    ferry: (FerryThroughput & { cpu: RunCpu })[];
+    naive: (NaiveResult & { cpu: RunCpu })[];
+    ceiling: (CeilingResult & { cpu: RunCpu })[];
+  };
   /** ferry's accepted POSTs/s over autocannon's POSTs/s (both send one request per distinct valid order). */
   ferryOverCeiling: number;
   /** ferry's records/s over the naive script's records/s (both settle every customer). */
   ferryOverNaive: number;
+  /** CPU time of a one-record ferry run (median of three): start-up and shutdown, in ms; null without GNU time. */
+  ferryFixedCpuMs: number | null;
+  /**
+   * Where each contender's median run spent CPU, per POST the destination accepted, in µs. ferry's own is its
+   * run's less ferry's fixed cost (`ferryFixedCpuMs`), so that it does not depend on the number of customers.
+   */
+  cpuPerPost: { ferry: ByProcess; naive: ByProcess; ceiling: ByProcess };
+  /**
+   * The most CPU per record ferry could use and still reach the target share of the ceiling on this machine,
+   * in µs: every core busy for the whole run, less the destination mock's CPU per POST in autocannon's median
+   * run and the source mock's per record in ferry's. Generous to ferry on both counts: no machine keeps every
+   * core busy, and the destination costs more per POST at ferry's lower rate (fewer requests per wake-up).
+   * Null when the mocks' CPU could not be read.
+   */
+  cpuBudgetUs: number | null;
+  cores: number;
 }
 
 /** Concurrency of the flagship (destination.concurrency), used for the ceiling too. */
 export const CONCURRENCY = 16;
+
+/** Runs one contender and adds the CPU time it and the two mocks used meanwhile. */
+async function metered<T extends { cpuMs: number | null }>(
+  mocks: MockProcesses,
+  run: () => Promise<T>,
+): Promise<T & { cpu: RunCpu }> {
+  const before = await mocks.cpuMs();
+  const result = await run();
+  const after = await mocks.cpuMs();
+  const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
+  return {
+    ...result,
+    cpu: {
+      own: result.cpuMs,
+      destination: delta(before.destination, after.destination),
+      source: delta(before.source, after.source),
+    },
+  };
+}
+
+/** CPU time per accepted POST, in µs. */
+function perPost(cpu: RunCpu, posts: number): ByProcess {
+  const us = (ms: number | null) => (ms === null || posts === 0 ? null : (ms * 1000) / posts);
+  return { own: us(cpu.own), destination: us(cpu.destination), source: us(cpu.source) };
+}
 
 /**
  * Scenario 1: N customers, no faults, no latency. ferry, the naive script and autocannon each meet a freshly
  * reset destination in the same mock process, in turn for `rounds` rounds; each is judged by its median run,
  * since on two shared cores one round's ratio can land 20% off the others'. The mocks are warmed first by one
  * untimed autocannon pass: they are fresh processes, and whichever ran first paid for their JIT warm-up
- * (ferry's fourth run against the same mocks was 6% and 14% faster than its first, in two tries).
+ * (ferry's fourth run against the same mocks was 6% and 14% faster than its first, in two tries). Every run
+ * also reads the CPU time of each process, to show what the ceiling would ask of ferry on this machine.
  */
-export async function throughputScenario(customers: number, rounds: number): Promise<ThroughputResult> {
+export async function throughputScenario(
+  customers: number,
+  rounds: number,
+  targetShare: number,
+): Promise<ThroughputResult> {
   const mocks = await startMockProcesses({ count: customers });
   const all: ThroughputResult['all'] = { ferry: [], naive: [], ceiling: [] };
+  const oneRecordCpu: (number | null)[] = [];
   try {
-    await measureCeiling(mocks.env, CONCURRENCY);
+    const requests = await prepareCeiling(mocks.env);
+    await measureCeiling(requests, CONCURRENCY);
     await mocks.resetDestination();
+    for (let i = 0; i < 3; i++) {
+      oneRecordCpu.push((await runFerry({ env: mocks.env, perPage: 1000, limit: 1 })).cpuMs);
+      await mocks.resetDestination();
+    }
     for (let round = 0; round < rounds; round++) {
-      const ferry = await runFerry({ env: mocks.env, perPage: 1000 });
-      all.ferry.push({
-        recordsPerSec: ferry.recordsPerSec,
-        postsPerSec: ferry.postsPerSec,
-        durationMs: ferry.report.durationMs,
-        wallMs: ferry.wallMs,
-        delivered: ferry.report.counts.delivered,
-      });
+      all.ferry.push(
+        await metered(mocks, async () => {
+          const run = await runFerry({ env: mocks.env, perPage: 1000 });
+          return {
+            recordsPerSec: run.recordsPerSec,
+            postsPerSec: run.postsPerSec,
+            durationMs: run.report.durationMs,
+            wallMs: run.wallMs,
+            delivered: run.report.counts.delivered,
+            cpuMs: run.cpuMs,
+          };
+        }),
+      );
       await mocks.resetDestination();
-      all.naive.push(await runNaive({ ...process.env, ...mocks.env }));
+      all.naive.push(await metered(mocks, () => runNaive({ ...process.env, ...mocks.env })));
       await mocks.resetDestination();
-      all.ceiling.push(await measureCeiling(mocks.env, CONCURRENCY));
+      all.ceiling.push(await metered(mocks, () => measureCeiling(requests, CONCURRENCY)));
       await mocks.resetDestination();
     }
   } finally {
@@ -64,6 +138,17 @@ export async function throughputScenario(customers: number, rounds: number): Pro
   const ferry = medianBy(all.ferry, (run) => run.postsPerSec);
   const naive = medianBy(all.naive, (run) => run.recordsPerSec);
   const ceiling = medianBy(all.ceiling, (run) => run.postsPerSec);
+  const ferryFixedCpuMs = oneRecordCpu.includes(null) ? null : medianBy(oneRecordCpu as number[], (ms) => ms);
+  const ferryOwn =
+    ferry.cpu.own === null || ferryFixedCpuMs === null ? null : ferry.cpu.own - ferryFixedCpuMs;
+  const cpuPerPost = {
+    ferry: perPost({ ...ferry.cpu, own: ferryOwn }, ferry.delivered),
+    naive: perPost(naive.cpu, naive.delivered),
+    ceiling: perPost(ceiling.cpu, ceiling.requests),
+  };
+  const cores = availableParallelism();
+  const destination = cpuPerPost.ceiling.destination;
+  const source = cpuPerPost.ferry.source;
   return {
     customers,
     rounds,
@@ -73,5 +158,12 @@ export async function throughputScenario(customers: number, rounds: number): Pro
     all,
     ferryOverCeiling: ferry.postsPerSec / ceiling.postsPerSec,
     ferryOverNaive: ferry.recordsPerSec / naive.recordsPerSec,
+    ferryFixedCpuMs,
+    cpuPerPost,
+    cpuBudgetUs:
+      destination === null || source === null
+        ? null
+        : (cores * 1e6) / (targetShare * ceiling.postsPerSec) - destination - source,
+    cores,
   };
 }
