@@ -23,20 +23,20 @@ export interface FerryThroughput {
   cpuMs: number | null;
 }
 
-/** CPU time of each process over one contender's run, in ms. */
-type RunCpu = ByProcess;
+/** A contender's run with the CPU time, in ms, that it and each mock used meanwhile. */
+type Metered<T> = T & { cpu: ByProcess };
 
 /** Scenario 1's figures: for each contender, its median run of `rounds`, and every run in `all`. */
 export interface ThroughputResult {
   customers: number;
   rounds: number;
-  ferry: FerryThroughput & { cpu: RunCpu };
-  naive: NaiveResult & { cpu: RunCpu };
-  ceiling: CeilingResult & { cpu: RunCpu };
+  ferry: Metered<FerryThroughput>;
+  naive: Metered<NaiveResult>;
+  ceiling: Metered<CeilingResult>;
   all: {
-    ferry: (FerryThroughput & { cpu: RunCpu })[];
-    naive: (NaiveResult & { cpu: RunCpu })[];
-    ceiling: (CeilingResult & { cpu: RunCpu })[];
+    ferry: Metered<FerryThroughput>[];
+    naive: Metered<NaiveResult>[];
+    ceiling: Metered<CeilingResult>[];
   };
   /** ferry's accepted POSTs/s over autocannon's POSTs/s (both send one request per distinct valid order). */
   ferryOverCeiling: number;
@@ -53,7 +53,8 @@ export interface ThroughputResult {
    * The most CPU per record ferry could use and still reach the target share of the ceiling on this machine,
    * in µs: every core busy for the whole run, less the destination mock's CPU per POST in autocannon's median
    * run and the source mock's per record in ferry's. Generous to ferry on both counts: no machine keeps every
-   * core busy, and the destination costs more per POST at ferry's lower rate (fewer requests per wake-up).
+   * core busy, and the destination costs more per POST at ferry's lower rate (the fewer requests arrive at
+   * once, the more each costs it).
    * Null when the mocks' CPU could not be read.
    */
   cpuBudgetUs: number | null;
@@ -67,7 +68,7 @@ export const CONCURRENCY = 16;
 async function metered<T extends { cpuMs: number | null }>(
   mocks: MockProcesses,
   run: () => Promise<T>,
-): Promise<T & { cpu: RunCpu }> {
+): Promise<Metered<T>> {
   const before = await mocks.cpuMs();
   const result = await run();
   const after = await mocks.cpuMs();
@@ -83,7 +84,7 @@ async function metered<T extends { cpuMs: number | null }>(
 }
 
 /** CPU time per accepted POST, in µs. */
-function perPost(cpu: RunCpu, posts: number): ByProcess {
+function perPost(cpu: ByProcess, posts: number): ByProcess {
   const us = (ms: number | null) => (ms === null || posts === 0 ? null : (ms * 1000) / posts);
   return { own: us(cpu.own), destination: us(cpu.destination), source: us(cpu.source) };
 }
