@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { type AbortWatch, watchAbort } from '../core/abort-watch.ts';
 import type { HttpRequest, HttpResponse } from '../core/http-types.ts';
 import { targetOf } from './origin-of.ts';
 
@@ -66,12 +67,13 @@ export function dispatchRequest(
     let deadline: ReturnType<typeof setTimeout> | undefined;
     let controller: Dispatcher.DispatchController | undefined;
     let done = false;
+    let watch: AbortWatch | undefined;
 
     const finish = (): boolean => {
       if (done) return false;
       done = true;
       if (deadline !== undefined) clearTimeout(deadline);
-      signal?.removeEventListener('abort', onAbort);
+      watch?.cancel();
       return true;
     };
     const fail = (error: Error): void => {
@@ -87,7 +89,7 @@ export function dispatchRequest(
       onAbort();
       return;
     }
-    signal?.addEventListener('abort', onAbort);
+    if (signal) watch = watchAbort(signal, onAbort);
 
     const { origin, path } = targetOf(req.url);
     dispatcher.dispatch(

@@ -1,3 +1,4 @@
+import { type AbortWatch, watchAbort } from '../core/abort-watch.ts';
 import type { HttpObserver } from '../http/http-observer.ts';
 import type { RateLimitInfo } from '../http/rate-limit-headers.ts';
 import { type Clock, systemClock, throwIfAborted } from './clock.ts';
@@ -160,8 +161,9 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
       return null;
     }
     return new Promise<void>((resolve, reject) => {
+      let watch: AbortWatch | undefined;
       const grant = (): void => {
-        signal?.removeEventListener('abort', onAbort);
+        watch?.cancel();
         inFlight++;
         resolve();
       };
@@ -175,7 +177,7 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
         }
       };
       slotWaiters.push(grant);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) watch = watchAbort(signal, onAbort);
     });
   };
   const releaseSlot = (): void => {

@@ -1,3 +1,4 @@
+import { watchAbort } from '../core/abort-watch.ts';
 import { FerryError } from '../core/errors.ts';
 import type { HttpObserver } from '../http/http-observer.ts';
 import { type Clock, systemClock, throwIfAborted } from './clock.ts';
@@ -132,13 +133,12 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   /** Waits until `ms` passed, the state changed, or the signal aborted, whichever is first. */
   const waitAtMost = async (ms: number, signal?: AbortSignal): Promise<void> => {
     const controller = new AbortController();
-    const onAbort = (): void => controller.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const watch = signal && watchAbort(signal, () => controller.abort());
     try {
       await Promise.race([clock.sleep(ms, controller.signal).catch(() => undefined), changed.promise]);
     } finally {
       controller.abort();
-      signal?.removeEventListener('abort', onAbort);
+      watch?.cancel();
     }
     throwIfAborted(signal);
   };

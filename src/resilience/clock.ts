@@ -1,3 +1,4 @@
+import { watchAbort } from '../core/abort-watch.ts';
 import { FerryError } from '../core/errors.ts';
 
 /** Time as the resilience policies see it, injectable so tests run on fake time. */
@@ -24,15 +25,16 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortedError(signal));
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortedError(signal!));
-    };
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      watch?.cancel();
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const watch =
+      signal &&
+      watchAbort(signal, () => {
+        clearTimeout(timer);
+        reject(abortedError(signal));
+      });
   });
 }
 
