@@ -262,15 +262,6 @@ describe('createHttpTransport', () => {
     await transport.close();
   });
 
-  it('stops when the request signal aborts while a body of declared length is arriving', async () => {
-    const transport = createHttpTransport();
-    const controller = new AbortController();
-    const pending = transport.send(get('/drip-declared', { signal: controller.signal }));
-    setTimeout(() => controller.abort(), 50);
-    await expect(pending).rejects.toMatchObject({ code: 'FERRY_ERR_ABORTED' });
-    await transport.close();
-  });
-
   it('times out a connection whose TLS handshake never completes', async () => {
     const sockets: Socket[] = [];
     // accepts TCP, never speaks TLS
@@ -348,15 +339,6 @@ describe('createHttpTransport', () => {
     await transport.close();
   });
 
-  it('stops when the request signal aborts while the body is arriving', async () => {
-    const transport = createHttpTransport();
-    const controller = new AbortController();
-    const pending = transport.send(get('/slow-body', { signal: controller.signal }));
-    setTimeout(() => controller.abort(), 50);
-    await expect(pending).rejects.toMatchObject({ code: 'FERRY_ERR_ABORTED' });
-    await transport.close();
-  });
-
   it('gives each of many concurrent slow bodies its own deadline', async () => {
     const transport = createHttpTransport({ bodyTimeoutMs: 200 });
     const started = [transport.send(get('/stall-body')), transport.send(get('/drip'))];
@@ -374,12 +356,45 @@ describe('createHttpTransport', () => {
     await transport.close();
   });
 
-  it('stops when the request signal aborts', async () => {
+  it.each([
+    ['before any answer', '/hang', 20],
+    ['while the body is arriving', '/slow-body', 50],
+    ['while a body of declared length is arriving', '/drip-declared', 50],
+  ])('stops when the request signal aborts %s', async (_when, path, abortAfterMs) => {
     const transport = createHttpTransport();
     const controller = new AbortController();
-    const pending = transport.send(get('/hang', { signal: controller.signal }));
-    setTimeout(() => controller.abort(), 20);
+    const pending = transport.send(get(path, { signal: controller.signal }));
+    setTimeout(() => controller.abort(), abortAfterMs);
     await expect(pending).rejects.toMatchObject({ code: 'FERRY_ERR_ABORTED' });
+    await transport.close();
+  });
+
+  it("stops every request in flight on one shared signal, as a run's shutdown does, and no other", async () => {
+    const transport = createHttpTransport();
+    const shutdown = new AbortController();
+    // Requests that finish stop watching the signal: the first one sent, and some sent after the hanging ones.
+    const first = transport.send(get('/ok', { signal: shutdown.signal }));
+    const inFlight = Array.from({ length: 5 }, () =>
+      transport.send(get('/hang', { signal: shutdown.signal })),
+    );
+    const after = Array.from({ length: 3 }, () => transport.send(get('/ok', { signal: shutdown.signal })));
+    for (const finished of [first, ...after]) expect((await finished).status).toBe(200);
+    const unrelated = new AbortController();
+    const other = transport.send(get('/hang', { signal: unrelated.signal }));
+    setTimeout(() => shutdown.abort(), 20);
+    for (const pending of inFlight)
+      await expect(pending).rejects.toMatchObject({ code: 'FERRY_ERR_ABORTED' });
+    // A request watching another signal is still waiting for its answer.
+    const stillWaiting = await Promise.race([
+      other.then(
+        () => false,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 50)),
+    ]);
+    expect(stillWaiting).toBe(true);
+    unrelated.abort();
+    await expect(other).rejects.toMatchObject({ code: 'FERRY_ERR_ABORTED' });
     await transport.close();
   });
 });
