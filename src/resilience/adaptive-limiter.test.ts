@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HttpRequest, HttpResponse, Send } from '../core/http-types.ts';
-import { createAdaptiveLimiter } from './adaptive-limiter.ts';
+import { type AdaptiveLimiterOptions, createAdaptiveLimiter } from './adaptive-limiter.ts';
 import { rateLimitInterceptor } from './rate-limit-interceptor.ts';
 
 beforeEach(() => {
@@ -8,6 +8,16 @@ beforeEach(() => {
   vi.setSystemTime(0);
 });
 afterEach(() => vi.useRealTimers());
+
+/** A limiter whose observer records every wait it reports, in ms. */
+function limiterRecordingWaits(options: Omit<AdaptiveLimiterOptions, 'observer'>) {
+  const waits: number[] = [];
+  const limiter = createAdaptiveLimiter({
+    ...options,
+    observer: { onLimiterWait: (e) => waits.push(e.waitMs) },
+  });
+  return { limiter, waits };
+}
 
 /** Starts n acquisitions and counts how many were granted. */
 function startMany(limiter: ReturnType<typeof createAdaptiveLimiter>, n: number) {
@@ -28,11 +38,9 @@ function startMany(limiter: ReturnType<typeof createAdaptiveLimiter>, n: number)
 
 describe('createAdaptiveLimiter', () => {
   it('lets everything through at once when no rate is configured', async () => {
-    const waits: number[] = [];
-    const limiter = createAdaptiveLimiter({
+    const { limiter, waits } = limiterRecordingWaits({
       adaptive: false,
       concurrency: 0,
-      observer: { onLimiterWait: (e) => waits.push(e.waitMs) },
     });
     const run = startMany(limiter, 50);
     await vi.advanceTimersByTimeAsync(0);
@@ -102,12 +110,10 @@ describe('createAdaptiveLimiter', () => {
   });
 
   it('reports when a paced request was let through and how long it waited', async () => {
-    const waits: number[] = [];
-    const limiter = createAdaptiveLimiter({
+    const { limiter, waits } = limiterRecordingWaits({
       requestsPerSecond: 4,
       adaptive: false,
       concurrency: 0,
-      observer: { onLimiterWait: (e) => waits.push(e.waitMs) },
     });
     const permits = [limiter.acquire(), limiter.acquire(), limiter.acquire()];
     await vi.advanceTimersByTimeAsync(1000);
@@ -116,11 +122,9 @@ describe('createAdaptiveLimiter', () => {
   });
 
   it('hands out a permit at once only when unpaced, with a slot free and nothing paused', async () => {
-    const waits: number[] = [];
-    const limiter = createAdaptiveLimiter({
+    const { limiter, waits } = limiterRecordingWaits({
       adaptive: false,
       concurrency: 2,
-      observer: { onLimiterWait: (e) => waits.push(e.waitMs) },
     });
     vi.setSystemTime(500);
     const first = limiter.tryAcquire();
