@@ -100,6 +100,46 @@ describe('opening', () => {
     check.close();
   });
 
+  it('upgrades a version-2 ledger: records keep every column, the state check holds and costs no temporary index', async () => {
+    const db = new DatabaseSync(join(dir, 'ferry.db'));
+    db.exec(migrations[0]!);
+    db.exec(migrations[1]!);
+    db.exec('PRAGMA user_version = 2');
+    db.exec(`INSERT INTO runs (id, integration, status, started_at) VALUES ('r1', 'i', 'completed', 'x')`);
+    const row = {
+      integration: 'i',
+      key: 'a',
+      state: 'failed',
+      attempts: 3,
+      first_mapped_at: '2025-01-01T00:00:00.000Z',
+      body_hash: 'h',
+      last_error: 'HTTP 422',
+      run_id: 'r1',
+      updated_at: '2025-01-02T00:00:00.000Z',
+    };
+    db.prepare(
+      `INSERT INTO records VALUES (:integration, :key, :state, :attempts, :first_mapped_at, :body_hash, :last_error, :run_id, :updated_at)`,
+    ).run(row);
+    db.close();
+
+    await ledgerAt();
+    const check = new DatabaseSync(join(dir, 'ferry.db'));
+    expect(check.prepare('SELECT * FROM records').all()).toEqual([row]);
+    expect(() =>
+      check.exec(
+        `INSERT INTO records (integration, key, state, run_id, updated_at) VALUES ('i', 'b', 'lost', 'r1', 'x')`,
+      ),
+    ).toThrow(/CHECK constraint failed/);
+    const opcodes = check
+      .prepare(
+        `EXPLAIN INSERT INTO records (integration, key, state, run_id, updated_at) VALUES (?, ?, ?, ?, ?)`,
+      )
+      .all()
+      .map((r) => r.opcode);
+    expect(opcodes).not.toContain('OpenEphemeral');
+    check.close();
+  });
+
   it('refuses a ledger written by a newer ferry', async () => {
     const first = await ledgerAt();
     await first.close();
