@@ -1,12 +1,12 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectedCustomers } from '../src/mocks/index.ts';
 import { flagshipConfig, runFerry } from './support/ferry-cli.ts';
 import { type FlagshipMocks, startFlagshipMocks } from './support/flagship-mocks.ts';
+import { tempDirs } from './support/temp-dirs.ts';
 
 /** The flagship with an impatient breaker, so outages of a second or two exercise it. */
 async function impatientFlagship(dir: string, maxPause: string): Promise<string> {
@@ -58,8 +58,10 @@ async function outageProxy(
 
 describe('the circuit breaker, end to end', () => {
   const cleanups: Array<() => Promise<void>> = [];
+  const dirs = tempDirs('ferry-breaker-');
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0)) await cleanup();
+    await dirs.removeAll();
   });
 
   async function setUp(
@@ -73,7 +75,7 @@ describe('the circuit breaker, end to end', () => {
       DEST_URL: `${proxy.url}/api/v2/orders`,
       DEST_TOKEN_URL: `${proxy.url}/oauth/token`,
     };
-    return { mocks, env, dir: await mkdtemp(join(tmpdir(), 'ferry-breaker-')) };
+    return { mocks, env, dir: await dirs.make() };
   }
 
   it('pauses through an outage instead of failing records, then delivers everything once', async () => {

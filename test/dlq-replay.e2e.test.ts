@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedCustomers } from '../src/mocks/index.ts';
 import { flagshipConfig, runFerry } from './support/ferry-cli.ts';
 import { type FlagshipMocks, startFlagshipMocks } from './support/flagship-mocks.ts';
+import { tempDirs } from './support/temp-dirs.ts';
 
 const examples = fileURLToPath(new URL('../examples/', import.meta.url));
 
@@ -34,16 +34,20 @@ describe('dead letters: inspect, fix, replay', () => {
   const COUNT = 150;
   const SEED = 5;
   const expected = expectedCustomers(SEED, COUNT);
+  const dirs = tempDirs('ferry-replay-');
   let mocks: FlagshipMocks;
   let dir: string;
   let state: string;
 
   beforeAll(async () => {
     mocks = await startFlagshipMocks({ count: COUNT, seed: SEED });
-    dir = await mkdtemp(join(tmpdir(), 'ferry-replay-'));
+    dir = await dirs.make();
     state = join(dir, 'state');
   });
-  afterAll(() => mocks.close());
+  afterAll(async () => {
+    await mocks.close();
+    await dirs.removeAll();
+  });
 
   it('dead-letters every order the destination refuses, with its field-level reason', async () => {
     const broken = await writeBrokenFlagship(dir);

@@ -1,14 +1,16 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedCustomers } from '../src/mocks/index.ts';
 import { flagshipConfig, runFerry } from './support/ferry-cli.ts';
 import { type FlagshipMocks, startFlagshipMocks } from './support/flagship-mocks.ts';
+import { tempDirs } from './support/temp-dirs.ts';
 
 const COUNT = 600;
 const SEED = 11;
-const tempDir = () => mkdtemp(join(tmpdir(), 'ferry-e2e-'));
+const dirs = tempDirs('ferry-e2e-');
+const tempDir = dirs.make;
+afterAll(() => dirs.removeAll());
 
 function ordersPerId(mocks: FlagshipMocks): Map<string, number> {
   const counts = new Map<string, number>();

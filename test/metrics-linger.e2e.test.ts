@@ -1,17 +1,18 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePrometheusText, sampleValue } from './security/prometheus-text.ts';
 import { freePort } from './security/security-support.ts';
 import { flagshipConfig, startFerry } from './support/ferry-cli.ts';
 import { startFlagshipMocks } from './support/flagship-mocks.ts';
+import { tempDirs } from './support/temp-dirs.ts';
 
 describe('ferry run --metrics-linger', () => {
   it('keeps /metrics up after the run, so a scraper sees final values equal to the report', async () => {
+    const dirs = tempDirs('ferry-linger-');
     const mocks = await startFlagshipMocks({ count: 150, seed: 3, perPage: 50 });
     try {
-      const dir = await mkdtemp(join(tmpdir(), 'ferry-linger-'));
+      const dir = await dirs.make();
       const port = await freePort();
       const ferry = startFerry(
         [
@@ -42,6 +43,7 @@ describe('ferry run --metrics-linger', () => {
       }
     } finally {
       await mocks.close();
+      await dirs.removeAll();
     }
   });
 });
