@@ -249,8 +249,8 @@ describe('record updates', () => {
     const run = ledger.startRun('i', '2025-01-01T00:00:00.000Z');
     const results = await Promise.allSettled([
       ledger.update('i', run.id, [{ key: 'good', state: 'delivered' }]),
-      // No such run: the foreign key fails the whole batch.
-      ledger.update('i', 'no-such-run', [{ key: 'orphan', state: 'delivered' }]),
+      // No such state: the CHECK fails the whole batch.
+      ledger.update('i', run.id, [{ key: 'orphan', state: 'bogus' as 'delivered' }]),
     ]);
     for (const result of results) {
       expect(result.status).toBe('rejected');
