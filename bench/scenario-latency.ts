@@ -1,3 +1,4 @@
+import { measureCeiling, prepareCeiling } from './ceiling.ts';
 import { startMockProcesses } from './mock-processes.ts';
 import { runFerry } from './run-ferry.ts';
 import { type NaiveResult, runNaive } from './run-naive.ts';
@@ -13,6 +14,13 @@ export interface LatencyResult {
   ferryRecordsPerSec: number;
   /** ferry's accepted POSTs/s over the bound. */
   ferryOverBound: number;
+  /**
+   * autocannon's POSTs/s against the same slow destination with the same concurrency: what the mock's timers
+   * (which overshoot the latency) and its own work let any client reach.
+   */
+  ceilingPostsPerSec: number;
+  ceilingOverBound: number;
+  ferryOverCeiling: number;
   /** The naive script over its first `naive.records` customers, against the same slow destination. */
   naive: NaiveResult;
   ferryOverNaive: number;
@@ -27,6 +35,8 @@ export async function latencyScenario(customers: number, latencyMs: number, naiv
   try {
     const ferry = await runFerry({ env: mocks.env, perPage: 1000 });
     await mocks.resetDestination();
+    const ceiling = await measureCeiling(await prepareCeiling(mocks.env), CONCURRENCY);
+    await mocks.resetDestination();
     const naive = await runNaive({ ...process.env, ...mocks.env }, naiveLimit);
     const boundPerSec = CONCURRENCY / (latencyMs / 1000);
     const result: LatencyResult = {
@@ -36,6 +46,9 @@ export async function latencyScenario(customers: number, latencyMs: number, naiv
       ferryPostsPerSec: ferry.postsPerSec,
       ferryRecordsPerSec: ferry.recordsPerSec,
       ferryOverBound: ferry.postsPerSec / boundPerSec,
+      ceilingPostsPerSec: ceiling.postsPerSec,
+      ceilingOverBound: ceiling.postsPerSec / boundPerSec,
+      ferryOverCeiling: ferry.postsPerSec / ceiling.postsPerSec,
       naive,
       ferryOverNaive: ferry.recordsPerSec / naive.recordsPerSec,
     };
