@@ -1,6 +1,7 @@
 /**
  * Profiles ferry on scenario 1 (20,000 customers, no faults, no latency): runs the CLI under
- * `node --cpu-prof`, then prints where the CPU went. Run: `npx node bench/profile.ts [customers]`.
+ * `node --cpu-prof`, then prints where the CPU went. Run: `npx node bench/profile.ts [customers] [latencyMs]`;
+ * a latency (scenario 2 uses 8000 20) profiles against a destination that answers each POST that late.
  * The .cpuprofile is kept in bench/results/ (gitignored) for Chrome DevTools or speedscope.
  */
 
@@ -13,8 +14,9 @@ import { runFerry } from './run-ferry.ts';
 import { type CpuProfile, type ProfileLine, summarizeCpuProfile } from './summarize-cpu-profile.ts';
 
 const customers = Number(process.argv[2] ?? 20_000);
+const latencyMs = Number(process.argv[3] ?? 0);
 const dir = mkdtempSync(join(tmpdir(), 'ferry-prof-'));
-const mocks = await startMockProcesses({ count: customers });
+const mocks = await startMockProcesses({ count: customers, destinationLatencyMs: latencyMs });
 let run: Awaited<ReturnType<typeof runFerry>>;
 try {
   run = await runFerry({ env: mocks.env, perPage: 1000, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
@@ -42,7 +44,8 @@ const print = (title: string, lines: ProfileLine[], n: number) => {
     );
 };
 process.stdout.write(
-  `ferry, ${customers} customers (profiled): ${run.recordsPerSec.toFixed(0)} records/s, ` +
+  `ferry, ${customers} customers${latencyMs ? `, ${latencyMs} ms destination latency` : ''} (profiled): ` +
+    `${run.recordsPerSec.toFixed(0)} records/s, ` +
     `${summary.totalMs.toFixed(0)} ms on CPU, ${(summary.idleShare * 100).toFixed(1)}% idle; shares are of CPU time\n`,
 );
 print('Self time by function', summary.selfByFunction, 25);
