@@ -51,8 +51,8 @@ const say = (text: string) => process.stderr.write(`[bench ${elapsed()}] ${text}
 
 say(`1/5 throughput: ${sizes.throughput} customers; ferry, the naive script, autocannon, three rounds`);
 const throughput = await throughputScenario(sizes.throughput, 3, TARGETS.ferryOverCeiling);
-say('2/5 latency-bound: destination answers after 20 ms');
-const latency = await latencyScenario(sizes.latency, 20, sizes.naiveSlow);
+say('2/5 latency-bound: destination answers after 20 ms; ferry and autocannon, three rounds');
+const latency = await latencyScenario(sizes.latency, 20, sizes.naiveSlow, 3);
 say('3/5 rate-limited: destination allows 300 requests/s');
 const rateLimit = await rateLimitScenario(sizes.rate, 300);
 say('4/5 start-up: ferry --help and a one-record run');
