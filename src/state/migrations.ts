@@ -98,6 +98,33 @@ export const migrations: readonly string[] = [
   ALTER TABLE records_new RENAME TO records;
   CREATE INDEX records_in_flight ON records (integration, key) WHERE state = 'in_flight';
   `,
+  // Records stored in the order ferry first wrote them (a rowid table, the key in a unique index) instead of in
+  // key order. With keys that arrive in random order (UUIDs, most APIs' opaque ids) each record's mark and
+  // final state dirtied random pages of the table and of the in-flight index in two commits, and the ledger
+  // cost 19 to 26 µs per record (micro-benchmark of ferry's pattern, 320,000 to 1,000,000 UUID keys) against
+  // about 5 with keys in order. Now a new record takes one random page, of the key index: 11 to 19 µs; keys in
+  // order stay at about 5. The in-flight index holds row ids, which grow as records are marked.
+  `
+  CREATE TABLE records_new (
+    id INTEGER PRIMARY KEY,
+    integration TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (${oneOf('state', RECORD_STATES)}),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    first_mapped_at TEXT,
+    body_hash TEXT,
+    last_error TEXT,
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    updated_at TEXT NOT NULL,
+    UNIQUE (integration, key)
+  ) STRICT;
+  INSERT INTO records_new (integration, key, state, attempts, first_mapped_at, body_hash, last_error, run_id, updated_at)
+    SELECT integration, key, state, attempts, first_mapped_at, body_hash, last_error, run_id, updated_at
+    FROM records;
+  DROP TABLE records;
+  ALTER TABLE records_new RENAME TO records;
+  CREATE INDEX records_in_flight ON records (integration) WHERE state = 'in_flight';
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -8,6 +8,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hasErrorCode } from '../core/errors.ts';
 import { clearSecretsForTests, registerSecret } from '../core/secret-registry.ts';
 import { migrations, SCHEMA_VERSION } from './migrations.ts';
+
+/** Every column a record row had before migration 4 added its row id. */
+const RECORD_COLUMNS =
+  'integration, key, state, attempts, first_mapped_at, body_hash, last_error, run_id, updated_at';
+
 import { openSqliteLedger, type SqliteLedger } from './sqlite-ledger.ts';
 
 let dir: string;
@@ -100,6 +105,49 @@ describe('opening', () => {
     check.close();
   });
 
+  it('upgrades a version-3 ledger: records keep every column and their keys stay unique, in-flight ones are still listed in key order', async () => {
+    const db = new DatabaseSync(join(dir, 'ferry.db'));
+    for (const migration of migrations.slice(0, 3)) db.exec(migration);
+    db.exec('PRAGMA user_version = 3');
+    db.exec(`INSERT INTO runs (id, integration, status, started_at) VALUES ('r1', 'i', 'crashed', 'x')`);
+    const insert = db.prepare(
+      `INSERT INTO records VALUES (:integration, :key, :state, :attempts, :first_mapped_at, :body_hash, :last_error, :run_id, :updated_at)`,
+    );
+    const rows = ['c', 'a', 'b'].map((key) => ({
+      integration: 'i',
+      key,
+      state: key === 'b' ? 'delivered' : 'in_flight',
+      attempts: 1,
+      first_mapped_at: '2025-01-01T00:00:00.000Z',
+      body_hash: `h-${key}`,
+      last_error: null,
+      run_id: 'r1',
+      updated_at: '2025-01-02T00:00:00.000Z',
+    }));
+    for (const row of rows) insert.run(row);
+    db.close();
+
+    const ledger = await ledgerAt();
+    expect(ledger.listInFlight('i').map((r) => r.key)).toEqual(['a', 'c']);
+    const check = new DatabaseSync(join(dir, 'ferry.db'));
+    expect(check.prepare(`SELECT ${RECORD_COLUMNS} FROM records ORDER BY key`).all()).toEqual(
+      [...rows].sort((x, y) => x.key.localeCompare(y.key)),
+    );
+    expect(() =>
+      check.exec(
+        `INSERT INTO records (integration, key, state, run_id, updated_at) VALUES ('i', 'a', 'delivered', 'r1', 'x')`,
+      ),
+    ).toThrow(/UNIQUE constraint failed/);
+    const plan = check
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT * FROM records INDEXED BY records_in_flight WHERE integration = 'i' AND state = 'in_flight'`,
+      )
+      .all()
+      .map((r) => String(r.detail));
+    expect(plan.join(' ')).toContain('records_in_flight');
+    check.close();
+  });
+
   it('upgrades a version-2 ledger: records keep every column, the state check holds and costs no temporary index', async () => {
     const db = new DatabaseSync(join(dir, 'ferry.db'));
     db.exec(migrations[0]!);
@@ -124,7 +172,7 @@ describe('opening', () => {
 
     await ledgerAt();
     const check = new DatabaseSync(join(dir, 'ferry.db'));
-    expect(check.prepare('SELECT * FROM records').all()).toEqual([row]);
+    expect(check.prepare(`SELECT ${RECORD_COLUMNS} FROM records`).all()).toEqual([row]);
     expect(() =>
       check.exec(
         `INSERT INTO records (integration, key, state, run_id, updated_at) VALUES ('i', 'b', 'lost', 'r1', 'x')`,
