@@ -8,12 +8,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hasErrorCode } from '../core/errors.ts';
 import { clearSecretsForTests, registerSecret } from '../core/secret-registry.ts';
 import { migrations, SCHEMA_VERSION } from './migrations.ts';
+import { openSqliteLedger, type SqliteLedger } from './sqlite-ledger.ts';
 
 /** Every column a record row had before migration 4 added its row id. */
 const RECORD_COLUMNS =
   'integration, key, state, attempts, first_mapped_at, body_hash, last_error, run_id, updated_at';
-
-import { openSqliteLedger, type SqliteLedger } from './sqlite-ledger.ts';
 
 let dir: string;
 const open: SqliteLedger[] = [];
