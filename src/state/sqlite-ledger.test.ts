@@ -36,6 +36,17 @@ function raw(stateDir = dir): DatabaseSync {
   return new DatabaseSync(join(stateDir, 'ferry.db'), { readOnly: true });
 }
 
+/** How SQLite plans the in-flight listing of integration 'i'. */
+function inFlightPlan(db: DatabaseSync): string {
+  return db
+    .prepare(
+      `EXPLAIN QUERY PLAN SELECT * FROM records INDEXED BY records_in_flight WHERE integration = 'i' AND state = 'in_flight'`,
+    )
+    .all()
+    .map((r) => String(r.detail))
+    .join(' ');
+}
+
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ferry-ledger-'));
 });
@@ -94,13 +105,7 @@ describe('opening', () => {
     expect([...ledger.getRecords('i', ['a', 'b']).keys()].sort()).toEqual(['a', 'b']);
     const check = raw();
     expect(check.prepare('PRAGMA user_version').get()?.user_version).toBe(SCHEMA_VERSION);
-    const plan = check
-      .prepare(
-        `EXPLAIN QUERY PLAN SELECT * FROM records INDEXED BY records_in_flight WHERE integration = 'i' AND state = 'in_flight'`,
-      )
-      .all()
-      .map((r) => String(r.detail));
-    expect(plan.join(' ')).toContain('records_in_flight');
+    expect(inFlightPlan(check)).toContain('records_in_flight');
     check.close();
   });
 
@@ -137,13 +142,7 @@ describe('opening', () => {
         `INSERT INTO records (integration, key, state, run_id, updated_at) VALUES ('i', 'a', 'delivered', 'r1', 'x')`,
       ),
     ).toThrow(/UNIQUE constraint failed/);
-    const plan = check
-      .prepare(
-        `EXPLAIN QUERY PLAN SELECT * FROM records INDEXED BY records_in_flight WHERE integration = 'i' AND state = 'in_flight'`,
-      )
-      .all()
-      .map((r) => String(r.detail));
-    expect(plan.join(' ')).toContain('records_in_flight');
+    expect(inFlightPlan(check)).toContain('records_in_flight');
     check.close();
   });
 
