@@ -77,6 +77,20 @@ export function buildRows(r: BenchResults): TableRow[] {
     },
     {
       scenario: '1 throughput',
+      metric: 'for reference: undici dispatch() alone, fresh process, same bodies (POSTs/s)',
+      value: perSec(t.bareClient.postsPerSec),
+      target: '',
+      holds: null,
+    },
+    {
+      scenario: '1 throughput',
+      metric: 'undici alone / ceiling; ferry / undici alone (POSTs/s, medians)',
+      value: `${ratio(t.bareClientOverCeiling)}; ${ratio(t.ferryOverBareClient)}`,
+      target: '',
+      holds: null,
+    },
+    {
+      scenario: '1 throughput',
       metric: `ferry / ceiling (POSTs/s), medians of ${t.rounds} rounds`,
       value: ratio(t.ferryOverCeiling),
       target: `>= ${TARGETS.ferryOverCeiling}`,
@@ -105,8 +119,8 @@ export function buildRows(r: BenchResults): TableRow[] {
     },
     {
       scenario: '1 throughput',
-      metric: `CPU per POST, own process: ferry (less its fixed ${t.ferryFixedCpuMs === null ? 'n/a' : ms(t.ferryFixedCpuMs)}) / naive / autocannon (µs)`,
-      value: [c.ferry.own, c.naive.own, c.ceiling.own].map(us).join(' / '),
+      metric: `CPU per POST, own process: ferry (less its fixed ${t.ferryFixedCpuMs === null ? 'n/a' : ms(t.ferryFixedCpuMs)}) / naive / autocannon / undici alone (µs)`,
+      value: [c.ferry.own, c.naive.own, c.ceiling.own, c.bareClient].map(us).join(' / '),
       target: '',
       holds: null,
     },

@@ -49,7 +49,9 @@ const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
 const say = (text: string) => process.stderr.write(`[bench ${elapsed()}] ${text}\n`);
 
-say(`1/5 throughput: ${sizes.throughput} customers; ferry, the naive script, autocannon, three rounds`);
+say(
+  `1/5 throughput: ${sizes.throughput} customers; ferry, the naive script, autocannon, undici alone, three rounds`,
+);
 const throughput = await throughputScenario(sizes.throughput, 3, TARGETS.ferryOverCeiling);
 say('2/5 latency-bound: destination answers after 20 ms; ferry and autocannon, three rounds');
 const latency = await latencyScenario(sizes.latency, 20, sizes.naiveSlow, 3);
@@ -104,6 +106,7 @@ if (values.svg !== undefined) {
     [
       { label: 'naive sequential script', perSec: throughput.naive.recordsPerSec },
       { label: 'ferry', perSec: throughput.ferry.recordsPerSec },
+      { label: 'undici alone, fresh process (POSTs)', perSec: throughput.bareClient.postsPerSec },
       { label: 'raw ceiling (autocannon, POSTs)', perSec: throughput.ceiling.postsPerSec },
     ],
     buildTargets(results),

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { type CeilingResult, measureCeiling, prepareCeiling } from './ceiling.ts';
 import { medianBy } from './median.ts';
 import { type MockProcesses, startMockProcesses } from './mock-processes.ts';
+import { type BareClientResult, runBareClient } from './run-bare-client.ts';
 import { runFerry } from './run-ferry.ts';
 import { type NaiveResult, runNaive } from './run-naive.ts';
 
@@ -33,22 +34,29 @@ export interface ThroughputResult {
   ferry: Metered<FerryThroughput>;
   naive: Metered<NaiveResult>;
   ceiling: Metered<CeilingResult>;
+  /** For reference: undici alone in a fresh process (bench/bare-client.ts), its median run. */
+  bareClient: BareClientResult;
   all: {
     ferry: Metered<FerryThroughput>[];
     naive: Metered<NaiveResult>[];
     ceiling: Metered<CeilingResult>[];
+    bareClient: BareClientResult[];
   };
   /** ferry's accepted POSTs/s over autocannon's POSTs/s (both send one request per distinct valid order). */
   ferryOverCeiling: number;
   /** ferry's records/s over the naive script's records/s (both settle every customer). */
   ferryOverNaive: number;
+  /** undici alone in a fresh process over autocannon, on POSTs/s. */
+  bareClientOverCeiling: number;
+  /** ferry over undici alone in a fresh process, on POSTs/s. */
+  ferryOverBareClient: number;
   /** CPU time of a one-record ferry run (median of three): start-up and shutdown, in ms; null without GNU time. */
   ferryFixedCpuMs: number | null;
   /**
    * Where each contender's median run spent CPU, per POST the destination accepted, in µs. ferry's own is its
    * run's less ferry's fixed cost (`ferryFixedCpuMs`), so that it does not depend on the number of customers.
    */
-  cpuPerPost: { ferry: ByProcess; naive: ByProcess; ceiling: ByProcess };
+  cpuPerPost: { ferry: ByProcess; naive: ByProcess; ceiling: ByProcess; bareClient: number };
   /**
    * The most CPU per record ferry could use and still reach the target share of the ceiling on this machine,
    * in µs: every core busy for the whole run, less the destination mock's CPU per POST in autocannon's median
@@ -90,8 +98,9 @@ function perPost(cpu: ByProcess, posts: number): ByProcess {
 }
 
 /**
- * Scenario 1: N customers, no faults, no latency. ferry, the naive script and autocannon each meet a freshly
- * reset destination in the same mock process, in turn for `rounds` rounds; each is judged by its median run,
+ * Scenario 1: N customers, no faults, no latency. ferry, the naive script, autocannon and, for reference,
+ * undici alone in a fresh process each meet a freshly reset destination in the same mock process, in turn
+ * for `rounds` rounds; each is judged by its median run,
  * since on two shared cores one round's ratio can land 20% off the others'. The mocks are warmed first by one
  * untimed autocannon pass: they are fresh processes, and whichever ran first paid for their JIT warm-up
  * (ferry's fourth run against the same mocks was 6% and 14% faster than its first, in two tries). Every run
@@ -103,7 +112,7 @@ export async function throughputScenario(
   targetShare: number,
 ): Promise<ThroughputResult> {
   const mocks = await startMockProcesses({ count: customers });
-  const all: ThroughputResult['all'] = { ferry: [], naive: [], ceiling: [] };
+  const all: ThroughputResult['all'] = { ferry: [], naive: [], ceiling: [], bareClient: [] };
   const oneRecordCpu: (number | null)[] = [];
   try {
     const requests = await prepareCeiling(mocks.env);
@@ -132,6 +141,8 @@ export async function throughputScenario(
       await mocks.resetDestination();
       all.ceiling.push(await metered(mocks, () => measureCeiling(requests, CONCURRENCY)));
       await mocks.resetDestination();
+      all.bareClient.push(await runBareClient(requests, CONCURRENCY));
+      await mocks.resetDestination();
     }
   } finally {
     await mocks.stop();
@@ -139,6 +150,7 @@ export async function throughputScenario(
   const ferry = medianBy(all.ferry, (run) => run.postsPerSec);
   const naive = medianBy(all.naive, (run) => run.recordsPerSec);
   const ceiling = medianBy(all.ceiling, (run) => run.postsPerSec);
+  const bareClient = medianBy(all.bareClient, (run) => run.postsPerSec);
   const ferryFixedCpuMs = oneRecordCpu.includes(null) ? null : medianBy(oneRecordCpu as number[], (ms) => ms);
   const ferryOwn =
     ferry.cpu.own === null || ferryFixedCpuMs === null ? null : ferry.cpu.own - ferryFixedCpuMs;
@@ -146,6 +158,7 @@ export async function throughputScenario(
     ferry: perPost({ ...ferry.cpu, own: ferryOwn }, ferry.delivered),
     naive: perPost(naive.cpu, naive.delivered),
     ceiling: perPost(ceiling.cpu, ceiling.requests),
+    bareClient: (bareClient.cpuMs * 1000) / bareClient.created,
   };
   const cores = availableParallelism();
   const destination = cpuPerPost.ceiling.destination;
@@ -156,9 +169,12 @@ export async function throughputScenario(
     ferry,
     naive,
     ceiling,
+    bareClient,
     all,
     ferryOverCeiling: ferry.postsPerSec / ceiling.postsPerSec,
     ferryOverNaive: ferry.recordsPerSec / naive.recordsPerSec,
+    bareClientOverCeiling: bareClient.postsPerSec / ceiling.postsPerSec,
+    ferryOverBareClient: ferry.postsPerSec / bareClient.postsPerSec,
     ferryFixedCpuMs,
     cpuPerPost,
     cpuBudgetUs:

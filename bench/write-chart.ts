@@ -28,7 +28,7 @@ function textAt(x: number, y: number, text: string, extra = ''): string {
 }
 
 /**
- * Draws the results as a standalone SVG (no dependencies): records/s of the three throughput contenders, then
+ * Draws the results as a standalone SVG (no dependencies): records/s of the throughput contenders, then
  * every target of the issue as a bar scaled to its own target, with the target drawn as a line. Green holds,
  * red does not.
  */
