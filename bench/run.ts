@@ -106,7 +106,7 @@ if (values.svg !== undefined) {
     [
       { label: 'naive sequential script', perSec: throughput.naive.recordsPerSec },
       { label: 'ferry', perSec: throughput.ferry.recordsPerSec },
-      { label: 'undici alone, fresh process (POSTs)', perSec: throughput.bareClient.postsPerSec },
+      { label: 'undici alone (fresh, POSTs)', perSec: throughput.bareClient.postsPerSec },
       { label: 'raw ceiling (autocannon, POSTs)', perSec: throughput.ceiling.postsPerSec },
     ],
     buildTargets(results),
