@@ -100,11 +100,11 @@ function perPost(cpu: ByProcess, posts: number): ByProcess {
 /**
  * Scenario 1: N customers, no faults, no latency. ferry, the naive script, autocannon and, for reference,
  * undici alone in a fresh process each meet a freshly reset destination in the same mock process, in turn
- * for `rounds` rounds; each is judged by its median run,
- * since on two shared cores one round's ratio can land 20% off the others'. The mocks are warmed first by one
- * untimed autocannon pass: they are fresh processes, and whichever ran first paid for their JIT warm-up
- * (ferry's fourth run against the same mocks was 6% and 14% faster than its first, in two tries). Every run
- * also reads the CPU time of each process, to show what the ceiling would ask of ferry on this machine.
+ * for `rounds` rounds; each is judged by its median run, since on two shared cores one round's ratio can land
+ * 20% off the others'. The mocks are warmed first by one untimed autocannon pass: they are fresh processes,
+ * and whichever ran first paid for their JIT warm-up (ferry's fourth run against the same mocks was 6% and 14%
+ * faster than its first, in two tries). Every run also reads the CPU time of each process, to show what the
+ * ceiling would ask of ferry on this machine.
  */
 export async function throughputScenario(
   customers: number,
