@@ -73,6 +73,7 @@ export async function executeRun(
       ledger,
       concurrency: options.concurrency ?? config.destination.concurrency,
       ...(options.limit ? { limit: options.limit } : {}),
+      onTotalMismatch: config.source.onTotalMismatch,
       stopSignal: shutdown.stopSignal,
       abortSignal: shutdown.abortSignal,
       observer: telemetry.engineObserver,

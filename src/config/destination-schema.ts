@@ -7,7 +7,7 @@ import {
 } from './circuit-breaker-schema.ts';
 import { headers, httpUrl, size } from './field-types.ts';
 import { type RateLimitConfig, rateLimitSchema, toRateLimitConfig } from './rate-limit-schema.ts';
-import { type ResponseRuleConfig, responsesSchema } from './responses-schema.ts';
+import { type ResponseRuleConfig, responsesSchema, toResponseRules } from './responses-schema.ts';
 import { type RetryConfig, retrySchema, toRetryConfig } from './retry-schema.ts';
 import { type TimeoutsConfig, timeoutsSchema, toTimeoutsConfig } from './timeouts-schema.ts';
 
@@ -94,6 +94,6 @@ export function toDestinationConfig(parsed: z.output<typeof destinationSchema>):
     circuitBreaker: toCircuitBreakerConfig(parsed.circuit_breaker),
     timeouts: toTimeoutsConfig(parsed.timeouts),
     maxResponseBytes: parsed.max_response_bytes,
-    responses: parsed.responses.map((rule) => ({ status: rule.status, action: rule.action })),
+    responses: toResponseRules(parsed.responses),
   };
 }

@@ -37,4 +37,6 @@ export type ResponseAction =
   | { readonly type: 'conflict'; readonly reason: string }
   | { readonly type: 'reject'; readonly reason: string }
   | { readonly type: 'fail'; readonly reason: string }
-  | { readonly type: 'ignore'; readonly reason: string };
+  | { readonly type: 'ignore'; readonly reason: string }
+  /** A source's "no more pages" answer (Django REST Framework's 404 past the last page): the read ends. */
+  | { readonly type: 'end_of_data'; readonly reason: string };

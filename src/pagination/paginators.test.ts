@@ -11,6 +11,7 @@ const page = (url: string, records: unknown[], body: unknown = records): PageCon
   body,
   records,
   pageNumber: 1,
+  recordsBefore: 0,
 });
 const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ i }));
 
