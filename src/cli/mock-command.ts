@@ -14,6 +14,8 @@ export interface MockCliOptions {
   destPort?: string;
   count?: string;
   seed?: string;
+  maxPageSize?: string;
+  endStatus?: string;
   errorRate?: string;
   rateLimitedRate?: string;
   retryAfter?: string;
@@ -137,6 +139,12 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
     integer: true,
   });
   const seed = numberOption('--seed', options.seed, { min: 0, max: 2 ** 32 - 1, integer: true });
+  const maxPageSize = numberOption('--max-page-size', options.maxPageSize, {
+    min: 1,
+    max: 1000,
+    integer: true,
+  });
+  const endStatus = numberOption('--end-status', options.endStatus, { min: 400, max: 599, integer: true });
   const tokenTtl = numberOption('--token-ttl', options.tokenTtl, { min: 1, max: 31_536_000, integer: true });
   const faults = faultsFromOptions(options);
   const host = options.host ?? '127.0.0.1';
@@ -152,6 +160,8 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
           count,
           seed,
           apiKey: options.apiKey,
+          maxPageSize,
+          endStatus,
           logger,
           faults: faultsOn === 'destination' ? {} : faults,
         }),
@@ -242,6 +252,8 @@ export function mockCommand(): Command {
     .option('--dest-port <n>', 'port of the destination with "all" (default: any free port)')
     .option('--count <n>', 'customers in the data set', '1000')
     .option('--seed <n>', 'seed of the data set and the fault draws', '42')
+    .option('--max-page-size <n>', 'source: serve at most n records a page, whatever was asked for')
+    .option('--end-status <status>', 'source: answer a page past the end with this status (404: DRF style)')
     .option('--error-rate <share>', 'share of requests answered 500/503 (0 to 1)')
     .option('--rate-limited-rate <share>', 'share of requests answered 429 with Retry-After (0 to 1)')
     .addOption(

@@ -153,7 +153,8 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
     if (!found.found) {
       throw sourceShapeError({ url, pageNumber }, 'the total record count', options.totalPath, found);
     }
-    const value = typeof found.value === 'string' && /^\d+$/.test(found.value) ? Number(found.value) : found.value;
+    const value =
+      typeof found.value === 'string' && /^\d+$/.test(found.value) ? Number(found.value) : found.value;
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
       throw sourceShapeError({ url, pageNumber }, 'a whole number of records', options.totalPath, {
         value: found.value,

@@ -25,6 +25,16 @@ export interface MockSourceOptions {
   logger?: boolean;
   /** Clock in milliseconds, for the rate limiter. @default Date.now */
   now?: () => number;
+  /**
+   * Largest page served, whatever per_page or limit asked for, as GitHub caps per_page at 100: a larger
+   * request silently gets fewer records. @default no cap (1000, the largest per_page accepted)
+   */
+  maxPageSize?: number;
+  /**
+   * Status answered for a page past the end (with `{"detail":"Invalid page."}`, as Django REST Framework
+   * answers 404) instead of an empty page. @default none: `[]`
+   */
+  endStatus?: number;
 }
 
 /** Counters of the mock source. */
@@ -88,6 +98,11 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
   const faults = resolveFaults(options.faults);
   const stats = createRequestStats();
   const now = options.now ?? Date.now;
+  const maxPageSize = options.maxPageSize ?? MAX_PER_PAGE;
+  if (!Number.isSafeInteger(maxPageSize) || maxPageSize < 1)
+    throw new RangeError(`maxPageSize must be a whole number >= 1, got ${maxPageSize}`);
+  if (options.endStatus !== undefined && !(options.endStatus >= 400 && options.endStatus <= 599))
+    throw new RangeError(`endStatus must be a 4xx or 5xx status, got ${options.endStatus}`);
   const guards = createTrafficGuards({ seed, faults, stats, now });
   const snapshot = (): SourceStats => ({
     requests: stats.requests(),
@@ -130,14 +145,17 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
         tags: ['customers'],
         summary: 'List customers',
         description:
-          'Without page or per_page: the whole data set as one JSON array (streamed). With either: one page, ' +
-          'and an RFC 8288 `Link: <...>; rel="next"` header unless it is the last page.',
+          'Without paging parameters: the whole data set as one JSON array (streamed). With page/per_page ' +
+          'or offset/limit: one page, and an RFC 8288 `Link: <...>; rel="next"` header unless it is the last ' +
+          'page. A server-side page-size cap may serve fewer records than asked for.',
         security: [{ apiKey: [] }],
         querystring: {
           type: 'object',
           properties: {
             page: { type: 'integer', minimum: 1, description: '1-based page number.' },
             per_page: { type: 'integer', minimum: 1, maximum: MAX_PER_PAGE },
+            offset: { type: 'integer', minimum: 0, description: '0-based index of the first record.' },
+            limit: { type: 'integer', minimum: 1, maximum: MAX_PER_PAGE, description: 'Records asked for.' },
           },
         },
         response: {
@@ -155,6 +173,11 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
           },
           400: validationFailedSchema,
           401: errorSchema,
+          404: {
+            description: 'A page past the end, when the mock runs with an end status (DRF style)',
+            type: 'object',
+            properties: { detail: { type: 'string' } },
+          },
           429: errorSchema,
           500: errorSchema,
           503: errorSchema,
@@ -162,25 +185,32 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
       },
     },
     async (request, reply) => {
-      const query = request.query as { page?: number; per_page?: number };
+      const query = request.query as { page?: number; per_page?: number; offset?: number; limit?: number };
       reply.type('application/json; charset=utf-8');
-      if (query.page === undefined && query.per_page === undefined) {
+      const byOffset = query.offset !== undefined || query.limit !== undefined;
+      if (!byOffset && query.page === undefined && query.per_page === undefined) {
         stats.add('customersServed', count);
         if (count <= STREAM_CHUNK) return [...arrayChunks(seed, count)].join('');
         return reply.send(Readable.from(arrayChunks(seed, count), { objectMode: false }));
       }
+      const asked = (byOffset ? query.limit : query.per_page) ?? DEFAULT_PER_PAGE;
+      const size = Math.min(asked, maxPageSize);
       const page = query.page ?? 1;
-      const perPage = query.per_page ?? DEFAULT_PER_PAGE;
-      const start = Math.min(count, (page - 1) * perPage);
-      const end = Math.min(count, start + perPage);
+      const first = byOffset ? (query.offset ?? 0) : (page - 1) * size;
+      if (options.endStatus !== undefined && first > 0 && first >= count) {
+        // Any 4xx/5xx the caller picked; the route's schema only lists the 404 DRF answers.
+        return reply.code(options.endStatus as 404).send({ detail: 'Invalid page.' });
+      }
+      const start = Math.min(count, first);
+      const end = Math.min(count, start + size);
       const parts: string[] = [];
       for (let i = start; i < end; i++) parts.push(JSON.stringify(customerAt(seed, i)));
       stats.add('customersServed', end - start);
       reply.header('X-Total-Count', String(count));
       if (end < count) {
         // Same origin as the request, so a client that only follows same-origin links keeps going.
-        const next = `${request.protocol}://${request.host}${CUSTOMERS_PATH}?page=${page + 1}&per_page=${perPage}`;
-        reply.header('Link', `<${next}>; rel="next"`);
+        const query = byOffset ? `offset=${end}&limit=${asked}` : `page=${page + 1}&per_page=${asked}`;
+        reply.header('Link', `<${request.protocol}://${request.host}${CUSTOMERS_PATH}?${query}>; rel="next"`);
       }
       return `[${parts.join(',')}]`;
     },
