@@ -67,7 +67,15 @@ describe('ferry mock', () => {
       () => faultsFromOptions({ rps: '' }),
     ];
     for (const f of bad) expect(() => f()).toThrow(expect.objectContaining({ code: 'FERRY_ERR_USAGE' }));
-    for (const options of [{ port: '3000' }, { sourcePort: '70000' }, { count: '1.5' }, { tokenTtl: '0' }]) {
+    for (const options of [
+      { port: '3000' },
+      { sourcePort: '70000' },
+      { count: '1.5' },
+      { tokenTtl: '0' },
+      { maxPageSize: '0' },
+      { endStatus: '200' },
+      { serveAtMost: '-1' },
+    ]) {
       const error = await runMock('all', options, capture().io).catch((e: unknown) => e);
       expect(hasErrorCode(error, 'FERRY_ERR_USAGE')).toBe(true);
     }
@@ -86,6 +94,9 @@ describe('ferry mock', () => {
       '--dest-port',
       '--count',
       '--seed',
+      '--max-page-size',
+      '--end-status',
+      '--serve-at-most',
       '--error-rate',
       '--rate-limited-rate',
       '--retry-after',

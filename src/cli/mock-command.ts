@@ -16,6 +16,7 @@ export interface MockCliOptions {
   seed?: string;
   maxPageSize?: string;
   endStatus?: string;
+  serveAtMost?: string;
   errorRate?: string;
   rateLimitedRate?: string;
   retryAfter?: string;
@@ -145,6 +146,11 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
     integer: true,
   });
   const endStatus = numberOption('--end-status', options.endStatus, { min: 400, max: 599, integer: true });
+  const serveAtMost = numberOption('--serve-at-most', options.serveAtMost, {
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    integer: true,
+  });
   const tokenTtl = numberOption('--token-ttl', options.tokenTtl, { min: 1, max: 31_536_000, integer: true });
   const faults = faultsFromOptions(options);
   const host = options.host ?? '127.0.0.1';
@@ -162,6 +168,7 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
           apiKey: options.apiKey,
           maxPageSize,
           endStatus,
+          serveAtMost,
           logger,
           faults: faultsOn === 'destination' ? {} : faults,
         }),
@@ -254,6 +261,7 @@ export function mockCommand(): Command {
     .option('--seed <n>', 'seed of the data set and the fault draws', '42')
     .option('--max-page-size <n>', 'source: serve at most n records a page, whatever was asked for')
     .option('--end-status <status>', 'source: answer a page past the end with this status (404: DRF style)')
+    .option('--serve-at-most <n>', 'source: page only the first n customers while X-Total-Count says --count')
     .option('--error-rate <share>', 'share of requests answered 500/503 (0 to 1)')
     .option('--rate-limited-rate <share>', 'share of requests answered 429 with Retry-After (0 to 1)')
     .addOption(

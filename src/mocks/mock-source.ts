@@ -35,6 +35,11 @@ export interface MockSourceOptions {
    * answers 404) instead of an empty page. @default none: `[]`
    */
   endStatus?: number;
+  /**
+   * Serves only the first N customers in paged responses while X-Total-Count still announces `count`:
+   * a server that stops early without saying so. @default count
+   */
+  serveAtMost?: number;
 }
 
 /** Counters of the mock source. */
@@ -103,6 +108,7 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
     throw new RangeError(`maxPageSize must be a whole number >= 1, got ${maxPageSize}`);
   if (options.endStatus !== undefined && !(options.endStatus >= 400 && options.endStatus <= 599))
     throw new RangeError(`endStatus must be a 4xx or 5xx status, got ${options.endStatus}`);
+  const served = Math.min(count, checkCount(options.serveAtMost ?? count));
   const guards = createTrafficGuards({ seed, faults, stats, now });
   const snapshot = (): SourceStats => ({
     requests: stats.requests(),
@@ -197,17 +203,17 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
       const size = Math.min(asked, maxPageSize);
       const page = query.page ?? 1;
       const first = byOffset ? (query.offset ?? 0) : (page - 1) * size;
-      if (options.endStatus !== undefined && first > 0 && first >= count) {
+      if (options.endStatus !== undefined && first > 0 && first >= served) {
         // Any 4xx/5xx the caller picked; the route's schema only lists the 404 DRF answers.
         return reply.code(options.endStatus as 404).send({ detail: 'Invalid page.' });
       }
-      const start = Math.min(count, first);
-      const end = Math.min(count, start + size);
+      const start = Math.min(served, first);
+      const end = Math.min(served, start + size);
       const parts: string[] = [];
       for (let i = start; i < end; i++) parts.push(JSON.stringify(customerAt(seed, i)));
       stats.add('customersServed', end - start);
       reply.header('X-Total-Count', String(count));
-      if (end < count) {
+      if (end < served) {
         // Same origin as the request, so a client that only follows same-origin links keeps going.
         const query = byOffset ? `offset=${end}&limit=${asked}` : `page=${page + 1}&per_page=${asked}`;
         reply.header('Link', `<${request.protocol}://${request.host}${CUSTOMERS_PATH}?${query}>; rel="next"`);
