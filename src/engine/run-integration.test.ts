@@ -343,24 +343,22 @@ describe('runIntegration', () => {
 
 describe('runIntegration: the read against the total the source announced', () => {
   /** 1,000 records in pages of 100, each page announcing `total`, as a server that stops early would. */
-  const announcing = (total: number, records = ids(1000)) =>
-    pagesOf(records, 100).map((page, i) => ({
-      ...page,
-      totalRecords: total,
-      recordsBefore: i * 100,
-    }));
+  const announcing = (total: number) =>
+    pagesOf(ids(1000), 100).map((page, i) => ({ ...page, totalRecords: total, recordsBefore: i * 100 }));
+  const runAnnouncing = (total: number, extra: Partial<Parameters<typeof runIntegration>[0]> = {}) =>
+    runIntegration({
+      integration: 't',
+      source: sourceOf(announcing(total)),
+      sink: sinkRecording().sink,
+      mapper,
+      ledger: createMemoryLedger(),
+      concurrency: 8,
+      ...extra,
+    });
 
   it('fails a complete read that returned fewer records than announced, naming expected and read', async () => {
-    const ledger = createMemoryLedger();
     const { sink, sent } = sinkRecording();
-    const result = await runIntegration({
-      integration: 't',
-      source: sourceOf(announcing(1050)),
-      sink,
-      mapper,
-      ledger,
-      concurrency: 8,
-    });
+    const result = await runAnnouncing(1050, { sink });
     expect(result.status).toBe('aborted');
     expect(result.error?.code).toBe('FERRY_ERR_SOURCE_INCOMPLETE');
     expect(result.error?.message).toContain('announced 1050 records but the complete read returned 1000');
@@ -372,13 +370,7 @@ describe('runIntegration: the read against the total the source announced', () =
 
   it('only warns, through the observer, when the mismatch is allowed', async () => {
     const warnings: unknown[] = [];
-    const result = await runIntegration({
-      integration: 't',
-      source: sourceOf(announcing(1050)),
-      sink: sinkRecording().sink,
-      mapper,
-      ledger: createMemoryLedger(),
-      concurrency: 8,
+    const result = await runAnnouncing(1050, {
       onTotalMismatch: 'warn',
       observer: { onSourceTotalMismatch: (e) => warnings.push(e) },
     });
@@ -387,38 +379,14 @@ describe('runIntegration: the read against the total the source announced', () =
   });
 
   it('accepts a read that matches the total, and does not check one cut short by --limit', async () => {
-    const matching = await runIntegration({
-      integration: 't',
-      source: sourceOf(announcing(1000)),
-      sink: sinkRecording().sink,
-      mapper,
-      ledger: createMemoryLedger(),
-      concurrency: 8,
-    });
-    expect(matching.status).toBe('completed');
-    const limited = await runIntegration({
-      integration: 't',
-      source: sourceOf(announcing(1050)),
-      sink: sinkRecording().sink,
-      mapper,
-      ledger: createMemoryLedger(),
-      concurrency: 8,
-      limit: 250,
-    });
-    expect(limited.status).toBe('completed');
+    expect((await runAnnouncing(1000)).status).toBe('completed');
+    expect((await runAnnouncing(1050, { limit: 250 })).status).toBe('completed');
   });
 
   it('counts the records before a resumed read from what the source says, and checks the whole', async () => {
     const ledger = createMemoryLedger();
     ledger.saveCheckpoint('t', { nextUrl: 'http://src/p6', pageNumber: 6 }, 'earlier-run');
-    const result = await runIntegration({
-      integration: 't',
-      source: sourceOf(announcing(1050)),
-      sink: sinkRecording().sink,
-      mapper,
-      ledger,
-      concurrency: 8,
-    });
+    const result = await runAnnouncing(1050, { ledger });
     expect(result.counts.read).toBe(500);
     expect(result.error?.details).toMatchObject({ expected: 1050, read: 1000 });
   });
