@@ -551,6 +551,14 @@ describe('REST source: the end of the data', () => {
     );
     expect(resumed[0]?.recordsBefore).toBe(500);
     expect(idsOf(resumed)).toEqual(manyIds.slice(500));
+    // A checkpoint written before counts were kept: the count stays unknown rather than wrong.
+    const { recordsBefore: _, ...olderExtra } = pages[4]!.next!.extra!;
+    const older = await readAll(source('/capped-pages', { type: 'page_number', pageSize: 100 }), {
+      ...pages[4]!.next!,
+      extra: olderExtra,
+    });
+    expect(older[0]).not.toHaveProperty('recordsBefore');
+    expect(idsOf(older)).toEqual(manyIds.slice(500));
   });
 });
 

@@ -70,6 +70,7 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
     const resume = from !== null && (from.extra?.source === undefined || from.extra.source === sourceId);
     let pageNumber = resume ? from.pageNumber : 1;
     let url: URL | null = resume ? checkpointUrl(from) : paginator.first(new URL(sourceUrl));
+    // Unknown after resuming from a checkpoint that did not record it: then nothing is checked against a total.
     let recordsBefore = resume ? recordsBeforeIn(from) : 0;
     guard.start(url, pageNumber);
 
@@ -89,7 +90,7 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
         // Page 1 cannot lie past the end: an "end" there means the URL or its parameters are wrong.
         if (pageNumber === 1) throw firstPageEnd(context, url, response, action.reason, endpoint);
         // An empty last page, so the consumer sees the read end and clears its checkpoint.
-        yield { pageNumber, url: redactSecrets(url.href), records: [], next: null, recordsBefore };
+        yield { pageNumber, url: redactSecrets(url.href), records: [], next: null, ...known(recordsBefore) };
         return;
       }
       if (action.type !== 'success' || response.status < 200 || response.status > 299)
@@ -104,7 +105,7 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
         body,
         records,
         pageNumber,
-        recordsBefore,
+        ...known(recordsBefore),
         ...(total === undefined ? {} : { total }),
       });
       const next = found === null ? null : withoutCredentials(found);
@@ -115,7 +116,7 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
         pageNumber,
         url: redactSecrets(url.href),
         records,
-        recordsBefore,
+        ...known(recordsBefore),
         ...(total === undefined ? {} : { totalRecords: total }),
         next:
           next === null
@@ -123,10 +124,13 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
             : {
                 nextUrl: next.href,
                 pageNumber: pageNumber + 1,
-                extra: { source: sourceId, recordsBefore: recordsBefore + records.length },
+                extra: {
+                  source: sourceId,
+                  ...known(recordsBefore === undefined ? undefined : recordsBefore + records.length),
+                },
               },
       };
-      recordsBefore += records.length;
+      if (recordsBefore !== undefined) recordsBefore += records.length;
       url = next;
       pageNumber++;
     }
@@ -177,10 +181,15 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
   return { readPages, close: async () => {} };
 }
 
-/** Records read before a checkpoint, as the checkpoint says (0 for one written before it said). */
-function recordsBeforeIn(from: Checkpoint): number {
+/** Records read before a checkpoint, as the checkpoint says; undefined for one written before it said. */
+function recordsBeforeIn(from: Checkpoint): number | undefined {
   const value = from.extra?.recordsBefore;
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+/** `{ recordsBefore }` when it is known, else nothing (exactOptionalPropertyTypes). */
+function known(recordsBefore: number | undefined): { recordsBefore?: number } {
+  return recordsBefore === undefined ? {} : { recordsBefore };
 }
 
 /** A source that says "no more data" for its very first page is misconfigured, not empty. */

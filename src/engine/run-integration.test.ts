@@ -390,4 +390,13 @@ describe('runIntegration: the read against the total the source announced', () =
     expect(result.counts.read).toBe(500);
     expect(result.error?.details).toMatchObject({ expected: 1050, read: 1000 });
   });
+
+  it('does not check a resumed read when the source cannot say how many records came before', async () => {
+    const ledger = createMemoryLedger();
+    ledger.saveCheckpoint('t', { nextUrl: 'http://src/p6', pageNumber: 6 }, 'earlier-run');
+    const pages = announcing(1000).map(({ recordsBefore: _, ...page }) => page);
+    const result = await runAnnouncing(1000, { ledger, source: sourceOf(pages) });
+    expect(result.counts.read).toBe(500);
+    expect(result.status).toBe('completed');
+  });
 });

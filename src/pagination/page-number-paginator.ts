@@ -29,7 +29,8 @@ export function createPageNumberPaginator(options: PageNumberOptions = {}): Pagi
     first: (url) => page.write(size.write(url, String(pageSize)), String(start)),
     next: ({ url, records, total, recordsBefore }) => {
       if (records.length === 0) return null;
-      if (total !== undefined && recordsBefore + records.length >= total) return null;
+      if (total !== undefined && recordsBefore !== undefined && recordsBefore + records.length >= total)
+        return null;
       const current = Number(page.read(url) ?? start);
       return page.write(url, String((Number.isFinite(current) ? current : start) + 1));
     },
