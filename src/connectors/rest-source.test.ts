@@ -74,12 +74,16 @@ function api(url: URL): Reply {
     case '/cursor': {
       const after = int(url, 'after', 0);
       const next = after + 40 < customers.length ? String(after + 40) : null;
-      return { body: { items: customers.slice(after, after + 40), meta: { next_cursor: next } } };
+      const meta = { next_cursor: next, total: customers.length + 50 }; // announces 50 it never serves
+      return { body: { items: customers.slice(after, after + 40), meta } };
     }
     case '/next': {
       const from = int(url, 'from', 0);
       const next = from + 60 < customers.length ? `/next?from=${from + 60}` : undefined;
-      return { body: { results: customers.slice(from, from + 60), links: next ? { next } : {} } };
+      return {
+        body: { results: customers.slice(from, from + 60), links: next ? { next } : {} },
+        headers: { 'x-total-count': String(customers.length + 50) },
+      };
     }
     case '/self-link':
       return { body: [{ id: 1 }], headers: { link: `<${url.pathname}${url.search}>; rel="next"` } };
@@ -534,6 +538,25 @@ describe('REST source: the end of the data', () => {
     expect(pages.every((p) => p.totalRecords === 1050)).toBe(true);
     expect(pages.at(-1)?.next).toBeNull();
   });
+
+  it.each([
+    [
+      'cursor',
+      '/cursor',
+      { type: 'cursor', cursorParam: 'after' },
+      { recordsPath: 'items', totalPath: 'meta.total' },
+    ],
+    ['next_url', '/next', { type: 'next_url' }, { recordsPath: 'results' }],
+  ] as const)(
+    'hands on the total a %s source announces, so a short read can be told',
+    async (_, path, paging, extra) => {
+      const pages = await readAll(source(path, paging, extra));
+      expect(idsOf(pages)).toEqual(allIds);
+      expect(pages.every((p) => p.totalRecords === 300)).toBe(true);
+      const last = pages.at(-1)!;
+      expect((last.recordsBefore ?? 0) + last.records.length).toBe(250);
+    },
+  );
 
   it('refuses a total_path that leads to no whole number', async () => {
     const { error } = await readError(
