@@ -211,7 +211,7 @@ function totalMismatch(expected: number, read: number): FerryError {
   const gap = expected > read ? `${expected - read} fewer` : `${read - expected} more`;
   return new FerryError(
     'FERRY_ERR_SOURCE_INCOMPLETE',
-    `the source announced ${expected} records but the complete read returned ${read} (${gap}); it may cap its page size or stop early. Everything read was processed; set source.on_total_mismatch: warn to accept such reads`,
+    `the source announced ${expected} records but the complete read returned ${read} (${gap}): it may page in a way source.pagination does not follow, cap its page size, or stop early. Everything read was processed; set source.on_total_mismatch: warn to accept such reads`,
     { details: { expected, read } },
   );
 }
