@@ -120,6 +120,11 @@ function api(url: URL): Reply {
       const offset = int(url, 'offset', 0);
       return { body: many.slice(offset, offset + Math.min(CAP, int(url, 'limit', 100))) };
     }
+    case '/clamped': {
+      // Answers any page past the last with the last page again.
+      const page = Math.min(int(url, 'page', 1), 3);
+      return { body: many.slice((page - 1) * 100, page * 100 - (page === 3 ? 50 : 0)) };
+    }
     case '/drf': {
       // Django REST Framework: a capped page_size, `count` in the body, and 404 past the last page.
       const size = Math.min(CAP, int(url, 'page_size', 100));
@@ -557,6 +562,13 @@ describe('REST source: the end of the data', () => {
       expect((last.recordsBefore ?? 0) + last.records.length).toBe(250);
     },
   );
+
+  it('names the clamped last page as a cause of a repeat, and the total as the way out', async () => {
+    const { error, pages } = await readError(source('/clamped', { type: 'page_number', pageSize: 100 }));
+    expect(pages).toBe(3);
+    expect(hasErrorCode(error, 'FERRY_ERR_SOURCE_PAGINATION')).toBe(true);
+    expect((error as Error).message).toContain('answers its last page again past the end');
+  });
 
   it('refuses a total_path that leads to no whole number', async () => {
     const { error } = await readError(

@@ -36,6 +36,10 @@ export interface RestSourceOptions {
 }
 
 const BODY_SNIPPET = 200;
+// Some APIs answer a page past the end with the last page again; counted paging cannot see the end
+// there unless the API says how many records it holds.
+const CLAMP_HINT =
+  'Or it answers its last page again past the end: then set source.total_path (or let it send X-Total-Count) so the read stops at the total.';
 
 /**
  * A source that reads a REST API page by page as an async generator: a page is requested only when the
@@ -66,7 +70,14 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
     signal: AbortSignal;
   }): AsyncGenerator<SourcePage> {
     const paginator = createPaginator(pagination);
-    const guard = createPaginationGuard({ sourceUrl: sourceUrl.href, maxPages, endpoint });
+    const guard = createPaginationGuard({
+      sourceUrl: sourceUrl.href,
+      maxPages,
+      endpoint,
+      ...(pagination.type === 'page_number' || pagination.type === 'offset'
+        ? { repeatHint: CLAMP_HINT }
+        : {}),
+    });
     const resume = from !== null && (from.extra?.source === undefined || from.extra.source === sourceId);
     let pageNumber = resume ? from.pageNumber : 1;
     let url: URL | null = resume ? checkpointUrl(from) : paginator.first(new URL(sourceUrl));
