@@ -1,5 +1,9 @@
-import { buildSchema, type GraphQLSchema } from 'graphql';
+// No import of graphql here: the mocks' public exports use these constants without loading graphql-js.
 
+/** Path of the GraphQL endpoint (POST, and GET for queries). */
+export const GRAPHQL_PATH = '/graphql';
+/** Path where the SDL of the GraphQL API is served. */
+export const GRAPHQL_SDL_PATH = '/graphql/schema.graphql';
 /** Most customers one `customers` query may ask for (`first` or `limit`); more is a GraphQL error. */
 export const MAX_PAGE_SIZE = 500;
 /** Customers a `customers` query returns when it sets neither `first` nor `limit`. */
@@ -76,11 +80,3 @@ type Address {
   zip: JSON
 }
 `;
-
-/**
- * Builds the executable schema from the SDL. The JSON scalar needs no code: a scalar built from SDL passes
- * values through unchanged, which is exactly what keeps the dirty records dirty.
- */
-export function buildCustomerGraphqlSchema(): GraphQLSchema {
-  return buildSchema(CUSTOMER_GRAPHQL_SDL);
-}
