@@ -69,6 +69,10 @@ describe('mock GraphQL faults', () => {
     expect(stats().graphqlErrors).toBe(seen.filter((s) => s === 'graphql_error').length);
     expect(stats().graphqlPartials).toBe(seen.filter((s) => s === 'graphql_partial').length);
     expect(stats().requests['POST /graphql']?.['200']).toBe(seen.filter((s) => !/^\d+$/.test(s)).length);
+    // A partial page serves all but the customer that failed.
+    const count = (kind: string) => seen.filter((s) => s === kind).length;
+    const served = count('ok') * 10 + count('graphql_partial') * 9;
+    expect(stats().customersServed).toBe(served);
     await app.close();
   });
 

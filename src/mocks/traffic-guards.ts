@@ -83,20 +83,26 @@ export function createTrafficGuards(options: {
     reply.code(status).send({ error, message });
 
   const hooks = (refuse: Refuse): GuardHooks => {
+    const tooMany = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      why: string,
+      seconds: number,
+      message: string,
+    ) => {
+      stats.add('rateLimited');
+      stats.add(why);
+      reply.header('Retry-After', injector.retryAfter(seconds, now()));
+      return refuse(request, reply, { status: 429, error: 'rate_limited', message });
+    };
     const onRequest: Hook[] = [];
     if (bucket) {
       onRequest.push(async (request, reply) => {
         const state = bucket.take();
         setRateLimitHeaders(reply, state);
         if (state.allowed) return;
-        stats.add('rateLimited');
-        stats.add('rateLimitExceeded');
-        reply.header('Retry-After', injector.retryAfter(state.retryAfterSeconds, now()));
-        return refuse(request, reply, {
-          status: 429,
-          error: 'rate_limited',
-          message: `more than ${state.limit} requests per second`,
-        });
+        const message = `more than ${state.limit} requests per second`;
+        return tooMany(request, reply, 'rateLimitExceeded', state.retryAfterSeconds, message);
       });
     }
     if (faults.latencyMs > 0) onRequest.push(() => sleep(faults.latencyMs));
@@ -115,14 +121,8 @@ export function createTrafficGuards(options: {
           return;
         }
         if (decision.kind === 'rate_limited') {
-          stats.add('rateLimited');
-          stats.add('injectedRateLimited');
-          reply.header('Retry-After', injector.retryAfter(faults.retryAfterSeconds, now()));
-          return refuse(request, reply, {
-            status: 429,
-            error: 'rate_limited',
-            message: 'injected 429 (mock fault)',
-          });
+          const message = 'injected 429 (mock fault)';
+          return tooMany(request, reply, 'injectedRateLimited', faults.retryAfterSeconds, message);
         }
         stats.add('injectedErrors');
         return refuse(

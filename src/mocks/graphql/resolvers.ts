@@ -57,12 +57,14 @@ export function createCustomerResolvers(options: CustomerResolverOptions) {
       const { start, end } = pageWindow(args, total);
       const page: (MockCustomer | GraphQLError)[] = [];
       for (let i = start; i < end; i++) page.push(customerAt(seed, i));
-      stats.add('customersServed', page.length);
+      let served = page.length;
       if (context.fault?.kind === 'graphql_partial' && page.length > 0) {
         const failing = Math.floor(context.fault.at * page.length);
         page[failing] = loadFailure(start + failing);
         stats.add('graphqlPartials');
+        served--;
       }
+      stats.add('customersServed', served);
       return {
         totalCount: total,
         nodes: page,
