@@ -5,6 +5,7 @@ import { randomCredential, sameSecret } from './credentials.ts';
 import { customerAt } from './customer-data.ts';
 import { customerSchema } from './customer-schema.ts';
 import { type FaultOptions, resolveFaults } from './fault-options.ts';
+import { registerGraphql } from './graphql/register-graphql.ts';
 import { GRAPHQL_PATH } from './graphql/schema.ts';
 import { createRequestStats } from './request-stats.ts';
 import { createTrafficGuards } from './traffic-guards.ts';
@@ -200,8 +201,6 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
       return `[${parts.join(',')}]`;
     },
   );
-  // Loaded here, not at the top, so importing ferry's public exports does not load graphql-js.
-  const { registerGraphql } = await import('./graphql/register-graphql.ts');
   registerGraphql(app, { seed, count, updatedAtMs: now(), stats, guards, isAuthorised });
   await app.ready();
   return { app, apiKey, count, seed, stats: snapshot, reset };

@@ -1,9 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { buildSchema, type ExecutionArgs, execute, GraphQLError } from 'graphql';
-import { createHandler } from 'graphql-http/lib/use/fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteHandler } from 'fastify';
 import type { RequestStats } from '../request-stats.ts';
 import type { Refusal, TrafficGuards } from '../traffic-guards.ts';
-import { createCustomerResolvers, type GraphqlContext } from './resolvers.ts';
 import { CUSTOMER_GRAPHQL_SDL, GRAPHQL_PATH, GRAPHQL_SDL_PATH } from './schema.ts';
 
 /** What the GraphQL endpoint shares with the REST endpoints of the same server. */
@@ -68,25 +65,16 @@ const responseDocs = {
  * GET /graphql/schema.graphql.
  */
 export function registerGraphql(app: FastifyInstance, options: GraphqlRouteOptions): void {
-  const { stats, guards } = options;
-  const hooks = guards.hooks(refuseAsGraphql);
-  const handler = createHandler<GraphqlContext>({
-    // The JSON scalar needs no code: a scalar built from SDL passes values through unchanged, which is
-    // exactly what keeps the dirty records dirty.
-    schema: buildSchema(CUSTOMER_GRAPHQL_SDL),
-    rootValue: createCustomerResolvers(options),
-    context: (request) => ({ fault: guards.graphqlFault(request.raw) }),
-    // Checked after parsing and validation, so a broken query still gets its own errors first.
-    execute: (args: ExecutionArgs) => {
-      if ((args.contextValue as GraphqlContext).fault?.kind !== 'graphql_error') return execute(args);
-      stats.add('graphqlErrors');
-      const message = 'the customer service is temporarily unavailable (injected GraphQL error); retry';
-      return {
-        data: null,
-        errors: [new GraphQLError(message, { extensions: { code: 'SERVICE_UNAVAILABLE' } })],
-      };
-    },
-  });
+  const hooks = options.guards.hooks(refuseAsGraphql);
+  // graphql-js is loaded on the first GraphQL request, not when the server starts: the demo, the REST-only
+  // tests and the benchmarks start the source too, and time-boxed tests count its start-up.
+  let loaded: Promise<RouteHandler> | undefined;
+  const handler: RouteHandler = async function (request, reply) {
+    loaded ??= import('./graphql-handler.ts').then(({ createGraphqlHandler }) =>
+      createGraphqlHandler(options),
+    );
+    return (await loaded).call(this, request, reply);
+  };
   const requireApiKey = async (request: FastifyRequest, reply: FastifyReply) => {
     if (options.isAuthorised(request)) return;
     return refuseAsGraphql(request, reply, {

@@ -1,4 +1,4 @@
-// No import of graphql here: the mocks' public exports use these constants without loading graphql-js.
+// No import of graphql here: the routes and the mocks' public exports use these without loading graphql-js.
 
 /** Path of the GraphQL endpoint (POST, and GET for queries). */
 export const GRAPHQL_PATH = '/graphql';
