@@ -30,6 +30,7 @@ describe('ferry mock', () => {
     );
     expect(Object.keys(env)).toEqual([
       'SOURCE_URL',
+      'SOURCE_GRAPHQL_URL',
       'SOURCE_API_KEY',
       'DEST_URL',
       'DEST_TOKEN_URL',
@@ -39,6 +40,12 @@ describe('ferry mock', () => {
     expect(env.DEST_CLIENT_SECRET).toBe(`'it'\\''s secret'`);
     const customers = await fetch(env.SOURCE_URL as string, { headers: { 'X-API-Key': 'cli-key' } });
     expect(((await customers.json()) as unknown[]).length).toBe(3);
+    const graphql = await fetch(env.SOURCE_GRAPHQL_URL as string, {
+      method: 'POST',
+      headers: { 'X-API-Key': 'cli-key', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ query: '{ customers { totalCount } }' }),
+    });
+    expect(await graphql.json()).toEqual({ data: { customers: { totalCount: 3 } } });
     stop();
     const mocks = await running;
     await expect(fetch(mocks.source?.url as string)).rejects.toThrow();
@@ -84,6 +91,11 @@ describe('ferry mock', () => {
       retryAfter: 'mixed',
       requestsPerSecond: 300,
     });
+    expect(faultsFromOptions({ graphqlErrorRate: '0.05', graphqlPartialRate: '0.1' })).toEqual({
+      graphqlErrorRate: 0.05,
+      graphqlPartialRate: 0.1,
+    });
+    expect(() => faultsFromOptions({ graphqlPartialRate: '2' })).toThrow(/--graphql-partial-rate/);
   });
 
   it('declares every documented option', () => {
@@ -103,6 +115,8 @@ describe('ferry mock', () => {
       '--latency-ms',
       '--rps',
       '--lost-ack-rate',
+      '--graphql-error-rate',
+      '--graphql-partial-rate',
       '--token-ttl',
       '--no-idempotency',
       '--allow-duplicates',

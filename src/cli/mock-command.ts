@@ -24,6 +24,8 @@ export interface MockCliOptions {
   latencyMs?: string;
   rps?: string;
   lostAckRate?: string;
+  graphqlErrorRate?: string;
+  graphqlPartialRate?: string;
   tokenTtl?: string;
   tokenFaults?: boolean;
   faultsOn?: string;
@@ -108,6 +110,11 @@ export function faultsFromOptions(options: MockCliOptions): FaultOptions {
     requestsPerSecond: numberOption('--rps', options.rps, { min: 0, max: 10_000_000 }),
     lostAckRate: numberOption('--lost-ack-rate', options.lostAckRate, { min: 0, max: 1 }),
     tokenEndpoint: options.tokenFaults,
+    graphqlErrorRate: numberOption('--graphql-error-rate', options.graphqlErrorRate, { min: 0, max: 1 }),
+    graphqlPartialRate: numberOption('--graphql-partial-rate', options.graphqlPartialRate, {
+      min: 0,
+      max: 1,
+    }),
   });
 }
 
@@ -174,6 +181,7 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
         }),
       );
       running.env.SOURCE_URL = running.source.url;
+      running.env.SOURCE_GRAPHQL_URL = running.source.graphqlUrl;
       running.env.SOURCE_API_KEY = running.source.apiKey;
     }
     if (which !== 'source') {
@@ -207,6 +215,7 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
       `${JSON.stringify({
         source: running.source && {
           url: running.source.url,
+          graphqlUrl: running.source.graphqlUrl,
           origin: running.source.origin,
           apiKey: running.source.apiKey,
         },
@@ -250,7 +259,7 @@ function untilSignal(): Promise<NodeJS.Signals> {
 export function mockCommand(): Command {
   return new Command('mock')
     .description(
-      'Run the bundled mock customer API (source) and/or order API (destination) with seeded faults',
+      'Run the bundled mock customer API (source: REST and GraphQL) and/or order API (destination) with seeded faults',
     )
     .addArgument(new Argument('<which>', 'which mock to start').choices(['source', 'destination', 'all']))
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -275,6 +284,14 @@ export function mockCommand(): Command {
     .option('--latency-ms <n>', 'latency added to each faulted request')
     .option('--rps <n>', 'rate limit in requests per second (token bucket, 429 past it)')
     .option('--lost-ack-rate <share>', 'destination: share of stored orders whose response is dropped')
+    .option(
+      '--graphql-error-rate <share>',
+      'source: share of GraphQL requests answered 200 with data null and a retryable error',
+    )
+    .option(
+      '--graphql-partial-rate <share>',
+      'source: share of GraphQL requests answered 200 with one customer null and an error at its path',
+    )
     .option('--token-ttl <seconds>', 'destination: access token lifetime', '3600')
     .option('--token-faults', 'destination: inject errors, 429s and latency at /oauth/token too')
     .addOption(
@@ -293,7 +310,8 @@ export function mockCommand(): Command {
       'after',
       '\nExamples:\n  eval "$(npx ferry mock all &)"  # not recommended: prefer two terminals\n' +
         '  npx ferry mock all --count 5000 --error-rate 0.1 --rate-limited-rate 0.05 --lost-ack-rate 0.02 --token-ttl 2\n' +
-        '  npx ferry mock destination --no-idempotency --allow-duplicates --port 4020\n',
+        '  npx ferry mock destination --no-idempotency --allow-duplicates --port 4020\n' +
+        '  npx ferry mock source --graphql-error-rate 0.05 --graphql-partial-rate 0.05\n',
     )
     .action(async (which: MockWhich, options: MockCliOptions) => {
       await runMock(which, options, {

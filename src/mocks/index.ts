@@ -1,4 +1,4 @@
-/** The bundled mock APIs: a seeded customer source and an OAuth-protected order destination. */
+/** The bundled mock APIs: a seeded customer source (REST and GraphQL) and an OAuth-protected order destination. */
 export {
   customerAt,
   type DirtKind,
@@ -18,6 +18,12 @@ export {
   quarantineReasons,
 } from './customer-rules.ts';
 export type { FaultOptions, RetryAfterForm } from './fault-options.ts';
+export {
+  CUSTOMER_GRAPHQL_SDL,
+  GRAPHQL_PATH,
+  GRAPHQL_SDL_PATH,
+  MAX_PAGE_SIZE as GRAPHQL_MAX_PAGE_SIZE,
+} from './graphql/schema.ts';
 export {
   buildMockDestination,
   type DestinationStats,

@@ -5,6 +5,8 @@ import { randomCredential, sameSecret } from './credentials.ts';
 import { customerAt } from './customer-data.ts';
 import { customerSchema } from './customer-schema.ts';
 import { type FaultOptions, resolveFaults } from './fault-options.ts';
+import { registerGraphql } from './graphql/register-graphql.ts';
+import { GRAPHQL_PATH } from './graphql/schema.ts';
 import { createRequestStats } from './request-stats.ts';
 import { createTrafficGuards } from './traffic-guards.ts';
 
@@ -23,7 +25,7 @@ export interface MockSourceOptions {
   faults?: FaultOptions;
   /** Log every request (pino). @default false */
   logger?: boolean;
-  /** Clock in milliseconds, for the rate limiter. @default Date.now */
+  /** Clock in milliseconds, for the rate limiter and GraphQL's `updatedSince`. @default Date.now */
   now?: () => number;
   /**
    * Largest page served, whatever per_page or limit asked for, as GitHub caps per_page at 100: a larger
@@ -48,6 +50,10 @@ export interface SourceStats {
   customersServed: number;
   rateLimited: number;
   injectedErrors: number;
+  /** GraphQL requests answered with `data: null` and a retryable error (injected). */
+  graphqlErrors: number;
+  /** GraphQL requests answered with one customer null and an error at its path (injected). */
+  graphqlPartials: number;
 }
 
 /** A mock source built but not listening: use `app.inject()` in tests. */
@@ -64,6 +70,8 @@ export interface MockSource {
 export interface MockSourceHandle {
   /** The customers endpoint, e.g. `http://127.0.0.1:40123/api/v1/customers`. */
   url: string;
+  /** The GraphQL endpoint of the same data set, e.g. `http://127.0.0.1:40123/graphql`. */
+  graphqlUrl: string;
   origin: string;
   apiKey: string;
   stats(): SourceStats;
@@ -95,7 +103,10 @@ function* arrayChunks(seed: number, count: number): Generator<string> {
   yield ']';
 }
 
-/** Builds the mock customer API (GET /api/v1/customers with an API key, optional paging, seeded faults). */
+/**
+ * Builds the mock customer API: GET /api/v1/customers (optional paging) and POST /graphql over the same
+ * data set, both behind the API key and the same seeded faults.
+ */
 export async function buildMockSource(options: MockSourceOptions = {}): Promise<MockSource> {
   const count = checkCount(options.count ?? 1000);
   const seed = options.seed ?? 42;
@@ -115,6 +126,8 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
     customersServed: stats.counter('customersServed'),
     rateLimited: stats.counter('rateLimited'),
     injectedErrors: stats.counter('injectedErrors'),
+    graphqlErrors: stats.counter('graphqlErrors'),
+    graphqlPartials: stats.counter('graphqlPartials'),
   });
   const reset = () => {
     stats.reset();
@@ -136,9 +149,12 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
     });
   }
 
-  const requireApiKey = async (request: FastifyRequest, reply: FastifyReply) => {
+  const isAuthorised = (request: FastifyRequest) => {
     const presented = request.headers['x-api-key'];
-    if (sameSecret(typeof presented === 'string' ? presented : undefined, apiKey)) return;
+    return sameSecret(typeof presented === 'string' ? presented : undefined, apiKey);
+  };
+  const requireApiKey = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (isAuthorised(request)) return;
     return reply.code(401).send({ error: 'unauthorized', message: 'missing or wrong X-API-Key header' });
   };
 
@@ -221,6 +237,7 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
       return `[${parts.join(',')}]`;
     },
   );
+  registerGraphql(app, { seed, count, updatedAtMs: now(), stats, guards, isAuthorised });
   await app.ready();
   return { app, apiKey, count, seed, stats: snapshot, reset };
 }
@@ -231,6 +248,7 @@ export async function startMockSource(options: MockSourceOptions = {}): Promise<
   const origin = await listenOn(source.app, options.host ?? '127.0.0.1', options.port ?? 0);
   return {
     url: `${origin}${CUSTOMERS_PATH}`,
+    graphqlUrl: `${origin}${GRAPHQL_PATH}`,
     origin,
     apiKey: source.apiKey,
     stats: source.stats,
