@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createOrderEnvelope,
   envelope,
@@ -337,6 +337,24 @@ describe('the ERP mock', () => {
       expect(expected.service_busy).toBeGreaterThan(25);
       expect(expected.service_busy).toBeLessThan(55);
       expect(expected.internal_error + expected.unavailable).toBeGreaterThan(20);
+    });
+
+    it('adds the configured latency before answering', async () => {
+      const server = await build({ faults: { latencyMs: 5000 } });
+      vi.useFakeTimers({ toFake: ['setTimeout'] });
+      try {
+        let answered = false;
+        const pending = call(server, getOrderEnvelope('ORD-1', text), 'GetOrder').then((result) => {
+          answered = true;
+          return result;
+        });
+        await vi.advanceTimersByTimeAsync(4999);
+        expect(answered).toBe(false);
+        await vi.advanceTimersByTimeAsync(1);
+        expect((await pending).response.statusCode).toBe(200);
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it('refuses fault rates that add up to more than 1', async () => {

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -305,7 +304,13 @@ export async function buildMockErp(options: MockErpOptions = {}): Promise<MockEr
 
   app.post(
     ERP_SERVICE_PATH,
-    { onRequest: faults.latencyMs > 0 ? [() => sleep(faults.latencyMs)] : [] },
+    {
+      onRequest:
+        faults.latencyMs > 0
+          ? // The global timer, not node:timers/promises, so tests can drive latency with fake timers.
+            [() => new Promise<void>((resolve) => setTimeout(resolve, faults.latencyMs))]
+          : [],
+    },
     async (request, reply) => {
       const version = versionOf(request.headers['content-type']);
       const lostAck = { drop: false };
