@@ -56,6 +56,8 @@ describe('the ERP mock', () => {
     expect(response.headers['content-type']).toMatch(/^text\/xml/);
     expect(response.body).toContain('<soap:address location="http://erp.test:4030/erp/OrderService"/>');
     expect(response.body).toContain('<wsdl:service name="OrderService">');
+    const upper = await server.app.inject({ url: `${ERP_SERVICE_PATH}?WSDL` });
+    expect(upper.body).toContain('<soap:address location="http://localhost:80/erp/OrderService"/>');
   });
 
   it('creates an order over SOAP 1.1 with PasswordText and returns it from GetOrder, text intact', async () => {
@@ -286,6 +288,13 @@ describe('the ERP mock', () => {
         expect(response.statusCode).toBe(500);
         expect(response.body).toContain(reason);
       }
+      const noAction = await server.app.inject({
+        method: 'POST',
+        url: ERP_SERVICE_PATH,
+        headers: { 'content-type': 'text/xml; charset=utf-8' },
+        payload: createOrderEnvelope(sampleOrder(), text),
+      });
+      expect(noAction.body).toContain('the SOAPAction header is missing');
       const json = await server.app.inject({
         method: 'POST',
         url: ERP_SERVICE_PATH,

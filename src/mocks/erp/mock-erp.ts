@@ -6,6 +6,7 @@ import Fastify, {
 } from 'fastify';
 import { listenOn } from '../create-mock-app.ts';
 import { randomCredential } from '../credentials.ts';
+import type { FieldError } from '../field-errors.ts';
 import { createRequestStats } from '../request-stats.ts';
 import { createErpFaults, type ErpFaultOptions } from './erp-faults.ts';
 import { createOrderResponseXml, getOrderResponseXml, readCreateOrder, readGetOrder } from './erp-order.ts';
@@ -27,7 +28,7 @@ import {
 } from './soap-message.ts';
 import { createUsernameTokenVerifier, type PasswordType } from './ws-security.ts';
 import { screenXml } from './xml-guard.ts';
-import { parseXml } from './xml-tree.ts';
+import { parseXml, type XmlElement } from './xml-tree.ts';
 
 /** Options of the SOAP ERP mock. */
 export interface MockErpOptions {
@@ -196,7 +197,7 @@ export async function buildMockErp(options: MockErpOptions = {}): Promise<MockEr
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'ERP mock handler failed');
-      const answer = fault(version, 'handlerErrors', {
+      const answer = soapFaultResponse(version, {
         side: 'Server',
         code: 'INTERNAL_ERROR',
         message: 'the ERP mock failed to handle the request',
@@ -212,7 +213,8 @@ export async function buildMockErp(options: MockErpOptions = {}): Promise<MockEr
   });
 
   app.get(ERP_SERVICE_PATH, async (request, reply) => {
-    if (!Object.hasOwn(request.query as object, 'wsdl'))
+    // Clients spell it ?wsdl or ?WSDL.
+    if (!Object.keys(request.query as object).some((key) => key.toLowerCase() === 'wsdl'))
       return reply
         .code(404)
         .type('text/plain')
@@ -221,7 +223,11 @@ export async function buildMockErp(options: MockErpOptions = {}): Promise<MockEr
     return reply.type('text/xml; charset=utf-8').send(erpWsdlFor(url));
   });
 
-  const handle = async (request: FastifyRequest, version: SoapVersion, lostAck: { drop: boolean }) => {
+  /** Takes a request apart up to its operation; a request that gets no further gets its fault. */
+  const accept = (
+    request: FastifyRequest,
+    version: SoapVersion,
+  ): SoapAnswer | { name: ErpOperation; operation: XmlElement } => {
     const text = request.body;
     if (typeof text !== 'string') return malformed(version, 'the body must be a SOAP envelope');
     const refused = screenXml(text, { maxDepth });
@@ -230,7 +236,6 @@ export async function buildMockErp(options: MockErpOptions = {}): Promise<MockEr
     if (!parsed.ok) return malformed(version, parsed.message);
     const envelope = readEnvelope(parsed.root, version);
     if ('side' in envelope) return fault(version, 'malformedRequests', envelope);
-
     const refusal = verifier.verify(envelope.headers);
     if (refusal !== null) {
       if (refusal.replay) stats.add('noncesReplayed');
@@ -249,46 +254,21 @@ export async function buildMockErp(options: MockErpOptions = {}): Promise<MockEr
       return malformed(version, `the SOAPAction header is missing; expected "${ERP_SOAP_ACTIONS[name]}"`);
     if (action !== undefined && action !== ERP_SOAP_ACTIONS[name])
       return malformed(version, `SOAPAction "${action}" does not match the body's ${name}`);
-    stats.add(name);
+    return { name, operation };
+  };
 
-    const decision = faults.next();
-    if (decision === 'service_busy')
-      return fault(version, 'serviceBusy', {
-        side: 'Server',
-        code: 'SERVICE_BUSY',
-        message: 'the ERP is overloaded; retry later (injected fault)',
-      });
-    if (decision === 'internal_error')
-      return fault(version, 'internalError', {
-        side: 'Server',
-        code: 'INTERNAL_ERROR',
-        message: 'the ERP failed (injected fault)',
-      });
-    if (decision === 'unavailable') {
-      stats.add('unavailable');
-      return 'unavailable' as const;
-    }
-    lostAck.drop = decision === 'lost_ack' && name === 'CreateOrder';
+  const invalid = (version: SoapVersion, message: string, fieldErrors: FieldError[]) =>
+    fault(version, 'validationFailures', { side: 'Client', code: 'VALIDATION_FAILED', message, fieldErrors });
 
+  const perform = (version: SoapVersion, name: ErpOperation, operation: XmlElement): SoapAnswer => {
     if (name === 'GetOrder') {
       const read = readGetOrder(operation);
-      if ('errors' in read)
-        return fault(version, 'validationFailures', {
-          side: 'Client',
-          code: 'VALIDATION_FAILED',
-          message: 'the GetOrder request is not valid',
-          fieldErrors: read.errors,
-        });
+      if ('errors' in read) return invalid(version, 'the GetOrder request is not valid', read.errors);
       return { status: 200, xml: soapEnvelope(version, getOrderResponseXml(store.get(read.orderNumber))) };
     }
     const read = readCreateOrder(operation);
     if ('errors' in read)
-      return fault(version, 'validationFailures', {
-        side: 'Client',
-        code: 'VALIDATION_FAILED',
-        message: `the order is not valid: ${read.errors.length} field error(s)`,
-        fieldErrors: read.errors,
-      });
+      return invalid(version, `the order is not valid: ${read.errors.length} field error(s)`, read.errors);
     const stored = store.create(read.order);
     if (stored === undefined)
       return fault(version, 'duplicatesRefused', {
@@ -313,21 +293,48 @@ export async function buildMockErp(options: MockErpOptions = {}): Promise<MockEr
     },
     async (request, reply) => {
       const version = versionOf(request.headers['content-type']);
-      const lostAck = { drop: false };
-      const answer = await handle(request, version, lostAck);
-      if (lostAck.drop) {
+      const accepted = accept(request, version);
+      if ('status' in accepted) return send(reply, version, accepted);
+      stats.add(accepted.name);
+      // Drawn after authentication and before validation, as the REST mocks do.
+      const decision = faults.next();
+      if (decision === 'unavailable') {
+        stats.add('unavailable');
+        return reply
+          .code(503)
+          .header('Retry-After', faults.retryAfter(now()))
+          .type('text/plain; charset=utf-8')
+          .send('503 Service Unavailable (injected fault)\n');
+      }
+      if (decision === 'service_busy')
+        return send(
+          reply,
+          version,
+          fault(version, 'serviceBusy', {
+            side: 'Server',
+            code: 'SERVICE_BUSY',
+            message: 'the ERP is overloaded; retry later (injected fault)',
+          }),
+        );
+      if (decision === 'internal_error')
+        return send(
+          reply,
+          version,
+          fault(version, 'internalError', {
+            side: 'Server',
+            code: 'INTERNAL_ERROR',
+            message: 'the ERP failed (injected fault)',
+          }),
+        );
+      const answer = perform(version, accepted.name, accepted.operation);
+      // GetOrder is how a client recovers a lost acknowledgement, so only CreateOrder loses one.
+      if (decision === 'lost_ack' && accepted.name === 'CreateOrder') {
         stats.add('lostAcks');
         stats.record(ROUTE, 'lost');
         reply.hijack();
         reply.raw.socket?.destroy();
         return reply;
       }
-      if (answer === 'unavailable')
-        return reply
-          .code(503)
-          .header('Retry-After', faults.retryAfter(now()))
-          .type('text/plain; charset=utf-8')
-          .send('503 Service Unavailable (injected fault)\n');
       return send(reply, version, answer);
     },
   );
