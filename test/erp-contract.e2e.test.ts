@@ -133,16 +133,36 @@ describe('the ERP contract on two independent servers', () => {
     expect(theirs.orderNumbers()).toContain('ORD-C1');
   });
 
+  const clientOrder = (orderNumber: string) => ({
+    Order: {
+      OrderNumber: orderNumber,
+      Customer: { CustomerNumber: 'C-5', FullName: 'Kai', Email: 'kai@example.com', Phone: '+1 555' },
+      ShipTo: { Street: '5 Pier', City: 'Oslo', Region: 'Oslo', PostalCode: '0150' },
+      OrderDate: '2026-12-01T08:00:00Z',
+    },
+  });
+
   it('accepts a soap package client signing with PasswordDigest, and refuses its replayed request', async () => {
     const client = await soap.createClientAsync(ours.wsdlUrl);
     client.setSecurity(new soap.WSSecurity(ours.username, ours.password, { passwordType: 'PasswordDigest' }));
-    const [found] = await client.GetOrderAsync({ OrderNumber: 'ORD-A1' });
-    expect(found.Order.OrderNumber).toBe('ORD-A1');
+    const [created] = await client.CreateOrderAsync(clientOrder('ORD-D1'));
+    expect(created.OrderNumber).toBe('ORD-D1');
     const replay = await fetch(ours.url, {
       method: 'POST',
-      headers: soapHeaders('GetOrder'),
+      headers: soapHeaders('CreateOrder'),
       body: client.lastRequest as string,
     });
+    // Refused for the nonce, before the order could even be found a duplicate.
     expect(soapOutcome(replay.status, await replay.text()).fault?.code).toBe('AUTHENTICATION_FAILED');
+  });
+
+  it('speaks SOAP 1.2 with a soap package client that forces 1.2 headers', async () => {
+    const client = await soap.createClientAsync(ours.wsdlUrl, { forceSoap12Headers: true });
+    client.setSecurity(new soap.WSSecurity(ours.username, ours.password, { passwordType: 'PasswordDigest' }));
+    await client.CreateOrderAsync(clientOrder('ORD-S12'));
+    const [found] = await client.GetOrderAsync({ OrderNumber: 'ORD-S12' });
+    expect(found.Order).toMatchObject({ OrderNumber: 'ORD-S12', Customer: { Phone: '+1 555' } });
+    expect(client.lastRequest).toContain('http://www.w3.org/2003/05/soap-envelope');
+    expect(client.lastResponse).toContain('http://www.w3.org/2003/05/soap-envelope');
   });
 });
