@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { getOrderEnvelope, soapHeaders, soapOutcome } from '../../test/support/erp-envelopes.ts';
+import {
+  createOrderEnvelope,
+  getOrderEnvelope,
+  sampleOrder,
+  soapHeaders,
+  soapOutcome,
+} from '../../test/support/erp-envelopes.ts';
 import { hasErrorCode } from '../core/errors.ts';
 import {
   erpFaultsFromOptions,
@@ -58,9 +64,16 @@ describe('ferry mock', () => {
 
   it('starts the ERP alone with its credentials, password type and SOAP fault rates', async () => {
     const { io, out, stop } = capture();
+    // --faults-on gates only the shared fault flags: the ERP-only rates reach the ERP whatever it says.
     const running = runMock(
       'erp',
-      { erpUsername: 'u', erpPassword: "it's", passwordType: 'digest', serviceBusyRate: '1' },
+      {
+        erpUsername: 'u',
+        erpPassword: "it's",
+        passwordType: 'digest',
+        serviceBusyRate: '1',
+        faultsOn: 'source',
+      },
       io,
     );
     const env = Object.fromEntries(
@@ -97,14 +110,20 @@ describe('ferry mock', () => {
       expect.objectContaining({ code: 'FERRY_ERR_USAGE' }),
     );
     const { io, out, stop } = capture();
-    const running = runMock('all', { faultsOn: 'both', serviceBusyRate: '1', json: true }, io);
+    const running = runMock('all', { faultsOn: 'both', lostAckRate: '1', json: true }, io);
     const { erp } = JSON.parse(await untilPrinted(out)) as {
       erp: { url: string; username: string; password: string };
     };
-    const body = getOrderEnvelope('ORD-1', { username: erp.username, password: erp.password, type: 'text' });
-    const response = await fetch(erp.url, { method: 'POST', headers: soapHeaders('GetOrder'), body });
-    // "both" is the source and the destination: the ERP answers without a fault.
-    expect(soapOutcome(response.status, await response.text())).toEqual({ status: 200, values: [] });
+    const token = { username: erp.username, password: erp.password, type: 'text' as const };
+    const response = await fetch(erp.url, {
+      method: 'POST',
+      headers: soapHeaders('CreateOrder'),
+      body: createOrderEnvelope(sampleOrder(), token),
+    });
+    // "both" is the source and the destination: the ERP loses no acknowledgement.
+    expect(soapOutcome(response.status, await response.text()).values).toContain(
+      'CreateOrderResponse/OrderNumber=ORD-1001',
+    );
     stop();
     await running;
   });

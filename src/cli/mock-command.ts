@@ -169,9 +169,10 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
   const seed = numberOption('--seed', options.seed, { min: 0, max: 2 ** 32 - 1, integer: true });
   const tokenTtl = numberOption('--token-ttl', options.tokenTtl, { min: 1, max: 31_536_000, integer: true });
   const faults = faultsFromOptions(options);
-  const erpFaults = erpFaultsFromOptions(options, faults);
   const faulted = (server: 'source' | 'destination' | 'erp') =>
     faultsOn === 'all' || faultsOn === server || (faultsOn === 'both' && server !== 'erp');
+  // --faults-on decides who gets the shared fault flags; the ERP-only rates always go to the ERP.
+  const erpFaults = erpFaultsFromOptions(options, faulted('erp') ? faults : {});
   const host = options.host ?? '127.0.0.1';
   const logger = options.logRequests ?? false;
 
@@ -222,7 +223,7 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
           password: options.erpPassword,
           passwordType,
           logger,
-          faults: faulted('erp') ? erpFaults : {},
+          faults: erpFaults,
         }),
       );
       running.env.ERP_URL = running.erp.url;
