@@ -140,6 +140,23 @@ describe('the ERP mock', () => {
       expect(server.stats()).toMatchObject({ authFailures: 1, noncesReplayed: 1 });
     });
 
+    it('still remembers a nonce after other requests, until its token has expired anyway', async () => {
+      let now = Date.parse('2026-12-03T12:00:00Z');
+      const server = await build({ now: () => now });
+      const first = getOrderEnvelope('ORD-1', {
+        ...digest,
+        nonce: 'Zmlyc3Q=',
+        created: '2026-12-03T12:00:00Z',
+      });
+      expect((await call(server, first, 'GetOrder')).response.statusCode).toBe(200);
+      now += 4 * 60_000;
+      const later = { ...digest, nonce: 'bGF0ZXI=', created: '2026-12-03T12:04:00Z' };
+      expect((await call(server, getOrderEnvelope('ORD-1', later), 'GetOrder')).response.statusCode).toBe(
+        200,
+      );
+      expect((await call(server, first, 'GetOrder')).response.body).toContain('replay');
+    });
+
     it('refuses a token created more than 5 minutes ago, and accepts one just inside the window', async () => {
       let now = Date.parse('2026-12-03T12:00:00Z');
       const server = await build({ now: () => now });

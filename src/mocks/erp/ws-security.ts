@@ -59,10 +59,8 @@ export function createUsernameTokenVerifier(options: {
   let head = 0;
 
   const prune = (at: number) => {
-    while (head < queue.length && (queue[head] as { until: number }).until <= at) {
-      const { nonce, until } = queue[head] as { nonce: string; until: number };
-      if (seen.get(nonce) === until) seen.delete(nonce);
-      head++;
+    for (let entry = queue[head]; entry !== undefined && entry.until <= at; entry = queue[++head]) {
+      if (seen.get(entry.nonce) === entry.until) seen.delete(entry.nonce);
     }
     if (head > 1024 && head * 2 > queue.length) {
       queue = queue.slice(head);
