@@ -105,6 +105,17 @@ interface SoapAnswer {
   xml: string;
 }
 
+/** The seeded soap:Server faults, with the stats counter each one adds to. */
+const INJECTED_FAULTS = {
+  service_busy: {
+    counter: 'serviceBusy',
+    fault: { code: 'SERVICE_BUSY', message: 'the ERP is overloaded; retry later (injected fault)' },
+  },
+  internal_error: {
+    counter: 'internalError',
+    fault: { code: 'INTERNAL_ERROR', message: 'the ERP failed (injected fault)' },
+  },
+} as const;
 const ROUTE = `POST ${ERP_SERVICE_PATH}`;
 const OPERATIONS: readonly ErpOperation[] = ['CreateOrder', 'GetOrder'];
 
@@ -306,26 +317,10 @@ export async function buildMockErp(options: MockErpOptions = {}): Promise<MockEr
           .type('text/plain; charset=utf-8')
           .send('503 Service Unavailable (injected fault)\n');
       }
-      if (decision === 'service_busy')
-        return send(
-          reply,
-          version,
-          fault(version, 'serviceBusy', {
-            side: 'Server',
-            code: 'SERVICE_BUSY',
-            message: 'the ERP is overloaded; retry later (injected fault)',
-          }),
-        );
-      if (decision === 'internal_error')
-        return send(
-          reply,
-          version,
-          fault(version, 'internalError', {
-            side: 'Server',
-            code: 'INTERNAL_ERROR',
-            message: 'the ERP failed (injected fault)',
-          }),
-        );
+      const injected =
+        decision === 'service_busy' || decision === 'internal_error' ? INJECTED_FAULTS[decision] : undefined;
+      if (injected)
+        return send(reply, version, fault(version, injected.counter, { side: 'Server', ...injected.fault }));
       const answer = perform(version, accepted.name, accepted.operation);
       // GetOrder is how a client recovers a lost acknowledgement, so only CreateOrder loses one.
       if (decision === 'lost_ack' && accepted.name === 'CreateOrder') {
