@@ -3,6 +3,7 @@ import { errorKindOf } from '../core/errors.ts';
 import { dlqCommand } from './commands/dlq.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
+import { schemaCommand } from './commands/schema.ts';
 import { validateCommand } from './commands/validate.ts';
 import { ExitCode, exitCodeForError } from './exit-codes.ts';
 import { mockCommand } from './mock-command.ts';
@@ -20,6 +21,7 @@ export function createProgram(): Command {
   program.addCommand(dlqCommand());
   program.addCommand(runsCommand());
   program.addCommand(mockCommand());
+  program.addCommand(schemaCommand());
   for (const command of program.commands) command.exitOverride();
   return program;
 }
