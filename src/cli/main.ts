@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { errorKindOf } from '../core/errors.ts';
 import { dlqCommand } from './commands/dlq.ts';
+import { initCommand } from './commands/init.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
 import { schemaCommand } from './commands/schema.ts';
@@ -22,6 +23,7 @@ export function createProgram(): Command {
   program.addCommand(runsCommand());
   program.addCommand(mockCommand());
   program.addCommand(schemaCommand());
+  program.addCommand(initCommand());
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -3,8 +3,11 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { integrationJsonSchema, renderIntegrationJsonSchema } from './integration-json-schema.ts';
-import { integrationSchemaPath } from './write-docs.ts';
+import {
+  integrationJsonSchema,
+  integrationSchemaPath,
+  renderIntegrationJsonSchema,
+} from './integration-json-schema.ts';
 
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(integrationJsonSchema());
 const flagship = readFileSync('examples/customers-to-orders.yaml', 'utf8');

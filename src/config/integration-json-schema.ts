@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { integrationSchema } from './integration-schema.ts';
 
@@ -15,6 +16,9 @@ const REFERENCE_STRING: JsonObject = {
 };
 
 const INTERPOLABLE_TYPES = new Set(['number', 'integer', 'boolean']);
+
+/** Where the shipped JSON Schema of integration files lives (examples and `ferry init` point to it). */
+export const integrationSchemaPath = resolve(import.meta.dirname, '../../schema/integration.schema.json');
 
 /** The title editors show for files checked against this schema. */
 export const INTEGRATION_SCHEMA_TITLE = 'ferry integration';
