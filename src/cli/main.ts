@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { errorKindOf } from '../core/errors.ts';
+import { checkCommand } from './commands/check.ts';
 import { dlqCommand } from './commands/dlq.ts';
 import { initCommand } from './commands/init.ts';
 import { runCommand } from './commands/run.ts';
@@ -24,6 +25,7 @@ export function createProgram(): Command {
   program.addCommand(mockCommand());
   program.addCommand(schemaCommand());
   program.addCommand(initCommand());
+  program.addCommand(checkCommand());
   for (const command of program.commands) command.exitOverride();
   return program;
 }
