@@ -6,7 +6,7 @@ import { defOf, unwrap } from '../../config/schema-walk.ts';
 import { DEST_AUTH_CHOICES, type ScaffoldAnswers, SOURCE_AUTH_CHOICES } from '../scaffold-integration.ts';
 
 /** Options of `ferry init`, as commander parses them. */
-interface InitOptions {
+export interface InitOptions {
   name?: string;
   sourceUrl?: string;
   sourceAuth?: ScaffoldAnswers['sourceAuth'];
@@ -34,17 +34,21 @@ function nameFrom(dir: string): string {
   return name === '' ? 'my-integration' : name.slice(0, 100);
 }
 
-/** Asks for what the flags did not give, on a terminal. */
-async function ask(options: InitOptions): Promise<InitOptions> {
+/** Asks for what the flags did not give, one question a line, with the default in brackets. */
+export async function askInitQuestions(
+  options: InitOptions,
+  input: NodeJS.ReadableStream = process.stdin,
+  output: NodeJS.WritableStream = process.stderr,
+): Promise<InitOptions> {
   const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const rl = createInterface({ input, output });
   try {
     const question = async (text: string, fallback: string, choices?: readonly string[]) => {
       const hint = choices ? ` (${choices.join('|')})` : '';
       for (;;) {
         const answer = (await rl.question(`${text}${hint} [${fallback}]: `)).trim() || fallback;
         if (!choices || choices.includes(answer)) return answer;
-        process.stderr.write(`  please answer one of ${choices.join(', ')}\n`);
+        output.write(`  please answer one of ${choices.join(', ')}\n`);
       }
     };
     const optional = async (text: string) => (await rl.question(`${text} [from the environment]: `)).trim();
@@ -87,7 +91,7 @@ export function initCommand(): Command {
     .action(async (options: InitOptions) => {
       const { scaffoldIntegration, writeScaffold } = await import('../scaffold-integration.ts');
       const flagsGiven = Object.keys(options).some((key) => key !== 'dir');
-      const answers = !flagsGiven && process.stdin.isTTY ? await ask(options) : options;
+      const answers = !flagsGiven && process.stdin.isTTY ? await askInitQuestions(options) : options;
       const scaffold: ScaffoldAnswers = {
         name: answers.name ?? nameFrom(options.dir),
         sourceAuth: answers.sourceAuth ?? 'api_key',
