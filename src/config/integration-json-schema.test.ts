@@ -14,7 +14,7 @@ const flagship = readFileSync('examples/customers-to-orders.yaml', 'utf8');
 
 describe('integrationJsonSchema', () => {
   it('matches schema/integration.schema.json (regenerate with `npm run docs`)', () => {
-    expect(readFileSync(integrationSchemaPath, 'utf8')).toBe(renderIntegrationJsonSchema());
+    expect(JSON.parse(readFileSync(integrationSchemaPath, 'utf8'))).toEqual(integrationJsonSchema());
   });
 
   it('accepts the flagship example, which names it on its first line', () => {

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { renderConfigurationReference } from './generate-docs.ts';
 import { integrationSchemaPath, renderIntegrationJsonSchema } from './integration-json-schema.ts';
@@ -12,5 +14,8 @@ if (import.meta.main) {
   console.log(`wrote ${configurationDocPath}`);
   mkdirSync(dirname(integrationSchemaPath), { recursive: true });
   writeFileSync(integrationSchemaPath, renderIntegrationJsonSchema());
+  // Formatted as the linter wants it; the drift test compares the parsed schema, not the layout.
+  const biome = createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome');
+  execFileSync(process.execPath, [biome, 'format', '--write', integrationSchemaPath], { stdio: 'ignore' });
   console.log(`wrote ${integrationSchemaPath}`);
 }
