@@ -1,20 +1,12 @@
 import { dirname, relative, resolve } from 'node:path';
 import { diagnoseIntegrationFile, diagnosticsOf } from '../config/diagnose-integration-file.ts';
-import { type ConfigEnv, diagnoseTree } from '../config/resolve-integration.ts';
-import type { ErrorCode } from '../core/error-codes.ts';
+import { type ConfigDiagnostic, type ConfigEnv, diagnoseTree } from '../config/resolve-integration.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 import { diagnoseMapping } from '../mapping/diagnose-mapping.ts';
 import { importIntegrationModule, isIntegrationModule } from './load-integration.ts';
 
 /** One finding of `ferry validate`, located in the file it is about. */
-export interface ValidationEntry {
-  readonly file: string;
-  readonly line: number | null;
-  readonly column: number | null;
-  readonly path: string;
-  readonly code: ErrorCode;
-  readonly message: string;
-}
+export type ValidationEntry = ConfigDiagnostic;
 
 /** The result of `ferry validate`, as `--json` prints it. */
 export interface ValidationReport {

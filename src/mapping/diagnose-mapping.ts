@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import jsonata from 'jsonata';
-import type { ErrorCode } from '../core/error-codes.ts';
+import type { ConfigDiagnostic } from '../config/resolve-integration.ts';
 import { FerryError } from '../core/errors.ts';
 import { compileMapping } from './compile-mapping.ts';
 import { createAjv, loadSchemaValidator } from './create-schema-validator.ts';
@@ -11,16 +11,8 @@ import { lintExpression } from './lint-expression.ts';
 import type { CompiledMapping } from './mapping-types.ts';
 import { type MappingSpec, parseMappingFile, type SourceLocation } from './parse-mapping-file.ts';
 
-/** One problem in a mapping file, located like a config problem. */
-export interface MappingDiagnostic {
-  readonly file: string;
-  readonly line: number | null;
-  readonly column: number | null;
-  /** Dot path inside the mapping file ("output.fields.customerInfo.name"). */
-  readonly path: string;
-  readonly code: ErrorCode;
-  readonly message: string;
-}
+/** One problem in a mapping file, located like a config problem (path is inside the mapping file). */
+export type MappingDiagnostic = ConfigDiagnostic;
 
 /** Everything wrong with a mapping file, and the compiled mapping when nothing is. */
 export interface MappingDiagnosis {
@@ -89,12 +81,12 @@ export async function diagnoseMapping(path: string): Promise<MappingDiagnosis> {
   const input = await loadSchema(spec.inputSchema);
   const output = await loadSchema(spec.outputSchema);
 
-  const at = (where: SourceLocation, message: string, code: ErrorCode = 'FERRY_ERR_MAPPING_INVALID') => ({
+  const at = (where: SourceLocation, message: string): MappingDiagnostic => ({
     file,
     line: where.line,
     column: where.column ?? null,
     path: where.path,
-    code,
+    code: 'FERRY_ERR_MAPPING_INVALID',
     message,
   });
   const expressions: (SourceLocation & { expr: string })[] = [spec.key, ...spec.checks, ...spec.fields];
