@@ -84,9 +84,12 @@ describe('ferry init', () => {
       'Shop Orders',
       '--dest-url',
       'ftp://x',
+      '--paging',
+      'pages',
     ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--name "Shop Orders"');
     expect(result.stderr).toContain('--dest-url "ftp://x"');
+    expect(result.stderr).toMatch(/--paging "pages" must be one of auto, none, link_header/);
   });
 });

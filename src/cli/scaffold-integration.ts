@@ -2,12 +2,18 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { integrationSchemaPath } from '../config/integration-json-schema.ts';
+import { paginationSchema } from '../config/pagination-schema.ts';
+import { defOf, unwrap } from '../config/schema-walk.ts';
 import { FerryError } from '../core/errors.ts';
+import type { DEST_AUTH_CHOICES, SOURCE_AUTH_CHOICES } from './scaffold-choices.ts';
 
-/** Source auth styles `ferry init` can scaffold. */
-export const SOURCE_AUTH_CHOICES = ['api_key', 'bearer', 'none'] as const;
-/** Destination auth styles `ferry init` can scaffold. */
-export const DEST_AUTH_CHOICES = ['oauth2', 'bearer', 'none'] as const;
+/** The pagination types the config schema accepts, read from it so the two never disagree. */
+export function pagingChoices(): string[] {
+  return (defOf(unwrap(paginationSchema)).options ?? []).map((option) => {
+    const type = defOf(unwrap(option)).shape?.type;
+    return String(type ? defOf(unwrap(type)).values?.[0] : '');
+  });
+}
 
 /** What `ferry init` asks for. */
 export interface ScaffoldAnswers {
@@ -50,6 +56,10 @@ export function checkAnswers(answers: ScaffoldAnswers): void {
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
       problems.push(`${flag} "${url}" must be an absolute http:// or https:// URL`);
     }
+  }
+  const paging = pagingChoices();
+  if (!paging.includes(answers.paging)) {
+    problems.push(`--paging "${answers.paging}" must be one of ${paging.join(', ')}`);
   }
   if (problems.length > 0) {
     throw new FerryError('FERRY_ERR_USAGE', `init: ${problems.join('; ')}`, { details: { problems } });

@@ -1,9 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: help texts name ${VAR} config references
 import { basename, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { paginationSchema } from '../../config/pagination-schema.ts';
-import { defOf, unwrap } from '../../config/schema-walk.ts';
-import { DEST_AUTH_CHOICES, type ScaffoldAnswers, SOURCE_AUTH_CHOICES } from '../scaffold-integration.ts';
+import { DEST_AUTH_CHOICES, SOURCE_AUTH_CHOICES } from '../scaffold-choices.ts';
+import type { ScaffoldAnswers } from '../scaffold-integration.ts';
 
 /** Options of `ferry init`, as commander parses them. */
 export interface InitOptions {
@@ -15,14 +14,6 @@ export interface InitOptions {
   destTokenUrl?: string;
   paging?: string;
   dir: string;
-}
-
-/** The pagination types the config schema accepts, read from it so the two never disagree. */
-export function pagingChoices(): string[] {
-  return (defOf(unwrap(paginationSchema)).options ?? []).map((option) => {
-    const type = defOf(unwrap(option)).shape?.type;
-    return String(type ? defOf(unwrap(type)).values?.[0] : '');
-  });
 }
 
 /** A name the config accepts, made from a directory name. */
@@ -55,6 +46,7 @@ export async function askInitQuestions(
     const name = await question('Integration name', options.name ?? nameFrom(options.dir));
     const sourceUrl = await optional('Source URL (first page)');
     const sourceAuth = await question('Source auth', 'api_key', SOURCE_AUTH_CHOICES);
+    const { pagingChoices } = await import('../scaffold-integration.ts');
     const paging = await question('Source paging', 'auto', pagingChoices());
     const destUrl = await optional('Destination URL');
     const destAuth = await question('Destination auth', 'oauth2', DEST_AUTH_CHOICES);
@@ -86,7 +78,7 @@ export function initCommand(): Command {
     .option('--dest-url <url>', 'where records are sent (default: ${DEST_URL} at run time)')
     .addOption(new Option('--dest-auth <type>', 'destination credentials').choices(DEST_AUTH_CHOICES))
     .option('--dest-token-url <url>', 'OAuth 2.0 token endpoint (default: ${DEST_TOKEN_URL} at run time)')
-    .addOption(new Option('--paging <type>', 'how the source pages').choices(pagingChoices()))
+    .option('--paging <type>', 'how the source pages: a pagination type of the config (default: auto)')
     .option('--dir <dir>', 'directory to create the files in', '.')
     .action(async (options: InitOptions) => {
       const { scaffoldIntegration, writeScaffold } = await import('../scaffold-integration.ts');
