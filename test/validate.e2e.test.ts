@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { flagshipConfig, runFerry } from './support/ferry-cli.ts';
+import { flagshipConfig, repoRoot, runFerry } from './support/ferry-cli.ts';
 
 describe('ferry validate', () => {
   it('prints {"valid": false, "errors": [...]} with --json and exits 2, every error located and coded', async () => {
@@ -21,5 +23,20 @@ describe('ferry validate', () => {
     expect(result.stdout).toMatch(
       /destination\.auth\.client_secret: environment variable DEST_CLIENT_SECRET is not set/,
     );
+  });
+
+  it('is joined by check, init and schema, each answering --help with exit 0', async () => {
+    for (const command of ['check', 'init', 'schema']) {
+      const result = await runFerry([command, '--help']);
+      expect(result.code, command).toBe(0);
+      expect(result.stdout).toContain(`Usage: ferry ${command}`);
+    }
+  });
+
+  it('ferry schema prints the shipped JSON Schema', async () => {
+    const result = await runFerry(['schema']);
+    expect(result.code).toBe(0);
+    const shipped = JSON.parse(await readFile(join(repoRoot, 'schema/integration.schema.json'), 'utf8'));
+    expect(JSON.parse(result.stdout)).toEqual(shipped);
   });
 });
