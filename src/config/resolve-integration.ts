@@ -1,6 +1,7 @@
 import { readFile as readFileFromDisk } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { ErrorCode } from '../core/error-codes.ts';
+import { FerryError } from '../core/errors.ts';
 import { registerSecret } from '../core/secret-registry.ts';
 import { formatPath, type PathKey } from './config-path.ts';
 import {
@@ -61,6 +62,19 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown): v
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/** A config problem with the error code it belongs to, as `ferry validate` lists it. */
+export interface ConfigDiagnostic extends ConfigProblem {
+  readonly code: ErrorCode;
+}
+
+/** One step's problems; the default reporter throws them as one FerryError, `diagnoseTree` collects them. */
+type ReportProblems = (
+  code: ErrorCode,
+  headline: string,
+  problems: readonly (ConfigProblem & { code?: ErrorCode })[],
+  formatLine?: (problem: ConfigProblem) => string,
+) => void;
+
 /** The environment variable name a secret at `path` would conventionally use. */
 function suggestedVariable(path: readonly PathKey[]): string {
   const side = path[0] === 'destination' ? 'DEST' : String(path[0] ?? '').toUpperCase();
@@ -79,6 +93,47 @@ export async function resolveTree(
   positions: PositionMap,
   options: ResolveOptions,
 ): Promise<IntegrationConfig> {
+  const config = await resolveSteps(input, positions, options, (code, headline, problems, formatLine) =>
+    throwProblems(code, headline, problems, formatLine),
+  );
+  if (config === null) throw new FerryError('FERRY_ERR_INTERNAL', 'a refused integration was not reported');
+  return config;
+}
+
+/**
+ * Runs every check of resolveTree and returns all problems at once (missing variables, literal secrets,
+ * schema and URL problems together) instead of stopping at the first step that fails; for `ferry validate`.
+ * A value whose reference cannot be resolved is not checked further, so it is reported once.
+ */
+export async function diagnoseTree(
+  input: unknown,
+  positions: PositionMap,
+  options: ResolveOptions,
+): Promise<{
+  readonly config: IntegrationConfig | null;
+  readonly problems: readonly ConfigDiagnostic[];
+  /** Absolute path of the mapping file when the file names one, even if other things are wrong. */
+  readonly mappingPath: string | null;
+}> {
+  const problems: ConfigDiagnostic[] = [];
+  const config = await resolveSteps(input, positions, options, (code, _headline, found) => {
+    for (const problem of found) problems.push({ ...problem, code: problem.code ?? code });
+  });
+  const written = valueAt(input, ['mapping']);
+  const mappingPath =
+    config?.mappingPath ??
+    (typeof written === 'string' && written !== '' && !written.includes('${')
+      ? resolvePath(options.baseDir, written)
+      : null);
+  return { config: problems.length === 0 ? config : null, problems, mappingPath };
+}
+
+async function resolveSteps(
+  input: unknown,
+  positions: PositionMap,
+  options: ResolveOptions,
+  report: ReportProblems,
+): Promise<IntegrationConfig | null> {
   const file = options.file ?? '<inline>';
   const env = options.env ?? process.env;
   const readFile = options.readFile ?? readUtf8;
@@ -183,12 +238,13 @@ export async function resolveTree(
       missing.length > 0
         ? `${file}: ${missing.length} environment variable${missing.length === 1 ? ' is' : 's are'} not set: ${missing.join(', ')}`
         : `${file}: ${referenceProblems.length} reference${referenceProblems.length === 1 ? '' : 's'} cannot be resolved`;
-    throwProblems(
+    report(
       code,
       headline,
-      referenceProblems.map((r) => r.problem),
+      referenceProblems.map((r) => ({ ...r.problem, code: r.code })),
     );
   }
+  const unresolved = new Set(referenceProblems.map((r) => r.problem.path));
 
   const allowLiteral = valueAt(resolved, ['options', 'dangerously_allow_literal_secrets']) === true;
   if (!allowLiteral) {
@@ -207,7 +263,7 @@ export async function resolveTree(
       );
     }
     if (literal.length > 0) {
-      throwProblems(
+      report(
         'FERRY_ERR_CONFIG_LITERAL_SECRET',
         `${file}: secrets must come from the environment or a file, not the integration file ` +
           '(options.dangerously_allow_literal_secrets: true overrides this)',
@@ -222,6 +278,8 @@ export async function resolveTree(
     const problems: ConfigProblem[] = [];
     for (const issue of result.error.issues) {
       const path = issue.path.filter((k): k is PathKey => typeof k === 'string' || typeof k === 'number');
+      // Already reported as an unresolved reference; "missing" would say the same thing twice.
+      if (unresolved.has(formatPath(path))) continue;
       if (issue.code === 'unrecognized_keys') {
         const known = knownKeysAt(integrationSchema, resolved, path);
         for (const key of issue.keys) {
@@ -240,14 +298,16 @@ export async function resolveTree(
       problems.push(problemAt(file, positions, path, message));
     }
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-    throwProblems(
-      'FERRY_ERR_CONFIG_INVALID',
-      `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the integration:`,
-      problems,
-    );
+    if (problems.length > 0) {
+      report(
+        'FERRY_ERR_CONFIG_INVALID',
+        `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the integration:`,
+        problems,
+      );
+    }
   }
 
-  if (!result.data.options.dangerously_allow_insecure_http) {
+  if (valueAt(resolved, ['options', 'dangerously_allow_insecure_http']) !== true) {
     const insecure: ConfigProblem[] = [];
     for (const path of pathsOfKind(integrationSchema, resolved, 'url')) {
       const url = valueAt(resolved, path);
@@ -255,7 +315,7 @@ export async function resolveTree(
       if (reason) insecure.push(problemAt(file, positions, path, reason));
     }
     if (insecure.length > 0) {
-      throwProblems(
+      report(
         'FERRY_ERR_CONFIG_INSECURE_URL',
         `${file}: plain http:// is only allowed to loopback hosts ` +
           '(options.dangerously_allow_insecure_http: true overrides this)',
@@ -264,7 +324,7 @@ export async function resolveTree(
     }
   }
 
-  return toIntegrationConfig(result.data, { file, baseDir: options.baseDir });
+  return result.success ? toIntegrationConfig(result.data, { file, baseDir: options.baseDir }) : null;
 }
 
 /** Validates an integration built in code exactly as a YAML file would be; the TS twin of the loader. */

@@ -1,6 +1,6 @@
 /** A request as ferry's HTTP layer sees it: plain data, so interceptors can copy and amend it. */
 export interface HttpRequest {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   /** Serialised once per record, reused on every attempt. */
