@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { IntegrationConfig, IntegrationInput } from '../config/integration-schema.ts';
 import { loadIntegrationConfig } from '../config/load-integration-config.ts';
 import { type ConfigEnv, resolveIntegration } from '../config/resolve-integration.ts';
+import { rawStateSetting, readYamlStateSetting, type StateSetting } from '../config/state-setting.ts';
 import { FerryError } from '../core/errors.ts';
 
 const CODE_MODULE = /\.(?:ts|mts|js|mjs)$/;
@@ -16,10 +17,21 @@ export async function loadIntegration(
   env: ConfigEnv = process.env,
 ): Promise<IntegrationConfig> {
   if (!CODE_MODULE.test(path)) return loadIntegrationConfig(path, { env });
-  const absolute = resolve(path);
+  const input = await importIntegrationModule(path);
+  return resolveIntegration(input, { file: path, baseDir: dirname(resolve(path)), env });
+}
+
+/** Reads only where an integration keeps its ledger (its `state:` key), not needing its secrets. */
+export async function loadStateSetting(path: string, env: ConfigEnv = process.env): Promise<StateSetting> {
+  if (!CODE_MODULE.test(path)) return readYamlStateSetting(path, env);
+  const input = await importIntegrationModule(path);
+  return rawStateSetting(input.state, { file: path, baseDir: dirname(resolve(path)), env });
+}
+
+async function importIntegrationModule(path: string): Promise<IntegrationInput> {
   let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+    module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
     throw new FerryError('FERRY_ERR_CONFIG_NOT_FOUND', `cannot load integration module ${path}: ${reason}`, {
@@ -32,9 +44,5 @@ export async function loadIntegration(
       `${path}: expected a default export made with defineIntegration({...}), found ${module.default === null ? 'null' : typeof module.default}`,
     );
   }
-  return resolveIntegration(module.default as IntegrationInput, {
-    file: path,
-    baseDir: dirname(absolute),
-    env,
-  });
+  return module.default as IntegrationInput;
 }

@@ -20,7 +20,12 @@ export function createProgram(): Command {
   program.addCommand(dlqCommand());
   program.addCommand(runsCommand());
   program.addCommand(mockCommand());
-  for (const command of program.commands) command.exitOverride();
+  // Subcommands (`dlq list`, `runs show`) too: else commander exits by itself, with 1, on a usage error.
+  const overrideExit = (command: Command): void => {
+    command.exitOverride();
+    for (const sub of command.commands) overrideExit(sub);
+  };
+  overrideExit(program);
   return program;
 }
 

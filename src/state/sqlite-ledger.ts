@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { Checkpoint } from '../core/connector-types.ts';
@@ -18,6 +17,7 @@ import type {
 import { redactSecrets, redactValue } from '../core/secret-registry.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { migrate } from './migrations.ts';
+import { prepareStateDir } from './prepare-state-dir.ts';
 import { createRunLock, isProcessAlive } from './run-lock.ts';
 
 /** Options for openSqliteLedger. */
@@ -32,6 +32,11 @@ export interface SqliteLedgerOptions {
    * records in_flight for the next run to reconcile. @default 5
    */
   commitDelayMs?: number;
+  /**
+   * Refuse to create a ledger: for commands that only read one, where a new empty ledger would hide that
+   * they looked in the wrong place. Throws FERRY_ERR_STATE_NOT_FOUND. @default false
+   */
+  mustExist?: boolean;
 }
 
 /** Counters of what the group commit did, for tests, benchmarks and metrics. */
@@ -48,6 +53,8 @@ export interface LedgerStats {
 export interface SqliteLedger extends Ledger {
   /** The database file (`<stateDir>/ferry.db`). */
   readonly path: string;
+  /** True when this open created the database: no ledger was there before. */
+  readonly created: boolean;
   /** Takes the state directory's run lock; startRun takes it too. Throws FERRY_ERR_STATE_LOCKED. */
   acquireRunLock(): void;
   /** Gives the run lock back (close does too). */
@@ -163,9 +170,11 @@ export async function openSqliteLedger(
   const path = join(stateDir, DB_FILE);
   const now = (): string => clock().toISOString();
 
+  const { created } = await prepareStateDir(stateDir, DB_FILE, {
+    mustExist: options.mustExist === true,
+  });
   let db: DatabaseSync;
   try {
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
     // Create the file owner-only first: SQLite gives the -wal and -shm files the same mode. Records hold PII.
     closeSync(openSync(path, 'a', 0o600));
     // Foreign keys are declared but not enforced (SQLite's default): every run_id ferry writes comes from
@@ -380,6 +389,7 @@ export async function openSqliteLedger(
 
   const ledger: SqliteLedger = {
     path,
+    created,
 
     acquireRunLock(): void {
       assertOpen();
