@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { errorKindOf } from '../core/errors.ts';
 import { dlqCommand } from './commands/dlq.ts';
+import { recordsCommand } from './commands/records.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -19,6 +20,7 @@ export function createProgram(): Command {
   program.addCommand(validateCommand());
   program.addCommand(dlqCommand());
   program.addCommand(runsCommand());
+  program.addCommand(recordsCommand());
   program.addCommand(mockCommand());
   // Subcommands (`dlq list`, `runs show`) too: else commander exits by itself, with 1, on a usage error.
   const overrideExit = (command: Command): void => {

@@ -8,6 +8,7 @@ import type {
   DeadLetter,
   Ledger,
   Reason,
+  RecordHistory,
   RecordRow,
   RecordState,
   RecordUpdate,
@@ -251,6 +252,12 @@ export async function openSqliteLedger(
     `SELECT * FROM records INDEXED BY records_in_flight WHERE integration = ? AND state = 'in_flight' ORDER BY key`,
   );
   const selectDeadLetter = db.prepare('SELECT * FROM dead_letters WHERE id = ?');
+  const selectRecord = db.prepare('SELECT * FROM records WHERE integration = ? AND key = ?');
+  const selectIntegrations = db.prepare('SELECT DISTINCT integration FROM runs ORDER BY integration');
+  const selectChanges = db.prepare('SELECT * FROM record_history WHERE record_id = ? ORDER BY id');
+  const selectLettersOfKey = db.prepare(
+    'SELECT * FROM dead_letters WHERE integration = ? AND key = ? ORDER BY id',
+  );
   const resolveLetter = db.prepare('UPDATE dead_letters SET resolved_at = ? WHERE id = ?');
   const listQueries = new Map<string, StatementSync>();
 
@@ -501,6 +508,35 @@ export async function openSqliteLedger(
       return sync('listing in-flight records', () =>
         selectInFlight.all(integration).map((row) => toRecordRow(row)),
       );
+    },
+
+    recordHistory(key: string, options: { integration?: string } = {}): RecordHistory[] {
+      return sync('reading a record history', () => {
+        // Every integration with a record has a run: the key index then serves each lookup.
+        const integrations =
+          options.integration === undefined
+            ? selectIntegrations.all().map((row) => str(row.integration))
+            : [options.integration];
+        return integrations.flatMap((integration) => {
+          const row = selectRecord.get(integration, key);
+          if (row === undefined) return [];
+          return [
+            {
+              integration,
+              record: toRecordRow(row),
+              changes: selectChanges.all(row.id as number).map((change) => ({
+                runId: str(change.run_id),
+                state: str(change.state) as RecordState,
+                attempts: Number(change.attempts),
+                bodyHash: strOrNull(change.body_hash),
+                reason: strOrNull(change.reason),
+                at: str(change.at),
+              })),
+              deadLetters: selectLettersOfKey.all(integration, key).map((letter) => toDeadLetter(letter)),
+            },
+          ];
+        });
+      });
     },
 
     update(integration: string, runId: string, updates: readonly RecordUpdate[]): Promise<void> {
