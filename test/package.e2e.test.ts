@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './support/ferry-cli.ts';
+import { flagshipPlaceholderEnv } from './support/flagship-env.ts';
 import { tempDirs } from './support/temp-dirs.ts';
 
 const run = promisify(execFile);
@@ -15,14 +16,6 @@ const env = {
   PATH: `${join(repoRoot, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
   HOME: process.env.HOME ?? '/root',
   NO_COLOR: '1',
-};
-const flagshipEnv = {
-  SOURCE_URL: 'https://crm.example.com/api/v1/customers',
-  SOURCE_API_KEY: 'source-key-123456',
-  DEST_URL: 'https://shop.example.com/api/v2/orders',
-  DEST_TOKEN_URL: 'https://shop.example.com/oauth/token',
-  DEST_CLIENT_ID: 'client-1',
-  DEST_CLIENT_SECRET: 'client-secret-123456',
 };
 
 interface PackResult {
@@ -97,7 +90,7 @@ describe('the published package', () => {
     const help = await run('npx', ['--offline', 'ferry', '--help'], { cwd: project, env });
     expect(help.stdout).toContain('Usage: ferry');
 
-    const withSecrets = { ...env, ...flagshipEnv };
+    const withSecrets = { ...env, ...flagshipPlaceholderEnv };
     const yaml = await run(
       'npx',
       ['--offline', 'ferry', 'validate', 'node_modules/ferry/examples/customers-to-orders.yaml'],

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { FerryError } from '../core/errors.ts';
 import { parseTemplate } from './interpolate.ts';
+import { readIntegrationFile } from './read-integration-file.ts';
 import type { ConfigEnv } from './resolve-integration.ts';
 import { parseYamlTree } from './yaml-tree.ts';
 
@@ -31,21 +31,7 @@ export interface StateSetting {
  * for want of a destination secret they never use.
  */
 export async function readYamlStateSetting(path: string, env: ConfigEnv): Promise<StateSetting> {
-  const absolute = resolve(path);
-  let text: string;
-  try {
-    text = await readFile(absolute, 'utf8');
-  } catch (cause) {
-    const reason = (cause as { code?: string }).code ?? 'unreadable';
-    throw new FerryError(
-      'FERRY_ERR_CONFIG_NOT_FOUND',
-      `cannot read integration file ${path} (${absolute}): ${reason}`,
-      {
-        cause,
-        details: { file: path },
-      },
-    );
-  }
+  const { text, absolute } = await readIntegrationFile(path);
   const { value, positions } = parseYamlTree(text, path);
   const raw = (value as { state?: unknown } | null)?.state;
   return rawStateSetting(raw, {
