@@ -14,7 +14,7 @@ export interface LedgerLocation {
   readonly chosenBy: string;
 }
 
-/** A location as given; `file` is the integration file whose setting it is, when it comes from one. */
+/** A location as given, before it is checked and made absolute. */
 interface Given {
   readonly value: string;
   readonly chosenBy: string;
