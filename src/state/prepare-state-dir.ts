@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { FerryError } from '../core/errors.ts';
 
 function errnoCode(error: unknown): string | undefined {
@@ -32,6 +33,15 @@ const WHY: Readonly<Record<string, string>> = {
   ENOSPC: 'cannot be created: the disk is full',
 };
 
+async function checkReadWrite(path: string, dir: string, what: string): Promise<void> {
+  try {
+    await access(path, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    const code = errnoCode(error) ?? '';
+    throw unusable(dir, `${WHY[code] ?? `is not usable (${code || String(error)})`}${what}`, error);
+  }
+}
+
 /**
  * Checks, before anything is written, that `dir` can hold a ledger whose database is `dbFile`, creating the
  * directory unless `mustExist`. A file system that cannot (not a directory, read-only, no permission) is an
@@ -59,20 +69,11 @@ export async function prepareStateDir(
   } else if (!dirStat.isDirectory()) {
     throw unusable(dir, 'is not a directory');
   }
-  const dbStat = await statOrNull(`${dir}/${dbFile}`);
+  const dbStat = await statOrNull(join(dir, dbFile));
   if (dbStat === null && options.mustExist) throw notFound();
   if (dbStat !== null && !dbStat.isFile()) throw unusable(dir, `holds a ${dbFile} that is not a file`);
   // SQLite writes its -wal and -shm files beside the database, even to read it.
-  for (const [path, what] of [
-    [dir, ''],
-    ...(dbStat === null ? [] : [[`${dir}/${dbFile}`, ` (its ${dbFile})`]]),
-  ] as const) {
-    try {
-      await access(path, constants.R_OK | constants.W_OK);
-    } catch (error) {
-      const code = errnoCode(error) ?? '';
-      throw unusable(dir, `${WHY[code] ?? `is not usable (${code || String(error)})`}${what}`, error);
-    }
-  }
+  await checkReadWrite(dir, dir, '');
+  if (dbStat !== null) await checkReadWrite(join(dir, dbFile), dir, ` (its ${dbFile})`);
   return { created: dbStat === null };
 }
