@@ -53,6 +53,8 @@ function distIsCurrent() {
     if (statSync(join(root, config), { throwIfNoEntry: false })?.mtimeMs >= builtAt) return false;
   }
   const src = join(root, 'src');
+  // An installed package ships dist/ alone: nothing to be stale against.
+  if (!statSync(src, { throwIfNoEntry: false })) return true;
   for (const file of readdirSync(src, { recursive: true })) {
     if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
     if (statSync(join(src, file)).mtimeMs >= builtAt) return false;

@@ -1,6 +1,6 @@
 // The flagship integration written in TypeScript instead of YAML: the same checks, references and
 // secret rules apply. Run it with `npx ferry run examples/customers-to-orders.ts`.
-import { defineIntegration, envRef } from '../src/config/index.ts';
+import { defineIntegration, envRef } from 'ferry';
 
 export default defineIntegration({
   version: 1,

@@ -5,11 +5,13 @@ import { previewIntegration } from '../engine/preview-integration.ts';
 import { runIntegration } from '../engine/run-integration.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { renderSummary } from '../observability/render-summary.ts';
-import { writeReport } from '../observability/write-report.ts';
-import { openSqliteLedger } from '../state/sqlite-ledger.ts';
+import type { LedgerReport } from '../observability/run-reporter.ts';
+import { checkReportPath, writeReport } from '../observability/write-report.ts';
+import { openSqliteLedger, type SqliteLedger } from '../state/sqlite-ledger.ts';
 import { buildIntegration, type IntegrationRuntime } from './build-integration.ts';
 import type { RunCommandOptions } from './commands/run.ts';
 import { exitCodeForRun } from './exit-codes.ts';
+import { type LedgerLocation, locateLedger } from './ledger-location.ts';
 import { loadIntegration } from './load-integration.ts';
 import { printError } from './print-error.ts';
 import { createRunTelemetry } from './run-telemetry.ts';
@@ -24,19 +26,40 @@ export async function executeRun(
   options: RunCommandOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const config = await loadIntegration(configPath, env);
+  let loaded: IntegrationConfig | undefined;
+  const load = async () => {
+    loaded ??= await loadIntegration(configPath, env);
+    return loaded;
+  };
+  // --state and FERRY_STATE are checked before the file is read: refusing them needs no secret set.
+  const location = options.dryRun
+    ? undefined
+    : await locateLedger({ flag: options.state, env, config: { file: configPath, setting: load } });
+  const config = await load();
   const logger = createLogger({
     level: options.logLevel,
     format: options.logFormat,
     maskPersonalData: options.maskPersonalData === true,
     base: { integration: config.name },
   });
-  if (options.dryRun) return dryRun(config, options, logger);
+  if (!location) return dryRun(config, options, logger);
+
+  // What can be checked before the run is: a report that cannot be written, or a ledger that cannot be
+  // kept, must stop the command before it sends anything, not after.
+  if (options.report) await checkReportPath(options.report);
+  const ledger = await openSqliteLedger(location.dir);
+  const ledgerReport = describeLedger(ledger, location, config.name);
+  if (ledgerReport.note) logger.warn({ ledger: ledger.path, chosenBy: location.chosenBy }, ledgerReport.note);
 
   // Only a scrape reads Prometheus metrics, and prom-client hashes labels on every event (several per
   // record) and weighs about 20 MB loaded: without --metrics-port it is neither loaded nor fed.
-  const metricsServer =
-    options.metricsPort === undefined ? undefined : await serveMetrics(options.metricsPort);
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  try {
+    metricsServer = options.metricsPort === undefined ? undefined : await serveMetrics(options.metricsPort);
+  } catch (error) {
+    await ledger.close();
+    throw error;
+  }
   if (metricsServer) logger.info({ url: metricsServer.url }, 'serving metrics');
   const telemetry = createRunTelemetry({
     integration: config.name,
@@ -45,7 +68,6 @@ export async function executeRun(
     showProgress: options.progress,
   });
 
-  const ledger = await openSqliteLedger(options.state);
   let runtime: IntegrationRuntime | undefined;
   const shutdown = installShutdown({
     graceMs: SHUTDOWN_GRACE_MS,
@@ -80,7 +102,8 @@ export async function executeRun(
     });
     telemetry.stopProgress();
     const reporter = telemetry.reporter();
-    const report = reporter ? reporter.finish({ status: result.status, endedAt: result.endedAt }) : undefined;
+    const finished = reporter?.finish({ status: result.status, endedAt: result.endedAt });
+    const report = finished && { ...finished, ledger: ledgerReport };
     ledger.finishRun(result.runId, result.status, { ...result.counts }, report ?? null);
     if (options.report && report) await writeReport(options.report, report);
     if (report) {
@@ -147,6 +170,22 @@ async function dryRun(
   } finally {
     await runtime.close();
   }
+}
+
+/** The run report's `ledger` field; its note says when this run starts a ledger, not continues one. */
+function describeLedger(ledger: SqliteLedger, location: LedgerLocation, integration: string): LedgerReport {
+  const base = { path: location.dir, chosenBy: location.chosenBy };
+  if (ledger.created) {
+    return { ...base, new: true, note: `no ledger found at ${location.dir}: starting a new one` };
+  }
+  if (ledger.listRuns({ integration, limit: 1 }).length === 0) {
+    return {
+      ...base,
+      new: true,
+      note: `the ledger at ${location.dir} has no runs of ${integration}: starting it from scratch`,
+    };
+  }
+  return { ...base, new: false };
 }
 
 async function serveMetrics(port: number) {

@@ -1,17 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { flagshipPlaceholderEnv } from '../../test/support/flagship-env.ts';
 import { hasErrorCode } from '../core/errors.ts';
 import { loadIntegration } from './load-integration.ts';
 
 const example = (name: string) => fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));
-const env = {
-  SOURCE_URL: 'https://crm.example.com/api/v1/customers',
-  SOURCE_API_KEY: 'source-key-123456',
-  DEST_URL: 'https://shop.example.com/api/v2/orders',
-  DEST_TOKEN_URL: 'https://shop.example.com/oauth/token',
-  DEST_CLIENT_ID: 'client-1',
-  DEST_CLIENT_SECRET: 'client-secret-123456',
-};
+const env = flagshipPlaceholderEnv;
 
 describe('loadIntegration', () => {
   it('resolves the TypeScript flagship to the same integration as the YAML one', async () => {

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { IntegrationConfig, IntegrationInput } from '../config/integration-schema.ts';
 import { loadIntegrationConfig } from '../config/load-integration-config.ts';
 import { type ConfigEnv, resolveIntegration } from '../config/resolve-integration.ts';
+import { rawStateSetting, readYamlStateSetting, type StateSetting } from '../config/state-setting.ts';
 import { FerryError } from '../core/errors.ts';
 
 const CODE_MODULE = /\.(?:ts|mts|js|mjs)$/;
@@ -26,6 +27,13 @@ export async function loadIntegration(
 /** True when the path names a TypeScript/JavaScript module rather than a YAML file. */
 export function isIntegrationModule(path: string): boolean {
   return CODE_MODULE.test(path);
+}
+
+/** Reads only where an integration keeps its ledger (its `state:` key), not needing its secrets. */
+export async function loadStateSetting(path: string, env: ConfigEnv = process.env): Promise<StateSetting> {
+  if (!isIntegrationModule(path)) return readYamlStateSetting(path, env);
+  const input = await importIntegrationModule(path);
+  return rawStateSetting(input.state, { file: path, baseDir: dirname(resolve(path)), env });
 }
 
 /** Imports an integration module and returns its default export, not yet validated. */

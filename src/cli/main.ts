@@ -3,6 +3,7 @@ import { errorKindOf } from '../core/errors.ts';
 import { checkCommand } from './commands/check.ts';
 import { dlqCommand } from './commands/dlq.ts';
 import { initCommand } from './commands/init.ts';
+import { recordsCommand } from './commands/records.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
 import { schemaCommand } from './commands/schema.ts';
@@ -22,11 +23,17 @@ export function createProgram(): Command {
   program.addCommand(validateCommand());
   program.addCommand(dlqCommand());
   program.addCommand(runsCommand());
+  program.addCommand(recordsCommand());
   program.addCommand(mockCommand());
   program.addCommand(schemaCommand());
   program.addCommand(initCommand());
   program.addCommand(checkCommand());
-  for (const command of program.commands) command.exitOverride();
+  // Subcommands (`dlq list`, `runs show`) too: else commander exits by itself, with 1, on a usage error.
+  const overrideExit = (command: Command): void => {
+    command.exitOverride();
+    for (const sub of command.commands) overrideExit(sub);
+  };
+  overrideExit(program);
   return program;
 }
 

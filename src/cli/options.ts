@@ -19,9 +19,6 @@ export function port(value: string): number {
   return n;
 }
 
-/** The default state directory: `.ferry/` in the working directory. */
-export const DEFAULT_STATE_DIR = '.ferry';
-
 /** Log levels the CLI accepts. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

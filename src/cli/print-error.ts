@@ -24,6 +24,6 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
  * Error messages can quote what a hostile peer sent: control characters (ANSI escapes, carriage returns,
  * newlines) are shown escaped so they can neither forge lines nor drive the operator's terminal.
  */
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   return text.replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type DestinationConfig, destinationSchema, toDestinationConfig } from './destination-schema.ts';
 import { type OptionsConfig, optionsSchema } from './options-schema.ts';
 import { type SourceConfig, sourceSchema, toSourceConfig } from './source-schema.ts';
+import { resolveStateSetting } from './state-setting.ts';
 
 /** The whole integration file, snake_case as users write it. */
 export const integrationSchema = z
@@ -17,6 +18,14 @@ export const integrationSchema = z
     mapping: z.string().min(1).describe('Path of the mapping file, relative to this file.'),
     destination: destinationSchema,
     options: optionsSchema,
+    state: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Directory of the ledger (run history, record states, dead letters), relative to this file. ' +
+          'Overridden by FERRY_STATE and --state; without any of the three, .ferry/ beside this file.',
+      ),
   })
   .describe('An integration: read records from a source, map each, deliver it to a destination once.');
 
@@ -32,6 +41,8 @@ export interface IntegrationConfig {
   readonly mappingPath: string;
   readonly destination: DestinationConfig;
   readonly options: OptionsConfig;
+  /** The ledger directory its `state:` key names, resolved against baseDir; null when it names none. */
+  readonly state: string | null;
   /** The file it came from ("<inline>" for code-built integrations). */
   readonly file: string;
   /** The directory relative paths were resolved against. */
@@ -55,6 +66,7 @@ export function toIntegrationConfig(
       dangerouslyAllowLiteralSecrets: parsed.options.dangerously_allow_literal_secrets,
       ...(caFile === null ? {} : { caFile: resolve(where.baseDir, caFile) }),
     },
+    state: parsed.state === undefined ? null : resolveStateSetting(parsed.state, where.baseDir),
     file: where.file,
     baseDir: where.baseDir,
   };

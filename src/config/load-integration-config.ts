@@ -1,8 +1,8 @@
 import { readFile as readFileFromDisk } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { FerryError } from '../core/errors.ts';
+import { dirname } from 'node:path';
 import type { IntegrationConfig } from './integration-schema.ts';
 import { parseIntegrationConfig } from './parse-integration-config.ts';
+import { readIntegrationFile } from './read-integration-file.ts';
 import type { ConfigEnv, ReadTextFile } from './resolve-integration.ts';
 
 /** Options of loadIntegrationConfig. */
@@ -19,21 +19,7 @@ export async function loadIntegrationConfig(
   options: LoadIntegrationOptions = {},
 ): Promise<IntegrationConfig> {
   const readFile = options.readFile ?? ((p: string) => readFileFromDisk(p, 'utf8'));
-  const absolute = resolve(path);
-  let text: string;
-  try {
-    text = await readFile(absolute);
-  } catch (cause) {
-    const reason = (cause as { code?: string }).code ?? 'unreadable';
-    throw new FerryError(
-      'FERRY_ERR_CONFIG_NOT_FOUND',
-      `cannot read integration file ${path} (${absolute}): ${reason}`,
-      {
-        cause,
-        details: { file: path },
-      },
-    );
-  }
+  const { text, absolute } = await readIntegrationFile(path, readFile);
   return parseIntegrationConfig(text, {
     file: path,
     baseDir: dirname(absolute),

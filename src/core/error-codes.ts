@@ -113,6 +113,14 @@ export const errorCodes = {
     kind: 'config',
     description: 'Another ferry run holds the same state directory.',
   },
+  FERRY_ERR_STATE_UNUSABLE: {
+    kind: 'config',
+    description: 'The state directory cannot hold a ledger: not a directory, read-only or not permitted.',
+  },
+  FERRY_ERR_STATE_NOT_FOUND: {
+    kind: 'config',
+    description: 'A command that only reads the ledger found none where it looked; it creates none.',
+  },
   // run
   FERRY_ERR_ABORTED: {
     kind: 'aborted',

@@ -36,6 +36,28 @@ export interface RecordUpdate {
   readonly lastError?: string | null;
 }
 
+/** One state the ledger stored for a record: an entry of its history. */
+export interface RecordChange {
+  readonly runId: string;
+  readonly state: RecordState;
+  readonly attempts: number;
+  readonly bodyHash: string | null;
+  /** Why, for a quarantined or failed state. */
+  readonly reason: string | null;
+  /** RFC 3339. */
+  readonly at: string;
+}
+
+/** A record's history across runs: where it stands, every state stored for it, and its dead letters. */
+export interface RecordHistory {
+  readonly integration: string;
+  readonly record: RecordRow;
+  /** Oldest first. */
+  readonly changes: readonly RecordChange[];
+  /** Oldest first, resolved ones included. */
+  readonly deadLetters: readonly DeadLetter[];
+}
+
 /** A quarantined or failed record, kept whole so it can be inspected and replayed. */
 export interface DeadLetter {
   readonly id: number;
@@ -92,6 +114,8 @@ export interface Ledger {
   getRecords(integration: string, keys: readonly string[]): Map<string, RecordRow>;
   /** Records of this integration left in_flight (by a crash): the ones to reconcile before resending. */
   listInFlight(integration: string): RecordRow[];
+  /** The history of the record with this key, in each integration that has one (or in just `integration`). */
+  recordHistory(key: string, options?: { integration?: string }): RecordHistory[];
   /**
    * Queues updates and resolves once they are durable. Updates queued close together share one transaction
    * (group commit), so callers may queue per record without making the ledger the bottleneck.

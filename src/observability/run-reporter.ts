@@ -24,6 +24,18 @@ export interface ReportedDeadLetter {
   readonly reasons: readonly Reason[];
 }
 
+/** Which ledger a run kept its state in, and whether it started that ledger. */
+export interface LedgerReport {
+  /** The state directory. */
+  readonly path: string;
+  /** The rule that chose it: "--state", "FERRY_STATE", "state: in <file>" or "beside <file>". */
+  readonly chosenBy: string;
+  /** True when the run found no earlier state of its integration there. */
+  readonly new: boolean;
+  /** Said when `new`: "no ledger found at X: starting a new one". */
+  readonly note?: string;
+}
+
 /** The run report: what `--report` writes and `ferry runs show` prints. */
 export interface RunReport {
   readonly runId: string;
@@ -51,6 +63,8 @@ export interface RunReport {
     readonly omitted: number;
   };
   readonly checkpoint: Checkpoint | null;
+  /** Set by the CLI, which chose the ledger. */
+  readonly ledger?: LedgerReport;
 }
 
 /** Options for createRunReporter. */

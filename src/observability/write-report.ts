@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { constants } from 'node:fs';
+import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { FerryError } from '../core/errors.ts';
 import { redactSecrets, redactValue } from '../core/secret-registry.ts';
 
@@ -20,6 +21,60 @@ export async function writeReport(path: string, report: unknown): Promise<void> 
         details: { path },
       },
     );
+  }
+}
+
+/**
+ * Checks before a run that its report can be written at `path`: not a directory or a device, in a directory
+ * that exists or can be made, and writable. A run that delivered everything must not end on "cannot write
+ * the report". Throws FERRY_ERR_REPORT_WRITE naming the path.
+ */
+export async function checkReportPath(path: string): Promise<void> {
+  const fail = (what: string, cause?: unknown) =>
+    new FerryError('FERRY_ERR_REPORT_WRITE', `cannot write the run report to ${path}: ${what}`, {
+      ...(cause === undefined ? {} : { cause }),
+      details: { path },
+    });
+  try {
+    await checkWritable(path, fail);
+  } catch (error) {
+    if (error instanceof FerryError) throw error;
+    throw fail((error as NodeJS.ErrnoException).code ?? String(error), error);
+  }
+}
+
+async function checkWritable(path: string, fail: (what: string, cause?: unknown) => FerryError) {
+  const target = await statOrNull(path);
+  if (target !== null && !target.isFile()) {
+    throw fail(target.isDirectory() ? 'it is a directory' : 'it is not a regular file');
+  }
+  // The nearest directory that exists must let us create the missing ones and the file.
+  let dir = dirname(resolve(path));
+  for (;;) {
+    const found = await statOrNull(dir);
+    if (found !== null) {
+      if (!found.isDirectory()) throw fail(`${dir} is not a directory`);
+      break;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  try {
+    await access(dir, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw fail(`${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? String(error)})`, error);
+  }
+}
+
+async function statOrNull(path: string) {
+  try {
+    return await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // ENOTDIR: a part of the path is a file; the walk up the directories names it.
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw error;
   }
 }
 

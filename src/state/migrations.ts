@@ -125,6 +125,40 @@ export const migrations: readonly string[] = [
   ALTER TABLE records_new RENAME TO records;
   CREATE INDEX records_in_flight ON records (integration) WHERE state = 'in_flight';
   `,
+  // A record's history across runs, for `ferry records show`: one append-only row per state the ledger
+  // stores for it, written by triggers in the transaction that stores the state, so no write path can skip
+  // it. Rows point at records.id, which grows as records are first written, so a run's new rows land at the
+  // end of the index. The reason is kept only with the state it explains (last_error outlives it). Records
+  // stored before this version get one row: their state then. A migration that rebuilds `records` must
+  // create the triggers again. Self-contained: it needs only the records table of version 4.
+  `
+  CREATE TABLE record_history (
+    id INTEGER PRIMARY KEY,
+    record_id INTEGER NOT NULL,
+    run_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    body_hash TEXT,
+    reason TEXT,
+    at TEXT NOT NULL
+  ) STRICT;
+  INSERT INTO record_history (record_id, run_id, state, attempts, body_hash, reason, at)
+    SELECT id, run_id, state, attempts, body_hash,
+      CASE WHEN state = 'failed' OR state = 'quarantined' THEN last_error END, updated_at
+    FROM records ORDER BY id;
+  CREATE INDEX record_history_by_record ON record_history (record_id);
+  CREATE TRIGGER record_history_on_insert AFTER INSERT ON records BEGIN
+    INSERT INTO record_history (record_id, run_id, state, attempts, body_hash, reason, at)
+    VALUES (NEW.id, NEW.run_id, NEW.state, NEW.attempts, NEW.body_hash,
+      CASE WHEN NEW.state = 'failed' OR NEW.state = 'quarantined' THEN NEW.last_error END, NEW.updated_at);
+  END;
+  CREATE TRIGGER record_history_on_update AFTER UPDATE ON records BEGIN
+    INSERT INTO record_history (record_id, run_id, state, attempts, body_hash, reason, at)
+    VALUES (NEW.id, NEW.run_id, NEW.state, NEW.attempts, NEW.body_hash,
+      CASE WHEN NEW.state = 'failed' OR NEW.state = 'quarantined' THEN NEW.last_error END, NEW.updated_at);
+  END;
+  CREATE INDEX dead_letters_by_key ON dead_letters (integration, key);
+  `,
 ];
 
 /** The schema version this code writes. */

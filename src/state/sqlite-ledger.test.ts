@@ -70,7 +70,7 @@ describe('opening', () => {
       .prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
       .all()
       .map((r) => r.name);
-    expect(tables).toEqual(['checkpoints', 'dead_letters', 'records', 'runs']);
+    expect(tables).toEqual(['checkpoints', 'dead_letters', 'record_history', 'records', 'runs']);
     const indexes = db
       .prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`)
       .all()
@@ -574,5 +574,121 @@ describe('closing', () => {
     await expect(ledger.update('a', run.id, [{ key: 'k', state: 'failed' }])).rejects.toThrow(/closed/);
     expect(() => ledger.listRuns()).toThrow(/closed/);
     await ledger.close();
+  });
+});
+
+describe('record history', () => {
+  it('keeps every state a record took in each run, with attempts, reasons, body hash and its dead letters', async () => {
+    const ledger = await ledgerAt();
+    const first = ledger.startRun('i', '2025-01-01T00:00:00.000Z');
+    ledger.updateNow('i', first.id, [{ key: 'c-1', state: 'in_flight', attempts: 1, bodyHash: 'h1' }]);
+    await ledger.update('i', first.id, [{ key: 'c-1', state: 'failed', attempts: 3, lastError: 'HTTP 503' }]);
+    await ledger.addDeadLetter({
+      integration: 'i',
+      key: 'c-1',
+      runId: first.id,
+      state: 'failed',
+      record: { id: 1 },
+      body: { orderId: 'ORD-1' },
+      reasons: [{ code: 'destination_503', message: 'HTTP 503' }],
+    });
+    await ledger.update('i', first.id, [{ key: 'c-2', state: 'delivered', attempts: 1 }]);
+    ledger.finishRun(first.id, 'completed_with_errors', {}, null);
+    const second = ledger.startRun('i', '2025-01-02T00:00:00.000Z');
+    ledger.updateNow('i', second.id, [{ key: 'c-1', state: 'in_flight', attempts: 4, bodyHash: 'h2' }]);
+    await ledger.update('i', second.id, [{ key: 'c-1', state: 'delivered', attempts: 4, lastError: null }]);
+
+    const [history, ...others] = ledger.recordHistory('c-1');
+    expect(others).toEqual([]);
+    expect(history?.integration).toBe('i');
+    expect(history?.record).toMatchObject({ key: 'c-1', state: 'delivered', attempts: 4, bodyHash: 'h2' });
+    expect(history?.changes.map(({ at: _, ...change }) => change)).toEqual([
+      { runId: first.id, state: 'in_flight', attempts: 1, bodyHash: 'h1', reason: null },
+      { runId: first.id, state: 'failed', attempts: 3, bodyHash: 'h1', reason: 'HTTP 503' },
+      { runId: second.id, state: 'in_flight', attempts: 4, bodyHash: 'h2', reason: null },
+      { runId: second.id, state: 'delivered', attempts: 4, bodyHash: 'h2', reason: null },
+    ]);
+    expect(history?.changes.every((c) => !Number.isNaN(Date.parse(c.at)))).toBe(true);
+    expect(history?.deadLetters).toMatchObject([
+      { runId: first.id, state: 'failed', body: { orderId: 'ORD-1' } },
+    ]);
+    expect(ledger.recordHistory('c-2')[0]?.changes).toHaveLength(1);
+  });
+
+  it('finds a key in each integration that has it, or only in the one asked for', async () => {
+    const ledger = await ledgerAt();
+    for (const integration of ['a', 'b']) {
+      const run = ledger.startRun(integration, '2025-01-01T00:00:00.000Z');
+      await ledger.update(integration, run.id, [{ key: 'k', state: 'delivered', attempts: 1 }]);
+    }
+    expect(ledger.recordHistory('k').map((h) => h.integration)).toEqual(['a', 'b']);
+    expect(ledger.recordHistory('k', { integration: 'b' }).map((h) => h.integration)).toEqual(['b']);
+    expect(ledger.recordHistory('missing')).toEqual([]);
+  });
+
+  it('upgrades a version-4 ledger: each existing record starts its history with its state then', async () => {
+    const db = new DatabaseSync(join(dir, 'ferry.db'));
+    for (const migration of migrations.slice(0, 4)) db.exec(migration);
+    db.exec('PRAGMA user_version = 4');
+    db.exec(`INSERT INTO runs (id, integration, status, started_at) VALUES ('r1', 'i', 'completed', 'x')`);
+    db.exec(
+      `INSERT INTO records (${RECORD_COLUMNS}) VALUES
+        ('i', 'q', 'quarantined', 0, NULL, 'src:h', 'email is missing', 'r1', '2025-01-02T00:00:00.000Z'),
+        ('i', 'd', 'delivered', 2, 't', 'h', 'HTTP 503 before it went through', 'r1', '2025-01-02T00:00:01.000Z')`,
+    );
+    db.close();
+    const ledger = await ledgerAt();
+    expect(ledger.recordHistory('q')[0]?.changes).toEqual([
+      {
+        runId: 'r1',
+        state: 'quarantined',
+        attempts: 0,
+        bodyHash: 'src:h',
+        reason: 'email is missing',
+        at: '2025-01-02T00:00:00.000Z',
+      },
+    ]);
+    expect(ledger.recordHistory('d')[0]?.changes).toEqual([
+      {
+        runId: 'r1',
+        state: 'delivered',
+        attempts: 2,
+        bodyHash: 'h',
+        reason: null,
+        at: '2025-01-02T00:00:01.000Z',
+      },
+    ]);
+  });
+});
+
+describe('the state directory', () => {
+  it('says whether opening created the ledger', async () => {
+    expect((await ledgerAt()).created).toBe(true);
+    await open.pop()!.close();
+    expect((await ledgerAt()).created).toBe(false);
+  });
+
+  it('creates no ledger where one must already exist', async () => {
+    const missing = join(dir, 'nothing-here');
+    await expect(openSqliteLedger(missing, { mustExist: true })).rejects.toMatchObject({
+      code: 'FERRY_ERR_STATE_NOT_FOUND',
+      message: `no ledger at ${missing} (no ferry.db there)`,
+    });
+    await expect(openSqliteLedger(dir, { mustExist: true })).rejects.toMatchObject({
+      code: 'FERRY_ERR_STATE_NOT_FOUND',
+    });
+    expect(existsSync(missing)).toBe(false);
+    expect(existsSync(join(dir, 'ferry.db'))).toBe(false);
+  });
+
+  it('refuses a path that is not a directory as an environment error naming it', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    for (const path of [file, '/dev/null', join(file, 'below')]) {
+      await expect(openSqliteLedger(path)).rejects.toMatchObject({
+        code: 'FERRY_ERR_STATE_UNUSABLE',
+        message: expect.stringContaining(`the state directory ${path} `),
+      });
+    }
   });
 });

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { Checkpoint } from '../core/connector-types.ts';
@@ -9,6 +8,7 @@ import type {
   DeadLetter,
   Ledger,
   Reason,
+  RecordHistory,
   RecordRow,
   RecordState,
   RecordUpdate,
@@ -18,6 +18,7 @@ import type {
 import { redactSecrets, redactValue } from '../core/secret-registry.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { migrate } from './migrations.ts';
+import { prepareStateDir } from './prepare-state-dir.ts';
 import { createRunLock, isProcessAlive } from './run-lock.ts';
 
 /** Options for openSqliteLedger. */
@@ -32,6 +33,11 @@ export interface SqliteLedgerOptions {
    * records in_flight for the next run to reconcile. @default 5
    */
   commitDelayMs?: number;
+  /**
+   * Refuse to create a ledger: for commands that only read one, where a new empty ledger would hide that
+   * they looked in the wrong place. Throws FERRY_ERR_STATE_NOT_FOUND. @default false
+   */
+  mustExist?: boolean;
 }
 
 /** Counters of what the group commit did, for tests, benchmarks and metrics. */
@@ -48,6 +54,8 @@ export interface LedgerStats {
 export interface SqliteLedger extends Ledger {
   /** The database file (`<stateDir>/ferry.db`). */
   readonly path: string;
+  /** True when this open created the database: no ledger was there before. */
+  readonly created: boolean;
   /** Takes the state directory's run lock; startRun takes it too. Throws FERRY_ERR_STATE_LOCKED. */
   acquireRunLock(): void;
   /** Gives the run lock back (close does too). */
@@ -163,9 +171,11 @@ export async function openSqliteLedger(
   const path = join(stateDir, DB_FILE);
   const now = (): string => clock().toISOString();
 
+  const { created } = await prepareStateDir(stateDir, DB_FILE, {
+    mustExist: options.mustExist === true,
+  });
   let db: DatabaseSync;
   try {
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
     // Create the file owner-only first: SQLite gives the -wal and -shm files the same mode. Records hold PII.
     closeSync(openSync(path, 'a', 0o600));
     // Foreign keys are declared but not enforced (SQLite's default): every run_id ferry writes comes from
@@ -242,6 +252,12 @@ export async function openSqliteLedger(
     `SELECT * FROM records INDEXED BY records_in_flight WHERE integration = ? AND state = 'in_flight' ORDER BY key`,
   );
   const selectDeadLetter = db.prepare('SELECT * FROM dead_letters WHERE id = ?');
+  const selectRecord = db.prepare('SELECT * FROM records WHERE integration = ? AND key = ?');
+  const selectIntegrations = db.prepare('SELECT DISTINCT integration FROM runs ORDER BY integration');
+  const selectChanges = db.prepare('SELECT * FROM record_history WHERE record_id = ? ORDER BY id');
+  const selectLettersOfKey = db.prepare(
+    'SELECT * FROM dead_letters WHERE integration = ? AND key = ? ORDER BY id',
+  );
   const resolveLetter = db.prepare('UPDATE dead_letters SET resolved_at = ? WHERE id = ?');
   const listQueries = new Map<string, StatementSync>();
 
@@ -380,6 +396,7 @@ export async function openSqliteLedger(
 
   const ledger: SqliteLedger = {
     path,
+    created,
 
     acquireRunLock(): void {
       assertOpen();
@@ -491,6 +508,35 @@ export async function openSqliteLedger(
       return sync('listing in-flight records', () =>
         selectInFlight.all(integration).map((row) => toRecordRow(row)),
       );
+    },
+
+    recordHistory(key: string, options: { integration?: string } = {}): RecordHistory[] {
+      return sync('reading a record history', () => {
+        // Every integration with a record has a run: the key index then serves each lookup.
+        const integrations =
+          options.integration === undefined
+            ? selectIntegrations.all().map((row) => str(row.integration))
+            : [options.integration];
+        return integrations.flatMap((integration) => {
+          const row = selectRecord.get(integration, key);
+          if (row === undefined) return [];
+          return [
+            {
+              integration,
+              record: toRecordRow(row),
+              changes: selectChanges.all(row.id as number).map((change) => ({
+                runId: str(change.run_id),
+                state: str(change.state) as RecordState,
+                attempts: Number(change.attempts),
+                bodyHash: strOrNull(change.body_hash),
+                reason: strOrNull(change.reason),
+                at: str(change.at),
+              })),
+              deadLetters: selectLettersOfKey.all(integration, key).map((letter) => toDeadLetter(letter)),
+            },
+          ];
+        });
+      });
     },
 
     update(integration: string, runId: string, updates: readonly RecordUpdate[]): Promise<void> {

@@ -29,10 +29,11 @@ export interface FerryProcess {
 /** Spawns `ferry <args>` with exactly `env` (plus PATH), never the caller's environment. */
 export function startFerry(
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
+  options: { env?: Record<string, string>; cwd?: string; uid?: number } = {},
 ): FerryProcess {
   const child = spawn(process.execPath, [ferryBin, ...args], {
     cwd: options.cwd ?? repoRoot,
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -89,7 +90,7 @@ export function startFerry(
 /** Runs `ferry <args>` to completion. */
 export function runFerry(
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
+  options: { env?: Record<string, string>; cwd?: string; uid?: number } = {},
 ): Promise<FerryResult> {
   return startFerry(args, options).done;
 }

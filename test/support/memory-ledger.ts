@@ -3,6 +3,7 @@ import type { Checkpoint } from '../../src/core/connector-types.ts';
 import type {
   DeadLetter,
   Ledger,
+  RecordChange,
   RecordRow,
   RecordUpdate,
   RunRow,
@@ -16,15 +17,18 @@ export function createMemoryLedger(): Ledger & {
 } {
   const runs = new Map<string, RunRow>();
   const records = new Map<string, RecordRow>();
+  const changes = new Map<string, RecordChange[]>();
+  let lastIntegration = '';
   const letters: DeadLetter[] = [];
   const checkpointByIntegration = new Map<string, Checkpoint | null>();
   const checkpoints: Checkpoint[] = [];
   const now = () => new Date().toISOString();
   /** Applies updates the way the SQLite upsert does: unset fields keep their stored value. */
-  function write(runId: string, updates: readonly RecordUpdate[]): void {
+  function write(integration: string, runId: string, updates: readonly RecordUpdate[]): void {
+    lastIntegration = integration;
     for (const u of updates) {
       const old = records.get(u.key);
-      records.set(u.key, {
+      const row: RecordRow = {
         key: u.key,
         state: u.state,
         attempts: u.attempts ?? old?.attempts ?? 0,
@@ -33,7 +37,19 @@ export function createMemoryLedger(): Ledger & {
         lastError: u.lastError === undefined ? (old?.lastError ?? null) : u.lastError,
         runId,
         updatedAt: now(),
+      };
+      records.set(u.key, row);
+      const failed = row.state === 'failed' || row.state === 'quarantined';
+      const history = changes.get(u.key) ?? [];
+      history.push({
+        runId,
+        state: row.state,
+        attempts: row.attempts,
+        bodyHash: row.bodyHash,
+        reason: failed ? row.lastError : null,
+        at: row.updatedAt,
       });
+      changes.set(u.key, history);
     }
   }
   return {
@@ -82,11 +98,24 @@ export function createMemoryLedger(): Ledger & {
       return found;
     },
     listInFlight: () => [...records.values()].filter((r) => r.state === 'in_flight'),
-    async update(_integration, runId, updates: readonly RecordUpdate[]) {
-      write(runId, updates);
+    recordHistory(key, options = {}) {
+      const record = records.get(key);
+      if (!record || (options.integration !== undefined && options.integration !== lastIntegration))
+        return [];
+      return [
+        {
+          integration: lastIntegration,
+          record,
+          changes: changes.get(key) ?? [],
+          deadLetters: letters.filter((l) => l.key === key),
+        },
+      ];
     },
-    updateNow(_integration, runId, updates) {
-      write(runId, updates);
+    async update(integration, runId, updates: readonly RecordUpdate[]) {
+      write(integration, runId, updates);
+    },
+    updateNow(integration, runId, updates) {
+      write(integration, runId, updates);
     },
     async flush() {},
     async addDeadLetter(letter) {

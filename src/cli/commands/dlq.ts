@@ -3,10 +3,8 @@ import { Command } from 'commander';
 import { FerryError } from '../../core/errors.ts';
 import type { DeadLetter } from '../../core/ledger-types.ts';
 import { exitCodeForRun } from '../exit-codes.ts';
-import { DEFAULT_STATE_DIR, positiveInteger } from '../options.ts';
-
-/** The state implementation, loaded when a dlq command runs rather than for `--help`. */
-const ledgerModule = () => import('../../state/sqlite-ledger.ts');
+import { type LedgerOptions, openCommandLedger, withLedgerOptions } from '../open-command-ledger.ts';
+import { positiveInteger } from '../options.ts';
 
 const reasonsText = (l: DeadLetter) =>
   l.reasons.map((r) => (r.field ? `${r.field}: ${r.message}` : r.message)).join('; ');
@@ -14,33 +12,32 @@ const reasonsText = (l: DeadLetter) =>
 /** `ferry dlq list|show|replay|purge`: the dead-letter store. */
 export function dlqCommand(): Command {
   const dlq = new Command('dlq').description('Inspect, replay and purge quarantined and failed records.');
-  dlq
-    .command('list')
-    .description('List dead letters, newest first (replayed ones only with --all).')
-    .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
+  withLedgerOptions(
+    dlq.command('list').description('List dead letters, newest first (replayed ones only with --all).'),
+  )
     .option('--integration <name>', 'only this integration')
     .option('--kind <state>', 'quarantined or failed')
     .option('--all', 'include dead letters already resolved by a replay')
     .option('--limit <n>', 'at most N', positiveInteger('--limit'), 50)
     .option('--json', 'JSON on stdout')
     .action(
-      async (options: {
-        state: string;
-        integration?: string;
-        kind?: string;
-        all?: boolean;
-        limit: number;
-        json?: boolean;
-      }) => {
+      async (
+        options: LedgerOptions & {
+          integration?: string;
+          kind?: string;
+          all?: boolean;
+          limit: number;
+          json?: boolean;
+        },
+      ) => {
         if (options.kind && options.kind !== 'quarantined' && options.kind !== 'failed') {
           throw new FerryError(
             'FERRY_ERR_USAGE',
             `--kind must be quarantined or failed, got "${options.kind}"`,
           );
         }
-        const { openSqliteLedger } = await ledgerModule();
         const { renderTable } = await import('../../observability/render-table.ts');
-        const ledger = await openSqliteLedger(options.state);
+        const ledger = await openCommandLedger(options, { mustExist: true });
         try {
           const letters = ledger.listDeadLetters({
             limit: options.limit,
@@ -68,20 +65,18 @@ export function dlqCommand(): Command {
         }
       },
     );
-  dlq
-    .command('show')
-    .description('Show one dead letter: the record, the mapped body and every reason.')
+  withLedgerOptions(
+    dlq.command('show').description('Show one dead letter: the record, the mapped body and every reason.'),
+  )
     .argument('<id>', 'the dead letter id', positiveInteger('<id>'))
-    .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
-    .action(async (id: number, options: { state: string }) => {
-      const { openSqliteLedger } = await ledgerModule();
-      const ledger = await openSqliteLedger(options.state);
+    .action(async (id: number, options: LedgerOptions) => {
+      const ledger = await openCommandLedger(options, { mustExist: true });
       try {
         const letter = ledger.getDeadLetter(id);
         if (!letter)
           throw new FerryError(
             'FERRY_ERR_USAGE',
-            `no dead letter ${id} in ${options.state}; see \`ferry dlq list\``,
+            `no dead letter ${id} in ${ledger.path}; see \`ferry dlq list\``,
           );
         process.stdout.write(`${JSON.stringify(letter, null, 2)}\n`);
       } finally {
@@ -94,22 +89,29 @@ export function dlqCommand(): Command {
     .argument('<config>', 'the integration file they belong to')
     .option('--id <ids...>', 'only these dead letter ids')
     .option('--kind <state>', 'only quarantined or only failed ones')
-    .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
+    .option('--state <dir>', "the ledger directory (default: FERRY_STATE, else the integration's)")
     .option('--json', 'print each outcome as JSON on stdout')
     .action(
       async (
         configPath: string,
-        options: { id?: string[]; kind?: string; state: string; json?: boolean },
+        options: { id?: string[]; kind?: string; state?: string; json?: boolean },
       ) => {
         const { loadIntegration } = await import('../load-integration.ts');
         const { buildIntegration } = await import('../build-integration.ts');
         const { replayDeadLetters } = await import('../../engine/replay-dead-letters.ts');
-        const { openSqliteLedger } = await ledgerModule();
+        const { openSqliteLedger } = await import('../../state/sqlite-ledger.ts');
+        const { locateLedger } = await import('../ledger-location.ts');
         const config = await loadIntegration(configPath);
         const ids = options.id?.map(Number);
         if (ids?.some((n) => !Number.isInteger(n)))
           throw new FerryError('FERRY_ERR_USAGE', '--id takes dead letter ids (numbers)');
-        const ledger = await openSqliteLedger(options.state);
+        const location = await locateLedger({
+          flag: options.state,
+          env: process.env,
+          config: { file: configPath, setting: async () => config },
+        });
+        // Dead letters to replay can only be in an existing ledger.
+        const ledger = await openSqliteLedger(location.dir, { mustExist: true });
         const runtime = await buildIntegration(config);
         try {
           const letters = ledger
@@ -140,14 +142,13 @@ export function dlqCommand(): Command {
         }
       },
     );
-  dlq
-    .command('purge')
-    .description('Delete dead letters for good (asks first unless --yes).')
+  withLedgerOptions(
+    dlq.command('purge').description('Delete dead letters for good (asks first unless --yes).'),
+  )
     .option('--integration <name>', 'all of this integration')
     .option('--id <ids...>', 'only these ids')
     .option('--yes', 'do not ask')
-    .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
-    .action(async (options: { integration?: string; id?: string[]; yes?: boolean; state: string }) => {
+    .action(async (options: LedgerOptions & { integration?: string; id?: string[]; yes?: boolean }) => {
       if (!options.integration && !options.id) {
         throw new FerryError('FERRY_ERR_USAGE', 'say what to purge: --integration NAME and/or --id N...');
       }
@@ -157,20 +158,20 @@ export function dlqCommand(): Command {
       ]
         .filter(Boolean)
         .join(' and ');
-      if (!options.yes) {
-        if (!process.stdin.isTTY)
-          throw new FerryError('FERRY_ERR_USAGE', 'purge deletes for good: confirm with --yes');
-        const rl = createInterface({ input: process.stdin, output: process.stderr });
-        const answer = await rl.question(`Delete the dead letters of ${what} for good? [y/N] `);
-        rl.close();
-        if (!/^y(es)?$/i.test(answer.trim())) {
-          process.stderr.write('nothing deleted\n');
-          return;
-        }
-      }
-      const { openSqliteLedger } = await ledgerModule();
-      const ledger = await openSqliteLedger(options.state);
+      // Opened before asking: a wrong --state fails before anyone confirms anything.
+      const ledger = await openCommandLedger(options, { mustExist: true });
       try {
+        if (!options.yes) {
+          if (!process.stdin.isTTY)
+            throw new FerryError('FERRY_ERR_USAGE', 'purge deletes for good: confirm with --yes');
+          const rl = createInterface({ input: process.stdin, output: process.stderr });
+          const answer = await rl.question(`Delete the dead letters of ${what} for good? [y/N] `);
+          rl.close();
+          if (!/^y(es)?$/i.test(answer.trim())) {
+            process.stderr.write('nothing deleted\n');
+            return;
+          }
+        }
         const count = ledger.purgeDeadLetters({
           ...(options.integration ? { integration: options.integration } : {}),
           ...(options.id ? { ids: options.id.map(Number) } : {}),

@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
-import { DEFAULT_STATE_DIR, duration, LOG_LEVELS, type LogLevel, port, positiveInteger } from '../options.ts';
+import { duration, LOG_LEVELS, type LogLevel, port, positiveInteger } from '../options.ts';
 
 /** Options of `ferry run`, as commander parses them. */
 export interface RunCommandOptions {
   dryRun?: boolean;
   limit?: number;
-  state: string;
+  state?: string;
   report?: string;
   concurrency?: number;
   logLevel: LogLevel;
@@ -25,7 +25,10 @@ export function runCommand(): Command {
     .argument('<config>', 'the integration: a YAML file or a .ts module exporting defineIntegration({...})')
     .option('--dry-run', 'read, map and validate; print a sample of what would be sent; send nothing')
     .option('--limit <n>', 'stop after N source records', positiveInteger('--limit'))
-    .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
+    .option(
+      '--state <dir>',
+      "the ledger directory (default: FERRY_STATE, else the file's state: key, else .ferry/ beside the file)",
+    )
     .option('--report <file>', 'write the run report (JSON) to this file')
     .option(
       '--concurrency <n>',

@@ -1,22 +1,19 @@
 import { Command } from 'commander';
 import { FerryError } from '../../core/errors.ts';
 import type { RunReport } from '../../observability/run-reporter.ts';
-import { DEFAULT_STATE_DIR, positiveInteger } from '../options.ts';
+import { type LedgerOptions, openCommandLedger, withLedgerOptions } from '../open-command-ledger.ts';
+import { positiveInteger } from '../options.ts';
 
 /** `ferry runs list|show`: past runs and their reports. */
 export function runsCommand(): Command {
   const runs = new Command('runs').description('Past runs and their reports.');
-  runs
-    .command('list')
-    .description('List runs, newest first.')
-    .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
+  withLedgerOptions(runs.command('list').description('List runs, newest first.'))
     .option('--integration <name>', 'only this integration')
     .option('--limit <n>', 'at most N runs', positiveInteger('--limit'), 20)
     .option('--json', 'JSON on stdout')
-    .action(async (options: { state: string; integration?: string; limit: number; json?: boolean }) => {
-      const { openSqliteLedger } = await import('../../state/sqlite-ledger.ts');
+    .action(async (options: LedgerOptions & { integration?: string; limit: number; json?: boolean }) => {
       const { renderTable } = await import('../../observability/render-table.ts');
-      const ledger = await openSqliteLedger(options.state);
+      const ledger = await openCommandLedger(options, { mustExist: true });
       try {
         const rows = ledger.listRuns({
           limit: options.limit,
@@ -50,22 +47,18 @@ export function runsCommand(): Command {
         await ledger.close();
       }
     });
-  runs
-    .command('show')
-    .description('Show one run and its report.')
+  withLedgerOptions(runs.command('show').description('Show one run and its report.'))
     .argument('<run-id>', 'the run id (from `ferry runs list`)')
-    .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
     .option('--json', 'the report as JSON on stdout')
-    .action(async (runId: string, options: { state: string; json?: boolean }) => {
-      const { openSqliteLedger } = await import('../../state/sqlite-ledger.ts');
+    .action(async (runId: string, options: LedgerOptions & { json?: boolean }) => {
       const { renderSummary } = await import('../../observability/render-summary.ts');
-      const ledger = await openSqliteLedger(options.state);
+      const ledger = await openCommandLedger(options, { mustExist: true });
       try {
         const run = ledger.getRun(runId);
         if (!run)
           throw new FerryError(
             'FERRY_ERR_USAGE',
-            `no run ${runId} in ${options.state}; see \`ferry runs list\``,
+            `no run ${runId} in ${ledger.path}; see \`ferry runs list\``,
           );
         if (options.json) {
           process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import type { ConfigEnv } from '../config/resolve-integration.ts';
+import type { SqliteLedger } from '../state/sqlite-ledger.ts';
+import { type LedgerLocation, locateLedger } from './ledger-location.ts';
+import { loadStateSetting } from './load-integration.ts';
+
+/** The options every command that opens a ledger without an integration argument takes. */
+export interface LedgerOptions {
+  state?: string;
+  config?: string;
+}
+
+/** Adds --state and --config, the two ways to name a ledger on the command line. */
+export function withLedgerOptions(command: Command): Command {
+  return command
+    .option('--state <dir>', 'the ledger directory (default: FERRY_STATE, else the one of --config)')
+    .option(
+      '--config <file>',
+      "the integration whose ledger to use: its file's state: key, else .ferry/ beside the file",
+    );
+}
+
+/** Where the ledger named by --state, FERRY_STATE or --config is (see locateLedger). */
+export function locateCommandLedger(options: LedgerOptions, env: ConfigEnv): Promise<LedgerLocation> {
+  const file = options.config;
+  return locateLedger({
+    flag: options.state,
+    env,
+    config: file === undefined ? undefined : { file, setting: () => loadStateSetting(file, env) },
+  });
+}
+
+/**
+ * Opens the ledger a command names. Read-only commands pass `mustExist`: they report "no ledger at X"
+ * instead of creating an empty one where the user mistakenly looked.
+ */
+export async function openCommandLedger(
+  options: LedgerOptions,
+  open: { mustExist: boolean; env?: ConfigEnv },
+): Promise<SqliteLedger> {
+  const location = await locateCommandLedger(options, open.env ?? process.env);
+  const { openSqliteLedger } = await import('../state/sqlite-ledger.ts');
+  return openSqliteLedger(location.dir, { mustExist: open.mustExist });
+}
