@@ -25,7 +25,7 @@ const pageNumberSchema = z
     max_pages: maxPages(),
   })
   .describe(
-    'Counts pages up until one comes back empty, the announced total is reached, or an `end_of_data` response rule matches; a short page does not end the read (servers cap page sizes).',
+    'Counts pages up until one comes back empty, the announced total is reached, a page past the end answers 404, or an `end_of_data` response rule matches; a short page does not end the read (servers cap page sizes).',
   );
 const offsetSchema = z
   .strictObject({
@@ -36,7 +36,7 @@ const offsetSchema = z
     max_pages: maxPages(),
   })
   .describe(
-    'Advances an offset by the number of records received until a page comes back empty, the announced total is reached, or an `end_of_data` response rule matches; a short page does not end the read.',
+    'Advances an offset by the number of records received until a page comes back empty, the announced total is reached, a page past the end answers 404, or an `end_of_data` response rule matches; a short page does not end the read.',
   );
 const cursorSchema = z
   .strictObject({

@@ -85,6 +85,8 @@ function api(url: URL): Reply {
         headers: { 'x-total-count': String(customers.length + 50) },
       };
     }
+    case '/next-broken':
+      return { body: { results: customers.slice(0, 60), links: { next: '/gone' } } };
     case '/self-link':
       return { body: [{ id: 1 }], headers: { link: `<${url.pathname}${url.search}>; rel="next"` } };
     case '/cycle': {
@@ -501,11 +503,19 @@ describe('REST source: the end of the data', () => {
     expect((error as Error).message).toContain('404 Not Found: {"detail":"Not found."}');
   });
 
-  it('fails a 404 past the last page without a rule, and says which rule would end the read', async () => {
-    const { error, pages } = await readError(source('/drf', drfPaging, { recordsPath: 'results' }));
-    expect(pages).toBe(11);
+  it('ends page_number and offset reads at a 404 past the last page without any rule', async () => {
+    const pages = await readAll(source('/drf', drfPaging, { recordsPath: 'results' }));
+    expect(idsOf(pages)).toEqual(manyIds);
+    expect(pages.at(-1)).toMatchObject({ records: [], next: null, recordsBefore: 1050 });
+  });
+
+  it('fails a 404 on a next link the server gave, and says which rule would end the read', async () => {
+    const { error, pages } = await readError(
+      source('/next-broken', { type: 'next_url', nextUrlPath: 'links.next' }, { recordsPath: 'results' }),
+    );
+    expect(pages).toBe(1);
     expect(hasErrorCode(error, 'FERRY_ERR_HTTP_STATUS')).toBe(true);
-    expect((error as Error).message).toContain('page 12 of customers');
+    expect((error as Error).message).toContain('page 2 of customers');
     expect((error as Error).message).toContain(
       'add `responses: [{ status: 404, action: end_of_data }]` to the source',
     );

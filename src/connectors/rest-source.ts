@@ -41,6 +41,22 @@ const BODY_SNIPPET = 200;
 const CLAMP_HINT =
   'Or it answers its last page again past the end: then set source.total_path (or let it send X-Total-Count) so the read stops at the total.';
 
+const PAST_THE_END: ResponseRule = { status: 404, action: 'end_of_data' };
+
+/**
+ * Page-number and offset paging build the next URL themselves, so they may ask past the end, and many APIs
+ * (Django REST Framework among them) answer that with a 404: unless the user's rules say how the end looks,
+ * such a 404 ends the read. A short read is still caught where the source announced a total.
+ */
+function withPastTheEnd(
+  rules: readonly ResponseRule[],
+  pagination: PaginationOptions,
+): readonly ResponseRule[] {
+  const computesNextPage = pagination.type === 'page_number' || pagination.type === 'offset';
+  const userSaysHowItEnds = rules.some((rule) => rule.action === 'end_of_data');
+  return computesNextPage && !userSaysHowItEnds ? [...rules, PAST_THE_END] : rules;
+}
+
 /**
  * A source that reads a REST API page by page as an async generator: a page is requested only when the
  * consumer asks for it (backpressure is not pulling), each yielded page carries the checkpoint of the next,
@@ -52,7 +68,7 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
   const pagination: PaginationOptions = options.pagination ?? { type: 'auto' };
   const maxPages = options.maxPages ?? pagination.maxPages ?? 100_000;
   const parse = options.readJson ?? defaultReadJson;
-  const rules = options.rules ?? [];
+  const rules = withPastTheEnd(options.rules ?? [], pagination);
   const headers = { accept: 'application/json', ...options.headers };
   const sourceUrl = new URL(options.url);
   // Ties a checkpoint to the URL and style it was made for: after either changes, its next URL would
@@ -258,7 +274,7 @@ function statusError(
     .trim();
   const snippet = text === '' ? '' : `: ${redactSecrets(text.slice(0, BODY_SNIPPET))}`;
   const reason = STATUS_CODES[status] ?? 'Unknown Status';
-  // Many APIs (Django REST Framework among them) answer 404 to the page after the last one.
+  // A server-given next link that answers 404 is more likely a broken link than the end of the data.
   const hint =
     status === 404 && where.pageNumber > 1
       ? '; if this API answers 404 past its last page, add `responses: [{ status: 404, action: end_of_data }]` to the source'
