@@ -3,7 +3,7 @@ import type { IntegrationConfig } from '../config/integration-schema.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 import { previewIntegration } from '../engine/preview-integration.ts';
 import { runIntegration } from '../engine/run-integration.ts';
-import { createLogger, type Logger } from '../observability/logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import { renderSummary } from '../observability/render-summary.ts';
 import { writeReport } from '../observability/write-report.ts';
 import { openSqliteLedger } from '../state/sqlite-ledger.ts';
@@ -12,6 +12,7 @@ import type { RunCommandOptions } from './commands/run.ts';
 import { exitCodeForRun } from './exit-codes.ts';
 import { loadIntegration } from './load-integration.ts';
 import { printError } from './print-error.ts';
+import { createRunOutput, type RunOutput } from './run-output.ts';
 import { createRunTelemetry } from './run-telemetry.ts';
 import { installShutdown } from './shutdown.ts';
 
@@ -25,13 +26,27 @@ export async function executeRun(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const config = await loadIntegration(configPath, env);
-  const logger = createLogger({
-    level: options.logLevel,
-    format: options.logFormat,
+  const output = createRunOutput({
+    logLevel: options.logLevel,
+    logFormat: options.logFormat,
     maskPersonalData: options.maskPersonalData === true,
-    base: { integration: config.name },
+    integration: config.name,
+    ...(options.logFile ? { logFile: options.logFile } : {}),
   });
-  if (options.dryRun) return dryRun(config, options, logger);
+  try {
+    if (options.dryRun) return await dryRun(config, options, output.logger);
+    return await run(config, options, output);
+  } finally {
+    output.close();
+  }
+}
+
+async function run(
+  config: IntegrationConfig,
+  options: RunCommandOptions,
+  output: RunOutput,
+): Promise<number> {
+  const { logger } = output;
 
   // Only a scrape reads Prometheus metrics, and prom-client hashes labels on every event (several per
   // record) and weighs about 20 MB loaded: without --metrics-port it is neither loaded nor fed.
@@ -41,6 +56,9 @@ export async function executeRun(
   const telemetry = createRunTelemetry({
     integration: config.name,
     logger,
+    detailLogger: output.detailLogger,
+    terminal: output.human,
+    onProgress: (progress) => output.attachProgress(progress),
     ...(metricsServer ? { metrics: metricsServer.metrics } : {}),
     showProgress: options.progress,
   });
@@ -62,7 +80,7 @@ export async function executeRun(
   try {
     runtime = await buildIntegration(config, {
       observer: telemetry.observer,
-      logger: telemetry.logger,
+      logger: telemetry.detailLogger,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     });
     const result = await runIntegration({
@@ -78,16 +96,16 @@ export async function executeRun(
       observer: telemetry.engineObserver,
     });
     telemetry.stopProgress();
+    output.attachProgress(undefined);
     const reporter = telemetry.reporter();
     const report = reporter ? reporter.finish({ status: result.status, endedAt: result.endedAt }) : undefined;
     ledger.finishRun(result.runId, result.status, { ...result.counts }, report ?? null);
     if (options.report && report) await writeReport(options.report, report);
-    if (report) {
-      process.stderr.write(
-        `${renderSummary(report, { color: process.stderr.isTTY === true && !process.env.NO_COLOR })}\n`,
-      );
-      if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    // Off a terminal stderr carries JSON lines only: the summary's figures go in the `run finished` line.
+    if (report && output.human) {
+      process.stderr.write(`${renderSummary(report, { color: !process.env.NO_COLOR })}\n`);
     }
+    if (report && options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     const log = telemetry.logger();
     if (result.error) {
       printError(result.error);
@@ -98,7 +116,23 @@ export async function executeRun(
     } else if (result.status === 'interrupted') {
       log.warn({ checkpoint: result.checkpoint }, 'run interrupted; run the same command again to resume');
     }
-    log.info({ status: result.status, counts: result.counts }, 'run finished');
+    // On a terminal the summary above says all this; the line still goes to --log-file.
+    (output.human ? telemetry.detailLogger() : log).info(
+      {
+        status: result.status,
+        counts: result.counts,
+        ...(report
+          ? {
+              durationMs: report.durationMs,
+              ratePerSec: report.ratePerSec,
+              retries: report.retries,
+              rateLimited: report.rateLimited,
+              deadLettersByReason: report.deadLetters.byReason,
+            }
+          : {}),
+      },
+      'run finished',
+    );
     if (metricsServer && options.metricsLinger && !shutdown.stopSignal.aborted) {
       log.info(
         { url: metricsServer.url, lingerMs: options.metricsLinger },

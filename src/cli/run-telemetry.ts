@@ -14,6 +14,8 @@ export interface RunTelemetry {
   reporter(): RunReporter | undefined;
   /** The run's logger (carries runId once started). */
   logger(): Logger;
+  /** The logger for per-record and per-request lines (carries runId once started). */
+  detailLogger(): Logger;
   stopProgress(): void;
 }
 
@@ -24,12 +26,22 @@ export interface RunTelemetry {
 export function createRunTelemetry(options: {
   integration: string;
   logger: Logger;
+  /** Per-record and per-request lines; see RunOutput. @default logger */
+  detailLogger?: Logger;
+  /** Draw a bar (true) or log progress lines. @default process.stderr.isTTY */
+  terminal?: boolean;
+  /** Where the bar is drawn. @default process.stderr */
+  stream?: NodeJS.WritableStream;
+  /** Told about the bar once it exists, so log lines are drawn above it. */
+  onProgress?: (progress: Progress) => void;
   /** Prometheus metrics when something will scrape them (--metrics-port); the report is fed either way. */
   metrics?: RunObserver;
   showProgress: boolean;
 }): RunTelemetry {
   let reporter: RunReporter | undefined;
   let logger = options.logger;
+  const baseDetailLogger = options.detailLogger ?? options.logger;
+  let detailLogger = baseDetailLogger;
   let progress: Progress | undefined;
   let sourceTotal: number | undefined;
   const forwardToReporter: RunObserver = {
@@ -51,14 +63,16 @@ export function createRunTelemetry(options: {
 
   // Every 64th event is plenty for a bar redrawn a few times a second, and spares a copy per record.
   let events = 0;
+  const figures = (r: RunReporter) => ({ ...r.counts(), retries: r.retries() });
   const updateProgress = () => {
-    if (progress && reporter && (++events & 63) === 0) progress.update(reporter.counts());
+    if (progress && reporter && (++events & 63) === 0) progress.update(figures(reporter));
   };
 
   const engineObserver: EngineObserver = {
     onRunStarted({ runId, startedAt, recoveredRuns }) {
       reporter = createRunReporter({ runId, integration: options.integration, startedAt });
       logger = options.logger.child({ runId });
+      detailLogger = baseDetailLogger === options.logger ? logger : baseDetailLogger.child({ runId });
       if (recoveredRuns.length > 0) {
         logger.warn(
           { recoveredRuns },
@@ -75,10 +89,12 @@ export function createRunTelemetry(options: {
       // Created on the first record, when the first page has said whether the source knows its total.
       if (options.showProgress && !progress) {
         progress = createProgress({
-          isTTY: process.stderr.isTTY === true,
+          isTTY: options.terminal ?? process.stderr.isTTY === true,
           logger,
+          ...(options.stream ? { stream: options.stream } : {}),
           ...(sourceTotal === undefined ? {} : { total: sourceTotal }),
         });
+        options.onProgress?.(progress);
       }
       updateProgress();
     },
@@ -87,9 +103,12 @@ export function createRunTelemetry(options: {
       if ((event.state === 'quarantined' || event.state === 'failed') && event.reasons) {
         const key = event.key ?? '(no key)';
         observer.deadLetter({ key, state: event.state, reasons: event.reasons });
-        logger.warn({ recordKey: key, state: event.state, reasons: event.reasons }, `record ${event.state}`);
-      } else if (logger.isLevelEnabled('debug')) {
-        logger.debug(
+        detailLogger.warn(
+          { recordKey: key, state: event.state, reasons: event.reasons },
+          `record ${event.state}`,
+        );
+      } else if (detailLogger.isLevelEnabled('debug')) {
+        detailLogger.debug(
           { recordKey: event.key, state: event.state, attempts: event.attempts, note: event.note },
           `record ${event.state}`,
         );
@@ -108,8 +127,9 @@ export function createRunTelemetry(options: {
     engineObserver,
     reporter: () => reporter,
     logger: () => logger,
+    detailLogger: () => detailLogger,
     stopProgress: () => {
-      if (progress && reporter) progress.update(reporter.counts());
+      if (progress && reporter) progress.update(figures(reporter));
       progress?.stop();
     },
   };

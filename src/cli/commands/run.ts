@@ -10,6 +10,7 @@ export interface RunCommandOptions {
   concurrency?: number;
   logLevel: LogLevel;
   logFormat: 'json' | 'pretty' | 'auto';
+  logFile?: string;
   json?: boolean;
   metricsPort?: number;
   maskPersonalData?: boolean;
@@ -37,6 +38,10 @@ export function runCommand(): Command {
       new Option('--log-format <format>', 'log format on stderr')
         .choices(['json', 'pretty', 'auto'])
         .default('auto'),
+    )
+    .option(
+      '--log-file <file>',
+      'also append every log line as JSON to this file, per-record detail included (the terminal shows it only at --log-level debug)',
     )
     .option('--json', 'print the run report as JSON on stdout')
     .option('--metrics-port <port>', 'serve Prometheus /metrics on 127.0.0.1:PORT during the run', port)
