@@ -1,4 +1,5 @@
 import { errorKindOf } from '../core/errors.ts';
+import { escapeControlCharacters } from '../core/escape-control-characters.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 
 /**
@@ -14,7 +15,8 @@ export function printError(error: unknown, stream: NodeJS.WritableStream = proce
 
 /**
  * The text printError writes: `ferry: <message> [CODE]`, a multi-line message (a config error listing
- * its problems) as lines, each continuation line indented.
+ * its problems) as lines. Every continuation line is indented, so a line break quoted from a peer cannot
+ * forge a `ferry:` line; other control characters are shown escaped.
  */
 export function formatError(error: unknown): string {
   const kind = errorKindOf(error);
@@ -27,16 +29,4 @@ export function formatError(error: unknown): string {
   // The code goes after the headline, where the eye lands first, not after the last listed problem.
   lines[0] = `${head}${lines[0]}${tail}`;
   return redactSecrets(lines.join('\n'));
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
-
-/**
- * Error messages can quote what a hostile peer sent: control characters (ANSI escapes, carriage returns)
- * are shown escaped so they cannot drive the operator's terminal. Line breaks are split on before this,
- * and every continuation line is indented, so a quoted line break cannot forge a `ferry:` line either.
- */
-function escapeControlCharacters(text: string): string {
-  return text.replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

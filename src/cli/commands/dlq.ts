@@ -1,7 +1,9 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { FerryError } from '../../core/errors.ts';
+import { escapeControlCharacters } from '../../core/escape-control-characters.ts';
 import type { DeadLetter } from '../../core/ledger-types.ts';
+import { plural } from '../../core/plural.ts';
 import { exitCodeForRun } from '../exit-codes.ts';
 import { DEFAULT_STATE_DIR, positiveInteger } from '../options.ts';
 
@@ -10,6 +12,35 @@ const ledgerModule = () => import('../../state/sqlite-ledger.ts');
 
 const reasonsText = (l: DeadLetter) =>
   l.reasons.map((r) => (r.field ? `${r.field}: ${r.message}` : r.message)).join('; ');
+
+/** One dead letter for a person: what it is, every reason on its own line, the record and the body. */
+export function describeDeadLetter(letter: DeadLetter): string {
+  // The key and reasons can quote what a peer sent: nothing of theirs may drive the terminal.
+  const safe = escapeControlCharacters;
+  const lines = [
+    `dead letter ${letter.id}: ${letter.state} record ${safe(letter.key)} of ${letter.integration}`,
+    `  run       ${letter.runId}`,
+    `  created   ${letter.createdAt}`,
+    `  resolved  ${letter.resolvedAt ?? 'no (replay it with `ferry dlq replay`)'}`,
+    '',
+    letter.reasons.length === 1 ? 'Reason' : 'Reasons',
+    ...letter.reasons.map((r) => safe(`  ${r.field ? `${r.field}: ` : ''}${r.message} (${r.code})`)),
+    '',
+    'Source record',
+    indent(JSON.stringify(letter.record, null, 2)),
+  ];
+  if (letter.body !== null && letter.body !== undefined) {
+    lines.push('', 'Mapped body', indent(JSON.stringify(letter.body, null, 2)));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
 
 /** `ferry dlq list|show|replay|purge`: the dead-letter store. */
 export function dlqCommand(): Command {
@@ -42,12 +73,12 @@ export function dlqCommand(): Command {
         const { renderTable } = await import('../../observability/render-table.ts');
         const ledger = await openSqliteLedger(options.state);
         try {
-          const letters = ledger.listDeadLetters({
-            limit: options.limit,
+          const filter = {
             includeResolved: options.all === true,
             ...(options.integration ? { integration: options.integration } : {}),
             ...(options.kind ? { state: options.kind as 'quarantined' | 'failed' } : {}),
-          });
+          };
+          const letters = ledger.listDeadLetters({ ...filter, limit: options.limit });
           if (options.json) {
             process.stdout.write(`${JSON.stringify(letters, null, 2)}\n`);
             return;
@@ -63,6 +94,12 @@ export function dlqCommand(): Command {
               { header: 'resolved', value: (l) => l.resolvedAt ?? '' },
             ])}\n`,
           );
+          const more = letters.length < options.limit ? 0 : ledger.countDeadLetters(filter) - letters.length;
+          if (more > 0) {
+            process.stdout.write(
+              `… and ${more} more; --limit ${letters.length + more} lists them all, --json for scripts\n`,
+            );
+          }
         } finally {
           await ledger.close();
         }
@@ -73,7 +110,8 @@ export function dlqCommand(): Command {
     .description('Show one dead letter: the record, the mapped body and every reason.')
     .argument('<id>', 'the dead letter id', positiveInteger('<id>'))
     .option('--state <dir>', 'where the ledger lives', DEFAULT_STATE_DIR)
-    .action(async (id: number, options: { state: string }) => {
+    .option('--json', 'JSON on stdout')
+    .action(async (id: number, options: { state: string; json?: boolean }) => {
       const { openSqliteLedger } = await ledgerModule();
       const ledger = await openSqliteLedger(options.state);
       try {
@@ -83,7 +121,9 @@ export function dlqCommand(): Command {
             'FERRY_ERR_USAGE',
             `no dead letter ${id} in ${options.state}; see \`ferry dlq list\``,
           );
-        process.stdout.write(`${JSON.stringify(letter, null, 2)}\n`);
+        process.stdout.write(
+          options.json ? `${JSON.stringify(letter, null, 2)}\n` : describeDeadLetter(letter),
+        );
       } finally {
         await ledger.close();
       }
@@ -130,7 +170,7 @@ export function dlqCommand(): Command {
           if (options.json) process.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
           const c = result.counts;
           process.stderr.write(
-            `replayed ${c.read} dead letters: ${c.delivered} delivered, ${c.skipped} already delivered, ` +
+            `replayed ${plural(c.read, 'dead letter')}: ${c.delivered} delivered, ${c.skipped} already delivered, ` +
               `${c.quarantined} still invalid, ${c.failed} failed again (run ${result.runId})\n`,
           );
           process.exitCode = exitCodeForRun(result.status);
@@ -175,7 +215,7 @@ export function dlqCommand(): Command {
           ...(options.integration ? { integration: options.integration } : {}),
           ...(options.id ? { ids: options.id.map(Number) } : {}),
         });
-        process.stderr.write(`deleted ${count} dead letters\n`);
+        process.stderr.write(`deleted ${plural(count, 'dead letter')}\n`);
       } finally {
         await ledger.close();
       }

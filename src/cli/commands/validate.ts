@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { plural } from '../../core/plural.ts';
 
 /** `ferry validate <config>`: checks the file, its mapping and schemas without touching any API. */
 export function validateCommand(): Command {
@@ -25,7 +26,7 @@ export function validateCommand(): Command {
       } else {
         process.stdout.write(
           `${configPath} is valid: integration "${summary.integration}", ${summary.source} -> ${summary.destination}, ` +
-            `mapping with ${summary.fields} fields and ${summary.checks} extra checks.\n`,
+            `mapping with ${plural(summary.fields, 'field')} and ${plural(summary.checks, 'extra check')}.\n`,
         );
       }
     });
