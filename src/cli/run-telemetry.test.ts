@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRunOutput, type RunOutputOptions } from './run-output.ts';
-import { createRunTelemetry } from './run-telemetry.ts';
+import { breakerMessage, createRunTelemetry } from './run-telemetry.ts';
 
 /** A stream that says it is a terminal and keeps everything written to it. */
 function fakeTerminal() {
@@ -100,5 +100,18 @@ describe('run output on a terminal', () => {
     const lines = text.trim().split('\n');
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
     expect(lines.filter((l) => l.includes('"record failed"'))).toHaveLength(10);
+  });
+});
+
+describe('breakerMessage', () => {
+  it('says when a paused run gives up, as a clock time and as a countdown', () => {
+    const now = new Date(2025, 0, 1, 14, 0, 0).getTime();
+    const givesUpAt = now + 270_000;
+    expect(breakerMessage({ endpoint: 'destination', state: 'open', givesUpAt }, now)).toBe(
+      'circuit breaker open: destination requests paused; gives up at 14:04:30 (in 4m 30s) unless it recovers',
+    );
+    expect(breakerMessage({ endpoint: 'destination', state: 'closed' }, now)).toBe(
+      'circuit breaker closed: destination requests resume',
+    );
   });
 });

@@ -1,7 +1,8 @@
+import { formatDuration } from '../core/duration.ts';
 import type { RunObserver as EngineObserver } from '../engine/engine-types.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createProgress, type Progress } from '../observability/progress.ts';
-import { combineObservers, type RunObserver } from '../observability/run-observer.ts';
+import { type BreakerState, combineObservers, type RunObserver } from '../observability/run-observer.ts';
 import { createRunReporter, type RunReporter } from '../observability/run-reporter.ts';
 
 /** Everything that watches one run: metrics, the report, progress and logs, fed from the engine's events. */
@@ -17,6 +18,22 @@ export interface RunTelemetry {
   /** The logger for per-record and per-request lines (carries runId once started). */
   detailLogger(): Logger;
   stopProgress(): void;
+}
+
+/** A breaker line that says what happens now and, while paused, when the run will give up. */
+export function breakerMessage(
+  event: { readonly endpoint: string; readonly state: BreakerState; readonly givesUpAt?: number },
+  now: number,
+): string {
+  const { endpoint, state, givesUpAt } = event;
+  if (state === 'closed') return `circuit breaker closed: ${endpoint} requests resume`;
+  const doing =
+    state === 'open'
+      ? `circuit breaker open: ${endpoint} requests paused`
+      : `circuit breaker half_open: one probe request to the ${endpoint}`;
+  if (givesUpAt === undefined) return doing;
+  const clockTime = new Date(givesUpAt).toTimeString().slice(0, 8);
+  return `${doing}; gives up at ${clockTime} (in ${formatDuration(Math.max(0, givesUpAt - now))}) unless it recovers`;
 }
 
 /**
@@ -37,7 +54,10 @@ export function createRunTelemetry(options: {
   /** Prometheus metrics when something will scrape them (--metrics-port); the report is fed either way. */
   metrics?: RunObserver;
   showProgress: boolean;
+  /** Milliseconds since the epoch, for "gives up in". @default Date.now */
+  clock?: () => number;
 }): RunTelemetry {
+  const clock = options.clock ?? Date.now;
   let reporter: RunReporter | undefined;
   let logger = options.logger;
   const baseDetailLogger = options.detailLogger ?? options.logger;
@@ -52,7 +72,14 @@ export function createRunTelemetry(options: {
     tokenRefresh: (e) => reporter?.tokenRefresh(e),
     breakerState: (e) => {
       reporter?.breakerState(e);
-      logger.warn({ endpoint: e.endpoint, breaker: e.state }, `circuit breaker ${e.state}`);
+      logger.warn(
+        {
+          endpoint: e.endpoint,
+          breaker: e.state,
+          ...(e.givesUpAt ? { givesUpAt: new Date(e.givesUpAt).toISOString() } : {}),
+        },
+        breakerMessage(e, clock()),
+      );
     },
     limiterWait: (e) => reporter?.limiterWait(e),
     rate: (e) => reporter?.rate(e),
