@@ -252,7 +252,9 @@ describe('parseIntegrationConfig', () => {
   it('never shows a secret value, even when a secret variable lands in a non-secret field', async () => {
     const error = await failure(`${minimal}  concurrency: \${DEST_CLIENT_SECRET}\n`);
     expect(error.code).toBe('FERRY_ERR_CONFIG_INVALID');
-    expect(error.message).toContain(`destination.concurrency: expected a number, found "${REDACTED}"`);
+    expect(error.message).toContain(
+      `destination.concurrency: DEST_CLIENT_SECRET gives "${REDACTED}" (written as \${DEST_CLIENT_SECRET}); expected a number`,
+    );
     expectNoSecrets(error);
   });
 

@@ -2,6 +2,7 @@ import { readFile as readFileFromDisk } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { ErrorCode } from '../core/error-codes.ts';
 import { registerSecret } from '../core/secret-registry.ts';
+import { coerceInterpolated } from './coerce-interpolated.ts';
 import { formatPath, type PathKey } from './config-path.ts';
 import {
   type ConfigProblem,
@@ -217,11 +218,18 @@ export async function resolveTree(
     }
   }
 
+  const typeProblems = coerceInterpolated(integrationSchema, resolved, {
+    file,
+    positions,
+    rawStrings: new Map([...origins].map(([path, origin]) => [path, origin.raw])),
+  });
   const result = integrationSchema.safeParse(resolved);
   if (!result.success) {
-    const problems: ConfigProblem[] = [];
+    const problems: ConfigProblem[] = [...typeProblems];
+    const explained = new Set(typeProblems.map((p) => p.path));
     for (const issue of result.error.issues) {
       const path = issue.path.filter((k): k is PathKey => typeof k === 'string' || typeof k === 'number');
+      if (explained.has(formatPath(path))) continue;
       if (issue.code === 'unrecognized_keys') {
         const known = knownKeysAt(integrationSchema, resolved, path);
         for (const key of issue.keys) {
