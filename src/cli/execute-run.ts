@@ -90,6 +90,10 @@ async function run(
       mapper: runtime.mapping,
       ledger,
       concurrency: options.concurrency ?? config.destination.concurrency,
+      quarantineLimit: {
+        maxRatio: config.options.maxQuarantineRatio,
+        minSample: config.options.quarantineSample,
+      },
       ...(options.limit ? { limit: options.limit } : {}),
       stopSignal: shutdown.stopSignal,
       abortSignal: shutdown.abortSignal,

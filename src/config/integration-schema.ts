@@ -53,6 +53,8 @@ export function toIntegrationConfig(
     options: {
       dangerouslyAllowInsecureHttp: parsed.options.dangerously_allow_insecure_http,
       dangerouslyAllowLiteralSecrets: parsed.options.dangerously_allow_literal_secrets,
+      maxQuarantineRatio: parsed.options.max_quarantine_ratio,
+      quarantineSample: parsed.options.quarantine_sample,
       ...(caFile === null ? {} : { caFile: resolve(where.baseDir, caFile) }),
     },
     file: where.file,
