@@ -9,6 +9,7 @@ import { writeReport } from '../observability/write-report.ts';
 import { openSqliteLedger } from '../state/sqlite-ledger.ts';
 import { buildIntegration, type IntegrationRuntime } from './build-integration.ts';
 import type { RunCommandOptions } from './commands/run.ts';
+import { withCredentialHint } from './credential-hint.ts';
 import { exitCodeForRun } from './exit-codes.ts';
 import { loadIntegration } from './load-integration.ts';
 import { printError } from './print-error.ts';
@@ -111,10 +112,11 @@ async function run(
     }
     if (report && options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     const log = telemetry.logger();
-    if (result.error) {
-      printError(result.error);
+    const error = result.error && withCredentialHint(result.error, config);
+    if (error) {
+      printError(error);
       log.error(
-        { err: result.error, checkpoint: result.checkpoint },
+        { err: error, checkpoint: result.checkpoint },
         'run aborted; run the same command again to resume',
       );
     } else if (result.status === 'interrupted') {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { formatPath, type PathKey } from './config-path.ts';
 import { type ConfigProblem, type PositionMap, problemAt } from './config-problem.ts';
-import { parseTemplate } from './interpolate.ts';
+import { referencedNames } from './interpolate.ts';
 import { defOf, schemaAt, unwrap } from './schema-walk.ts';
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
@@ -37,7 +37,7 @@ export function coerceInterpolated(root: z.ZodType, data: unknown, options: Coer
     }
     if (typeof value !== 'string') return value;
     const raw = options.rawStrings.get(formatPath(path));
-    const variables = raw === undefined ? [] : referencesIn(raw);
+    const variables = raw === undefined ? [] : referencedNames(raw);
     if (variables.length === 0) return value;
     const schema = schemaAt(root, data, path);
     const wanted = schema ? defOf(unwrap(schema)).type : undefined;
@@ -60,13 +60,4 @@ export function coerceInterpolated(root: z.ZodType, data: unknown, options: Coer
   };
   visit(data, []);
   return problems;
-}
-
-/** The names a string references: environment variables, or `file:path` for file references. */
-function referencesIn(raw: string): string[] {
-  const parsed = parseTemplate(raw);
-  if ('error' in parsed) return [];
-  return parsed.parts.flatMap((part) =>
-    'ref' in part ? [part.ref.kind === 'env' ? part.ref.name : `file:${part.ref.path}`] : [],
-  );
 }

@@ -18,7 +18,7 @@ import {
   integrationSchema,
   toIntegrationConfig,
 } from './integration-schema.ts';
-import { parseTemplate } from './interpolate.ts';
+import { parseTemplate, referencedNames } from './interpolate.ts';
 import { issueMessage } from './issue-message.ts';
 import { knownKeysAt, pathsOfKind, schemaAt } from './schema-walk.ts';
 import { insecureUrlReason } from './url-policy.ts';
@@ -272,7 +272,12 @@ export async function resolveTree(
     }
   }
 
-  return toIntegrationConfig(result.data, { file, baseDir: options.baseDir });
+  const references: Record<string, string[]> = {};
+  for (const [path, origin] of origins) {
+    const names = referencedNames(origin.raw);
+    if (names.length > 0) references[path] = names;
+  }
+  return toIntegrationConfig(result.data, { file, baseDir: options.baseDir, references });
 }
 
 /** Validates an integration built in code exactly as a YAML file would be; the TS twin of the loader. */
