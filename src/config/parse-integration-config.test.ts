@@ -110,6 +110,8 @@ describe('parseIntegrationConfig', () => {
     expect(config.options).toEqual({
       dangerouslyAllowInsecureHttp: false,
       dangerouslyAllowLiteralSecrets: false,
+      maxQuarantineRatio: 0.5,
+      quarantineSample: 100,
     });
     expect(config.mappingPath).toBe('/srv/ferry/demo.mapping.yaml');
     expect(config.file).toBe('demo.yaml');
