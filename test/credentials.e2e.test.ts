@@ -1,10 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flagshipConfig, runFerry } from './support/ferry-cli.ts';
 import { type FlagshipMocks, startFlagshipMocks } from './support/flagship-mocks.ts';
+import { startForwardingProxy } from './support/forwarding-proxy.ts';
 import { tempDirs } from './support/temp-dirs.ts';
 
 /** The flagship without its source `auth:` block, written beside the test's state. */
@@ -16,36 +15,6 @@ async function flagshipWithoutSourceAuth(dir: string): Promise<string> {
   const file = join(dir, 'no-source-auth.yaml');
   await writeFile(file, config);
   return file;
-}
-
-/** A gateway in front of the customer API that holds its key, so ferry itself needs none. */
-async function keyHoldingGateway(
-  target: string,
-  apiKey: string,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const upstream = new URL(target);
-  const server: Server = createServer((req, res) => {
-    const forward = request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        path: req.url,
-        method: req.method,
-        headers: { ...req.headers, 'x-api-key': apiKey },
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    req.pipe(forward);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
 }
 
 describe('credentials, as a first contact meets them', () => {
@@ -73,7 +42,10 @@ describe('credentials, as a first contact meets them', () => {
 
   it('runs a source that has no auth block', async () => {
     const dir = await dirs.make();
-    const gateway = await keyHoldingGateway(mocks.source.url, mocks.source.apiKey);
+    // A gateway in front of the customer API holds its key, so ferry itself needs none.
+    const gateway = await startForwardingProxy(mocks.source.url, {
+      addHeaders: { 'x-api-key': mocks.source.apiKey },
+    });
     try {
       const { SOURCE_API_KEY: _, ...env } = mocks.env;
       const result = await runFerry(['run', await flagshipWithoutSourceAuth(dir), '--state', dir, '--json'], {

@@ -96,9 +96,7 @@ export function dlqCommand(): Command {
           );
           const more = letters.length < options.limit ? 0 : ledger.countDeadLetters(filter) - letters.length;
           if (more > 0) {
-            process.stdout.write(
-              `… and ${more} more; --limit ${letters.length + more} lists them all\n`,
-            );
+            process.stdout.write(`… and ${more} more; --limit ${letters.length + more} lists them all\n`);
           }
         } finally {
           await ledger.close();
