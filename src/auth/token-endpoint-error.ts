@@ -1,6 +1,7 @@
 import { FerryError } from '../core/errors.ts';
 import { escapeControlCharacters } from '../core/escape-control-characters.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
+import { isConnectFailureCode } from '../http/http-transport.ts';
 
 /** What is known about a failed token request, gathered without keeping anything secret. */
 export interface TokenFailure {
@@ -74,6 +75,9 @@ export function tokenEndpointError(failure: TokenFailure): FerryError {
   if (status !== undefined) details.status = status;
   if (oauthError) details.oauthError = oauthError;
   if (code) details.errorCode = code;
+  // As the transport marks it: no connection was made, so neither the token request nor the request that
+  // needed the token reached anyone (the breaker tells an unreachable destination by this).
+  if (status === undefined && isConnectFailureCode(code)) details.sent = false;
   if (failure.retryAfterMs !== undefined) details.retryAfterMs = failure.retryAfterMs;
   return new FerryError(
     retryable ? 'FERRY_ERR_AUTH_TOKEN_UNAVAILABLE' : 'FERRY_ERR_AUTH_TOKEN',

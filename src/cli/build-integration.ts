@@ -74,7 +74,7 @@ export async function buildIntegration(
     allowInsecureHttp: config.options.dangerouslyAllowInsecureHttp,
   });
   const sourceSend = composeSend(sourceTransport, [
-    retryInterceptor({ ...config.source.retry, observer: httpObserver }),
+    retryInterceptor({ ...config.source.retry, rules: config.source.responses, observer: httpObserver }),
     // Outside auth, so a followed (same-origin) redirect is authorized afresh, never carried over.
     redirectInterceptor(),
     authInterceptor(sourceAuth, onTokenRefresh),
@@ -85,6 +85,8 @@ export async function buildIntegration(
     recordsPath: config.source.recordsPath,
     pagination: config.source.pagination,
     headers: config.source.headers,
+    rules: config.source.responses,
+    ...(config.source.totalPath === undefined ? {} : { totalPath: config.source.totalPath }),
     endpoint: SOURCE_ENDPOINT,
   });
 

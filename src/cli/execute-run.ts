@@ -96,6 +96,7 @@ async function run(
         minSample: config.options.quarantineSample,
       },
       ...(options.limit ? { limit: options.limit } : {}),
+      onTotalMismatch: config.source.onTotalMismatch,
       stopSignal: shutdown.stopSignal,
       abortSignal: shutdown.abortSignal,
       observer: telemetry.engineObserver,

@@ -15,11 +15,24 @@ export async function loadIntegration(
   path: string,
   env: ConfigEnv = process.env,
 ): Promise<IntegrationConfig> {
-  if (!CODE_MODULE.test(path)) return loadIntegrationConfig(path, { env });
-  const absolute = resolve(path);
+  if (!isIntegrationModule(path)) return loadIntegrationConfig(path, { env });
+  return resolveIntegration(await importIntegrationModule(path), {
+    file: path,
+    baseDir: dirname(resolve(path)),
+    env,
+  });
+}
+
+/** True when the path names a TypeScript/JavaScript module rather than a YAML file. */
+export function isIntegrationModule(path: string): boolean {
+  return CODE_MODULE.test(path);
+}
+
+/** Imports an integration module and returns its default export, not yet validated. */
+export async function importIntegrationModule(path: string): Promise<IntegrationInput> {
   let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+    module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
     throw new FerryError('FERRY_ERR_CONFIG_NOT_FOUND', `cannot load integration module ${path}: ${reason}`, {
@@ -32,9 +45,5 @@ export async function loadIntegration(
       `${path}: expected a default export made with defineIntegration({...}), found ${module.default === null ? 'null' : typeof module.default}`,
     );
   }
-  return resolveIntegration(module.default as IntegrationInput, {
-    file: path,
-    baseDir: dirname(absolute),
-    env,
-  });
+  return module.default as IntegrationInput;
 }

@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { errorKindOf } from '../core/errors.ts';
+import { checkCommand } from './commands/check.ts';
 import { dlqCommand } from './commands/dlq.ts';
+import { initCommand } from './commands/init.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
+import { schemaCommand } from './commands/schema.ts';
 import { validateCommand } from './commands/validate.ts';
 import { ExitCode, exitCodeForError } from './exit-codes.ts';
 import { mockCommand } from './mock-command.ts';
@@ -20,6 +23,9 @@ export function createProgram(): Command {
   program.addCommand(dlqCommand());
   program.addCommand(runsCommand());
   program.addCommand(mockCommand());
+  program.addCommand(schemaCommand());
+  program.addCommand(initCommand());
+  program.addCommand(checkCommand());
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,10 +1,12 @@
 import { Argument, Command, Option } from 'commander';
 import { FerryError } from '../core/errors.ts';
+import type { ErpFaultOptions } from '../mocks/erp/erp-faults.ts';
+import type { PasswordType } from '../mocks/erp/ws-security.ts';
 import type { FaultOptions, RetryAfterForm } from '../mocks/fault-options.ts';
-import type { MockDestinationHandle, MockSourceHandle } from '../mocks/index.ts';
+import type { MockDestinationHandle, MockErpHandle, MockSourceHandle } from '../mocks/index.ts';
 
 /** Which mocks `ferry mock` starts. */
-export type MockWhich = 'source' | 'destination' | 'all';
+export type MockWhich = 'source' | 'destination' | 'erp' | 'all';
 
 /** The options of `ferry mock` as commander hands them over (strings until checked). */
 export interface MockCliOptions {
@@ -12,8 +14,12 @@ export interface MockCliOptions {
   port?: string;
   sourcePort?: string;
   destPort?: string;
+  erpPort?: string;
   count?: string;
   seed?: string;
+  maxPageSize?: string;
+  endStatus?: string;
+  serveAtMost?: string;
   errorRate?: string;
   rateLimitedRate?: string;
   retryAfter?: string;
@@ -21,6 +27,8 @@ export interface MockCliOptions {
   latencyMs?: string;
   rps?: string;
   lostAckRate?: string;
+  graphqlErrorRate?: string;
+  graphqlPartialRate?: string;
   tokenTtl?: string;
   tokenFaults?: boolean;
   faultsOn?: string;
@@ -29,6 +37,12 @@ export interface MockCliOptions {
   apiKey?: string;
   clientId?: string;
   clientSecret?: string;
+  erpUsername?: string;
+  erpPassword?: string;
+  passwordType?: string;
+  serviceBusyRate?: string;
+  internalErrorRate?: string;
+  unavailableRate?: string;
   logRequests?: boolean;
   json?: boolean;
 }
@@ -47,6 +61,7 @@ export interface MockIo {
 export interface RunningMocks {
   source?: MockSourceHandle;
   destination?: MockDestinationHandle;
+  erp?: MockErpHandle;
   env: Record<string, string>;
 }
 
@@ -83,7 +98,8 @@ function defined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], u
 }
 
 const RETRY_AFTER: readonly RetryAfterForm[] = ['seconds', 'http-date', 'mixed'];
-const FAULTS_ON = ['both', 'source', 'destination'] as const;
+const FAULTS_ON = ['all', 'both', 'source', 'destination', 'erp'] as const;
+const PASSWORD_TYPES: readonly PasswordType[] = ['text', 'digest', 'both'];
 
 /** Checks the fault flags and turns them into FaultOptions (FERRY_ERR_USAGE on a bad value). */
 export function faultsFromOptions(options: MockCliOptions): FaultOptions {
@@ -105,6 +121,24 @@ export function faultsFromOptions(options: MockCliOptions): FaultOptions {
     requestsPerSecond: numberOption('--rps', options.rps, { min: 0, max: 10_000_000 }),
     lostAckRate: numberOption('--lost-ack-rate', options.lostAckRate, { min: 0, max: 1 }),
     tokenEndpoint: options.tokenFaults,
+    graphqlErrorRate: numberOption('--graphql-error-rate', options.graphqlErrorRate, { min: 0, max: 1 }),
+    graphqlPartialRate: numberOption('--graphql-partial-rate', options.graphqlPartialRate, {
+      min: 0,
+      max: 1,
+    }),
+  });
+}
+
+/** The ERP mock's faults: its own SOAP fault rates, plus latency, lost acks and Retry-After from `shared`. */
+export function erpFaultsFromOptions(options: MockCliOptions, shared: FaultOptions): ErpFaultOptions {
+  return defined({
+    serviceBusyRate: numberOption('--service-busy-rate', options.serviceBusyRate, { min: 0, max: 1 }),
+    internalErrorRate: numberOption('--internal-error-rate', options.internalErrorRate, { min: 0, max: 1 }),
+    unavailableRate: numberOption('--unavailable-rate', options.unavailableRate, { min: 0, max: 1 }),
+    latencyMs: shared.latencyMs,
+    lostAckRate: shared.lostAckRate,
+    retryAfter: shared.retryAfter,
+    retryAfterSeconds: shared.retryAfterSeconds,
   });
 }
 
@@ -115,14 +149,14 @@ function shellQuote(value: string): string {
 /** Starts the chosen mocks, prints how to reach them, waits for `io.stopped`, then closes them. */
 export async function runMock(which: MockWhich, options: MockCliOptions, io: MockIo): Promise<RunningMocks> {
   // Loaded here, not at the top, so `ferry --help` does not pay for fastify.
-  const { startMockDestination, startMockSource } = await import('../mocks/index.ts');
-  if (!['source', 'destination', 'all'].includes(which))
-    throw usage(`expected source, destination or all, got "${which}"`);
+  const { startMockDestination, startMockErp, startMockSource } = await import('../mocks/index.ts');
+  if (!['source', 'destination', 'erp', 'all'].includes(which))
+    throw usage(`expected source, destination, erp or all, got "${which}"`);
   if (which === 'all' && options.port !== undefined)
-    throw usage('--port names one server; with "all" use --source-port and --dest-port', {
+    throw usage('--port names one server; with "all" use --source-port, --dest-port and --erp-port', {
       option: '--port',
     });
-  const faultsOn = options.faultsOn ?? 'both';
+  const faultsOn = options.faultsOn ?? 'all';
   if (!(FAULTS_ON as readonly string[]).includes(faultsOn))
     throw usage(`--faults-on must be one of ${FAULTS_ON.join(', ')}, got "${faultsOn}"`, {
       option: '--faults-on',
@@ -131,20 +165,41 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
   const port = numberOption('--port', options.port, portLimits);
   const sourcePort = port ?? numberOption('--source-port', options.sourcePort, portLimits) ?? 0;
   const destPort = port ?? numberOption('--dest-port', options.destPort, portLimits) ?? 0;
+  const erpPort = port ?? numberOption('--erp-port', options.erpPort, portLimits) ?? 0;
+  const passwordType = (options.passwordType ?? 'both') as PasswordType;
+  if (!PASSWORD_TYPES.includes(passwordType))
+    throw usage(`--password-type must be one of ${PASSWORD_TYPES.join(', ')}, got "${passwordType}"`, {
+      option: '--password-type',
+    });
   const count = numberOption('--count', options.count, {
     min: 0,
     max: Number.MAX_SAFE_INTEGER,
     integer: true,
   });
   const seed = numberOption('--seed', options.seed, { min: 0, max: 2 ** 32 - 1, integer: true });
+  const maxPageSize = numberOption('--max-page-size', options.maxPageSize, {
+    min: 1,
+    max: 1000,
+    integer: true,
+  });
+  const endStatus = numberOption('--end-status', options.endStatus, { min: 400, max: 599, integer: true });
+  const serveAtMost = numberOption('--serve-at-most', options.serveAtMost, {
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    integer: true,
+  });
   const tokenTtl = numberOption('--token-ttl', options.tokenTtl, { min: 1, max: 31_536_000, integer: true });
   const faults = faultsFromOptions(options);
+  const faulted = (server: 'source' | 'destination' | 'erp') =>
+    faultsOn === 'all' || faultsOn === server || (faultsOn === 'both' && server !== 'erp');
+  // --faults-on decides who gets the shared fault flags; the ERP-only rates always go to the ERP.
+  const erpFaults = erpFaultsFromOptions(options, faulted('erp') ? faults : {});
   const host = options.host ?? '127.0.0.1';
   const logger = options.logRequests ?? false;
 
   const running: RunningMocks = { env: {} };
   try {
-    if (which !== 'destination') {
+    if (which === 'source' || which === 'all') {
       running.source = await startMockSource(
         defined({
           host,
@@ -152,14 +207,18 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
           count,
           seed,
           apiKey: options.apiKey,
+          maxPageSize,
+          endStatus,
+          serveAtMost,
           logger,
-          faults: faultsOn === 'destination' ? {} : faults,
+          faults: faulted('source') ? faults : {},
         }),
       );
       running.env.SOURCE_URL = running.source.url;
+      running.env.SOURCE_GRAPHQL_URL = running.source.graphqlUrl;
       running.env.SOURCE_API_KEY = running.source.apiKey;
     }
-    if (which !== 'source') {
+    if (which === 'destination' || which === 'all') {
       running.destination = await startMockDestination(
         defined({
           host,
@@ -171,7 +230,7 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
           honourIdempotency: options.idempotency ?? true,
           allowDuplicates: options.allowDuplicates ?? false,
           logger,
-          faults: faultsOn === 'source' ? {} : faults,
+          faults: faulted('destination') ? faults : {},
         }),
       );
       running.env.DEST_URL = running.destination.ordersUrl;
@@ -179,8 +238,25 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
       running.env.DEST_CLIENT_ID = running.destination.clientId;
       running.env.DEST_CLIENT_SECRET = running.destination.clientSecret;
     }
+    if (which === 'erp' || which === 'all') {
+      running.erp = await startMockErp(
+        defined({
+          host,
+          port: erpPort,
+          seed,
+          username: options.erpUsername,
+          password: options.erpPassword,
+          passwordType,
+          logger,
+          faults: erpFaults,
+        }),
+      );
+      running.env.ERP_URL = running.erp.url;
+      running.env.ERP_USERNAME = running.erp.username;
+      running.env.ERP_PASSWORD = running.erp.password;
+    }
   } catch (error) {
-    await Promise.allSettled([running.source?.close(), running.destination?.close()]);
+    await closeAll(running);
     if (error instanceof FerryError) throw error;
     throw usage(`could not start the mock ${which}: ${(error as Error).message}`, { host });
   }
@@ -190,6 +266,7 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
       `${JSON.stringify({
         source: running.source && {
           url: running.source.url,
+          graphqlUrl: running.source.graphqlUrl,
           origin: running.source.origin,
           apiKey: running.source.apiKey,
         },
@@ -199,6 +276,13 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
           origin: running.destination.origin,
           clientId: running.destination.clientId,
           clientSecret: running.destination.clientSecret,
+        },
+        erp: running.erp && {
+          url: running.erp.url,
+          wsdlUrl: running.erp.wsdlUrl,
+          origin: running.erp.origin,
+          username: running.erp.username,
+          password: running.erp.password,
         },
         env: running.env,
       })}\n`,
@@ -212,9 +296,13 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
   }
   io.err(`ferry mock ${which} running; stop with Ctrl-C (SIGINT) or SIGTERM\n`);
   await io.stopped;
-  await Promise.allSettled([running.source?.close(), running.destination?.close()]);
+  await closeAll(running);
   io.err(`ferry mock ${which} stopped\n`);
   return running;
+}
+
+async function closeAll(running: RunningMocks): Promise<void> {
+  await Promise.allSettled([running.source?.close(), running.destination?.close(), running.erp?.close()]);
 }
 
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -229,19 +317,25 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-/** `ferry mock source|destination|all [options]`: runs the bundled mock APIs until SIGINT/SIGTERM. */
+/** `ferry mock source|destination|erp|all [options]`: runs the bundled mock APIs until SIGINT/SIGTERM. */
 export function mockCommand(): Command {
   return new Command('mock')
     .description(
-      'Run the bundled mock customer API (source) and/or order API (destination) with seeded faults',
+      'Run the bundled mock customer API (source: REST and GraphQL), order API (destination) and/or SOAP ERP (erp) with seeded faults',
     )
-    .addArgument(new Argument('<which>', 'which mock to start').choices(['source', 'destination', 'all']))
+    .addArgument(
+      new Argument('<which>', 'which mock to start').choices(['source', 'destination', 'erp', 'all']),
+    )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port of the one mock started (0 = any free port)')
     .option('--source-port <n>', 'port of the source with "all" (default: any free port)')
     .option('--dest-port <n>', 'port of the destination with "all" (default: any free port)')
+    .option('--erp-port <n>', 'port of the ERP with "all" (default: any free port)')
     .option('--count <n>', 'customers in the data set', '1000')
     .option('--seed <n>', 'seed of the data set and the fault draws', '42')
+    .option('--max-page-size <n>', 'source: serve at most n records a page, whatever was asked for')
+    .option('--end-status <status>', 'source: answer a page past the end with this status (404: DRF style)')
+    .option('--serve-at-most <n>', 'source: page only the first n customers while X-Total-Count says --count')
     .option('--error-rate <share>', 'share of requests answered 500/503 (0 to 1)')
     .option('--rate-limited-rate <share>', 'share of requests answered 429 with Retry-After (0 to 1)')
     .addOption(
@@ -253,27 +347,50 @@ export function mockCommand(): Command {
     )
     .option('--retry-after-seconds <n>', 'seconds an injected 429 asks to wait', '1')
     .option('--latency-ms <n>', 'latency added to each faulted request')
+    .option('--service-busy-rate <share>', 'erp: share of requests answered with a SERVICE_BUSY fault')
+    .option('--internal-error-rate <share>', 'erp: share of requests answered with an INTERNAL_ERROR fault')
+    .option('--unavailable-rate <share>', 'erp: share of requests answered 503 with Retry-After')
     .option('--rps <n>', 'rate limit in requests per second (token bucket, 429 past it)')
-    .option('--lost-ack-rate <share>', 'destination: share of stored orders whose response is dropped')
+    .option('--lost-ack-rate <share>', 'destination, erp: share of stored orders whose response is dropped')
+    .option(
+      '--graphql-error-rate <share>',
+      'source: share of GraphQL requests answered 200 with data null and a retryable error',
+    )
+    .option(
+      '--graphql-partial-rate <share>',
+      'source: share of GraphQL requests answered 200 with one customer null and an error at its path',
+    )
     .option('--token-ttl <seconds>', 'destination: access token lifetime', '3600')
     .option('--token-faults', 'destination: inject errors, 429s and latency at /oauth/token too')
     .addOption(
-      new Option('--faults-on <which>', 'with "all": which mock gets the faults')
-        .choices(['both', 'source', 'destination'])
-        .default('both'),
+      new Option(
+        '--faults-on <which>',
+        'with "all": which mock gets the faults (both = source and destination)',
+      )
+        .choices([...FAULTS_ON])
+        .default('all'),
     )
     .option('--no-idempotency', 'destination: ignore Idempotency-Key headers')
     .option('--allow-duplicates', 'destination: store a repeated orderId again instead of answering 409')
     .option('--api-key <key>', 'source API key (default: random)')
     .option('--client-id <id>', 'destination OAuth client id (default: random)')
     .option('--client-secret <secret>', 'destination OAuth client secret (default: random)')
+    .option('--erp-username <name>', 'erp UsernameToken username (default: random)')
+    .option('--erp-password <secret>', 'erp UsernameToken password (default: random)')
+    .addOption(
+      new Option('--password-type <type>', 'erp: UsernameToken password forms accepted')
+        .choices([...PASSWORD_TYPES])
+        .default('both'),
+    )
     .option('--log-requests', 'log every request (pino) to stdout')
     .option('--json', 'print one JSON object instead of export lines')
     .addHelpText(
       'after',
       '\nExamples:\n  eval "$(npx ferry mock all &)"  # not recommended: prefer two terminals\n' +
         '  npx ferry mock all --count 5000 --error-rate 0.1 --rate-limited-rate 0.05 --lost-ack-rate 0.02 --token-ttl 2\n' +
-        '  npx ferry mock destination --no-idempotency --allow-duplicates --port 4020\n',
+        '  npx ferry mock destination --no-idempotency --allow-duplicates --port 4020\n' +
+        '  npx ferry mock source --graphql-error-rate 0.05 --graphql-partial-rate 0.05\n' +
+        '  npx ferry mock erp --port 4030 --password-type digest --service-busy-rate 0.05 --lost-ack-rate 0.02\n',
     )
     .action(async (which: MockWhich, options: MockCliOptions) => {
       await runMock(which, options, {

@@ -111,6 +111,12 @@ export function createRunTelemetry(options: {
     onSourceTotal(total) {
       sourceTotal = total;
     },
+    onSourceTotalMismatch({ expected, read }) {
+      logger.warn(
+        { expected, read },
+        `the source announced ${expected} records but the complete read returned ${read} (source.on_total_mismatch is warn)`,
+      );
+    },
     onRecordRead() {
       observer.recordState('read');
       // Created on the first record, when the first page has said whether the source knows its total.

@@ -6,6 +6,7 @@ export interface CircuitBreakerConfig {
   readonly consecutiveFailures: number;
   readonly halfOpenAfterMs: number;
   readonly maxPauseMs: number;
+  readonly maxWaitForFirstAnswerMs: number;
 }
 
 /** The `circuit_breaker` block: pauses the run while the destination is down instead of failing records. */
@@ -23,6 +24,11 @@ export const circuitBreakerSchema = z
     max_pause: duration()
       .prefault('10m')
       .describe('Aborts the run (FERRY_ERR_CIRCUIT_OPEN) when the breaker stays open this long.'),
+    max_wait_for_first_answer: duration()
+      .prefault('10s')
+      .describe(
+        'While the destination has not answered once in this run (connection refused, unknown host), aborts the run (FERRY_ERR_DESTINATION_UNREACHABLE, exit 3) this long after the first failed connection; once it has answered, max_pause applies.',
+      ),
   })
   .prefault({})
   .describe('Pauses sending while the destination is down.');
@@ -33,5 +39,6 @@ export function toCircuitBreakerConfig(parsed: z.output<typeof circuitBreakerSch
     consecutiveFailures: parsed.consecutive_failures,
     halfOpenAfterMs: parsed.half_open_after,
     maxPauseMs: parsed.max_pause,
+    maxWaitForFirstAnswerMs: parsed.max_wait_for_first_answer,
   };
 }

@@ -8,7 +8,7 @@ import {
 import { headers, httpUrl, size } from './field-types.ts';
 import { MAX_CONCURRENCY } from './limits.ts';
 import { type RateLimitConfig, rateLimitSchema, toRateLimitConfig } from './rate-limit-schema.ts';
-import { type ResponseRuleConfig, responsesSchema } from './responses-schema.ts';
+import { type ResponseRuleConfig, responsesSchema, toResponseRules } from './responses-schema.ts';
 import { type RetryConfig, retrySchema, toRetryConfig } from './retry-schema.ts';
 import { type TimeoutsConfig, timeoutsSchema, toTimeoutsConfig } from './timeouts-schema.ts';
 
@@ -101,6 +101,6 @@ export function toDestinationConfig(parsed: z.output<typeof destinationSchema>):
     circuitBreaker: toCircuitBreakerConfig(parsed.circuit_breaker),
     timeouts: toTimeoutsConfig(parsed.timeouts),
     maxResponseBytes: parsed.max_response_bytes,
-    responses: parsed.responses.map((rule) => ({ status: rule.status, action: rule.action })),
+    responses: toResponseRules(parsed.responses),
   };
 }

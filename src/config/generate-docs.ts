@@ -10,8 +10,11 @@ const INTRO = `# Configuration reference
 
 An integration is one YAML file: a **source** to read records from, a **mapping** that turns each
 record into what the destination expects, and a **destination** to deliver it to, exactly once.
-\`examples/customers-to-orders.yaml\` is a complete, commented example. Check a file with
-\`ferry validate <file>\`.
+\`examples/customers-to-orders.yaml\` is a complete, commented example; \`ferry init\` scaffolds a new one.
+Check a file with \`ferry validate <file>\` (every problem at once; \`--allow-missing-env\` where the
+secrets are not set, as in CI). The JSON Schema of this format, generated from the same schemas, ships as
+\`schema/integration.schema.json\` (\`ferry schema\` prints it): name it on a file's first line,
+\`# yaml-language-server: $schema=<path>\`, for completion and checks in editors.
 
 Keys are snake_case. Durations are written \`"250ms"\`, \`"30s"\`, \`"5m"\`, \`"1h"\` (or a number of
 milliseconds); sizes \`"512kb"\`, \`"1MB"\`, \`"1GB"\` (or a number of bytes). Unknown keys are errors,

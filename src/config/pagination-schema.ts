@@ -24,7 +24,9 @@ const pageNumberSchema = z
     start: z.number().int().min(0).default(1).describe('Number of the first page.'),
     max_pages: maxPages(),
   })
-  .describe('Counts pages up until one comes back short or empty.');
+  .describe(
+    'Counts pages up until one comes back empty, the announced total is reached, or an `end_of_data` response rule matches; a short page does not end the read (servers cap page sizes).',
+  );
 const offsetSchema = z
   .strictObject({
     type: z.literal('offset'),
@@ -33,7 +35,9 @@ const offsetSchema = z
     limit: z.number().int().min(1).default(100).describe('Records requested per page.'),
     max_pages: maxPages(),
   })
-  .describe('Advances an offset by the number of records received until a page comes back short or empty.');
+  .describe(
+    'Advances an offset by the number of records received until a page comes back empty, the announced total is reached, or an `end_of_data` response rule matches; a short page does not end the read.',
+  );
 const cursorSchema = z
   .strictObject({
     type: z.literal('cursor'),

@@ -86,6 +86,9 @@ describe('parseIntegrationConfig', () => {
       maxRetryAfterMs: 300_000,
     });
     expect(config.source.recordsPath).toBe('');
+    expect(config.source.totalPath).toBeUndefined();
+    expect(config.source.onTotalMismatch).toBe('fail');
+    expect(config.source.responses).toEqual([]);
     expect(config.destination.method).toBe('POST');
     expect(config.destination.idempotency).toEqual({ header: 'Idempotency-Key' });
     expect(config.destination.lookup).toBeUndefined();
@@ -97,6 +100,7 @@ describe('parseIntegrationConfig', () => {
       consecutiveFailures: 10,
       halfOpenAfterMs: 5000,
       maxPauseMs: 600_000,
+      maxWaitForFirstAnswerMs: 10_000,
     });
     expect(config.destination.timeouts.bodyMs).toBe(30_000);
     expect(config.destination.maxResponseBytes).toBe(1024 * 1024);
@@ -115,6 +119,28 @@ describe('parseIntegrationConfig', () => {
     });
     expect(config.mappingPath).toBe('/srv/ferry/demo.mapping.yaml');
     expect(config.file).toBe('demo.yaml');
+  });
+
+  it('reads source response rules, a total path and the mismatch policy, and refuses destination-only actions', async () => {
+    const text = minimal.replace(
+      'mapping:',
+      [
+        '  total_path: count',
+        '  on_total_mismatch: warn',
+        '  responses:',
+        '    - { status: 404, body_contains: "Invalid page", action: end_of_data }',
+        'mapping:',
+      ].join('\n'),
+    );
+    const config = await parse(text);
+    expect(config.source.totalPath).toBe('count');
+    expect(config.source.onTotalMismatch).toBe('warn');
+    expect(config.source.responses).toEqual([
+      { status: 404, bodyContains: 'Invalid page', action: 'end_of_data' },
+    ]);
+    await expect(
+      parse(minimal.replace('mapping:', '  responses: [{ status: 409, action: conflict }]\nmapping:')),
+    ).rejects.toThrow(/source\.responses\[0\]\.action/);
   });
 
   it('turns an empty optional such as ${DEST_SCOPE:-} into undefined', async () => {

@@ -1,6 +1,7 @@
 import { readFile as readFileFromDisk } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { ErrorCode } from '../core/error-codes.ts';
+import { FerryError } from '../core/errors.ts';
 import { registerSecret } from '../core/secret-registry.ts';
 import { coerceInterpolated } from './coerce-interpolated.ts';
 import { formatPath, type PathKey } from './config-path.ts';
@@ -62,6 +63,19 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown): v
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/** A config problem with the error code it belongs to, as `ferry validate` lists it. */
+export interface ConfigDiagnostic extends ConfigProblem {
+  readonly code: ErrorCode;
+}
+
+/** One step's problems; the default reporter throws them as one FerryError, `diagnoseTree` collects them. */
+type ReportProblems = (
+  code: ErrorCode,
+  headline: string,
+  problems: readonly (ConfigProblem & { code?: ErrorCode })[],
+  formatLine?: (problem: ConfigProblem) => string,
+) => void;
+
 /** The environment variable name a secret at `path` would conventionally use. */
 function suggestedVariable(path: readonly PathKey[]): string {
   const side = path[0] === 'destination' ? 'DEST' : String(path[0] ?? '').toUpperCase();
@@ -80,6 +94,47 @@ export async function resolveTree(
   positions: PositionMap,
   options: ResolveOptions,
 ): Promise<IntegrationConfig> {
+  const config = await resolveSteps(input, positions, options, (code, headline, problems, formatLine) =>
+    throwProblems(code, headline, problems, formatLine),
+  );
+  if (config === null) throw new FerryError('FERRY_ERR_INTERNAL', 'a refused integration was not reported');
+  return config;
+}
+
+/**
+ * Runs every check of resolveTree and returns all problems at once (missing variables, literal secrets,
+ * schema and URL problems together) instead of stopping at the first step that fails; for `ferry validate`.
+ * A value whose reference cannot be resolved is not checked further, so it is reported once.
+ */
+export async function diagnoseTree(
+  input: unknown,
+  positions: PositionMap,
+  options: ResolveOptions,
+): Promise<{
+  readonly config: IntegrationConfig | null;
+  readonly problems: readonly ConfigDiagnostic[];
+  /** Absolute path of the mapping file when the file names one, even if other things are wrong. */
+  readonly mappingPath: string | null;
+}> {
+  const problems: ConfigDiagnostic[] = [];
+  const config = await resolveSteps(input, positions, options, (code, _headline, found) => {
+    for (const problem of found) problems.push({ ...problem, code: problem.code ?? code });
+  });
+  const written = valueAt(input, ['mapping']);
+  const mappingPath =
+    config?.mappingPath ??
+    (typeof written === 'string' && written !== '' && !written.includes('${')
+      ? resolvePath(options.baseDir, written)
+      : null);
+  return { config: problems.length === 0 ? config : null, problems, mappingPath };
+}
+
+async function resolveSteps(
+  input: unknown,
+  positions: PositionMap,
+  options: ResolveOptions,
+  report: ReportProblems,
+): Promise<IntegrationConfig | null> {
   const file = options.file ?? '<inline>';
   const env = options.env ?? process.env;
   const readFile = options.readFile ?? readUtf8;
@@ -184,12 +239,13 @@ export async function resolveTree(
       missing.length > 0
         ? `${file}: ${missing.length} environment variable${missing.length === 1 ? ' is' : 's are'} not set: ${missing.join(', ')}`
         : `${file}: ${referenceProblems.length} reference${referenceProblems.length === 1 ? '' : 's'} cannot be resolved`;
-    throwProblems(
+    report(
       code,
       headline,
-      referenceProblems.map((r) => r.problem),
+      referenceProblems.map((r) => ({ ...r.problem, code: r.code })),
     );
   }
+  const unresolved = new Set(referenceProblems.map((r) => r.problem.path));
 
   const allowLiteral = valueAt(resolved, ['options', 'dangerously_allow_literal_secrets']) === true;
   if (!allowLiteral) {
@@ -208,7 +264,7 @@ export async function resolveTree(
       );
     }
     if (literal.length > 0) {
-      throwProblems(
+      report(
         'FERRY_ERR_CONFIG_LITERAL_SECRET',
         `${file}: secrets must come from the environment or a file, not the integration file ` +
           '(options.dangerously_allow_literal_secrets: true overrides this)',
@@ -229,7 +285,9 @@ export async function resolveTree(
     const explained = new Set(typeProblems.map((p) => p.path));
     for (const issue of result.error.issues) {
       const path = issue.path.filter((k): k is PathKey => typeof k === 'string' || typeof k === 'number');
-      if (explained.has(formatPath(path))) continue;
+      // Already reported as an unresolved reference or a variable that is not a number; "missing" or
+      // "expected a number" would say the same thing twice.
+      if (unresolved.has(formatPath(path)) || explained.has(formatPath(path))) continue;
       if (issue.code === 'unrecognized_keys') {
         const known = knownKeysAt(integrationSchema, resolved, path);
         for (const key of issue.keys) {
@@ -248,14 +306,16 @@ export async function resolveTree(
       problems.push(problemAt(file, positions, path, message));
     }
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-    throwProblems(
-      'FERRY_ERR_CONFIG_INVALID',
-      `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the integration:`,
-      problems,
-    );
+    if (problems.length > 0) {
+      report(
+        'FERRY_ERR_CONFIG_INVALID',
+        `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the integration:`,
+        problems,
+      );
+    }
   }
 
-  if (!result.data.options.dangerously_allow_insecure_http) {
+  if (valueAt(resolved, ['options', 'dangerously_allow_insecure_http']) !== true) {
     const insecure: ConfigProblem[] = [];
     for (const path of pathsOfKind(integrationSchema, resolved, 'url')) {
       const url = valueAt(resolved, path);
@@ -263,7 +323,7 @@ export async function resolveTree(
       if (reason) insecure.push(problemAt(file, positions, path, reason));
     }
     if (insecure.length > 0) {
-      throwProblems(
+      report(
         'FERRY_ERR_CONFIG_INSECURE_URL',
         `${file}: plain http:// is only allowed to loopback hosts ` +
           '(options.dangerously_allow_insecure_http: true overrides this)',
@@ -272,6 +332,7 @@ export async function resolveTree(
     }
   }
 
+  if (!result.success) return null;
   const references: Record<string, string[]> = {};
   for (const [path, origin] of origins) {
     const names = referencedNames(origin.raw);

@@ -131,6 +131,8 @@ export function createRestSink(options: RestSinkOptions): SinkConnector {
           }
           return failed(response, attempts, action.reason);
         case 'reject':
+        // Only a source's rules may say end_of_data; a destination schema refuses it.
+        case 'end_of_data':
           return failed(response, attempts, action.reason);
         case 'refresh_auth':
           throw new FerryError(

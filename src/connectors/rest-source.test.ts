@@ -43,6 +43,9 @@ const customers = Array.from({ length: 250 }, (_, i) => ({
   first_name: `C${i + 1}`,
 }));
 const int = (url: URL, name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback);
+/** A larger set for servers that cap the page size they are asked for. */
+const many = Array.from({ length: 1050 }, (_, i) => ({ customer_id: String(i + 1) }));
+const CAP = 100;
 
 function api(url: URL): Reply {
   switch (url.pathname) {
@@ -71,12 +74,16 @@ function api(url: URL): Reply {
     case '/cursor': {
       const after = int(url, 'after', 0);
       const next = after + 40 < customers.length ? String(after + 40) : null;
-      return { body: { items: customers.slice(after, after + 40), meta: { next_cursor: next } } };
+      const meta = { next_cursor: next, total: customers.length + 50 }; // announces 50 it never serves
+      return { body: { items: customers.slice(after, after + 40), meta } };
     }
     case '/next': {
       const from = int(url, 'from', 0);
       const next = from + 60 < customers.length ? `/next?from=${from + 60}` : undefined;
-      return { body: { results: customers.slice(from, from + 60), links: next ? { next } : {} } };
+      return {
+        body: { results: customers.slice(from, from + 60), links: next ? { next } : {} },
+        headers: { 'x-total-count': String(customers.length + 50) },
+      };
     }
     case '/self-link':
       return { body: [{ id: 1 }], headers: { link: `<${url.pathname}${url.search}>; rel="next"` } };
@@ -102,6 +109,31 @@ function api(url: URL): Reply {
     case '/endless': {
       const page = int(url, 'page', 1);
       return { body: [{ page }], headers: { link: `</endless?page=${page + 1}>; rel="next"` } };
+    }
+    case '/capped-pages': {
+      // Serves at most CAP records whatever per_page asks for, and an empty page past the end.
+      const size = Math.min(CAP, int(url, 'per_page', 100));
+      const page = int(url, 'page', 1);
+      return { body: many.slice((page - 1) * size, page * size) };
+    }
+    case '/capped-offset': {
+      const offset = int(url, 'offset', 0);
+      return { body: many.slice(offset, offset + Math.min(CAP, int(url, 'limit', 100))) };
+    }
+    case '/clamped': {
+      // Answers any page past the last with the last page again.
+      const page = Math.min(int(url, 'page', 1), 3);
+      return { body: many.slice((page - 1) * 100, page * 100 - (page === 3 ? 50 : 0)) };
+    }
+    case '/drf': {
+      // Django REST Framework: a capped page_size, `count` in the body, and 404 past the last page.
+      const size = Math.min(CAP, int(url, 'page_size', 100));
+      const page = int(url, 'page', 1);
+      const total = url.searchParams.has('empty') ? 0 : many.length;
+      if ((page - 1) * size >= total && page > 1) return { status: 404, body: { detail: 'Invalid page.' } };
+      if (url.searchParams.has('empty')) return { status: 404, body: { detail: 'Invalid page.' } };
+      if (page > int(url, 'gone_after', page)) return { status: 404, body: { detail: 'Not found.' } };
+      return { body: { count: total, results: many.slice((page - 1) * size, page * size) } };
     }
     case '/wrapped':
       return { body: { data: { items: { not: 'an array' } } } };
@@ -199,7 +231,7 @@ describe('REST source: every style yields every record once', () => {
       '/offset',
       { type: 'offset', offsetParam: 'skip', limitParam: 'take', limit: 100 },
       { recordsPath: 'results' },
-      3,
+      4, // 3 pages and the empty one that proves the end
     ],
     [
       'cursor',
@@ -440,6 +472,128 @@ describe('REST source: errors name the page and URL', () => {
   it('fails a 404 as an unexpected status', async () => {
     const { error } = await readError(source('/nowhere', { type: 'none' }));
     expect(hasErrorCode(error, 'FERRY_ERR_HTTP_STATUS')).toBe(true);
+  });
+});
+
+describe('REST source: the end of the data', () => {
+  const drfPaging: PaginationOptions = { type: 'page_number', sizeParam: 'page_size', pageSize: 500 };
+  const manyIds = many.map((c) => c.customer_id);
+  const endOfData = [{ status: 404, action: 'end_of_data' } as const];
+
+  it('ends the read at a DRF-style 404 past the last page when a rule says end_of_data', async () => {
+    const pages = await readAll(source('/drf', drfPaging, { recordsPath: 'results', rules: endOfData }));
+    expect(idsOf(pages)).toEqual(manyIds);
+    // 11 capped pages, then the 404 as an empty last page that clears the checkpoint.
+    expect(pages).toHaveLength(12);
+    expect(pages.at(-1)).toMatchObject({ records: [], next: null, recordsBefore: 1050 });
+    expect(server.seen.at(-1)).toBe('/drf?page_size=500&page=12');
+  });
+
+  it('ends on a rule matching the body too, and fails a 404 with another body', async () => {
+    const rules = [{ status: 404, bodyContains: 'Invalid page', action: 'end_of_data' } as const];
+    const pages = await readAll(source('/drf', drfPaging, { recordsPath: 'results', rules }));
+    expect(idsOf(pages)).toEqual(manyIds);
+    const { error, pages: before } = await readError(
+      source('/drf?gone_after=2', drfPaging, { recordsPath: 'results', rules }),
+    );
+    expect(before).toBe(2);
+    expect(hasErrorCode(error, 'FERRY_ERR_HTTP_STATUS')).toBe(true);
+    expect((error as Error).message).toContain('404 Not Found: {"detail":"Not found."}');
+  });
+
+  it('fails a 404 past the last page without a rule, and says which rule would end the read', async () => {
+    const { error, pages } = await readError(source('/drf', drfPaging, { recordsPath: 'results' }));
+    expect(pages).toBe(11);
+    expect(hasErrorCode(error, 'FERRY_ERR_HTTP_STATUS')).toBe(true);
+    expect((error as Error).message).toContain('page 12 of customers');
+    expect((error as Error).message).toContain(
+      'add `responses: [{ status: 404, action: end_of_data }]` to the source',
+    );
+  });
+
+  it('keeps a 404 on the first page a config error even with an end_of_data rule', async () => {
+    const { error, pages } = await readError(
+      source('/drf?empty=1', drfPaging, { recordsPath: 'results', rules: endOfData }),
+    );
+    expect(pages).toBe(0);
+    expect(hasErrorCode(error, 'FERRY_ERR_HTTP_STATUS')).toBe(true);
+    expect((error as Error).message).toMatch(
+      /fetching page 1 of customers from .*404 Not Found: \{"detail":"Invalid page\."\}; the first page matched an end_of_data rule .*check source\.url/,
+    );
+  });
+
+  it('reads every record from a server capping page_number pages at 100 of the 500 asked for', async () => {
+    const pages = await readAll(source('/capped-pages', { type: 'page_number', pageSize: 500 }));
+    expect(idsOf(pages)).toEqual(manyIds);
+    expect(pages.map((p) => p.records.length)).toEqual([...Array(10).fill(100), 50, 0]);
+  });
+
+  it('reads every record from a server capping offset pages at 100 of the 500 asked for', async () => {
+    const pages = await readAll(source('/capped-offset', { type: 'offset', limit: 500 }));
+    expect(idsOf(pages)).toEqual(manyIds);
+    expect(server.seen.at(-1)).toBe('/capped-offset?limit=500&offset=1050');
+  });
+
+  it('stops at the total announced in the body without asking for a page past it', async () => {
+    const pages = await readAll(
+      source('/drf', drfPaging, { recordsPath: 'results', totalPath: 'count', rules: endOfData }),
+    );
+    expect(idsOf(pages)).toEqual(manyIds);
+    expect(pages).toHaveLength(11);
+    expect(pages.every((p) => p.totalRecords === 1050)).toBe(true);
+    expect(pages.at(-1)?.next).toBeNull();
+  });
+
+  it.each([
+    [
+      'cursor',
+      '/cursor',
+      { type: 'cursor', cursorParam: 'after' },
+      { recordsPath: 'items', totalPath: 'meta.total' },
+    ],
+    ['next_url', '/next', { type: 'next_url' }, { recordsPath: 'results' }],
+  ] as const)(
+    'hands on the total a %s source announces, so a short read can be told',
+    async (_, path, paging, extra) => {
+      const pages = await readAll(source(path, paging, extra));
+      expect(idsOf(pages)).toEqual(allIds);
+      expect(pages.every((p) => p.totalRecords === 300)).toBe(true);
+      const last = pages.at(-1)!;
+      expect((last.recordsBefore ?? 0) + last.records.length).toBe(250);
+    },
+  );
+
+  it('names the clamped last page as a cause of a repeat, and the total as the way out', async () => {
+    const { error, pages } = await readError(source('/clamped', { type: 'page_number', pageSize: 100 }));
+    expect(pages).toBe(3);
+    expect(hasErrorCode(error, 'FERRY_ERR_SOURCE_PAGINATION')).toBe(true);
+    expect((error as Error).message).toContain('answers its last page again past the end');
+  });
+
+  it('refuses a total_path that leads to no whole number', async () => {
+    const { error } = await readError(
+      source('/drf', drfPaging, { recordsPath: 'results', totalPath: 'results' }),
+    );
+    expect(hasErrorCode(error, 'FERRY_ERR_SOURCE_SHAPE')).toBe(true);
+    expect((error as Error).message).toContain('expected a whole number of records at results, found array');
+  });
+
+  it('carries the records read so far in the checkpoint, so a resumed read knows where it is', async () => {
+    const pages = await readAll(source('/capped-pages', { type: 'page_number', pageSize: 100 }));
+    const resumed = await readAll(
+      source('/capped-pages', { type: 'page_number', pageSize: 100 }),
+      pages[4]!.next,
+    );
+    expect(resumed[0]?.recordsBefore).toBe(500);
+    expect(idsOf(resumed)).toEqual(manyIds.slice(500));
+    // A checkpoint written before counts were kept: the count stays unknown rather than wrong.
+    const { recordsBefore: _, ...olderExtra } = pages[4]!.next!.extra!;
+    const older = await readAll(source('/capped-pages', { type: 'page_number', pageSize: 100 }), {
+      ...pages[4]!.next!,
+      extra: olderExtra,
+    });
+    expect(older[0]).not.toHaveProperty('recordsBefore');
+    expect(idsOf(older)).toEqual(manyIds.slice(500));
   });
 });
 

@@ -4,6 +4,7 @@ import type { Checkpoint, SourceConnector, SourcePage } from '../core/connector-
 import { type ErrorCode, FerryError } from '../core/errors.ts';
 import type { HttpResponse, Send } from '../core/http-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
+import { classify, type ResponseRule } from '../http/classify.ts';
 import { readJson as defaultReadJson } from '../http/read-json.ts';
 import { createPaginator, type PaginationOptions } from '../pagination/create-paginator.ts';
 import { readPath } from '../pagination/dot-path.ts';
@@ -26,11 +27,19 @@ export interface RestSourceOptions {
   readonly maxPages?: number;
   /** Names the source in metrics and messages ("customers"). @default "source" */
   readonly endpoint?: string;
+  /** Response rules (the source's `responses`), tried before the defaults; `end_of_data` ends the read. */
+  readonly rules?: readonly ResponseRule[];
+  /** Dot path to the total record count announced in the body; without it, X-Total-Count is read. */
+  readonly totalPath?: string;
   /** Parses a body as JSON; the http layer's safe parser unless a test swaps it. */
   readonly readJson?: (response: HttpResponse, options: { context: string }) => unknown;
 }
 
 const BODY_SNIPPET = 200;
+// Some APIs answer a page past the end with the last page again; counted paging cannot see the end
+// there unless the API says how many records it holds.
+const CLAMP_HINT =
+  'Or it answers its last page again past the end: then set source.total_path (or let it send X-Total-Count) so the read stops at the total.';
 
 /**
  * A source that reads a REST API page by page as an async generator: a page is requested only when the
@@ -43,6 +52,7 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
   const pagination: PaginationOptions = options.pagination ?? { type: 'auto' };
   const maxPages = options.maxPages ?? pagination.maxPages ?? 100_000;
   const parse = options.readJson ?? defaultReadJson;
+  const rules = options.rules ?? [];
   const headers = { accept: 'application/json', ...options.headers };
   const sourceUrl = new URL(options.url);
   // Ties a checkpoint to the URL and style it was made for: after either changes, its next URL would
@@ -60,10 +70,19 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
     signal: AbortSignal;
   }): AsyncGenerator<SourcePage> {
     const paginator = createPaginator(pagination);
-    const guard = createPaginationGuard({ sourceUrl: sourceUrl.href, maxPages, endpoint });
+    const guard = createPaginationGuard({
+      sourceUrl: sourceUrl.href,
+      maxPages,
+      endpoint,
+      ...(pagination.type === 'page_number' || pagination.type === 'offset'
+        ? { repeatHint: CLAMP_HINT }
+        : {}),
+    });
     const resume = from !== null && (from.extra?.source === undefined || from.extra.source === sourceId);
     let pageNumber = resume ? from.pageNumber : 1;
     let url: URL | null = resume ? checkpointUrl(from) : paginator.first(new URL(sourceUrl));
+    // Unknown after resuming from a checkpoint that did not record it: then nothing is checked against a total.
+    let recordsBefore = resume ? recordsBeforeIn(from) : 0;
     guard.start(url, pageNumber);
 
     while (url !== null) {
@@ -77,27 +96,52 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
         if (signal.aborted) return;
         throw withPage(error, pageNumber, endpoint);
       }
-      if (response.status < 200 || response.status > 299)
+      const action = classify({ response }, rules);
+      if (action.type === 'end_of_data') {
+        // Page 1 cannot lie past the end: an "end" there means the URL or its parameters are wrong.
+        if (pageNumber === 1) throw firstPageEnd(context, url, response, action.reason, endpoint);
+        // An empty last page, so the consumer sees the read end and clears its checkpoint.
+        yield { pageNumber, url: redactSecrets(url.href), records: [], next: null, ...known(recordsBefore) };
+        return;
+      }
+      if (action.type !== 'success' || response.status < 200 || response.status > 299)
         throw statusError(context, url, response, { endpoint, pageNumber });
       const body = parse(response, { context });
       const records = selectRecords(body, url, pageNumber);
       guard.checkRecords(pageNumber, url, records);
-      const found = paginator.next({ url, response, body, records, pageNumber });
+      const total = announcedTotal(response, body, url, pageNumber);
+      const found = paginator.next({
+        url,
+        response,
+        body,
+        records,
+        pageNumber,
+        ...known(recordsBefore),
+        ...(total === undefined ? {} : { total }),
+      });
       const next = found === null ? null : withoutCredentials(found);
       // Checked before the page is yielded: a page whose next link is refused is not handed on, so the
       // checkpoint stays before it and nothing is half-read.
       if (next !== null) guard.checkNext(pageNumber, next, paginator.explainRepeat);
-      const totalRecords = totalCountOf(response);
       yield {
         pageNumber,
         url: redactSecrets(url.href),
         records,
-        ...(totalRecords === undefined ? {} : { totalRecords }),
+        ...known(recordsBefore),
+        ...(total === undefined ? {} : { totalRecords: total }),
         next:
           next === null
             ? null
-            : { nextUrl: next.href, pageNumber: pageNumber + 1, extra: { source: sourceId } },
+            : {
+                nextUrl: next.href,
+                pageNumber: pageNumber + 1,
+                extra: {
+                  source: sourceId,
+                  ...known(recordsBefore === undefined ? undefined : recordsBefore + records.length),
+                },
+              },
       };
+      if (recordsBefore !== undefined) recordsBefore += records.length;
       url = next;
       pageNumber++;
     }
@@ -112,6 +156,28 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
     return found.value;
   }
 
+  /** The total the page announces: at totalPath when configured (then it must be there), else X-Total-Count. */
+  function announcedTotal(
+    response: HttpResponse,
+    body: unknown,
+    url: URL,
+    pageNumber: number,
+  ): number | undefined {
+    if (options.totalPath === undefined) return totalCountOf(response);
+    const found = readPath(body, options.totalPath);
+    if (!found.found) {
+      throw sourceShapeError({ url, pageNumber }, 'the total record count', options.totalPath, found);
+    }
+    const value =
+      typeof found.value === 'string' && /^\d+$/.test(found.value) ? Number(found.value) : found.value;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      throw sourceShapeError({ url, pageNumber }, 'a whole number of records', options.totalPath, {
+        value: found.value,
+      });
+    }
+    return value;
+  }
+
   function checkpointUrl(from: Checkpoint): URL {
     if (!URL.canParse(from.nextUrl)) {
       throw new FerryError(
@@ -124,6 +190,33 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
   }
 
   return { readPages, close: async () => {} };
+}
+
+/** Records read before a checkpoint, as the checkpoint says; undefined for one written before it said. */
+function recordsBeforeIn(from: Checkpoint): number | undefined {
+  const value = from.extra?.recordsBefore;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+/** `{ recordsBefore }` when it is known, else nothing (exactOptionalPropertyTypes). */
+function known(recordsBefore: number | undefined): { recordsBefore?: number } {
+  return recordsBefore === undefined ? {} : { recordsBefore };
+}
+
+/** A source that says "no more data" for its very first page is misconfigured, not empty. */
+function firstPageEnd(
+  context: string,
+  url: URL,
+  response: HttpResponse,
+  reason: string,
+  endpoint: string,
+): FerryError {
+  const error = statusError(context, url, response, { endpoint, pageNumber: 1 });
+  return new FerryError(
+    'FERRY_ERR_HTTP_STATUS',
+    `${error.message}; the first page matched an end_of_data rule (${reason}), but a read cannot end before it starts: check source.url and its paging parameters`,
+    { details: { ...error.details, action: 'end_of_data' } },
+  );
 }
 
 /**
@@ -165,7 +258,12 @@ function statusError(
     .trim();
   const snippet = text === '' ? '' : `: ${redactSecrets(text.slice(0, BODY_SNIPPET))}`;
   const reason = STATUS_CODES[status] ?? 'Unknown Status';
-  return new FerryError(code, `${context} ${shownUrl}: ${status} ${reason}${snippet}`, {
+  // Many APIs (Django REST Framework among them) answer 404 to the page after the last one.
+  const hint =
+    status === 404 && where.pageNumber > 1
+      ? '; if this API answers 404 past its last page, add `responses: [{ status: 404, action: end_of_data }]` to the source'
+      : '';
+  return new FerryError(code, `${context} ${shownUrl}: ${status} ${reason}${snippet}${hint}`, {
     details: { ...where, url: shownUrl, status },
   });
 }
@@ -179,7 +277,7 @@ function withPage(error: unknown, pageNumber: number, endpoint: string): unknown
   });
 }
 
-/** The X-Total-Count a source may announce (a common convention), for progress and ETA only. */
+/** The X-Total-Count a source may announce (a common convention), for progress and the end-of-read check. */
 function totalCountOf(response: HttpResponse): number | undefined {
   const value = response.headers['x-total-count'];
   if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;

@@ -13,8 +13,13 @@ export interface SourcePage {
   readonly records: readonly unknown[];
   /** null when this was the last page. */
   readonly next: Checkpoint | null;
-  /** Records the source says it holds in all (e.g. an X-Total-Count header), when it says; for progress only. */
+  /**
+   * Records the source says it holds in all (an X-Total-Count header, a total in the body), when it says:
+   * for progress, and to check a complete read against.
+   */
   readonly totalRecords?: number;
+  /** Records of the read before this page (resumed pages included), when the source tracks it. */
+  readonly recordsBefore?: number;
 }
 
 /** Reads pages; knows its protocol and nothing about the pipeline. */

@@ -84,6 +84,10 @@ export const errorCodes = {
     kind: 'aborted',
     description: 'The destination stayed down past the allowed pause.',
   },
+  FERRY_ERR_DESTINATION_UNREACHABLE: {
+    kind: 'aborted',
+    description: 'The destination never answered since the run started (connection refused, unknown host).',
+  },
   FERRY_ERR_QUARANTINE_RATIO: {
     kind: 'aborted',
     description:
@@ -104,6 +108,10 @@ export const errorCodes = {
     description: 'Pagination did not advance (repeated page, non-advancing link, endless loop).',
   },
   FERRY_ERR_SOURCE_SHAPE: { kind: 'aborted', description: 'A source page is not where records_path says.' },
+  FERRY_ERR_SOURCE_INCOMPLETE: {
+    kind: 'aborted',
+    description: 'A complete read returned another number of records than the source announced.',
+  },
   // state
   FERRY_ERR_STATE: { kind: 'internal', description: 'The ledger could not be opened or written.' },
   FERRY_ERR_STATE_LOCKED: {

@@ -1,6 +1,6 @@
 /** A request as ferry's HTTP layer sees it: plain data, so interceptors can copy and amend it. */
 export interface HttpRequest {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   /** Serialised once per record, reused on every attempt. */
@@ -37,4 +37,6 @@ export type ResponseAction =
   | { readonly type: 'conflict'; readonly reason: string }
   | { readonly type: 'reject'; readonly reason: string }
   | { readonly type: 'fail'; readonly reason: string }
-  | { readonly type: 'ignore'; readonly reason: string };
+  | { readonly type: 'ignore'; readonly reason: string }
+  /** A source's "no more pages" answer (Django REST Framework's 404 past the last page): the read ends. */
+  | { readonly type: 'end_of_data'; readonly reason: string };

@@ -51,6 +51,8 @@ export interface RunObserver {
     readonly note?: string;
   }): void;
   onCheckpoint?(pageNumber: number, next: Checkpoint | null): void;
+  /** A complete read held another number of records than the source announced (with onTotalMismatch "warn"). */
+  onSourceTotalMismatch?(event: { readonly expected: number; readonly read: number }): void;
   onInFlight?(count: number): void;
 }
 
@@ -65,6 +67,11 @@ export interface RunOptions {
   readonly concurrency: number;
   /** Stop after this many source records. */
   readonly limit?: number;
+  /**
+   * What a complete read whose record count differs from the total the source announced does: "fail"
+   * aborts the run with FERRY_ERR_SOURCE_INCOMPLETE, "warn" tells the observer. @default "fail"
+   */
+  readonly onTotalMismatch?: 'fail' | 'warn';
   /** Aborting it stops reading; in-flight records finish. */
   readonly stopSignal?: AbortSignal;
   /** Aborting it abandons in-flight requests too (they stay in_flight in the ledger and are reconciled later). */

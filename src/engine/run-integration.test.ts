@@ -386,3 +386,63 @@ describe('runIntegration', () => {
     expect(result.counts.delivered).toBe(sent.length);
   });
 });
+
+describe('runIntegration: the read against the total the source announced', () => {
+  /** 1,000 records in pages of 100, each page announcing `total`, as a server that stops early would. */
+  const announcing = (total: number) =>
+    pagesOf(ids(1000), 100).map((page, i) => ({ ...page, totalRecords: total, recordsBefore: i * 100 }));
+  const runAnnouncing = (total: number, extra: Partial<Parameters<typeof runIntegration>[0]> = {}) =>
+    runIntegration({
+      integration: 't',
+      source: sourceOf(announcing(total)),
+      sink: sinkRecording().sink,
+      mapper,
+      ledger: createMemoryLedger(),
+      concurrency: 8,
+      ...extra,
+    });
+
+  it('fails a complete read that returned fewer records than announced, naming expected and read', async () => {
+    const { sink, sent } = sinkRecording();
+    const result = await runAnnouncing(1050, { sink });
+    expect(result.status).toBe('aborted');
+    expect(result.error?.code).toBe('FERRY_ERR_SOURCE_INCOMPLETE');
+    expect(result.error?.message).toContain('announced 1050 records but the complete read returned 1000');
+    expect(result.error?.details).toMatchObject({ expected: 1050, read: 1000 });
+    // What was read is still delivered, and the next run starts over rather than resuming past the end.
+    expect(sent).toHaveLength(1000);
+    expect(result.checkpoint).toBeNull();
+  });
+
+  it('only warns, through the observer, when the mismatch is allowed', async () => {
+    const warnings: unknown[] = [];
+    const result = await runAnnouncing(1050, {
+      onTotalMismatch: 'warn',
+      observer: { onSourceTotalMismatch: (e) => warnings.push(e) },
+    });
+    expect(result.status).toBe('completed');
+    expect(warnings).toEqual([{ expected: 1050, read: 1000 }]);
+  });
+
+  it('accepts a read that matches the total, and does not check one cut short by --limit', async () => {
+    expect((await runAnnouncing(1000)).status).toBe('completed');
+    expect((await runAnnouncing(1050, { limit: 250 })).status).toBe('completed');
+  });
+
+  it('counts the records before a resumed read from what the source says, and checks the whole', async () => {
+    const ledger = createMemoryLedger();
+    ledger.saveCheckpoint('t', { nextUrl: 'http://src/p6', pageNumber: 6 }, 'earlier-run');
+    const result = await runAnnouncing(1050, { ledger });
+    expect(result.counts.read).toBe(500);
+    expect(result.error?.details).toMatchObject({ expected: 1050, read: 1000 });
+  });
+
+  it('does not check a resumed read when the source cannot say how many records came before', async () => {
+    const ledger = createMemoryLedger();
+    ledger.saveCheckpoint('t', { nextUrl: 'http://src/p6', pageNumber: 6 }, 'earlier-run');
+    const pages = announcing(1000).map(({ recordsBefore: _, ...page }) => page);
+    const result = await runAnnouncing(1000, { ledger, source: sourceOf(pages) });
+    expect(result.counts.read).toBe(500);
+    expect(result.status).toBe('completed');
+  });
+});

@@ -94,10 +94,20 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   // about as many as can be in flight, so marked records wait little before their send.
   const chunkSize = Math.min(256, Math.max(32, options.concurrency));
   let taken = 0;
+  // For the end-of-read check: the latest total announced, and the records read before this run's first page.
+  let announcedTotal: number | undefined;
+  let readBefore: number | undefined = checkpoint === null ? 0 : undefined;
+  let firstPage = true;
+  let cutShort = false;
 
   try {
     const pages = prefetchOne(options.source.readPages({ from: checkpoint, signal: stopReading.signal }));
     pageLoop: for await (const sourcePage of pages) {
+      if (firstPage) {
+        firstPage = false;
+        readBefore = sourcePage.recordsBefore ?? readBefore;
+      }
+      if (sourcePage.totalRecords !== undefined) announcedTotal = sourcePage.totalRecords;
       if (!totalReported && sourcePage.totalRecords !== undefined) {
         totalReported = true;
         observer.onSourceTotal?.(
@@ -117,7 +127,10 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
       );
       for (let next = 0; next < keyed.length; ) {
         // A --limit may stop mid-page: the page then stays open, so the checkpoint stays before it.
-        if (stopReading.signal.aborted || taken === options.limit) break pageLoop;
+        if (stopReading.signal.aborted || taken === options.limit) {
+          cutShort = true;
+          break pageLoop;
+        }
         const chunk: PendingRecord[] = [];
         while (chunk.length < chunkSize && next < keyed.length && taken !== options.limit) {
           const { record, key, hasKey } = keyed[next++]!;
@@ -150,6 +163,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
           if (stopReading.signal.aborted) {
             // Marked in_flight but never sent: the next run reconciles or resends it (with its key).
             slots.release();
+            cutShort = true;
             break pageLoop;
           }
           dispatch(p, page);
@@ -163,6 +177,17 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
 
   await Promise.allSettled([...inFlight]);
   await ledger.flush();
+
+  // A server that caps or truncates its pages ends the read early without an error; only the total it
+  // announced can tell. Checked only when the whole read is known: from the start, or from a checkpoint
+  // that says how many records came before it.
+  if (!cutShort && fatal === undefined && !stopReading.signal.aborted && announcedTotal !== undefined) {
+    if (readBefore !== undefined && readBefore + counts.read !== announcedTotal) {
+      const read = readBefore + counts.read;
+      if ((options.onTotalMismatch ?? 'fail') === 'fail') fatal = totalMismatch(announcedTotal, read);
+      else observer.onSourceTotalMismatch?.({ expected: announcedTotal, read });
+    }
+  }
 
   const interrupted = options.stopSignal?.aborted === true && fatal === undefined;
   const status: RunStatus = fatal
@@ -184,6 +209,15 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
     ...(fatal ? { error: fatal } : {}),
     recoveredRuns,
   };
+}
+
+function totalMismatch(expected: number, read: number): FerryError {
+  const gap = expected > read ? `${expected - read} fewer` : `${read - expected} more`;
+  return new FerryError(
+    'FERRY_ERR_SOURCE_INCOMPLETE',
+    `the source announced ${expected} records but the complete read returned ${read} (${gap}): it may page in a way source.pagination does not follow, cap its page size, or stop early. Everything read was processed; set source.on_total_mismatch: warn to accept such reads`,
+    { details: { expected, read } },
+  );
 }
 
 function asFerryError(error: unknown): FerryError {

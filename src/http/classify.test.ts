@@ -78,6 +78,18 @@ describe('classify', () => {
     expect(classify(response(500), rules).type).toBe('retry');
   });
 
+  it('matches a rule on the body text too, so one 404 ends a read and another stays a failure', () => {
+    const withBody = (status: number, body: string) => ({
+      response: { status, headers: {}, body: Buffer.from(body), url: 'https://api.example.com/c?page=9' },
+    });
+    const rules = [{ status: 404, bodyContains: 'Invalid page', action: 'end_of_data' } as const];
+    expect(classify(withBody(404, '{"detail":"Invalid page."}'), rules)).toEqual({
+      type: 'end_of_data',
+      reason: 'HTTP 404',
+    });
+    expect(classify(withBody(404, '{"detail":"Not found."}'), rules).type).toBe('fail');
+  });
+
   it('carries the wait when a rule makes a status rate_limited', () => {
     expect(
       classify(response(403, { 'retry-after': '4' }), [{ status: 403, action: 'rate_limited' }], { now }),

@@ -6,9 +6,14 @@ import { parseRetryAfter } from './retry-after.ts';
 /** What happened to one request: a response, or the error the transport threw. */
 export type Outcome = { readonly response: HttpResponse } | { readonly error: unknown };
 
-/** A connector's override: statuses it matches (a code, "4xx"-style class, or a list) and the action. */
+/**
+ * A connector's override: statuses it matches (a code, "4xx"-style class, or a list), optionally only
+ * when the body contains a text, and the action.
+ */
 export interface ResponseRule {
   readonly status: number | `${1 | 2 | 3 | 4 | 5}xx` | readonly number[];
+  /** Matches only a response whose body contains this text (case-sensitive). */
+  readonly bodyContains?: string;
   readonly action: ResponseAction['type'];
 }
 
@@ -34,10 +39,16 @@ export const defaultStatusActions: Readonly<Record<number, ResponseAction['type'
   504: 'retry',
 };
 
-function matches(rule: ResponseRule, status: number): boolean {
-  if (typeof rule.status === 'number') return rule.status === status;
-  if (typeof rule.status === 'string') return Math.floor(status / 100) === Number(rule.status[0]);
-  return rule.status.includes(status);
+function matches(rule: ResponseRule, response: HttpResponse): boolean {
+  const { status } = response;
+  const statusMatches =
+    typeof rule.status === 'number'
+      ? rule.status === status
+      : typeof rule.status === 'string'
+        ? Math.floor(status / 100) === Number(rule.status[0])
+        : rule.status.includes(status);
+  if (!statusMatches) return false;
+  return rule.bodyContains === undefined || response.body.includes(rule.bodyContains, 0, 'utf8');
 }
 
 function reasonFor(response: HttpResponse): string {
@@ -90,7 +101,7 @@ export function classify(
   if (!('response' in outcome)) return classifyError(outcome.error);
   const { response } = outcome;
   const { status } = response;
-  const rule = rules.find((r) => matches(r, status));
+  const rule = rules.find((r) => matches(r, response));
   if (rule) {
     const waitMs = rule.action === 'rate_limited' ? waitFor(response, options) : undefined;
     return build(rule.action, reasonFor(response), waitMs);

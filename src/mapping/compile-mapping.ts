@@ -1,8 +1,8 @@
 import { FerryError } from '../core/errors.ts';
 import type { Reason } from '../core/ledger-types.ts';
 import { buildObjectExpression } from './build-object-expression.ts';
-import { checkFieldsAgainstSchema } from './check-fields-against-schema.ts';
 import type { SchemaValidator } from './create-schema-validator.ts';
+import { fieldProblemsAgainstSchema } from './field-problems-against-schema.ts';
 import {
   compileGuarded,
   describeJsonataError,
@@ -105,6 +105,7 @@ export function compileMapping(
         at.line,
         at.path,
         `the JSONata expression does not compile: ${message}${where}`,
+        at.column ?? null,
       );
     }
   };
@@ -113,7 +114,10 @@ export function compileMapping(
   const checks = spec.checks.map((check) => ({ ...check, expression: compile(check.expr, check) }));
   // Each leaf alone first, so a syntax error names its own field and line.
   for (const field of spec.fields) compile(field.expr, field, false);
-  if (schemas.output) checkFieldsAgainstSchema(spec, schemas.output.schema, schemas.output.file);
+  if (schemas.output) {
+    const [first] = fieldProblemsAgainstSchema(spec, schemas.output.schema, schemas.output.file);
+    if (first) throw first;
+  }
   const combined = buildObjectExpression(spec.fields);
   const body = compile(combined.text, { line: spec.fields[0]?.line ?? 1, path: 'output.fields' });
 

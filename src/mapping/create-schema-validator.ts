@@ -37,6 +37,7 @@ export async function loadSchemaValidator(
       at.line,
       at.path,
       `cannot read JSON Schema ${schemaFile}: ${(cause as Error).message}`,
+      at.column ?? null,
     );
   }
   let schema: unknown;
@@ -48,10 +49,17 @@ export async function loadSchemaValidator(
       at.line,
       at.path,
       `${schemaFile} is not valid JSON: ${(cause as Error).message}`,
+      at.column ?? null,
     );
   }
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
-    throw mappingInvalid(mappingFile, at.line, at.path, `${schemaFile} must hold a JSON Schema object`);
+    throw mappingInvalid(
+      mappingFile,
+      at.line,
+      at.path,
+      `${schemaFile} must hold a JSON Schema object`,
+      at.column ?? null,
+    );
   }
   let compiled: ValidateFunction;
   try {
@@ -62,6 +70,7 @@ export async function loadSchemaValidator(
       at.line,
       at.path,
       `${schemaFile} does not compile: ${(cause as Error).message}`,
+      at.column ?? null,
     );
   }
   const validate: SchemaValidator = (value) =>

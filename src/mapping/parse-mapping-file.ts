@@ -5,6 +5,8 @@ import { FerryError } from '../core/errors.ts';
 /** A place in the mapping file, so every error can say where to look. */
 export interface SourceLocation {
   readonly line: number;
+  /** 1-based column, when known. */
+  readonly column?: number;
   /** Dot path inside the mapping file ("output.fields.customerInfo.name"). */
   readonly path: string;
 }
@@ -52,10 +54,16 @@ const CODE_PATTERN = /^[a-z][a-z0-9_]*$/;
 const SIMPLE_PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /** Builds the FERRY_ERR_MAPPING_INVALID error every problem in a mapping file becomes. */
-export function mappingInvalid(file: string, line: number | null, path: string, message: string): FerryError {
+export function mappingInvalid(
+  file: string,
+  line: number | null,
+  path: string,
+  message: string,
+  column: number | null = null,
+): FerryError {
   const where = line === null ? file : `${file}:${line}`;
   return new FerryError('FERRY_ERR_MAPPING_INVALID', `${where}: ${path ? `${path}: ` : ''}${message}`, {
-    details: { file, line, field: path },
+    details: { file, line, column, field: path, reason: message },
   });
 }
 
@@ -65,13 +73,19 @@ export function parseMappingFile(text: string, file: string): MappingSpec {
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const firstError = doc.errors[0];
   if (firstError) {
-    const line = lineCounter.linePos(firstError.pos[0]).line;
-    throw mappingInvalid(file, line, '', `not valid YAML: ${firstError.message.split('\n')[0]}`);
+    const { line, col } = lineCounter.linePos(firstError.pos[0]);
+    throw mappingInvalid(file, line, '', `not valid YAML: ${firstError.message.split('\n')[0]}`, col);
   }
   const lineOf = (node: Node | null | undefined): number | null =>
     node?.range ? lineCounter.linePos(node.range[0]).line : null;
+  const columnOf = (node: Node | null | undefined): number | undefined =>
+    node?.range ? lineCounter.linePos(node.range[0]).col : undefined;
+  const at = (node: Node | null | undefined): { line: number; column?: number } => {
+    const column = columnOf(node);
+    return { line: lineOf(node) ?? 1, ...(column === undefined ? {} : { column }) };
+  };
   const fail = (node: Node | null | undefined, path: string, message: string): never => {
-    throw mappingInvalid(file, lineOf(node), path, message);
+    throw mappingInvalid(file, lineOf(node), path, message, columnOf(node) ?? null);
   };
 
   const root = doc.contents;
@@ -90,7 +104,7 @@ export function parseMappingFile(text: string, file: string): MappingSpec {
     key = {
       expr,
       field: field ?? (SIMPLE_PATH.test(expr.trim()) ? expr.trim() : null),
-      line: lineOf(keyNode) ?? 1,
+      ...at(k.get('expr')),
       path: 'key',
     };
   } else {
@@ -98,7 +112,7 @@ export function parseMappingFile(text: string, file: string): MappingSpec {
     key = {
       expr,
       field: SIMPLE_PATH.test(expr.trim()) ? expr.trim() : null,
-      line: lineOf(keyNode) ?? 1,
+      ...at(keyNode),
       path: 'key',
     };
   }
@@ -109,7 +123,7 @@ export function parseMappingFile(text: string, file: string): MappingSpec {
   if (inputNode !== undefined) {
     if (!isMap(inputNode)) return fail(inputNode, 'input', 'must be a mapping with schema and/or checks');
     const input = entries(inputNode, 'input', ['schema', 'checks'], fail);
-    inputSchema = schemaRef(input.get('schema'), 'input.schema', fail, lineOf);
+    inputSchema = schemaRef(input.get('schema'), 'input.schema', fail, at);
     const checksNode = input.get('checks');
     if (checksNode !== undefined) {
       if (!isSeq(checksNode))
@@ -131,7 +145,7 @@ export function parseMappingFile(text: string, file: string): MappingSpec {
         const fields = fieldsNode.items.map((f, i) =>
           requiredString(f as Node, fieldsNode, `${path}.fields[${i}]`, fail),
         );
-        checks.push({ expr, fields, code, message, line: lineOf(item) ?? 1, path });
+        checks.push({ expr, fields, code, message, ...at(c.get('expr')), path });
       }
     }
   }
@@ -140,13 +154,13 @@ export function parseMappingFile(text: string, file: string): MappingSpec {
   if (!isMap(outputNode))
     return fail(outputNode ?? root, 'output', 'is required: a mapping with schema and fields');
   const output = entries(outputNode, 'output', ['schema', 'fields'], fail);
-  const outputSchema = schemaRef(output.get('schema'), 'output.schema', fail, lineOf);
+  const outputSchema = schemaRef(output.get('schema'), 'output.schema', fail, at);
   const fieldsNode = output.get('fields');
   if (!isMap(fieldsNode) || fieldsNode.items.length === 0) {
     return fail(fieldsNode ?? outputNode, 'output.fields', 'is required: a tree of destination fields');
   }
   const fields: FieldSpec[] = [];
-  collectFields(fieldsNode, [], fields, fail, lineOf);
+  collectFields(fieldsNode, [], fields, fail, at);
 
   const timeoutNode = top.get('timeout');
   let timeoutMs = DEFAULT_TIMEOUT_MS;
@@ -203,13 +217,13 @@ function schemaRef(
   node: Node | undefined,
   path: string,
   fail: Fail,
-  lineOf: (n: Node | null | undefined) => number | null,
+  at: (n: Node | null | undefined) => { line: number; column?: number },
 ): SchemaRef | null {
   if (node === undefined) return null;
   const file = stringOf(node);
   if (file === undefined || file.trim() === '')
     return fail(node, path, 'must be a path to a JSON Schema file');
-  return { file, line: lineOf(node) ?? 1, path };
+  return { file, ...at(node), path };
 }
 
 function collectFields(
@@ -217,7 +231,7 @@ function collectFields(
   target: readonly string[],
   out: FieldSpec[],
   fail: Fail,
-  lineOf: (n: Node | null | undefined) => number | null,
+  at: (n: Node | null | undefined) => { line: number; column?: number },
 ): void {
   for (const pair of map.items) {
     const keyNode = pair.key as Node;
@@ -227,22 +241,22 @@ function collectFields(
     const path = `${here}.${name}`;
     if (FORBIDDEN_KEYS.has(name)) fail(keyNode, path, `"${name}" cannot be a field name`);
     const value = pair.value as Node | null;
-    const line = lineOf(value ?? keyNode) ?? 1;
+    const where = at(value ?? keyNode);
     const leafTarget = [...target, name];
     const literal = isScalar(value) ? value.value : undefined;
     if (typeof literal === 'number' || typeof literal === 'boolean') {
       // `total: 0` or `gift: false` are constants; YAML has already parsed them, JSONata reads them back.
-      out.push({ target: leafTarget, expr: JSON.stringify(literal), doc: null, line, path });
+      out.push({ target: leafTarget, expr: JSON.stringify(literal), doc: null, ...where, path });
     } else if (typeof literal === 'string' && literal.trim() !== '') {
-      out.push({ target: leafTarget, expr: literal, doc: null, line, path });
+      out.push({ target: leafTarget, expr: literal, doc: null, ...where, path });
     } else if (isMap(value) && value.items.some((p) => isScalar(p.key) && p.key.value === 'expr')) {
       // A map with `expr` is a leaf; nested destination objects never have a field named expr.
       const leaf = entries(value, path, ['expr', 'doc'], fail);
       const expr = requiredString(leaf.get('expr'), value, `${path}.expr`, fail);
       const doc = optionalString(leaf.get('doc'), `${path}.doc`, fail);
-      out.push({ target: leafTarget, expr, doc: doc?.trim() ?? null, line, path });
+      out.push({ target: leafTarget, expr, doc: doc?.trim() ?? null, ...at(leaf.get('expr')), path });
     } else if (isMap(value) && value.items.length > 0) {
-      collectFields(value, leafTarget, out, fail, lineOf);
+      collectFields(value, leafTarget, out, fail, at);
     } else {
       fail(
         value ?? keyNode,

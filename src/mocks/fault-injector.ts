@@ -6,7 +6,10 @@ export type FaultDecision =
   | { kind: 'none' }
   | { kind: 'error'; status: 500 | 503 }
   | { kind: 'rate_limited' }
-  | { kind: 'lost_ack' };
+  | { kind: 'lost_ack' }
+  | { kind: 'graphql_error' }
+  /** `at` in [0, 1) picks which customer of the page fails. */
+  | { kind: 'graphql_partial'; at: number };
 
 /** Seeded fault draws: the n-th request gets the same decision for the same seed, whatever the timing. */
 export interface FaultInjector {
@@ -27,6 +30,10 @@ export function createFaultInjector(seed: number, faults: ResolvedFaults): Fault
   const errorBand = faults.errorRate;
   const rateLimitedBand = errorBand + faults.rateLimitedRate;
   const lostAckBand = rateLimitedBand + faults.lostAckRate;
+  // GraphQL faults share the one draw per request, so the HTTP faults of a server stay where they were
+  // when GraphQL faults are switched on; a REST request that draws one is answered normally.
+  const graphqlErrorBand = lostAckBand + faults.graphqlErrorRate;
+  const graphqlPartialBand = graphqlErrorBand + faults.graphqlPartialRate;
   return {
     next() {
       const u = draws();
@@ -34,6 +41,8 @@ export function createFaultInjector(seed: number, faults: ResolvedFaults): Fault
       if (u < errorBand) return { kind: 'error', status: v < 0.5 ? 500 : 503 };
       if (u < rateLimitedBand) return { kind: 'rate_limited' };
       if (u < lostAckBand) return { kind: 'lost_ack' };
+      if (u < graphqlErrorBand) return { kind: 'graphql_error' };
+      if (u < graphqlPartialBand) return { kind: 'graphql_partial', at: v };
       return { kind: 'none' };
     },
     retryAfter(seconds, nowMs) {

@@ -21,6 +21,10 @@ export interface FaultOptions {
   lostAckRate?: number;
   /** Destination only: also inject errors, 429s and latency at POST /oauth/token. @default false */
   tokenEndpoint?: boolean;
+  /** Source only: share of GraphQL requests answered 200 with `data: null` and a retryable error. @default 0 */
+  graphqlErrorRate?: number;
+  /** Source only: share of GraphQL requests answered 200 with one customer null and an error at its path. @default 0 */
+  graphqlPartialRate?: number;
 }
 
 /** Fault options with every default filled in. */
@@ -59,6 +63,8 @@ export function resolveFaults(faults: FaultOptions = {}): ResolvedFaults {
     requestsPerSecond: checkNumber('requestsPerSecond', faults.requestsPerSecond, 0, 10_000_000, 0),
     lostAckRate: checkNumber('lostAckRate', faults.lostAckRate, 0, 1, 0),
     tokenEndpoint: faults.tokenEndpoint ?? false,
+    graphqlErrorRate: checkNumber('graphqlErrorRate', faults.graphqlErrorRate, 0, 1, 0),
+    graphqlPartialRate: checkNumber('graphqlPartialRate', faults.graphqlPartialRate, 0, 1, 0),
   };
   if (!RETRY_AFTER_FORMS.includes(resolved.retryAfter)) {
     throw new FerryError(
@@ -69,18 +75,19 @@ export function resolveFaults(faults: FaultOptions = {}): ResolvedFaults {
       },
     );
   }
-  const total = resolved.errorRate + resolved.rateLimitedRate + resolved.lostAckRate;
+  const rates = {
+    errorRate: resolved.errorRate,
+    rateLimitedRate: resolved.rateLimitedRate,
+    lostAckRate: resolved.lostAckRate,
+    graphqlErrorRate: resolved.graphqlErrorRate,
+    graphqlPartialRate: resolved.graphqlPartialRate,
+  };
+  const total = Object.values(rates).reduce((sum, rate) => sum + rate, 0);
   if (total > 1) {
     throw new FerryError(
       'FERRY_ERR_USAGE',
-      `mock fault rates add up to ${total}, more than 1 (errorRate + rateLimitedRate + lostAckRate)`,
-      {
-        details: {
-          errorRate: resolved.errorRate,
-          rateLimitedRate: resolved.rateLimitedRate,
-          lostAckRate: resolved.lostAckRate,
-        },
-      },
+      `mock fault rates add up to ${total}, more than 1 (${Object.keys(rates).join(' + ')})`,
+      { details: rates },
     );
   }
   return resolved;

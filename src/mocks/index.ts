@@ -1,4 +1,4 @@
-/** The bundled mock APIs: a seeded customer source and an OAuth-protected order destination. */
+/** The bundled mock APIs: a seeded customer source (REST and GraphQL), an OAuth-protected order destination and a SOAP ERP. */
 export {
   customerAt,
   type DirtKind,
@@ -17,7 +17,32 @@ export {
   type QuarantineReason,
   quarantineReasons,
 } from './customer-rules.ts';
+export type { ErpFaultOptions } from './erp/erp-faults.ts';
+export type { ErpOrder } from './erp/erp-order.ts';
+export type { StoredErpOrder } from './erp/erp-store.ts';
+export {
+  ERP_NAMESPACE,
+  ERP_SERVICE_PATH,
+  ERP_SOAP_ACTIONS,
+  erpWsdlFor,
+  loadErpWsdl,
+} from './erp/erp-wsdl.ts';
+export {
+  buildMockErp,
+  type ErpStats,
+  type MockErp,
+  type MockErpHandle,
+  type MockErpOptions,
+  startMockErp,
+} from './erp/mock-erp.ts';
+export { type PasswordType, passwordDigest } from './erp/ws-security.ts';
 export type { FaultOptions, RetryAfterForm } from './fault-options.ts';
+export {
+  CUSTOMER_GRAPHQL_SDL,
+  GRAPHQL_PATH,
+  GRAPHQL_SDL_PATH,
+  MAX_PAGE_SIZE as GRAPHQL_MAX_PAGE_SIZE,
+} from './graphql/schema.ts';
 export {
   buildMockDestination,
   type DestinationStats,

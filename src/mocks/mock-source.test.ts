@@ -91,6 +91,44 @@ describe('mock source paging (inject)', () => {
   });
 });
 
+describe('mock source: servers that make paging hard', () => {
+  const get = (app: Awaited<ReturnType<typeof buildMockSource>>['app'], query: string) =>
+    app.inject({ url: `/api/v1/customers?${query}`, headers: { 'x-api-key': API_KEY } });
+
+  it('caps the page size whatever per_page or limit asks for, and links the next page as asked', async () => {
+    const { app } = await buildMockSource({ count: 1050, apiKey: API_KEY, maxPageSize: 100 });
+    const page = await get(app, 'page=2&per_page=500');
+    expect(JSON.parse(page.body).map((c: MockCustomer) => c.customer_id)[0]).toBe('101');
+    expect(JSON.parse(page.body)).toHaveLength(100);
+    expect(page.headers['x-total-count']).toBe('1050');
+    expect(nextLink(page.headers.link as string)).toMatch(/\?page=3&per_page=500$/);
+    const byOffset = await get(app, 'offset=1000&limit=500');
+    expect(JSON.parse(byOffset.body)).toHaveLength(50);
+    expect(byOffset.headers.link).toBeUndefined();
+    await app.close();
+  });
+
+  it('answers 404 {"detail":"Invalid page."} past the last page with an end status, as DRF does', async () => {
+    const { app } = await buildMockSource({ count: 250, apiKey: API_KEY, endStatus: 404 });
+    const last = await get(app, 'page=3&per_page=100');
+    expect(JSON.parse(last.body)).toHaveLength(50);
+    const beyond = await get(app, 'page=4&per_page=100');
+    expect(beyond.statusCode).toBe(404);
+    expect(JSON.parse(beyond.body)).toEqual({ detail: 'Invalid page.' });
+    expect((await get(app, 'offset=250&limit=100')).statusCode).toBe(404);
+    await app.close();
+  });
+
+  it('stops early while still announcing the whole data set with serveAtMost', async () => {
+    const { app } = await buildMockSource({ count: 1050, apiKey: API_KEY, serveAtMost: 1000 });
+    const last = await get(app, 'page=10&per_page=100');
+    expect(last.headers['x-total-count']).toBe('1050');
+    expect(last.headers.link).toBeUndefined();
+    expect(JSON.parse((await get(app, 'page=11&per_page=100')).body)).toEqual([]);
+    await app.close();
+  });
+});
+
 describe('mock source faults', () => {
   it('injects the seeded share of 500/503 and 429 answers, the same for the same seed', async () => {
     const faults = { errorRate: 0.2, rateLimitedRate: 0.1 };

@@ -5,6 +5,8 @@ import { randomCredential, sameSecret } from './credentials.ts';
 import { customerAt } from './customer-data.ts';
 import { customerSchema } from './customer-schema.ts';
 import { type FaultOptions, resolveFaults } from './fault-options.ts';
+import { registerGraphql } from './graphql/register-graphql.ts';
+import { GRAPHQL_PATH } from './graphql/schema.ts';
 import { createRequestStats } from './request-stats.ts';
 import { createTrafficGuards } from './traffic-guards.ts';
 
@@ -23,8 +25,23 @@ export interface MockSourceOptions {
   faults?: FaultOptions;
   /** Log every request (pino). @default false */
   logger?: boolean;
-  /** Clock in milliseconds, for the rate limiter. @default Date.now */
+  /** Clock in milliseconds, for the rate limiter and GraphQL's `updatedSince`. @default Date.now */
   now?: () => number;
+  /**
+   * Largest page served, whatever per_page or limit asked for, as GitHub caps per_page at 100: a larger
+   * request silently gets fewer records. @default no cap (1000, the largest per_page accepted)
+   */
+  maxPageSize?: number;
+  /**
+   * Status answered for a page past the end (with `{"detail":"Invalid page."}`, as Django REST Framework
+   * answers 404) instead of an empty page. @default none: `[]`
+   */
+  endStatus?: number;
+  /**
+   * Serves only the first N customers in paged responses while X-Total-Count still announces `count`:
+   * a server that stops early without saying so. @default count
+   */
+  serveAtMost?: number;
 }
 
 /** Counters of the mock source. */
@@ -33,6 +50,10 @@ export interface SourceStats {
   customersServed: number;
   rateLimited: number;
   injectedErrors: number;
+  /** GraphQL requests answered with `data: null` and a retryable error (injected). */
+  graphqlErrors: number;
+  /** GraphQL requests answered with one customer null and an error at its path (injected). */
+  graphqlPartials: number;
 }
 
 /** A mock source built but not listening: use `app.inject()` in tests. */
@@ -49,6 +70,8 @@ export interface MockSource {
 export interface MockSourceHandle {
   /** The customers endpoint, e.g. `http://127.0.0.1:40123/api/v1/customers`. */
   url: string;
+  /** The GraphQL endpoint of the same data set, e.g. `http://127.0.0.1:40123/graphql`. */
+  graphqlUrl: string;
   origin: string;
   apiKey: string;
   stats(): SourceStats;
@@ -80,7 +103,10 @@ function* arrayChunks(seed: number, count: number): Generator<string> {
   yield ']';
 }
 
-/** Builds the mock customer API (GET /api/v1/customers with an API key, optional paging, seeded faults). */
+/**
+ * Builds the mock customer API: GET /api/v1/customers (optional paging) and POST /graphql over the same
+ * data set, both behind the API key and the same seeded faults.
+ */
 export async function buildMockSource(options: MockSourceOptions = {}): Promise<MockSource> {
   const count = checkCount(options.count ?? 1000);
   const seed = options.seed ?? 42;
@@ -88,12 +114,20 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
   const faults = resolveFaults(options.faults);
   const stats = createRequestStats();
   const now = options.now ?? Date.now;
+  const maxPageSize = options.maxPageSize ?? MAX_PER_PAGE;
+  if (!Number.isSafeInteger(maxPageSize) || maxPageSize < 1)
+    throw new RangeError(`maxPageSize must be a whole number >= 1, got ${maxPageSize}`);
+  if (options.endStatus !== undefined && !(options.endStatus >= 400 && options.endStatus <= 599))
+    throw new RangeError(`endStatus must be a 4xx or 5xx status, got ${options.endStatus}`);
+  const served = Math.min(count, checkCount(options.serveAtMost ?? count));
   const guards = createTrafficGuards({ seed, faults, stats, now });
   const snapshot = (): SourceStats => ({
     requests: stats.requests(),
     customersServed: stats.counter('customersServed'),
     rateLimited: stats.counter('rateLimited'),
     injectedErrors: stats.counter('injectedErrors'),
+    graphqlErrors: stats.counter('graphqlErrors'),
+    graphqlPartials: stats.counter('graphqlPartials'),
   });
   const reset = () => {
     stats.reset();
@@ -115,9 +149,12 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
     });
   }
 
-  const requireApiKey = async (request: FastifyRequest, reply: FastifyReply) => {
+  const isAuthorised = (request: FastifyRequest) => {
     const presented = request.headers['x-api-key'];
-    if (sameSecret(typeof presented === 'string' ? presented : undefined, apiKey)) return;
+    return sameSecret(typeof presented === 'string' ? presented : undefined, apiKey);
+  };
+  const requireApiKey = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (isAuthorised(request)) return;
     return reply.code(401).send({ error: 'unauthorized', message: 'missing or wrong X-API-Key header' });
   };
 
@@ -130,14 +167,17 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
         tags: ['customers'],
         summary: 'List customers',
         description:
-          'Without page or per_page: the whole data set as one JSON array (streamed). With either: one page, ' +
-          'and an RFC 8288 `Link: <...>; rel="next"` header unless it is the last page.',
+          'Without paging parameters: the whole data set as one JSON array (streamed). With page/per_page ' +
+          'or offset/limit: one page, and an RFC 8288 `Link: <...>; rel="next"` header unless it is the last ' +
+          'page. A server-side page-size cap may serve fewer records than asked for.',
         security: [{ apiKey: [] }],
         querystring: {
           type: 'object',
           properties: {
             page: { type: 'integer', minimum: 1, description: '1-based page number.' },
             per_page: { type: 'integer', minimum: 1, maximum: MAX_PER_PAGE },
+            offset: { type: 'integer', minimum: 0, description: '0-based index of the first record.' },
+            limit: { type: 'integer', minimum: 1, maximum: MAX_PER_PAGE, description: 'Records asked for.' },
           },
         },
         response: {
@@ -155,6 +195,11 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
           },
           400: validationFailedSchema,
           401: errorSchema,
+          404: {
+            description: 'A page past the end, when the mock runs with an end status (DRF style)',
+            type: 'object',
+            properties: { detail: { type: 'string' } },
+          },
           429: errorSchema,
           500: errorSchema,
           503: errorSchema,
@@ -162,29 +207,37 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
       },
     },
     async (request, reply) => {
-      const query = request.query as { page?: number; per_page?: number };
+      const query = request.query as { page?: number; per_page?: number; offset?: number; limit?: number };
       reply.type('application/json; charset=utf-8');
-      if (query.page === undefined && query.per_page === undefined) {
+      const byOffset = query.offset !== undefined || query.limit !== undefined;
+      if (!byOffset && query.page === undefined && query.per_page === undefined) {
         stats.add('customersServed', count);
         if (count <= STREAM_CHUNK) return [...arrayChunks(seed, count)].join('');
         return reply.send(Readable.from(arrayChunks(seed, count), { objectMode: false }));
       }
+      const asked = (byOffset ? query.limit : query.per_page) ?? DEFAULT_PER_PAGE;
+      const size = Math.min(asked, maxPageSize);
       const page = query.page ?? 1;
-      const perPage = query.per_page ?? DEFAULT_PER_PAGE;
-      const start = Math.min(count, (page - 1) * perPage);
-      const end = Math.min(count, start + perPage);
+      const first = byOffset ? (query.offset ?? 0) : (page - 1) * size;
+      if (options.endStatus !== undefined && first > 0 && first >= served) {
+        // Any 4xx/5xx the caller picked; the route's schema only lists the 404 DRF answers.
+        return reply.code(options.endStatus as 404).send({ detail: 'Invalid page.' });
+      }
+      const start = Math.min(served, first);
+      const end = Math.min(served, start + size);
       const parts: string[] = [];
       for (let i = start; i < end; i++) parts.push(JSON.stringify(customerAt(seed, i)));
       stats.add('customersServed', end - start);
       reply.header('X-Total-Count', String(count));
-      if (end < count) {
+      if (end < served) {
         // Same origin as the request, so a client that only follows same-origin links keeps going.
-        const next = `${request.protocol}://${request.host}${CUSTOMERS_PATH}?page=${page + 1}&per_page=${perPage}`;
-        reply.header('Link', `<${next}>; rel="next"`);
+        const query = byOffset ? `offset=${end}&limit=${asked}` : `page=${page + 1}&per_page=${asked}`;
+        reply.header('Link', `<${request.protocol}://${request.host}${CUSTOMERS_PATH}?${query}>; rel="next"`);
       }
       return `[${parts.join(',')}]`;
     },
   );
+  registerGraphql(app, { seed, count, updatedAtMs: now(), stats, guards, isAuthorised });
   await app.ready();
   return { app, apiKey, count, seed, stats: snapshot, reset };
 }
@@ -195,6 +248,7 @@ export async function startMockSource(options: MockSourceOptions = {}): Promise<
   const origin = await listenOn(source.app, options.host ?? '127.0.0.1', options.port ?? 0);
   return {
     url: `${origin}${CUSTOMERS_PATH}`,
+    graphqlUrl: `${origin}${GRAPHQL_PATH}`,
     origin,
     apiKey: source.apiKey,
     stats: source.stats,

@@ -7,14 +7,38 @@ import { type BucketState, createTokenBucket, type TokenBucket } from './token-b
 
 type Hook = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
-/** The fault hooks of one mock server, to put on the routes the faults apply to. */
-export interface TrafficGuards {
+/** A refusal the guards send: a 429 or an injected 500/503, with a REST-style error name and message. */
+export interface Refusal {
+  status: number;
+  error: string;
+  message: string;
+}
+
+/** Sends a refusal in the protocol of the route (a JSON error object, a GraphQL errors array...). */
+export type Refuse = (request: FastifyRequest, reply: FastifyReply, refusal: Refusal) => FastifyReply;
+
+/** The fault hooks for a set of routes. */
+export interface GuardHooks {
   /** onRequest hooks, in order: rate limit, then latency (empty when neither is configured). */
   readonly onRequest: Hook[];
   /** preValidation hooks: the seeded error / 429 / lost-ack draw (empty when no rate is set). */
   readonly preValidation: Hook[];
+}
+
+/** A GraphQL fault this request drew, for the GraphQL handler to act on; `at` picks the failing customer. */
+export type GraphqlFault = { kind: 'graphql_error' } | { kind: 'graphql_partial'; at: number };
+
+/** The fault hooks of one mock server, to put on the routes the faults apply to. */
+export interface TrafficGuards extends GuardHooks {
+  /**
+   * The same guards (one token bucket, one fault sequence) refusing in another protocol, for routes that
+   * must not answer with the REST error object.
+   */
+  hooks(refuse: Refuse): GuardHooks;
   /** True when this request drew a lost acknowledgement: answer it, then drop the connection. */
   isLostAck(request: FastifyRequest): boolean;
+  /** The GraphQL fault this request drew, if any (drawn on every faulted route, acted on by GraphQL only). */
+  graphqlFault(request: FastifyRequest): GraphqlFault | undefined;
   /** Writes RateLimit-* and X-RateLimit-* headers (no-op without a rate limit). */
   setRateLimitHeaders(reply: FastifyReply, state?: BucketState): void;
   reset(): void;
@@ -34,6 +58,13 @@ export function createTrafficGuards(options: {
   const bucket: TokenBucket | null =
     faults.requestsPerSecond > 0 ? createTokenBucket(faults.requestsPerSecond, now) : null;
   const lostAckRequests = new WeakSet<FastifyRequest>();
+  const graphqlFaults = new WeakMap<FastifyRequest, GraphqlFault>();
+  const anyFault =
+    faults.errorRate > 0 ||
+    faults.rateLimitedRate > 0 ||
+    (options.lostAcks && faults.lostAckRate > 0) ||
+    faults.graphqlErrorRate > 0 ||
+    faults.graphqlPartialRate > 0;
 
   const setRateLimitHeaders = (reply: FastifyReply, state: BucketState | undefined = bucket?.peek()) => {
     if (!state) return;
@@ -48,55 +79,70 @@ export function createTrafficGuards(options: {
     reply.header('X-RateLimit-Reset', reset);
   };
 
-  const onRequest: Hook[] = [];
-  if (bucket) {
-    onRequest.push(async (_request, reply) => {
-      const state = bucket.take();
-      setRateLimitHeaders(reply, state);
-      if (state.allowed) return;
-      stats.add('rateLimited');
-      stats.add('rateLimitExceeded');
-      reply.header('Retry-After', injector.retryAfter(state.retryAfterSeconds, now()));
-      return reply.code(429).send({
-        error: 'rate_limited',
-        message: `more than ${state.limit} requests per second`,
-      });
-    });
-  }
-  if (faults.latencyMs > 0) onRequest.push(() => sleep(faults.latencyMs));
+  const restRefuse: Refuse = (_request, reply, { status, error, message }) =>
+    reply.code(status).send({ error, message });
 
-  const preValidation: Hook[] = [];
-  const anyFault =
-    faults.errorRate > 0 || faults.rateLimitedRate > 0 || (options.lostAcks && faults.lostAckRate > 0);
-  if (anyFault) {
-    preValidation.push(async (request, reply) => {
-      const decision = injector.next();
-      if (decision.kind === 'none') return;
-      if (decision.kind === 'lost_ack') {
-        if (options.lostAcks) lostAckRequests.add(request);
-        return;
-      }
-      if (decision.kind === 'rate_limited') {
-        stats.add('rateLimited');
-        stats.add('injectedRateLimited');
-        reply.header('Retry-After', injector.retryAfter(faults.retryAfterSeconds, now()));
-        return reply.code(429).send({ error: 'rate_limited', message: 'injected 429 (mock fault)' });
-      }
-      stats.add('injectedErrors');
-      return reply
-        .code(decision.status)
-        .send(
+  const hooks = (refuse: Refuse): GuardHooks => {
+    const tooMany = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      why: string,
+      seconds: number,
+      message: string,
+    ) => {
+      stats.add('rateLimited');
+      stats.add(why);
+      reply.header('Retry-After', injector.retryAfter(seconds, now()));
+      return refuse(request, reply, { status: 429, error: 'rate_limited', message });
+    };
+    const onRequest: Hook[] = [];
+    if (bucket) {
+      onRequest.push(async (request, reply) => {
+        const state = bucket.take();
+        setRateLimitHeaders(reply, state);
+        if (state.allowed) return;
+        const message = `more than ${state.limit} requests per second`;
+        return tooMany(request, reply, 'rateLimitExceeded', state.retryAfterSeconds, message);
+      });
+    }
+    if (faults.latencyMs > 0) onRequest.push(() => sleep(faults.latencyMs));
+
+    const preValidation: Hook[] = [];
+    if (anyFault) {
+      preValidation.push(async (request, reply) => {
+        const decision = injector.next();
+        if (decision.kind === 'none') return;
+        if (decision.kind === 'lost_ack') {
+          if (options.lostAcks) lostAckRequests.add(request);
+          return;
+        }
+        if (decision.kind === 'graphql_error' || decision.kind === 'graphql_partial') {
+          graphqlFaults.set(request, decision);
+          return;
+        }
+        if (decision.kind === 'rate_limited') {
+          const message = 'injected 429 (mock fault)';
+          return tooMany(request, reply, 'injectedRateLimited', faults.retryAfterSeconds, message);
+        }
+        stats.add('injectedErrors');
+        return refuse(
+          request,
+          reply,
           decision.status === 500
-            ? { error: 'internal_error', message: 'injected 500 (mock fault)' }
-            : { error: 'service_unavailable', message: 'injected 503 (mock fault)' },
+            ? { status: 500, error: 'internal_error', message: 'injected 500 (mock fault)' }
+            : { status: 503, error: 'service_unavailable', message: 'injected 503 (mock fault)' },
         );
-    });
-  }
+      });
+    }
+    return { onRequest, preValidation };
+  };
+  const rest = hooks(restRefuse);
 
   return {
-    onRequest,
-    preValidation,
+    ...rest,
+    hooks,
     isLostAck: (request) => lostAckRequests.has(request),
+    graphqlFault: (request) => graphqlFaults.get(request),
     setRateLimitHeaders,
     reset() {
       injector.reset();

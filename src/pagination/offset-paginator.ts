@@ -13,7 +13,8 @@ export interface OffsetOptions {
 
 /**
  * `offset`: sends offset=0, then advances it by the number of records received, until a page comes back
- * shorter than the limit (an empty page is short too).
+ * empty or the offset reaches the total the source announced. A short page is not the end: servers cap
+ * the limit they were asked for (and say nothing), so stopping there would silently drop the rest.
  */
 export function createOffsetPaginator(options: OffsetOptions = {}): Paginator {
   const offset = queryParam(options.offsetParam ?? 'offset');
@@ -22,10 +23,12 @@ export function createOffsetPaginator(options: OffsetOptions = {}): Paginator {
   return {
     type: 'offset',
     first: (url) => offset.write(limitParam.write(url, String(limit)), '0'),
-    next: ({ url, records }) => {
-      if (records.length < limit) return null;
+    next: ({ url, records, total }) => {
+      if (records.length === 0) return null;
       const current = Number(offset.read(url) ?? 0);
-      return offset.write(url, String((Number.isFinite(current) ? current : 0) + records.length));
+      const nextOffset = (Number.isFinite(current) ? current : 0) + records.length;
+      if (total !== undefined && nextOffset >= total) return null;
+      return offset.write(url, String(nextOffset));
     },
     explainRepeat: (url) => `offset ${offset.read(url)} was already requested`,
   };

@@ -15,7 +15,9 @@ export interface PageNumberOptions {
 
 /**
  * `page_number`: sends page=start, start+1, ... with a fixed page size, and stops after an empty page or
- * one shorter than the page size (so a last full page costs one extra, empty request).
+ * once the records read reach the total the source announced. A short page is not the end: servers cap
+ * the page size they were asked for (GitHub's per_page at 100), so stopping there would silently drop the
+ * rest; without a total the end costs one extra request (an empty page, or an `end_of_data` answer).
  */
 export function createPageNumberPaginator(options: PageNumberOptions = {}): Paginator {
   const page: TokenPlacement = queryParam(options.pageParam ?? 'page');
@@ -25,8 +27,10 @@ export function createPageNumberPaginator(options: PageNumberOptions = {}): Pagi
   return {
     type: 'page_number',
     first: (url) => page.write(size.write(url, String(pageSize)), String(start)),
-    next: ({ url, records }) => {
-      if (records.length === 0 || records.length < pageSize) return null;
+    next: ({ url, records, total, recordsBefore }) => {
+      if (records.length === 0) return null;
+      if (total !== undefined && recordsBefore !== undefined && recordsBefore + records.length >= total)
+        return null;
       const current = Number(page.read(url) ?? start);
       return page.write(url, String((Number.isFinite(current) ? current : start) + 1));
     },

@@ -10,6 +10,8 @@ export interface PaginationGuardOptions {
   readonly maxPages?: number;
   /** Names the source in messages ("customers"). @default "source" */
   readonly endpoint?: string;
+  /** Appended to the message of a repeated page: what else the repeat may mean for this paging style. */
+  readonly repeatHint?: string;
 }
 
 /** Checks each step of a paginated read against the classic bugs; every check throws a FerryError. */
@@ -78,7 +80,7 @@ export function createPaginationGuard(options: PaginationGuardOptions): Paginati
       ) {
         const shown = redactSecrets(url.href);
         throw fail(
-          `page ${pageNumber} of ${endpoint} (${shown}) repeats page ${pageNumber - 1}: the same ${records.length} records; the server ignores the paging parameter?`,
+          `page ${pageNumber} of ${endpoint} (${shown}) repeats page ${pageNumber - 1}: the same ${records.length} records; the server ignores the paging parameter?${options.repeatHint ? ` ${options.repeatHint}` : ''}`,
           { pageNumber, url: shown, repeats: pageNumber - 1 },
         );
       }

@@ -11,6 +11,10 @@ export interface PageContext {
   readonly records: readonly unknown[];
   /** 1-based position of the page in the read. */
   readonly pageNumber: number;
+  /** Records the pages before this one held (resumed ones included), when known. */
+  readonly recordsBefore?: number;
+  /** The total record count the source announced with this page, when it did. */
+  readonly total?: number;
 }
 
 /**

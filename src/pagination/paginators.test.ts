@@ -11,11 +11,12 @@ const page = (url: string, records: unknown[], body: unknown = records): PageCon
   body,
   records,
   pageNumber: 1,
+  recordsBefore: 0,
 });
 const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ i }));
 
 describe('paginators', () => {
-  it('page_number keeps other query parameters and stops on a short or empty page', () => {
+  it('page_number keeps other query parameters, goes on after a short page and stops on an empty one', async () => {
     const p = createPaginator({
       type: 'page_number',
       pageParam: 'pg',
@@ -26,16 +27,33 @@ describe('paginators', () => {
     const first = p.first(new URL('https://h/c?status=active'));
     expect(first.href).toBe('https://h/c?status=active&n=2&pg=1');
     expect(p.next(page(first.href, rows(2)))?.href).toBe('https://h/c?status=active&n=2&pg=2');
-    expect(p.next(page(first.href, rows(1)))).toBeNull();
+    // A server capping the page size answers short pages that are not the end.
+    expect(p.next(page(first.href, rows(1)))?.href).toBe('https://h/c?status=active&n=2&pg=2');
     expect(p.next(page(first.href, []))).toBeNull();
   });
 
-  it('offset advances by the records received and stops on a short page', () => {
+  it('page_number stops once the records read reach the announced total', () => {
+    const p = createPaginator({ type: 'page_number', pageSize: 500 });
+    const at = (recordsBefore: number, n: number, total?: number) =>
+      p.next({
+        ...page('https://h/c?page=3', rows(n)),
+        recordsBefore,
+        ...(total === undefined ? {} : { total }),
+      });
+    expect(at(200, 100, 1050)?.href).toBe('https://h/c?page=4');
+    expect(at(1000, 50, 1050)).toBeNull();
+    expect(at(1000, 50)?.href).toBe('https://h/c?page=4');
+  });
+
+  it('offset advances by the records received, past short pages, until an empty page or the total', () => {
     const p = createPaginator({ type: 'offset', offsetParam: 'o', limitParam: 'l', limit: 3 });
     const first = p.first(new URL('https://h/c'));
     expect(first.href).toBe('https://h/c?l=3&o=0');
     expect(p.next(page(first.href, rows(3)))?.href).toBe('https://h/c?l=3&o=3');
-    expect(p.next(page(first.href, rows(2)))).toBeNull();
+    expect(p.next(page(first.href, rows(2)))?.href).toBe('https://h/c?l=3&o=2');
+    expect(p.next(page(first.href, []))).toBeNull();
+    expect(p.next({ ...page('https://h/c?l=3&o=6', rows(2)), total: 8 })).toBeNull();
+    expect(p.next({ ...page('https://h/c?l=3&o=6', rows(2)), total: 9 })?.href).toBe('https://h/c?l=3&o=8');
   });
 
   it('cursor stops when the cursor is absent, null or empty, and accepts numeric cursors', () => {

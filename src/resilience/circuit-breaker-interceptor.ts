@@ -4,8 +4,8 @@ import type { BreakerPermit, CircuitBreaker } from './circuit-breaker.ts';
 
 /**
  * Puts every request through the destination's breaker: waits while it is open, counts 5xx (except a
- * 503 that says when to come back) and transient network errors as failures, anything else as the
- * destination being alive.
+ * 503 that says when to come back) and transient network errors as failures (a connection that could not
+ * be made as the destination being unreachable), anything else as the destination being alive.
  */
 export function circuitBreakerInterceptor(breaker: CircuitBreaker): Interceptor {
   return (next) => (req) => {
@@ -16,13 +16,20 @@ export function circuitBreakerInterceptor(breaker: CircuitBreaker): Interceptor 
   };
 }
 
+/** The transport's mark of a failure before any byte reached the server (refused, unknown host...). */
+function neverConnected(error: unknown): boolean {
+  return (error as { details?: { sent?: unknown } } | null)?.details?.sent === false;
+}
+
 async function sendCounted(permit: BreakerPermit, next: Send, req: HttpRequest): Promise<HttpResponse> {
   let response: HttpResponse;
   try {
     response = await next(req);
   } catch (error) {
-    if (!req.signal?.aborted && errorKindOf(error) === 'transient') permit.failure();
-    else permit.release();
+    if (req.signal?.aborted || errorKindOf(error) !== 'transient') permit.release();
+    else if (neverConnected(error))
+      permit.unreachable(error instanceof Error ? error.message : String(error));
+    else permit.failure();
     throw error;
   }
   const pacing = response.status === 503 && response.headers['retry-after'] !== undefined;

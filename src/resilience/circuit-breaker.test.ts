@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FerryError } from '../core/errors.ts';
 import type { HttpRequest, HttpResponse, Send } from '../core/http-types.ts';
 import { createCircuitBreaker } from './circuit-breaker.ts';
 import { circuitBreakerInterceptor } from './circuit-breaker-interceptor.ts';
@@ -165,6 +166,65 @@ describe('createCircuitBreaker', () => {
   });
 });
 
+describe('createCircuitBreaker: a destination that never answered', () => {
+  it('opens at the first refused connection and fails callers after maxWaitForFirstAnswerMs, not maxPauseMs', async () => {
+    const breaker = createCircuitBreaker({ halfOpenAfterMs: 5000, maxWaitForFirstAnswerMs: 10_000 });
+    (await breaker.acquire()).unreachable('connect ECONNREFUSED 127.0.0.1:9');
+    expect(breaker.state().status).toBe('open');
+    // The probe at 5 s is refused too; the caller waiting behind it gives up at 10 s.
+    const probe = breaker.acquire();
+    await vi.advanceTimersByTimeAsync(5000);
+    (await probe).unreachable('connect ECONNREFUSED 127.0.0.1:9');
+    const waiter = track(breaker.acquire());
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(waiter.done()).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(waiter.done()).toBe(true);
+    expect(waiter.error()).toMatchObject({ code: 'FERRY_ERR_DESTINATION_UNREACHABLE', kind: 'aborted' });
+    expect(String(waiter.error())).toContain('no answer since the run started');
+    expect(String(waiter.error())).toContain('last: connect ECONNREFUSED 127.0.0.1:9');
+    await expect(breaker.acquire()).rejects.toMatchObject({ code: 'FERRY_ERR_DESTINATION_UNREACHABLE' });
+  });
+
+  it('keeps the pause-and-probe patience once the destination has answered in this run', async () => {
+    const breaker = createCircuitBreaker({
+      consecutiveFailures: 2,
+      halfOpenAfterMs: 5000,
+      maxPauseMs: 600_000,
+      maxWaitForFirstAnswerMs: 10_000,
+    });
+    (await breaker.acquire()).success(); // a 201, or a 422: it answered
+    (await breaker.acquire()).unreachable('connect ECONNREFUSED');
+    expect(breaker.state().status).toBe('closed'); // counted against the threshold as before
+    (await breaker.acquire()).unreachable('connect ECONNREFUSED');
+    expect(breaker.state().status).toBe('open');
+    for (let i = 0; i < 6; i++) {
+      const probe = breaker.acquire();
+      await vi.advanceTimersByTimeAsync(5000);
+      (await probe).unreachable('connect ECONNREFUSED');
+    }
+    const waiter = track(breaker.acquire());
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(waiter.error()).toBeUndefined();
+    expect(breaker.state().status).toBe('half_open');
+  });
+
+  it('waits for a probe still in flight at the deadline, and carries on when it answers', async () => {
+    const breaker = createCircuitBreaker({ halfOpenAfterMs: 5000, maxWaitForFirstAnswerMs: 6000 });
+    (await breaker.acquire()).unreachable('connect ETIMEDOUT');
+    const probe = breaker.acquire();
+    await vi.advanceTimersByTimeAsync(5000);
+    const waiter = track(breaker.acquire());
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(waiter.done()).toBe(false);
+    (await probe).success();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(waiter.done()).toBe(true);
+    expect(waiter.error()).toBeUndefined();
+    expect(breaker.state().status).toBe('closed');
+  });
+});
+
 describe('circuitBreakerInterceptor', () => {
   const req: HttpRequest = {
     method: 'POST',
@@ -188,6 +248,18 @@ describe('circuitBreakerInterceptor', () => {
       throw Object.assign(new Error('reset'), { code: 'FERRY_ERR_HTTP_TRANSIENT' });
     };
     await expect(circuitBreakerInterceptor(breaker)(reset)(req)).rejects.toThrow('reset');
+    expect(breaker.state().status).toBe('open');
+  });
+
+  it('tells a connection that was never made from one that failed after the destination answered', async () => {
+    const breaker = createCircuitBreaker({ consecutiveFailures: 5 });
+    const refused: Send = async () => {
+      throw new FerryError('FERRY_ERR_HTTP_TRANSIENT', 'network error ECONNREFUSED', {
+        details: { sent: false },
+      });
+    };
+    await expect(circuitBreakerInterceptor(breaker)(refused)(req)).rejects.toThrow('ECONNREFUSED');
+    // Never answered: one refusal opens it, instead of five.
     expect(breaker.state().status).toBe('open');
   });
 });

@@ -24,6 +24,12 @@ export interface CircuitBreakerOptions {
   halfOpenAfterMs?: number;
   /** Longest total pause (from first opening until closed again) before callers get FERRY_ERR_CIRCUIT_OPEN. @default 600000 */
   maxPauseMs?: number;
+  /**
+   * While the destination has not answered once, how long after the first refused connection callers
+   * wait before they get FERRY_ERR_DESTINATION_UNREACHABLE; once it has answered, maxPauseMs applies.
+   * @default 10000
+   */
+  maxWaitForFirstAnswerMs?: number;
   clock?: Clock;
   observer?: HttpObserver;
   /** Names the destination in observer events. @default "destination" */
@@ -34,8 +40,10 @@ export interface CircuitBreakerOptions {
 export interface BreakerPermit {
   /** The destination answered (any non-5xx, including 4xx). */
   success(): void;
-  /** A transient failure: 5xx or network. */
+  /** A transient failure the destination answered or half-answered: 5xx, a reset connection, a timeout. */
   failure(): void;
+  /** No connection could be made (refused, unknown host, connect timeout); `reason` says which. */
+  unreachable(reason: string): void;
   /** Neither (aborted, or an error that says nothing about the destination). */
   release(): void;
 }
@@ -58,11 +66,17 @@ export interface CircuitBreaker {
  * Creates a consecutive-failure breaker. When open, acquire() waits (the run pauses, records are not
  * failed) until halfOpenAfterMs has passed, then ONE probe goes through: success closes it, failure re-opens
  * it. A pause longer than maxPauseMs in total makes waiting callers fail with FERRY_ERR_CIRCUIT_OPEN.
+ *
+ * A destination that has never answered since the breaker was made (the run started) is treated apart:
+ * its first refused connection opens the breaker at once, and callers fail with
+ * FERRY_ERR_DESTINATION_UNREACHABLE after maxWaitForFirstAnswerMs, because a wrong URL or a service that
+ * is not running will not recover within the long pause meant for an outage of a live destination.
  */
 export function createCircuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreaker {
   const threshold = options.consecutiveFailures ?? 10;
   const halfOpenAfterMs = options.halfOpenAfterMs ?? 5_000;
   const maxPauseMs = options.maxPauseMs ?? 600_000;
+  const maxWaitForFirstAnswerMs = options.maxWaitForFirstAnswerMs ?? 10_000;
   const clock = options.clock ?? systemClock;
   const endpoint = options.endpoint ?? 'destination';
 
@@ -72,6 +86,9 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   let pauseStartedAt: number | null = null;
   let pausedBeforeMs = 0;
   let probeOut = false;
+  let answered = false;
+  /** When the first connection failed while the destination had not answered yet, and why the last one did. */
+  let unanswered: { since: number; reason: string } | null = null;
   let changed: { promise: Promise<void>; resolve: () => void } = Promise.withResolvers<void>();
 
   const setStatus = (next: BreakerStatus): void => {
@@ -107,6 +124,13 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
       { details: { endpoint, maxPauseMs, consecutiveFailures: threshold } },
     );
 
+  const neverAnswered = (): FerryError =>
+    new FerryError(
+      'FERRY_ERR_DESTINATION_UNREACHABLE',
+      `${endpoint}: no answer since the run started (tried for ${maxWaitForFirstAnswerMs} ms; last: ${unanswered?.reason ?? 'no connection'}); check the destination URL and that the service is up`,
+      { details: { endpoint, maxWaitForFirstAnswerMs } },
+    );
+
   // Closures rather than methods, so a caller may hand one on by itself; one `done` flag for all three.
   const permit = (isProbe: boolean): BreakerPermit => {
     let done = false;
@@ -114,13 +138,25 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
       success: () => {
         if (done) return;
         done = true;
+        answered = true;
         // A late success from before the breaker opened says little; the probe decides.
         if (isProbe || status === 'closed') close();
       },
       failure: () => {
         if (done) return;
         done = true;
+        answered = true;
         if (isProbe) open();
+        else if (status === 'closed' && ++failures >= threshold) open();
+      },
+      unreachable: (reason) => {
+        if (done) return;
+        done = true;
+        if (!answered) {
+          unanswered = { since: unanswered?.since ?? clock.now(), reason };
+          // One refusal is enough: other requests wait for a probe instead of spending their retries.
+          if (isProbe || status === 'closed') open();
+        } else if (isProbe) open();
         else if (status === 'closed' && ++failures >= threshold) open();
       },
       release: () => {
@@ -156,6 +192,11 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
         const now = clock.now();
         const pauseDeadline = (pauseStartedAt ?? now) + maxPauseMs;
         if (now >= pauseDeadline) throw circuitOpen();
+        const startupDeadline =
+          answered || unanswered === null ? pauseDeadline : unanswered.since + maxWaitForFirstAnswerMs;
+        // A probe still in flight may be the first answer: wait for it rather than give up under it.
+        if (now >= startupDeadline && !probeOut) throw neverAnswered();
+        const waitUntil = now >= startupDeadline ? pauseDeadline : Math.min(pauseDeadline, startupDeadline);
         if (status === 'open') {
           const halfOpenAt = (openedAt ?? now) + halfOpenAfterMs;
           if (now >= halfOpenAt) {
@@ -163,12 +204,12 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
             setStatus('half_open');
             return permit(true);
           }
-          await waitAtMost(Math.min(halfOpenAt, pauseDeadline) - now, signal);
+          await waitAtMost(Math.min(halfOpenAt, waitUntil) - now, signal);
         } else if (!probeOut) {
           probeOut = true;
           return permit(true);
         } else {
-          await waitAtMost(pauseDeadline - now, signal);
+          await waitAtMost(waitUntil - now, signal);
         }
       }
     },

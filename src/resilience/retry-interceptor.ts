@@ -109,7 +109,8 @@ export function retryInterceptor(policy: RetryPolicy = {}): Interceptor {
         if (
           req.signal?.aborted ||
           hasErrorCode(error, 'FERRY_ERR_ABORTED') ||
-          hasErrorCode(error, 'FERRY_ERR_CIRCUIT_OPEN')
+          hasErrorCode(error, 'FERRY_ERR_CIRCUIT_OPEN') ||
+          hasErrorCode(error, 'FERRY_ERR_DESTINATION_UNREACHABLE')
         )
           throw error;
         outcome = { error };

@@ -1,6 +1,10 @@
 import type { FaultOptions } from '../../src/mocks/fault-options.ts';
 import { type MockDestinationHandle, startMockDestination } from '../../src/mocks/mock-destination.ts';
-import { type MockSourceHandle, startMockSource } from '../../src/mocks/mock-source.ts';
+import {
+  type MockSourceHandle,
+  type MockSourceOptions,
+  startMockSource,
+} from '../../src/mocks/mock-source.ts';
 
 /** Both mock APIs running, and the environment that points the flagship at them. */
 export interface FlagshipMocks {
@@ -19,6 +23,8 @@ export async function startFlagshipMocks(
     /** Adds ?per_page=N to SOURCE_URL so the source paginates with Link headers. */
     perPage?: number;
     sourceFaults?: FaultOptions;
+    /** Paging quirks of the source: a page-size cap, an end status, stopping early. */
+    sourcePaging?: Pick<MockSourceOptions, 'maxPageSize' | 'endStatus' | 'serveAtMost'>;
     destinationFaults?: FaultOptions;
     tokenTtlSeconds?: number;
     honourIdempotency?: boolean;
@@ -29,6 +35,7 @@ export async function startFlagshipMocks(
     count: options.count ?? 200,
     seed: options.seed ?? 42,
     ...(options.sourceFaults ? { faults: options.sourceFaults } : {}),
+    ...options.sourcePaging,
   });
   const destination = await startMockDestination({
     seed: options.seed ?? 42,

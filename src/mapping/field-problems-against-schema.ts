@@ -1,3 +1,4 @@
+import type { FerryError } from '../core/errors.ts';
 import type { MappingSpec } from './parse-mapping-file.ts';
 import { mappingInvalid } from './parse-mapping-file.ts';
 
@@ -12,10 +13,16 @@ function asSchema(value: unknown): SchemaObject | null {
 /**
  * Catches typos at load time rather than on the first record: every field of the output tree must exist in
  * the destination schema where that schema is closed, and every required destination field must be mapped.
- * Only plain `properties` / `required` / `additionalProperties: false` are followed; anything fancier ($ref,
- * combinators) is left to validating each body.
+ * Returns every problem found (FERRY_ERR_MAPPING_INVALID each). Only plain `properties` / `required` /
+ * `additionalProperties: false` are followed; anything fancier ($ref, combinators) is left to validating
+ * each body.
  */
-export function checkFieldsAgainstSchema(spec: MappingSpec, schema: SchemaObject, schemaFile: string): void {
+export function fieldProblemsAgainstSchema(
+  spec: MappingSpec,
+  schema: SchemaObject,
+  schemaFile: string,
+): FerryError[] {
+  const problems: FerryError[] = [];
   const walk = (node: SchemaObject, prefix: readonly string[]): void => {
     const properties = asSchema(node.properties);
     const here = spec.fields.filter((f) => prefix.every((segment, i) => f.target[i] === segment));
@@ -29,11 +36,14 @@ export function checkFieldsAgainstSchema(spec: MappingSpec, schema: SchemaObject
         if (Object.hasOwn(properties, name)) continue;
         const field = here.find((f) => f.target[prefix.length] === name)!;
         const known = Object.keys(properties).join(', ');
-        throw mappingInvalid(
-          spec.file,
-          field.line,
-          field.path,
-          `${schemaFile} has no field "${name}" here; it allows ${known}`,
+        problems.push(
+          mappingInvalid(
+            spec.file,
+            field.line,
+            field.path,
+            `${schemaFile} has no field "${name}" here; it allows ${known}`,
+            field.column ?? null,
+          ),
         );
       }
     }
@@ -42,11 +52,13 @@ export function checkFieldsAgainstSchema(spec: MappingSpec, schema: SchemaObject
         if (typeof name !== 'string' || childNames.has(name)) continue;
         const line = here[0]?.line ?? spec.fields[0]?.line ?? null;
         const path = ['output', 'fields', ...prefix].join('.');
-        throw mappingInvalid(
-          spec.file,
-          line,
-          path,
-          `${schemaFile} requires "${[...prefix, name].join('.')}" but the mapping has no expression for it`,
+        problems.push(
+          mappingInvalid(
+            spec.file,
+            line,
+            path,
+            `${schemaFile} requires "${[...prefix, name].join('.')}" but the mapping has no expression for it`,
+          ),
         );
       }
     }
@@ -57,4 +69,5 @@ export function checkFieldsAgainstSchema(spec: MappingSpec, schema: SchemaObject
     }
   };
   walk(schema, []);
+  return problems;
 }
