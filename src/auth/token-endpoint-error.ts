@@ -99,10 +99,10 @@ function redactDetails(details: Record<string, unknown>): Record<string, unknown
 export async function readOAuthErrorBody(error: unknown): Promise<TokenFailure['body']> {
   const response =
     typeof error === 'object' && error !== null ? (error as { response?: unknown }).response : undefined;
-  const body = response as { bodyUsed?: boolean; body?: ReadableStream<Uint8Array> | null } | undefined;
-  if (!body || body.bodyUsed || !body.body) return undefined;
+  const answer = response as { bodyUsed?: boolean; body?: ReadableStream<Uint8Array> | null } | undefined;
+  if (!answer || answer.bodyUsed || !answer.body) return undefined;
   try {
-    const reader = body.body.getReader();
+    const reader = answer.body.getReader();
     const chunks: Uint8Array[] = [];
     let size = 0;
     while (size < MAX_ERROR_BODY) {
