@@ -1,11 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectedCustomers } from '../src/mocks/index.ts';
 import { flagshipConfig, runFerry } from './support/ferry-cli.ts';
 import { type FlagshipMocks, startFlagshipMocks } from './support/flagship-mocks.ts';
+import { startForwardingProxy } from './support/forwarding-proxy.ts';
 import { tempDirs } from './support/temp-dirs.ts';
 
 /** The flagship with an impatient breaker, so outages of a second or two exercise it. */
@@ -22,38 +21,15 @@ async function impatientFlagship(dir: string, maxPause: string): Promise<string>
 }
 
 /** A proxy in front of the order API that answers 503 to every order POST until `healthy()` says otherwise. */
-async function outageProxy(
-  target: string,
-  healthy: () => boolean,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const upstream = new URL(target);
-  const server: Server = createServer((req, res) => {
-    if (req.method === 'POST' && req.url?.startsWith('/api/v2/orders') && !healthy()) {
+function outageProxy(target: string, healthy: () => boolean) {
+  return startForwardingProxy(target, {
+    intercept: (req, res) => {
+      if (req.method !== 'POST' || !req.url?.startsWith('/api/v2/orders') || healthy()) return false;
       req.resume();
       res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"down"}');
-      return;
-    }
-    const forward = request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        path: req.url,
-        method: req.method,
-        headers: req.headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    req.pipe(forward);
+      return true;
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
 }
 
 describe('the circuit breaker, end to end', () => {

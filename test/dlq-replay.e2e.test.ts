@@ -65,7 +65,7 @@ describe('dead letters: inspect, fix, replay', () => {
         .stdout,
     );
     expect(failed).toHaveLength(expected.distinctValidIds.length);
-    const shown = await runFerry(['dlq', 'show', String(failed[0].id), '--state', state]);
+    const shown = await runFerry(['dlq', 'show', String(failed[0].id), '--state', state, '--json']);
     const letter = JSON.parse(shown.stdout);
     expect(letter.body.shippingAddress.region).toBe('');
     expect(letter.reasons.some((r: { field?: string }) => r.field?.includes('region'))).toBe(true);

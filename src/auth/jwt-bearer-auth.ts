@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { importPKCS8, SignJWT } from 'jose';
+import { formatDuration } from '../core/duration.ts';
 import { FerryError } from '../core/errors.ts';
 import { registerSecret } from '../core/secret-registry.ts';
 import { createCachedBearerStrategy } from './cached-bearer-strategy.ts';
@@ -47,7 +48,7 @@ export function createJwtBearerAuth(options: JwtBearerAuthOptions): RefreshableA
   if (!(ttlMs >= 1000))
     throw new FerryError(
       'FERRY_ERR_CONFIG_INVALID',
-      `auth: jwt_bearer ttl must be at least 1s, not ${ttlMs} ms`,
+      `auth: jwt_bearer ttl must be at least 1s, not ${formatDuration(ttlMs)}`,
     );
   registerPrivateKey(options.privateKeyPem);
   const alg = options.alg ?? 'RS256';

@@ -238,6 +238,21 @@ describe('createOAuthClientCredentials', () => {
     expect(JSON.stringify((error as { details: unknown }).details)).not.toContain(CLIENT_SECRET);
   });
 
+  it("shows the server's reason from the body of a 401 that carries a challenge without one", async () => {
+    handle = () => ({
+      status: 401,
+      headers: { 'www-authenticate': 'Basic realm="token"' },
+      body: { error: 'invalid_client', error_description: 'unknown client or wrong\u001b[2J secret' },
+    });
+    const error = await strategy()
+      .authorize(order)
+      .catch((e: unknown) => e);
+    expect(hasErrorCode(error, 'FERRY_ERR_AUTH_TOKEN')).toBe(true);
+    expect((error as Error).message).toContain(
+      'HTTP 401 invalid_client: unknown client or wrong\\u001b[2J secret',
+    );
+  });
+
   it('reports a token endpoint 503 as retryable FERRY_ERR_AUTH_TOKEN_UNAVAILABLE, then recovers', async () => {
     handle = () => ({
       status: 503,

@@ -8,7 +8,7 @@ import { isLoopbackUrl, normalizeOrigins } from './origin.ts';
 import { registerPrivateKey } from './private-key.ts';
 import type { RefreshableAuthStrategy, TokenRefreshReason } from './refreshable-auth-strategy.ts';
 import type { IssuedToken } from './token-cache.ts';
-import { retryAfterMs, tokenEndpointError } from './token-endpoint-error.ts';
+import { readOAuthErrorBody, retryAfterMs, tokenEndpointError } from './token-endpoint-error.ts';
 
 /** How the client proves its identity to the token endpoint. */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
@@ -202,10 +202,12 @@ export function createOAuthClientCredentials(
       return { value: token.access_token, lifetimeMs };
     } catch (error) {
       if (error instanceof FerryError) throw error;
+      const body = await readOAuthErrorBody(error);
       throw tokenEndpointError({
         tokenUrl: tokenUrl.href,
         error,
         sent,
+        ...(body ? { body } : {}),
         ...(status === undefined ? {} : { status }),
         ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
       });

@@ -1,4 +1,5 @@
 import { FerryError } from '../core/errors.ts';
+import { escapeControlCharacters } from '../core/escape-control-characters.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 import { isConnectFailureCode } from '../http/http-transport.ts';
 
@@ -14,6 +15,8 @@ export interface TokenFailure {
   readonly error: unknown;
   /** False when the request never went out (a local problem such as an unusable key): not retryable. */
   readonly sent: boolean;
+  /** The RFC 6749 error response body, when it was read (the library leaves it unread on a challenge). */
+  readonly body?: { readonly error?: string; readonly error_description?: string };
 }
 
 /** Picks a string property of an unknown value without trusting its type. */
@@ -55,8 +58,11 @@ function failureCode(error: unknown): string | undefined {
  */
 export function tokenEndpointError(failure: TokenFailure): FerryError {
   const { tokenUrl, status } = failure;
-  const oauthError = oauthErrorCode(failure.error);
-  const description = stringProp(failure.error, 'error_description');
+  const oauthError = oauthErrorCode(failure.error) ?? failure.body?.error;
+  const rawDescription = stringProp(failure.error, 'error_description') ?? failure.body?.error_description;
+  // The server's own words, shown as its reason: bounded, and unable to drive the terminal.
+  const description =
+    rawDescription === undefined ? undefined : escapeControlCharacters(rawDescription.slice(0, 300));
   const code = failureCode(failure.error);
   const retryable = status === undefined ? failure.sent : status >= 500 || status === 408 || status === 429;
   const what =
@@ -85,6 +91,41 @@ function redactDetails(details: Record<string, unknown>): Record<string, unknown
   for (const [k, v] of Object.entries(details)) out[k] = typeof v === 'string' ? redactSecrets(v) : v;
   return out;
 }
+
+/**
+ * Reads the `error` and `error_description` of a token endpoint's error response that the OAuth library
+ * threw without reading (a 401 with a WWW-Authenticate challenge), at most 8 KB of it.
+ */
+export async function readOAuthErrorBody(error: unknown): Promise<TokenFailure['body']> {
+  const response =
+    typeof error === 'object' && error !== null ? (error as { response?: unknown }).response : undefined;
+  const answer = response as { bodyUsed?: boolean; body?: ReadableStream<Uint8Array> | null } | undefined;
+  if (!answer || answer.bodyUsed || !answer.body) return undefined;
+  try {
+    const reader = answer.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    while (size < MAX_ERROR_BODY) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+    await reader.cancel().catch(() => {});
+    const parsed: unknown = JSON.parse(Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString('utf8'));
+    const code = stringProp(parsed, 'error');
+    const description = stringProp(parsed, 'error_description');
+    return {
+      ...(code === undefined ? {} : { error: code }),
+      ...(description === undefined ? {} : { error_description: description }),
+    };
+  } catch {
+    // Not JSON, cut short or already gone: the status alone will have to do.
+    return undefined;
+  }
+}
+
+const MAX_ERROR_BODY = 8192;
 
 /** Reads Retry-After (seconds or an HTTP date) into milliseconds from `nowMs`. */
 export function retryAfterMs(header: string | null, nowMs: number): number | undefined {

@@ -7,6 +7,7 @@ import type { IntegrationConfig } from '../config/integration-schema.ts';
 import { createRestSink } from '../connectors/rest-sink.ts';
 import { createRestSource } from '../connectors/rest-source.ts';
 import type { SinkConnector, SourceConnector } from '../core/connector-types.ts';
+import { formatDuration } from '../core/duration.ts';
 import { FerryError } from '../core/errors.ts';
 import { classify } from '../http/classify.ts';
 import { composeSend } from '../http/compose.ts';
@@ -186,7 +187,7 @@ function toHttpObserver(
       const delayMs = Math.round(e.delayMs);
       logger?.().info(
         { endpoint: e.endpoint, attempt: e.attempt, delayMs, reason: e.reason },
-        `retrying a ${e.endpoint} request (attempt ${e.attempt + 1}) in ${delayMs} ms: ${e.reason}`,
+        `retrying a ${e.endpoint} request (attempt ${e.attempt + 1}) in ${formatDuration(delayMs)}: ${e.reason}`,
       );
     },
     onRateLimited: (e) =>
@@ -194,7 +195,7 @@ function toHttpObserver(
         { endpoint: e.endpoint, waitMs: Math.round(e.waitMs) },
         `${e.endpoint} asked ferry to slow down`,
       ),
-    onBreakerState: (e) => observer.breakerState({ endpoint: e.endpoint, state: e.state }),
+    onBreakerState: (e) => observer.breakerState(e),
     onLimiterWait: (e) => observer.limiterWait({ endpoint: e.endpoint, waitMs: e.waitMs }),
     onRateChange: (e) => observer.rate({ endpoint: e.endpoint, requestsPerSecond: e.rate }),
   };

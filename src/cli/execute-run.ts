@@ -3,17 +3,19 @@ import type { IntegrationConfig } from '../config/integration-schema.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 import { previewIntegration } from '../engine/preview-integration.ts';
 import { runIntegration } from '../engine/run-integration.ts';
-import { createLogger, type Logger } from '../observability/logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import { renderSummary } from '../observability/render-summary.ts';
 import type { LedgerReport } from '../observability/run-reporter.ts';
 import { checkReportPath, writeReport } from '../observability/write-report.ts';
 import { openSqliteLedger, type SqliteLedger } from '../state/sqlite-ledger.ts';
 import { buildIntegration, type IntegrationRuntime } from './build-integration.ts';
 import type { RunCommandOptions } from './commands/run.ts';
+import { withCredentialHint } from './credential-hint.ts';
 import { exitCodeForRun } from './exit-codes.ts';
 import { type LedgerLocation, locateLedger } from './ledger-location.ts';
 import { loadIntegration } from './load-integration.ts';
 import { printError } from './print-error.ts';
+import { createRunOutput, type RunOutput } from './run-output.ts';
 import { createRunTelemetry } from './run-telemetry.ts';
 import { installShutdown } from './shutdown.ts';
 
@@ -36,13 +38,28 @@ export async function executeRun(
     ? undefined
     : await locateLedger({ flag: options.state, env, config: { file: configPath, setting: load } });
   const config = await load();
-  const logger = createLogger({
-    level: options.logLevel,
-    format: options.logFormat,
+  const output = createRunOutput({
+    logLevel: options.logLevel,
+    logFormat: options.logFormat,
     maskPersonalData: options.maskPersonalData === true,
-    base: { integration: config.name },
+    integration: config.name,
+    ...(options.logFile ? { logFile: options.logFile } : {}),
   });
-  if (!location) return dryRun(config, options, logger);
+  try {
+    if (!location) return await dryRun(config, options, output.logger);
+    return await run(config, options, output, location);
+  } finally {
+    output.close();
+  }
+}
+
+async function run(
+  config: IntegrationConfig,
+  options: RunCommandOptions,
+  output: RunOutput,
+  location: LedgerLocation,
+): Promise<number> {
+  const { logger } = output;
 
   // What can be checked before the run is: a report that cannot be written, or a ledger that cannot be
   // kept, must stop the command before it sends anything, not after.
@@ -64,6 +81,9 @@ export async function executeRun(
   const telemetry = createRunTelemetry({
     integration: config.name,
     logger,
+    detailLogger: output.detailLogger,
+    terminal: output.human,
+    onProgress: (progress) => output.attachProgress(progress),
     ...(metricsServer ? { metrics: metricsServer.metrics } : {}),
     showProgress: options.progress,
   });
@@ -84,7 +104,7 @@ export async function executeRun(
   try {
     runtime = await buildIntegration(config, {
       observer: telemetry.observer,
-      logger: telemetry.logger,
+      logger: telemetry.detailLogger,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     });
     const result = await runIntegration({
@@ -94,6 +114,10 @@ export async function executeRun(
       mapper: runtime.mapping,
       ledger,
       concurrency: options.concurrency ?? config.destination.concurrency,
+      quarantineLimit: {
+        maxRatio: config.options.maxQuarantineRatio,
+        minSample: config.options.quarantineSample,
+      },
       ...(options.limit ? { limit: options.limit } : {}),
       onTotalMismatch: config.source.onTotalMismatch,
       stopSignal: shutdown.stopSignal,
@@ -101,28 +125,45 @@ export async function executeRun(
       observer: telemetry.engineObserver,
     });
     telemetry.stopProgress();
+    output.attachProgress(undefined);
     const reporter = telemetry.reporter();
     const finished = reporter?.finish({ status: result.status, endedAt: result.endedAt });
     const report = finished && { ...finished, ledger: ledgerReport };
     ledger.finishRun(result.runId, result.status, { ...result.counts }, report ?? null);
     if (options.report && report) await writeReport(options.report, report);
-    if (report) {
-      process.stderr.write(
-        `${renderSummary(report, { color: process.stderr.isTTY === true && !process.env.NO_COLOR })}\n`,
-      );
-      if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    // Off a terminal stderr carries JSON lines only: the summary's figures go in the `run finished` line.
+    if (report && output.human) {
+      process.stderr.write(`${renderSummary(report, { color: !process.env.NO_COLOR })}\n`);
     }
+    if (report && options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     const log = telemetry.logger();
-    if (result.error) {
-      printError(result.error);
+    const error = result.error && withCredentialHint(result.error, config);
+    if (error) {
+      printError(error);
       log.error(
-        { err: result.error, checkpoint: result.checkpoint },
+        { err: error, checkpoint: result.checkpoint },
         'run aborted; run the same command again to resume',
       );
     } else if (result.status === 'interrupted') {
       log.warn({ checkpoint: result.checkpoint }, 'run interrupted; run the same command again to resume');
     }
-    log.info({ status: result.status, counts: result.counts }, 'run finished');
+    // On a terminal the summary above says all this; the line still goes to --log-file.
+    (output.human ? telemetry.detailLogger() : log).info(
+      {
+        status: result.status,
+        counts: result.counts,
+        ...(report
+          ? {
+              durationMs: report.durationMs,
+              ratePerSec: report.ratePerSec,
+              retries: report.retries,
+              rateLimited: report.rateLimited,
+              deadLettersByReason: report.deadLetters.byReason,
+            }
+          : {}),
+      },
+      'run finished',
+    );
     if (metricsServer && options.metricsLinger && !shutdown.stopSignal.aborted) {
       log.info(
         { url: metricsServer.url, lingerMs: options.metricsLinger },

@@ -11,6 +11,16 @@ export function positiveInteger(name: string) {
   };
 }
 
+/** Parses a whole number option that must lie between `min` and `max`; `why` explains the maximum. */
+export function integerInRange(name: string, min: number, max: number, why: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max} (${why})`);
+    return n;
+  };
+}
+
 /** Parses a TCP port option (0 = any free port). */
 export function port(value: string): number {
   const n = Number(value);

@@ -1,4 +1,5 @@
 import { errorKindOf } from '../core/errors.ts';
+import { escapeControlCharacters } from '../core/escape-control-characters.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 
 /**
@@ -6,24 +7,26 @@ import { redactSecrets } from '../core/secret-registry.ts';
  * never a stack trace unless FERRY_DEBUG is set. Everything passes through redaction.
  */
 export function printError(error: unknown, stream: NodeJS.WritableStream = process.stderr): void {
-  const kind = errorKindOf(error);
-  const code = (error as { code?: unknown })?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  const head = kind === 'internal' ? 'ferry: internal error (a bug; please report it): ' : 'ferry: ';
-  const line = `${head}${oneLine(message)}${typeof code === 'string' ? ` [${code}]` : ''}`;
-  stream.write(`${redactSecrets(line)}\n`);
+  stream.write(`${formatError(error)}\n`);
   if (process.env.FERRY_DEBUG && error instanceof Error && error.stack) {
     stream.write(`${redactSecrets(error.stack)}\n`);
   }
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
-
 /**
- * Error messages can quote what a hostile peer sent: control characters (ANSI escapes, carriage returns,
- * newlines) are shown escaped so they can neither forge lines nor drive the operator's terminal.
+ * The text printError writes: `ferry: <message> [CODE]`, a multi-line message (a config error listing
+ * its problems) as lines. Every continuation line is indented, so a line break quoted from a peer cannot
+ * forge a `ferry:` line; other control characters are shown escaped.
  */
-export function oneLine(text: string): string {
-  return text.replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+export function formatError(error: unknown): string {
+  const kind = errorKindOf(error);
+  const code = (error as { code?: unknown })?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const head = kind === 'internal' ? 'ferry: internal error (a bug; please report it): ' : 'ferry: ';
+  const [first = '', ...rest] = message.split(/\r?\n/).map(escapeControlCharacters);
+  const lines = [first, ...rest.map((line) => (line.startsWith('  ') ? line : `  ${line}`))];
+  const tail = typeof code === 'string' ? ` [${code}]` : '';
+  // The code goes after the headline, where the eye lands first, not after the last listed problem.
+  lines[0] = `${head}${lines[0]}${tail}`;
+  return redactSecrets(lines.join('\n'));
 }

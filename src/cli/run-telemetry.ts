@@ -1,7 +1,8 @@
+import { formatDuration } from '../core/duration.ts';
 import type { RunObserver as EngineObserver } from '../engine/engine-types.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createProgress, type Progress } from '../observability/progress.ts';
-import { combineObservers, type RunObserver } from '../observability/run-observer.ts';
+import { type BreakerState, combineObservers, type RunObserver } from '../observability/run-observer.ts';
 import { createRunReporter, type RunReporter } from '../observability/run-reporter.ts';
 
 /** Everything that watches one run: metrics, the report, progress and logs, fed from the engine's events. */
@@ -14,7 +15,25 @@ export interface RunTelemetry {
   reporter(): RunReporter | undefined;
   /** The run's logger (carries runId once started). */
   logger(): Logger;
+  /** The logger for per-record and per-request lines (carries runId once started). */
+  detailLogger(): Logger;
   stopProgress(): void;
+}
+
+/** A breaker line that says what happens now and, while paused, when the run will give up. */
+export function breakerMessage(
+  event: { readonly endpoint: string; readonly state: BreakerState; readonly givesUpAt?: number },
+  now: number,
+): string {
+  const { endpoint, state, givesUpAt } = event;
+  if (state === 'closed') return `circuit breaker closed: ${endpoint} requests resume`;
+  const doing =
+    state === 'open'
+      ? `circuit breaker open: ${endpoint} requests paused`
+      : `circuit breaker half_open: one probe request to the ${endpoint}`;
+  if (givesUpAt === undefined) return doing;
+  const clockTime = new Date(givesUpAt).toTimeString().slice(0, 8);
+  return `${doing}; gives up at ${clockTime} (in ${formatDuration(Math.max(0, givesUpAt - now))}) unless it recovers`;
 }
 
 /**
@@ -24,12 +43,25 @@ export interface RunTelemetry {
 export function createRunTelemetry(options: {
   integration: string;
   logger: Logger;
+  /** Per-record and per-request lines; see RunOutput. @default logger */
+  detailLogger?: Logger;
+  /** Draw a bar (true) or log progress lines. @default process.stderr.isTTY */
+  terminal?: boolean;
+  /** Where the bar is drawn. @default process.stderr */
+  stream?: NodeJS.WritableStream;
+  /** Told about the bar once it exists, so log lines are drawn above it. */
+  onProgress?: (progress: Progress) => void;
   /** Prometheus metrics when something will scrape them (--metrics-port); the report is fed either way. */
   metrics?: RunObserver;
   showProgress: boolean;
+  /** Milliseconds since the epoch, for "gives up in". @default Date.now */
+  clock?: () => number;
 }): RunTelemetry {
+  const clock = options.clock ?? Date.now;
   let reporter: RunReporter | undefined;
   let logger = options.logger;
+  const baseDetailLogger = options.detailLogger ?? options.logger;
+  let detailLogger = baseDetailLogger;
   let progress: Progress | undefined;
   let sourceTotal: number | undefined;
   const forwardToReporter: RunObserver = {
@@ -40,7 +72,14 @@ export function createRunTelemetry(options: {
     tokenRefresh: (e) => reporter?.tokenRefresh(e),
     breakerState: (e) => {
       reporter?.breakerState(e);
-      logger.warn({ endpoint: e.endpoint, breaker: e.state }, `circuit breaker ${e.state}`);
+      logger.warn(
+        {
+          endpoint: e.endpoint,
+          breaker: e.state,
+          ...(e.givesUpAt ? { givesUpAt: new Date(e.givesUpAt).toISOString() } : {}),
+        },
+        breakerMessage(e, clock()),
+      );
     },
     limiterWait: (e) => reporter?.limiterWait(e),
     rate: (e) => reporter?.rate(e),
@@ -51,14 +90,16 @@ export function createRunTelemetry(options: {
 
   // Every 64th event is plenty for a bar redrawn a few times a second, and spares a copy per record.
   let events = 0;
+  const figures = (r: RunReporter) => ({ ...r.counts(), retries: r.retries() });
   const updateProgress = () => {
-    if (progress && reporter && (++events & 63) === 0) progress.update(reporter.counts());
+    if (progress && reporter && (++events & 63) === 0) progress.update(figures(reporter));
   };
 
   const engineObserver: EngineObserver = {
     onRunStarted({ runId, startedAt, recoveredRuns }) {
       reporter = createRunReporter({ runId, integration: options.integration, startedAt });
       logger = options.logger.child({ runId });
+      detailLogger = baseDetailLogger === options.logger ? logger : baseDetailLogger.child({ runId });
       if (recoveredRuns.length > 0) {
         logger.warn(
           { recoveredRuns },
@@ -81,10 +122,12 @@ export function createRunTelemetry(options: {
       // Created on the first record, when the first page has said whether the source knows its total.
       if (options.showProgress && !progress) {
         progress = createProgress({
-          isTTY: process.stderr.isTTY === true,
+          isTTY: options.terminal ?? process.stderr.isTTY === true,
           logger,
+          ...(options.stream ? { stream: options.stream } : {}),
           ...(sourceTotal === undefined ? {} : { total: sourceTotal }),
         });
+        options.onProgress?.(progress);
       }
       updateProgress();
     },
@@ -93,9 +136,12 @@ export function createRunTelemetry(options: {
       if ((event.state === 'quarantined' || event.state === 'failed') && event.reasons) {
         const key = event.key ?? '(no key)';
         observer.deadLetter({ key, state: event.state, reasons: event.reasons });
-        logger.warn({ recordKey: key, state: event.state, reasons: event.reasons }, `record ${event.state}`);
-      } else if (logger.isLevelEnabled('debug')) {
-        logger.debug(
+        detailLogger.warn(
+          { recordKey: key, state: event.state, reasons: event.reasons },
+          `record ${event.state}`,
+        );
+      } else if (detailLogger.isLevelEnabled('debug')) {
+        detailLogger.debug(
           { recordKey: event.key, state: event.state, attempts: event.attempts, note: event.note },
           `record ${event.state}`,
         );
@@ -114,8 +160,9 @@ export function createRunTelemetry(options: {
     engineObserver,
     reporter: () => reporter,
     logger: () => logger,
+    detailLogger: () => detailLogger,
     stopProgress: () => {
-      if (progress && reporter) progress.update(reporter.counts());
+      if (progress && reporter) progress.update(figures(reporter));
       progress?.stop();
     },
   };

@@ -6,6 +6,7 @@ import {
   toCircuitBreakerConfig,
 } from './circuit-breaker-schema.ts';
 import { headers, httpUrl, size } from './field-types.ts';
+import { MAX_CONCURRENCY } from './limits.ts';
 import { type RateLimitConfig, rateLimitSchema, toRateLimitConfig } from './rate-limit-schema.ts';
 import { type ResponseRuleConfig, responsesSchema, toResponseRules } from './responses-schema.ts';
 import { type RetryConfig, retrySchema, toRetryConfig } from './retry-schema.ts';
@@ -44,7 +45,13 @@ export const destinationSchema = z
     headers: headers().describe('Extra static headers sent with every destination request.'),
     idempotency: idempotencySchema,
     lookup: lookupSchema,
-    concurrency: z.number().int().min(1).max(1024).default(16).describe('Records in flight at once.'),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_CONCURRENCY)
+      .default(16)
+      .describe('Records in flight at once.'),
     rate_limit: rateLimitSchema,
     retry: retrySchema({
       maxAttempts: 8,

@@ -35,8 +35,10 @@ Any string value may contain references, resolved after YAML parsing (so a value
 | \`\${file:path}\` | the contents of the file, without its trailing newline; relative paths are relative to the integration file |
 | \`$\${\` | a literal \`\${\` |
 
-An optional value that resolves to \`""\` counts as not set. Interpolation does not convert types: a
-reference always yields a string, so numeric and boolean settings are written in the file.
+An optional value that resolves to \`""\` counts as not set. A reference yields a string, which
+becomes a number or a boolean where the setting wants one (\`page_size: \${PAGE_SIZE}\`,
+\`dangerously_allow_insecure_http: \${INSECURE:-false}\`); a value that is not one is an error naming
+the variable (\`PAGE_SIZE gives "lots" (written as \${PAGE_SIZE}); expected a number\`).
 
 ## Secrets
 

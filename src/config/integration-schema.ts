@@ -47,12 +47,17 @@ export interface IntegrationConfig {
   readonly file: string;
   /** The directory relative paths were resolved against. */
   readonly baseDir: string;
+  /**
+   * What each value written with references referenced, by key path (`destination.auth.client_secret`:
+   * `["DEST_CLIENT_SECRET"]`), so a message can say which variable to check. Names only, never values.
+   */
+  readonly references: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Converts the parsed file to the typed config, resolving paths against baseDir. */
 export function toIntegrationConfig(
   parsed: z.output<typeof integrationSchema>,
-  where: { file: string; baseDir: string },
+  where: { file: string; baseDir: string; references?: Readonly<Record<string, readonly string[]>> },
 ): IntegrationConfig {
   const caFile = parsed.options.ca_file;
   return {
@@ -64,10 +69,13 @@ export function toIntegrationConfig(
     options: {
       dangerouslyAllowInsecureHttp: parsed.options.dangerously_allow_insecure_http,
       dangerouslyAllowLiteralSecrets: parsed.options.dangerously_allow_literal_secrets,
+      maxQuarantineRatio: parsed.options.max_quarantine_ratio,
+      quarantineSample: parsed.options.quarantine_sample,
       ...(caFile === null ? {} : { caFile: resolve(where.baseDir, caFile) }),
     },
     state: parsed.state === undefined ? null : resolveStateSetting(parsed.state, where.baseDir),
     file: where.file,
     baseDir: where.baseDir,
+    references: where.references ?? {},
   };
 }

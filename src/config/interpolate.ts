@@ -58,6 +58,15 @@ export function parseTemplate(raw: string): { parts: TemplatePart[] } | { error:
   return { parts };
 }
 
+/** What a string references, as written: variable names, and `file:path` for file references. */
+export function referencedNames(raw: string): string[] {
+  const parsed = parseTemplate(raw);
+  if ('error' in parsed) return [];
+  return parsed.parts.flatMap((part) =>
+    'ref' in part ? [part.ref.kind === 'env' ? part.ref.name : `file:${part.ref.path}`] : [],
+  );
+}
+
 /** True when the string is exactly one reference and nothing else (how secrets must be written). */
 export function isWholeReference(raw: string): boolean {
   const parsed = parseTemplate(raw);

@@ -14,6 +14,20 @@ export const optionsSchema = z
       .default(false)
       // biome-ignore lint/suspicious/noTemplateCurlyInString: config reference syntax, not a template
       .describe('Allows secrets written literally in the file instead of ${VAR} or ${file:...} references.'),
+    max_quarantine_ratio: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe(
+        'Stops the run (exit 3) when more than this share of the records settled so far were quarantined, which usually means the mapping or the source changed shape; 1 never stops.',
+      ),
+    quarantine_sample: z
+      .number()
+      .int()
+      .min(1)
+      .default(100)
+      .describe('How many records must have settled before max_quarantine_ratio is judged.'),
     ca_file: z
       .string()
       .nullable()
@@ -28,5 +42,9 @@ export const optionsSchema = z
 export interface OptionsConfig {
   readonly dangerouslyAllowInsecureHttp: boolean;
   readonly dangerouslyAllowLiteralSecrets: boolean;
+  /** Largest share of settled records that may be quarantined before the run stops; 1 never stops. */
+  readonly maxQuarantineRatio: number;
+  /** Records settled before the ratio is judged. */
+  readonly quarantineSample: number;
   readonly caFile?: string;
 }

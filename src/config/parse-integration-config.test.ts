@@ -114,6 +114,8 @@ describe('parseIntegrationConfig', () => {
     expect(config.options).toEqual({
       dangerouslyAllowInsecureHttp: false,
       dangerouslyAllowLiteralSecrets: false,
+      maxQuarantineRatio: 0.5,
+      quarantineSample: 100,
     });
     expect(config.mappingPath).toBe('/srv/ferry/demo.mapping.yaml');
     expect(config.file).toBe('demo.yaml');
@@ -278,7 +280,9 @@ describe('parseIntegrationConfig', () => {
   it('never shows a secret value, even when a secret variable lands in a non-secret field', async () => {
     const error = await failure(`${minimal}  concurrency: \${DEST_CLIENT_SECRET}\n`);
     expect(error.code).toBe('FERRY_ERR_CONFIG_INVALID');
-    expect(error.message).toContain(`destination.concurrency: expected a number, found "${REDACTED}"`);
+    expect(error.message).toContain(
+      `destination.concurrency: DEST_CLIENT_SECRET gives "${REDACTED}" (written as \${DEST_CLIENT_SECRET}); expected a number`,
+    );
     expectNoSecrets(error);
   });
 

@@ -3,6 +3,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { ErrorCode } from '../core/error-codes.ts';
 import { FerryError } from '../core/errors.ts';
 import { registerSecret } from '../core/secret-registry.ts';
+import { coerceInterpolated } from './coerce-interpolated.ts';
 import { formatPath, type PathKey } from './config-path.ts';
 import {
   type ConfigProblem,
@@ -18,7 +19,7 @@ import {
   integrationSchema,
   toIntegrationConfig,
 } from './integration-schema.ts';
-import { parseTemplate } from './interpolate.ts';
+import { parseTemplate, referencedNames } from './interpolate.ts';
 import { issueMessage } from './issue-message.ts';
 import { knownKeysAt, pathsOfKind, schemaAt } from './schema-walk.ts';
 import { insecureUrlReason } from './url-policy.ts';
@@ -273,13 +274,20 @@ async function resolveSteps(
     }
   }
 
+  const typeProblems = coerceInterpolated(integrationSchema, resolved, {
+    file,
+    positions,
+    rawStrings: new Map([...origins].map(([path, origin]) => [path, origin.raw])),
+  });
   const result = integrationSchema.safeParse(resolved);
   if (!result.success) {
-    const problems: ConfigProblem[] = [];
+    const problems: ConfigProblem[] = [...typeProblems];
+    const explained = new Set(typeProblems.map((p) => p.path));
     for (const issue of result.error.issues) {
       const path = issue.path.filter((k): k is PathKey => typeof k === 'string' || typeof k === 'number');
-      // Already reported as an unresolved reference; "missing" would say the same thing twice.
-      if (unresolved.has(formatPath(path))) continue;
+      // Already reported as an unresolved reference or a variable that is not a number; "missing" or
+      // "expected a number" would say the same thing twice.
+      if (unresolved.has(formatPath(path)) || explained.has(formatPath(path))) continue;
       if (issue.code === 'unrecognized_keys') {
         const known = knownKeysAt(integrationSchema, resolved, path);
         for (const key of issue.keys) {
@@ -324,7 +332,13 @@ async function resolveSteps(
     }
   }
 
-  return result.success ? toIntegrationConfig(result.data, { file, baseDir: options.baseDir }) : null;
+  if (!result.success) return null;
+  const references: Record<string, string[]> = {};
+  for (const [path, origin] of origins) {
+    const names = referencedNames(origin.raw);
+    if (names.length > 0) references[path] = names;
+  }
+  return toIntegrationConfig(result.data, { file, baseDir: options.baseDir, references });
 }
 
 /** Validates an integration built in code exactly as a YAML file would be; the TS twin of the loader. */

@@ -1,4 +1,15 @@
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import {
+  CST,
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  Parser,
+  parseDocument,
+} from 'yaml';
 import { FerryError } from '../core/errors.ts';
 import { formatPath, type PathKey } from './config-path.ts';
 import type { NodePosition, Position } from './config-problem.ts';
@@ -25,6 +36,14 @@ export function parseYamlTree(text: string, file: string): YamlTree {
   };
   if (doc.errors.length > 0) {
     const errors = doc.errors.map((error) => {
+      // The parser notices a missing closing quote only at the end of the file; where it opened is
+      // where the mistake is.
+      const opened = error.code === 'MISSING_CHAR' ? unclosedQuoteOffset(text) : undefined;
+      if (opened) {
+        const { line, column } = at(opened.offset);
+        const message = `this ${opened.quote} quote is never closed (the file ended looking for its match)`;
+        return { file, line, column, path: '', message };
+      }
       const { line, column } = at(error.pos[0]);
       return { file, line, column, path: '', message: error.message.split('\n')[0] ?? error.code };
     });
@@ -77,4 +96,36 @@ export function parseYamlTree(text: string, file: string): YamlTree {
     return null;
   };
   return { value: walk(doc.contents, [], undefined), positions };
+}
+
+/** Where the first quoted scalar that never closes opens, if any. */
+function unclosedQuoteOffset(text: string): { offset: number; quote: string } | undefined {
+  let found: { offset: number; quote: string } | undefined;
+  for (const token of new Parser().parse(text)) {
+    if (token.type !== 'document') continue;
+    CST.visit(token, (item) => {
+      for (const t of [item.key, item.value]) {
+        if (found || !t || (t.type !== 'double-quoted-scalar' && t.type !== 'single-quoted-scalar')) continue;
+        if (!isClosed(t.source)) found = { offset: t.offset, quote: t.source[0] ?? '"' };
+      }
+      return found ? CST.visit.BREAK : undefined;
+    });
+    if (found) break;
+  }
+  return found;
+}
+
+/** True when a quoted scalar's source ends with its own closing quote rather than an escaped one. */
+function isClosed(source: string): boolean {
+  const quote = source[0];
+  if (source.length < 2 || !source.endsWith(quote ?? '')) return false;
+  const body = source.slice(1);
+  if (quote === '"') {
+    // The closing quote is escaped when an odd number of backslashes precede it.
+    const slashes = /\\*(?="$)/.exec(body)?.[0].length ?? 0;
+    return slashes % 2 === 0;
+  }
+  // In single quotes '' is an escaped quote: the run of quotes at the end must be odd.
+  const quotes = /'+$/.exec(body)?.[0].length ?? 0;
+  return quotes % 2 === 1;
 }

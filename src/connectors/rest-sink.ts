@@ -5,6 +5,7 @@ import type {
   SinkConnector,
 } from '../core/connector-types.ts';
 import { errorKindOf, FerryError } from '../core/errors.ts';
+import { escapeControlCharacters } from '../core/escape-control-characters.ts';
 import type { HttpRequest, HttpResponse, ResponseAction, Send } from '../core/http-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 import { readJson } from '../http/read-json.ts';
@@ -136,8 +137,8 @@ export function createRestSink(options: RestSinkOptions): SinkConnector {
         case 'refresh_auth':
           throw new FerryError(
             'FERRY_ERR_HTTP_UNAUTHORIZED',
-            `sending record ${record.key} to ${redactSecrets(options.url)}: 401 even after refreshing credentials`,
-            { details: { status: response.status } },
+            `sending record ${record.key} to ${redactSecrets(options.url)}: 401 even after refreshing credentials${serverReason(response)}`,
+            { details: { status: response.status, endpoint } },
           );
         case 'fail':
           if (response.status === 404 || response.status === 405 || response.status === 403) {
@@ -158,6 +159,14 @@ export function createRestSink(options: RestSinkOptions): SinkConnector {
     ...(options.lookupUrl ? { lookup } : {}),
     close: async () => {},
   };
+}
+
+/** What the server said, for a message: `: <body>`, bounded, redacted and unable to drive a terminal. */
+function serverReason(response: HttpResponse): string {
+  const text = escapeControlCharacters(
+    redactSecrets(response.body.toString('utf8').slice(0, MAX_REASON_BODY)).replace(/\s+/g, ' ').trim(),
+  );
+  return text ? `: ${text}` : '';
 }
 
 function delivered(status: number, attempts: number, note?: string): DeliveryOutcome {

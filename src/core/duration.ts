@@ -28,3 +28,14 @@ export function parseSizeBytes(value: string | number, where = 'size'): number {
   }
   return Math.round(Number(match[1]) * sizeUnits[match[2]!.toLowerCase()]!);
 }
+
+/** Formats a duration for a person: "850ms", "5s", "12.3s", "4m 05s" or "1h 02m 05s". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+  const totalSeconds = Math.round(ms / 1000);
+  const h = Math.floor(totalSeconds / 3600);
+  const m = Math.floor((totalSeconds % 3600) / 60);
+  const s = String(totalSeconds % 60).padStart(2, '0');
+  return h > 0 ? `${h}h ${String(m).padStart(2, '0')}m ${s}s` : `${m}m ${s}s`;
+}

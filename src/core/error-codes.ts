@@ -88,6 +88,11 @@ export const errorCodes = {
     kind: 'aborted',
     description: 'The destination never answered since the run started (connection refused, unknown host).',
   },
+  FERRY_ERR_QUARANTINE_RATIO: {
+    kind: 'aborted',
+    description:
+      'So many records were quarantined (options.max_quarantine_ratio) that the mapping or the source has probably changed shape; the run stopped early.',
+  },
   // auth
   FERRY_ERR_AUTH_TOKEN: {
     kind: 'auth',

@@ -95,6 +95,14 @@ export interface RunRow {
   readonly report: unknown;
 }
 
+/** Which dead letters a listing or count covers. */
+export interface DeadLetterFilter {
+  integration?: string;
+  state?: 'quarantined' | 'failed';
+  /** Include those already resolved by a replay. @default false */
+  includeResolved?: boolean;
+}
+
 /**
  * Durable state: runs, source checkpoints, record states and dead letters.
  * SQLite implements it (state/sqlite-ledger.ts); a server database can later.
@@ -106,6 +114,8 @@ export interface Ledger {
   finishRun(runId: string, status: RunStatus, counts: Record<string, number>, report: unknown): void;
   getRun(runId: string): RunRow | undefined;
   listRuns(options?: { integration?: string; limit?: number }): RunRow[];
+  /** Runs whose id starts with `prefix`, newest first, at most `limit` (default 10). */
+  findRunsByIdPrefix(prefix: string, limit?: number): RunRow[];
 
   getCheckpoint(integration: string): Checkpoint | null;
   /** null clears it (the source was read to its end). */
@@ -130,12 +140,10 @@ export interface Ledger {
   flush(): Promise<void>;
 
   addDeadLetter(letter: Omit<DeadLetter, 'id' | 'createdAt' | 'resolvedAt'>): Promise<void>;
-  listDeadLetters(options?: {
-    integration?: string;
-    state?: 'quarantined' | 'failed';
-    includeResolved?: boolean;
-    limit?: number;
-  }): DeadLetter[];
+  /** Dead letters matching the filter, newest first. */
+  listDeadLetters(options?: DeadLetterFilter & { limit?: number }): DeadLetter[];
+  /** How many dead letters match the filter (what listDeadLetters would return without a limit). */
+  countDeadLetters(options?: DeadLetterFilter): number;
   getDeadLetter(id: number): DeadLetter | undefined;
   resolveDeadLetter(id: number, resolvedAt: string): void;
   /** Deletes dead letters; returns how many. */

@@ -78,6 +78,16 @@ export interface RunOptions {
   readonly abortSignal?: AbortSignal;
   readonly observer?: RunObserver;
   readonly clock?: () => Date;
+  /** Stops the run early when too many records are quarantined. @default no limit */
+  readonly quarantineLimit?: QuarantineLimit;
+}
+
+/** When a run stops because its records are mostly quarantined. */
+export interface QuarantineLimit {
+  /** The largest share of settled records (0 to 1) that may be quarantined; 1 never stops. */
+  readonly maxRatio: number;
+  /** The ratio is judged only once at least this many records have settled. */
+  readonly minSample: number;
 }
 
 /** How a run ended. */

@@ -226,6 +226,52 @@ describe('runIntegration', () => {
     expect(letters.map((l) => l.reasons[0]?.field).sort()).toEqual(['bad', 'id']);
   });
 
+  it('stops early with FERRY_ERR_QUARANTINE_RATIO when most records are quarantined past the sample', async () => {
+    const ledger = createMemoryLedger();
+    // The source changed shape: after 20 good records, every record fails its input checks.
+    const records = [...ids(20), ...ids(980, 'x').map((r) => ({ ...r, bad: true }))];
+    const source = sourceOf(pagesOf(records, 50));
+    const result = await runIntegration({
+      integration: 't',
+      source,
+      sink: sinkRecording().sink,
+      mapper,
+      ledger,
+      concurrency: 4,
+      quarantineLimit: { maxRatio: 0.5, minSample: 100 },
+    });
+    expect(result.status).toBe('aborted');
+    expect(result.error?.code).toBe('FERRY_ERR_QUARANTINE_RATIO');
+    expect(result.error?.message).toMatch(
+      /stopped early: \d+ of the \d+ records settled so far were quarantined/,
+    );
+    expect(result.error?.message).toContain('Most common: bad: bad (');
+    // It stopped within the page where the limit was passed, not at the end of the source.
+    expect(result.counts.read).toBeLessThanOrEqual(150);
+    expect(source.pulled).toBeLessThanOrEqual(4);
+    // Every record read still ends in one state.
+    const { delivered, skipped, quarantined, failed } = result.counts;
+    expect(delivered + skipped + quarantined + failed).toBe(result.counts.read);
+  });
+
+  it('judges the quarantine ratio only after the minimum sample, and never at a ratio of 1', async () => {
+    const records = [...ids(60, 'x').map((r) => ({ ...r, bad: true })), ...ids(200)];
+    const run = (maxRatio: number) =>
+      runIntegration({
+        integration: 't',
+        source: sourceOf(pagesOf(records, 50)),
+        sink: sinkRecording().sink,
+        mapper,
+        ledger: createMemoryLedger(),
+        concurrency: 4,
+        quarantineLimit: { maxRatio, minSample: 100 },
+      });
+    // 60 of the first 60 are quarantined, but by the 100th record the share is 60%: over 0.5, under 0.7.
+    expect((await run(0.7)).status).toBe('completed_with_errors');
+    expect((await run(0.5)).status).toBe('aborted');
+    expect((await run(1)).status).toBe('completed_with_errors');
+  });
+
   it('keeps the orderDate of the first mapping when a failed record is sent again', async () => {
     const ledger = createMemoryLedger();
     let fail = true;

@@ -3,6 +3,7 @@ import type { RunStatus } from '../core/ledger-types.ts';
 import type { FinalState, RecordMapper, RunCounts, RunOptions, RunResult } from './engine-types.ts';
 import { createPageTracker, type TrackedPage } from './page-tracker.ts';
 import { prefetchOne } from './prefetch.ts';
+import { createQuarantineWatch } from './quarantine-watch.ts';
 import { createRecentKeys } from './recent-keys.ts';
 import {
   contentKey,
@@ -58,10 +59,13 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   const recent = createRecentKeys(Math.max(10_000, options.concurrency * 64));
   const inFlight = new Set<Promise<void>>();
 
+  const quarantine = createQuarantineWatch(options.quarantineLimit);
   const settle = (state: FinalState, page: TrackedPage, key: string | null, fate: Omit<Fate, 'state'>) => {
     counts[state]++;
     observer.onRecordSettled?.({ key, state, ...fate });
     tracker.settle(page);
+    const tooMany = quarantine.settled(state, fate.reasons, counts);
+    if (tooMany) stop(tooMany);
   };
 
   const dispatch = (ready: ReadyRecord, page: TrackedPage) => {

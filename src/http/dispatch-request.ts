@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { type AbortWatch, watchAbort } from '../core/abort-watch.ts';
+import { formatDuration } from '../core/duration.ts';
 import type { HttpRequest, HttpResponse } from '../core/http-types.ts';
 import { targetOf } from './origin-of.ts';
 
@@ -111,7 +112,9 @@ export function dispatchRequest(
             return;
           }
           deadline = setTimeout(() => {
-            started.abort(withCode(`body not complete within ${limits.bodyDeadlineMs} ms`, BODY_DEADLINE));
+            started.abort(
+              withCode(`body not complete within ${formatDuration(limits.bodyDeadlineMs)}`, BODY_DEADLINE),
+            );
           }, limits.bodyDeadlineMs);
         },
         onResponseData(started, chunk) {

@@ -18,7 +18,12 @@ export interface HttpObserver {
   /** The destination asked us to slow down (429, 503 with Retry-After, quota at zero). */
   onRateLimited?(event: { endpoint: string; waitMs: number }): void;
   /** The circuit breaker changed state. */
-  onBreakerState?(event: { endpoint: string; state: 'closed' | 'open' | 'half_open' }): void;
+  onBreakerState?(event: {
+    endpoint: string;
+    state: 'closed' | 'open' | 'half_open';
+    /** While open or half-open: when waiting callers will give up (ms since the epoch). */
+    givesUpAt?: number;
+  }): void;
   /** A request waited waitMs in the client-side rate limiter (0 when it went straight through). */
   onLimiterWait?(event: { endpoint: string; waitMs: number }): void;
   /** The adaptive limiter changed its rate (requests per second; Infinity = unlimited). */

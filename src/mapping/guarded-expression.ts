@@ -1,4 +1,5 @@
 import jsonata from 'jsonata';
+import { formatDuration } from '../core/duration.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 import { type CompiledJsonata, compileJsonataAst } from './compile-jsonata.ts';
 
@@ -121,7 +122,7 @@ function toOutcome(error: unknown, limits: EvaluationLimits): EvaluationOutcome 
     return {
       ok: false,
       code: 'mapping_timeout',
-      message: `ran past its ${limits.timeoutMs} ms time limit`,
+      message: `ran past its ${formatDuration(limits.timeoutMs)} time limit`,
       position,
     };
   }

@@ -15,6 +15,8 @@ export interface LoggerOptions {
   readonly format?: 'json' | 'pretty' | 'auto';
   /** Where lines go. @default process.stderr (stdout stays free for command output) */
   readonly destination?: LineSink;
+  /** A second destination that gets every line as JSON whatever the format (the `--log-file`). */
+  readonly copyTo?: LineSink;
   /** Mask emails and phone numbers in every string field. @default false */
   readonly maskPersonalData?: boolean;
   /** Fields every line carries. */
@@ -105,12 +107,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         colorize: destination.isTTY === true,
         translateTime: 'SYS:HH:MM:ss.l',
         ignore: 'pid,hostname',
+        // One line per entry: a person reads them between progress-bar redraws.
+        singleLine: true,
       })
     : undefined;
   const stream = createRedactingStream({
     destination,
     maskPersonalData: options.maskPersonalData === true,
     ...(format ? { format } : {}),
+    ...(options.copyTo ? { copyTo: options.copyTo } : {}),
   });
   const base: Record<string, unknown> = { pid: process.pid };
   if (options.base?.runId !== undefined) base.runId = options.base.runId;

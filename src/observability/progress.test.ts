@@ -94,4 +94,37 @@ describe('createProgress', () => {
     expect(drawn).toContain('7 records settled');
     expect(drawn).not.toContain('ETA');
   });
+
+  it('shows skipped records and retries, and no ETA until the rate means something', () => {
+    const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 250 });
+    const frames: string[] = [];
+    stream.on('data', (chunk: Buffer) => frames.push(chunk.toString()));
+    const progress = createProgress({ total: 1000, isTTY: true, stream, logger: { info: vi.fn() } });
+    progress.update({ ...counts({ read: 5, skipped: 3 }), retries: 2 });
+    vi.advanceTimersByTime(250);
+    const early = frames.join('');
+    expect(early).toContain('skipped 3');
+    expect(early).toContain('retries 2');
+    expect(early).toContain('ETA …');
+    expect(early).not.toContain('ETA 0s');
+    vi.advanceTimersByTime(9_750);
+    progress.update(counts({ read: 500, delivered: 497, skipped: 3 }));
+    vi.advanceTimersByTime(250);
+    // 500 of 1000 settled in 10 s: as long again to go.
+    expect(frames.join('').slice(early.length)).toContain('ETA 10s');
+    progress.stop();
+  });
+
+  it('writes logged lines above the bar, the last ones included when it stops', () => {
+    const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 200 });
+    let drawn = '';
+    stream.on('data', (chunk: Buffer) => {
+      drawn += chunk.toString();
+    });
+    const progress = createProgress({ total: 10, isTTY: true, stream, logger: { info: vi.fn() } });
+    progress.log('circuit breaker open\n');
+    progress.stop();
+    expect(drawn).toContain('circuit breaker open\n');
+    expect(drawn.indexOf('circuit breaker open')).toBeLessThan(drawn.lastIndexOf('ferry ['));
+  });
 });

@@ -15,6 +15,8 @@ export interface RedactingStreamOptions {
   readonly maskPersonalData?: boolean;
   /** Turns a cleaned JSON line into another format (pino-pretty) just before it is written. */
   readonly format?: (line: string) => string;
+  /** Also gets every cleaned line, unformatted (JSON). */
+  readonly copyTo?: LineSink;
 }
 
 /** Keys whose string (or string array) values are secret at any depth, whatever their case. */
@@ -74,12 +76,13 @@ export function cleanLogLine(line: string, maskPii = false): string {
  * so this is the last gate before bytes leave the process and cannot be bypassed by a careless field.
  */
 export function createRedactingStream(options: RedactingStreamOptions): LineSink & { flushSync(): void } {
-  const { destination, format } = options;
+  const { destination, format, copyTo } = options;
   const maskPii = options.maskPersonalData === true;
   return {
     write(chunk: string): boolean {
       const clean = cleanLogLine(String(chunk), maskPii);
       destination.write(format ? format(clean) : clean);
+      copyTo?.write(clean);
       return true;
     },
     flushSync(): void {

@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.ts';
 import type { Reason } from '../core/ledger-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 import { renderTable } from './render-table.ts';
@@ -12,17 +13,6 @@ export interface SummaryOptions {
 }
 
 const CODES = { green: 32, yellow: 33, red: 31, bold: 1, dim: 2 } as const;
-
-/** Formats a duration as "850ms", "12.3s" or "4m 05s". */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const totalSeconds = Math.round(ms / 1000);
-  const h = Math.floor(totalSeconds / 3600);
-  const m = Math.floor((totalSeconds % 3600) / 60);
-  const s = String(totalSeconds % 60).padStart(2, '0');
-  return h > 0 ? `${h}h ${String(m).padStart(2, '0')}m ${s}s` : `${m}m ${s}s`;
-}
 
 function describeReasons(reasons: readonly Reason[]): string {
   return reasons

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { formatDuration } from '../core/duration.ts';
 import { clearSecretsForTests, registerSecret } from '../core/secret-registry.ts';
-import { formatDuration, renderSummary } from './render-summary.ts';
+import { renderSummary } from './render-summary.ts';
 import { renderTable } from './render-table.ts';
 import { createRunReporter } from './run-reporter.ts';
 
@@ -80,6 +81,7 @@ describe('formatDuration', () => {
   it('reads naturally at every scale', () => {
     expect(formatDuration(850)).toBe('850ms');
     expect(formatDuration(12_345)).toBe('12.3s');
+    expect(formatDuration(5000)).toBe('5s');
     expect(formatDuration(245_000)).toBe('4m 05s');
     expect(formatDuration(3_725_000)).toBe('1h 02m 05s');
   });

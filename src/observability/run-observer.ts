@@ -31,7 +31,12 @@ export interface RunObserver {
   /** Counts a credential refresh; `reason` is "expiry", "401" or "initial". */
   tokenRefresh(event: { readonly reason: string }): void;
   /** Records the breaker's current state for an endpoint. */
-  breakerState(event: { readonly endpoint: string; readonly state: BreakerState }): void;
+  breakerState(event: {
+    readonly endpoint: string;
+    readonly state: BreakerState;
+    /** While open or half-open: when the run gives up waiting (ms since the epoch). */
+    readonly givesUpAt?: number;
+  }): void;
   /** Records how long a request waited for the client-side rate limiter. */
   limiterWait(event: { readonly endpoint: string; readonly waitMs: number }): void;
   /** Records the limiter's current allowed rate (requests per second; 0 = unlimited). */

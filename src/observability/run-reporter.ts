@@ -85,6 +85,8 @@ export interface RunReporter extends RunObserver {
   checkpoint(checkpoint: Checkpoint | null): void;
   /** Current record counts (a copy), e.g. for the progress display. */
   counts(): RunCounts;
+  /** Retried requests so far, e.g. for the progress display. */
+  retries(): number;
   /**
    * Ends the run. Without a status: 'completed', or 'completed_with_errors' when any record was
    * quarantined or failed.
@@ -236,6 +238,7 @@ export function createRunReporter(options: RunReporterOptions): RunReporter {
       lastCheckpoint = checkpoint;
     },
     counts: () => ({ ...counts }),
+    retries: () => retries,
     finish(finishOptions = {}) {
       status =
         finishOptions.status ??

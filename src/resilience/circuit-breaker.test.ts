@@ -121,7 +121,27 @@ describe('createCircuitBreaker', () => {
     });
     await vi.advanceTimersByTimeAsync(500);
     await assertion;
-    await expect(breaker.acquire()).rejects.toMatchObject({ code: 'FERRY_ERR_CIRCUIT_OPEN' });
+    await expect(breaker.acquire()).rejects.toThrow(/kept failing for more than 3.5s \(circuit breaker/);
+  });
+
+  it('says when waiting callers will give up in every state change while paused', async () => {
+    const events: { state: string; givesUpAt?: number }[] = [];
+    const breaker = createCircuitBreaker({
+      consecutiveFailures: 1,
+      halfOpenAfterMs: 1000,
+      maxPauseMs: 60_000,
+      observer: { onBreakerState: (e) => events.push(e) },
+    });
+    vi.setSystemTime(5_000);
+    await fail(breaker, 1);
+    const probe = breaker.acquire();
+    await vi.advanceTimersByTimeAsync(1000);
+    (await probe).success();
+    expect(events).toEqual([
+      { endpoint: 'destination', state: 'open', givesUpAt: 65_000 },
+      { endpoint: 'destination', state: 'half_open', givesUpAt: 65_000 },
+      { endpoint: 'destination', state: 'closed' },
+    ]);
   });
 
   it('frees the probe slot when the probe is released without a verdict', async () => {

@@ -1,4 +1,5 @@
 import { watchAbort } from '../core/abort-watch.ts';
+import { formatDuration } from '../core/duration.ts';
 import { FerryError } from '../core/errors.ts';
 import type { HttpObserver } from '../http/http-observer.ts';
 import { type Clock, systemClock, throwIfAborted } from './clock.ts';
@@ -93,7 +94,11 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   const setStatus = (next: BreakerStatus): void => {
     if (next === status) return;
     status = next;
-    options.observer?.onBreakerState?.({ endpoint, state: next });
+    options.observer?.onBreakerState?.({
+      endpoint,
+      state: next,
+      ...(pauseStartedAt === null ? {} : { givesUpAt: pauseStartedAt + maxPauseMs }),
+    });
     changed.resolve();
     changed = Promise.withResolvers<void>();
   };
@@ -115,7 +120,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   const circuitOpen = (): FerryError =>
     new FerryError(
       'FERRY_ERR_CIRCUIT_OPEN',
-      `${endpoint}: the destination kept failing for more than ${maxPauseMs} ms (circuit breaker open after ${threshold} consecutive failures)`,
+      `${endpoint}: the destination kept failing for more than ${formatDuration(maxPauseMs)} (circuit breaker open after ${threshold} consecutive failures)`,
       { details: { endpoint, maxPauseMs, consecutiveFailures: threshold } },
     );
 

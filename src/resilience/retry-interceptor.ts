@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.ts';
 import { FerryError, hasErrorCode } from '../core/errors.ts';
 import type { HttpRequest, HttpResponse, Interceptor, ResponseAction } from '../core/http-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
@@ -146,7 +147,13 @@ export function retryInterceptor(policy: RetryPolicy = {}): Interceptor {
         delayMs = fullJitterDelay(transientFailures, backoff);
         const elapsed = clock.now() - started - rateLimitedWaitMs - (pausedMs() - pausedAtStart);
         if (elapsed + delayMs > maxElapsedMs)
-          throw exhausted(req, outcome, action.reason, attempt, `${maxElapsedMs} ms of retrying`);
+          throw exhausted(
+            req,
+            outcome,
+            action.reason,
+            attempt,
+            `${formatDuration(maxElapsedMs)} of retrying`,
+          );
       }
       policy.observer?.onRetry?.({ endpoint: req.endpoint, attempt, delayMs, reason: action.reason });
       await clock.sleep(delayMs, req.signal);

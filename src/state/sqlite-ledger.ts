@@ -6,6 +6,7 @@ import type { Checkpoint } from '../core/connector-types.ts';
 import { FerryError } from '../core/errors.ts';
 import type {
   DeadLetter,
+  DeadLetterFilter,
   Ledger,
   Reason,
   RecordHistory,
@@ -363,27 +364,25 @@ export async function openSqliteLedger(
     return group.enqueue(item);
   }
 
-  function listDeadLetters(
-    options: {
-      integration?: string;
-      state?: 'quarantined' | 'failed';
-      includeResolved?: boolean;
-      limit?: number;
-    } = {},
-  ): DeadLetter[] {
+  function deadLetterFilter(options: DeadLetterFilter): { where: string; params: SQLInputValue[] } {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (options.integration !== undefined) {
+      where.push('integration = ?');
+      params.push(options.integration);
+    }
+    if (options.state !== undefined) {
+      where.push('state = ?');
+      params.push(options.state);
+    }
+    if (!options.includeResolved) where.push('resolved_at IS NULL');
+    return { where: where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '', params };
+  }
+
+  function listDeadLetters(options: DeadLetterFilter & { limit?: number } = {}): DeadLetter[] {
     return sync('listing dead letters', () => {
-      const where: string[] = [];
-      const params: SQLInputValue[] = [];
-      if (options.integration !== undefined) {
-        where.push('integration = ?');
-        params.push(options.integration);
-      }
-      if (options.state !== undefined) {
-        where.push('state = ?');
-        params.push(options.state);
-      }
-      if (!options.includeResolved) where.push('resolved_at IS NULL');
-      let sql = `SELECT * FROM dead_letters${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC`;
+      const { where, params } = deadLetterFilter(options);
+      let sql = `SELECT * FROM dead_letters${where} ORDER BY id DESC`;
       if (options.limit !== undefined) {
         sql += ' LIMIT ?';
         params.push(Math.max(0, Math.trunc(options.limit)));
@@ -391,6 +390,14 @@ export async function openSqliteLedger(
       return cachedStatement(sql)
         .all(...params)
         .map((row) => toDeadLetter(row));
+    });
+  }
+
+  function countDeadLetters(options: DeadLetterFilter = {}): number {
+    return sync('counting dead letters', () => {
+      const { where, params } = deadLetterFilter(options);
+      const row = cachedStatement(`SELECT count(*) AS n FROM dead_letters${where}`).get(...params);
+      return Number((row as { n: number | bigint } | undefined)?.n ?? 0);
     });
   }
 
@@ -454,6 +461,16 @@ export async function openSqliteLedger(
       return sync('reading a run', () => {
         const row = selectRun.get(runId);
         return row === undefined ? undefined : toRunRow(row);
+      });
+    },
+
+    findRunsByIdPrefix(prefix: string, limit = 10): RunRow[] {
+      return sync('finding runs', () => {
+        // Run ids are UUIDs; anything else cannot prefix one, and LIKE must not see wildcards.
+        if (!/^[0-9a-f-]+$/i.test(prefix)) return [];
+        return cachedStatement('SELECT * FROM runs WHERE id LIKE ? ORDER BY started_at DESC LIMIT ?')
+          .all(`${prefix.toLowerCase()}%`, Math.max(0, Math.trunc(limit)))
+          .map((row) => toRunRow(row));
       });
     },
 
@@ -580,6 +597,7 @@ export async function openSqliteLedger(
     },
 
     listDeadLetters,
+    countDeadLetters,
 
     getDeadLetter(id: number): DeadLetter | undefined {
       return sync('reading a dead letter', () => {

@@ -115,7 +115,7 @@ const cases: ReadonlyArray<{ name: string; answer: Hostile; expected: RegExp }> 
       }, 300);
       res.on('close', () => clearInterval(timer));
     },
-    expected: /body timeout \(body not complete within 2000 ms\).*\[FERRY_ERR_[A-Z_]+\]/,
+    expected: /body timeout \(body not complete within 2s\).*\[FERRY_ERR_[A-Z_]+\]/,
   },
   {
     name: 'headers that never come (headers timeout 2s)',

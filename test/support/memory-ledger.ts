@@ -84,6 +84,7 @@ export function createMemoryLedger(): Ledger & {
     },
     getRun: (id) => runs.get(id),
     listRuns: () => [...runs.values()].reverse(),
+    findRunsByIdPrefix: (prefix) => [...runs.values()].filter((r) => r.id.startsWith(prefix)).reverse(),
     getCheckpoint: (integration) => checkpointByIntegration.get(integration) ?? null,
     saveCheckpoint(integration, checkpoint) {
       checkpointByIntegration.set(integration, checkpoint);
@@ -122,6 +123,7 @@ export function createMemoryLedger(): Ledger & {
       letters.push({ ...letter, id: letters.length + 1, createdAt: now(), resolvedAt: null });
     },
     listDeadLetters: () => letters.filter((l) => l.resolvedAt === null),
+    countDeadLetters: () => letters.filter((l) => l.resolvedAt === null).length,
     getDeadLetter: (id) => letters.find((l) => l.id === id),
     resolveDeadLetter(id, at) {
       const i = letters.findIndex((l) => l.id === id);

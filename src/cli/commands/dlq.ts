@@ -1,13 +1,44 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { FerryError } from '../../core/errors.ts';
+import { escapeControlCharacters } from '../../core/escape-control-characters.ts';
 import type { DeadLetter } from '../../core/ledger-types.ts';
+import { plural } from '../../core/plural.ts';
 import { exitCodeForRun } from '../exit-codes.ts';
 import { type LedgerOptions, openCommandLedger, withLedgerOptions } from '../open-command-ledger.ts';
 import { positiveInteger } from '../options.ts';
 
 const reasonsText = (l: DeadLetter) =>
   l.reasons.map((r) => (r.field ? `${r.field}: ${r.message}` : r.message)).join('; ');
+
+/** One dead letter for a person: what it is, every reason on its own line, the record and the body. */
+export function describeDeadLetter(letter: DeadLetter): string {
+  // The key and reasons can quote what a peer sent: nothing of theirs may drive the terminal.
+  const safe = escapeControlCharacters;
+  const lines = [
+    `dead letter ${letter.id}: ${letter.state} record ${safe(letter.key)} of ${letter.integration}`,
+    `  run       ${letter.runId}`,
+    `  created   ${letter.createdAt}`,
+    `  resolved  ${letter.resolvedAt ?? 'no (replay it with `ferry dlq replay`)'}`,
+    '',
+    letter.reasons.length === 1 ? 'Reason' : 'Reasons',
+    ...letter.reasons.map((r) => safe(`  ${r.field ? `${r.field}: ` : ''}${r.message} (${r.code})`)),
+    '',
+    'Source record',
+    indent(JSON.stringify(letter.record, null, 2)),
+  ];
+  if (letter.body !== null && letter.body !== undefined) {
+    lines.push('', 'Mapped body', indent(JSON.stringify(letter.body, null, 2)));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
 
 /** `ferry dlq list|show|replay|purge`: the dead-letter store. */
 export function dlqCommand(): Command {
@@ -39,12 +70,12 @@ export function dlqCommand(): Command {
         const { renderTable } = await import('../../observability/render-table.ts');
         const ledger = await openCommandLedger(options, { mustExist: true });
         try {
-          const letters = ledger.listDeadLetters({
-            limit: options.limit,
+          const filter = {
             includeResolved: options.all === true,
             ...(options.integration ? { integration: options.integration } : {}),
             ...(options.kind ? { state: options.kind as 'quarantined' | 'failed' } : {}),
-          });
+          };
+          const letters = ledger.listDeadLetters({ ...filter, limit: options.limit });
           if (options.json) {
             process.stdout.write(`${JSON.stringify(letters, null, 2)}\n`);
             return;
@@ -60,6 +91,10 @@ export function dlqCommand(): Command {
               { header: 'resolved', value: (l) => l.resolvedAt ?? '' },
             ])}\n`,
           );
+          const more = letters.length < options.limit ? 0 : ledger.countDeadLetters(filter) - letters.length;
+          if (more > 0) {
+            process.stdout.write(`… and ${more} more; --limit ${letters.length + more} lists them all\n`);
+          }
         } finally {
           await ledger.close();
         }
@@ -69,7 +104,8 @@ export function dlqCommand(): Command {
     dlq.command('show').description('Show one dead letter: the record, the mapped body and every reason.'),
   )
     .argument('<id>', 'the dead letter id', positiveInteger('<id>'))
-    .action(async (id: number, options: LedgerOptions) => {
+    .option('--json', 'JSON on stdout')
+    .action(async (id: number, options: LedgerOptions & { json?: boolean }) => {
       const ledger = await openCommandLedger(options, { mustExist: true });
       try {
         const letter = ledger.getDeadLetter(id);
@@ -78,7 +114,9 @@ export function dlqCommand(): Command {
             'FERRY_ERR_USAGE',
             `no dead letter ${id} in ${ledger.path}; see \`ferry dlq list\``,
           );
-        process.stdout.write(`${JSON.stringify(letter, null, 2)}\n`);
+        process.stdout.write(
+          options.json ? `${JSON.stringify(letter, null, 2)}\n` : describeDeadLetter(letter),
+        );
       } finally {
         await ledger.close();
       }
@@ -132,7 +170,7 @@ export function dlqCommand(): Command {
           if (options.json) process.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
           const c = result.counts;
           process.stderr.write(
-            `replayed ${c.read} dead letters: ${c.delivered} delivered, ${c.skipped} already delivered, ` +
+            `replayed ${plural(c.read, 'dead letter')}: ${c.delivered} delivered, ${c.skipped} already delivered, ` +
               `${c.quarantined} still invalid, ${c.failed} failed again (run ${result.runId})\n`,
           );
           process.exitCode = exitCodeForRun(result.status);
@@ -176,7 +214,7 @@ export function dlqCommand(): Command {
           ...(options.integration ? { integration: options.integration } : {}),
           ...(options.id ? { ids: options.id.map(Number) } : {}),
         });
-        process.stderr.write(`deleted ${count} dead letters\n`);
+        process.stderr.write(`deleted ${plural(count, 'dead letter')}\n`);
       } finally {
         await ledger.close();
       }

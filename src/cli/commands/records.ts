@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { FerryError } from '../../core/errors.ts';
+import { escapeControlCharacters } from '../../core/escape-control-characters.ts';
 import type { Ledger, RecordChange, RecordHistory } from '../../core/ledger-types.ts';
 import { type LedgerOptions, openCommandLedger, withLedgerOptions } from '../open-command-ledger.ts';
-import { oneLine } from '../print-error.ts';
 
 /** A record's history as `ferry records show --json` prints it: grouped by the runs that changed it. */
 export interface RecordReport {
@@ -71,7 +71,7 @@ export function renderRecordReport(report: RecordReport): string {
     );
   }
   // Reasons quote what a destination answered: escaped, so they cannot forge lines or drive the terminal.
-  return lines.map(oneLine).join('\n');
+  return lines.map(escapeControlCharacters).join('\n');
 }
 
 /** `ferry records show <key>`: one record's history across runs. */

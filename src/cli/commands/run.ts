@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
-import { duration, LOG_LEVELS, type LogLevel, port, positiveInteger } from '../options.ts';
+import { MAX_CONCURRENCY } from '../../config/limits.ts';
+import { FerryError } from '../../core/errors.ts';
+import { duration, integerInRange, LOG_LEVELS, type LogLevel, port, positiveInteger } from '../options.ts';
 
 /** Options of `ferry run`, as commander parses them. */
 export interface RunCommandOptions {
@@ -10,6 +12,7 @@ export interface RunCommandOptions {
   concurrency?: number;
   logLevel: LogLevel;
   logFormat: 'json' | 'pretty' | 'auto';
+  logFile?: string;
   json?: boolean;
   metricsPort?: number;
   maskPersonalData?: boolean;
@@ -33,13 +36,17 @@ export function runCommand(): Command {
     .option(
       '--concurrency <n>',
       'records sent at once (overrides destination.concurrency)',
-      positiveInteger('--concurrency'),
+      integerInRange('--concurrency', 1, MAX_CONCURRENCY, 'the most destination.concurrency accepts'),
     )
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .addOption(
       new Option('--log-format <format>', 'log format on stderr')
         .choices(['json', 'pretty', 'auto'])
         .default('auto'),
+    )
+    .option(
+      '--log-file <file>',
+      'also append every log line as JSON to this file, per-record detail included (the terminal shows it only at --log-level debug)',
     )
     .option('--json', 'print the run report as JSON on stdout')
     .option('--metrics-port <port>', 'serve Prometheus /metrics on 127.0.0.1:PORT during the run', port)
@@ -51,7 +58,13 @@ export function runCommand(): Command {
     .option('--mask-personal-data', 'mask emails and phone numbers in logs')
     .option('--no-progress', 'no progress bar or progress log lines')
     .option('--sample <n>', 'with --dry-run: how many orders to print', positiveInteger('--sample'), 3)
-    .action(async (configPath: string, options: RunCommandOptions) => {
+    .action(async (configPath: string, options: RunCommandOptions, command: Command) => {
+      if (!options.dryRun && command.getOptionValueSource('sample') === 'cli') {
+        throw new FerryError(
+          'FERRY_ERR_USAGE',
+          '--sample only applies to a preview: add --dry-run, or leave --sample out to run for real',
+        );
+      }
       // The engine, HTTP stack and ledger load only when a run starts, keeping `--help` fast.
       const { executeRun } = await import('../execute-run.ts');
       process.exitCode = await executeRun(configPath, options);

@@ -1,8 +1,31 @@
 import { Command } from 'commander';
 import { FerryError } from '../../core/errors.ts';
+import type { Ledger, RunRow } from '../../core/ledger-types.ts';
 import type { RunReport } from '../../observability/run-reporter.ts';
 import { type LedgerOptions, openCommandLedger, withLedgerOptions } from '../open-command-ledger.ts';
 import { positiveInteger } from '../options.ts';
+
+/** The run with this id, or the one run whose id starts with it; a clear usage error otherwise. */
+export function findRun(
+  ledger: Pick<Ledger, 'getRun' | 'findRunsByIdPrefix'>,
+  id: string,
+  stateDir: string,
+): RunRow {
+  const exact = ledger.getRun(id);
+  if (exact) return exact;
+  const shown = 5;
+  const matches = id === '' ? [] : ledger.findRunsByIdPrefix(id, shown + 1);
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length === 0) {
+    throw new FerryError('FERRY_ERR_USAGE', `no run ${id} in ${stateDir}; see \`ferry runs list\``);
+  }
+  const listed = matches.slice(0, shown).map((r) => `  ${r.id} (${r.integration}, started ${r.startedAt})`);
+  throw new FerryError(
+    'FERRY_ERR_USAGE',
+    `"${id}" is the start of ${matches.length > shown ? `more than ${shown}` : matches.length} run ids; ` +
+      `give more of it:\n${listed.join('\n')}`,
+  );
+}
 
 /** `ferry runs list|show`: past runs and their reports. */
 export function runsCommand(): Command {
@@ -48,18 +71,13 @@ export function runsCommand(): Command {
       }
     });
   withLedgerOptions(runs.command('show').description('Show one run and its report.'))
-    .argument('<run-id>', 'the run id (from `ferry runs list`)')
+    .argument('<run-id>', 'the run id (from `ferry runs list`), or enough of its start to be unique')
     .option('--json', 'the report as JSON on stdout')
     .action(async (runId: string, options: LedgerOptions & { json?: boolean }) => {
       const { renderSummary } = await import('../../observability/render-summary.ts');
       const ledger = await openCommandLedger(options, { mustExist: true });
       try {
-        const run = ledger.getRun(runId);
-        if (!run)
-          throw new FerryError(
-            'FERRY_ERR_USAGE',
-            `no run ${runId} in ${ledger.path}; see \`ferry runs list\``,
-          );
+        const run = findRun(ledger, runId, ledger.path);
         if (options.json) {
           process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
         } else if (run.report) {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { plural } from '../../core/plural.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { ValidationEntry, ValidationReport } from '../validate-integration.ts';
 
@@ -37,10 +38,6 @@ function line(entry: ValidationEntry): string {
   return `  ${where} ${entry.path ? `${entry.path}: ` : ''}${entry.message} [${entry.code}]\n`;
 }
 
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
 function printReport(configPath: string, report: ValidationReport): void {
   const out = report.valid ? process.stdout : process.stderr;
   if (report.valid) {
@@ -48,7 +45,7 @@ function printReport(configPath: string, report: ValidationReport): void {
     out.write(
       summary
         ? `${configPath} is valid: integration "${summary.name}", ${summary.source} -> ${summary.destination}, ` +
-            `mapping with ${summary.fields} fields and ${summary.checks} extra checks.\n`
+            `mapping with ${plural(summary.fields, 'field')} and ${plural(summary.checks, 'extra check')}.\n`
         : `${configPath} is valid apart from the notes below.\n`,
     );
   } else {
