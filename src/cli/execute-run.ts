@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IntegrationConfig } from '../config/integration-schema.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
@@ -6,7 +8,7 @@ import { runIntegration } from '../engine/run-integration.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { renderSummary } from '../observability/render-summary.ts';
 import { writeReport } from '../observability/write-report.ts';
-import { openSqliteLedger } from '../state/sqlite-ledger.ts';
+import { LEDGER_FILE, openSqliteLedger } from '../state/sqlite-ledger.ts';
 import { buildIntegration, type IntegrationRuntime } from './build-integration.ts';
 import type { RunCommandOptions } from './commands/run.ts';
 import { exitCodeForRun } from './exit-codes.ts';
@@ -76,10 +78,18 @@ export async function executeRun(
       stopSignal: shutdown.stopSignal,
       abortSignal: shutdown.abortSignal,
       observer: telemetry.engineObserver,
+      ...(config.destination.lookup ? { lookupBeforeSend: config.destination.lookup.beforeSend } : {}),
     });
     telemetry.stopProgress();
     const reporter = telemetry.reporter();
-    const report = reporter ? reporter.finish({ status: result.status, endedAt: result.endedAt }) : undefined;
+    const { stillQuarantined, stillFailed } = result.counts;
+    const report = reporter
+      ? reporter.finish({
+          status: result.status,
+          endedAt: result.endedAt,
+          known: { stillQuarantined, stillFailed },
+        })
+      : undefined;
     ledger.finishRun(result.runId, result.status, { ...result.counts }, report ?? null);
     if (options.report && report) await writeReport(options.report, report);
     if (report) {
@@ -106,7 +116,8 @@ export async function executeRun(
       );
       await sleep(options.metricsLinger, undefined, { signal: shutdown.stopSignal }).catch(() => {});
     }
-    return exitCodeForRun(result.status, shutdown.signal());
+    const newProblems = result.counts.quarantined + result.counts.failed - stillQuarantined - stillFailed;
+    return exitCodeForRun(result.status, shutdown.signal(), newProblems);
   } finally {
     shutdown.dispose();
     telemetry.stopProgress();
@@ -122,11 +133,17 @@ async function dryRun(
   logger: Logger,
 ): Promise<number> {
   const runtime = await buildIntegration(config);
+  // Only an existing ledger is opened: a dry run must not create state.
+  const ledger = existsSync(join(options.state, LEDGER_FILE))
+    ? await openSqliteLedger(options.state)
+    : undefined;
   try {
     const preview = await previewIntegration({
       source: runtime.source,
       mapper: runtime.mapping,
       sampleSize: options.sample,
+      integration: config.name,
+      ...(ledger ? { ledger } : {}),
       ...(options.limit ? { limit: options.limit } : {}),
     });
     logger.info(
@@ -137,6 +154,9 @@ async function dryRun(
       dryRun: true,
       read: preview.read,
       wouldSend: preview.wouldSend,
+      wouldSkip: preview.wouldSkip,
+      deliveredBefore: preview.deliveredBefore,
+      duplicatesInSource: preview.duplicates,
       wouldQuarantine: preview.quarantined,
       sampleOrders: preview.sampleBodies,
       sampleQuarantined: preview.sampleQuarantined,
@@ -145,6 +165,7 @@ async function dryRun(
     return 0;
   } finally {
     await runtime.close();
+    await ledger?.close();
   }
 }
 

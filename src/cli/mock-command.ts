@@ -21,11 +21,13 @@ export interface MockCliOptions {
   latencyMs?: string;
   rps?: string;
   lostAckRate?: string;
+  errorAfterStoreRate?: string;
   tokenTtl?: string;
   tokenFaults?: boolean;
   faultsOn?: string;
   idempotency?: boolean;
   allowDuplicates?: boolean;
+  saveRejections?: boolean;
   apiKey?: string;
   clientId?: string;
   clientSecret?: string;
@@ -104,6 +106,10 @@ export function faultsFromOptions(options: MockCliOptions): FaultOptions {
     latencyMs: numberOption('--latency-ms', options.latencyMs, { min: 0, max: 600_000 }),
     requestsPerSecond: numberOption('--rps', options.rps, { min: 0, max: 10_000_000 }),
     lostAckRate: numberOption('--lost-ack-rate', options.lostAckRate, { min: 0, max: 1 }),
+    errorAfterStoreRate: numberOption('--error-after-store-rate', options.errorAfterStoreRate, {
+      min: 0,
+      max: 1,
+    }),
     tokenEndpoint: options.tokenFaults,
   });
 }
@@ -170,6 +176,7 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
           tokenTtlSeconds: tokenTtl,
           honourIdempotency: options.idempotency ?? true,
           allowDuplicates: options.allowDuplicates ?? false,
+          saveRejections: options.saveRejections ?? false,
           logger,
           faults: faultsOn === 'source' ? {} : faults,
         }),
@@ -255,6 +262,10 @@ export function mockCommand(): Command {
     .option('--latency-ms <n>', 'latency added to each faulted request')
     .option('--rps <n>', 'rate limit in requests per second (token bucket, 429 past it)')
     .option('--lost-ack-rate <share>', 'destination: share of stored orders whose response is dropped')
+    .option(
+      '--error-after-store-rate <share>',
+      'destination: share of stored orders answered 500 anyway (stored, then the server fails)',
+    )
     .option('--token-ttl <seconds>', 'destination: access token lifetime', '3600')
     .option('--token-faults', 'destination: inject errors, 429s and latency at /oauth/token too')
     .addOption(
@@ -264,6 +275,10 @@ export function mockCommand(): Command {
     )
     .option('--no-idempotency', 'destination: ignore Idempotency-Key headers')
     .option('--allow-duplicates', 'destination: store a repeated orderId again instead of answering 409')
+    .option(
+      '--save-rejections',
+      'destination: keep a 400 under its Idempotency-Key too (as Stripe does), refusing the key with any other body',
+    )
     .option('--api-key <key>', 'source API key (default: random)')
     .option('--client-id <id>', 'destination OAuth client id (default: random)')
     .option('--client-secret <secret>', 'destination OAuth client secret (default: random)')

@@ -29,6 +29,10 @@ export interface RunCounts {
   skipped: number;
   quarantined: number;
   failed: number;
+  /** Of the quarantined, those quarantined before with the same content, their dead letter still open. */
+  stillQuarantined: number;
+  /** Of the failed, those that failed before with the same body, their dead letter still open. */
+  stillFailed: number;
 }
 
 /** Hooks the CLI wires to progress, metrics, logs and the report; the engine knows none of those. */
@@ -49,6 +53,8 @@ export interface RunObserver {
     readonly reasons?: readonly Reason[];
     readonly attempts?: number;
     readonly note?: string;
+    /** A known problem: quarantined or failed as before, no new dead letter. */
+    readonly known?: boolean;
   }): void;
   onCheckpoint?(pageNumber: number, next: Checkpoint | null): void;
   onInFlight?(count: number): void;
@@ -71,6 +77,11 @@ export interface RunOptions {
   readonly abortSignal?: AbortSignal;
   readonly observer?: RunObserver;
   readonly clock?: () => Date;
+  /**
+   * When records the ledger does not know are looked up before their first send (with a sink that has a
+   * lookup): `new_ledger` while the ledger holds no earlier run of this integration. @default 'new_ledger'
+   */
+  readonly lookupBeforeSend?: 'new_ledger' | 'always' | 'never';
 }
 
 /** How a run ended. */

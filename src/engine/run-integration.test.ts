@@ -101,7 +101,15 @@ describe('runIntegration', () => {
       concurrency: 4,
     });
     expect(result.status).toBe('completed');
-    expect(result.counts).toEqual({ read: 10, delivered: 10, skipped: 0, quarantined: 0, failed: 0 });
+    expect(result.counts).toEqual({
+      read: 10,
+      delivered: 10,
+      skipped: 0,
+      quarantined: 0,
+      failed: 0,
+      stillQuarantined: 0,
+      stillFailed: 0,
+    });
     expect(new Set(sent.map((s) => s.key)).size).toBe(10);
     expect(ledger.getCheckpoint('t')).toBeNull();
     expect(ledger.checkpoints.map((c) => c.pageNumber)).toEqual([2, 3, 4]);

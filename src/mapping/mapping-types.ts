@@ -31,6 +31,11 @@ export interface FieldDescription {
   readonly path: string;
   readonly expr: string;
   readonly doc: string | null;
+  /**
+   * False when a lookup at the destination ignores this field in deciding "the same record" (e.g. a
+   * timestamp ferry sets when it first maps the record, which a new ledger would set anew). @default true
+   */
+  readonly compare: boolean;
 }
 
 /** One extra input rule, as written in the mapping file. */
