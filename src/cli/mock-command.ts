@@ -277,7 +277,7 @@ export function mockCommand(): Command {
     .option('--allow-duplicates', 'destination: store a repeated orderId again instead of answering 409')
     .option(
       '--save-rejections',
-      'destination: keep a 400 under its Idempotency-Key too (as Stripe does), refusing the key with any other body',
+      'destination: keep a 400 under its Idempotency-Key too, refusing the key with any other body',
     )
     .option('--api-key <key>', 'source API key (default: random)')
     .option('--client-id <id>', 'destination OAuth client id (default: random)')

@@ -182,7 +182,7 @@ describe('REST sink against the mock order API', () => {
 
   it('reconciles a 422 idempotency_key_reused: delivered when the lookup finds it, new key allowed when not', async () => {
     const { sink, destination } = await sinkAgainst({ saveRejections: true });
-    // The key is spent on a body the destination refused (kept, as Stripe keeps it).
+    // The key is spent on a body the destination refused and kept the refusal for.
     const refused = await sink.send(order('18', { orderDate: 'yesterday' }));
     expect(refused).toMatchObject({ state: 'failed', status: 400 });
     const fixed = await sink.send(order('18'));

@@ -92,9 +92,9 @@ export interface ReadyRecord {
   /** The in_flight mark that must be durable before the first byte is sent. */
   readonly mark: RecordUpdate;
   /**
-   * The destination may hold it already (a crashed run left it in_flight, the ledger is new, its body
-   * changed since a failure, or it is replayed) and the sink can look it up: ask the destination before
-   * marking and sending (deliverRecord does both).
+   * The destination may hold it already (a crashed run left it in_flight, an earlier failure was not a
+   * refusal, the ledger is new, its body changed since a failure, or it is replayed) and the sink can look
+   * it up: ask the destination before marking and sending (deliverRecord does both).
    */
   readonly reconcile: boolean;
 }
@@ -149,6 +149,8 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
     (ctx.lookupFirst === true ||
       bodyChanged ||
       previous?.state === 'in_flight' ||
+      // Failed without a refusal (unreachable, a 5xx, a lookup that failed): it may have been stored.
+      (previous?.state === 'failed' && !wasRefused(previous.lastStatus)) ||
       (previous === undefined && ctx.lookupUnknown === true));
   return {
     ready: true,
@@ -200,10 +202,20 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
   let { outgoing } = ready;
   const { previous } = item;
   // The destination may already hold it (see ReadyRecord.reconcile): ask before sending.
-  let differentStored = false;
+  let notSent: { readonly code: string; readonly reason: string } | undefined;
   if (ready.reconcile && ctx.sink.lookup) {
-    const found = await ctx.sink.lookup(outgoing);
-    differentStored = found.found && !found.matches;
+    let found: Awaited<ReturnType<NonNullable<SinkConnector['lookup']>>>;
+    try {
+      found = await ctx.sink.lookup(outgoing);
+    } catch (error) {
+      if (stopsTheRun(error)) throw error;
+      // Unknown whether it is there: sending could make a second copy, so the record fails this time.
+      found = { found: false };
+      notSent = {
+        code: 'destination_lookup_failed',
+        reason: `not sent: looking it up first failed: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    }
     if (found.found && found.matches) {
       persist(
         ctx,
@@ -217,18 +229,20 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
         attempts: previous?.attempts ?? 0,
       };
     }
-    if (!differentStored) ctx.ledger.updateNow(ctx.integration, ctx.runId, [mark]);
+    if (found.found) {
+      // Ferry creates records, it does not overwrite them; sending would store a second copy wherever keys
+      // are ignored.
+      notSent = {
+        code: 'destination_holds_different',
+        reason: 'not sent: the lookup found a different record with this key at the destination',
+      };
+    }
+    if (!notSent) ctx.ledger.updateNow(ctx.integration, ctx.runId, [mark]);
   }
 
   const attemptsBefore = previous?.attempts ?? 0;
-  // Sending a record the destination holds in another version would store a second copy wherever keys
-  // are ignored; ferry creates records, it does not overwrite them.
-  let outcome: DeliveryOutcome = differentStored
-    ? {
-        state: 'failed',
-        attempts: 0,
-        reason: 'not sent: the lookup found a different record with this key at the destination',
-      }
+  let outcome: DeliveryOutcome = notSent
+    ? { state: 'failed', attempts: 0, reason: notSent.reason }
     : await sendOnce(ctx, outgoing);
   let sends = outcome.attempts;
   if (outcome.state === 'failed' && outcome.newKeySafe) {
@@ -252,11 +266,7 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
   }
 
   const reason: Reason = {
-    code: differentStored
-      ? 'destination_holds_different'
-      : outcome.status
-        ? `destination_${outcome.status}`
-        : 'destination_unreachable',
+    code: notSent?.code ?? (outcome.status ? `destination_${outcome.status}` : 'destination_unreachable'),
     message: redactSecrets(outcome.reason),
   };
   const reasons = [reason, ...destinationFieldReasons(outcome.responseBody)];
@@ -292,14 +302,18 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
   return { state: 'failed', attempts, reasons, ...(known ? { known } : {}) };
 }
 
+/** Errors that stop the run; the record stays as it is in the ledger and the next run reconciles it. */
+function stopsTheRun(error: unknown): boolean {
+  const kind = errorKindOf(error);
+  return kind === 'aborted' || kind === 'auth' || kind === 'config' || kind === 'internal';
+}
+
 /** One send through the sink; throws only what must stop the run. */
 async function sendOnce(ctx: RecordContext, outgoing: OutgoingRecord): Promise<DeliveryOutcome> {
   try {
     return await ctx.sink.send(outgoing);
   } catch (error) {
-    const kind = errorKindOf(error);
-    // These stop the run; the record stays in_flight and the next run reconciles it.
-    if (kind === 'aborted' || kind === 'auth' || kind === 'config' || kind === 'internal') throw error;
+    if (stopsTheRun(error)) throw error;
     const message = error instanceof Error ? error.message : String(error);
     return { state: 'failed', attempts: 1, reason: message };
   }

@@ -27,8 +27,9 @@ export interface MockDestinationOptions {
   /** Store a second order with the same orderId instead of answering 409. @default false */
   allowDuplicates?: boolean;
   /**
-   * Keep a 400 under its Idempotency-Key too, as Stripe does, so the key is refused with any other body
-   * (`idempotency_key_reused`) even after the body was fixed. @default false
+   * Keep a 400 under its Idempotency-Key too, as APIs that keep a key's first answer whatever it was do,
+   * so the key is refused with any other body (`idempotency_key_reused`) even after the body was fixed.
+   * @default false
    */
   saveRejections?: boolean;
   /** Seed of the fault draws. @default 42 */
@@ -304,7 +305,7 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
         description:
           'Validated strictly against order.schema.json. A repeated Idempotency-Key replays the first ' +
           'response (status and body) without creating anything; a 400 is not saved (unless the mock runs with ' +
-          'saveRejections, as Stripe does), so a fixed body can ' +
+          'saveRejections), so a fixed body can ' +
           'be sent again with the same key.',
         security: [{ oauth2: [] }],
         headers: {
