@@ -79,8 +79,10 @@ describe('the circuit breaker, end to end', () => {
   }
 
   it('pauses through an outage instead of failing records, then delivers everything once', async () => {
-    const downUntil = Date.now() + 1_500;
-    const { mocks, env, dir } = await setUp(() => Date.now() > downUntil);
+    // Down for the first 20 order POSTs (more than the 16 sent at once, so the breaker surely opens),
+    // however long the lookups a new ledger makes first take.
+    let posts = 0;
+    const { mocks, env, dir } = await setUp(() => ++posts > 20);
     const config = await impatientFlagship(dir, '30s');
     const result = await runFerry(
       ['run', config, '--state', join(dir, 'state'), '--json', '--log-format', 'json'],

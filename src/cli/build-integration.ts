@@ -131,7 +131,8 @@ export async function buildIntegration(
       observer: httpObserver,
     }),
     redirectInterceptor(),
-    circuitBreakerInterceptor(breaker),
+    // Lookups answer while POSTs fail (a read replica, an outage of writes): only sends close the breaker.
+    circuitBreakerInterceptor(breaker, { provesRecovery: (req) => req.endpoint === DESTINATION_ENDPOINT }),
     rateLimitInterceptor(limiter, { rules, maxRetryAfterMs: destination.retry.maxRetryAfterMs }),
     authInterceptor(destinationAuth, onTokenRefresh),
   ]);

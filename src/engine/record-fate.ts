@@ -282,6 +282,10 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
           key: item.key,
           state: 'failed',
           attempts,
+          // Also here, for a record a lookup kept from being marked: its next try maps the same orderDate,
+          // and a failure with the same body is then known.
+          firstMappedAt,
+          bodyHash: hash,
           lastError: reason.message,
           lastStatus: outcome.status ?? null,
         },

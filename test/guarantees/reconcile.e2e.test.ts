@@ -86,7 +86,7 @@ describe('a new ledger never turns delivered records into failures or duplicates
     const audit = auditOrders(mocks.destination.orders(), SEED, COUNT);
     expect(audit.duplicated).toEqual([]);
     expect(audit.stored).toBe(expected.distinctValidIds.length);
-  });
+  }, 120_000);
 
   it('reconciles records as delivered against the bundled API, where the key was used with another orderDate', async () => {
     mocks = await startFlagshipMocks({ count: COUNT, seed: SEED });
@@ -94,7 +94,7 @@ describe('a new ledger never turns delivered records into failures or duplicates
     const second = await runOn(await dirs.make(), '2026-03-02');
     expect(second.counts).toMatchObject({ delivered: expected.distinctValidIds.length, failed: 0 });
     expect(mocks.destination.stats().ordersStored).toBe(expected.distinctValidIds.length);
-  });
+  }, 120_000);
 
   it('reconciles a 422 idempotency_key_reused through a collection lookup when records are not looked up first', async () => {
     mocks = await startFlagshipMocks({ count: COUNT, seed: SEED });
@@ -111,7 +111,7 @@ describe('a new ledger never turns delivered records into failures or duplicates
     const statuses = mocks.destination.stats().requests['POST /api/v2/orders'] ?? {};
     expect(statuses['422']).toBe(expected.distinctValidIds.length);
     expect(mocks.destination.stats().ordersStored).toBe(expected.distinctValidIds.length);
-  });
+  }, 120_000);
 });
 
 describe('an ambiguous outcome is looked up before it is resent', () => {
@@ -134,7 +134,7 @@ describe('an ambiguous outcome is looked up before it is resent', () => {
     const audit = auditOrders(mocks.destination.orders(), SEED, COUNT);
     expect(audit.duplicated).toEqual([]);
     expect(audit.missing).toEqual([]);
-  });
+  }, 120_000);
 });
 
 describe('dry run', () => {
@@ -168,7 +168,7 @@ describe('dry run', () => {
       wouldSkip: expected.distinctValidIds.length + expected.duplicates,
       wouldQuarantine: expected.quarantined,
     });
-  });
+  }, 120_000);
 });
 
 describe('known problems are not new problems', () => {
@@ -208,7 +208,7 @@ describe('known problems are not new problems', () => {
     expect(third.report.known).toEqual({ stillQuarantined: 0, stillFailed: 0 });
     expect(third.report.deadLetters.total).toBe(expected.quarantined);
     expect(await letters()).toBe(expected.quarantined);
-  });
+  }, 120_000);
 });
 
 /** The flagship with a mapping bug the destination catches (an empty region), as in dlq-replay.e2e.test.ts. */
@@ -255,7 +255,7 @@ describe('dlq replay after the mapping is fixed', () => {
     } finally {
       await ledger.close();
     }
-  });
+  }, 120_000);
 
   it('finds a record already stored (by a run recorded elsewhere) instead of sending it again', async () => {
     mocks = await startFlagshipMocks({ count: COUNT, seed: SEED });
@@ -277,5 +277,5 @@ describe('dlq replay after the mapping is fixed', () => {
     expect(replay.stderr).toContain(`${expected.distinctValidIds.length} delivered`);
     expect(posts(mocks)).toBe(before);
     expect(mocks.destination.stats().ordersStored).toBe(expected.distinctValidIds.length);
-  });
+  }, 120_000);
 });
