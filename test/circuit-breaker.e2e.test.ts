@@ -95,7 +95,7 @@ describe('the circuit breaker, end to end', () => {
     expect(report.counts.delivered).toBe(expected.distinctValidIds.length);
     expect(mocks.destination.stats().distinctOrderIds).toBe(expected.distinctValidIds.length);
     expect(mocks.destination.stats().duplicates).toBe(0);
-  });
+  }, 60_000);
 
   it('aborts with exit 3 when the destination stays down past max_pause, burning no record, and a rerun resumes', async () => {
     let up = false;

@@ -2,6 +2,7 @@ import type { SinkConnector } from '../core/connector-types.ts';
 import type { DeadLetter, Ledger } from '../core/ledger-types.ts';
 import type { FinalState, RecordMapper, RunResult } from './engine-types.ts';
 import { type Fate, settleRecord } from './record-fate.ts';
+import { newRunCounts } from './run-counts.ts';
 import { createSlots } from './slots.ts';
 
 /** The fate of one replayed dead letter. */
@@ -46,15 +47,7 @@ export async function replayDeadLetters(options: {
     },
   };
   const slots = createSlots(options.concurrency);
-  const counts = {
-    read: 0,
-    delivered: 0,
-    skipped: 0,
-    quarantined: 0,
-    failed: 0,
-    stillQuarantined: 0,
-    stillFailed: 0,
-  };
+  const counts = newRunCounts();
   const known = ledger.getRecords(
     integration,
     options.letters.map((l) => l.key),

@@ -13,6 +13,7 @@ import {
   type ReadyRecord,
   type RecordContext,
 } from './record-fate.ts';
+import { newRunCounts } from './run-counts.ts';
 import { createSlots } from './slots.ts';
 
 /**
@@ -25,15 +26,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   const recoveredRuns = ledger.markCrashedRuns(integration);
   const run = ledger.startRun(integration, clock().toISOString());
   observer.onRunStarted?.({ runId: run.id, startedAt: run.startedAt, recoveredRuns });
-  const counts: RunCounts = {
-    read: 0,
-    delivered: 0,
-    skipped: 0,
-    quarantined: 0,
-    failed: 0,
-    stillQuarantined: 0,
-    stillFailed: 0,
-  };
+  const counts: RunCounts = newRunCounts();
   const lookupBeforeSend = options.lookupBeforeSend ?? 'new_ledger';
   // A ledger that knows no earlier run of this integration may be a new one for a job that delivered from
   // elsewhere (another directory, a lost disk): what it does not know may be at the destination already.

@@ -245,7 +245,7 @@ function collectFields(
       const compareNode = leaf.get('compare');
       const compare =
         compareNode === undefined ? true : isScalar(compareNode) ? compareNode.value : undefined;
-      if (typeof compare !== 'boolean') return fail(compareNode, `${path}.compare`, 'must be true or false');
+      if (typeof compare !== 'boolean') fail(compareNode, `${path}.compare`, 'must be true or false');
       out.push({ target: leafTarget, expr, doc: doc?.trim() ?? null, compare, line, path });
     } else if (isMap(value) && value.items.length > 0) {
       collectFields(value, leafTarget, out, fail, lineOf);

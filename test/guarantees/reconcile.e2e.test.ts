@@ -8,6 +8,7 @@ import { runIntegration } from '../../src/engine/run-integration.ts';
 import { expectedCustomers } from '../../src/mocks/index.ts';
 import type { RunReport } from '../../src/observability/run-reporter.ts';
 import { openSqliteLedger } from '../../src/state/sqlite-ledger.ts';
+import { writeBrokenFlagship } from '../support/broken-flagship.ts';
 import { flagshipConfig, runFerry } from '../support/ferry-cli.ts';
 import { type FlagshipMocks, startFlagshipMocks } from '../support/flagship-mocks.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
@@ -100,7 +101,9 @@ describe('a new ledger never turns delivered records into failures or duplicates
     mocks = await startFlagshipMocks({ count: COUNT, seed: SEED });
     const config = await flagshipVariant((yaml) =>
       yaml.replace(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: ${DEST_URL} is the config's reference syntax
         'url: ${DEST_URL}/{orderId}',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: ${DEST_URL} is the config's reference syntax
         'url: ${DEST_URL}?orderId={orderId}\n    records_path: orders\n    before_send: never',
       ),
     );
@@ -210,24 +213,6 @@ describe('known problems are not new problems', () => {
     expect(await letters()).toBe(expected.quarantined);
   }, 120_000);
 });
-
-/** The flagship with a mapping bug the destination catches (an empty region), as in dlq-replay.e2e.test.ts. */
-async function writeBrokenFlagship(dir: string): Promise<string> {
-  const mapping = (await readFile(join(examples, 'customers-to-orders.mapping.yaml'), 'utf8'))
-    .replace(
-      'schema: ./schemas/customer.schema.json',
-      `schema: ${join(examples, 'schemas/customer.schema.json')}`,
-    )
-    .replace(/\n {2}schema: \.\/schemas\/order\.schema\.json/, '')
-    .replace(/(\n {6}region:\n {8}expr: ).*/, '$1\'""\'');
-  const config = (await readFile(flagshipConfig, 'utf8')).replace(
-    /^mapping: .*$/m,
-    `mapping: ${join(dir, 'broken.mapping.yaml')}`,
-  );
-  await writeFile(join(dir, 'broken.mapping.yaml'), mapping);
-  await writeFile(join(dir, 'broken.yaml'), config);
-  return join(dir, 'broken.yaml');
-}
 
 describe('dlq replay after the mapping is fixed', () => {
   it('delivers a fixed body under a new key generation where the destination keeps refused keys', async () => {
