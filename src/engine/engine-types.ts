@@ -10,6 +10,11 @@ export interface RecordMapper {
   /** The record key, or ok:false when the record has none (it will be quarantined). */
   keyOf(record: unknown): Promise<{ readonly ok: true; readonly key: string } | { readonly ok: false }>;
   apply(record: unknown, bindings: { firstMappedAt: string }): Promise<MappingResult>;
+  /**
+   * Dot paths of body fields that are `$firstMappedAt` as is: a lookup that finds the record gives back the
+   * first delivery's time, which a new ledger then keeps.
+   */
+  readonly firstMappedAtFields?: readonly string[];
 }
 
 /** The result of mapping one record: a body to send, or the reasons it cannot be sent. */

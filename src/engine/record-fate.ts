@@ -217,10 +217,12 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
       };
     }
     if (found.found && found.matches) {
+      // A new ledger keeps the first delivery's time, not its own (first write wins for a known record).
+      const kept = firstDeliveryTime(found.body, ctx.mapper.firstMappedAtFields) ?? firstMappedAt;
       persist(
         ctx,
         ctx.ledger.update(ctx.integration, ctx.runId, [
-          { key: item.key, state: 'delivered', firstMappedAt, bodyHash: hash, lastError: null },
+          { key: item.key, state: 'delivered', firstMappedAt: kept, bodyHash: hash, lastError: null },
         ]),
       );
       return {
@@ -305,6 +307,22 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
   );
   return { state: 'failed', attempts, reasons, ...(known ? { known } : {}) };
 }
+
+/** The time ferry wrote into a field that is `$firstMappedAt`, as the destination holds it, if it does. */
+function firstDeliveryTime(body: unknown, paths: readonly string[] | undefined): string | undefined {
+  for (const path of paths ?? []) {
+    let value: unknown = body;
+    for (const segment of path.split('.')) {
+      value =
+        value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
+    }
+    if (typeof value === 'string' && FERRY_TIME.test(value)) return value;
+  }
+  return undefined;
+}
+
+/** How ferry writes a first-mapped time (timestamp.ts): RFC 3339 UTC to the second. */
+const FERRY_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 /** Errors that stop the run; the record stays as it is in the ledger and the next run reconciles it. */
 function stopsTheRun(error: unknown): boolean {

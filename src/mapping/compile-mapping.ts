@@ -264,6 +264,9 @@ export function compileMapping(
       compare: f.compare,
     })),
     checks: spec.checks.map(({ expr, fields, code, message }) => ({ expr, fields, code, message })),
+    firstMappedAtFields: spec.fields
+      .filter((f) => f.expr.trim() === '$firstMappedAt')
+      .map((f) => f.target.join('.')),
     inputSchemaFile: schemas.input?.file ?? null,
     outputSchemaFile: schemas.output?.file ?? null,
     keyOf,

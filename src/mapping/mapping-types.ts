@@ -58,6 +58,8 @@ export interface CompiledMapping {
   /** Absolute paths of the input and output JSON Schemas, when given. */
   readonly inputSchemaFile: string | null;
   readonly outputSchemaFile: string | null;
+  /** Dot paths of destination fields whose expression is `$firstMappedAt` alone. */
+  readonly firstMappedAtFields: readonly string[];
   /** The record's key (stringified), or the reason it has none. Never throws for a bad record. */
   keyOf(record: unknown): Promise<KeyResult>;
   /** Validates, maps and validates again. Never throws for a bad record. */

@@ -92,9 +92,18 @@ describe('a new ledger never turns delivered records into failures or duplicates
   it('reconciles records as delivered against the bundled API, where the key was used with another orderDate', async () => {
     mocks = await startFlagshipMocks({ count: COUNT, seed: SEED });
     await runOn(await dirs.make(), '2026-03-01');
-    const second = await runOn(await dirs.make(), '2026-03-02');
+    const state = await dirs.make();
+    const second = await runOn(state, '2026-03-02');
     expect(second.counts).toMatchObject({ delivered: expected.distinctValidIds.length, failed: 0 });
     expect(mocks.destination.stats().ordersStored).toBe(expected.distinctValidIds.length);
+    // The new ledger keeps the first delivery's orderDate, as the destination holds it.
+    const ledger = await openSqliteLedger(state);
+    try {
+      const rows = [...ledger.getRecords('customers-to-orders', expected.distinctValidIds).values()];
+      expect(new Set(rows.map((r) => r.firstMappedAt))).toEqual(new Set(['2026-03-01T09:00:00Z']));
+    } finally {
+      await ledger.close();
+    }
   }, 120_000);
 
   it('reconciles a 422 idempotency_key_reused through a collection lookup when records are not looked up first', async () => {
