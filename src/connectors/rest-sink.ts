@@ -33,6 +33,7 @@ export interface RestSinkOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Header carrying the record's idempotency key; null when the destination honours none. */
   readonly idempotencyHeader: string | null;
+  /** How to find a record at the destination; without it, unclear outcomes are never resent unkeyed. */
   readonly lookup?: RestLookupOptions;
   /** The one classifier, with the connector's rules applied. */
   readonly classify: (response: HttpResponse) => ResponseAction;
