@@ -1,34 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedCustomers } from '../src/mocks/index.ts';
+import { writeBrokenFlagship } from './support/broken-flagship.ts';
 import { flagshipConfig, runFerry } from './support/ferry-cli.ts';
 import { type FlagshipMocks, startFlagshipMocks } from './support/flagship-mocks.ts';
 import { tempDirs } from './support/temp-dirs.ts';
-
-const examples = fileURLToPath(new URL('../examples/', import.meta.url));
-
-/**
- * The flagship with a mapping bug the destination catches: no output schema, and an empty region, so every
- * valid order is refused with a 400 and dead-lettered as failed.
- */
-async function writeBrokenFlagship(dir: string): Promise<string> {
-  const mapping = (await readFile(join(examples, 'customers-to-orders.mapping.yaml'), 'utf8'))
-    .replace(
-      'schema: ./schemas/customer.schema.json',
-      `schema: ${join(examples, 'schemas/customer.schema.json')}`,
-    )
-    .replace(/\n {2}schema: \.\/schemas\/order\.schema\.json/, '')
-    .replace(/(\n {6}region:\n {8}expr: ).*/, '$1\'""\'');
-  const config = (await readFile(flagshipConfig, 'utf8')).replace(
-    /^mapping: .*$/m,
-    `mapping: ${join(dir, 'broken.mapping.yaml')}`,
-  );
-  await writeFile(join(dir, 'broken.mapping.yaml'), mapping);
-  await writeFile(join(dir, 'broken.yaml'), config);
-  return join(dir, 'broken.yaml');
-}
 
 describe('dead letters: inspect, fix, replay', () => {
   const COUNT = 150;

@@ -4,7 +4,7 @@ import { createAuthStrategy } from '../auth/create-auth-strategy.ts';
 import { originOf } from '../auth/origin.ts';
 import type { RefreshableAuthStrategy } from '../auth/refreshable-auth-strategy.ts';
 import type { IntegrationConfig } from '../config/integration-schema.ts';
-import { createRestSink } from '../connectors/rest-sink.ts';
+import { createRestSink, type RestSink } from '../connectors/rest-sink.ts';
 import { createRestSource } from '../connectors/rest-source.ts';
 import type { SinkConnector, SourceConnector } from '../core/connector-types.ts';
 import { formatDuration } from '../core/duration.ts';
@@ -120,26 +120,40 @@ export async function buildIntegration(
     endpoint: DESTINATION_ENDPOINT,
   });
   const rules = destination.responses;
+  // The retry layer is the one resend loop; a resend whose first try may have been stored asks the sink,
+  // which looks the record up. With a lookup, the key alone never clears that resend: a destination may
+  // ignore Idempotency-Key and store every POST.
+  let sink: RestSink | undefined;
   const destinationSend = composeSend(destinationTransport, [
     retryInterceptor({
       ...destination.retry,
-      idempotencyKeyHeader: destination.idempotency.header,
+      idempotencyKeyHeader: destination.lookup ? null : destination.idempotency.header,
+      canRetry: (request) => sink?.canResend(request) ?? false,
       rules,
       pausedMs: () => breaker.pausedMs(),
       observer: httpObserver,
     }),
     redirectInterceptor(),
-    circuitBreakerInterceptor(breaker),
+    // Lookups answer while POSTs fail (a read replica, an outage of writes): only sends close the breaker.
+    circuitBreakerInterceptor(breaker, { provesRecovery: (req) => req.endpoint === DESTINATION_ENDPOINT }),
     rateLimitInterceptor(limiter, { rules, maxRetryAfterMs: destination.retry.maxRetryAfterMs }),
     authInterceptor(destinationAuth, onTokenRefresh),
   ]);
-  const sink = createRestSink({
+  sink = createRestSink({
     url: destination.url,
     method: destination.method,
     send: destinationSend,
     headers: destination.headers,
     idempotencyHeader: destination.idempotency.header,
-    ...(destination.lookup ? { lookupUrl: destination.lookup.url } : {}),
+    ...(destination.lookup
+      ? {
+          lookup: {
+            url: destination.lookup.url,
+            recordsPath: destination.lookup.recordsPath,
+            ignoreFields: mapping.fields.filter((f) => !f.compare).map((f) => f.path),
+          },
+        }
+      : {}),
     classify: (response) =>
       classify({ response }, rules, { maxRetryAfterMs: destination.retry.maxRetryAfterMs }),
     endpoint: DESTINATION_ENDPOINT,

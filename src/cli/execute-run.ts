@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IntegrationConfig } from '../config/integration-schema.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
@@ -7,7 +9,7 @@ import type { Logger } from '../observability/logger.ts';
 import { renderSummary } from '../observability/render-summary.ts';
 import type { LedgerReport } from '../observability/run-reporter.ts';
 import { checkReportPath, writeReport } from '../observability/write-report.ts';
-import { openSqliteLedger, type SqliteLedger } from '../state/sqlite-ledger.ts';
+import { LEDGER_FILE, openSqliteLedger, type SqliteLedger } from '../state/sqlite-ledger.ts';
 import { buildIntegration, type IntegrationRuntime } from './build-integration.ts';
 import type { RunCommandOptions } from './commands/run.ts';
 import { withCredentialHint } from './credential-hint.ts';
@@ -34,9 +36,11 @@ export async function executeRun(
     return loaded;
   };
   // --state and FERRY_STATE are checked before the file is read: refusing them needs no secret set.
-  const location = options.dryRun
-    ? undefined
-    : await locateLedger({ flag: options.state, env, config: { file: configPath, setting: load } });
+  const location = await locateLedger({
+    flag: options.state,
+    env,
+    config: { file: configPath, setting: load },
+  });
   const config = await load();
   const output = createRunOutput({
     logLevel: options.logLevel,
@@ -46,7 +50,7 @@ export async function executeRun(
     ...(options.logFile ? { logFile: options.logFile } : {}),
   });
   try {
-    if (!location) return await dryRun(config, options, output.logger);
+    if (options.dryRun) return await dryRun(config, options, output.logger, location);
     return await run(config, options, output, location);
   } finally {
     output.close();
@@ -123,11 +127,17 @@ async function run(
       stopSignal: shutdown.stopSignal,
       abortSignal: shutdown.abortSignal,
       observer: telemetry.engineObserver,
+      ...(config.destination.lookup ? { lookupBeforeSend: config.destination.lookup.beforeSend } : {}),
     });
     telemetry.stopProgress();
     output.attachProgress(undefined);
     const reporter = telemetry.reporter();
-    const finished = reporter?.finish({ status: result.status, endedAt: result.endedAt });
+    const { stillQuarantined, stillFailed } = result.counts;
+    const finished = reporter?.finish({
+      status: result.status,
+      endedAt: result.endedAt,
+      known: { stillQuarantined, stillFailed },
+    });
     const report = finished && { ...finished, ledger: ledgerReport };
     ledger.finishRun(result.runId, result.status, { ...result.counts }, report ?? null);
     if (options.report && report) await writeReport(options.report, report);
@@ -171,7 +181,8 @@ async function run(
       );
       await sleep(options.metricsLinger, undefined, { signal: shutdown.stopSignal }).catch(() => {});
     }
-    return exitCodeForRun(result.status, shutdown.signal());
+    const newProblems = result.counts.quarantined + result.counts.failed - stillQuarantined - stillFailed;
+    return exitCodeForRun(result.status, shutdown.signal(), newProblems);
   } finally {
     shutdown.dispose();
     telemetry.stopProgress();
@@ -185,13 +196,20 @@ async function dryRun(
   config: IntegrationConfig,
   options: RunCommandOptions,
   logger: Logger,
+  location: LedgerLocation,
 ): Promise<number> {
   const runtime = await buildIntegration(config);
+  // Only an existing ledger is opened: a dry run must not create state.
+  const ledger = existsSync(join(location.dir, LEDGER_FILE))
+    ? await openSqliteLedger(location.dir)
+    : undefined;
   try {
     const preview = await previewIntegration({
       source: runtime.source,
       mapper: runtime.mapping,
       sampleSize: options.sample,
+      integration: config.name,
+      ...(ledger ? { ledger } : {}),
       ...(options.limit ? { limit: options.limit } : {}),
     });
     logger.info(
@@ -202,6 +220,9 @@ async function dryRun(
       dryRun: true,
       read: preview.read,
       wouldSend: preview.wouldSend,
+      wouldSkip: preview.wouldSkip,
+      deliveredBefore: preview.deliveredBefore,
+      duplicatesInSource: preview.duplicates,
       wouldQuarantine: preview.quarantined,
       sampleOrders: preview.sampleBodies,
       sampleQuarantined: preview.sampleQuarantined,
@@ -210,6 +231,7 @@ async function dryRun(
     return 0;
   } finally {
     await runtime.close();
+    await ledger?.close();
   }
 }
 

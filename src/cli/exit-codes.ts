@@ -5,7 +5,7 @@ import type { RunStatus } from '../core/ledger-types.ts';
 export const ExitCode = {
   /** Every record was delivered or skipped. */
   ok: 0,
-  /** Some record was quarantined or failed (see `ferry dlq list`). */
+  /** A record was newly quarantined or failed (see `ferry dlq list`); known ones alone never give it. */
   recordsNotDelivered: 1,
   /** Usage or configuration error: nothing was run. */
   usage: 2,
@@ -24,13 +24,20 @@ export function exitCodeForError(kind: ErrorKind): number {
   return ExitCode.aborted;
 }
 
-/** The exit code for a finished run. */
-export function exitCodeForRun(status: RunStatus, signal?: 'SIGINT' | 'SIGTERM'): number {
+/**
+ * The exit code for a finished run. `newProblems` counts the quarantined and failed records that were not
+ * already known (same content, dead letter still open): a scheduled job alerts on what is new, once.
+ */
+export function exitCodeForRun(
+  status: RunStatus,
+  signal?: 'SIGINT' | 'SIGTERM',
+  newProblems?: number,
+): number {
   switch (status) {
     case 'completed':
       return ExitCode.ok;
     case 'completed_with_errors':
-      return ExitCode.recordsNotDelivered;
+      return newProblems === 0 ? ExitCode.ok : ExitCode.recordsNotDelivered;
     case 'interrupted':
       return signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted;
     default:

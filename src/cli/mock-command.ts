@@ -29,11 +29,13 @@ export interface MockCliOptions {
   lostAckRate?: string;
   graphqlErrorRate?: string;
   graphqlPartialRate?: string;
+  errorAfterStoreRate?: string;
   tokenTtl?: string;
   tokenFaults?: boolean;
   faultsOn?: string;
   idempotency?: boolean;
   allowDuplicates?: boolean;
+  saveRejections?: boolean;
   apiKey?: string;
   clientId?: string;
   clientSecret?: string;
@@ -120,6 +122,10 @@ export function faultsFromOptions(options: MockCliOptions): FaultOptions {
     latencyMs: numberOption('--latency-ms', options.latencyMs, { min: 0, max: 600_000 }),
     requestsPerSecond: numberOption('--rps', options.rps, { min: 0, max: 10_000_000 }),
     lostAckRate: numberOption('--lost-ack-rate', options.lostAckRate, { min: 0, max: 1 }),
+    errorAfterStoreRate: numberOption('--error-after-store-rate', options.errorAfterStoreRate, {
+      min: 0,
+      max: 1,
+    }),
     tokenEndpoint: options.tokenFaults,
     graphqlErrorRate: numberOption('--graphql-error-rate', options.graphqlErrorRate, { min: 0, max: 1 }),
     graphqlPartialRate: numberOption('--graphql-partial-rate', options.graphqlPartialRate, {
@@ -229,6 +235,7 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
           tokenTtlSeconds: tokenTtl,
           honourIdempotency: options.idempotency ?? true,
           allowDuplicates: options.allowDuplicates ?? false,
+          saveRejections: options.saveRejections ?? false,
           logger,
           faults: faulted('destination') ? faults : {},
         }),
@@ -360,6 +367,10 @@ export function mockCommand(): Command {
       '--graphql-partial-rate <share>',
       'source: share of GraphQL requests answered 200 with one customer null and an error at its path',
     )
+    .option(
+      '--error-after-store-rate <share>',
+      'destination: share of stored orders answered 500 anyway (stored, then the server fails)',
+    )
     .option('--token-ttl <seconds>', 'destination: access token lifetime', '3600')
     .option('--token-faults', 'destination: inject errors, 429s and latency at /oauth/token too')
     .addOption(
@@ -372,6 +383,10 @@ export function mockCommand(): Command {
     )
     .option('--no-idempotency', 'destination: ignore Idempotency-Key headers')
     .option('--allow-duplicates', 'destination: store a repeated orderId again instead of answering 409')
+    .option(
+      '--save-rejections',
+      'destination: keep a 400 under its Idempotency-Key too, refusing the key with any other body',
+    )
     .option('--api-key <key>', 'source API key (default: random)')
     .option('--client-id <id>', 'destination OAuth client id (default: random)')
     .option('--client-secret <secret>', 'destination OAuth client secret (default: random)')

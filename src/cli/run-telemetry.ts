@@ -133,7 +133,13 @@ export function createRunTelemetry(options: {
     },
     onRecordSettled(event) {
       observer.recordState(event.state);
-      if ((event.state === 'quarantined' || event.state === 'failed') && event.reasons) {
+      if (event.known) {
+        // Reported once, when it was new; a scheduled job's log should show what changed.
+        logger.info(
+          { recordKey: event.key ?? '(no key)', state: event.state },
+          `record still ${event.state === 'failed' ? 'failing' : event.state}, as in an earlier run`,
+        );
+      } else if ((event.state === 'quarantined' || event.state === 'failed') && event.reasons) {
         const key = event.key ?? '(no key)';
         observer.deadLetter({ key, state: event.state, reasons: event.reasons });
         detailLogger.warn(

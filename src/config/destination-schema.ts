@@ -29,11 +29,25 @@ const idempotencySchema = z
 const lookupSchema = z
   .strictObject({
     url: httpUrl().describe(
-      "GET URL of one record: {key} is replaced by the record's key and {field} by a top-level field of the body sent (e.g. {orderId}). A 404 means it is not there.",
+      "GET URL that finds one record: {key} is replaced by the record's key and {field} by a top-level field of the body sent. Either a single resource (`.../orders/{orderId}`: 200 is the record, 404 means not there) or a collection filtered by a query (`.../orders?orderId={orderId}`: an empty list means not there).",
     ),
+    records_path: z
+      .string()
+      .default('')
+      .describe(
+        'Where the list is in a collection answer that wraps it (`data` for {"data":[...]}, `items`, `result.orders`); "" when the answer is the record itself or a bare list.',
+      ),
+    before_send: z
+      .enum(['new_ledger', 'always', 'never'])
+      .default('new_ledger')
+      .describe(
+        'When a record the ledger does not know is looked up before its first send: `new_ledger` (only while the ledger holds no earlier run of this integration, e.g. the job moved to another directory), `always`, or `never`.',
+      ),
   })
   .optional()
-  .describe('Optional lookup by key, used after a crash to learn whether in-flight records arrived.');
+  .describe(
+    'Optional lookup of a record at the destination. Used before resending anything that may have arrived (a crash, a 5xx, a timeout, a reset), when the destination says the key or record exists (409, 422 `idempotency_key_reused`), before a replay, and on a new ledger; a record found equal (fields with `compare: false` in the mapping aside) counts as delivered.',
+  );
 
 /** The `destination` block: where mapped records are sent. */
 export const destinationSchema = z
@@ -67,6 +81,13 @@ export const destinationSchema = z
   })
   .describe('Where mapped records are sent.');
 
+/** The destination's lookup as code sees it. */
+export interface LookupConfig {
+  readonly url: string;
+  readonly recordsPath: string;
+  readonly beforeSend: 'new_ledger' | 'always' | 'never';
+}
+
 /** Destination settings as code sees them. */
 export interface DestinationConfig {
   readonly type: 'rest';
@@ -75,7 +96,7 @@ export interface DestinationConfig {
   readonly auth: AuthConfig;
   readonly headers: Readonly<Record<string, string>>;
   readonly idempotency: { readonly header: string | null };
-  readonly lookup?: { readonly url: string };
+  readonly lookup?: LookupConfig;
   readonly concurrency: number;
   readonly rateLimit: RateLimitConfig;
   readonly retry: RetryConfig;
@@ -94,7 +115,15 @@ export function toDestinationConfig(parsed: z.output<typeof destinationSchema>):
     auth: toAuthConfig(parsed.auth),
     headers: parsed.headers,
     idempotency: { header: parsed.idempotency.header },
-    ...(parsed.lookup === undefined ? {} : { lookup: { url: parsed.lookup.url } }),
+    ...(parsed.lookup === undefined
+      ? {}
+      : {
+          lookup: {
+            url: parsed.lookup.url,
+            recordsPath: parsed.lookup.records_path,
+            beforeSend: parsed.lookup.before_send,
+          },
+        }),
     concurrency: parsed.concurrency,
     rateLimit: toRateLimitConfig(parsed.rate_limit),
     retry: toRetryConfig(parsed.retry),

@@ -38,7 +38,11 @@ describe('loadIntegrationConfig', () => {
       refreshSkewMs: 30_000,
     });
     expect(config.destination.idempotency.header).toBe('Idempotency-Key');
-    expect(config.destination.lookup).toEqual({ url: 'https://orders.example.com/api/v2/orders/{orderId}' });
+    expect(config.destination.lookup).toEqual({
+      url: 'https://orders.example.com/api/v2/orders/{orderId}',
+      recordsPath: '',
+      beforeSend: 'new_ledger',
+    });
     expect(config.destination.responses).toEqual([{ status: 409, action: 'conflict' }]);
     expect(config.mappingPath).toBe(
       resolve(import.meta.dirname, '../../examples/customers-to-orders.mapping.yaml'),

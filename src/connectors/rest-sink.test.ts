@@ -10,7 +10,7 @@ import { createHttpTransport } from '../http/http-transport.ts';
 import { type MockDestinationOptions, startMockDestination } from '../mocks/mock-destination.ts';
 import { EXAMPLE_ORDER } from '../mocks/order-schema.ts';
 import { retryInterceptor } from '../resilience/retry-interceptor.ts';
-import { createRestSink } from './rest-sink.ts';
+import { createRestSink, type RestLookupOptions, type RestSink } from './rest-sink.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -19,7 +19,11 @@ afterEach(async () => {
 
 async function sinkAgainst(
   options: MockDestinationOptions,
-  sinkOptions: { idempotency?: boolean; lookup?: boolean } = {},
+  sinkOptions: {
+    idempotency?: boolean;
+    lookup?: boolean;
+    lookupOptions?: (ordersUrl: string) => RestLookupOptions;
+  } = {},
 ) {
   const destination = await startMockDestination(options);
   const transport = createHttpTransport({ connections: 4 });
@@ -31,21 +35,28 @@ async function sinkAgainst(
     allowedOrigins: [originOf(destination.ordersUrl)],
   });
   const idempotencyHeader = sinkOptions.idempotency === false ? null : 'Idempotency-Key';
+  const lookup =
+    sinkOptions.lookup === false
+      ? undefined
+      : (sinkOptions.lookupOptions?.(destination.ordersUrl) ?? { url: `${destination.ordersUrl}/{orderId}` });
+  // Wired as build-integration does: with a lookup, an ambiguous POST is resent only after the lookup.
+  let sink: RestSink | undefined;
   const send = composeSend(transport, [
     retryInterceptor({
       maxAttempts: 5,
       baseDelayMs: 1,
       maxDelayMs: 5,
-      idempotencyKeyHeader: idempotencyHeader,
+      idempotencyKeyHeader: lookup ? null : idempotencyHeader,
+      canRetry: (request) => sink?.canResend(request) ?? false,
     }),
     authInterceptor(auth),
   ]);
-  const sink = createRestSink({
+  sink = createRestSink({
     url: destination.ordersUrl,
     method: 'POST',
     send,
     idempotencyHeader,
-    ...(sinkOptions.lookup === false ? {} : { lookupUrl: `${destination.ordersUrl}/{orderId}` }),
+    ...(lookup ? { lookup } : {}),
     classify: (response) => classify({ response }),
   });
   cleanups.push(async () => {
@@ -91,8 +102,8 @@ describe('REST sink against the mock order API', () => {
     expect(other).toMatchObject({ state: 'failed', status: 409 });
   });
 
-  it('with an idempotency key, resends after lost acknowledgements never store a second order', async () => {
-    const { sink, destination } = await sinkAgainst({ faults: { lostAckRate: 1 } });
+  it('with an idempotency key and no lookup, resends after lost acknowledgements never store a second order', async () => {
+    const { sink, destination } = await sinkAgainst({ faults: { lostAckRate: 1 } }, { lookup: false });
     // Every answer is dropped: each retry carries the same key, so the order is stored once, and the
     // record ends failed (retries exhausted) rather than looping or duplicating.
     const outcome = await sink.send(order('4'));
@@ -130,5 +141,67 @@ describe('REST sink against the mock order API', () => {
       matches: false,
     });
     expect(await sink.lookup!(order('8'))).toEqual({ found: false });
+  });
+
+  it('with a lookup, a 500 after the order was stored is looked up, not resent, when the destination ignores keys', async () => {
+    const { sink, destination } = await sinkAgainst({
+      honourIdempotency: false,
+      allowDuplicates: true,
+      faults: { errorAfterStoreRate: 1 },
+    });
+    const outcome = await sink.send(order('9'));
+    expect(outcome).toMatchObject({ state: 'delivered' });
+    expect(destination.stats().errorsAfterStore).toBe(1);
+    expect(destination.orders().filter((o) => o.orderId === 'ORD-9')).toHaveLength(1);
+  });
+
+  it('with a lookup, a reset before the order was stored is resent after the lookup finds nothing', async () => {
+    const { sink, destination } = await sinkAgainst({ faults: { errorRate: 0.5 }, seed: 3 });
+    for (const id of ['10', '11', '12', '13', '14', '15']) {
+      expect(await sink.send(order(id))).toMatchObject({ state: 'delivered' });
+    }
+    expect(destination.stats().injectedErrors).toBeGreaterThan(0);
+    expect(destination.stats().duplicates).toBe(0);
+    expect(destination.stats().distinctOrderIds).toBe(6);
+  });
+
+  it('looks a record up in a collection filtered by a query: 200 with an empty list is not found, a list is found', async () => {
+    const { sink } = await sinkAgainst(
+      {},
+      { lookupOptions: (ordersUrl) => ({ url: `${ordersUrl}?orderId={orderId}`, recordsPath: 'orders' }) },
+    );
+    expect(await sink.lookup!(order('16'))).toEqual({ found: false });
+    await sink.send(order('16'));
+    await sink.send(order('17'));
+    expect(await sink.lookup!(order('16'))).toMatchObject({ found: true, matches: true });
+    expect(await sink.lookup!(order('16', { orderDate: '2030-01-01T00:00:00Z' }))).toMatchObject({
+      found: true,
+      matches: false,
+    });
+  });
+
+  it('reconciles a 422 idempotency_key_reused: delivered when the lookup finds it, new key allowed when not', async () => {
+    const { sink, destination } = await sinkAgainst({ saveRejections: true });
+    // The key is spent on a body the destination refused and kept the refusal for.
+    const refused = await sink.send(order('18', { orderDate: 'yesterday' }));
+    expect(refused).toMatchObject({ state: 'failed', status: 400 });
+    const fixed = await sink.send(order('18'));
+    expect(fixed).toMatchObject({ state: 'failed', status: 422, newKeySafe: true });
+
+    await sink.send(order('19'));
+    const later = await sink.send(order('19', { orderDate: '2030-01-01T00:00:00Z' }));
+    expect(later).toMatchObject({ state: 'failed', status: 422 });
+    expect(later).not.toHaveProperty('newKeySafe');
+    expect(destination.orders().map((o) => o.orderId)).toEqual(['ORD-19']);
+  });
+
+  it('treats a 422 idempotency_key_reused for a body equal but for fields not compared as delivered', async () => {
+    const { sink } = await sinkAgainst(
+      {},
+      { lookupOptions: (ordersUrl) => ({ url: `${ordersUrl}/{orderId}`, ignoreFields: ['orderDate'] }) },
+    );
+    await sink.send(order('20'));
+    const again = await sink.send(order('20', { orderDate: '2030-01-01T00:00:00Z' }));
+    expect(again).toMatchObject({ state: 'delivered', status: 422 });
   });
 });

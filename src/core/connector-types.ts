@@ -52,6 +52,11 @@ export type DeliveryOutcome =
       readonly attempts: number;
       readonly reason: string;
       readonly responseBody?: string;
+      /**
+       * The destination refused the idempotency key as used before with another body, and a lookup found
+       * no record: nothing is stored under this key, so the body may be sent again under a new one.
+       */
+      readonly newKeySafe?: boolean;
     };
 
 /** Result of asking the destination whether a record already arrived (reconciliation after a crash). */

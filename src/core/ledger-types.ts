@@ -24,6 +24,15 @@ export interface RecordRow {
   readonly lastError: string | null;
   readonly runId: string;
   readonly updatedAt: string;
+  /**
+   * Which idempotency key the record is sent under (0 for the first); raised when a different body must be
+   * sent after the destination refused the one the key was first used with. @default 0
+   */
+  readonly keyGeneration?: number;
+  /** The destination's status of the last failed attempt; null when it never answered. */
+  readonly lastStatus?: number | null;
+  /** True while the record has a dead letter no replay resolved and no purge deleted. */
+  readonly openDeadLetter?: boolean;
 }
 
 /** A state change to persist. Unset fields keep their stored value. */
@@ -34,6 +43,8 @@ export interface RecordUpdate {
   readonly firstMappedAt?: string;
   readonly bodyHash?: string;
   readonly lastError?: string | null;
+  readonly keyGeneration?: number;
+  readonly lastStatus?: number | null;
 }
 
 /** One state the ledger stored for a record: an entry of its history. */

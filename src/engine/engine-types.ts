@@ -10,6 +10,11 @@ export interface RecordMapper {
   /** The record key, or ok:false when the record has none (it will be quarantined). */
   keyOf(record: unknown): Promise<{ readonly ok: true; readonly key: string } | { readonly ok: false }>;
   apply(record: unknown, bindings: { firstMappedAt: string }): Promise<MappingResult>;
+  /**
+   * Dot paths of body fields that are `$firstMappedAt` as is: a lookup that finds the record gives back the
+   * first delivery's time, which a new ledger then keeps.
+   */
+  readonly firstMappedAtFields?: readonly string[];
 }
 
 /** The result of mapping one record: a body to send, or the reasons it cannot be sent. */
@@ -29,6 +34,10 @@ export interface RunCounts {
   skipped: number;
   quarantined: number;
   failed: number;
+  /** Of the quarantined, those quarantined before with the same content, their dead letter still open. */
+  stillQuarantined: number;
+  /** Of the failed, those that failed before with the same body, their dead letter still open. */
+  stillFailed: number;
 }
 
 /** Hooks the CLI wires to progress, metrics, logs and the report; the engine knows none of those. */
@@ -49,6 +58,8 @@ export interface RunObserver {
     readonly reasons?: readonly Reason[];
     readonly attempts?: number;
     readonly note?: string;
+    /** A known problem: quarantined or failed as before, no new dead letter. */
+    readonly known?: boolean;
   }): void;
   onCheckpoint?(pageNumber: number, next: Checkpoint | null): void;
   /** A complete read held another number of records than the source announced (with onTotalMismatch "warn"). */
@@ -80,6 +91,11 @@ export interface RunOptions {
   readonly clock?: () => Date;
   /** Stops the run early when too many records are quarantined. @default no limit */
   readonly quarantineLimit?: QuarantineLimit;
+  /**
+   * When records the ledger does not know are looked up before their first send (with a sink that has a
+   * lookup): `new_ledger` while the ledger holds no earlier run of this integration. @default 'new_ledger'
+   */
+  readonly lookupBeforeSend?: 'new_ledger' | 'always' | 'never';
 }
 
 /** When a run stops because its records are mostly quarantined. */

@@ -9,6 +9,15 @@ describe('idempotencyKeyFor', () => {
     expect(idempotencyKeyFor('other', 'C-1')).not.toBe(key);
     expect(key.replaceAll('-', '')).toBe(EXPECTED);
   });
+
+  it('gives each key generation its own key, generation 0 being the key of old ferry versions', () => {
+    const first = idempotencyKeyFor('customers-to-orders', 'C-1', 0);
+    expect(first.replaceAll('-', '')).toBe(EXPECTED);
+    const second = idempotencyKeyFor('customers-to-orders', 'C-1', 1);
+    expect(second).not.toBe(first);
+    expect(idempotencyKeyFor('customers-to-orders', 'C-1', 1)).toBe(second);
+    expect(idempotencyKeyFor('customers-to-orders', 'C-1', 2)).not.toBe(second);
+  });
 });
 
 /** `printf 'customers-to-orders\\0C-1' | sha256sum`, first 32 hex digits: the key must never change. */

@@ -1,13 +1,21 @@
 import type { SourceConnector } from '../core/connector-types.ts';
-import type { Reason } from '../core/ledger-types.ts';
+import type { Ledger, Reason } from '../core/ledger-types.ts';
 import { redactValue } from '../core/secret-registry.ts';
 import type { RecordMapper } from './engine-types.ts';
+import { createRecentKeys } from './recent-keys.ts';
+import { contentKey } from './record-fate.ts';
 import { toSecondPrecision } from './timestamp.ts';
 
 /** What a dry run found: nothing was sent and no state was written. */
 export interface PreviewResult {
   read: number;
   wouldSend: number;
+  /** Records a real run would skip: delivered by an earlier run (per the ledger), or repeated in the source. */
+  wouldSkip: number;
+  /** Of wouldSkip, those the ledger has as delivered. */
+  deliveredBefore: number;
+  /** Of wouldSkip, repeats of a record earlier in this read. */
+  duplicates: number;
   quarantined: number;
   /** The first bodies that would be sent, redacted. */
   sampleBodies: Record<string, unknown>[];
@@ -15,30 +23,68 @@ export interface PreviewResult {
   sampleQuarantined: { key: string | null; reasons: readonly Reason[] }[];
 }
 
-/** Reads and maps like a run, for `ferry run --dry-run`: validates everything, sends nothing, writes no state. */
+/**
+ * Reads and maps like a run, for `ferry run --dry-run`: validates everything, sends nothing, writes no state.
+ * With the integration's ledger it counts what a real run would skip, and maps with the first-mapped times
+ * the ledger keeps, so the sample shows the bodies a real run would send.
+ */
 export async function previewIntegration(options: {
   source: SourceConnector;
   mapper: RecordMapper;
+  /** The ledger a real run would use, read only; absent when there is none yet. */
+  ledger?: Pick<Ledger, 'getRecords'>;
+  integration?: string;
   limit?: number;
   sampleSize?: number;
   signal?: AbortSignal;
   clock?: () => Date;
 }): Promise<PreviewResult> {
   const sampleSize = options.sampleSize ?? 5;
-  const firstMappedAt = toSecondPrecision((options.clock ?? (() => new Date()))());
+  const now = toSecondPrecision((options.clock ?? (() => new Date()))());
   const result: PreviewResult = {
     read: 0,
     wouldSend: 0,
+    wouldSkip: 0,
+    deliveredBefore: 0,
+    duplicates: 0,
     quarantined: 0,
     sampleBodies: [],
     sampleQuarantined: [],
   };
+  // The same window as a run's: a run catches repeats further apart through the ledger it writes.
+  const seen = createRecentKeys(10_000);
   const signal = options.signal ?? new AbortController().signal;
   for await (const page of options.source.readPages({ from: null, signal })) {
-    for (const record of page.records) {
+    const keyed = await Promise.all(
+      page.records.map(async (record) => {
+        const key = await options.mapper.keyOf(record).catch(() => ({ ok: false as const }));
+        return { record, key: key.ok ? key.key : contentKey(record) };
+      }),
+    );
+    const known =
+      options.ledger && options.integration !== undefined
+        ? options.ledger.getRecords(
+            options.integration,
+            keyed.map((r) => r.key),
+          )
+        : new Map();
+    for (const { record, key } of keyed) {
       if (options.limit !== undefined && result.read >= options.limit) return result;
       result.read++;
-      const mapped = await options.mapper.apply(record, { firstMappedAt });
+      if (!seen.claim(key)) {
+        result.wouldSkip++;
+        result.duplicates++;
+        continue;
+      }
+      seen.settled(key);
+      seen.release(key);
+      const previous = known.get(key);
+      if (previous?.state === 'delivered' || previous?.state === 'skipped') {
+        result.wouldSkip++;
+        result.deliveredBefore++;
+        continue;
+      }
+      const mapped = await options.mapper.apply(record, { firstMappedAt: previous?.firstMappedAt ?? now });
       if (mapped.ok) {
         result.wouldSend++;
         if (result.sampleBodies.length < sampleSize) result.sampleBodies.push(redactValue(mapped.body));

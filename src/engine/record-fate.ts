@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { OutgoingRecord, SinkConnector } from '../core/connector-types.ts';
+import type { DeliveryOutcome, OutgoingRecord, SinkConnector } from '../core/connector-types.ts';
 import { errorKindOf } from '../core/errors.ts';
 import type { Ledger, Reason, RecordRow, RecordUpdate } from '../core/ledger-types.ts';
 import { redactSecrets, redactValue } from '../core/secret-registry.ts';
@@ -16,6 +16,13 @@ export interface RecordContext {
   readonly mapper: RecordMapper;
   readonly clock: () => Date;
   readonly abortSignal?: AbortSignal;
+  /**
+   * Look up records the ledger does not know before their first send (a new ledger: the destination may
+   * hold them from runs recorded elsewhere). Needs a sink with a lookup.
+   */
+  readonly lookupUnknown?: boolean;
+  /** Look every record up before sending it (a replay: an earlier attempt may have stored it). */
+  readonly lookupFirst?: boolean;
   /** A final-state write failed: the run must stop (the record stays in_flight for the next run). */
   readonly onLedgerError: (error: unknown) => void;
 }
@@ -47,6 +54,11 @@ export interface Fate {
   readonly reasons?: readonly Reason[];
   readonly attempts?: number;
   readonly note?: string;
+  /**
+   * Quarantined or failed exactly as before, its dead letter still open: a known problem, reported as
+   * "still quarantined" or "still failing", not as a new dead letter.
+   */
+  readonly known?: boolean;
 }
 
 /** The first 128 bits of the text's SHA-256, hex: tells "the same order again" from "another order". */
@@ -75,13 +87,31 @@ export interface ReadyRecord {
   readonly mappedBody: unknown;
   readonly hash: string;
   readonly firstMappedAt: string;
+  /** The idempotency key generation it is sent under. */
+  readonly generation: number;
   /** The in_flight mark that must be durable before the first byte is sent. */
   readonly mark: RecordUpdate;
   /**
-   * A crashed run left it in_flight and the sink can look it up: ask the destination before marking and
-   * sending again (deliverRecord does both).
+   * The destination may hold it already (a crashed run left it in_flight, an earlier failure was not a
+   * refusal, the ledger is new, its body changed since a failure, or it is replayed) and the sink can look
+   * it up: ask the destination before marking and sending (deliverRecord does both).
    */
   readonly reconcile: boolean;
+}
+
+/**
+ * Statuses that prove the destination did not store the body: it refused it. After any other failure
+ * (5xx, timeout, 409...) the body may be stored under its key, so a new key could create a second copy.
+ */
+function wasRefused(status: number | null | undefined): boolean {
+  return (
+    typeof status === 'number' &&
+    status >= 400 &&
+    status < 500 &&
+    status !== 408 &&
+    status !== 409 &&
+    status !== 429
+  );
 }
 
 /** What preparing a record gave: a final state already, or a record to send. */
@@ -104,26 +134,50 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
 
   const body = JSON.stringify(mapped.body);
   const hash = sha256(body);
+  const canLookUp = ctx.sink.lookup !== undefined;
+  // A body that differs from the one its key was used with goes under a new key (the destination would
+  // refuse the old key with another body), but only when the old body is known not to be stored: the
+  // destination refused it, or a lookup (made first) does not find it.
+  const bodyChanged =
+    previous?.state === 'failed' &&
+    previous.bodyHash !== null &&
+    previous.bodyHash !== hash &&
+    (canLookUp || wasRefused(previous.lastStatus));
+  const generation = (previous?.keyGeneration ?? 0) + (bodyChanged ? 1 : 0);
+  const reconcile =
+    canLookUp &&
+    (ctx.lookupFirst === true ||
+      bodyChanged ||
+      previous?.state === 'in_flight' ||
+      // Failed without a refusal (unreachable, a 5xx, a lookup that failed): it may have been stored.
+      (previous?.state === 'failed' && !wasRefused(previous.lastStatus)) ||
+      (previous === undefined && ctx.lookupUnknown === true));
   return {
     ready: true,
     item,
-    outgoing: {
-      key: item.key,
-      idempotencyKey: idempotencyKeyFor(ctx.integration, item.key),
-      body,
-      ...(ctx.abortSignal ? { signal: ctx.abortSignal } : {}),
-    },
+    outgoing: outgoingFor(ctx, item.key, body, generation),
     mappedBody: mapped.body,
     hash,
     firstMappedAt,
+    generation,
     mark: {
       key: item.key,
       state: 'in_flight',
       firstMappedAt,
       bodyHash: hash,
       attempts: (previous?.attempts ?? 0) + 1,
+      keyGeneration: generation,
     },
-    reconcile: previous?.state === 'in_flight' && ctx.sink.lookup !== undefined,
+    reconcile,
+  };
+}
+
+function outgoingFor(ctx: RecordContext, key: string, body: string, generation: number): OutgoingRecord {
+  return {
+    key,
+    idempotencyKey: idempotencyKeyFor(ctx.integration, key, generation),
+    body,
+    ...(ctx.abortSignal ? { signal: ctx.abortSignal } : {}),
   };
 }
 
@@ -144,16 +198,31 @@ export async function settleRecord(ctx: RecordContext, item: PendingRecord): Pro
  * destination down past the breaker's patience).
  */
 export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Promise<Fate> {
-  const { item, outgoing, hash, mark, firstMappedAt } = ready;
+  const { item, hash, mark, firstMappedAt } = ready;
+  let { outgoing } = ready;
   const { previous } = item;
-  // A record a crashed run left in flight may already be at the destination: ask before sending again.
+  // The destination may already hold it (see ReadyRecord.reconcile): ask before sending.
+  let notSent: { readonly code: string; readonly reason: string } | undefined;
   if (ready.reconcile && ctx.sink.lookup) {
-    const found = await ctx.sink.lookup(outgoing);
+    let found: Awaited<ReturnType<NonNullable<SinkConnector['lookup']>>>;
+    try {
+      found = await ctx.sink.lookup(outgoing);
+    } catch (error) {
+      if (stopsTheRun(error)) throw error;
+      // Unknown whether it is there: sending could make a second copy, so the record fails this time.
+      found = { found: false };
+      notSent = {
+        code: 'destination_lookup_failed',
+        reason: `not sent: looking it up first failed: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    }
     if (found.found && found.matches) {
+      // A new ledger keeps the first delivery's time, not its own (first write wins for a known record).
+      const kept = firstDeliveryTime(found.body, ctx.mapper.firstMappedAtFields) ?? firstMappedAt;
       persist(
         ctx,
         ctx.ledger.update(ctx.integration, ctx.runId, [
-          { key: item.key, state: 'delivered', firstMappedAt, bodyHash: hash, lastError: null },
+          { key: item.key, state: 'delivered', firstMappedAt: kept, bodyHash: hash, lastError: null },
         ]),
       );
       return {
@@ -162,22 +231,32 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
         attempts: previous?.attempts ?? 0,
       };
     }
-    ctx.ledger.updateNow(ctx.integration, ctx.runId, [mark]);
+    if (found.found) {
+      // Ferry creates records, it does not overwrite them; sending would store a second copy wherever keys
+      // are ignored.
+      notSent = {
+        code: 'destination_holds_different',
+        reason: 'not sent: the lookup found a different record with this key at the destination',
+      };
+    }
+    if (!notSent) ctx.ledger.updateNow(ctx.integration, ctx.runId, [mark]);
   }
 
   const attemptsBefore = previous?.attempts ?? 0;
-  let outcome: Awaited<ReturnType<SinkConnector['send']>>;
-  try {
-    outcome = await ctx.sink.send(outgoing);
-  } catch (error) {
-    const kind = errorKindOf(error);
-    // These stop the run; the record stays in_flight and the next run reconciles it.
-    if (kind === 'aborted' || kind === 'auth' || kind === 'config' || kind === 'internal') throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    outcome = { state: 'failed', attempts: 1, reason: message };
+  let outcome: DeliveryOutcome = notSent
+    ? { state: 'failed', attempts: 0, reason: notSent.reason }
+    : await sendOnce(ctx, outgoing);
+  let sends = outcome.attempts;
+  if (outcome.state === 'failed' && outcome.newKeySafe) {
+    // The key was spent on another body that the destination does not hold: one more try under a new key.
+    const generation = ready.generation + 1;
+    outgoing = outgoingFor(ctx, item.key, outgoing.body, generation);
+    ctx.ledger.updateNow(ctx.integration, ctx.runId, [{ ...mark, keyGeneration: generation }]);
+    outcome = await sendOnce(ctx, outgoing);
+    sends += outcome.attempts;
   }
 
-  const attempts = attemptsBefore + outcome.attempts;
+  const attempts = attemptsBefore + sends;
   if (outcome.state === 'delivered') {
     persist(
       ctx,
@@ -189,20 +268,33 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
   }
 
   const reason: Reason = {
-    code: outcome.status ? `destination_${outcome.status}` : 'destination_unreachable',
+    code: notSent?.code ?? (outcome.status ? `destination_${outcome.status}` : 'destination_unreachable'),
     message: redactSecrets(outcome.reason),
   };
   const reasons = [reason, ...destinationFieldReasons(outcome.responseBody)];
+  const known =
+    previous?.state === 'failed' && previous.bodyHash === hash && previous.openDeadLetter !== false;
   // The state and its dead letter are queued in the same tick, so they share one transaction: a kill
   // between two separate writes left the record failed without a dead letter, and no rerun added it.
   persist(
     ctx,
     Promise.all([
       ctx.ledger.update(ctx.integration, ctx.runId, [
-        { key: item.key, state: 'failed', attempts, lastError: reason.message },
+        {
+          key: item.key,
+          state: 'failed',
+          attempts,
+          // Also here, for a record a lookup kept from being marked: its next try maps the same orderDate,
+          // and a failure with the same body is then known.
+          firstMappedAt,
+          bodyHash: hash,
+          lastError: reason.message,
+          lastStatus: outcome.status ?? null,
+        },
       ]),
-      previous?.state !== 'failed' || previous.bodyHash !== hash
-        ? ctx.ledger.addDeadLetter({
+      known
+        ? undefined
+        : ctx.ledger.addDeadLetter({
             integration: ctx.integration,
             key: item.key,
             runId: ctx.runId,
@@ -210,18 +302,56 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
             record: redactValue(item.record),
             body: redactValue(ready.mappedBody),
             reasons,
-          })
-        : undefined,
+          }),
     ]),
   );
-  return { state: 'failed', attempts, reasons };
+  return { state: 'failed', attempts, reasons, ...(known ? { known } : {}) };
+}
+
+/** The time ferry wrote into a field that is `$firstMappedAt`, as the destination holds it, if it does. */
+function firstDeliveryTime(body: unknown, paths: readonly string[] | undefined): string | undefined {
+  for (const path of paths ?? []) {
+    let value: unknown = body;
+    for (const segment of path.split('.')) {
+      value =
+        value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
+    }
+    if (typeof value === 'string' && FERRY_TIME.test(value)) return value;
+  }
+  return undefined;
+}
+
+/** How ferry writes a first-mapped time (timestamp.ts): RFC 3339 UTC to the second. */
+const FERRY_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+/** Errors that stop the run; the record stays as it is in the ledger and the next run reconciles it. */
+function stopsTheRun(error: unknown): boolean {
+  const kind = errorKindOf(error);
+  return kind === 'aborted' || kind === 'auth' || kind === 'config' || kind === 'internal';
+}
+
+/** One send through the sink; throws only what must stop the run. */
+async function sendOnce(ctx: RecordContext, outgoing: OutgoingRecord): Promise<DeliveryOutcome> {
+  try {
+    return await ctx.sink.send(outgoing);
+  } catch (error) {
+    if (stopsTheRun(error)) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    return { state: 'failed', attempts: 1, reason: message };
+  }
 }
 
 function quarantine(ctx: RecordContext, item: PendingRecord, reasons: readonly Reason[]): Fate {
   const sourceHash = `src:${sha256(safeStringify(item.record))}`;
-  const firstTime = !(item.previous?.state === 'quarantined' && item.previous.bodyHash === sourceHash);
-  // The same dirty record read again on a rerun keeps its one dead letter. State and dead letter are
-  // queued in the same tick (one transaction), so a kill can never leave one without the other.
+  const { previous } = item;
+  // The same dirty record read again on a rerun keeps its one dead letter (unless a purge deleted it:
+  // then it is a problem to show again). State and dead letter are queued in the same tick (one
+  // transaction), so a kill can never leave one without the other.
+  const firstTime = !(
+    previous?.state === 'quarantined' &&
+    previous.bodyHash === sourceHash &&
+    previous.openDeadLetter !== false
+  );
   persist(
     ctx,
     Promise.all([
@@ -246,7 +376,7 @@ function quarantine(ctx: RecordContext, item: PendingRecord, reasons: readonly R
         : undefined,
     ]),
   );
-  return { state: 'quarantined', reasons };
+  return { state: 'quarantined', reasons, ...(firstTime ? {} : { known: true }) };
 }
 
 /** Field-level errors a destination put in its 400/422 body ({errors:[{field, message}]}), when it did. */

@@ -2,6 +2,7 @@ import type { SinkConnector } from '../core/connector-types.ts';
 import type { DeadLetter, Ledger } from '../core/ledger-types.ts';
 import type { FinalState, RecordMapper, RunResult } from './engine-types.ts';
 import { type Fate, settleRecord } from './record-fate.ts';
+import { newRunCounts } from './run-counts.ts';
 import { createSlots } from './slots.ts';
 
 /** The fate of one replayed dead letter. */
@@ -14,8 +15,10 @@ export interface ReplayOutcome {
 
 /**
  * Re-maps and resends dead letters (after the mapping or the data was fixed) as a run of its own, so the
- * audit trail shows it. A letter whose record now arrives (or had arrived) is marked resolved; one that
- * fails again stays, with its reasons brought up to date.
+ * audit trail shows it. With a lookup, each record is looked up first, and one already at the destination
+ * counts as delivered; a body that differs from the one its key was used with goes under a new key
+ * generation. A letter whose record now arrives (or had arrived) is marked resolved; one that fails again
+ * stays, with its reasons brought up to date.
  */
 export async function replayDeadLetters(options: {
   integration: string;
@@ -37,12 +40,14 @@ export async function replayDeadLetters(options: {
     sink: options.sink,
     mapper: options.mapper,
     clock,
+    // An earlier attempt may have stored it (an unclear outcome, or a run recorded elsewhere).
+    lookupFirst: true,
     onLedgerError: (error: unknown) => {
       ledgerError ??= error;
     },
   };
   const slots = createSlots(options.concurrency);
-  const counts = { read: 0, delivered: 0, skipped: 0, quarantined: 0, failed: 0 };
+  const counts = newRunCounts();
   const known = ledger.getRecords(
     integration,
     options.letters.map((l) => l.key),

@@ -101,7 +101,15 @@ describe('runIntegration', () => {
       concurrency: 4,
     });
     expect(result.status).toBe('completed');
-    expect(result.counts).toEqual({ read: 10, delivered: 10, skipped: 0, quarantined: 0, failed: 0 });
+    expect(result.counts).toEqual({
+      read: 10,
+      delivered: 10,
+      skipped: 0,
+      quarantined: 0,
+      failed: 0,
+      stillQuarantined: 0,
+      stillFailed: 0,
+    });
     expect(new Set(sent.map((s) => s.key)).size).toBe(10);
     expect(ledger.getCheckpoint('t')).toBeNull();
     expect(ledger.checkpoints.map((c) => c.pageNumber)).toEqual([2, 3, 4]);
@@ -331,6 +339,126 @@ describe('runIntegration', () => {
     expect(sent.map((s) => s.key)).toEqual(['c2']);
     expect(result.counts).toMatchObject({ delivered: 2 });
     expect(result.recoveredRuns).toHaveLength(1);
+  });
+
+  it('looks records up before their first send while the ledger knows no earlier run, and sends only what is missing', async () => {
+    const ledger = createMemoryLedger();
+    const { sink, sent } = sinkRecording();
+    const looked: string[] = [];
+    const sinkWithLookup: SinkConnector = {
+      ...sink,
+      lookup: async (r) => {
+        looked.push(r.key);
+        return r.key === 'c1' ? { found: true, matches: true, body: {} } : { found: false };
+      },
+    };
+    const run = () =>
+      runIntegration({
+        integration: 't',
+        source: sourceOf(pagesOf(ids(3), 3)),
+        sink: sinkWithLookup,
+        mapper,
+        ledger,
+        concurrency: 1,
+      });
+    const first = await run();
+    expect(looked.sort()).toEqual(['c1', 'c2', 'c3']);
+    expect(sent.map((s) => s.key).sort()).toEqual(['c2', 'c3']);
+    expect(first.counts).toMatchObject({ delivered: 3, failed: 0 });
+    looked.length = 0;
+    await run();
+    expect(looked).toEqual([]);
+  });
+
+  it('fails a record whose lookup fails, without sending it, and looks it up again on the next run', async () => {
+    const ledger = createMemoryLedger();
+    const { sink, sent } = sinkRecording();
+    let lookupWorks = false;
+    const sinkWithLookup: SinkConnector = {
+      ...sink,
+      lookup: async () => {
+        if (!lookupWorks) throw new FerryError('FERRY_ERR_RETRIES_EXHAUSTED', 'GET gave up after 8 attempts');
+        return { found: true, matches: true, body: {} };
+      },
+    };
+    const run = () =>
+      runIntegration({
+        integration: 't',
+        source: sourceOf(pagesOf(ids(2), 2)),
+        sink: sinkWithLookup,
+        mapper,
+        ledger,
+        concurrency: 1,
+      });
+    const first = await run();
+    expect(first.status).toBe('completed_with_errors');
+    expect(first.counts).toMatchObject({ failed: 2, delivered: 0 });
+    expect(sent).toEqual([]);
+    expect(ledger.listDeadLetters()[0]?.reasons[0]).toMatchObject({ code: 'destination_lookup_failed' });
+    lookupWorks = true;
+    const second = await run();
+    expect(second.counts).toMatchObject({ delivered: 2, failed: 0 });
+    expect(sent).toEqual([]);
+  });
+
+  it('counts a record failing again with the same body as still failing, without a second dead letter', async () => {
+    const ledger = createMemoryLedger();
+    const { sink } = sinkRecording(() => ({
+      state: 'failed',
+      status: 400,
+      attempts: 1,
+      reason: '400 from the destination',
+    }));
+    const run = () =>
+      runIntegration({
+        integration: 't',
+        source: sourceOf(pagesOf(ids(2), 2)),
+        sink,
+        mapper,
+        ledger,
+        concurrency: 1,
+        clock: () => new Date('2026-01-01T00:00:00Z'),
+      });
+    const first = await run();
+    expect(first.counts).toMatchObject({ failed: 2, stillFailed: 0 });
+    const second = await run();
+    expect(second.counts).toMatchObject({ failed: 2, stillFailed: 2 });
+    expect(ledger.listDeadLetters()).toHaveLength(2);
+  });
+
+  it('sends a body changed after a refusal under a new key generation, and an unchanged one under the same key', async () => {
+    const ledger = createMemoryLedger();
+    const keys: string[] = [];
+    let refuse = true;
+    const { sink } = sinkRecording((r) => {
+      keys.push(r.idempotencyKey);
+      return refuse
+        ? { state: 'failed', status: 400, attempts: 1, reason: '400 from the destination' }
+        : { state: 'delivered', status: 201, attempts: 1 };
+    });
+    const run = (at: string) =>
+      runIntegration({
+        integration: 't',
+        source: sourceOf(pagesOf(ids(1), 1)),
+        sink,
+        mapper: {
+          ...mapper,
+          apply: async (r, b) => {
+            const mapped = await mapper.apply(r, b);
+            return mapped.ok ? { ...mapped, body: { ...mapped.body, version: at } } : mapped;
+          },
+        },
+        ledger,
+        concurrency: 1,
+      });
+    await run('v1');
+    await run('v1');
+    expect(keys[1]).toBe(keys[0]);
+    refuse = false;
+    const fixed = await run('v2');
+    expect(fixed.counts.delivered).toBe(1);
+    expect(keys[2]).not.toBe(keys[0]);
+    expect(ledger.records.get('c1')).toMatchObject({ state: 'delivered', keyGeneration: 1 });
   });
 
   it('aborts on refused credentials, keeping the record in flight and the checkpoint before its page', async () => {

@@ -14,6 +14,7 @@ import {
   type ReadyRecord,
   type RecordContext,
 } from './record-fate.ts';
+import { newRunCounts } from './run-counts.ts';
 import { createSlots } from './slots.ts';
 
 /**
@@ -26,7 +27,14 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   const recoveredRuns = ledger.markCrashedRuns(integration);
   const run = ledger.startRun(integration, clock().toISOString());
   observer.onRunStarted?.({ runId: run.id, startedAt: run.startedAt, recoveredRuns });
-  const counts: RunCounts = { read: 0, delivered: 0, skipped: 0, quarantined: 0, failed: 0 };
+  const counts: RunCounts = newRunCounts();
+  const lookupBeforeSend = options.lookupBeforeSend ?? 'new_ledger';
+  // A ledger that knows no earlier run of this integration may be a new one for a job that delivered from
+  // elsewhere (another directory, a lost disk): what it does not know may be at the destination already.
+  const lookupUnknown =
+    lookupBeforeSend === 'always' ||
+    (lookupBeforeSend === 'new_ledger' &&
+      ledger.listRuns({ integration, limit: 2 }).every((r) => r.id === run.id));
 
   let checkpoint = ledger.getCheckpoint(integration);
   // A resumed read's total would overstate what is left, so only a read from the start reports one.
@@ -44,6 +52,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
     sink: options.sink,
     mapper: options.mapper,
     clock,
+    lookupUnknown,
     ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
     onLedgerError: (error) => stop(asFerryError(error)),
   };
@@ -62,6 +71,8 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   const quarantine = createQuarantineWatch(options.quarantineLimit);
   const settle = (state: FinalState, page: TrackedPage, key: string | null, fate: Omit<Fate, 'state'>) => {
     counts[state]++;
+    if (fate.known && state === 'quarantined') counts.stillQuarantined++;
+    if (fate.known && state === 'failed') counts.stillFailed++;
     observer.onRecordSettled?.({ key, state, ...fate });
     tracker.settle(page);
     const tooMany = quarantine.settled(state, fate.reasons, counts);

@@ -261,8 +261,16 @@ export function compileMapping(
     file: spec.file,
     description: spec.description,
     keyExpr: spec.key.expr,
-    fields: spec.fields.map((f) => ({ path: f.target.join('.'), expr: f.expr, doc: f.doc })),
+    fields: spec.fields.map((f) => ({
+      path: f.target.join('.'),
+      expr: f.expr,
+      doc: f.doc,
+      compare: f.compare,
+    })),
     checks: spec.checks.map(({ expr, fields, code, message }) => ({ expr, fields, code, message })),
+    firstMappedAtFields: spec.fields
+      .filter((f) => f.expr.trim() === '$firstMappedAt')
+      .map((f) => f.target.join('.')),
     inputSchemaFile: schemas.input?.file ?? null,
     outputSchemaFile: schemas.output?.file ?? null,
     keyOf,

@@ -14,13 +14,15 @@ describe('describeMapping', () => {
     const text = describeMapping({
       keyExpr: 'id',
       fields: [
-        { path: 'a.b', expr: 'x | y', doc: 'Pipes are escaped.' },
-        { path: 'c', expr: '`odd name`', doc: null },
+        { path: 'a.b', expr: 'x | y', doc: 'Pipes are escaped.', compare: true },
+        { path: 'c', expr: '`odd name`', doc: null, compare: true },
+        { path: 'at', expr: '$firstMappedAt', doc: 'When first mapped.', compare: false },
       ],
       checks: [],
     });
     expect(text).toContain('| `a.b` | `x \\| y` | Pipes are escaped. |');
     expect(text).toContain('| `c` | `` `odd name` `` |  |');
+    expect(text).toContain('| `at` | `$firstMappedAt` | When first mapped. Not compared when reconciling. |');
     expect(text).toContain('Record key: `id`');
     expect(text).not.toContain('input check');
   });

@@ -4,7 +4,10 @@ import type { CompiledMapping } from './mapping-types.ts';
 export function describeMapping(mapping: Pick<CompiledMapping, 'keyExpr' | 'fields' | 'checks'>): string {
   const lines = ['| destination field | expression | doc |', '| --- | --- | --- |'];
   for (const field of mapping.fields) {
-    lines.push(`| \`${field.path}\` | ${code(field.expr)} | ${cell(field.doc ?? '')} |`);
+    const doc = field.compare
+      ? (field.doc ?? '')
+      : `${field.doc ?? ''} Not compared when reconciling.`.trim();
+    lines.push(`| \`${field.path}\` | ${code(field.expr)} | ${cell(doc)} |`);
   }
   lines.push('', `Record key: ${code(mapping.keyExpr)}`);
   if (mapping.checks.length > 0) {

@@ -104,6 +104,37 @@ describe('loadMapping refuses a broken mapping file, naming file, line and field
     expect(error.details.line).toBeGreaterThanOrEqual(4);
   });
 
+  it('reads compare: false on a leaf and refuses a compare that is not a boolean, on its line', async () => {
+    const file = await write(
+      [
+        'key: id',
+        'output:',
+        '  fields:',
+        '    id: $string(id)',
+        '    at:',
+        '      expr: $firstMappedAt',
+        '      compare: false',
+      ].join('\n'),
+    );
+    const mapping = await loadMapping(file);
+    expect(mapping.fields.map((f) => [f.path, f.compare])).toEqual([
+      ['id', true],
+      ['at', false],
+    ]);
+    const error = await loadError(
+      [
+        'key: id',
+        'output:',
+        '  fields:',
+        '    at:',
+        '      expr: $firstMappedAt',
+        '      compare: "no"',
+      ].join('\n'),
+    );
+    expect(error.details).toMatchObject({ line: 6, field: 'output.fields.at.compare' });
+    expect(error.message).toContain('must be true or false');
+  });
+
   it('reports a missing key', async () => {
     const error = await loadError(['output:', '  fields:', '    id: id'].join('\n'));
     expect(error.details).toMatchObject({ field: 'key' });

@@ -31,6 +31,11 @@ export interface FieldDescription {
   readonly path: string;
   readonly expr: string;
   readonly doc: string | null;
+  /**
+   * False when a lookup at the destination ignores this field in deciding "the same record" (e.g. a
+   * timestamp ferry sets when it first maps the record, which a new ledger would set anew). @default true
+   */
+  readonly compare: boolean;
 }
 
 /** One extra input rule, as written in the mapping file. */
@@ -53,6 +58,8 @@ export interface CompiledMapping {
   /** Absolute paths of the input and output JSON Schemas, when given. */
   readonly inputSchemaFile: string | null;
   readonly outputSchemaFile: string | null;
+  /** Dot paths of destination fields whose expression is `$firstMappedAt` alone. */
+  readonly firstMappedAtFields: readonly string[];
   /** The record's key (stringified), or the reason it has none. Never throws for a bad record. */
   keyOf(record: unknown): Promise<KeyResult>;
   /** Validates, maps and validates again. Never throws for a bad record. */

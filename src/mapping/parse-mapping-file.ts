@@ -17,6 +17,8 @@ export interface FieldSpec extends SourceLocation {
   readonly target: readonly string[];
   readonly expr: string;
   readonly doc: string | null;
+  /** False when reconciling with the destination ignores the field (a timestamp ferry itself sets). */
+  readonly compare: boolean;
 }
 
 /** One extra input rule. */
@@ -246,15 +248,33 @@ function collectFields(
     const literal = isScalar(value) ? value.value : undefined;
     if (typeof literal === 'number' || typeof literal === 'boolean') {
       // `total: 0` or `gift: false` are constants; YAML has already parsed them, JSONata reads them back.
-      out.push({ target: leafTarget, expr: JSON.stringify(literal), doc: null, ...where, path });
+      out.push({
+        target: leafTarget,
+        expr: JSON.stringify(literal),
+        doc: null,
+        compare: true,
+        ...where,
+        path,
+      });
     } else if (typeof literal === 'string' && literal.trim() !== '') {
-      out.push({ target: leafTarget, expr: literal, doc: null, ...where, path });
+      out.push({ target: leafTarget, expr: literal, doc: null, compare: true, ...where, path });
     } else if (isMap(value) && value.items.some((p) => isScalar(p.key) && p.key.value === 'expr')) {
       // A map with `expr` is a leaf; nested destination objects never have a field named expr.
-      const leaf = entries(value, path, ['expr', 'doc'], fail);
+      const leaf = entries(value, path, ['expr', 'doc', 'compare'], fail);
       const expr = requiredString(leaf.get('expr'), value, `${path}.expr`, fail);
       const doc = optionalString(leaf.get('doc'), `${path}.doc`, fail);
-      out.push({ target: leafTarget, expr, doc: doc?.trim() ?? null, ...at(leaf.get('expr')), path });
+      const compareNode = leaf.get('compare');
+      const compare =
+        compareNode === undefined ? true : isScalar(compareNode) ? compareNode.value : undefined;
+      if (typeof compare !== 'boolean') fail(compareNode, `${path}.compare`, 'must be true or false');
+      out.push({
+        target: leafTarget,
+        expr,
+        doc: doc?.trim() ?? null,
+        compare,
+        ...at(leaf.get('expr')),
+        path,
+      });
     } else if (isMap(value) && value.items.length > 0) {
       collectFields(value, leafTarget, out, fail, at);
     } else {

@@ -19,6 +19,11 @@ export interface FaultOptions {
   requestsPerSecond?: number;
   /** Destination only: share of stored orders whose response is dropped (socket destroyed). @default 0 */
   lostAckRate?: number;
+  /**
+   * Destination only: share of stored orders answered 500 anyway (the order and its Idempotency-Key
+   * response are kept, as when a server fails after its commit). @default 0
+   */
+  errorAfterStoreRate?: number;
   /** Destination only: also inject errors, 429s and latency at POST /oauth/token. @default false */
   tokenEndpoint?: boolean;
   /** Source only: share of GraphQL requests answered 200 with `data: null` and a retryable error. @default 0 */
@@ -62,6 +67,7 @@ export function resolveFaults(faults: FaultOptions = {}): ResolvedFaults {
     latencyMs: checkNumber('latencyMs', faults.latencyMs, 0, 600_000, 0),
     requestsPerSecond: checkNumber('requestsPerSecond', faults.requestsPerSecond, 0, 10_000_000, 0),
     lostAckRate: checkNumber('lostAckRate', faults.lostAckRate, 0, 1, 0),
+    errorAfterStoreRate: checkNumber('errorAfterStoreRate', faults.errorAfterStoreRate, 0, 1, 0),
     tokenEndpoint: faults.tokenEndpoint ?? false,
     graphqlErrorRate: checkNumber('graphqlErrorRate', faults.graphqlErrorRate, 0, 1, 0),
     graphqlPartialRate: checkNumber('graphqlPartialRate', faults.graphqlPartialRate, 0, 1, 0),

@@ -5,6 +5,7 @@ import { randomCredential, sameSecret } from './credentials.ts';
 import { type FaultOptions, resolveFaults } from './fault-options.ts';
 import { EXAMPLE_ORDER, loadOrderSchema, type MockOrder } from './order-schema.ts';
 import { createOrderStore } from './order-store.ts';
+import { createRandom, hashSeed } from './prng.ts';
 import { createRequestStats } from './request-stats.ts';
 import { createTokenStore } from './token-store.ts';
 import { createTrafficGuards } from './traffic-guards.ts';
@@ -25,6 +26,12 @@ export interface MockDestinationOptions {
   honourIdempotency?: boolean;
   /** Store a second order with the same orderId instead of answering 409. @default false */
   allowDuplicates?: boolean;
+  /**
+   * Keep a 400 under its Idempotency-Key too, as APIs that keep a key's first answer whatever it was do,
+   * so the key is refused with any other body (`idempotency_key_reused`) even after the body was fixed.
+   * @default false
+   */
+  saveRejections?: boolean;
   /** Seed of the fault draws. @default 42 */
   seed?: number;
   faults?: FaultOptions;
@@ -53,6 +60,8 @@ export interface DestinationStats {
   injectedErrors: number;
   /** Responses dropped after the handler ran (the order was stored). */
   lostAcks: number;
+  /** Orders stored and then answered 500 (errorAfterStoreRate). */
+  errorsAfterStore: number;
   /** 400s for bodies or parameters that failed validation. */
   validationFailures: number;
   tokensIssued: number;
@@ -112,6 +121,7 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
   if (!Number.isFinite(ttl) || ttl <= 0) throw new RangeError(`tokenTtlSeconds must be > 0, got ${ttl}`);
   const honourIdempotency = options.honourIdempotency ?? true;
   const allowDuplicates = options.allowDuplicates ?? false;
+  const saveRejections = options.saveRejections ?? false;
   const seed = options.seed ?? 42;
   const faults = resolveFaults(options.faults);
   const now = options.now ?? Date.now;
@@ -119,6 +129,8 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
   const store = createOrderStore();
   const tokens = createTokenStore(ttl, now);
   const guards = createTrafficGuards({ seed, faults, stats, now, lostAcks: true });
+  // Its own sequence, so enabling it never shifts the other faults' draws.
+  let afterStoreDraws = createRandom(hashSeed(seed, 0x5707));
   // Token-endpoint faults draw from their own sequence so enabling them never shifts the orders' faults.
   const tokenGuards = faults.tokenEndpoint
     ? createTrafficGuards({ seed: seed ^ 0x70c3, faults: { ...faults, requestsPerSecond: 0 }, stats, now })
@@ -136,6 +148,7 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
       rateLimited: stats.counter('rateLimited'),
       injectedErrors: stats.counter('injectedErrors'),
       lostAcks: stats.counter('lostAcks'),
+      errorsAfterStore: stats.counter('errorsAfterStore'),
       validationFailures: stats.counter('validationFailures'),
       tokensIssued: tokens.issued(),
     };
@@ -144,6 +157,7 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
     store.reset();
     stats.reset();
     guards.reset();
+    afterStoreDraws = createRandom(hashSeed(seed, 0x5707));
     tokenGuards?.reset();
   };
 
@@ -163,6 +177,23 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
   if (faults.requestsPerSecond > 0) {
     app.addHook('onSend', async (_request, reply, payload) => {
       if (!reply.hasHeader('ratelimit-limit')) guards.setRateLimitHeaders(reply);
+      return payload;
+    });
+  }
+  if (saveRejections) {
+    app.addHook('onSend', async (request, reply, payload) => {
+      const key = request.headers['idempotency-key'];
+      if (
+        reply.statusCode === 400 &&
+        request.method === 'POST' &&
+        request.routeOptions.url === ORDERS_PATH &&
+        typeof key === 'string' &&
+        key !== '' &&
+        typeof payload === 'string' &&
+        store.savedResponse(key) === undefined
+      ) {
+        store.saveResponse(key, { status: 400, body: payload, request: JSON.stringify(request.body) });
+      }
       return payload;
     });
   }
@@ -273,7 +304,8 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
         summary: 'Create an order',
         description:
           'Validated strictly against order.schema.json. A repeated Idempotency-Key replays the first ' +
-          'response (status and body) without creating anything; a 400 is never saved, so a fixed body can ' +
+          'response (status and body) without creating anything; a 400 is not saved (unless the mock runs with ' +
+          'saveRejections), so a fixed body can ' +
           'be sent again with the same key.',
         security: [{ oauth2: [] }],
         headers: {
@@ -314,7 +346,7 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
       const json = JSON.stringify(order);
       const rawKey = request.headers['idempotency-key'];
       const key = honourIdempotency && typeof rawKey === 'string' && rawKey !== '' ? rawKey : undefined;
-      let status: 201 | 409;
+      let status: 201 | 400 | 409;
       let body: string;
       const saved = key === undefined ? undefined : store.savedResponse(key);
       if (saved && saved.request !== json) {
@@ -346,6 +378,13 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
         reply.hijack();
         reply.raw.socket?.destroy();
         return reply;
+      }
+      if (status === 201 && !saved && faults.errorAfterStoreRate > 0) {
+        if (afterStoreDraws() < faults.errorAfterStoreRate) {
+          stats.add('errorsAfterStore');
+          stats.add('injectedErrors');
+          return reply.code(500).send({ error: 'internal_error', message: 'injected fault after storing' });
+        }
       }
       if (status === 201) reply.header('Location', `${ORDERS_PATH}/${encodeURIComponent(order.orderId)}`);
       return reply.code(status).type(JSON_TYPE).send(body);
@@ -383,13 +422,15 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
       onRequest: requireBearer,
       schema: {
         tags: ['orders'],
-        summary: 'List stored orders in arrival order (duplicates included), paged',
+        summary:
+          'List stored orders in arrival order (duplicates included), paged; ?orderId= lists only the orders with that id (an empty list when there is none)',
         security: [{ oauth2: [] }],
         querystring: {
           type: 'object',
           properties: {
             page: { type: 'integer', minimum: 1 },
             per_page: { type: 'integer', minimum: 1, maximum: 1000 },
+            orderId: { type: 'string', description: 'Only orders with this orderId' },
           },
         },
         response: {
@@ -411,21 +452,22 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
       },
     },
     async (request, reply) => {
-      const query = request.query as { page?: number; per_page?: number };
+      const query = request.query as { page?: number; per_page?: number; orderId?: string };
       const page = query.page ?? 1;
       const perPage = query.per_page ?? 100;
-      const all = store.all();
+      const all = query.orderId === undefined ? store.all() : store.find(query.orderId);
       const start = Math.min(all.length, (page - 1) * perPage);
       const end = Math.min(all.length, start + perPage);
       reply.header('X-Total-Count', String(all.length));
       if (end < all.length) {
-        const next = `${request.protocol}://${request.host}${ORDERS_PATH}?page=${page + 1}&per_page=${perPage}`;
+        const filter = query.orderId === undefined ? '' : `&orderId=${encodeURIComponent(query.orderId)}`;
+        const next = `${request.protocol}://${request.host}${ORDERS_PATH}?page=${page + 1}&per_page=${perPage}${filter}`;
         reply.header('Link', `<${next}>; rel="next"`);
       }
       return reply
         .type(JSON_TYPE)
         .send(
-          `{"total":${all.length},"distinct":${store.distinct()},"page":${page},"per_page":${perPage},` +
+          `{"total":${all.length},"distinct":${query.orderId === undefined ? store.distinct() : Math.min(1, all.length)},"page":${page},"per_page":${perPage},` +
             `"orders":[${all.slice(start, end).join(',')}]}`,
         );
     },

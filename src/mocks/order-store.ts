@@ -1,6 +1,6 @@
 /** A response the destination keeps under an Idempotency-Key, replayed verbatim. */
 export interface SavedResponse {
-  status: 201 | 409;
+  status: 201 | 400 | 409;
   /** Serialised response body. */
   body: string;
   /** The serialised request it answered, to refuse the same key with another body. */
@@ -13,6 +13,8 @@ export interface OrderStore {
   add(orderId: string, json: string): void;
   /** The first order stored with this id, serialised. */
   get(orderId: string): string | undefined;
+  /** Every order stored with this id (more than one only when duplicates are allowed), serialised. */
+  find(orderId: string): readonly string[];
   /** Every stored order in arrival order, serialised, duplicates included. */
   all(): readonly string[];
   distinct(): number;
@@ -32,6 +34,8 @@ export function createOrderStore(): OrderStore {
       if (!byId.has(orderId)) byId.set(orderId, json);
     },
     get: (orderId) => byId.get(orderId),
+    find: (orderId) =>
+      orders.filter((json) => (JSON.parse(json) as { orderId?: unknown }).orderId === orderId),
     all: () => orders,
     distinct: () => byId.size,
     savedResponse: (key) => responses.get(key),

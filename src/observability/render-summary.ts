@@ -33,6 +33,12 @@ export function renderSummary(report: RunReport, options: SummaryOptions): strin
     { label: 'skipped', value: String(c.skipped) },
     { label: 'quarantined', value: c.quarantined > 0 ? paint('yellow', String(c.quarantined)) : '0' },
     { label: 'failed', value: c.failed > 0 ? paint('red', String(c.failed)) : '0' },
+    ...(report.known.stillQuarantined > 0
+      ? [{ label: '  still quarantined (known)', value: String(report.known.stillQuarantined) }]
+      : []),
+    ...(report.known.stillFailed > 0
+      ? [{ label: '  still failing (known)', value: String(report.known.stillFailed) }]
+      : []),
     { label: 'duration', value: formatDuration(report.durationMs) },
     { label: 'rate', value: `${report.ratePerSec} rec/s` },
   ];
@@ -64,7 +70,7 @@ export function renderSummary(report: RunReport, options: SummaryOptions): strin
       .map(([code, count]) => ({ code, count }));
     out.push(
       '',
-      paint('bold', 'Dead letters by reason'),
+      paint('bold', 'New dead letters by reason'),
       renderTable(reasons, [
         { header: 'reason', value: 'code' },
         { header: 'records', value: 'count', align: 'right' },
@@ -74,7 +80,7 @@ export function renderSummary(report: RunReport, options: SummaryOptions): strin
     const shown = dl.records.slice(0, max);
     out.push(
       '',
-      paint('bold', 'Dead-lettered records'),
+      paint('bold', 'Newly dead-lettered records'),
       renderTable(shown, [
         { header: 'key', value: 'key', maxWidth: 40 },
         { header: 'state', value: (r) => paint(r.state === 'failed' ? 'red' : 'yellow', r.state) },

@@ -57,6 +57,26 @@ describe('renderSummary', () => {
     expect(text).toContain('... and 15 more; see `ferry dlq list`');
   });
 
+  it('shows records still quarantined or failing from earlier runs apart from the new dead letters', () => {
+    const reporter = createRunReporter({ runId: 'run-43', integration: 'i', startedAt: START });
+    reporter.recordState('read', 10);
+    reporter.recordState('quarantined', 3);
+    reporter.recordState('failed', 1);
+    reporter.deadLetter({
+      key: 'new-1',
+      state: 'quarantined',
+      reasons: [{ code: 'required', message: 'm' }],
+    });
+    const report = reporter.finish({ known: { stillQuarantined: 2, stillFailed: 1 } });
+    expect(report.known).toEqual({ stillQuarantined: 2, stillFailed: 1 });
+    expect(report.deadLetters.total).toBe(1);
+    const text = renderSummary(report, { color: false });
+    expect(text).toMatch(/still quarantined \(known\)\s+2/);
+    expect(text).toMatch(/still failing \(known\)\s+1/);
+    expect(text).toContain('Newly dead-lettered records');
+    expect(renderSummary(finishedReport(0), { color: false })).not.toContain('known');
+  });
+
   it('colours only when asked', () => {
     expect(renderSummary(finishedReport(2), { color: true })).toContain('\u001b[33m');
   });

@@ -51,7 +51,13 @@ export interface RunReport {
   readonly retries: number;
   readonly rateLimited: number;
   readonly tokenRefreshes: number;
+  /**
+   * Problems already known from earlier runs: records quarantined or failed exactly as before, whose dead
+   * letter is still open. They are in `counts` but not in `deadLetters`, and alone do not make exit code 1.
+   */
+  readonly known: { readonly stillQuarantined: number; readonly stillFailed: number };
   readonly deadLetters: {
+    /** New dead letters of this run. */
     readonly total: number;
     /** Dead-lettered records per reason code (a record counts once per code). */
     readonly byReason: Record<string, number>;
@@ -91,7 +97,11 @@ export interface RunReporter extends RunObserver {
    * Ends the run. Without a status: 'completed', or 'completed_with_errors' when any record was
    * quarantined or failed.
    */
-  finish(options?: { readonly status?: RunStatus; readonly endedAt?: string }): RunReport;
+  finish(options?: {
+    readonly status?: RunStatus;
+    readonly endedAt?: string;
+    readonly known?: { readonly stillQuarantined: number; readonly stillFailed: number };
+  }): RunReport;
   /** The report as it stands (status 'running' until finish()), every string redacted. */
   toJSON(): RunReport;
 }
@@ -134,6 +144,7 @@ export function createRunReporter(options: RunReporterOptions): RunReporter {
   let lastCheckpoint: Checkpoint | null = null;
   let status: RunStatus = 'running';
   let endedAt: string | null = null;
+  let known = { stillQuarantined: 0, stillFailed: 0 };
 
   const endpointStats = (name: string): EndpointStats => {
     const key = endpoints.has(name) || endpoints.size < MAX_ENDPOINTS ? name : 'other';
@@ -178,6 +189,7 @@ export function createRunReporter(options: RunReporterOptions): RunReporter {
       retries,
       rateLimited,
       tokenRefreshes,
+      known: { ...known },
       deadLetters: {
         total: deadLetterTotal,
         byReason: Object.fromEntries(byReason),
@@ -244,6 +256,7 @@ export function createRunReporter(options: RunReporterOptions): RunReporter {
         finishOptions.status ??
         (counts.quarantined + counts.failed > 0 ? 'completed_with_errors' : 'completed');
       endedAt = finishOptions.endedAt ?? new Date(clock()).toISOString();
+      if (finishOptions.known) known = { ...finishOptions.known };
       return build();
     },
     toJSON: build,

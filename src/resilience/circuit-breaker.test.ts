@@ -262,4 +262,15 @@ describe('circuitBreakerInterceptor', () => {
     // Never answered: one refusal opens it, instead of five.
     expect(breaker.state().status).toBe('open');
   });
+
+  it('lets only requests that prove recovery reset the streak: a lookup answering between failing sends does not', async () => {
+    const breaker = createCircuitBreaker({ consecutiveFailures: 2 });
+    const guard = circuitBreakerInterceptor(breaker, { provesRecovery: (r) => r.endpoint === 'orders' });
+    const lookup: HttpRequest = { ...req, method: 'GET', endpoint: 'orders_lookup' };
+    await guard(respond(500))(req);
+    await guard(respond(404))(lookup);
+    expect(breaker.state().failures).toBe(1);
+    await guard(respond(500))(req);
+    expect(breaker.state().status).toBe('open');
+  });
 });

@@ -159,6 +159,14 @@ export const migrations: readonly string[] = [
   END;
   CREATE INDEX dead_letters_by_key ON dead_letters (integration, key);
   `,
+  // A record whose body changed after the destination refused it is sent under a new idempotency key
+  // (key_generation), and only after a refusal (last_status), never after an answer that may have stored it.
+  // Reading a page asks whether each record still has an open dead letter, by key.
+  `
+  ALTER TABLE records ADD COLUMN key_generation INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE records ADD COLUMN last_status INTEGER;
+  CREATE INDEX dead_letters_open_by_key ON dead_letters (integration, key) WHERE resolved_at IS NULL;
+  `,
 ];
 
 /** The schema version this code writes. */

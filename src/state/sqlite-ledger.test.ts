@@ -146,6 +146,26 @@ describe('opening', () => {
     check.close();
   });
 
+  it('upgrades a version-4 ledger: records keep every column, at key generation 0 with no last status', async () => {
+    const db = new DatabaseSync(join(dir, 'ferry.db'));
+    for (const migration of migrations.slice(0, 4)) db.exec(migration);
+    db.exec('PRAGMA user_version = 4');
+    db.exec(`INSERT INTO runs (id, integration, status, started_at) VALUES ('r1', 'i', 'crashed', 'x')`);
+    db.exec(
+      `INSERT INTO records (${RECORD_COLUMNS}) VALUES ('i', 'a', 'failed', 2, 't', 'h', 'e', 'r1', 'u')`,
+    );
+    db.close();
+    const ledger = await ledgerAt();
+    expect(ledger.getRecords('i', ['a']).get('a')).toMatchObject({
+      state: 'failed',
+      attempts: 2,
+      bodyHash: 'h',
+      keyGeneration: 0,
+      lastStatus: null,
+      openDeadLetter: false,
+    });
+  });
+
   it('upgrades a version-2 ledger: records keep every column, the state check holds and costs no temporary index', async () => {
     const db = new DatabaseSync(join(dir, 'ferry.db'));
     db.exec(migrations[0]!);
@@ -279,6 +299,34 @@ describe('record updates', () => {
       firstMappedAt: '2025-01-01T00:00:00Z',
       lastError: null,
     });
+  });
+
+  it('keeps the key generation and last status until an update sets them, and says which records have an open dead letter', async () => {
+    const ledger = await ledgerAt();
+    const run = ledger.startRun('i', '2025-01-01T00:00:00.000Z');
+    await ledger.update('i', run.id, [
+      { key: 'a', state: 'failed', lastStatus: 400, lastError: '400' },
+      { key: 'b', state: 'quarantined' },
+    ]);
+    expect(ledger.getRecords('i', ['a']).get('a')).toMatchObject({ keyGeneration: 0, lastStatus: 400 });
+    await ledger.update('i', run.id, [{ key: 'a', state: 'in_flight', keyGeneration: 1 }]);
+    expect(ledger.getRecords('i', ['a']).get('a')).toMatchObject({ keyGeneration: 1, lastStatus: 400 });
+    await ledger.update('i', run.id, [{ key: 'a', state: 'failed', lastStatus: null }]);
+    expect(ledger.getRecords('i', ['a']).get('a')).toMatchObject({ keyGeneration: 1, lastStatus: null });
+
+    const letter = { integration: 'i', runId: run.id, record: {}, body: null, reasons: [] };
+    await ledger.addDeadLetter({ ...letter, key: 'a', state: 'failed' });
+    await ledger.addDeadLetter({ ...letter, key: 'b', state: 'quarantined' });
+    const open = () =>
+      Object.fromEntries([...ledger.getRecords('i', ['a', 'b'])].map(([k, r]) => [k, r.openDeadLetter]));
+    expect(open()).toEqual({ a: true, b: true });
+    const [first] = ledger.listDeadLetters({ integration: 'i', state: 'failed' });
+    ledger.resolveDeadLetter(first!.id, '2025-01-02T00:00:00Z');
+    ledger.purgeDeadLetters({
+      integration: 'i',
+      ids: ledger.listDeadLetters({ state: 'quarantined' }).map((l) => l.id),
+    });
+    expect(open()).toEqual({ a: false, b: false });
   });
 
   it('starts a new record at zero attempts and stamps run and time', async () => {

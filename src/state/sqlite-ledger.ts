@@ -79,7 +79,8 @@ type QueuedWrite =
       reasons: string;
     };
 
-const DB_FILE = 'ferry.db';
+/** The ledger's file name inside the state directory. */
+export const LEDGER_FILE = 'ferry.db';
 const LOCK_FILE = 'ferry.lock';
 /** Keys per IN-list query; keeps each bound JSON array small whatever the caller passes. */
 const KEY_CHUNK = 500;
@@ -114,6 +115,9 @@ function toRecordRow(row: Row): RecordRow {
     lastError: strOrNull(row.last_error),
     runId: str(row.run_id),
     updatedAt: str(row.updated_at),
+    keyGeneration: Number(row.key_generation ?? 0),
+    lastStatus: row.last_status === null || row.last_status === undefined ? null : Number(row.last_status),
+    ...(row.open_dead_letter === undefined ? {} : { openDeadLetter: Number(row.open_dead_letter) === 1 }),
   };
 }
 
@@ -169,10 +173,10 @@ export async function openSqliteLedger(
   options: SqliteLedgerOptions = {},
 ): Promise<SqliteLedger> {
   const clock = options.clock ?? (() => new Date());
-  const path = join(stateDir, DB_FILE);
+  const path = join(stateDir, LEDGER_FILE);
   const now = (): string => clock().toISOString();
 
-  const { created } = await prepareStateDir(stateDir, DB_FILE, {
+  const { created } = await prepareStateDir(stateDir, LEDGER_FILE, {
     mustExist: options.mustExist === true,
   });
   let db: DatabaseSync;
@@ -212,8 +216,9 @@ export async function openSqliteLedger(
 
   // Prepared once: the group commit runs these thousands of times a second.
   const upsertRecord = db.prepare(`
-    INSERT INTO records (integration, key, state, attempts, first_mapped_at, body_hash, last_error, run_id, updated_at)
-    VALUES (?1, ?2, ?3, coalesce(?4, 0), ?5, ?6, ?7, ?8, ?9)
+    INSERT INTO records (integration, key, state, attempts, first_mapped_at, body_hash, last_error, run_id, updated_at,
+      key_generation, last_status)
+    VALUES (?1, ?2, ?3, coalesce(?4, 0), ?5, ?6, ?7, ?8, ?9, coalesce(?11, 0), ?12)
     ON CONFLICT (integration, key) DO UPDATE SET
       state = excluded.state,
       attempts = coalesce(?4, records.attempts),
@@ -222,7 +227,9 @@ export async function openSqliteLedger(
       body_hash = coalesce(?6, records.body_hash),
       last_error = CASE WHEN ?10 THEN ?7 ELSE records.last_error END,
       run_id = excluded.run_id,
-      updated_at = excluded.updated_at`);
+      updated_at = excluded.updated_at,
+      key_generation = coalesce(?11, records.key_generation),
+      last_status = CASE WHEN ?13 THEN ?12 ELSE records.last_status END`);
   const insertDeadLetter = db.prepare(`
     INSERT INTO dead_letters (integration, key, run_id, state, record, body, reasons, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -245,9 +252,12 @@ export async function openSqliteLedger(
     INSERT INTO checkpoints (integration, checkpoint, run_id, updated_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (integration) DO UPDATE SET
       checkpoint = excluded.checkpoint, run_id = excluded.run_id, updated_at = excluded.updated_at`);
-  const selectRecords = db.prepare(
-    'SELECT * FROM records WHERE integration = ? AND key IN (SELECT value FROM json_each(?))',
-  );
+  const selectRecords = db.prepare(`
+    SELECT r.*, EXISTS (
+      SELECT 1 FROM dead_letters d INDEXED BY dead_letters_open_by_key
+      WHERE d.integration = r.integration AND d.key = r.key AND d.resolved_at IS NULL
+    ) AS open_dead_letter
+    FROM records r WHERE r.integration = ? AND r.key IN (SELECT value FROM json_each(?))`);
   const selectInFlight = db.prepare(
     // Named: without statistics the planner would rather scan the integration's records by primary key.
     `SELECT * FROM records INDEXED BY records_in_flight WHERE integration = ? AND state = 'in_flight' ORDER BY key`,
@@ -307,6 +317,9 @@ export async function openSqliteLedger(
                 item.runId,
                 at,
                 lastErrorSet ? 1 : 0,
+                u.keyGeneration ?? null,
+                u.lastStatus ?? null,
+                u.lastStatus !== undefined ? 1 : 0,
               );
             }
             updates += item.updates.length;

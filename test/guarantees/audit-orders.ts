@@ -49,6 +49,8 @@ export interface RunReportCounts {
     readonly quarantined: number;
     readonly failed: number;
   };
+  /** Records quarantined or failed exactly as in an earlier run; they alone do not make exit code 1. */
+  readonly known: { readonly stillQuarantined: number; readonly stillFailed: number };
 }
 
 /** Parses the report `ferry run --json` printed on stdout, naming the output when it is not JSON. */

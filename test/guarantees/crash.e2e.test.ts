@@ -93,7 +93,10 @@ async function finishAndAudit(
   const report = parseReport(final.stdout, final.stderr);
   expect(report.counts.failed).toBe(0);
   expect(report.status).toBe('completed_with_errors'); // the dirty records, quarantined again or before
-  expect(final.code).toBe(1);
+  // Exit code 1 only when the rerun quarantined a dirty record for the first time (one the killed run never
+  // reached); those an earlier run quarantined are known problems.
+  const fresh = report.counts.quarantined - report.known.stillQuarantined;
+  expect(final.code).toBe(fresh > 0 ? 1 : 0);
 
   const audit = auditOrders(destination.destination.orders(), seed, customers);
   expect(audit.missing).toEqual([]);

@@ -79,8 +79,10 @@ describe('ferry run against a faulty destination', () => {
     expect(stats.rateLimited).toBeGreaterThan(0);
     expect(stats.lostAcks).toBeGreaterThan(0);
     expect(stats.tokensIssued).toBeGreaterThan(1);
-    // Every lost acknowledgement was answered by replaying the stored response, not by a second order.
-    expect(stats.idempotentReplays).toBeGreaterThanOrEqual(stats.lostAcks);
+    // Every lost acknowledgement was settled by a lookup that found the order (the flagship has one) before
+    // any resend, never by a second order. (The lookups a new ledger makes first answer 404.)
+    const found = stats.requests['GET /api/v2/orders/:orderId']?.['200'] ?? 0;
+    expect(found).toBeGreaterThanOrEqual(stats.lostAcks);
   }, 120_000);
 });
 

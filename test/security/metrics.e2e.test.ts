@@ -154,7 +154,7 @@ describe('/metrics during a run', () => {
   it('uses bounded labels with no record ids, emails or URLs', () => {
     const allowed: Record<string, RegExp> = {
       state: /^(read|delivered|skipped|quarantined|failed)$/,
-      endpoint: /^(source|destination|token|other|unknown)$/,
+      endpoint: /^(source|destination|destination_lookup|token|other|unknown)$/,
       status: /^([1-5]\d\d|error)$/,
       le: /^(\+Inf|\d+(\.\d+)?(e[-+]?\d+)?)$/,
       reason: /^[a-z0-9_ -]{1,40}$/i,

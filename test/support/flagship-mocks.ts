@@ -29,6 +29,7 @@ export async function startFlagshipMocks(
     tokenTtlSeconds?: number;
     honourIdempotency?: boolean;
     allowDuplicates?: boolean;
+    saveRejections?: boolean;
   } = {},
 ): Promise<FlagshipMocks> {
   const source = await startMockSource({
@@ -43,6 +44,7 @@ export async function startFlagshipMocks(
     ...(options.tokenTtlSeconds ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),
     ...(options.honourIdempotency === undefined ? {} : { honourIdempotency: options.honourIdempotency }),
     ...(options.allowDuplicates === undefined ? {} : { allowDuplicates: options.allowDuplicates }),
+    ...(options.saveRejections === undefined ? {} : { saveRejections: options.saveRejections }),
   });
   const env = {
     SOURCE_URL: options.perPage ? `${source.url}?per_page=${options.perPage}` : source.url,

@@ -35,6 +35,8 @@ export function createMemoryLedger(): Ledger & {
         firstMappedAt: old?.firstMappedAt ?? u.firstMappedAt ?? null,
         bodyHash: u.bodyHash ?? old?.bodyHash ?? null,
         lastError: u.lastError === undefined ? (old?.lastError ?? null) : u.lastError,
+        keyGeneration: u.keyGeneration ?? old?.keyGeneration ?? 0,
+        lastStatus: u.lastStatus === undefined ? (old?.lastStatus ?? null) : u.lastStatus,
         runId,
         updatedAt: now(),
       };
@@ -94,7 +96,8 @@ export function createMemoryLedger(): Ledger & {
       const found = new Map<string, RecordRow>();
       for (const key of keys) {
         const row = records.get(key);
-        if (row) found.set(key, row);
+        const openDeadLetter = letters.some((l) => l.key === key && l.resolvedAt === null);
+        if (row) found.set(key, { ...row, openDeadLetter });
       }
       return found;
     },
