@@ -8,7 +8,7 @@ export default defineIntegration({
   source: {
     type: 'rest',
     url: envRef('SOURCE_URL'),
-    auth: { type: 'api_key', in: 'header', name: 'X-API-Key', value: envRef('SOURCE_API_KEY') },
+    auth: { type: 'api_key', in: 'header', name: 'X-API-Key', value: envRef('SOURCE_API_KEY', '') },
     pagination: { type: 'auto' },
   },
   mapping: './customers-to-orders.mapping.yaml',

@@ -42,20 +42,20 @@ describe('credentials, as a first contact meets them', () => {
 
   it('runs a source that has no auth block', async () => {
     const dir = await dirs.make();
-    // A gateway in front of the customer API holds its key, so ferry itself needs none.
-    const gateway = await startForwardingProxy(mocks.source.url, {
-      addHeaders: { 'x-api-key': mocks.source.apiKey },
-    });
-    try {
-      const { SOURCE_API_KEY: _, ...env } = mocks.env;
-      const result = await runFerry(['run', await flagshipWithoutSourceAuth(dir), '--state', dir, '--json'], {
-        env: { ...env, SOURCE_URL: `${gateway.url}${new URL(mocks.source.url).pathname}` },
-      });
-      expect([0, 1], result.stderr).toContain(result.code);
-      expect(JSON.parse(result.stdout).counts.read).toBe(40);
-    } finally {
-      await gateway.close();
-    }
+    const result = await viaKeyHoldingGateway(async (env) =>
+      runFerry(['run', await flagshipWithoutSourceAuth(dir), '--state', dir, '--json'], { env }),
+    );
+    expect([0, 1], result.stderr).toContain(result.code);
+    expect(JSON.parse(result.stdout).counts.read).toBe(40);
+  });
+
+  it('runs the flagship unchanged against a source that needs no key when SOURCE_API_KEY is unset', async () => {
+    const dir = await dirs.make();
+    const result = await viaKeyHoldingGateway((env) =>
+      runFerry(['run', flagshipConfig, '--state', dir, '--json'], { env }),
+    );
+    expect([0, 1], result.stderr).toContain(result.code);
+    expect(JSON.parse(result.stdout).counts.read).toBe(40);
   });
 
   it('says to add an auth block when a source without one is refused', async () => {
@@ -67,4 +67,25 @@ describe('credentials, as a first contact meets them', () => {
       'source has no auth block, but the server wants credentials: add source.auth',
     );
   });
+
+  it('names the empty variable when the flagship sent no key and the source wants one', async () => {
+    const dir = await dirs.make();
+    const { SOURCE_API_KEY: _, ...env } = mocks.env;
+    const result = await runFerry(['run', flagshipConfig, '--state', dir], { env });
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toContain('no API key was sent because SOURCE_API_KEY is empty or unset: set it');
+  });
+
+  /** Runs with SOURCE_API_KEY unset, through a gateway in front of the customer API that holds its key. */
+  async function viaKeyHoldingGateway<T>(run: (env: Record<string, string>) => Promise<T>): Promise<T> {
+    const gateway = await startForwardingProxy(mocks.source.url, {
+      addHeaders: { 'x-api-key': mocks.source.apiKey },
+    });
+    try {
+      const { SOURCE_API_KEY: _, ...env } = mocks.env;
+      return await run({ ...env, SOURCE_URL: `${gateway.url}${new URL(mocks.source.url).pathname}` });
+    } finally {
+      await gateway.close();
+    }
+  }
 });

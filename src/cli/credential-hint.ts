@@ -31,12 +31,21 @@ export function withCredentialHint(error: FerryError, config: IntegrationConfig)
   const auth = config[side].auth;
   const hint =
     auth.type === 'none'
-      ? `${side} has no auth block, but the server wants credentials: add ${side}.auth to ${config.file}`
+      ? noCredentialsHint(config, side)
       : `check ${credentialNames(config, side, auth).join(' / ')} (${side}.auth in ${config.file})`;
   return new FerryError(error.code, `${error.message}; ${hint}`, {
     details: error.details,
     ...(error.cause === undefined ? {} : { cause: error.cause }),
   });
+}
+
+/** A side that sent no credentials: either its file has no auth block, or its API key came out empty. */
+function noCredentialsHint(config: IntegrationConfig, side: Side): string {
+  const emptyKey = config.references[`${side}.auth.value`];
+  if (emptyKey) {
+    return `no API key was sent because ${emptyKey.join(' / ')} is empty or unset: set it (${side}.auth.value in ${config.file})`;
+  }
+  return `${side} has no auth block, but the server wants credentials: add ${side}.auth to ${config.file}`;
 }
 
 /** Which side's credentials the error says were refused, if it says that. */

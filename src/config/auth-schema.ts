@@ -6,7 +6,9 @@ const apiKeyAuthSchema = z
     type: z.literal('api_key'),
     in: z.enum(['header', 'query']).default('header').describe('Where the key goes.'),
     name: z.string().min(1).default('X-API-Key').describe('Header or query parameter name.'),
-    value: secret().describe('The API key.'),
+    value: optionalSecret().describe(
+      'The API key. Empty (as `${VAR:-}` gives when VAR is unset) sends no key: for a source that needs none.',
+    ),
   })
   .describe('A static API key in a header or query parameter.');
 
@@ -123,6 +125,8 @@ export type AuthConfig =
 export function toAuthConfig(parsed: z.output<typeof authSchema>): AuthConfig {
   switch (parsed.type) {
     case 'api_key':
+      // The file opted in by writing a default of nothing: no key is sent (and a refusal says which is empty).
+      if (parsed.value === undefined) return { type: 'none' };
       return { type: 'api_key', in: parsed.in, name: parsed.name, value: parsed.value };
     case 'bearer':
       return { type: 'bearer', token: parsed.token };

@@ -68,9 +68,11 @@ describe('loadIntegrationConfig', () => {
     expect(error.code).toBe('FERRY_ERR_CONFIG_ENV_MISSING');
     const firstLine = error.message.split('\n')[0];
     expect(firstLine).toContain(
-      '6 environment variables are not set: SOURCE_URL, SOURCE_API_KEY, DEST_URL, DEST_TOKEN_URL, DEST_CLIENT_ID, DEST_CLIENT_SECRET',
+      '5 environment variables are not set: SOURCE_URL, DEST_URL, DEST_TOKEN_URL, DEST_CLIENT_ID, DEST_CLIENT_SECRET',
     );
+    // Both have a default in the file: DEST_SCOPE of no scope, SOURCE_API_KEY of no key.
     expect(error.message).not.toContain('DEST_SCOPE');
+    expect(error.message).not.toContain('SOURCE_API_KEY');
   });
 
   it('reports a missing file as FERRY_ERR_CONFIG_NOT_FOUND', async () => {

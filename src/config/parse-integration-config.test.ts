@@ -287,12 +287,22 @@ describe('parseIntegrationConfig', () => {
   });
 
   it('describes a wrong secret by its type only', async () => {
-    const error = await failure(minimal.replace('${SOURCE_API_KEY}', '${SOURCE_API_KEY:-}'), {
+    const bearer = minimal.replace(
+      'type: api_key\n    value: ${SOURCE_API_KEY}',
+      'type: bearer\n    token: ${SOURCE_TOKEN:-}',
+    );
+    const error = await failure(bearer, { SOURCE_TOKEN: '' });
+    expect(error.message).toContain(
+      'source.auth.token: expected a non-empty string, found a string (value hidden)',
+    );
+  });
+
+  it('sends no API key when the file lets its variable default to nothing', async () => {
+    const config = await parse(minimal.replace('${SOURCE_API_KEY}', '${SOURCE_API_KEY:-}'), {
       SOURCE_API_KEY: '',
     });
-    expect(error.message).toContain(
-      'source.auth.value: expected a non-empty string, found a string (value hidden)',
-    );
+    expect(config.source.auth).toEqual({ type: 'none' });
+    expect(config.references['source.auth.value']).toEqual(['SOURCE_API_KEY']);
   });
 
   describe('${file:...} references', () => {
