@@ -60,6 +60,6 @@ describe('ferry check', () => {
   it('exits 2 when the integration file itself is not valid', async () => {
     const result = await runFerry(['check', flagshipConfig], { env: {} });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('SOURCE_API_KEY');
+    expect(result.stderr).toContain('DEST_CLIENT_SECRET');
   });
 });

@@ -16,11 +16,13 @@ describe('ferry records show', () => {
   beforeAll(async () => {
     mocks = await startFlagshipMocks({ count: COUNT, seed: SEED });
     state = await dirs.make();
-    for (let i = 0; i < 2; i++) {
+    // The first run quarantines the dirty records (exit 1); the second finds them quarantined as before, a
+    // known problem (exit 0).
+    for (const expectedCode of [1, 0]) {
       const run = await runFerry(['run', flagshipConfig, '--state', state, '--no-progress'], {
         env: mocks.env,
       });
-      expect(run.code, run.stderr).toBe(1);
+      expect(run.code, run.stderr).toBe(expectedCode);
     }
     const runs = JSON.parse((await runFerry(['runs', 'list', '--state', state, '--json'])).stdout);
     runIds = runs.map((r: { id: string }) => r.id).reverse();
