@@ -124,12 +124,7 @@ describe('configuration and usage errors', () => {
     const result = await runFerry(['run', flagshipConfig], { env: { SOURCE_URL: 'http://127.0.0.1:9/x' } });
     expect(result.code).toBe(2);
     // SOURCE_API_KEY is not among them: the file gives it a default of nothing (a source without a key).
-    for (const name of [
-      'DEST_URL',
-      'DEST_TOKEN_URL',
-      'DEST_CLIENT_ID',
-      'DEST_CLIENT_SECRET',
-    ]) {
+    for (const name of ['DEST_URL', 'DEST_TOKEN_URL', 'DEST_CLIENT_ID', 'DEST_CLIENT_SECRET']) {
       expect(result.stderr).toContain(name);
     }
     expect(result.stderr).not.toMatch(/\n\s+at /);

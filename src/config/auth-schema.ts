@@ -7,6 +7,7 @@ const apiKeyAuthSchema = z
     in: z.enum(['header', 'query']).default('header').describe('Where the key goes.'),
     name: z.string().min(1).default('X-API-Key').describe('Header or query parameter name.'),
     value: optionalSecret().describe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the text shows the config's reference syntax
       'The API key. Empty (as `${VAR:-}` gives when VAR is unset) sends no key: for a source that needs none.',
     ),
   })
