@@ -41,7 +41,7 @@ const lookupSchema = z
       .enum(['new_ledger', 'always', 'never'])
       .default('new_ledger')
       .describe(
-        'When a record the ledger does not know is looked up before its first send: `new_ledger` (only while the ledger holds no earlier run of this integration, e.g. the job moved to another directory), `always`, or `never`.',
+        'When a record the ledger does not know is looked up before its first send: `new_ledger` (until a run has read the source to its end with this ledger: a job that moved to another directory, or whose first runs there were killed), `always`, or `never`.',
       ),
   })
   .optional()

@@ -131,6 +131,8 @@ export interface Ledger {
   getCheckpoint(integration: string): Checkpoint | null;
   /** null clears it (the source was read to its end). */
   saveCheckpoint(integration: string, checkpoint: Checkpoint | null, runId: string): void;
+  /** True once a run of this integration read the source to its end with this ledger. */
+  hasReadToEnd(integration: string): boolean;
 
   getRecords(integration: string, keys: readonly string[]): Map<string, RecordRow>;
   /** Records of this integration left in_flight (by a crash): the ones to reconcile before resending. */

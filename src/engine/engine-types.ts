@@ -93,7 +93,7 @@ export interface RunOptions {
   readonly quarantineLimit?: QuarantineLimit;
   /**
    * When records the ledger does not know are looked up before their first send (with a sink that has a
-   * lookup): `new_ledger` while the ledger holds no earlier run of this integration. @default 'new_ledger'
+   * lookup): `new_ledger` until a run has read the source to its end with this ledger. @default 'new_ledger'
    */
   readonly lookupBeforeSend?: 'new_ledger' | 'always' | 'never';
 }

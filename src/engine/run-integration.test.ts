@@ -322,6 +322,8 @@ describe('runIntegration', () => {
     await ledger.update('t', 'old', [
       { key: 'c1', state: 'in_flight', firstMappedAt: '2026-01-01T00:00:00Z', attempts: 1 },
     ]);
+    // An earlier run read the source to its end, so records this ledger does not know are new.
+    ledger.saveCheckpoint('t', null, 'old');
     ledger.startRun('t', '2026-01-01T00:00:00Z');
     const { sink, sent } = sinkRecording();
     const sinkWithLookup: SinkConnector = {
@@ -341,7 +343,7 @@ describe('runIntegration', () => {
     expect(result.recoveredRuns).toHaveLength(1);
   });
 
-  it('looks records up before their first send while the ledger knows no earlier run, and sends only what is missing', async () => {
+  it('looks records up before their first send until a run has read the source to its end, and sends only what is missing', async () => {
     const ledger = createMemoryLedger();
     const { sink, sent } = sinkRecording();
     const looked: string[] = [];

@@ -29,12 +29,11 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   observer.onRunStarted?.({ runId: run.id, startedAt: run.startedAt, recoveredRuns });
   const counts: RunCounts = newRunCounts();
   const lookupBeforeSend = options.lookupBeforeSend ?? 'new_ledger';
-  // A ledger that knows no earlier run of this integration may be a new one for a job that delivered from
-  // elsewhere (another directory, a lost disk): what it does not know may be at the destination already.
+  // Until a run has read the source to its end with this ledger, the ledger may be a new one for a job that
+  // delivered from elsewhere (another directory, a lost disk), and a run killed before the end does not
+  // change that: what it does not know may be at the destination already.
   const lookupUnknown =
-    lookupBeforeSend === 'always' ||
-    (lookupBeforeSend === 'new_ledger' &&
-      ledger.listRuns({ integration, limit: 2 }).every((r) => r.id === run.id));
+    lookupBeforeSend === 'always' || (lookupBeforeSend === 'new_ledger' && !ledger.hasReadToEnd(integration));
 
   let checkpoint = ledger.getCheckpoint(integration);
   // A resumed read's total would overstate what is left, so only a read from the start reports one.

@@ -248,6 +248,9 @@ export async function openSqliteLedger(
     `UPDATE runs SET status = 'crashed', ended_at = ? WHERE id = ? AND status = 'running'`,
   );
   const selectCheckpoint = db.prepare('SELECT checkpoint FROM checkpoints WHERE integration = ?');
+  const selectReadToEnd = db.prepare(
+    'SELECT 1 AS done FROM checkpoints WHERE integration = ? AND checkpoint IS NULL',
+  );
   const upsertCheckpoint = db.prepare(`
     INSERT INTO checkpoints (integration, checkpoint, run_id, updated_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (integration) DO UPDATE SET
@@ -519,6 +522,10 @@ export async function openSqliteLedger(
         // The row stays when cleared: it records which run read the source to its end, and when.
         upsertCheckpoint.run(integration, checkpoint === null ? null : toJson(checkpoint), runId, now());
       });
+    },
+
+    hasReadToEnd(integration: string): boolean {
+      return sync('reading the checkpoint', () => selectReadToEnd.get(integration) !== undefined);
     },
 
     getRecords(integration: string, keys: readonly string[]): Map<string, RecordRow> {

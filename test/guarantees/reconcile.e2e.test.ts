@@ -28,7 +28,7 @@ afterEach(async () => {
 afterAll(() => dirs.removeAll());
 
 /** Runs the integration in-process with a fixed clock, so each ledger's first-mapped time is a known day. */
-async function runOn(state: string, day: string, configPath = flagshipConfig) {
+async function runOn(state: string, day: string, configPath = flagshipConfig, limit?: number) {
   const config = await loadIntegration(configPath, mocks!.env);
   const runtime = await buildIntegration(config);
   const ledger = await openSqliteLedger(state);
@@ -40,6 +40,7 @@ async function runOn(state: string, day: string, configPath = flagshipConfig) {
       mapper: runtime.mapping,
       ledger,
       concurrency: 8,
+      ...(limit ? { limit } : {}),
       clock: () => new Date(`${day}T09:00:00Z`),
       ...(config.destination.lookup ? { lookupBeforeSend: config.destination.lookup.beforeSend } : {}),
     });
@@ -84,6 +85,26 @@ describe('a new ledger never turns delivered records into failures or duplicates
 
     const second = await runOn(await dirs.make(), '2026-03-02');
     expect(second.counts).toMatchObject({ delivered: expected.distinctValidIds.length, failed: 0 });
+    const audit = auditOrders(mocks.destination.orders(), SEED, COUNT);
+    expect(audit.duplicated).toEqual([]);
+    expect(audit.stored).toBe(expected.distinctValidIds.length);
+  }, 120_000);
+
+  it('keeps looking records up on a new ledger until a run has read the source to its end', async () => {
+    mocks = await startFlagshipMocks({
+      count: COUNT,
+      seed: SEED,
+      honourIdempotency: false,
+      allowDuplicates: true,
+    });
+    await runOn(await dirs.make(), '2026-03-01');
+    const state = await dirs.make();
+    // A first run on the new ledger that stops early (a --limit here; a kill -9 or an abort alike) leaves
+    // most records unknown to it: the next run must still look them up, not take them for new.
+    const partial = await runOn(state, '2026-03-02', flagshipConfig, 30);
+    expect(partial.counts.read).toBe(30);
+    const rest = await runOn(state, '2026-03-02');
+    expect(rest.counts.failed).toBe(0);
     const audit = auditOrders(mocks.destination.orders(), SEED, COUNT);
     expect(audit.duplicated).toEqual([]);
     expect(audit.stored).toBe(expected.distinctValidIds.length);

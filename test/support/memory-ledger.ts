@@ -88,6 +88,8 @@ export function createMemoryLedger(): Ledger & {
     listRuns: () => [...runs.values()].reverse(),
     findRunsByIdPrefix: (prefix) => [...runs.values()].filter((r) => r.id.startsWith(prefix)).reverse(),
     getCheckpoint: (integration) => checkpointByIntegration.get(integration) ?? null,
+    hasReadToEnd: (integration) =>
+      checkpointByIntegration.has(integration) && checkpointByIntegration.get(integration) === null,
     saveCheckpoint(integration, checkpoint) {
       checkpointByIntegration.set(integration, checkpoint);
       if (checkpoint) checkpoints.push(checkpoint);
