@@ -14,6 +14,7 @@ import { type ErrorCode, errorCodes } from '../core/error-codes.ts';
 import { FerryError } from '../core/errors.ts';
 import type { HttpRequest, HttpResponse, Send } from '../core/http-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
+import { bodySnippet } from '../http/body-snippet.ts';
 import { composeSend } from '../http/compose.ts';
 import { createHttpTransport, type HttpTransport } from '../http/http-transport.ts';
 import { redirectInterceptor } from '../http/redirect-interceptor.ts';
@@ -34,8 +35,6 @@ export interface CheckReport {
   readonly ok: boolean;
   readonly items: readonly CheckItem[];
 }
-
-const BODY_SNIPPET = 200;
 
 /** A side's HTTP stack for one-off checks: no retry, breaker or limiter, so a failure is reported at once. */
 interface CheckSide {
@@ -96,15 +95,9 @@ async function checkToken(
 }
 
 function statusText(response: HttpResponse): string {
-  const body = response.body
-    .subarray(0, BODY_SNIPPET * 4)
-    .toString('utf8')
-    .replace(/\s+/g, ' ')
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: the peer's bytes must not drive the terminal
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
-    .trim();
+  const body = bodySnippet(response.body);
   const reason = STATUS_CODES[response.status] ?? 'Unknown Status';
-  return redactSecrets(`${response.status} ${reason}${body ? `: ${body.slice(0, BODY_SNIPPET)}` : ''}`);
+  return `${response.status} ${reason}${body ? `: ${body}` : ''}`;
 }
 
 async function checkSourcePage(config: IntegrationConfig, side: CheckSide): Promise<CheckItem> {

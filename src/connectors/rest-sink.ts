@@ -5,9 +5,9 @@ import type {
   SinkConnector,
 } from '../core/connector-types.ts';
 import { errorKindOf, FerryError } from '../core/errors.ts';
-import { escapeControlCharacters } from '../core/escape-control-characters.ts';
 import type { HttpRequest, HttpResponse, ResponseAction, Send } from '../core/http-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
+import { bodySnippet } from '../http/body-snippet.ts';
 import { readJson } from '../http/read-json.ts';
 import { containsSent, fillUrlTemplate, readLookupAnswer, templateFields } from './lookup-match.ts';
 
@@ -220,9 +220,7 @@ export function createRestSink(options: RestSinkOptions): RestSink {
 
 /** What the server said, for a message: `: <body>`, bounded, redacted and unable to drive a terminal. */
 function serverReason(response: HttpResponse): string {
-  const text = escapeControlCharacters(
-    redactSecrets(response.body.toString('utf8').slice(0, MAX_REASON_BODY)).replace(/\s+/g, ' ').trim(),
-  );
+  const text = bodySnippet(response.body, MAX_REASON_BODY);
   return text ? `: ${text}` : '';
 }
 

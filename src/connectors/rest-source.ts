@@ -4,6 +4,7 @@ import type { Checkpoint, SourceConnector, SourcePage } from '../core/connector-
 import { type ErrorCode, FerryError } from '../core/errors.ts';
 import type { HttpResponse, Send } from '../core/http-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
+import { bodySnippet } from '../http/body-snippet.ts';
 import { classify, type ResponseRule } from '../http/classify.ts';
 import { readJson as defaultReadJson } from '../http/read-json.ts';
 import { createPaginator, type PaginationOptions } from '../pagination/create-paginator.ts';
@@ -35,7 +36,6 @@ export interface RestSourceOptions {
   readonly readJson?: (response: HttpResponse, options: { context: string }) => unknown;
 }
 
-const BODY_SNIPPET = 200;
 // Some APIs answer a page past the end with the last page again; counted paging cannot see the end
 // there unless the API says how many records it holds.
 const CLAMP_HINT =
@@ -264,15 +264,8 @@ function statusError(
           ? 'FERRY_ERR_HTTP_TRANSIENT'
           : 'FERRY_ERR_HTTP_STATUS';
   const shownUrl = redactSecrets(url.href);
-  const text = response.body
-    .subarray(0, BODY_SNIPPET * 4)
-    .toString('utf8')
-    .replace(/\s+/g, ' ')
-    // The body is the peer's: no escape sequence of its may reach the operator's terminal.
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
-    .trim();
-  const snippet = text === '' ? '' : `: ${redactSecrets(text.slice(0, BODY_SNIPPET))}`;
+  const text = bodySnippet(response.body);
+  const snippet = text === '' ? '' : `: ${text}`;
   const reason = STATUS_CODES[status] ?? 'Unknown Status';
   // A server-given next link that answers 404 is more likely a broken link than the end of the data.
   const hint =
