@@ -73,7 +73,7 @@ async function run(
   if (ledgerReport.note) logger.warn({ ledger: ledger.path, chosenBy: location.chosenBy }, ledgerReport.note);
 
   // Only a scrape reads Prometheus metrics, and prom-client hashes labels on every event (several per
-  // record) and weighs about 20 MB loaded: without --metrics-port it is neither loaded nor fed.
+  // record) and is heavy to load: without --metrics-port it is neither loaded nor fed.
   let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   try {
     metricsServer = options.metricsPort === undefined ? undefined : await serveMetrics(options.metricsPort);

@@ -8,7 +8,7 @@ export function createRecentKeys(capacity: number) {
   const settledKeys = new Set<string>();
   // The settled keys in the order they came, oldest at `oldest`: evicting through a ring costs the same
   // whatever came before. Evicting a Map's first key instead (`keys().next()`) walks past every entry
-  // deleted since V8 last compacted the table: 3.3 µs per record at a capacity of 10,000 (measured).
+  // deleted since V8 last compacted the table, a cost that grows with the capacity (docs/performance.md).
   const order: (string | undefined)[] = new Array(capacity);
   let oldest = 0;
   return {

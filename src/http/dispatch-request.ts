@@ -49,8 +49,8 @@ function tooLarge(limits: ResponseLimits, declaredBytes?: number): Error {
 /**
  * Sends one request through undici's low-level dispatch() and collects the whole response, within a size cap
  * and a total body deadline, abortable by the request's signal (also while it waits for a pooled socket).
- * request() does the same through a Readable body, a request handler and promises: about 5 µs of CPU more
- * per exchange in a bare loop, and 32 instead of 27.5 KB of garbage per record in a ferry run. Rejects with
+ * request() does the same through a Readable body, a request handler and promises, which cost more CPU and
+ * garbage per exchange (docs/performance.md). Rejects with
  * undici's error or an Error coded BODY_DEADLINE, RESPONSE_TOO_LARGE or (the signal aborted) ABORT_ERR.
  */
 export function dispatchRequest(

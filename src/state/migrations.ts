@@ -100,10 +100,9 @@ export const migrations: readonly string[] = [
   `,
   // Records stored in the order ferry first wrote them (a rowid table, the key in a unique index) instead of in
   // key order. With keys that arrive in random order (UUIDs, most APIs' opaque ids) each record's mark and
-  // final state dirtied random pages of the table and of the in-flight index in two commits, and the ledger
-  // cost 19 to 26 µs per record (micro-benchmark of ferry's pattern, 320,000 to 1,000,000 UUID keys) against
-  // about 5 with keys in order. Now a new record takes one random page, of the key index: 11 to 19 µs; keys in
-  // order stay at about 5. The in-flight index holds row ids, which grow as records are marked.
+  // final state dirtied random pages of the table and of the in-flight index in two commits, several times
+  // the cost of keys in order. Now a new record takes one random page, of the key index (docs/performance.md
+  // has the figures). The in-flight index holds row ids, which grow as records are marked.
   `
   CREATE TABLE records_new (
     id INTEGER PRIMARY KEY,

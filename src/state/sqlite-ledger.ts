@@ -184,8 +184,8 @@ export async function openSqliteLedger(
     // Create the file owner-only first: SQLite gives the -wal and -shm files the same mode. Records hold PII.
     closeSync(openSync(path, 'a', 0o600));
     // Foreign keys are declared but not enforced (SQLite's default): every run_id ferry writes comes from
-    // startRun, and no run is ever deleted, while checking records.run_id against runs cost about 1 µs of
-    // the two upserts per record (2 to 3% of a run's CPU, profiled at 100,000 customers).
+    // startRun, and no run is ever deleted, while checking records.run_id against runs showed in the
+    // profile of every upsert (docs/performance.md).
     db = new DatabaseSync(path, {
       enableForeignKeyConstraints: false,
       timeout: options.busyTimeoutMs ?? 5000,
