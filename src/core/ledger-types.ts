@@ -153,8 +153,8 @@ export interface Ledger {
   flush(): Promise<void>;
 
   addDeadLetter(letter: Omit<DeadLetter, 'id' | 'createdAt' | 'resolvedAt'>): Promise<void>;
-  /** Dead letters matching the filter, newest first. */
-  listDeadLetters(options?: DeadLetterFilter & { limit?: number }): DeadLetter[];
+  /** Dead letters matching the filter, newest first; `beforeId` pages on from the last one read. */
+  listDeadLetters(options?: DeadLetterFilter & { limit?: number; beforeId?: number }): DeadLetter[];
   /** How many dead letters match the filter (what listDeadLetters would return without a limit). */
   countDeadLetters(options?: DeadLetterFilter): number;
   getDeadLetter(id: number): DeadLetter | undefined;

@@ -1,5 +1,5 @@
 import type { SinkConnector } from '../core/connector-types.ts';
-import type { DeadLetter, Ledger } from '../core/ledger-types.ts';
+import type { DeadLetter, Ledger, RecordRow } from '../core/ledger-types.ts';
 import type { FinalState, RecordMapper, RunResult } from './engine-types.ts';
 import { type Fate, settleRecord } from './record-fate.ts';
 import { newRunCounts } from './run-counts.ts';
@@ -25,10 +25,13 @@ export async function replayDeadLetters(options: {
   ledger: Ledger;
   sink: SinkConnector;
   mapper: RecordMapper;
-  letters: readonly DeadLetter[];
+  /** The letters a page at a time, so a million of them never sit in memory together. */
+  pages: AsyncIterable<readonly DeadLetter[]> | Iterable<readonly DeadLetter[]>;
   concurrency: number;
+  /** Told each letter's fate as it settles. */
+  onOutcome?: (outcome: ReplayOutcome) => void;
   clock?: () => Date;
-}): Promise<{ result: Omit<RunResult, 'checkpoint' | 'recoveredRuns'>; outcomes: ReplayOutcome[] }> {
+}): Promise<{ result: Omit<RunResult, 'checkpoint' | 'recoveredRuns'> }> {
   const { ledger, integration } = options;
   const clock = options.clock ?? (() => new Date());
   const run = ledger.startRun(integration, clock().toISOString());
@@ -48,34 +51,40 @@ export async function replayDeadLetters(options: {
   };
   const slots = createSlots(options.concurrency);
   const counts = newRunCounts();
-  const known = ledger.getRecords(
-    integration,
-    options.letters.map((l) => l.key),
-  );
-  const outcomes = await Promise.all(
-    options.letters.map(async (letter): Promise<ReplayOutcome> => {
+  const replayOne = async (letter: DeadLetter, previous: RecordRow | undefined): Promise<void> => {
+    try {
+      counts.read++;
+      const fate = await settleRecord(ctx, {
+        record: letter.record,
+        key: letter.key,
+        hasKey: !letter.key.startsWith('nokey:'),
+        previous,
+      });
+      counts[fate.state]++;
+      if (fate.state === 'delivered' || fate.state === 'skipped')
+        ledger.resolveDeadLetter(letter.id, clock().toISOString());
+      options.onOutcome?.({ id: letter.id, key: letter.key, state: fate.state, fate });
+    } finally {
+      slots.release();
+    }
+  };
+  const inFlight = new Set<Promise<void>>();
+  for await (const page of options.pages) {
+    const known = ledger.getRecords(
+      integration,
+      page.map((l) => l.key),
+    );
+    for (const letter of page) {
       await slots.acquire();
-      try {
-        counts.read++;
-        const fate = await settleRecord(ctx, {
-          record: letter.record,
-          key: letter.key,
-          hasKey: !letter.key.startsWith('nokey:'),
-          previous: known.get(letter.key),
-        });
-        counts[fate.state]++;
-        if (fate.state === 'delivered' || fate.state === 'skipped')
-          ledger.resolveDeadLetter(letter.id, clock().toISOString());
-        return { id: letter.id, key: letter.key, state: fate.state, fate };
-      } finally {
-        slots.release();
-      }
-    }),
-  );
+      const task = replayOne(letter, known.get(letter.key)).finally(() => inFlight.delete(task));
+      inFlight.add(task);
+    }
+  }
+  await Promise.all(inFlight);
   await ledger.flush();
   if (ledgerError !== undefined) throw ledgerError;
   const status = counts.quarantined + counts.failed > 0 ? 'completed_with_errors' : 'completed';
   const endedAt = clock().toISOString();
-  ledger.finishRun(run.id, status, { ...counts }, { replay: true, letters: outcomes.length, counts });
-  return { result: { runId: run.id, status, counts, startedAt: run.startedAt, endedAt }, outcomes };
+  ledger.finishRun(run.id, status, { ...counts }, { replay: true, letters: counts.read, counts });
+  return { result: { runId: run.id, status, counts, startedAt: run.startedAt, endedAt } };
 }

@@ -487,6 +487,12 @@ describe('dead letters', () => {
     expect(ledger.listDeadLetters({ integration: 'a' }).map((l) => l.key)).toEqual(['2', '1']);
     expect(ledger.listDeadLetters({ state: 'failed' }).map((l) => l.key)).toEqual(['3', '2']);
     expect(ledger.listDeadLetters({ limit: 1 }).map((l) => l.key)).toEqual(['3']);
+    // Paging on from the last letter read, with or without a filter, as dlq replay streams them.
+    const [newest] = ledger.listDeadLetters({ limit: 1 });
+    expect(ledger.listDeadLetters({ limit: 1, beforeId: newest!.id }).map((l) => l.key)).toEqual(['2']);
+    expect(ledger.listDeadLetters({ integration: 'a', beforeId: newest!.id - 1 }).map((l) => l.key)).toEqual([
+      '1',
+    ]);
     const first = ledger.listDeadLetters({ integration: 'a', state: 'quarantined' })[0]!;
     expect(first.body).toBeNull();
     ledger.resolveDeadLetter(first.id, '2025-02-02T00:00:00Z');

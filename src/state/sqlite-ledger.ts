@@ -395,10 +395,17 @@ export async function openSqliteLedger(
     return { where: where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '', params };
   }
 
-  function listDeadLetters(options: DeadLetterFilter & { limit?: number } = {}): DeadLetter[] {
+  function listDeadLetters(
+    options: DeadLetterFilter & { limit?: number; beforeId?: number } = {},
+  ): DeadLetter[] {
     return sync('listing dead letters', () => {
       const { where, params } = deadLetterFilter(options);
-      let sql = `SELECT * FROM dead_letters${where} ORDER BY id DESC`;
+      let sql = `SELECT * FROM dead_letters${where}`;
+      if (options.beforeId !== undefined) {
+        sql += `${where ? ' AND' : ' WHERE'} id < ?`;
+        params.push(Math.trunc(options.beforeId));
+      }
+      sql += ' ORDER BY id DESC';
       if (options.limit !== undefined) {
         sql += ' LIMIT ?';
         params.push(Math.max(0, Math.trunc(options.limit)));

@@ -2,8 +2,9 @@ import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { FerryError } from '../../core/errors.ts';
 import { escapeControlCharacters } from '../../core/escape-control-characters.ts';
-import type { DeadLetter } from '../../core/ledger-types.ts';
+import type { DeadLetter, Ledger } from '../../core/ledger-types.ts';
 import { plural } from '../../core/plural.ts';
+import type { ReplayOutcome } from '../../engine/replay-dead-letters.ts';
 import { exitCodeForRun } from '../exit-codes.ts';
 import { type LedgerOptions, openCommandLedger, withLedgerOptions } from '../open-command-ledger.ts';
 import { positiveInteger } from '../options.ts';
@@ -152,22 +153,34 @@ export function dlqCommand(): Command {
         const ledger = await openSqliteLedger(location.dir, { mustExist: true });
         const runtime = await buildIntegration(config);
         try {
-          const letters = ledger
-            .listDeadLetters({ integration: config.name, limit: 1_000_000 })
-            .filter((l) => (!ids || ids.includes(l.id)) && (!options.kind || l.state === options.kind));
-          if (letters.length === 0) {
+          const wanted = (l: DeadLetter) =>
+            (!ids || ids.includes(l.id)) && (!options.kind || l.state === options.kind);
+          const pages = deadLetterPages(ledger, config.name, wanted);
+          const first = pages.next();
+          if (first.done) {
             process.stderr.write('nothing to replay\n');
             return;
           }
-          const { result, outcomes } = await replayDeadLetters({
+          // With --json, one array on stdout, written as the letters settle.
+          let written = 0;
+          const { result } = await replayDeadLetters({
             integration: config.name,
             ledger,
             sink: runtime.sink,
             mapper: runtime.mapping,
-            letters,
+            pages: (function* () {
+              yield first.value;
+              yield* pages;
+            })(),
             concurrency: config.destination.concurrency,
+            ...(options.json
+              ? {
+                  onOutcome: (outcome: ReplayOutcome) =>
+                    process.stdout.write(`${written++ === 0 ? '[\n' : ',\n'}${JSON.stringify(outcome)}`),
+                }
+              : {}),
           });
-          if (options.json) process.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
+          if (options.json) process.stdout.write(written === 0 ? '[]\n' : '\n]\n');
           const c = result.counts;
           process.stderr.write(
             `replayed ${plural(c.read, 'dead letter')}: ${c.delivered} delivered, ${c.skipped} already delivered, ` +
@@ -220,4 +233,26 @@ export function dlqCommand(): Command {
       }
     });
   return dlq;
+}
+
+const REPLAY_PAGE = 500;
+
+/** The integration's open dead letters that `wanted` keeps, a page at a time, newest first. */
+function* deadLetterPages(
+  ledger: Pick<Ledger, 'listDeadLetters'>,
+  integration: string,
+  wanted: (letter: DeadLetter) => boolean,
+): Generator<DeadLetter[]> {
+  let beforeId: number | undefined;
+  for (;;) {
+    const page = ledger.listDeadLetters({
+      integration,
+      limit: REPLAY_PAGE,
+      ...(beforeId === undefined ? {} : { beforeId }),
+    });
+    if (page.length === 0) return;
+    beforeId = page.at(-1)!.id;
+    const kept = page.filter(wanted);
+    if (kept.length > 0) yield kept;
+  }
 }
