@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,8 +52,18 @@ async function consumerLockfile(tarball: string, integrity: string): Promise<unk
 describe('the published package', () => {
   it('installs from its tarball into an empty project, where npx ferry and import from "ferry" work', async () => {
     const out = await dirs.make();
+    // As after running an example in place: its ledger lies beside it, and must not ship.
+    const exampleLedger = join(repoRoot, 'examples/.ferry');
+    const leftLedger = existsSync(exampleLedger);
+    if (!leftLedger) {
+      await mkdir(exampleLedger);
+      await writeFile(join(exampleLedger, 'ferry.db'), 'a ledger left by a run in place');
+    }
     // `npm pack` runs `prepare`, which builds dist/ from the current sources.
-    const packed = await run('npm', ['pack', '--json', '--pack-destination', out], { cwd: repoRoot, env });
+    const packed = await run('npm', ['pack', '--json', '--pack-destination', out], {
+      cwd: repoRoot,
+      env,
+    }).finally(() => (leftLedger ? undefined : rm(exampleLedger, { recursive: true, force: true })));
     const [pack] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as PackResult[];
     const paths = pack!.files.map((f) => f.path);
     expect(paths).toContain('dist/index.js');
@@ -60,6 +71,9 @@ describe('the published package', () => {
     expect(paths).toContain('bin/ferry.js');
     expect(paths).toContain('examples/customers-to-orders.yaml');
     expect(paths).toContain('schema/integration.schema.json');
+    // A ledger left by running the examples in place holds records (personal data) and would make a copied
+    // example skip everything: it never ships.
+    expect(paths.filter((p) => p.includes('.ferry/'))).toEqual([]);
     expect(paths.filter((p) => p.startsWith('src/') || /\.test\.|\.map$/.test(p))).toEqual([]);
 
     const project = await dirs.make();
