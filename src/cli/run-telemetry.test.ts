@@ -20,6 +20,7 @@ function fakeTerminal() {
 function faultyRun(
   options: Partial<RunOutputOptions> & { stream: NodeJS.WritableStream & { isTTY?: boolean } },
   records: number,
+  known = false,
 ) {
   const output = createRunOutput({ logLevel: 'info', logFormat: 'auto', integration: 'flow', ...options });
   const telemetry = createRunTelemetry({
@@ -39,11 +40,13 @@ function faultyRun(
     telemetry.observer.retry({ endpoint: 'destination', reason: '503' });
     telemetry.detailLogger().info({ endpoint: 'destination', attempt: 1 }, 'retrying a destination request');
     if (i === records / 2) telemetry.observer.breakerState({ endpoint: 'destination', state: 'open' });
+    // With `known`, the record failed the same way in an earlier run: a known problem.
     events.onRecordSettled?.({
       key: String(i),
       state: 'failed',
       attempts: 2,
       reasons: [{ code: 'destination_422', message: '422 from the destination' }],
+      ...(known ? { known: true } : {}),
     });
     vi.advanceTimersByTime(1);
   }
@@ -68,6 +71,15 @@ describe('run output on a terminal', () => {
     expect(text).not.toContain('record failed');
     expect(text).not.toContain('retrying');
     expect(telemetry.reporter()?.counts().failed).toBe(5000);
+  });
+
+  it('counts records still failing from an earlier run into the bar, printing no line for each', () => {
+    const terminal = fakeTerminal();
+    faultyRun({ stream: terminal.stream }, 2000, true);
+    const text = terminal.text();
+    expect(text.split('\n').length).toBeLessThan(6);
+    expect(text).toContain('failed 2000');
+    expect(text).not.toContain('still failing');
   });
 
   it('writes the per-record detail to --log-file as JSON lines', () => {

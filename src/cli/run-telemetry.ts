@@ -134,8 +134,9 @@ export function createRunTelemetry(options: {
     onRecordSettled(event) {
       observer.recordState(event.state);
       if (event.known) {
-        // Reported once, when it was new; a scheduled job's log should show what changed.
-        logger.info(
+        // Reported in full once, when it was new: a scheduled job's log should show what changed. Here it is
+        // counted into the summary, and detailed only in --log-file or at a debug level.
+        detailLogger.info(
           { recordKey: event.key ?? '(no key)', state: event.state },
           `record still ${event.state === 'failed' ? 'failing' : event.state}, as in an earlier run`,
         );
