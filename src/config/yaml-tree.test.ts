@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} is the config reference syntax under test, not a template
 import { describe, expect, it } from 'vitest';
 import { parseYamlTree } from './yaml-tree.ts';
 
@@ -19,6 +20,21 @@ describe('parseYamlTree', () => {
   it('reports an unclosed single quote inside a flow mapping where it opened', () => {
     const message = syntaxError("version: 1\nname: 'ok'\nheaders: {a: 'it''s}\nmapping: ./m.yaml\n");
     expect(message).toContain("flow.yaml:3:14 this ' quote is never closed");
+  });
+
+  it('names an unquoted ${VAR} inside a flow mapping as the one cause, with where to quote it', () => {
+    const text =
+      'version: 1\nsource:\n  pagination: { type: page_number, page_size: ${PAGE_SIZE} }\n  retry: { max_attempts: 3 }\n';
+    const message = syntaxError(text);
+    expect(message).toContain(
+      'flow.yaml:3:47 ${PAGE_SIZE} inside { } or [ ] must be quoted ("${PAGE_SIZE}")',
+    );
+    expect(message.split('\n')).toHaveLength(2);
+  });
+
+  it('parses a quoted ${VAR} inside a flow mapping, and block style unquoted', () => {
+    const flow = parseYamlTree('retry: { max_attempts: "${N}" }\nsize: ${M}\n', 'ok.yaml');
+    expect(flow.value).toEqual({ retry: { max_attempts: '${N}' }, size: '${M}' });
   });
 
   it('keeps the parser position for other syntax errors', () => {

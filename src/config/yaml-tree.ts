@@ -35,6 +35,20 @@ export function parseYamlTree(text: string, file: string): YamlTree {
     return { line, column: col };
   };
   if (doc.errors.length > 0) {
+    // `{ size: ${N} }` is not YAML: braces end a flow mapping, so one unquoted reference cascades into
+    // dozens of errors far from it. Name the one cause instead.
+    const reference = unquotedFlowReference(text);
+    if (reference) {
+      const { line, column } = at(reference.offset);
+      const message = `${reference.text} inside { } or [ ] must be quoted ("${reference.text}"): braces end a flow collection in YAML`;
+      throw new FerryError(
+        'FERRY_ERR_CONFIG_SYNTAX',
+        `${file} is not well-formed YAML:\n  ${file}:${line}:${column} ${message}`,
+        {
+          details: { errors: [{ file, line, column, path: '', message }] },
+        },
+      );
+    }
     const errors = doc.errors.map((error) => {
       // The parser notices a missing closing quote only at the end of the file; where it opened is
       // where the mistake is.
@@ -96,6 +110,28 @@ export function parseYamlTree(text: string, file: string): YamlTree {
     return null;
   };
   return { value: walk(doc.contents, [], undefined), positions };
+}
+
+/**
+ * The first `${...}` written unquoted as a value inside a flow collection (`{ a: ${X} }`, `[${X}]`), if any:
+ * after `{`, `[` or `,` and an optional `key:`, on one line, outside quotes.
+ */
+function unquotedFlowReference(text: string): { offset: number; text: string } | undefined {
+  const pattern = /[{[,][ \t]*(?:[\w.-]+[ \t]*:[ \t]*)?(\$\{[^}\s"']*\})/g;
+  for (const match of text.matchAll(pattern)) {
+    const lineStart = text.lastIndexOf('\n', match.index) + 1;
+    const before = text.slice(lineStart, match.index);
+    // Inside a comment or a quoted string it is not the cause.
+    if (
+      before.includes('#') ||
+      (before.split('"').length - 1) % 2 === 1 ||
+      (before.split("'").length - 1) % 2 === 1
+    )
+      continue;
+    const ref = match[1]!;
+    return { offset: match.index + match[0].length - ref.length, text: ref };
+  }
+  return undefined;
 }
 
 /** Where the first quoted scalar that never closes opens, if any. */
