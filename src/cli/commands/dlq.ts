@@ -77,8 +77,12 @@ export function dlqCommand(): Command {
             ...(options.kind ? { state: options.kind as 'quarantined' | 'failed' } : {}),
           };
           const letters = ledger.listDeadLetters({ ...filter, limit: options.limit });
+          const more = letters.length < options.limit ? 0 : ledger.countDeadLetters(filter) - letters.length;
+          const moreHint = `… and ${more} more; --limit ${letters.length + more} lists them all\n`;
           if (options.json) {
             process.stdout.write(`${JSON.stringify(letters, null, 2)}\n`);
+            // stdout stays one JSON array for scripts; a person still learns the list was cut.
+            if (more > 0) process.stderr.write(moreHint);
             return;
           }
           process.stdout.write(
@@ -92,10 +96,7 @@ export function dlqCommand(): Command {
               { header: 'resolved', value: (l) => l.resolvedAt ?? '' },
             ])}\n`,
           );
-          const more = letters.length < options.limit ? 0 : ledger.countDeadLetters(filter) - letters.length;
-          if (more > 0) {
-            process.stdout.write(`… and ${more} more; --limit ${letters.length + more} lists them all\n`);
-          }
+          if (more > 0) process.stdout.write(moreHint);
         } finally {
           await ledger.close();
         }

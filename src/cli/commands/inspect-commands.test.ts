@@ -57,6 +57,14 @@ describe('ferry dlq list', () => {
     expect(out).toContain('… and 3 more; --limit 5 lists them all');
   });
 
+  it('keeps --json one array on stdout and says on stderr how many more there are', async () => {
+    await seed(5);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const listed = JSON.parse(await ferry('dlq', 'list', '--limit', '2', '--json'));
+    expect(listed).toHaveLength(2);
+    expect(stderr).toHaveBeenCalledWith('… and 3 more; --limit 5 lists them all\n');
+  });
+
   it('says nothing more when everything is listed', async () => {
     await seed(2);
     expect(await ferry('dlq', 'list', '--limit', '2')).not.toContain('more');
