@@ -33,6 +33,15 @@ const WHY: Readonly<Record<string, string>> = {
   ENOSPC: 'cannot be created: the disk is full',
 };
 
+/**
+ * The environment error for a file-system refusal met while creating the ledger inside `dir` (a directory
+ * that passed the checks but refuses files, such as /sys as root), or undefined for any other error.
+ */
+export function stateDirRefusal(dir: string, error: unknown): FerryError | undefined {
+  const why = WHY[errnoCode(error) ?? ''];
+  return why === undefined ? undefined : unusable(dir, why, error);
+}
+
 async function checkReadWrite(path: string, dir: string, what: string): Promise<void> {
   try {
     await access(path, constants.R_OK | constants.W_OK);

@@ -19,7 +19,7 @@ import type {
 import { redactSecrets, redactValue } from '../core/secret-registry.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { migrate } from './migrations.ts';
-import { prepareStateDir } from './prepare-state-dir.ts';
+import { prepareStateDir, stateDirRefusal } from './prepare-state-dir.ts';
 import { createRunLock, isProcessAlive } from './run-lock.ts';
 
 /** Options for openSqliteLedger. */
@@ -191,7 +191,7 @@ export async function openSqliteLedger(
       timeout: options.busyTimeoutMs ?? 5000,
     });
   } catch (error) {
-    throw stateError('opening', path, error);
+    throw stateDirRefusal(stateDir, error) ?? stateError('opening', path, error);
   }
   try {
     db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
