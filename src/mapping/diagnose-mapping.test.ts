@@ -17,6 +17,13 @@ beforeAll(async () => {
     }),
   );
   await writeFile(
+    join(dir, 'open.schema.json'),
+    JSON.stringify({
+      type: 'object',
+      properties: { customer_id: { type: 'string' }, note: { type: 'string' } },
+    }),
+  );
+  await writeFile(
     join(dir, 'out.schema.json'),
     JSON.stringify({
       type: 'object',
@@ -60,6 +67,21 @@ output:
       expect.stringMatching(/^9:12 output\.fields\.emial .*has no field "emial" here/),
       expect.stringMatching(/output\.fields .*requires "total" but the mapping has no expression for it/),
     ]);
+  });
+
+  it('makes a key that reads an undescribed field an error even where the schema is open', async () => {
+    const result = await diagnose(`key: customerId
+input:
+  schema: ./open.schema.json
+output:
+  fields:
+    orderId: customer_id
+    remark: nte
+`);
+    expect(result.errors.map((e) => e.path)).toEqual(['key']);
+    expect(result.errors[0]?.message).toMatch(/reads "customerId".*did you mean "customer_id"/);
+    // Elsewhere an open schema's undescribed field stays a warning: the record may still carry it.
+    expect(result.warnings.map((w) => w.path)).toEqual(['output.fields.remark']);
   });
 
   it('reports an unreadable schema and still checks the expressions', async () => {

@@ -102,7 +102,9 @@ export async function diagnoseMapping(path: string): Promise<MappingDiagnosis> {
     }
     for (const lint of lintExpression(ast, input?.schema ?? null, input?.file)) {
       const where = lint.position === null ? '' : ` (at character ${lint.position})`;
-      (lint.severity === 'error' ? errors : warnings).push(at(expression, `${lint.message}${where}`));
+      // A key read from a field the schema does not describe most likely quarantines every record.
+      const severity = expression === spec.key ? 'error' : lint.severity;
+      (severity === 'error' ? errors : warnings).push(at(expression, `${lint.message}${where}`));
     }
   }
   if (output) {
