@@ -149,10 +149,11 @@ async function run(
     const log = telemetry.logger();
     const error = result.error && withCredentialHint(result.error, config);
     if (error) {
-      printError(error);
+      // On a terminal a person reads one plain line; off it stderr stays JSON lines, and this one says it all.
+      if (output.human) printError(error);
       log.error(
-        { err: error, checkpoint: result.checkpoint },
-        'run aborted; run the same command again to resume',
+        { err: error, code: error.code, checkpoint: result.checkpoint },
+        `run aborted: ${error.message} [${error.code}]`,
       );
     } else if (result.status === 'interrupted') {
       log.warn({ checkpoint: result.checkpoint }, 'run interrupted; run the same command again to resume');

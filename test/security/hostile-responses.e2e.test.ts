@@ -188,8 +188,13 @@ async function ferry(sourceUrl: string, dir: string) {
 }
 
 /** The lines a person reads: ferry's own `ferry: ...` lines, not the JSON log lines. */
+/** The messages of the `run aborted` lines: off a terminal stderr is JSON lines only. */
 function errorLines(stderr: string): string[] {
-  return stderr.split('\n').filter((line) => line.startsWith('ferry:'));
+  return stderr
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => (JSON.parse(line) as { msg: string }).msg)
+    .filter((msg) => msg.startsWith('run aborted:'));
 }
 
 describe('hostile source responses end in a clear error and a safe state', () => {
@@ -205,6 +210,13 @@ describe('hostile source responses end in a clear error and a safe state', () =>
         expect(hostile.code, hostile.stderr).toBe(3);
         const lines = errorLines(hostile.stderr);
         expect(lines, hostile.stderr).toHaveLength(1);
+        // Off a terminal, even an aborted run writes JSON lines only.
+        expect(
+          hostile.stderr
+            .trim()
+            .split('\n')
+            .filter((line) => !line.startsWith('{"')),
+        ).toEqual([]);
         expect(lines[0]).toMatch(/\[FERRY_ERR_[A-Z_]+\]$/);
         expect(lines[0]).toMatch(expected);
         expect(lines[0]).toContain('page 2');
