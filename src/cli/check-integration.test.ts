@@ -52,6 +52,7 @@ describe('checkIntegration', () => {
     expect(token?.detail).toMatch(
       /^requesting an access token from http:\/\/127\.0\.0\.1:\d+\/oauth\/token: HTTP 401/,
     );
+    expect(token?.detail).toContain('check DEST_CLIENT_ID / DEST_CLIENT_SECRET');
     expect(JSON.stringify(report)).not.toContain('not-the-secret-3c2b1a');
     expect(checkExitCode(report)).toBe(3);
   });

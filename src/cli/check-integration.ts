@@ -18,6 +18,7 @@ import { bodySnippet } from '../http/body-snippet.ts';
 import { composeSend } from '../http/compose.ts';
 import { createHttpTransport, type HttpTransport } from '../http/http-transport.ts';
 import { redirectInterceptor } from '../http/redirect-interceptor.ts';
+import { withCredentialHint } from './credential-hint.ts';
 import { ExitCode } from './exit-codes.ts';
 
 /** One line of the checklist `ferry check` prints. */
@@ -69,14 +70,17 @@ function openSide(
   };
 }
 
-function failure(name: string, error: unknown): CheckItem {
-  const message = error instanceof Error ? error.message : String(error);
+function failure(name: string, error: unknown, config: IntegrationConfig): CheckItem {
+  // A refused credential names what to check, as a run's error does.
+  const explained = error instanceof FerryError ? withCredentialHint(error, config) : error;
+  const message = explained instanceof Error ? explained.message : String(explained);
   const code = error instanceof FerryError ? error.code : undefined;
   return { name, ok: false, detail: redactSecrets(message), ...(code ? { code } : {}) };
 }
 
 /** Fetches a token when the strategy uses one, so a refused client is named before any data request. */
 async function checkToken(
+  config: IntegrationConfig,
   name: string,
   auth: AuthConfig,
   side: CheckSide,
@@ -90,7 +94,7 @@ async function checkToken(
     const from = auth.type === 'oauth2_client_credentials' ? `fetched from ${auth.tokenUrl}` : 'signed';
     return { name, ok: true, detail: `${scheme} token ${from}` };
   } catch (error) {
-    return failure(name, error);
+    return failure(name, error, config);
   }
 }
 
@@ -123,7 +127,7 @@ async function checkSourcePage(config: IntegrationConfig, side: CheckSide): Prom
     }
     return { name, ok: false, detail: 'the source yielded no page' };
   } catch (error) {
-    return failure(name, error);
+    return failure(name, error, config);
   } finally {
     controller.abort();
     await source.close();
@@ -175,7 +179,7 @@ async function checkDestination(config: IntegrationConfig, side: CheckSide): Pro
       : ' (the server answers; OPTIONS proves neither the path nor the credentials: destination.lookup makes this check stronger)';
     return { name, ok: true, detail: `${answered}${caveat}` };
   } catch (error) {
-    return failure(name, error);
+    return failure(name, error, config);
   }
 }
 
@@ -208,10 +212,10 @@ export async function checkIntegration(config: IntegrationConfig): Promise<Check
   );
   const items: CheckItem[] = [];
   try {
-    const sourceToken = await checkToken('source token', src.auth, source, src.url);
+    const sourceToken = await checkToken(config, 'source token', src.auth, source, src.url);
     if (sourceToken) items.push(sourceToken);
     if (sourceToken?.ok !== false) items.push(await checkSourcePage(config, source));
-    const destToken = await checkToken('destination token', dest.auth, destination, dest.url);
+    const destToken = await checkToken(config, 'destination token', dest.auth, destination, dest.url);
     if (destToken) items.push(destToken);
     if (destToken?.ok !== false) items.push(await checkDestination(config, destination));
   } finally {
