@@ -40,7 +40,7 @@ let code: number = ExitCode.aborted;
 try {
   code = await executeRun(
     flagship,
-    { state, logLevel: 'error', logFormat: 'auto', progress: true, sample: 3 },
+    { state, logLevel: 'error', logFormat: 'auto', progress: true, sample: 3, summaryTable: true },
     env,
   );
   const stats = destination.stats();

@@ -142,8 +142,9 @@ async function run(
     ledger.finishRun(result.runId, result.status, { ...result.counts }, report ?? null);
     if (options.report && report) await writeReport(options.report, report);
     // Off a terminal stderr carries JSON lines only: the summary's figures go in the `run finished` line.
-    if (report && output.human) {
-      process.stderr.write(`${renderSummary(report, { color: !process.env.NO_COLOR })}\n`);
+    if (report && (output.human || options.summaryTable)) {
+      const color = output.human && !process.env.NO_COLOR;
+      process.stderr.write(`${renderSummary(report, { color })}\n`);
     }
     if (report && options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     const log = telemetry.logger();

@@ -1,165 +1,110 @@
-import { randomUUID } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { DatabaseSync } from 'node:sqlite';
 import { FerryError } from '../core/errors.ts';
 
-/** An exclusive, pid-stamped lock file: one ferry run per state directory at a time. */
+/** One ferry run per state directory at a time, held as a kernel file lock for the run's whole life. */
 export interface RunLock {
   readonly path: string;
   /** True while this object holds the lock. */
   readonly held: boolean;
-  /** Takes the lock (idempotent); takes over a lock left by a dead process; throws FERRY_ERR_STATE_LOCKED. */
+  /** Takes the lock (idempotent); throws FERRY_ERR_STATE_LOCKED while another holder has it. */
   acquire(): void;
   /** Gives the lock back if this object holds it. */
   release(): void;
+  /** True when nobody holds the lock at this moment (this object included). */
+  isFree(): boolean;
 }
 
-interface LockContent {
+/** Who took the lock, written beside it for the message a refused run prints; never used to judge. */
+interface Holder {
   readonly pid: number;
-  readonly token: string;
   readonly host: string;
   readonly acquiredAt: string;
 }
 
-/** True when a process with this pid exists (EPERM means it exists but belongs to another user). */
-export function isProcessAlive(pid: number): boolean {
-  // kill(0) or a negative pid would address a process group, never "is this one process alive".
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+function isBusy(error: unknown): boolean {
+  const { errcode, errstr } = error as { errcode?: number; errstr?: string };
+  // SQLITE_BUSY (5) or SQLITE_LOCKED (6), as node:sqlite reports them.
+  return errcode === 5 || errcode === 6 || /locked|busy/i.test(String(errstr ?? error));
 }
 
-function errnoCode(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
-}
-
-function readText(path: string): string | null {
+function readHolder(path: string): Holder | undefined {
   try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return null;
-    throw error;
-  }
-}
-
-function parsePid(text: string): number | null {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'number') return parsed;
-    if (typeof parsed === 'object' && parsed !== null) {
-      const pid = (parsed as { pid?: unknown }).pid;
-      if (typeof pid === 'number') return pid;
-    }
+    return JSON.parse(readFileSync(path, 'utf8')) as Holder;
   } catch {
-    // Unreadable content: treated as stale below.
-  }
-  return null;
-}
-
-function tryUnlink(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Already gone.
+    return undefined;
   }
 }
 
 /**
- * Creates the lock for `path` (not taken yet). The file is created complete and atomically (written
- * aside, then hard-linked into place, which fails if it exists), so nobody ever reads a half-written lock.
- * A stale lock is taken over by renaming it away first, so two processes cannot both take it over.
- * Limitation: a dead holder whose pid was reused by an unrelated process still looks alive.
+ * Creates the lock for `path` (not taken yet). The lock is SQLite's exclusive lock on a small database of
+ * its own, which is an fcntl lock: the kernel drops it the moment its process dies, `kill -9` included and
+ * before the dead process is reaped, so a supervisor that restarts at once resumes instead of being refused.
+ * Nothing is judged by whether a pid looks alive.
  */
-export function createRunLock(path: string, options: { isAlive?: (pid: number) => boolean } = {}): RunLock {
-  const isAlive = options.isAlive ?? isProcessAlive;
-  let token: string | null = null;
+export function createRunLock(path: string): RunLock {
+  const holderPath = `${path}.holder`;
+  let db: DatabaseSync | null = null;
 
-  function tryCreate(): boolean {
-    const content: LockContent = {
-      pid: process.pid,
-      token: randomUUID(),
-      host: hostname(),
-      acquiredAt: new Date().toISOString(),
-    };
-    const aside = `${path}.${process.pid}.${content.token}.tmp`;
-    writeFileSync(aside, `${JSON.stringify(content)}\n`, { mode: 0o600 });
+  /** Takes the exclusive lock, or returns false while someone holds it. */
+  function tryTake(): boolean {
+    const connection = new DatabaseSync(path, { timeout: 0 });
     try {
-      linkSync(aside, path);
-      token = content.token;
-      return true;
+      connection.exec('PRAGMA locking_mode = EXCLUSIVE');
+      connection.exec('BEGIN EXCLUSIVE');
+      // Holding a write lock needs a write: the first one takes the exclusive lock for good.
+      connection.exec('CREATE TABLE IF NOT EXISTS lock (id INTEGER PRIMARY KEY)');
     } catch (error) {
-      if (errnoCode(error) === 'EEXIST') return false;
-      throw error;
-    } finally {
-      tryUnlink(aside);
-    }
-  }
-
-  function lockedError(pid: number): FerryError {
-    return new FerryError(
-      'FERRY_ERR_STATE_LOCKED',
-      `the state directory is in use by another ferry process (pid ${pid}, lock ${path}); wait for it to end or stop it`,
-      { details: { pid, lockPath: path } },
-    );
-  }
-
-  function acquire(): void {
-    if (token !== null) return;
-    try {
-      for (let attempt = 0; attempt < 5; attempt++) {
-        if (tryCreate()) return;
-        const seen = readText(path);
-        if (seen === null) continue; // released between our two steps
-        const pid = parsePid(seen);
-        if (pid !== null && isAlive(pid)) throw lockedError(pid);
-        // Stale (dead pid or unreadable): move it aside atomically, then check we moved what we judged.
-        const aside = `${path}.stale.${process.pid}.${randomUUID()}`;
-        try {
-          renameSync(path, aside);
-        } catch (error) {
-          if (errnoCode(error) === 'ENOENT') continue;
-          throw error;
-        }
-        if (readText(aside) !== seen) {
-          // Another process took the stale lock over in between: put its fresh lock back.
-          try {
-            linkSync(aside, path);
-          } catch {
-            // Someone holds it again; the next attempt will see who.
-          }
-        }
-        tryUnlink(aside);
-      }
-    } catch (error) {
-      if (error instanceof FerryError) throw error;
+      connection.close();
+      if (isBusy(error)) return false;
       throw new FerryError('FERRY_ERR_STATE', `taking the run lock ${path} failed: ${String(error)}`, {
         cause: error,
         details: { lockPath: path },
       });
     }
-    const pid = parsePid(readText(path) ?? '');
-    throw lockedError(pid ?? -1);
+    db = connection;
+    return true;
   }
 
-  function release(): void {
-    if (token === null) return;
-    const mine = token;
-    token = null;
-    const text = readText(path);
-    // Only remove our own lock: after a takeover (we were presumed dead) it is someone else's.
-    if (text?.includes(mine)) tryUnlink(path);
+  function giveBack(): void {
+    const connection = db;
+    db = null;
+    if (!connection) return;
+    try {
+      connection.exec('ROLLBACK');
+    } finally {
+      connection.close();
+    }
   }
 
   return {
     path,
     get held() {
-      return token !== null;
+      return db !== null;
     },
-    acquire,
-    release,
+    acquire(): void {
+      if (db !== null) return;
+      if (!tryTake()) {
+        const holder = readHolder(holderPath);
+        const who = holder
+          ? `pid ${holder.pid} on ${holder.host}, since ${holder.acquiredAt}`
+          : 'another process';
+        throw new FerryError(
+          'FERRY_ERR_STATE_LOCKED',
+          `the state directory is in use by another ferry run (${who}; lock ${path}); wait for it to end or stop it`,
+          { details: { lockPath: path, ...(holder ? { pid: holder.pid } : {}) } },
+        );
+      }
+      const holder: Holder = { pid: process.pid, host: hostname(), acquiredAt: new Date().toISOString() };
+      writeFileSync(holderPath, `${JSON.stringify(holder)}\n`, { mode: 0o600 });
+    },
+    release: giveBack,
+    isFree(): boolean {
+      if (db !== null) return false;
+      if (!tryTake()) return false;
+      giveBack();
+      return true;
+    },
   };
 }

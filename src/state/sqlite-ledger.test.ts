@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hasErrorCode } from '../core/errors.ts';
 import { clearSecretsForTests, registerSecret } from '../core/secret-registry.ts';
 import { migrations, SCHEMA_VERSION } from './migrations.ts';
+import { createRunLock } from './run-lock.ts';
 import { openSqliteLedger, type SqliteLedger } from './sqlite-ledger.ts';
 
 /** Every column a record row had before migration 4 added its row id. */
@@ -609,10 +610,16 @@ describe('the run lock', () => {
     expect(second.holdsRunLock).toBe(true);
   });
 
-  it('refuses a state directory locked by another live process', async () => {
-    writeFileSync(join(dir, 'ferry.lock'), JSON.stringify({ pid: process.ppid }));
-    const ledger = await ledgerAt();
-    expect(() => ledger.acquireRunLock()).toThrow(`pid ${process.ppid}`);
+  it('refuses to start a run while the state directory is locked, naming the holder', async () => {
+    const holder = createRunLock(join(dir, 'ferry.lock'));
+    holder.acquire();
+    try {
+      const ledger = await ledgerAt();
+      expect(() => ledger.startRun('a', '2025-01-01T00:00:00.000Z')).toThrow(`pid ${process.pid}`);
+      expect(ledger.markCrashedRuns('a')).toEqual([]);
+    } finally {
+      holder.release();
+    }
   });
 });
 
@@ -624,7 +631,7 @@ describe('closing', () => {
     await ledger.close();
     const wal = join(dir, 'ferry.db-wal');
     expect(!existsSync(wal) || statSync(wal).size === 0).toBe(true);
-    expect(existsSync(join(dir, 'ferry.lock'))).toBe(false);
+    expect(createRunLock(join(dir, 'ferry.lock')).isFree()).toBe(true);
     await expect(ledger.update('a', run.id, [{ key: 'k', state: 'failed' }])).rejects.toThrow(/closed/);
     expect(() => ledger.listRuns()).toThrow(/closed/);
     await ledger.close();

@@ -20,7 +20,7 @@ import { redactSecrets, redactValue } from '../core/secret-registry.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { migrate } from './migrations.ts';
 import { prepareStateDir, stateDirRefusal } from './prepare-state-dir.ts';
-import { createRunLock, isProcessAlive } from './run-lock.ts';
+import { createRunLock } from './run-lock.ts';
 
 /** Options for openSqliteLedger. */
 export interface SqliteLedgerOptions {
@@ -450,16 +450,15 @@ export async function openSqliteLedger(
     },
 
     markCrashedRuns(integration: string): string[] {
+      // The run lock is the kernel's: while nobody else holds it, no other run is alive here, whatever
+      // the pids its rows name.
+      if (!(lock.held || lock.isFree())) return [];
       return sync('marking crashed runs', () =>
         transaction(() => {
           const crashed: string[] = [];
           for (const row of selectRunning.all(integration)) {
             const id = str(row.id);
             if (ownRuns.has(id)) continue;
-            // Holding the lock proves no other process is running here; without it, trust only a dead pid.
-            const pid = row.pid === null ? null : Number(row.pid);
-            const dead = lock.held || pid === null || (pid !== process.pid && !isProcessAlive(pid));
-            if (!dead) continue;
             markCrashed.run(strOrNull(row.last_active_at) ?? str(row.started_at), id);
             crashed.push(id);
           }

@@ -19,6 +19,8 @@ export interface RunCommandOptions {
   metricsLinger?: number;
   progress: boolean;
   sample: number;
+  /** Print the summary table even off a terminal (the demo's output is read by a person). */
+  summaryTable?: boolean;
 }
 
 /** `ferry run <config>`: runs an integration, or previews it with --dry-run. */
