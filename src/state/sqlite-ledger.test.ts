@@ -15,6 +15,16 @@ import { openSqliteLedger, type SqliteLedger } from './sqlite-ledger.ts';
 const RECORD_COLUMNS =
   'integration, key, state, attempts, first_mapped_at, body_hash, last_error, run_id, updated_at';
 
+/** A ledger as version 4 left it: run r1 of integration i (with this status) and these record rows. */
+function writeVersion4Ledger(runStatus: string, recordValues: string): void {
+  const db = new DatabaseSync(join(dir, 'ferry.db'));
+  for (const migration of migrations.slice(0, 4)) db.exec(migration);
+  db.exec('PRAGMA user_version = 4');
+  db.exec(`INSERT INTO runs (id, integration, status, started_at) VALUES ('r1', 'i', '${runStatus}', 'x')`);
+  db.exec(`INSERT INTO records (${RECORD_COLUMNS}) VALUES ${recordValues}`);
+  db.close();
+}
+
 let dir: string;
 const open: SqliteLedger[] = [];
 
@@ -148,14 +158,7 @@ describe('opening', () => {
   });
 
   it('upgrades a version-4 ledger: records keep every column, at key generation 0 with no last status', async () => {
-    const db = new DatabaseSync(join(dir, 'ferry.db'));
-    for (const migration of migrations.slice(0, 4)) db.exec(migration);
-    db.exec('PRAGMA user_version = 4');
-    db.exec(`INSERT INTO runs (id, integration, status, started_at) VALUES ('r1', 'i', 'crashed', 'x')`);
-    db.exec(
-      `INSERT INTO records (${RECORD_COLUMNS}) VALUES ('i', 'a', 'failed', 2, 't', 'h', 'e', 'r1', 'u')`,
-    );
-    db.close();
+    writeVersion4Ledger('crashed', `('i', 'a', 'failed', 2, 't', 'h', 'e', 'r1', 'u')`);
     const ledger = await ledgerAt();
     expect(ledger.getRecords('i', ['a']).get('a')).toMatchObject({
       state: 'failed',
@@ -688,16 +691,11 @@ describe('record history', () => {
   });
 
   it('upgrades a version-4 ledger: each existing record starts its history with its state then', async () => {
-    const db = new DatabaseSync(join(dir, 'ferry.db'));
-    for (const migration of migrations.slice(0, 4)) db.exec(migration);
-    db.exec('PRAGMA user_version = 4');
-    db.exec(`INSERT INTO runs (id, integration, status, started_at) VALUES ('r1', 'i', 'completed', 'x')`);
-    db.exec(
-      `INSERT INTO records (${RECORD_COLUMNS}) VALUES
-        ('i', 'q', 'quarantined', 0, NULL, 'src:h', 'email is missing', 'r1', '2025-01-02T00:00:00.000Z'),
-        ('i', 'd', 'delivered', 2, 't', 'h', 'HTTP 503 before it went through', 'r1', '2025-01-02T00:00:01.000Z')`,
+    writeVersion4Ledger(
+      'completed',
+      `('i', 'q', 'quarantined', 0, NULL, 'src:h', 'email is missing', 'r1', '2025-01-02T00:00:00.000Z'),
+       ('i', 'd', 'delivered', 2, 't', 'h', 'HTTP 503 before it went through', 'r1', '2025-01-02T00:00:01.000Z')`,
     );
-    db.close();
     const ledger = await ledgerAt();
     expect(ledger.recordHistory('q')[0]?.changes).toEqual([
       {
