@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { exitCodeForRun } from '../src/cli/exit-codes.ts';
-import { createRestSink } from '../src/connectors/rest-sink.ts';
+import { createRestSink } from '../src/connectors/rest/rest-sink.ts';
 import type { SourceConnector } from '../src/core/connector-types.ts';
 import { FerryError } from '../src/core/errors.ts';
 import type { Send } from '../src/core/http-types.ts';

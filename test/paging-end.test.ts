@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { exitCodeForRun } from '../src/cli/exit-codes.ts';
-import { createRestSource } from '../src/connectors/rest-source.ts';
+import { createRestSource } from '../src/connectors/rest/rest-source.ts';
 import type { OutgoingRecord, SinkConnector } from '../src/core/connector-types.ts';
 import type { RecordMapper } from '../src/engine/engine-types.ts';
 import { runIntegration } from '../src/engine/run-integration.ts';

@@ -3,7 +3,7 @@ import { flagshipConfig } from '../../test/support/ferry-cli.ts';
 import { type FlagshipMocks, startFlagshipMocks } from '../../test/support/flagship-mocks.ts';
 import { clearSecretsForTests } from '../core/secret-registry.ts';
 import { checkExitCode, checkIntegration } from './check-integration.ts';
-import { loadIntegration } from './load-integration.ts';
+import { loadIntegration } from '../integration/load-integration.ts';
 
 let mocks: FlagshipMocks;
 

@@ -1,6 +1,7 @@
 import type { AuthConfig } from '../config/auth-schema.ts';
-import type { IntegrationConfig } from '../config/integration-schema.ts';
+import type { IntegrationConfig } from '../integration/integration-schema.ts';
 import { FerryError } from '../core/errors.ts';
+import { authOf } from '../integration/connector-facts.ts';
 
 type Side = 'source' | 'destination';
 
@@ -28,7 +29,8 @@ const CREDENTIAL_KEYS: Record<AuthConfig['type'], ReadonlyArray<readonly [string
 export function withCredentialHint(error: FerryError, config: IntegrationConfig): FerryError {
   const side = refusedSide(error, config);
   if (!side) return error;
-  const auth = config[side].auth;
+  const auth = authOf(config[side]);
+  if (!auth) return error;
   const hint =
     auth.type === 'none'
       ? noCredentialsHint(config, side)
@@ -53,8 +55,8 @@ function refusedSide(error: FerryError, config: IntegrationConfig): Side | undef
   if (error.code === 'FERRY_ERR_AUTH_TOKEN') {
     const tokenUrl = error.details.tokenUrl;
     for (const side of ['destination', 'source'] as const) {
-      const auth = config[side].auth;
-      if (auth.type === 'oauth2_client_credentials' && auth.tokenUrl === tokenUrl) return side;
+      const auth = authOf(config[side]);
+      if (auth?.type === 'oauth2_client_credentials' && auth.tokenUrl === tokenUrl) return side;
     }
     return undefined;
   }

@@ -1,24 +1,24 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IntegrationConfig } from '../config/integration-schema.ts';
+import type { IntegrationConfig } from '../integration/integration-schema.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 import { previewIntegration } from '../engine/preview-integration.ts';
-import { runIntegration } from '../engine/run-integration.ts';
 import type { Logger } from '../observability/logger.ts';
 import { renderSummary } from '../observability/render-summary.ts';
 import type { LedgerReport } from '../observability/run-reporter.ts';
 import { checkReportPath, writeReport } from '../observability/write-report.ts';
 import { LEDGER_FILE, openSqliteLedger, type SqliteLedger } from '../state/sqlite-ledger.ts';
-import { buildIntegration, type IntegrationRuntime } from './build-integration.ts';
+import { buildIntegration } from '../runtime/build-integration.ts';
+import { runJob } from '../runtime/run-job.ts';
+import { createRunTelemetry } from '../runtime/run-telemetry.ts';
 import type { RunCommandOptions } from './commands/run.ts';
 import { withCredentialHint } from './credential-hint.ts';
 import { exitCodeForRun } from './exit-codes.ts';
 import { type LedgerLocation, locateLedger } from './ledger-location.ts';
-import { loadIntegration } from './load-integration.ts';
+import { loadIntegration } from '../integration/load-integration.ts';
 import { printError } from './print-error.ts';
 import { createRunOutput, type RunOutput } from './run-output.ts';
-import { createRunTelemetry } from './run-telemetry.ts';
 import { installShutdown } from './shutdown.ts';
 
 /** How long in-flight requests may finish after the first SIGINT/SIGTERM before they are abandoned. */
@@ -92,7 +92,6 @@ async function run(
     showProgress: options.progress,
   });
 
-  let runtime: IntegrationRuntime | undefined;
   const shutdown = installShutdown({
     graceMs: SHUTDOWN_GRACE_MS,
     onStopping: (signal) =>
@@ -106,40 +105,17 @@ async function run(
       telemetry.logger().warn('second signal: stopping now; the next run reconciles what was in flight'),
   });
   try {
-    runtime = await buildIntegration(config, {
-      observer: telemetry.observer,
-      logger: telemetry.detailLogger,
-      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-    });
-    const result = await runIntegration({
-      integration: config.name,
-      source: runtime.source,
-      sink: runtime.sink,
-      mapper: runtime.mapping,
+    const { result, report } = await runJob(config, {
       ledger,
-      concurrency: options.concurrency ?? config.destination.concurrency,
-      quarantineLimit: {
-        maxRatio: config.options.maxQuarantineRatio,
-        minSample: config.options.quarantineSample,
-      },
+      telemetry,
+      ledgerReport,
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       ...(options.limit ? { limit: options.limit } : {}),
-      onTotalMismatch: config.source.onTotalMismatch,
       stopSignal: shutdown.stopSignal,
       abortSignal: shutdown.abortSignal,
-      observer: telemetry.engineObserver,
-      ...(config.destination.lookup ? { lookupBeforeSend: config.destination.lookup.beforeSend } : {}),
     });
-    telemetry.stopProgress();
     output.attachProgress(undefined);
-    const reporter = telemetry.reporter();
     const { stillQuarantined, stillFailed } = result.counts;
-    const finished = reporter?.finish({
-      status: result.status,
-      endedAt: result.endedAt,
-      known: { stillQuarantined, stillFailed },
-    });
-    const report = finished && { ...finished, ledger: ledgerReport };
-    ledger.finishRun(result.runId, result.status, { ...result.counts }, report ?? null);
     if (options.report && report) await writeReport(options.report, report);
     // Off a terminal stderr carries JSON lines only: the summary's figures go in the `run finished` line.
     if (report && (output.human || options.summaryTable)) {
@@ -188,7 +164,6 @@ async function run(
   } finally {
     shutdown.dispose();
     telemetry.stopProgress();
-    await runtime?.close();
     await ledger.close();
     await metricsServer?.close();
   }
@@ -200,15 +175,15 @@ async function dryRun(
   logger: Logger,
   location: LedgerLocation,
 ): Promise<number> {
-  const runtime = await buildIntegration(config);
+  const built = await buildIntegration(config);
   // Only an existing ledger is opened: a dry run must not create state.
   const ledger = existsSync(join(location.dir, LEDGER_FILE))
     ? await openSqliteLedger(location.dir)
     : undefined;
   try {
     const preview = await previewIntegration({
-      source: runtime.source,
-      mapper: runtime.mapping,
+      source: built.source,
+      mapper: built.mapping,
       sampleSize: options.sample,
       integration: config.name,
       ...(ledger ? { ledger } : {}),
@@ -232,7 +207,7 @@ async function dryRun(
     process.stdout.write(`${redactSecrets(JSON.stringify(text, null, 2))}\n`);
     return 0;
   } finally {
-    await runtime.close();
+    await built.close();
     await ledger?.close();
   }
 }

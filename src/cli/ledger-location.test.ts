@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { locateLedger } from './ledger-location.ts';
-import { loadStateSetting } from './load-integration.ts';
+import { loadStateSetting } from '../integration/load-integration.ts';
 
 const made: string[] = [];
 afterAll(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));

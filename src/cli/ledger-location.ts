@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
-import type { ConfigEnv } from '../config/resolve-integration.ts';
-import { looksLikeUrl, type StateSetting } from '../config/state-setting.ts';
+import type { ConfigEnv } from '../integration/resolve-integration.ts';
+import { looksLikeUrl, type StateSetting } from '../integration/state-setting.ts';
 import { FerryError } from '../core/errors.ts';
 
 /** The directory a ledger lives in when nothing names one: beside the integration file. */

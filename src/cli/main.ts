@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { errorKindOf } from '../core/errors.ts';
 import { checkCommand } from './commands/check.ts';
+import { connectorsCommand } from './commands/connectors.ts';
 import { dlqCommand } from './commands/dlq.ts';
 import { initCommand } from './commands/init.ts';
 import { recordsCommand } from './commands/records.ts';
@@ -26,6 +27,7 @@ export function createProgram(): Command {
   program.addCommand(recordsCommand());
   program.addCommand(mockCommand());
   program.addCommand(schemaCommand());
+  program.addCommand(connectorsCommand());
   program.addCommand(initCommand());
   program.addCommand(checkCommand());
   // Subcommands (`dlq list`, `runs show`) too: else commander exits by itself, with 1, on a usage error.

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the scaffold writes ${...} config references
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { integrationSchemaPath } from '../config/integration-json-schema.ts';
+import { integrationSchemaPath } from '../integration/integration-json-schema.ts';
 import { paginationSchema } from '../config/pagination-schema.ts';
 import { defOf, unwrap } from '../config/schema-walk.ts';
 import { FerryError } from '../core/errors.ts';

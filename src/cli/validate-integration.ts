@@ -1,9 +1,10 @@
 import { dirname, relative, resolve } from 'node:path';
-import { diagnoseIntegrationFile, diagnosticsOf } from '../config/diagnose-integration-file.ts';
-import { type ConfigDiagnostic, type ConfigEnv, diagnoseTree } from '../config/resolve-integration.ts';
+import { whereOf } from '../integration/connector-facts.ts';
+import { diagnoseIntegrationFile, diagnosticsOf } from '../integration/diagnose-integration-file.ts';
+import { type ConfigDiagnostic, type ConfigEnv, diagnoseTree } from '../integration/resolve-integration.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 import { diagnoseMapping } from '../mapping/diagnose-mapping.ts';
-import { importIntegrationModule, isIntegrationModule } from './load-integration.ts';
+import { importIntegrationModule, isIntegrationModule } from '../integration/load-integration.ts';
 
 /** One finding of `ferry validate`, located in the file it is about. */
 export type ValidationEntry = ConfigDiagnostic;
@@ -73,8 +74,8 @@ export async function validateIntegration(
       valid && config && mapping?.mapping
         ? {
             name: config.name,
-            source: new URL(config.source.url).origin,
-            destination: new URL(config.destination.url).origin,
+            source: whereOf(config.source),
+            destination: whereOf(config.destination),
             mapping: shown(mapping.mapping.file),
             fields: mapping.mapping.fields.length,
             checks: mapping.mapping.checks.length,

@@ -1,16 +1,37 @@
-/** Where a source resumes: the next page's URL (and anything else the paginator needs), as plain JSON. */
-export interface Checkpoint {
-  readonly nextUrl: string;
-  readonly pageNumber: number;
-  readonly extra?: Readonly<Record<string, unknown>>;
-}
+import type { ErrorCode } from './error-codes.ts';
+import type { Reason } from './ledger-types.ts';
+
+/** A value that survives JSON.stringify and JSON.parse unchanged. */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly JsonValue[]
+  | { readonly [key: string]: JsonValue };
+
+/**
+ * Where a source resumes, as JSON only the source reads and writes: a next URL, a cursor, a line and a
+ * byte offset... The engine stores it after every settled page and hands it back; it never looks inside.
+ */
+export type Checkpoint = { readonly [key: string]: JsonValue };
 
 /** One page of source records, with the checkpoint that resumes after it. */
 export interface SourcePage {
-  /** 1-based position of the page in this read. */
-  readonly pageNumber: number;
-  readonly url: string;
   readonly records: readonly unknown[];
+  /**
+   * Where each record was read, in the records' order, for reasons and logs (`customers.csv:4711`,
+   * `cursor Y3Vyc29yOjQy`); absent when the page itself says enough.
+   */
+  readonly positions?: readonly string[];
+  /**
+   * Records the source read but knows are damaged (a CSV row with too few cells, a GraphQL edge that came
+   * back with errors instead of data), by their index in `records`: quarantined with these reasons instead
+   * of mapped. Their slot in `records` holds what was read, for the dead letter.
+   */
+  readonly rejects?: ReadonlyMap<number, readonly [Reason, ...Reason[]]>;
+  /** Says which page this was, for messages ("page 3", "lines 2-1001"); never a credential. */
+  readonly label?: string;
   /** null when this was the last page. */
   readonly next: Checkpoint | null;
   /**
@@ -26,35 +47,46 @@ export interface SourcePage {
 export interface SourceConnector {
   /** Streams pages lazily from `from` (or the start), so backpressure is simply not pulling. */
   readPages(options: { from: Checkpoint | null; signal: AbortSignal }): AsyncIterable<SourcePage>;
+  /**
+   * What a complete read whose record count differs from the total the source announced does: "fail"
+   * aborts the run with FERRY_ERR_SOURCE_INCOMPLETE, "warn" tells the observer. @default "fail"
+   */
+  readonly onTotalMismatch?: 'fail' | 'warn';
   close(): Promise<void>;
 }
 
-/** One mapped record ready to send. */
+/** One mapped record ready to write. */
 export interface OutgoingRecord {
   readonly key: string;
   readonly idempotencyKey: string;
-  /** The JSON body, serialised once. */
-  readonly body: string;
+  /** The mapped value; the sink serialises it (JSON, XML, a CSV row...). */
+  readonly value: unknown;
+  /** Where the record was read, when the source said (`customers.csv:4711`). */
+  readonly position?: string;
   readonly signal?: AbortSignal;
 }
 
-/** What became of one send, after all retries the sink is allowed. */
+/** What became of one write, after all retries the sink is allowed. */
 export type DeliveryOutcome =
   | {
       readonly state: 'delivered';
-      readonly status: number;
       readonly attempts: number;
       readonly note?: string;
     }
   | {
       readonly state: 'failed';
-      readonly status?: number;
       readonly attempts: number;
-      readonly reason: string;
-      readonly responseBody?: string;
+      /** Why, the main reason first (`destination_422`, `VALIDATION_FAILED`), then field-level ones. */
+      readonly reasons: readonly [Reason, ...Reason[]];
+      /**
+       * The destination proved it did not store the record: it refused it (a 4xx but 408/409/429, a
+       * validation fault). After any other failure it may be stored under its key, so a changed body is
+       * sent under a new key only after a lookup.
+       */
+      readonly refused?: boolean;
       /**
        * The destination refused the idempotency key as used before with another body, and a lookup found
-       * no record: nothing is stored under this key, so the body may be sent again under a new one.
+       * no record: nothing is stored under this key, so the value may be sent again under a new one.
        */
       readonly newKeySafe?: boolean;
     };
@@ -67,7 +99,33 @@ export type LookupResult =
 /** Writes records to a destination. */
 export interface SinkConnector {
   send(record: OutgoingRecord): Promise<DeliveryOutcome>;
+  /**
+   * Writes several records at once (one file append, one bulk request), one outcome per record in order.
+   * The engine uses it when present; a record's in_flight mark is durable before its batch is written.
+   */
+  sendBatch?(records: readonly OutgoingRecord[]): Promise<readonly DeliveryOutcome[]>;
   /** Present when the destination offers a lookup by key. */
   lookup?(record: OutgoingRecord): Promise<LookupResult>;
+  /**
+   * Asks the destination something harmless with the credentials a run would use, for `ferry check`:
+   * resolves with what it saw; rejects (with the credential or network error) when it cannot.
+   */
+  probe?(): Promise<ProbeResult>;
+  /** Writes (or batches) the destination takes at once. @default 16 */
+  readonly concurrency?: number;
+  /**
+   * When records the ledger does not know are looked up before their first write (with a lookup):
+   * `new_ledger` until a run has read the source to its end with this ledger. @default 'new_ledger'
+   */
+  readonly lookupBeforeSend?: 'new_ledger' | 'always' | 'never';
   close(): Promise<void>;
+}
+
+/** What a sink's probe found: reachable and accepting the credentials, or why not. */
+export interface ProbeResult {
+  readonly ok: boolean;
+  /** What was asked and answered ("GET https://.../orders/ferry-check-...: answered 404 Not Found"). */
+  readonly detail: string;
+  /** Why not, as an error code (`FERRY_ERR_HTTP_UNAUTHORIZED`, `FERRY_ERR_HTTP_TRANSIENT`). */
+  readonly code?: ErrorCode;
 }

@@ -20,6 +20,11 @@ export interface HttpResponse {
   readonly body: Buffer;
   /** The URL that answered (after any allowed same-origin redirect). */
   readonly url: string;
+  /**
+   * What the response means, decided once by the stack's classify layer (the connector's rules, its body
+   * reading, the defaults) where the response is first seen; every layer above and the connector read it.
+   */
+  readonly action?: ResponseAction;
 }
 
 /** Sends one request and resolves with its response; rejects only on network-level failure. */

@@ -23,6 +23,11 @@ export interface ClassifyOptions {
   now?: number;
   /** Cap for Retry-After waits. @default 300000 */
   maxRetryAfterMs?: number;
+  /**
+   * The protocol's reading of a body (a SOAP fault, GraphQL errors), tried after the rules and before the
+   * status defaults; undefined leaves the response to the defaults.
+   */
+  classifyBody?: (response: HttpResponse) => ResponseAction | undefined;
 }
 
 /** The defaults, as data: status -> action. Anything not listed falls to its class below. */
@@ -106,6 +111,12 @@ export function classify(
     const waitMs = rule.action === 'rate_limited' ? waitFor(response, options) : undefined;
     return build(rule.action, reasonFor(response), waitMs);
   }
+  const read = options.classifyBody?.(response);
+  if (read) {
+    if (read.type !== 'rate_limited' || read.waitMs !== undefined) return read;
+    const waitMs = waitFor(response, options);
+    return waitMs === undefined ? read : { ...read, waitMs };
+  }
   if (status >= 200 && status < 300) return { type: 'success' };
   if (status === 503 && response.headers['retry-after'] !== undefined) {
     const waitMs = waitFor(response, options);
@@ -114,4 +125,14 @@ export function classify(
   }
   const type = defaultStatusActions[status] ?? 'fail';
   return build(type, reasonFor(response), type === 'rate_limited' ? waitFor(response, options) : undefined);
+}
+
+/** The decision the stack's classify layer made for a response, or a fresh one for an error or a bare response. */
+export function actionOf(
+  outcome: Outcome,
+  rules: readonly ResponseRule[] = [],
+  options: ClassifyOptions = {},
+): ResponseAction {
+  if ('response' in outcome && outcome.response.action) return outcome.response.action;
+  return classify(outcome, rules, options);
 }

@@ -26,6 +26,8 @@ export interface HttpTransportOptions {
   maxResponseBytes?: number;
   /** Extra CA certificates (PEM), trusted in addition to the system roots; verification stays on. */
   ca?: string;
+  /** A client certificate and its key (PEM), presented when the server asks for one (mutual TLS). */
+  clientCertificate?: { readonly cert: string; readonly key: string; readonly passphrase?: string };
   /** How long an idle keep-alive socket stays open. @default 4000 */
   keepAliveTimeoutMs?: number;
   observer?: HttpObserver;
@@ -78,6 +80,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
       timeout: options.connectTimeoutMs ?? 10_000,
       // `ca` replaces Node's trust store, so the system roots are passed along with the extra bundle.
       ...(options.ca ? { ca: [...rootCertificates, options.ca] } : {}),
+      ...(options.clientCertificate ?? {}),
       rejectUnauthorized: true,
     },
   });

@@ -50,9 +50,19 @@ async function sendCounted(
     else permit.failure();
     throw error;
   }
-  const pacing = response.status === 503 && response.headers['retry-after'] !== undefined;
-  if (response.status >= 500 && !pacing) permit.failure();
+  if (isOutage(response)) permit.failure();
   else if (provesRecovery(req)) permit.success();
   else permit.release();
   return response;
+}
+
+/**
+ * A server-side failure: a 5xx that is not pacing (503 with Retry-After). When the stack classified the
+ * response, its decision counts instead: a SOAP fault that refuses one record arrives as a 500 but says
+ * nothing about the destination's health.
+ */
+function isOutage(response: HttpResponse): boolean {
+  if (response.action) return response.action.type === 'retry' && response.status >= 500;
+  const pacing = response.status === 503 && response.headers['retry-after'] !== undefined;
+  return response.status >= 500 && !pacing;
 }

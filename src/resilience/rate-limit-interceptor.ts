@@ -1,5 +1,5 @@
 import type { Interceptor } from '../core/http-types.ts';
-import { classify, type ResponseRule } from '../http/classify.ts';
+import { actionOf, type ResponseRule } from '../http/classify.ts';
 import { parseRateLimitHeaders } from '../http/rate-limit-headers.ts';
 import type { AdaptiveLimiter } from './adaptive-limiter.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -26,7 +26,7 @@ export function rateLimitInterceptor(
       const response = await next(req);
       const now = clock.now();
       limiter.onQuota(parseRateLimitHeaders(response.headers, now));
-      const action = classify({ response }, options.rules, {
+      const action = actionOf({ response }, options.rules, {
         now,
         ...(options.maxRetryAfterMs === undefined ? {} : { maxRetryAfterMs: options.maxRetryAfterMs }),
       });

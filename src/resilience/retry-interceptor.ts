@@ -2,7 +2,7 @@ import { formatDuration } from '../core/duration.ts';
 import { FerryError, hasErrorCode } from '../core/errors.ts';
 import type { HttpRequest, HttpResponse, Interceptor, ResponseAction } from '../core/http-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
-import { classify, type Outcome, type ResponseRule } from '../http/classify.ts';
+import { actionOf, type Outcome, type ResponseRule } from '../http/classify.ts';
 import type { HttpObserver } from '../http/http-observer.ts';
 import { fullJitterDelay } from './backoff.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -115,7 +115,7 @@ export function retryInterceptor(policy: RetryPolicy = {}): Interceptor {
           throw error;
         outcome = { error };
       }
-      const action = classify(outcome, policy.rules, { now: clock.now(), maxRetryAfterMs });
+      const action = actionOf(outcome, policy.rules, { now: clock.now(), maxRetryAfterMs });
       const settle = (): HttpResponse => {
         if ('response' in outcome) return outcome.response;
         throw outcome.error;

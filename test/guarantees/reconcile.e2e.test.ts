@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { buildIntegration } from '../../src/cli/build-integration.ts';
-import { loadIntegration } from '../../src/cli/load-integration.ts';
+import { loadIntegration } from '../../src/integration/load-integration.ts';
 import { runIntegration } from '../../src/engine/run-integration.ts';
 import { expectedCustomers } from '../../src/mocks/index.ts';
 import type { RunReport } from '../../src/observability/run-reporter.ts';

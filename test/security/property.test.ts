@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRestSource } from '../../src/connectors/rest-source.ts';
+import { createRestSource } from '../../src/connectors/rest/rest-source.ts';
 import type {
   DeliveryOutcome,
   OutgoingRecord,

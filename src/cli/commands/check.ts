@@ -9,7 +9,7 @@ export function checkCommand(): Command {
     .argument('<config>', 'the integration: a YAML file or a .ts module exporting defineIntegration({...})')
     .option('--json', 'print {"ok": ..., "items": [{name, ok, detail, code}]} on stdout')
     .action(async (configPath: string, options: { json?: boolean }) => {
-      const { loadIntegration } = await import('../load-integration.ts');
+      const { loadIntegration } = await import('../../integration/load-integration.ts');
       const { checkExitCode, checkIntegration } = await import('../check-integration.ts');
       const report = await checkIntegration(await loadIntegration(configPath));
       if (options.json) {

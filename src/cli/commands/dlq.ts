@@ -136,7 +136,7 @@ export function dlqCommand(): Command {
         configPath: string,
         options: { id?: string[]; kind?: string; state?: string; json?: boolean },
       ) => {
-        const { loadIntegration } = await import('../load-integration.ts');
+        const { loadIntegration } = await import('../../integration/load-integration.ts');
         const { buildIntegration } = await import('../build-integration.ts');
         const { replayDeadLetters } = await import('../../engine/replay-dead-letters.ts');
         const { openSqliteLedger } = await import('../../state/sqlite-ledger.ts');

@@ -7,7 +7,7 @@ export function schemaCommand(): Command {
       'Print the JSON Schema of integration files (also shipped as schema/integration.schema.json).',
     )
     .action(async () => {
-      const { renderIntegrationJsonSchema } = await import('../../config/integration-json-schema.ts');
+      const { renderIntegrationJsonSchema } = await import('../../integration/integration-json-schema.ts');
       process.stdout.write(renderIntegrationJsonSchema());
     });
 }

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import { formatPath, type PathKey } from './config-path.ts';
-import { type ConfigProblem, type PositionMap, problemAt } from './config-problem.ts';
-import { referencedNames } from './interpolate.ts';
-import { defOf, schemaAt, unwrap } from './schema-walk.ts';
+import { formatPath, type PathKey } from '../config/config-path.ts';
+import { type ConfigProblem, type PositionMap, problemAt } from '../config/config-problem.ts';
+import { referencedNames } from '../config/interpolate.ts';
+import { defOf, schemaAt, unwrap } from '../config/schema-walk.ts';
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 const BOOLEANS: Readonly<Record<string, boolean>> = { true: true, false: false };

@@ -4,25 +4,25 @@ import type { ErrorCode } from '../core/error-codes.ts';
 import { FerryError } from '../core/errors.ts';
 import { registerSecret } from '../core/secret-registry.ts';
 import { coerceInterpolated } from './coerce-interpolated.ts';
-import { formatPath, type PathKey } from './config-path.ts';
+import { formatPath, type PathKey } from '../config/config-path.ts';
 import {
   type ConfigProblem,
   locationOf,
   type PositionMap,
   problemAt,
   throwProblems,
-} from './config-problem.ts';
-import { didYouMean } from './did-you-mean.ts';
+} from '../config/config-problem.ts';
+import { didYouMean } from '../config/did-you-mean.ts';
 import {
   type IntegrationConfig,
   type IntegrationInput,
   integrationSchema,
   toIntegrationConfig,
 } from './integration-schema.ts';
-import { parseTemplate, referencedNames } from './interpolate.ts';
-import { issueMessage } from './issue-message.ts';
-import { knownKeysAt, pathsOfKind, schemaAt } from './schema-walk.ts';
-import { insecureUrlReason } from './url-policy.ts';
+import { parseTemplate, referencedNames } from '../config/interpolate.ts';
+import { issueMessage } from '../config/issue-message.ts';
+import { knownKeysAt, pathsOfKind, schemaAt } from '../config/schema-walk.ts';
+import { insecureUrlReason } from '../config/url-policy.ts';
 
 /** Environment variables as a plain map (process.env fits). */
 export type ConfigEnv = Readonly<Record<string, string | undefined>>;

@@ -2,11 +2,11 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Checkpoint, SourcePage } from '../core/connector-types.ts';
-import { hasErrorCode } from '../core/errors.ts';
-import { clearSecretsForTests, registerSecret } from '../core/secret-registry.ts';
-import { createHttpTransport, type HttpTransport } from '../http/http-transport.ts';
-import type { PaginationOptions } from '../pagination/create-paginator.ts';
+import type { Checkpoint, SourcePage } from '../../core/connector-types.ts';
+import { hasErrorCode } from '../../core/errors.ts';
+import { clearSecretsForTests, registerSecret } from '../../core/secret-registry.ts';
+import { createHttpTransport, type HttpTransport } from '../../http/http-transport.ts';
+import type { PaginationOptions } from '../../pagination/create-paginator.ts';
 import { createRestSource, type RestSourceOptions } from './rest-source.ts';
 
 interface Reply {

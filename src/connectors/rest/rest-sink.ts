@@ -1,14 +1,19 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import type {
   DeliveryOutcome,
   LookupResult,
   OutgoingRecord,
+  ProbeResult,
   SinkConnector,
-} from '../core/connector-types.ts';
-import { errorKindOf, FerryError } from '../core/errors.ts';
-import type { HttpRequest, HttpResponse, ResponseAction, Send } from '../core/http-types.ts';
-import { redactSecrets } from '../core/secret-registry.ts';
-import { bodySnippet } from '../http/body-snippet.ts';
-import { readJson } from '../http/read-json.ts';
+} from '../../core/connector-types.ts';
+import { errorKindOf, FerryError } from '../../core/errors.ts';
+import type { HttpRequest, HttpResponse, ResponseAction, Send } from '../../core/http-types.ts';
+import type { Reason } from '../../core/ledger-types.ts';
+import { redactSecrets } from '../../core/secret-registry.ts';
+import { bodySnippet } from '../../http/body-snippet.ts';
+import { classify } from '../../http/classify.ts';
+import { readJson } from '../../http/read-json.ts';
 import { containsSent, fillUrlTemplate, readLookupAnswer, templateFields } from './lookup-match.ts';
 
 /** How the REST sink finds a record at the destination. */
@@ -36,8 +41,11 @@ export interface RestSinkOptions {
   readonly idempotencyHeader: string | null;
   /** How to find a record at the destination; without it, unclear outcomes are never resent unkeyed. */
   readonly lookup?: RestLookupOptions;
-  /** The one classifier, with the connector's rules applied. */
-  readonly classify: (response: HttpResponse) => ResponseAction;
+  /**
+   * How a response is judged when the stack did not already (a stack built by the runtime classifies every
+   * response once, with the connector's rules, and the decision travels on the response). @default classify()
+   */
+  readonly classify?: (response: HttpResponse) => ResponseAction;
   /** Names the endpoint in metrics and messages. @default "destination" */
   readonly endpoint?: string;
 }
@@ -56,6 +64,8 @@ const MAX_REASON_BODY = 2000;
 /** What one send learnt along the way: a lookup made before a resend was refused. */
 interface SendState {
   readonly record: OutgoingRecord;
+  /** The JSON body, serialised once for every attempt and comparison. */
+  readonly body: string;
   lookedUp?: LookupResult;
 }
 
@@ -69,7 +79,10 @@ export function createRestSink(options: RestSinkOptions): RestSink {
   // The retry layer hands canResend the very request object send() made: this finds its record.
   const sending = new WeakMap<HttpRequest, SendState>();
 
-  function requestFor(record: OutgoingRecord): HttpRequest {
+  const judge = (response: HttpResponse): ResponseAction =>
+    response.action ?? options.classify?.(response) ?? classify({ response });
+
+  function requestFor(record: OutgoingRecord, body: string): HttpRequest {
     const headers = options.idempotencyHeader
       ? { ...baseHeaders, [options.idempotencyHeader.toLowerCase()]: record.idempotencyKey }
       : baseHeaders;
@@ -77,7 +90,7 @@ export function createRestSink(options: RestSinkOptions): RestSink {
       method: options.method,
       url: options.url,
       headers,
-      body: record.body,
+      body,
       endpoint,
       ...(record.signal ? { signal: record.signal } : {}),
     };
@@ -85,7 +98,7 @@ export function createRestSink(options: RestSinkOptions): RestSink {
 
   async function lookup(record: OutgoingRecord): Promise<LookupResult> {
     if (!lookupOptions) return { found: false };
-    const sent = JSON.parse(record.body) as Record<string, unknown>;
+    const sent = toJsonObject(record.value);
     const url = fillUrlTemplate(lookupOptions.url, record.key, sent);
     const response = await options.send({
       method: 'GET',
@@ -132,8 +145,8 @@ export function createRestSink(options: RestSinkOptions): RestSink {
     response: HttpResponse,
     keyReused: boolean,
   ): Promise<DeliveryOutcome> {
-    if (!keyReused && echoesSent(record.body, response, ignore)) {
-      return delivered(response.status, 'the destination already had this record');
+    if (!keyReused && echoesSent(record.value, response, ignore)) {
+      return delivered('the destination already had this record');
     }
     if (!lookupOptions) {
       return failed(
@@ -145,23 +158,24 @@ export function createRestSink(options: RestSinkOptions): RestSink {
     }
     const found = await lookup(record);
     if (found.found && found.matches) {
-      return delivered(response.status, 'reconciled: the destination already had this record');
+      return delivered('reconciled: the destination already had this record');
     }
-    if (found.found) return failed(response, 'the destination holds a different record with this key');
+    if (found.found) return holdsDifferent(response.status);
     return keyReused
       ? { ...failed(response, 'the idempotency key was used before with another body'), newKeySafe: true }
       : failed(response, 'the destination reports a conflict but the lookup does not find the record');
   }
 
   async function send(record: OutgoingRecord): Promise<DeliveryOutcome> {
-    const request = requestFor(record);
-    const state: SendState = { record };
+    const body = JSON.stringify(record.value);
+    const request = requestFor(record, body);
+    const state: SendState = { record, body };
     sending.set(request, state);
     let response: HttpResponse;
     try {
       response = await options.send(request);
     } catch (error) {
-      if (state.lookedUp?.found) return fromLookup(state.lookedUp, 0);
+      if (state.lookedUp?.found) return fromLookup(state.lookedUp);
       if (errorKindOf(error) === 'transient' || errorKindOf(error) === 'rate_limited') {
         const why =
           !options.idempotencyHeader && !lookupOptions && isAmbiguous(error)
@@ -171,19 +185,19 @@ export function createRestSink(options: RestSinkOptions): RestSink {
       }
       throw error;
     }
-    const action = options.classify(response);
+    const action = judge(response);
     switch (action.type) {
       case 'success':
-        return delivered(response.status);
+        return delivered();
       case 'ignore':
-        return delivered(response.status, `ignored by rule: ${action.reason}`);
+        return delivered(`ignored by rule: ${action.reason}`);
       case 'conflict':
         return settleConflict(record, response, false);
       case 'retry':
       case 'rate_limited':
         // The retry layer gave this back without resending: a lookup found the record, or no idempotency
         // key or lookup made a resend safe.
-        if (state.lookedUp?.found) return fromLookup(state.lookedUp, response.status);
+        if (state.lookedUp?.found) return fromLookup(state.lookedUp);
         return failed(response, action.reason);
       case 'reject':
         if (options.idempotencyHeader && isKeyReuse(response)) return settleConflict(record, response, true);
@@ -210,9 +224,50 @@ export function createRestSink(options: RestSinkOptions): RestSink {
     }
   }
 
+  /**
+   * The lookup of a key that cannot exist when one is configured (404 or 200 both prove it answers), else
+   * OPTIONS on the send URL. Only 401/403 and failures to answer count as refused or unreachable; 405 and
+   * other 4xx prove reachability.
+   */
+  async function probe(): Promise<ProbeResult> {
+    const key = `ferry-check-${randomUUID()}`;
+    // Every placeholder ({key} or a body field like {orderId}) gets the same key that cannot exist.
+    const fields = lookupOptions
+      ? Object.fromEntries([...lookupOptions.url.matchAll(/\{([A-Za-z0-9_.-]+)\}/g)].map((m) => [m[1]!, key]))
+      : {};
+    const request: HttpRequest = lookupOptions
+      ? {
+          method: 'GET',
+          url: fillUrlTemplate(lookupOptions.url, key, fields),
+          headers: { accept: 'application/json' },
+          endpoint: `${endpoint}_lookup`,
+        }
+      : { method: 'OPTIONS', url: options.url, headers: {}, endpoint };
+    const what = `${request.method} ${redactSecrets(request.url)}${lookupOptions ? ' (lookup of a key that does not exist)' : ''}`;
+    const response = await options.send(request);
+    const answer = `${response.status} ${STATUS_CODES[response.status] ?? ''}`.trim();
+    const body = bodySnippet(response.body);
+    if (response.status === 401 || response.status === 403) {
+      return {
+        ok: false,
+        code: 'FERRY_ERR_HTTP_UNAUTHORIZED',
+        detail: `${what}: credentials refused: ${answer}${body ? `: ${body}` : ''}`,
+      };
+    }
+    if (response.status >= 500) {
+      return { ok: false, code: 'FERRY_ERR_HTTP_TRANSIENT', detail: `${what}: ${answer}${body ? `: ${body}` : ''}` };
+    }
+    // Many APIs answer OPTIONS without looking at the path or the credentials (CORS preflights).
+    const caveat = lookupOptions
+      ? ''
+      : ' (the server answers; OPTIONS proves neither the path nor the credentials: destination.lookup makes this check stronger)';
+    return { ok: true, detail: `${what}: answered ${answer}${caveat}` };
+  }
+
   return {
     send,
     canResend,
+    probe,
     ...(lookupOptions ? { lookup } : {}),
     close: async () => {},
   };
@@ -224,34 +279,98 @@ function serverReason(response: HttpResponse): string {
   return text ? `: ${text}` : '';
 }
 
-function fromLookup(found: LookupResult & { found: true }, status: number): DeliveryOutcome {
-  if (found.matches) return delivered(status, 'the outcome was unclear; the lookup found it delivered');
+function fromLookup(found: LookupResult & { found: true }): DeliveryOutcome {
+  if (found.matches) return delivered('the outcome was unclear; the lookup found it delivered');
   return {
     state: 'failed',
-    ...(status ? { status } : {}),
     attempts: 1,
-    reason: 'the outcome was unclear and the lookup found a different record with this key',
+    reasons: [
+      {
+        code: 'destination_holds_different',
+        message: 'the outcome was unclear and the lookup found a different record with this key',
+      },
+    ],
   };
 }
 
-function delivered(status: number, note?: string): DeliveryOutcome {
-  return { state: 'delivered', status, attempts: 1, ...(note ? { note } : {}) };
+function holdsDifferent(status: number): DeliveryOutcome {
+  return {
+    state: 'failed',
+    attempts: 1,
+    reasons: [
+      {
+        code: 'destination_holds_different',
+        message: `${status} from the destination: it holds a different record with this key`,
+      },
+    ],
+  };
 }
 
-function failed(response: HttpResponse, why: string): DeliveryOutcome & { state: 'failed'; status: number } {
+function delivered(note?: string): DeliveryOutcome {
+  return { state: 'delivered', attempts: 1, ...(note ? { note } : {}) };
+}
+
+function failed(response: HttpResponse, why: string): Extract<DeliveryOutcome, { state: 'failed' }> {
   const text = redactSecrets(response.body.toString('utf8').slice(0, MAX_REASON_BODY));
+  const { status } = response;
   return {
     state: 'failed',
-    status: response.status,
     attempts: 1,
-    reason: `${response.status} from the destination (${why})${text ? `: ${text}` : ''}`,
-    responseBody: text,
+    reasons: [
+      {
+        code: `destination_${status}`,
+        message: `${status} from the destination (${why})${text ? `: ${text}` : ''}`,
+      },
+      ...fieldReasons(text),
+    ],
+    ...(wasRefused(status) ? { refused: true } : {}),
   };
+}
+
+/**
+ * Statuses that prove the destination did not store the body: it refused it. After any other failure
+ * (5xx, timeout, 409...) the body may be stored under its key, so a new key could create a second copy.
+ */
+function wasRefused(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 409 && status !== 429;
+}
+
+/** Field-level errors a destination put in its 400/422 body ({errors:[{field, message}]}), when it did. */
+function fieldReasons(responseBody: string): Reason[] {
+  if (!responseBody) return [];
+  try {
+    const parsed: unknown = JSON.parse(responseBody);
+    const errors = (parsed as { errors?: unknown })?.errors;
+    if (!Array.isArray(errors)) return [];
+    return errors.slice(0, 20).flatMap((e: unknown) => {
+      const field = (e as { field?: unknown })?.field;
+      const message = (e as { message?: unknown })?.message;
+      if (typeof message !== 'string') return [];
+      return [
+        {
+          ...(typeof field === 'string' ? { field } : {}),
+          code: 'destination_field',
+          message: redactSecrets(message),
+        },
+      ];
+    });
+  } catch {
+    return [];
+  }
 }
 
 function unreachable(error: unknown, why?: string): DeliveryOutcome {
   const message = redactSecrets(error instanceof Error ? error.message : String(error));
-  return { state: 'failed', attempts: 1, reason: why ? `${message} (${why})` : message };
+  return {
+    state: 'failed',
+    attempts: 1,
+    reasons: [{ code: 'destination_unreachable', message: why ? `${message} (${why})` : message }],
+  };
+}
+
+/** The mapped value as the object lookup templates and comparisons read. */
+function toJsonObject(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 }
 
 /** A network-level failure after which the request may or may not have reached the destination. */
@@ -272,14 +391,13 @@ function isKeyReuse(response: HttpResponse): boolean {
 }
 
 /** A conflict answer that carries the stored record (itself, or under `existing`) equal to what was sent. */
-function echoesSent(body: string, response: HttpResponse, ignore: ReadonlySet<string>): boolean {
+function echoesSent(sent: unknown, response: HttpResponse, ignore: ReadonlySet<string>): boolean {
   let answer: unknown;
   try {
     answer = JSON.parse(response.body.toString('utf8'));
   } catch {
     return false;
   }
-  const sent: unknown = JSON.parse(body);
   const existing = (answer as { existing?: unknown } | null)?.existing;
   return (
     containsSent(sent, answer, ignore) || (existing !== undefined && containsSent(sent, existing, ignore))

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import type { Checkpoint, SourceConnector, SourcePage } from '../core/connector-types.ts';
-import { type ErrorCode, FerryError } from '../core/errors.ts';
-import type { HttpResponse, Send } from '../core/http-types.ts';
-import { redactSecrets } from '../core/secret-registry.ts';
-import { bodySnippet } from '../http/body-snippet.ts';
-import { classify, type ResponseRule } from '../http/classify.ts';
-import { readJson as defaultReadJson } from '../http/read-json.ts';
-import { createPaginator, type PaginationOptions } from '../pagination/create-paginator.ts';
-import { readPath } from '../pagination/dot-path.ts';
-import { createPaginationGuard } from '../pagination/pagination-guard.ts';
-import { sourceShapeError } from '../pagination/shape-error.ts';
+import type { Checkpoint, SourceConnector, SourcePage } from '../../core/connector-types.ts';
+import { type ErrorCode, FerryError } from '../../core/errors.ts';
+import type { HttpResponse, Send } from '../../core/http-types.ts';
+import { redactSecrets } from '../../core/secret-registry.ts';
+import { bodySnippet } from '../../http/body-snippet.ts';
+import { actionOf, type ResponseRule } from '../../http/classify.ts';
+import { readJson as defaultReadJson } from '../../http/read-json.ts';
+import { createPaginator, type PaginationOptions } from '../../pagination/create-paginator.ts';
+import { readPath } from '../../pagination/dot-path.ts';
+import { createPaginationGuard } from '../../pagination/pagination-guard.ts';
+import { sourceShapeError } from '../../pagination/shape-error.ts';
 
 /** How the REST source reads its pages. */
 export interface RestSourceOptions {
@@ -48,7 +48,7 @@ const PAST_THE_END: ResponseRule = { status: 404, action: 'end_of_data' };
  * (Django REST Framework among them) answer that with a 404: unless the user's rules say how the end looks,
  * such a 404 ends the read. A short read is still caught where the source announced a total.
  */
-function withPastTheEnd(
+export function withPastTheEnd(
   rules: readonly ResponseRule[],
   pagination: PaginationOptions,
 ): readonly ResponseRule[] {
@@ -94,11 +94,12 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
         ? { repeatHint: CLAMP_HINT }
         : {}),
     });
-    const resume = from !== null && (from.extra?.source === undefined || from.extra.source === sourceId);
-    let pageNumber = resume ? from.pageNumber : 1;
-    let url: URL | null = resume ? checkpointUrl(from) : paginator.first(new URL(sourceUrl));
+    const saved = from === null ? null : readCheckpoint(from);
+    const resume = saved !== null && (saved.source === undefined || saved.source === sourceId);
+    let pageNumber = resume ? saved.pageNumber : 1;
+    let url: URL | null = resume ? checkpointUrl(saved) : paginator.first(new URL(sourceUrl));
     // Unknown after resuming from a checkpoint that did not record it: then nothing is checked against a total.
-    let recordsBefore = resume ? recordsBeforeIn(from) : 0;
+    let recordsBefore = resume ? saved.recordsBefore : 0;
     guard.start(url, pageNumber);
 
     while (url !== null) {
@@ -112,12 +113,12 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
         if (signal.aborted) return;
         throw withPage(error, pageNumber, endpoint);
       }
-      const action = classify({ response }, rules);
+      const action = actionOf({ response }, rules);
       if (action.type === 'end_of_data') {
         // Page 1 cannot lie past the end: an "end" there means the URL or its parameters are wrong.
         if (pageNumber === 1) throw firstPageEnd(context, url, response, action.reason, endpoint);
         // An empty last page, so the consumer sees the read end and clears its checkpoint.
-        yield { pageNumber, url: redactSecrets(url.href), records: [], next: null, ...known(recordsBefore) };
+        yield { label: `page ${pageNumber}`, records: [], next: null, ...known(recordsBefore) };
         return;
       }
       if (action.type !== 'success' || response.status < 200 || response.status > 299)
@@ -140,8 +141,7 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
       // checkpoint stays before it and nothing is half-read.
       if (next !== null) guard.checkNext(pageNumber, next, paginator.explainRepeat);
       yield {
-        pageNumber,
-        url: redactSecrets(url.href),
+        label: `page ${pageNumber}`,
         records,
         ...known(recordsBefore),
         ...(total === undefined ? {} : { totalRecords: total }),
@@ -151,10 +151,8 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
             : {
                 nextUrl: next.href,
                 pageNumber: pageNumber + 1,
-                extra: {
-                  source: sourceId,
-                  ...known(recordsBefore === undefined ? undefined : recordsBefore + records.length),
-                },
+                source: sourceId,
+                ...known(recordsBefore === undefined ? undefined : recordsBefore + records.length),
               },
       };
       if (recordsBefore !== undefined) recordsBefore += records.length;
@@ -194,7 +192,7 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
     return value;
   }
 
-  function checkpointUrl(from: Checkpoint): URL {
+  function checkpointUrl(from: RestCheckpoint): URL {
     if (!URL.canParse(from.nextUrl)) {
       throw new FerryError(
         'FERRY_ERR_SOURCE_PAGINATION',
@@ -208,10 +206,32 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
   return { readPages, close: async () => {} };
 }
 
-/** Records read before a checkpoint, as the checkpoint says; undefined for one written before it said. */
-function recordsBeforeIn(from: Checkpoint): number | undefined {
-  const value = from.extra?.recordsBefore;
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+/** What the REST source keeps in its checkpoint: the next page's URL and where it stands. */
+interface RestCheckpoint {
+  readonly nextUrl: string;
+  readonly pageNumber: number;
+  /** Which URL and paging style it was made for. */
+  readonly source?: string;
+  /** Records read before the next page; undefined for a checkpoint written before it said. */
+  readonly recordsBefore?: number;
+}
+
+/**
+ * Reads a saved checkpoint; ledgers written before checkpoints were opaque keep `source` and
+ * `recordsBefore` under `extra`.
+ */
+function readCheckpoint(from: Checkpoint): RestCheckpoint {
+  const extra = (from.extra ?? {}) as Record<string, unknown>;
+  const source = from.source ?? extra.source;
+  const recordsBefore = from.recordsBefore ?? extra.recordsBefore;
+  return {
+    nextUrl: typeof from.nextUrl === 'string' ? from.nextUrl : '',
+    pageNumber: typeof from.pageNumber === 'number' ? from.pageNumber : 1,
+    ...(typeof source === 'string' ? { source } : {}),
+    ...(typeof recordsBefore === 'number' && Number.isSafeInteger(recordsBefore) && recordsBefore >= 0
+      ? { recordsBefore }
+      : {}),
+  };
 }
 
 /** `{ recordsBefore }` when it is known, else nothing (exactOptionalPropertyTypes). */

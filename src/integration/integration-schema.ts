@@ -1,9 +1,42 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { type DestinationConfig, destinationSchema, toDestinationConfig } from './destination-schema.ts';
-import { type OptionsConfig, optionsSchema } from './options-schema.ts';
-import { type SourceConfig, sourceSchema, toSourceConfig } from './source-schema.ts';
+import { type OptionsConfig, optionsSchema } from '../config/options-schema.ts';
+import { sinkSpecs, sourceSpecs } from '../connectors/registry.ts';
+import type { SinkSpec, SourceSpec } from '../connectors/spec.ts';
 import { resolveStateSetting } from './state-setting.ts';
+
+/** A connector's options with the `type:` that chooses it, as the integration file has them. */
+function withType(spec: SourceSpec | SinkSpec) {
+  return z
+    .strictObject({ type: z.literal(spec.type).describe(`\`${spec.type}\`: ${spec.docs.summary}`) })
+    .extend(spec.options.shape)
+    .describe(spec.docs.summary);
+}
+
+/** One of the registered connectors of a kind, chosen by `type`. */
+function connectorUnion(specs: readonly (SourceSpec | SinkSpec)[], description: string) {
+  const [first, ...rest] = specs.map(withType);
+  if (!first) throw new Error('the connector registry lists no connector of a kind');
+  return z.discriminatedUnion('type', [first, ...rest]).describe(description);
+}
+
+/** The `source` block: a registered source type and its options. */
+export const sourceSchema = connectorUnion(
+  sourceSpecs,
+  `Where records are read from; \`type\` chooses the connector (${sourceSpecs.map((s) => `\`${s.type}\``).join(', ')}), each documented in docs/connectors/.`,
+);
+
+/** The `destination` block: a registered destination type and its options. */
+export const destinationSchema = connectorUnion(
+  sinkSpecs,
+  `Where mapped records are sent; \`type\` chooses the connector (${sinkSpecs.map((s) => `\`${s.type}\``).join(', ')}), each documented in docs/connectors/.`,
+);
+
+/** A connector block as parsed: its type, and its options as that connector's schema outputs them. */
+export interface ConnectorConfig {
+  readonly type: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
 
 /** The whole integration file, snake_case as users write it. */
 export const integrationSchema = z
@@ -36,10 +69,10 @@ export type IntegrationInput = z.input<typeof integrationSchema>;
 export interface IntegrationConfig {
   readonly version: 1;
   readonly name: string;
-  readonly source: SourceConfig;
+  readonly source: ConnectorConfig;
   /** Absolute path of the mapping file. */
   readonly mappingPath: string;
-  readonly destination: DestinationConfig;
+  readonly destination: ConnectorConfig;
   readonly options: OptionsConfig;
   /** The ledger directory its `state:` key names, resolved against baseDir; null when it names none. */
   readonly state: string | null;
@@ -63,9 +96,9 @@ export function toIntegrationConfig(
   return {
     version: parsed.version,
     name: parsed.name,
-    source: toSourceConfig(parsed.source),
+    source: connectorConfig(parsed.source as { type: string }),
     mappingPath: isAbsolute(parsed.mapping) ? parsed.mapping : resolve(where.baseDir, parsed.mapping),
-    destination: toDestinationConfig(parsed.destination),
+    destination: connectorConfig(parsed.destination as { type: string }),
     options: {
       dangerouslyAllowInsecureHttp: parsed.options.dangerously_allow_insecure_http,
       dangerouslyAllowLiteralSecrets: parsed.options.dangerously_allow_literal_secrets,
@@ -78,4 +111,9 @@ export function toIntegrationConfig(
     baseDir: where.baseDir,
     references: where.references ?? {},
   };
+}
+
+function connectorConfig(parsed: { readonly type: string }): ConnectorConfig {
+  const { type, ...options } = parsed;
+  return { type, options };
 }

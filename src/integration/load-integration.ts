@@ -1,9 +1,9 @@
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { IntegrationConfig, IntegrationInput } from '../config/integration-schema.ts';
-import { loadIntegrationConfig } from '../config/load-integration-config.ts';
-import { type ConfigEnv, resolveIntegration } from '../config/resolve-integration.ts';
-import { rawStateSetting, readYamlStateSetting, type StateSetting } from '../config/state-setting.ts';
+import type { IntegrationConfig, IntegrationInput } from './integration-schema.ts';
+import { loadIntegrationConfig } from './load-integration-config.ts';
+import { type ConfigEnv, resolveIntegration } from './resolve-integration.ts';
+import { rawStateSetting, readYamlStateSetting, type StateSetting } from './state-setting.ts';
 import { FerryError } from '../core/errors.ts';
 
 const CODE_MODULE = /\.(?:ts|mts|js|mjs)$/;

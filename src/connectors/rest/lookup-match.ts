@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { LookupResult } from '../core/connector-types.ts';
+import type { LookupResult } from '../../core/connector-types.ts';
 
 /**
  * True when everything we sent is present, equal, in what the destination returned. Destinations add

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the docs describe ${...} reference syntax
 import type { z } from 'zod';
 import { integrationSchema } from './integration-schema.ts';
-import { defOf, descriptionOf, kindOf, layersOf, unwrap } from './schema-walk.ts';
+import { defOf, descriptionOf, kindOf, layersOf, unwrap } from '../config/schema-walk.ts';
 
 const INTRO = `# Configuration reference
 
@@ -154,7 +154,7 @@ function fieldTable(shape: Readonly<Record<string, z.ZodType>>, skip?: string): 
 }
 
 /** Renders one object, union or list section and, below it, its nested sections. */
-function renderSection(path: string, schema: z.ZodType, level: number, out: string[]): void {
+export function renderSection(path: string, schema: z.ZodType, level: number, out: string[]): void {
   const core = unwrap(schema);
   const def = defOf(core);
   const heading = '#'.repeat(Math.min(level, 6));
@@ -167,20 +167,14 @@ function renderSection(path: string, schema: z.ZodType, level: number, out: stri
     return;
   }
   if (def.type === 'union' && def.discriminator && def.options) {
+    // Each connector has a page of its own (docs/connectors/), generated from its spec.
     const discriminator = def.discriminator;
-    const variants = def.options.map((option) => {
-      const tag = defOf(unwrap(defOf(unwrap(option)).shape?.[discriminator] ?? option)).values?.[0];
-      return { tag: String(tag), option };
-    });
-    out.push(`Chosen by \`${discriminator}\`: ${variants.map((v) => `\`${v.tag}\``).join(', ')}.`);
-    for (const { tag, option } of variants) {
-      const shape = defOf(unwrap(option)).shape ?? {};
-      out.push('', `${'#'.repeat(Math.min(level + 1, 6))} \`${path}\` with \`${discriminator}: ${tag}\``, '');
-      const text = descriptionOf(option);
-      if (text) out.push(text, '');
-      if (Object.keys(shape).length > 1) out.push(...fieldTable(shape, discriminator));
-      else out.push('No other keys.');
-    }
+    const tags = def.options.map((option) =>
+      String(defOf(unwrap(defOf(unwrap(option)).shape?.[discriminator] ?? option)).values?.[0]),
+    );
+    out.push(
+      `Chosen by \`${discriminator}\`: ${tags.map((tag) => `[\`${tag}\`](connectors/${tag}.md)`).join(', ')}; each page lists that connector's keys.`,
+    );
     return;
   }
   const shape = def.shape ?? {};

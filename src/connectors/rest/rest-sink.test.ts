@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { authInterceptor } from '../auth/auth-interceptor.ts';
-import { createOAuthClientCredentials } from '../auth/oauth-client-credentials.ts';
-import { originOf } from '../auth/origin.ts';
-import type { OutgoingRecord } from '../core/connector-types.ts';
-import { idempotencyKeyFor } from '../engine/idempotency-key.ts';
-import { classify } from '../http/classify.ts';
-import { composeSend } from '../http/compose.ts';
-import { createHttpTransport } from '../http/http-transport.ts';
-import { type MockDestinationOptions, startMockDestination } from '../mocks/mock-destination.ts';
-import { EXAMPLE_ORDER } from '../mocks/order-schema.ts';
-import { retryInterceptor } from '../resilience/retry-interceptor.ts';
+import { authInterceptor } from '../../auth/auth-interceptor.ts';
+import { createOAuthClientCredentials } from '../../auth/oauth-client-credentials.ts';
+import { originOf } from '../../auth/origin.ts';
+import type { OutgoingRecord } from '../../core/connector-types.ts';
+import { idempotencyKeyFor } from '../../engine/idempotency-key.ts';
+import { classify } from '../../http/classify.ts';
+import { composeSend } from '../../http/compose.ts';
+import { createHttpTransport } from '../../http/http-transport.ts';
+import { type MockDestinationOptions, startMockDestination } from '../../mocks/mock-destination.ts';
+import { EXAMPLE_ORDER } from '../../mocks/order-schema.ts';
+import { retryInterceptor } from '../../resilience/retry-interceptor.ts';
 import { createRestSink, type RestLookupOptions, type RestSink } from './rest-sink.ts';
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -1,0 +1,9 @@
+import { restSink } from './rest/sink-spec.ts';
+import { restSource } from './rest/source-spec.ts';
+import type { SinkSpec, SourceSpec } from './spec.ts';
+
+/** Every built-in source type, one line each; the integration schema, docs and `ferry connectors` follow it. */
+export const sourceSpecs: readonly SourceSpec[] = [restSource];
+
+/** Every built-in destination type, one line each. */
+export const sinkSpecs: readonly SinkSpec[] = [restSink];

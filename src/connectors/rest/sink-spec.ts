@@ -1,0 +1,78 @@
+import { originOf } from '../../auth/origin.ts';
+import { sinkHttp } from '../../config/http-options.ts';
+import { defineSink } from '../spec.ts';
+import { createRestSink, type RestSink } from './rest-sink.ts';
+import { restSinkOptions } from './sink-options.ts';
+
+const ENDPOINT = 'destination';
+
+/** `type: rest` as a destination: one JSON request per record, keyed, looked up before any unsure resend. */
+export const restSink = defineSink({
+  type: 'rest',
+  options: restSinkOptions,
+  docs: {
+    title: 'REST destination',
+    summary: 'Sends each record as one JSON request (POST, PUT or PATCH) with an idempotency key.',
+    description: `Serialises each mapped record as JSON and sends it with its idempotency key (\`Idempotency-Key\`
+by default). A 2xx delivers it; a 400 or 422 fails it with the destination's field errors; 5xx, timeouts and
+resets are retried with backoff, and 429s wait as the destination asks.
+
+With a \`lookup\`, ferry does not trust the key alone: before resending anything that may have arrived (a
+crash, a 5xx, a timeout, a reset), when the destination says the record exists (409, 422
+\`idempotency_key_reused\`), before a replay and on a new ledger, it asks the destination. Found and equal is
+delivered; found and different fails clearly; not found is sent. Fields marked \`compare: false\` in the
+mapping are not compared. Without a lookup or an idempotency key, an unclear outcome is never resent.`,
+    example: `destination:
+  type: rest
+  url: \${DEST_URL}/orders
+  auth:
+    type: oauth2_client_credentials
+    token_url: \${DEST_TOKEN_URL}
+    client_id: \${DEST_CLIENT_ID}
+    client_secret: \${DEST_CLIENT_SECRET}
+  lookup:
+    url: \${DEST_URL}/orders/{orderId}
+  concurrency: 16`,
+  },
+  create(options, context) {
+    const concurrency = context.concurrency ?? options.concurrency;
+    let sink: RestSink | undefined;
+    // The retry layer is the one resend loop; a resend whose first try may have been stored asks the sink,
+    // which looks the record up. With a lookup, the key alone never clears that resend: a destination may
+    // ignore Idempotency-Key and store every POST.
+    const http = context.http({
+      ...sinkHttp(options, concurrency),
+      endpoint: ENDPOINT,
+      origins: [originOf(options.url), ...(options.lookup ? [originOf(options.lookup.url)] : [])],
+      idempotencyKeyHeader: options.lookup ? null : options.idempotency.header,
+      canResend: () => sink?.canResend,
+      circuitBreaker: {
+        ...sinkHttp(options).circuitBreaker,
+        // Lookups answer while POSTs fail (a read replica, an outage of writes): only sends close the breaker.
+        provesRecovery: (request) => request.endpoint === ENDPOINT,
+      },
+    });
+    sink = createRestSink({
+      url: options.url,
+      method: options.method,
+      send: http.send,
+      headers: options.headers,
+      idempotencyHeader: options.idempotency.header,
+      ...(options.lookup
+        ? {
+            lookup: {
+              url: options.lookup.url,
+              recordsPath: options.lookup.records_path,
+              ignoreFields: context.ignoreFields,
+            },
+          }
+        : {}),
+      endpoint: ENDPOINT,
+    });
+    return {
+      ...sink,
+      concurrency,
+      ...(options.lookup ? { lookupBeforeSend: options.lookup.before_send } : {}),
+    };
+  },
+});

@@ -1,0 +1,63 @@
+import { originOf } from '../../auth/origin.ts';
+import { sourceHttp } from '../../config/http-options.ts';
+import { toPaginationConfig } from '../../config/pagination-schema.ts';
+import { defineSource } from '../spec.ts';
+import { createRestSource, withPastTheEnd } from './rest-source.ts';
+import { restSourceOptions } from './source-options.ts';
+
+const ENDPOINT = 'source';
+
+/** `type: rest` as a source: a JSON API read page by page. */
+export const restSource = defineSource({
+  type: 'rest',
+  options: restSourceOptions,
+  docs: {
+    title: 'REST source',
+    summary: 'Reads records from a JSON REST API, page by page (links, cursors, page numbers, offsets).',
+    description: `Requests the first page, takes the records at \`records_path\`, and follows the pagination
+until the source says there is no more: a \`Link: rel="next"\` header, a next URL or cursor in the body, or
+page numbers and offsets counted by ferry. The checkpoint saved after every settled page is the next page's
+URL (without credentials), so a rerun resumes there; a changed \`url\` or pagination style starts over,
+and the ledger skips what was delivered.
+
+A source that announces its total (\`X-Total-Count\`, or \`total_path\` in the body) is held to it: a
+complete read that returns fewer records ends the run (\`on_total_mismatch\`). Page-number and offset reads
+end at a 404 past the last page unless \`responses\` say how the end looks. Pagination links to another
+origin are refused, and credentials go only to the source's origin.`,
+    example: `source:
+  type: rest
+  url: \${SOURCE_URL}/customers
+  auth:
+    type: api_key
+    in: header
+    name: X-API-Key
+    value: \${SOURCE_API_KEY}
+  records_path: data
+  pagination:
+    type: cursor
+    cursor_path: next_cursor
+    cursor_param: cursor`,
+  },
+  create(options, context) {
+    const pagination = toPaginationConfig(options.pagination);
+    // The stack classifies each response once, so it must know how this source's read ends.
+    const rules = withPastTheEnd(sourceHttp(options).rules, pagination);
+    const http = context.http({
+      ...sourceHttp(options),
+      rules,
+      endpoint: ENDPOINT,
+      origins: [originOf(options.url)],
+    });
+    const source = createRestSource({
+      url: options.url,
+      send: http.send,
+      recordsPath: options.records_path,
+      pagination,
+      headers: options.headers,
+      rules,
+      ...(options.total_path === undefined ? {} : { totalPath: options.total_path }),
+      endpoint: ENDPOINT,
+    });
+    return { ...source, onTotalMismatch: options.on_total_mismatch };
+  },
+});

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { authInterceptor } from '../auth/auth-interceptor.ts';
+import { createAuthStrategy } from '../auth/create-auth-strategy.ts';
+import type { TlsConfig } from '../config/tls-schema.ts';
+import type { HttpStack, HttpStackOptions } from '../connectors/spec.ts';
+import { FerryError } from '../core/errors.ts';
+import type { Interceptor } from '../core/http-types.ts';
+import { classifyInterceptor } from '../http/classify-interceptor.ts';
+import { composeSend } from '../http/compose.ts';
+import type { HttpObserver } from '../http/http-observer.ts';
+import { createHttpTransport } from '../http/http-transport.ts';
+import { redirectInterceptor } from '../http/redirect-interceptor.ts';
+import { createAdaptiveLimiter } from '../resilience/adaptive-limiter.ts';
+import { createCircuitBreaker } from '../resilience/circuit-breaker.ts';
+import { circuitBreakerInterceptor } from '../resilience/circuit-breaker-interceptor.ts';
+import { rateLimitInterceptor } from '../resilience/rate-limit-interceptor.ts';
+import { retryInterceptor } from '../resilience/retry-interceptor.ts';
+
+/** What every stack of one integration shares. */
+export interface StackEnvironment {
+  readonly observer: HttpObserver;
+  /** Told when a token is fetched again (metrics and the report). */
+  readonly onTokenRefresh?: (reason: 'expiry' | 'unauthorized') => void;
+  readonly allowInsecureHttp: boolean;
+  /** options.ca_file, read already. */
+  readonly ca?: string;
+  /** Relative TLS paths resolve against it. */
+  readonly baseDir: string;
+}
+
+/**
+ * Composes one connector's HTTP stack in the one fixed order, outermost first: retry (the one resend
+ * loop), redirect, circuit breaker, rate limiter, auth, classify (each response judged once, where it is
+ * first seen), transport.
+ */
+export function createHttpStack(options: HttpStackOptions, environment: StackEnvironment): HttpStack {
+  const { observer } = environment;
+  const tls = readTls(options.tls ?? {}, environment);
+  const transport = createHttpTransport({
+    connectTimeoutMs: options.timeouts.connectMs,
+    headersTimeoutMs: options.timeouts.headersMs,
+    bodyTimeoutMs: options.timeouts.bodyMs,
+    maxResponseBytes: options.maxResponseBytes,
+    connections: options.connections,
+    observer,
+    ...tls,
+  });
+  const auth = createAuthStrategy(options.auth, {
+    allowedOrigins: options.origins,
+    allowInsecureHttp: environment.allowInsecureHttp,
+  });
+  const rules = options.rules ?? [];
+  const maxRetryAfterMs = options.retry.maxRetryAfterMs;
+  const breaker = options.circuitBreaker
+    ? createCircuitBreaker({ ...options.circuitBreaker, observer, endpoint: options.endpoint })
+    : undefined;
+  const limiter = options.rateLimit
+    ? createAdaptiveLimiter({
+        requestsPerSecond: options.rateLimit.requestsPerSecond,
+        adaptive: options.rateLimit.adaptive,
+        concurrency: options.connections,
+        observer,
+        endpoint: options.endpoint,
+      })
+    : undefined;
+  const interceptors: Interceptor[] = [
+    retryInterceptor({
+      ...options.retry,
+      rules,
+      observer,
+      ...(options.idempotencyKeyHeader === undefined
+        ? {}
+        : { idempotencyKeyHeader: options.idempotencyKeyHeader }),
+      ...(options.canResend
+        ? { canRetry: (request) => options.canResend?.()?.(request) ?? false }
+        : {}),
+      ...(breaker ? { pausedMs: () => breaker.pausedMs() } : {}),
+    }),
+    // Outside auth, so a followed (same-origin) redirect is authorized afresh, never carried over.
+    redirectInterceptor(),
+  ];
+  if (breaker) {
+    const provesRecovery = options.circuitBreaker?.provesRecovery;
+    interceptors.push(circuitBreakerInterceptor(breaker, provesRecovery ? { provesRecovery } : {}));
+  }
+  if (limiter) interceptors.push(rateLimitInterceptor(limiter, { rules, maxRetryAfterMs }));
+  interceptors.push(
+    authInterceptor(
+      auth,
+      environment.onTokenRefresh ? { onTokenRefresh: environment.onTokenRefresh } : undefined,
+    ),
+    classifyInterceptor(rules, {
+      maxRetryAfterMs,
+      ...(options.classifyBody ? { classifyBody: options.classifyBody } : {}),
+    }),
+  );
+  return {
+    send: composeSend(transport, interceptors),
+    close: async () => {
+      await Promise.allSettled([transport.close(), auth.close?.()]);
+    },
+  };
+}
+
+/** The CA bundle and client certificate the transport needs, read from their files. */
+function readTls(tls: TlsConfig, environment: StackEnvironment) {
+  const read = (path: string, what: string) => {
+    const full = resolve(environment.baseDir, path);
+    try {
+      return readFileSync(full, 'utf8');
+    } catch (cause) {
+      throw new FerryError('FERRY_ERR_CONFIG_NOT_FOUND', `cannot read tls.${what} ${full}`, { cause });
+    }
+  };
+  const cas = [environment.ca, tls.caFile && read(tls.caFile, 'ca_file')].filter(
+    (ca): ca is string => typeof ca === 'string',
+  );
+  return {
+    ...(cas.length > 0 ? { ca: cas.join('\n') } : {}),
+    ...(tls.certFile && tls.keyFile
+      ? {
+          clientCertificate: {
+            cert: read(tls.certFile, 'cert_file'),
+            key: read(tls.keyFile, 'key_file'),
+            ...(tls.passphrase ? { passphrase: tls.passphrase } : {}),
+          },
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,75 @@
+import type { Ledger } from '../core/ledger-types.ts';
+import type { RunResult } from '../engine/engine-types.ts';
+import { runIntegration } from '../engine/run-integration.ts';
+import type { IntegrationConfig } from '../integration/integration-schema.ts';
+import type { LedgerReport, RunReport } from '../observability/run-reporter.ts';
+import { type BuiltIntegration, buildIntegration } from './build-integration.ts';
+import type { RunTelemetry } from './run-telemetry.ts';
+
+/** What one run of an integration needs besides its config. */
+export interface RunJobOptions {
+  readonly ledger: Ledger;
+  readonly telemetry: RunTelemetry;
+  /** Where the ledger is and whether this run starts it, for the report. */
+  readonly ledgerReport?: LedgerReport;
+  /** --concurrency: wins over the destination's setting. */
+  readonly concurrency?: number;
+  /** Stop after this many source records. */
+  readonly limit?: number;
+  /** Aborting it stops reading; in-flight records finish. */
+  readonly stopSignal?: AbortSignal;
+  /** Aborting it abandons in-flight requests (they stay in_flight and are reconciled later). */
+  readonly abortSignal?: AbortSignal;
+}
+
+/** How a run ended, with its report (as stored in the ledger). */
+export interface JobOutcome {
+  readonly result: RunResult;
+  readonly report: RunReport | undefined;
+}
+
+/**
+ * Runs an integration once from start to report: builds its connectors, runs the engine, and records the
+ * run's end and report in the ledger. `ferry run`, and later the server and workers, call it; presenting
+ * the outcome (summary, exit code) is theirs.
+ */
+export async function runJob(config: IntegrationConfig, options: RunJobOptions): Promise<JobOutcome> {
+  const { ledger, telemetry } = options;
+  let built: BuiltIntegration | undefined;
+  try {
+    built = await buildIntegration(config, {
+      observer: telemetry.observer,
+      logger: telemetry.detailLogger,
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    });
+    const result = await runIntegration({
+      integration: config.name,
+      source: built.source,
+      sink: built.sink,
+      mapper: built.mapping,
+      ledger,
+      concurrency: built.concurrency,
+      quarantineLimit: {
+        maxRatio: config.options.maxQuarantineRatio,
+        minSample: config.options.quarantineSample,
+      },
+      ...(options.limit ? { limit: options.limit } : {}),
+      ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
+      ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+      observer: telemetry.engineObserver,
+    });
+    telemetry.stopProgress();
+    const { stillQuarantined, stillFailed } = result.counts;
+    const finished = telemetry.reporter()?.finish({
+      status: result.status,
+      endedAt: result.endedAt,
+      known: { stillQuarantined, stillFailed },
+    });
+    const report = finished && { ...finished, ...(options.ledgerReport ? { ledger: options.ledgerReport } : {}) };
+    await ledger.finishRun(result.runId, result.status, { ...result.counts }, report ?? null);
+    return { result, report };
+  } finally {
+    telemetry.stopProgress();
+    await built?.close();
+  }
+}
