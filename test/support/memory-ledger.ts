@@ -57,7 +57,7 @@ export function createMemoryLedger(): Ledger & {
   return {
     records,
     checkpoints,
-    startRun(integration, startedAt) {
+    async startRun(integration, startedAt) {
       const run: RunRow = {
         id: randomUUID(),
         integration,
@@ -70,7 +70,7 @@ export function createMemoryLedger(): Ledger & {
       runs.set(run.id, run);
       return run;
     },
-    markCrashedRuns(integration) {
+    async markCrashedRuns(integration) {
       const ids: string[] = [];
       for (const run of runs.values()) {
         if (run.integration === integration && run.status === 'running') {
@@ -80,21 +80,21 @@ export function createMemoryLedger(): Ledger & {
       }
       return ids;
     },
-    finishRun(runId, status: RunStatus, counts, report) {
+    async finishRun(runId, status: RunStatus, counts, report) {
       const run = runs.get(runId)!;
       runs.set(runId, { ...run, status, counts, report, endedAt: now() });
     },
-    getRun: (id) => runs.get(id),
-    listRuns: () => [...runs.values()].reverse(),
-    findRunsByIdPrefix: (prefix) => [...runs.values()].filter((r) => r.id.startsWith(prefix)).reverse(),
-    getCheckpoint: (integration) => checkpointByIntegration.get(integration) ?? null,
-    hasReadToEnd: (integration) =>
+    getRun: async (id) => runs.get(id),
+    listRuns: async () => [...runs.values()].reverse(),
+    findRunsByIdPrefix: async (prefix) => [...runs.values()].filter((r) => r.id.startsWith(prefix)).reverse(),
+    getCheckpoint: async (integration) => checkpointByIntegration.get(integration) ?? null,
+    hasReadToEnd: async (integration) =>
       checkpointByIntegration.has(integration) && checkpointByIntegration.get(integration) === null,
-    saveCheckpoint(integration, checkpoint) {
+    async saveCheckpoint(integration, checkpoint) {
       checkpointByIntegration.set(integration, checkpoint);
       if (checkpoint) checkpoints.push(checkpoint);
     },
-    getRecords(_integration, keys) {
+    async getRecords(_integration, keys) {
       const found = new Map<string, RecordRow>();
       for (const key of keys) {
         const row = records.get(key);
@@ -103,8 +103,8 @@ export function createMemoryLedger(): Ledger & {
       }
       return found;
     },
-    listInFlight: () => [...records.values()].filter((r) => r.state === 'in_flight'),
-    recordHistory(key, options = {}) {
+    listInFlight: async () => [...records.values()].filter((r) => r.state === 'in_flight'),
+    async recordHistory(key, options = {}) {
       const record = records.get(key);
       if (!record || (options.integration !== undefined && options.integration !== lastIntegration))
         return [];
@@ -120,21 +120,21 @@ export function createMemoryLedger(): Ledger & {
     async update(integration, runId, updates: readonly RecordUpdate[]) {
       write(integration, runId, updates);
     },
-    updateNow(integration, runId, updates) {
+    async updateNow(integration, runId, updates) {
       write(integration, runId, updates);
     },
     async flush() {},
     async addDeadLetter(letter) {
       letters.push({ ...letter, id: letters.length + 1, createdAt: now(), resolvedAt: null });
     },
-    listDeadLetters: () => letters.filter((l) => l.resolvedAt === null),
-    countDeadLetters: () => letters.filter((l) => l.resolvedAt === null).length,
-    getDeadLetter: (id) => letters.find((l) => l.id === id),
-    resolveDeadLetter(id, at) {
+    listDeadLetters: async () => letters.filter((l) => l.resolvedAt === null),
+    countDeadLetters: async () => letters.filter((l) => l.resolvedAt === null).length,
+    getDeadLetter: async (id) => letters.find((l) => l.id === id),
+    async resolveDeadLetter(id, at) {
       const i = letters.findIndex((l) => l.id === id);
       if (i >= 0) letters[i] = { ...letters[i]!, resolvedAt: at };
     },
-    purgeDeadLetters: () => letters.splice(0).length,
+    purgeDeadLetters: async () => letters.splice(0).length,
     async close() {},
   };
 }
