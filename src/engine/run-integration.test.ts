@@ -324,7 +324,10 @@ describe('runIntegration', () => {
     ]);
     // An earlier run read the source to its end, so records this ledger does not know are new.
     await ledger.saveCheckpoint('t', null, 'old');
-    await ledger.startRun('t', '2026-01-01T00:00:00Z');
+    // A run of a process that was killed: its ledger went away without finishing it.
+    const killed = ledger.reopen();
+    await killed.startRun('t', '2026-01-01T00:00:00Z');
+    await killed.close();
     const { sink, sent } = sinkRecording();
     const sinkWithLookup: SinkConnector = {
       ...sink,
