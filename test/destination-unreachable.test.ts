@@ -87,7 +87,7 @@ describe('a destination that refuses connections from the start', () => {
     expect(result.counts.failed).toBe(0);
     // The decision came from the first-answer limit, on the fake clock, not from max_pause.
     expect(elapsedMs).toBeLessThanOrEqual(10_500);
-    expect(ledger.listDeadLetters({ integration: 't' })).toHaveLength(0);
+    expect(await ledger.listDeadLetters({ integration: 't' })).toHaveLength(0);
   });
 });
 

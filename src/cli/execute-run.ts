@@ -69,7 +69,7 @@ async function run(
   // kept, must stop the command before it sends anything, not after.
   if (options.report) await checkReportPath(options.report);
   const ledger = await openSqliteLedger(location.dir);
-  const ledgerReport = describeLedger(ledger, location, config.name);
+  const ledgerReport = await describeLedger(ledger, location, config.name);
   if (ledgerReport.note) logger.warn({ ledger: ledger.path, chosenBy: location.chosenBy }, ledgerReport.note);
 
   // Only a scrape reads Prometheus metrics, and prom-client hashes labels on every event (several per
@@ -213,12 +213,16 @@ async function dryRun(
 }
 
 /** The run report's `ledger` field; its note says when this run starts a ledger, not continues one. */
-function describeLedger(ledger: SqliteLedger, location: LedgerLocation, integration: string): LedgerReport {
+async function describeLedger(
+  ledger: SqliteLedger,
+  location: LedgerLocation,
+  integration: string,
+): Promise<LedgerReport> {
   const base = { path: location.dir, chosenBy: location.chosenBy };
   if (ledger.created) {
     return { ...base, new: true, note: `no ledger found at ${location.dir}: starting a new one` };
   }
-  if (ledger.listRuns({ integration, limit: 1 }).length === 0) {
+  if ((await ledger.listRuns({ integration, limit: 1 })).length === 0) {
     return {
       ...base,
       new: true,

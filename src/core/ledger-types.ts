@@ -115,52 +115,61 @@ export interface DeadLetterFilter {
 }
 
 /**
- * Durable state: runs, source checkpoints, record states and dead letters.
- * SQLite implements it (state/sqlite-ledger.ts); a server database can later.
+ * Durable state: runs, source checkpoints, record states and dead letters, applied in the order they were
+ * called. SQLite implements it (state/sqlite-ledger.ts); every method returns a promise so that a server
+ * database can too.
  */
 export interface Ledger {
-  startRun(integration: string, startedAt: string): RunRow;
-  /** Marks runs of this integration left 'running' by a killed process as 'crashed'; returns their ids. */
-  markCrashedRuns(integration: string): string[];
-  finishRun(runId: string, status: RunStatus, counts: Record<string, number>, report: unknown): void;
-  getRun(runId: string): RunRow | undefined;
-  listRuns(options?: { integration?: string; limit?: number }): RunRow[];
+  startRun(integration: string, startedAt: string): Promise<RunRow>;
+  /** Marks runs of this integration left 'running' by a killed process as 'crashed'; resolves to their ids. */
+  markCrashedRuns(integration: string): Promise<string[]>;
+  finishRun(runId: string, status: RunStatus, counts: Record<string, number>, report: unknown): Promise<void>;
+  getRun(runId: string): Promise<RunRow | undefined>;
+  /** Runs newest first, by integration and at most `limit` when given. */
+  listRuns(options?: { integration?: string; limit?: number }): Promise<RunRow[]>;
   /** Runs whose id starts with `prefix`, newest first, at most `limit` (default 10). */
-  findRunsByIdPrefix(prefix: string, limit?: number): RunRow[];
+  findRunsByIdPrefix(prefix: string, limit?: number): Promise<RunRow[]>;
 
-  getCheckpoint(integration: string): Checkpoint | null;
-  /** null clears it (the source was read to its end). */
-  saveCheckpoint(integration: string, checkpoint: Checkpoint | null, runId: string): void;
+  getCheckpoint(integration: string): Promise<Checkpoint | null>;
+  /**
+   * Resolves once the checkpoint is durable, stored after every update queued before this call. null clears
+   * it (the source was read to its end).
+   */
+  saveCheckpoint(integration: string, checkpoint: Checkpoint | null, runId: string): Promise<void>;
   /** True once a run of this integration read the source to its end with this ledger. */
-  hasReadToEnd(integration: string): boolean;
+  hasReadToEnd(integration: string): Promise<boolean>;
 
-  getRecords(integration: string, keys: readonly string[]): Map<string, RecordRow>;
+  getRecords(integration: string, keys: readonly string[]): Promise<Map<string, RecordRow>>;
   /** Records of this integration left in_flight (by a crash): the ones to reconcile before resending. */
-  listInFlight(integration: string): RecordRow[];
+  listInFlight(integration: string): Promise<RecordRow[]>;
   /** The history of the record with this key, in each integration that has one (or in just `integration`). */
-  recordHistory(key: string, options?: { integration?: string }): RecordHistory[];
+  recordHistory(key: string, options?: { integration?: string }): Promise<RecordHistory[]>;
   /**
    * Queues updates and resolves once they are durable. Updates queued close together share one transaction
    * (group commit), so callers may queue per record without making the ledger the bottleneck.
    */
   update(integration: string, runId: string, updates: readonly RecordUpdate[]): Promise<void>;
   /**
-   * Writes these updates before returning, in one transaction with whatever is queued. For the marks that
-   * must be durable before a request goes out: awaiting update() there would hold every send for a commit.
+   * Writes these updates now, in one transaction with whatever is queued, and resolves once they are durable.
+   * For the marks that must be durable before a request goes out: awaiting update() there would hold every
+   * send for the group commit's delay.
    */
-  updateNow(integration: string, runId: string, updates: readonly RecordUpdate[]): void;
-  /** Writes queued updates now. */
+  updateNow(integration: string, runId: string, updates: readonly RecordUpdate[]): Promise<void>;
+  /** Writes queued updates now; resolves once they are durable. */
   flush(): Promise<void>;
 
+  /** Queues a dead letter (group commit, as update) and resolves once it is durable. */
   addDeadLetter(letter: Omit<DeadLetter, 'id' | 'createdAt' | 'resolvedAt'>): Promise<void>;
   /** Dead letters matching the filter, newest first; `beforeId` pages on from the last one read. */
-  listDeadLetters(options?: DeadLetterFilter & { limit?: number; beforeId?: number }): DeadLetter[];
+  listDeadLetters(options?: DeadLetterFilter & { limit?: number; beforeId?: number }): Promise<DeadLetter[]>;
   /** How many dead letters match the filter (what listDeadLetters would return without a limit). */
-  countDeadLetters(options?: DeadLetterFilter): number;
-  getDeadLetter(id: number): DeadLetter | undefined;
-  resolveDeadLetter(id: number, resolvedAt: string): void;
-  /** Deletes dead letters; returns how many. */
-  purgeDeadLetters(options: { integration?: string; ids?: readonly number[] }): number;
+  countDeadLetters(options?: DeadLetterFilter): Promise<number>;
+  getDeadLetter(id: number): Promise<DeadLetter | undefined>;
+  /** Marks a dead letter resolved by a replay; rejects with FERRY_ERR_USAGE when there is no such letter. */
+  resolveDeadLetter(id: number, resolvedAt: string): Promise<void>;
+  /** Deletes dead letters; resolves to how many. Rejects with FERRY_ERR_USAGE given neither filter. */
+  purgeDeadLetters(options: { integration?: string; ids?: readonly number[] }): Promise<number>;
 
+  /** Writes what is queued and releases the ledger; later calls reject. Closing twice is harmless. */
   close(): Promise<void>;
 }

@@ -63,7 +63,7 @@ export async function previewIntegration(options: {
     );
     const known =
       options.ledger && options.integration !== undefined
-        ? options.ledger.getRecords(
+        ? await options.ledger.getRecords(
             options.integration,
             keyed.map((r) => r.key),
           )

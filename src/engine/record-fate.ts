@@ -28,9 +28,9 @@ export interface RecordContext {
 }
 
 /**
- * Final states are queued without waiting for the commit: the checkpoint save flushes every queued write
- * before it (the ledger's synchronous methods do), and a crash before that flush leaves the record
- * in_flight, which the next run reconciles. So the concurrency slot frees as soon as the destination
+ * Final states are queued without waiting for the commit: a checkpoint saved later is stored after every
+ * write queued before it (Ledger.saveCheckpoint), and a crash before that leaves the record in_flight, which
+ * the next run reconciles. So the concurrency slot frees as soon as the destination
  * answers, while the in_flight mark, the one write that must precede sending, is committed before it
  * (Ledger.updateNow).
  */
@@ -188,7 +188,7 @@ function outgoingFor(ctx: RecordContext, key: string, body: string, generation: 
 export async function settleRecord(ctx: RecordContext, item: PendingRecord): Promise<Fate> {
   const prepared = await prepareRecord(ctx, item);
   if (!prepared.ready) return prepared.fate;
-  if (!prepared.reconcile) ctx.ledger.updateNow(ctx.integration, ctx.runId, [prepared.mark]);
+  if (!prepared.reconcile) await ctx.ledger.updateNow(ctx.integration, ctx.runId, [prepared.mark]);
   return deliverRecord(ctx, prepared);
 }
 
@@ -239,7 +239,8 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
         reason: 'not sent: the lookup found a different record with this key at the destination',
       };
     }
-    if (!notSent) ctx.ledger.updateNow(ctx.integration, ctx.runId, [mark]);
+    // Durable before the send: a crash after it leaves the record in_flight, to reconcile, never lost.
+    if (!notSent) await ctx.ledger.updateNow(ctx.integration, ctx.runId, [mark]);
   }
 
   const attemptsBefore = previous?.attempts ?? 0;
@@ -251,7 +252,7 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
     // The key was spent on another body that the destination does not hold: one more try under a new key.
     const generation = ready.generation + 1;
     outgoing = outgoingFor(ctx, item.key, outgoing.body, generation);
-    ctx.ledger.updateNow(ctx.integration, ctx.runId, [{ ...mark, keyGeneration: generation }]);
+    await ctx.ledger.updateNow(ctx.integration, ctx.runId, [{ ...mark, keyGeneration: generation }]);
     outcome = await sendOnce(ctx, outgoing);
     sends += outcome.attempts;
   }

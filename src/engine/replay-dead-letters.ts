@@ -34,7 +34,7 @@ export async function replayDeadLetters(options: {
 }): Promise<{ result: Omit<RunResult, 'checkpoint' | 'recoveredRuns'> }> {
   const { ledger, integration } = options;
   const clock = options.clock ?? (() => new Date());
-  const run = ledger.startRun(integration, clock().toISOString());
+  const run = await ledger.startRun(integration, clock().toISOString());
   let ledgerError: unknown;
   const ctx = {
     integration,
@@ -62,7 +62,7 @@ export async function replayDeadLetters(options: {
       });
       counts[fate.state]++;
       if (fate.state === 'delivered' || fate.state === 'skipped')
-        ledger.resolveDeadLetter(letter.id, clock().toISOString());
+        await ledger.resolveDeadLetter(letter.id, clock().toISOString());
       options.onOutcome?.({ id: letter.id, key: letter.key, state: fate.state, fate });
     } finally {
       slots.release();
@@ -70,7 +70,7 @@ export async function replayDeadLetters(options: {
   };
   const inFlight = new Set<Promise<void>>();
   for await (const page of options.pages) {
-    const known = ledger.getRecords(
+    const known = await ledger.getRecords(
       integration,
       page.map((l) => l.key),
     );
@@ -85,6 +85,6 @@ export async function replayDeadLetters(options: {
   if (ledgerError !== undefined) throw ledgerError;
   const status = counts.quarantined + counts.failed > 0 ? 'completed_with_errors' : 'completed';
   const endedAt = clock().toISOString();
-  ledger.finishRun(run.id, status, { ...counts }, { replay: true, letters: counts.read, counts });
+  await ledger.finishRun(run.id, status, { ...counts }, { replay: true, letters: counts.read, counts });
   return { result: { runId: run.id, status, counts, startedAt: run.startedAt, endedAt } };
 }

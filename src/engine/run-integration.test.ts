@@ -111,7 +111,7 @@ describe('runIntegration', () => {
       stillFailed: 0,
     });
     expect(new Set(sent.map((s) => s.key)).size).toBe(10);
-    expect(ledger.getCheckpoint('t')).toBeNull();
+    expect(await ledger.getCheckpoint('t')).toBeNull();
     expect(ledger.checkpoints.map((c) => c.pageNumber)).toEqual([2, 3, 4]);
   });
 
@@ -121,7 +121,7 @@ describe('runIntegration', () => {
     const markNow = ledger.updateNow;
     ledger.updateNow = (integration, runId, updates) => {
       markWrites.push(updates.map((u) => `${u.key}:${u.state}`));
-      markNow(integration, runId, updates);
+      return markNow(integration, runId, updates);
     };
     const stateAtSend: string[] = [];
     const { sink } = sinkRecording((r) => {
@@ -229,7 +229,7 @@ describe('runIntegration', () => {
     expect(first.status).toBe('completed_with_errors');
     expect(first.counts).toMatchObject({ delivered: 1, quarantined: 2 });
     await run();
-    const letters = ledger.listDeadLetters();
+    const letters = await ledger.listDeadLetters();
     expect(letters).toHaveLength(2);
     expect(letters.map((l) => l.reasons[0]?.field).sort()).toEqual(['bad', 'id']);
   });
@@ -323,8 +323,11 @@ describe('runIntegration', () => {
       { key: 'c1', state: 'in_flight', firstMappedAt: '2026-01-01T00:00:00Z', attempts: 1 },
     ]);
     // An earlier run read the source to its end, so records this ledger does not know are new.
-    ledger.saveCheckpoint('t', null, 'old');
-    ledger.startRun('t', '2026-01-01T00:00:00Z');
+    await ledger.saveCheckpoint('t', null, 'old');
+    // A run of a process that was killed: its ledger went away without finishing it.
+    const killed = ledger.reopen();
+    await killed.startRun('t', '2026-01-01T00:00:00Z');
+    await killed.close();
     const { sink, sent } = sinkRecording();
     const sinkWithLookup: SinkConnector = {
       ...sink,
@@ -396,7 +399,9 @@ describe('runIntegration', () => {
     expect(first.status).toBe('completed_with_errors');
     expect(first.counts).toMatchObject({ failed: 2, delivered: 0 });
     expect(sent).toEqual([]);
-    expect(ledger.listDeadLetters()[0]?.reasons[0]).toMatchObject({ code: 'destination_lookup_failed' });
+    expect((await ledger.listDeadLetters())[0]?.reasons[0]).toMatchObject({
+      code: 'destination_lookup_failed',
+    });
     lookupWorks = true;
     const second = await run();
     expect(second.counts).toMatchObject({ delivered: 2, failed: 0 });
@@ -425,7 +430,7 @@ describe('runIntegration', () => {
     expect(first.counts).toMatchObject({ failed: 2, stillFailed: 0 });
     const second = await run();
     expect(second.counts).toMatchObject({ failed: 2, stillFailed: 2 });
-    expect(ledger.listDeadLetters()).toHaveLength(2);
+    expect(await ledger.listDeadLetters()).toHaveLength(2);
   });
 
   it('sends a body changed after a refusal under a new key generation, and an unchanged one under the same key', async () => {
@@ -474,7 +479,7 @@ describe('runIntegration', () => {
     expect(result.status).toBe('aborted');
     expect(result.error?.code).toBe('FERRY_ERR_HTTP_UNAUTHORIZED');
     expect(ledger.records.get('c4')?.state).toBe('in_flight');
-    expect(ledger.getCheckpoint('t')?.pageNumber).toBe(2);
+    expect((await ledger.getCheckpoint('t'))?.pageNumber).toBe(2);
     expect(source.pulled).toBeLessThan(4);
   });
 
@@ -492,7 +497,7 @@ describe('runIntegration', () => {
     });
     expect(sent).toHaveLength(6);
     expect(result.counts.read).toBe(6);
-    expect(ledger.getCheckpoint('t')?.pageNumber).toBe(2);
+    expect((await ledger.getCheckpoint('t'))?.pageNumber).toBe(2);
   });
 
   it('stops reading on the stop signal and reports the run as interrupted', async () => {
@@ -561,7 +566,7 @@ describe('runIntegration: the read against the total the source announced', () =
 
   it('counts the records before a resumed read from what the source says, and checks the whole', async () => {
     const ledger = createMemoryLedger();
-    ledger.saveCheckpoint('t', { nextUrl: 'http://src/p6', pageNumber: 6 }, 'earlier-run');
+    await ledger.saveCheckpoint('t', { nextUrl: 'http://src/p6', pageNumber: 6 }, 'earlier-run');
     const result = await runAnnouncing(1050, { ledger });
     expect(result.counts.read).toBe(500);
     expect(result.error?.details).toMatchObject({ expected: 1050, read: 1000 });
@@ -569,7 +574,7 @@ describe('runIntegration: the read against the total the source announced', () =
 
   it('does not check a resumed read when the source cannot say how many records came before', async () => {
     const ledger = createMemoryLedger();
-    ledger.saveCheckpoint('t', { nextUrl: 'http://src/p6', pageNumber: 6 }, 'earlier-run');
+    await ledger.saveCheckpoint('t', { nextUrl: 'http://src/p6', pageNumber: 6 }, 'earlier-run');
     const pages = announcing(1000).map(({ recordsBefore: _, ...page }) => page);
     const result = await runAnnouncing(1000, { ledger, source: sourceOf(pages) });
     expect(result.counts.read).toBe(500);

@@ -24,8 +24,8 @@ import { createSlots } from './slots.ts';
  */
 export async function runIntegration(options: RunOptions): Promise<RunResult> {
   const { integration, ledger, observer = {}, clock = () => new Date() } = options;
-  const recoveredRuns = ledger.markCrashedRuns(integration);
-  const run = ledger.startRun(integration, clock().toISOString());
+  const recoveredRuns = await ledger.markCrashedRuns(integration);
+  const run = await ledger.startRun(integration, clock().toISOString());
   observer.onRunStarted?.({ runId: run.id, startedAt: run.startedAt, recoveredRuns });
   const counts: RunCounts = newRunCounts();
   const lookupBeforeSend = options.lookupBeforeSend ?? 'new_ledger';
@@ -33,9 +33,10 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   // delivered from elsewhere (another directory, a lost disk), and a run killed before the end does not
   // change that: what it does not know may be at the destination already.
   const lookupUnknown =
-    lookupBeforeSend === 'always' || (lookupBeforeSend === 'new_ledger' && !ledger.hasReadToEnd(integration));
+    lookupBeforeSend === 'always' ||
+    (lookupBeforeSend === 'new_ledger' && !(await ledger.hasReadToEnd(integration)));
 
-  let checkpoint = ledger.getCheckpoint(integration);
+  let checkpoint = await ledger.getCheckpoint(integration);
   // A resumed read's total would overstate what is left, so only a read from the start reports one.
   let totalReported = checkpoint !== null;
   let fatal: FerryError | undefined;
@@ -57,11 +58,24 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   };
   options.stopSignal?.addEventListener('abort', () => stopReading.abort(), { once: true });
 
+  // Checkpoint saves run one after another in page order, each stored after the final states queued before
+  // it; the run awaits the chain before it ends. After a failed save none follows: the run stops, and the
+  // stored checkpoint stays before every page not yet saved.
+  let checkpointSaves = Promise.resolve();
+  let checkpointFailed = false;
   const tracker = createPageTracker((pageNumber, next) => {
-    checkpoint = next;
-    // Checkpoints are tiny and rare (once per page), so a synchronous write here is fine.
-    ledger.saveCheckpoint(integration, next, run.id);
-    observer.onCheckpoint?.(pageNumber, next);
+    checkpointSaves = checkpointSaves.then(async () => {
+      if (checkpointFailed) return;
+      try {
+        await ledger.saveCheckpoint(integration, next, run.id);
+      } catch (error) {
+        checkpointFailed = true;
+        stop(asFerryError(error));
+        return;
+      }
+      checkpoint = next;
+      observer.onCheckpoint?.(pageNumber, next);
+    });
   });
   const slots = createSlots(options.concurrency);
   const recent = createRecentKeys(Math.max(10_000, options.concurrency * 64));
@@ -131,7 +145,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
           return { record, key: key ?? contentKey(record), hasKey: key !== null };
         }),
       );
-      const known = ledger.getRecords(
+      const known = await ledger.getRecords(
         integration,
         keyed.map((r) => r.key),
       );
@@ -160,7 +174,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
         }
         const prepared = await Promise.all(chunk.map((item) => prepareRecord(ctx, item)));
         const marks = prepared.flatMap((p) => (p.ready && !p.reconcile ? [p.mark] : []));
-        if (marks.length > 0) ledger.updateNow(integration, run.id, marks);
+        if (marks.length > 0) await ledger.updateNow(integration, run.id, marks);
         for (const [i, p] of prepared.entries()) {
           if (!p.ready) {
             const { key, hasKey } = chunk[i]!;
@@ -186,6 +200,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   }
 
   await Promise.allSettled([...inFlight]);
+  await checkpointSaves;
   await ledger.flush();
 
   // A server that caps or truncates its pages ends the read early without an error; only the total it

@@ -15,7 +15,7 @@ async function scenario(
 ): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-'));
   const ledger = await openSqliteLedger(dir);
-  const run = ledger.startRun('bench', new Date().toISOString());
+  const run = await ledger.startRun('bench', new Date().toISOString());
   const started = performance.now();
   const updates = await body(ledger, run.id);
   const seconds = (performance.now() - started) / 1000;

@@ -10,7 +10,7 @@ export const BATCH_SIZE = 50;
 const stateDir = process.argv[2];
 if (stateDir !== undefined) {
   const ledger = await openSqliteLedger(stateDir);
-  const run = ledger.startRun('crash', new Date().toISOString());
+  const run = await ledger.startRun('crash', new Date().toISOString());
   process.stdout.write(`run ${run.id}\n`);
   for (let batch = 0; ; batch++) {
     const writes: Promise<void>[] = [];

@@ -60,9 +60,9 @@ describe('a writer killed with SIGKILL mid-stream', () => {
       const ledger = await openSqliteLedger(dir);
       // The killed writer's lock is stale: taken over, and its run is found crashed.
       ledger.acquireRunLock();
-      expect(ledger.markCrashedRuns('crash')).toEqual([runId]);
+      expect(await ledger.markCrashedRuns('crash')).toEqual([runId]);
 
-      const counter = ledger.getRecords('crash', ['counter']).get('counter')!;
+      const counter = (await ledger.getRecords('crash', ['counter'])).get('counter')!;
       const committed = counter.attempts;
       // Acknowledged means committed; at most the batch in progress at the kill committed unacknowledged.
       expect(committed === lastAck || committed === lastAck + 1).toBe(true);
@@ -70,7 +70,7 @@ describe('a writer killed with SIGKILL mid-stream', () => {
       for (let batch = 0; batch <= committed + 1; batch++) {
         for (let i = 0; i < BATCH_SIZE; i++) keys.push(`b${batch}-r${i}`);
       }
-      const rows = ledger.getRecords('crash', keys);
+      const rows = await ledger.getRecords('crash', keys);
       for (let batch = 0; batch <= committed + 1; batch++) {
         const present = Array.from({ length: BATCH_SIZE }, (_, i) => rows.get(`b${batch}-r${i}`)).filter(
           (row) => row?.runId === runId,
@@ -78,7 +78,9 @@ describe('a writer killed with SIGKILL mid-stream', () => {
         // Whole batches or nothing: batch `committed + 1` was never committed.
         expect(present.length).toBe(batch <= committed ? BATCH_SIZE : 0);
       }
-      const letters = ledger.listDeadLetters({ integration: 'crash' }).filter((l) => l.runId === runId);
+      const letters = (await ledger.listDeadLetters({ integration: 'crash' })).filter(
+        (l) => l.runId === runId,
+      );
       expect(letters).toHaveLength(committed + 1);
       await ledger.close();
     }

@@ -395,9 +395,9 @@ export async function openSqliteLedger(
     return { where: where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '', params };
   }
 
-  function listDeadLetters(
+  async function listDeadLetters(
     options: DeadLetterFilter & { limit?: number; beforeId?: number } = {},
-  ): DeadLetter[] {
+  ): Promise<DeadLetter[]> {
     return sync('listing dead letters', () => {
       const { where, params } = deadLetterFilter(options);
       let sql = `SELECT * FROM dead_letters${where}`;
@@ -416,7 +416,7 @@ export async function openSqliteLedger(
     });
   }
 
-  function countDeadLetters(options: DeadLetterFilter = {}): number {
+  async function countDeadLetters(options: DeadLetterFilter = {}): Promise<number> {
     return sync('counting dead letters', () => {
       const { where, params } = deadLetterFilter(options);
       const row = cachedStatement(`SELECT count(*) AS n FROM dead_letters${where}`).get(...params);
@@ -440,7 +440,7 @@ export async function openSqliteLedger(
     },
     stats: () => ({ batches, recordUpdates, deadLetters }),
 
-    startRun(integration: string, startedAt: string): RunRow {
+    async startRun(integration: string, startedAt: string): Promise<RunRow> {
       assertOpen();
       lock.acquire();
       const id = randomUUID();
@@ -449,7 +449,7 @@ export async function openSqliteLedger(
       return { id, integration, status: 'running', startedAt, endedAt: null, counts: {}, report: null };
     },
 
-    markCrashedRuns(integration: string): string[] {
+    async markCrashedRuns(integration: string): Promise<string[]> {
       // The run lock is the kernel's: while nobody else holds it, no other run is alive here, whatever
       // the pids its rows name.
       if (!(lock.held || lock.isFree())) return [];
@@ -467,7 +467,12 @@ export async function openSqliteLedger(
       );
     },
 
-    finishRun(runId: string, status: RunStatus, counts: Record<string, number>, report: unknown): void {
+    async finishRun(
+      runId: string,
+      status: RunStatus,
+      counts: Record<string, number>,
+      report: unknown,
+    ): Promise<void> {
       sync('finishing a run', () => {
         const result = updateRunEnd.run(status, now(), JSON.stringify(counts), toJson(report), runId);
         if (Number(result.changes) === 0) {
@@ -479,14 +484,14 @@ export async function openSqliteLedger(
       ownRuns.delete(runId);
     },
 
-    getRun(runId: string): RunRow | undefined {
+    async getRun(runId: string): Promise<RunRow | undefined> {
       return sync('reading a run', () => {
         const row = selectRun.get(runId);
         return row === undefined ? undefined : toRunRow(row);
       });
     },
 
-    findRunsByIdPrefix(prefix: string, limit = 10): RunRow[] {
+    async findRunsByIdPrefix(prefix: string, limit = 10): Promise<RunRow[]> {
       return sync('finding runs', () => {
         // Run ids are UUIDs; anything else cannot prefix one, and LIKE must not see wildcards.
         if (!/^[0-9a-f-]+$/i.test(prefix)) return [];
@@ -496,7 +501,7 @@ export async function openSqliteLedger(
       });
     },
 
-    listRuns(options: { integration?: string; limit?: number } = {}): RunRow[] {
+    async listRuns(options: { integration?: string; limit?: number } = {}): Promise<RunRow[]> {
       return sync('listing runs', () => {
         const params: SQLInputValue[] = [];
         let sql = 'SELECT * FROM runs';
@@ -516,25 +521,25 @@ export async function openSqliteLedger(
       });
     },
 
-    getCheckpoint(integration: string): Checkpoint | null {
+    async getCheckpoint(integration: string): Promise<Checkpoint | null> {
       return sync('reading the checkpoint', () => {
         const row = selectCheckpoint.get(integration);
         return (parseJson(row?.checkpoint) as Checkpoint | null) ?? null;
       });
     },
 
-    saveCheckpoint(integration: string, checkpoint: Checkpoint | null, runId: string): void {
+    async saveCheckpoint(integration: string, checkpoint: Checkpoint | null, runId: string): Promise<void> {
       sync('saving the checkpoint', () => {
         // The row stays when cleared: it records which run read the source to its end, and when.
         upsertCheckpoint.run(integration, checkpoint === null ? null : toJson(checkpoint), runId, now());
       });
     },
 
-    hasReadToEnd(integration: string): boolean {
+    async hasReadToEnd(integration: string): Promise<boolean> {
       return sync('reading the checkpoint', () => selectReadToEnd.get(integration) !== undefined);
     },
 
-    getRecords(integration: string, keys: readonly string[]): Map<string, RecordRow> {
+    async getRecords(integration: string, keys: readonly string[]): Promise<Map<string, RecordRow>> {
       return sync('reading records', () => {
         const out = new Map<string, RecordRow>();
         for (const chunk of chunks(keys, KEY_CHUNK)) {
@@ -547,13 +552,13 @@ export async function openSqliteLedger(
       });
     },
 
-    listInFlight(integration: string): RecordRow[] {
+    async listInFlight(integration: string): Promise<RecordRow[]> {
       return sync('listing in-flight records', () =>
         selectInFlight.all(integration).map((row) => toRecordRow(row)),
       );
     },
 
-    recordHistory(key: string, options: { integration?: string } = {}): RecordHistory[] {
+    async recordHistory(key: string, options: { integration?: string } = {}): Promise<RecordHistory[]> {
       return sync('reading a record history', () => {
         // Every integration with a record has a run: the key index then serves each lookup.
         const integrations =
@@ -587,12 +592,13 @@ export async function openSqliteLedger(
       return enqueue({ kind: 'records', integration, runId, updates: [...updates] });
     },
 
-    updateNow(integration: string, runId: string, updates: readonly RecordUpdate[]): void {
+    async updateNow(integration: string, runId: string, updates: readonly RecordUpdate[]): Promise<void> {
       assertOpen();
       if (updates.length === 0) return;
-      // Queued then flushed, so the final states waiting for the timer share this transaction.
+      // Queued then flushed, so the final states waiting for the timer share this transaction. Committed
+      // before this returns: node:sqlite is synchronous, so the promise is settled already.
       enqueue({ kind: 'records', integration, runId, updates }).catch(() => {
-        // flushNow throws the same error to this caller.
+        // flushNow throws the same error, which rejects this call.
       });
       group.flushNow();
     },
@@ -625,14 +631,14 @@ export async function openSqliteLedger(
     listDeadLetters,
     countDeadLetters,
 
-    getDeadLetter(id: number): DeadLetter | undefined {
+    async getDeadLetter(id: number): Promise<DeadLetter | undefined> {
       return sync('reading a dead letter', () => {
         const row = selectDeadLetter.get(id);
         return row === undefined ? undefined : toDeadLetter(row);
       });
     },
 
-    resolveDeadLetter(id: number, resolvedAt: string): void {
+    async resolveDeadLetter(id: number, resolvedAt: string): Promise<void> {
       sync('resolving a dead letter', () => {
         const result = resolveLetter.run(resolvedAt, id);
         if (Number(result.changes) === 0) {
@@ -643,7 +649,7 @@ export async function openSqliteLedger(
       });
     },
 
-    purgeDeadLetters(options: { integration?: string; ids?: readonly number[] }): number {
+    async purgeDeadLetters(options: { integration?: string; ids?: readonly number[] }): Promise<number> {
       if (options.integration === undefined && options.ids === undefined) {
         throw new FerryError('FERRY_ERR_USAGE', 'purging dead letters needs an integration or a list of ids');
       }

@@ -44,7 +44,7 @@ async function runOn(state: string, day: string, configPath = flagshipConfig, li
       clock: () => new Date(`${day}T09:00:00Z`),
       ...(config.destination.lookup ? { lookupBeforeSend: config.destination.lookup.beforeSend } : {}),
     });
-    ledger.finishRun(result.runId, result.status, { ...result.counts }, null);
+    await ledger.finishRun(result.runId, result.status, { ...result.counts }, null);
     return result;
   } finally {
     await runtime.close();
@@ -120,7 +120,7 @@ describe('a new ledger never turns delivered records into failures or duplicates
     // The new ledger keeps the first delivery's orderDate, as the destination holds it.
     const ledger = await openSqliteLedger(state);
     try {
-      const rows = [...ledger.getRecords('customers-to-orders', expected.distinctValidIds).values()];
+      const rows = [...(await ledger.getRecords('customers-to-orders', expected.distinctValidIds)).values()];
       expect(new Set(rows.map((r) => r.firstMappedAt))).toEqual(new Set(['2026-03-01T09:00:00Z']));
     } finally {
       await ledger.close();
@@ -265,7 +265,7 @@ describe('dlq replay after the mapping is fixed', () => {
 
     const ledger = await openSqliteLedger(state);
     try {
-      const rows = ledger.getRecords('customers-to-orders', expected.distinctValidIds);
+      const rows = await ledger.getRecords('customers-to-orders', expected.distinctValidIds);
       expect([...rows.values()].every((r) => r.state === 'delivered' && r.keyGeneration === 1)).toBe(true);
     } finally {
       await ledger.close();

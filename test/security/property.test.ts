@@ -421,7 +421,7 @@ describe('the engine with the flagship mapping on random hostile records', () =>
           expect(new Set(sentKeys).size).toBe(sentKeys.length);
           expect(sentKeys.length).toBe(c.delivered + c.failed);
           // Every record left quarantined or failed has a dead letter (identical keyless records share one).
-          const letters = ledger.listDeadLetters({ limit: 1_000_000 });
+          const letters = await ledger.listDeadLetters({ limit: 1_000_000 });
           expect(letters.length).toBeLessThanOrEqual(c.quarantined + c.failed);
           const notDelivered = [...ledger.records.values()].filter(
             (r) => r.state === 'quarantined' || r.state === 'failed',

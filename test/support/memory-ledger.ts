@@ -1,48 +1,127 @@
 import { randomUUID } from 'node:crypto';
 import type { Checkpoint } from '../../src/core/connector-types.ts';
+import { FerryError } from '../../src/core/errors.ts';
 import type {
   DeadLetter,
+  DeadLetterFilter,
   Ledger,
   RecordChange,
   RecordRow,
+  RecordState,
   RecordUpdate,
   RunRow,
-  RunStatus,
 } from '../../src/core/ledger-types.ts';
+import { redactSecrets, redactValue } from '../../src/core/secret-registry.ts';
 
-/** An in-memory Ledger for engine tests: same contract as the SQLite one, no durability. */
-export function createMemoryLedger(): Ledger & {
+const STATES: ReadonlySet<RecordState> = new Set([
+  'pending',
+  'in_flight',
+  'delivered',
+  'skipped',
+  'quarantined',
+  'failed',
+]);
+
+/** What a stored JSON column gives back: secrets masked, undefined as null, a copy the caller cannot touch. */
+function stored<T>(value: T): T {
+  return value === undefined ? (null as T) : (JSON.parse(JSON.stringify(redactValue(value)) ?? 'null') as T);
+}
+
+/** Everything a memory ledger holds; ledgers opened on the same store share it, as processes share a file. */
+interface MemoryStore {
+  readonly runs: Map<string, RunRow>;
+  /** Running runs whose ledger is still open, by the ledger that started them: never crashed. */
+  readonly liveRuns: Map<string, object>;
+  readonly recordsByIntegration: Map<string, Map<string, RecordRow>>;
+  readonly changes: Map<string, RecordChange[]>;
   records: Map<string, RecordRow>;
-  checkpoints: Checkpoint[];
-} {
-  const runs = new Map<string, RunRow>();
-  const records = new Map<string, RecordRow>();
-  const changes = new Map<string, RecordChange[]>();
-  let lastIntegration = '';
-  const letters: DeadLetter[] = [];
-  const checkpointByIntegration = new Map<string, Checkpoint | null>();
-  const checkpoints: Checkpoint[] = [];
+  readonly letters: DeadLetter[];
+  nextLetterId: number;
+  readonly checkpointByIntegration: Map<string, Checkpoint | null>;
+  readonly checkpoints: Checkpoint[];
+}
+
+/** The memory ledger, plus what tests look at. */
+export type MemoryLedger = Ledger & {
+  /** The records of the integration last written. */
+  readonly records: Map<string, RecordRow>;
+  /** Every checkpoint saved, in order (not the cleared ones). */
+  readonly checkpoints: Checkpoint[];
+  /**
+   * Another ledger on the same store, as a second process would open the same file: closing one without
+   * finishing its runs is how a test simulates a killed process.
+   */
+  reopen(): MemoryLedger;
+};
+
+/**
+ * An in-memory Ledger for engine tests: the same contract as the SQLite one (the shared contract suite runs
+ * against both), kept only as long as the process.
+ */
+export function createMemoryLedger(): MemoryLedger {
+  return openMemoryLedger({
+    runs: new Map(),
+    liveRuns: new Map(),
+    recordsByIntegration: new Map(),
+    changes: new Map(),
+    records: new Map(),
+    letters: [],
+    nextLetterId: 1,
+    checkpointByIntegration: new Map(),
+    checkpoints: [],
+  });
+}
+
+function openMemoryLedger(store: MemoryStore): MemoryLedger {
+  const { runs, liveRuns, recordsByIntegration, changes, letters, checkpointByIntegration, checkpoints } =
+    store;
+  const self = {};
+  let closed = false;
   const now = () => new Date().toISOString();
+
+  function assertOpen(): void {
+    if (closed) throw new FerryError('FERRY_ERR_STATE', 'the memory ledger is closed');
+  }
+
+  function recordsOf(integration: string): Map<string, RecordRow> {
+    let found = recordsByIntegration.get(integration);
+    if (found === undefined) {
+      found = new Map();
+      recordsByIntegration.set(integration, found);
+    }
+    return found;
+  }
+
   /** Applies updates the way the SQLite upsert does: unset fields keep their stored value. */
   function write(integration: string, runId: string, updates: readonly RecordUpdate[]): void {
-    lastIntegration = integration;
+    assertOpen();
+    const bad = updates.find((u) => !STATES.has(u.state));
+    if (bad) throw new FerryError('FERRY_ERR_STATE', `no record state "${bad.state}" (key ${bad.key})`);
+    const table = recordsOf(integration);
+    store.records = table;
     for (const u of updates) {
-      const old = records.get(u.key);
+      const old = table.get(u.key);
       const row: RecordRow = {
         key: u.key,
         state: u.state,
         attempts: u.attempts ?? old?.attempts ?? 0,
         firstMappedAt: old?.firstMappedAt ?? u.firstMappedAt ?? null,
         bodyHash: u.bodyHash ?? old?.bodyHash ?? null,
-        lastError: u.lastError === undefined ? (old?.lastError ?? null) : u.lastError,
+        lastError:
+          u.lastError === undefined
+            ? (old?.lastError ?? null)
+            : u.lastError === null
+              ? null
+              : redactSecrets(u.lastError),
         keyGeneration: u.keyGeneration ?? old?.keyGeneration ?? 0,
         lastStatus: u.lastStatus === undefined ? (old?.lastStatus ?? null) : u.lastStatus,
         runId,
         updatedAt: now(),
       };
-      records.set(u.key, row);
+      table.set(u.key, row);
       const failed = row.state === 'failed' || row.state === 'quarantined';
-      const history = changes.get(u.key) ?? [];
+      const id = `${integration}\u0000${u.key}`;
+      const history = changes.get(id) ?? [];
       history.push({
         runId,
         state: row.state,
@@ -51,13 +130,39 @@ export function createMemoryLedger(): Ledger & {
         reason: failed ? row.lastError : null,
         at: row.updatedAt,
       });
-      changes.set(u.key, history);
+      changes.set(id, history);
     }
   }
+
+  function hasOpenLetter(integration: string, key: string): boolean {
+    return letters.some((l) => l.integration === integration && l.key === key && l.resolvedAt === null);
+  }
+
+  function matching(options: DeadLetterFilter): DeadLetter[] {
+    return letters
+      .filter(
+        (l) =>
+          (options.integration === undefined || l.integration === options.integration) &&
+          (options.state === undefined || l.state === options.state) &&
+          (options.includeResolved === true || l.resolvedAt === null),
+      )
+      .reverse();
+  }
+
+  /** Newest first: by start, then the later started. */
+  function newestFirst(rows: Iterable<RunRow>): RunRow[] {
+    const ordered = [...rows].reverse();
+    return ordered.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+  }
+
   return {
-    records,
+    get records() {
+      return store.records;
+    },
     checkpoints,
-    startRun(integration, startedAt) {
+    reopen: () => openMemoryLedger(store),
+    async startRun(integration, startedAt) {
+      assertOpen();
       const run: RunRow = {
         id: randomUUID(),
         integration,
@@ -68,73 +173,157 @@ export function createMemoryLedger(): Ledger & {
         report: null,
       };
       runs.set(run.id, run);
+      liveRuns.set(run.id, self);
       return run;
     },
-    markCrashedRuns(integration) {
+    async markCrashedRuns(integration) {
+      assertOpen();
       const ids: string[] = [];
       for (const run of runs.values()) {
-        if (run.integration === integration && run.status === 'running') {
-          runs.set(run.id, { ...run, status: 'crashed' });
+        if (run.integration === integration && run.status === 'running' && !liveRuns.has(run.id)) {
+          runs.set(run.id, { ...run, status: 'crashed', endedAt: run.startedAt });
           ids.push(run.id);
         }
       }
       return ids;
     },
-    finishRun(runId, status: RunStatus, counts, report) {
-      const run = runs.get(runId)!;
-      runs.set(runId, { ...run, status, counts, report, endedAt: now() });
+    async finishRun(runId, status, counts, report) {
+      assertOpen();
+      const run = runs.get(runId);
+      if (run === undefined) throw new FerryError('FERRY_ERR_STATE', `finishing run ${runId}: no such run`);
+      runs.set(runId, { ...run, status, counts: { ...counts }, report: stored(report), endedAt: now() });
+      liveRuns.delete(runId);
     },
-    getRun: (id) => runs.get(id),
-    listRuns: () => [...runs.values()].reverse(),
-    findRunsByIdPrefix: (prefix) => [...runs.values()].filter((r) => r.id.startsWith(prefix)).reverse(),
-    getCheckpoint: (integration) => checkpointByIntegration.get(integration) ?? null,
-    hasReadToEnd: (integration) =>
-      checkpointByIntegration.has(integration) && checkpointByIntegration.get(integration) === null,
-    saveCheckpoint(integration, checkpoint) {
-      checkpointByIntegration.set(integration, checkpoint);
-      if (checkpoint) checkpoints.push(checkpoint);
+    async getRun(id) {
+      assertOpen();
+      return runs.get(id);
     },
-    getRecords(_integration, keys) {
+    async listRuns(options = {}) {
+      assertOpen();
+      const rows = newestFirst(
+        [...runs.values()].filter(
+          (r) => options.integration === undefined || r.integration === options.integration,
+        ),
+      );
+      return options.limit === undefined ? rows : rows.slice(0, Math.max(0, Math.trunc(options.limit)));
+    },
+    async findRunsByIdPrefix(prefix, limit = 10) {
+      assertOpen();
+      return newestFirst([...runs.values()].filter((r) => r.id.startsWith(prefix.toLowerCase()))).slice(
+        0,
+        Math.max(0, Math.trunc(limit)),
+      );
+    },
+    async getCheckpoint(integration) {
+      assertOpen();
+      return checkpointByIntegration.get(integration) ?? null;
+    },
+    async hasReadToEnd(integration) {
+      assertOpen();
+      return checkpointByIntegration.has(integration) && checkpointByIntegration.get(integration) === null;
+    },
+    async saveCheckpoint(integration, checkpoint) {
+      assertOpen();
+      const kept = stored(checkpoint);
+      checkpointByIntegration.set(integration, kept);
+      if (kept) checkpoints.push(kept);
+    },
+    async getRecords(integration, keys) {
+      assertOpen();
+      const table = recordsOf(integration);
       const found = new Map<string, RecordRow>();
       for (const key of keys) {
-        const row = records.get(key);
-        const openDeadLetter = letters.some((l) => l.key === key && l.resolvedAt === null);
-        if (row) found.set(key, { ...row, openDeadLetter });
+        const row = table.get(key);
+        if (row) found.set(key, { ...row, openDeadLetter: hasOpenLetter(integration, key) });
       }
       return found;
     },
-    listInFlight: () => [...records.values()].filter((r) => r.state === 'in_flight'),
-    recordHistory(key, options = {}) {
-      const record = records.get(key);
-      if (!record || (options.integration !== undefined && options.integration !== lastIntegration))
-        return [];
-      return [
-        {
-          integration: lastIntegration,
-          record,
-          changes: changes.get(key) ?? [],
-          deadLetters: letters.filter((l) => l.key === key),
-        },
-      ];
+    async listInFlight(integration) {
+      assertOpen();
+      return [...recordsOf(integration).values()]
+        .filter((r) => r.state === 'in_flight')
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     },
-    async update(integration, runId, updates: readonly RecordUpdate[]) {
+    async recordHistory(key, options = {}) {
+      assertOpen();
+      const integrations =
+        options.integration === undefined ? [...recordsByIntegration.keys()].sort() : [options.integration];
+      return integrations.flatMap((integration) => {
+        const record = recordsByIntegration.get(integration)?.get(key);
+        if (!record) return [];
+        return [
+          {
+            integration,
+            record,
+            changes: [...(changes.get(`${integration}\u0000${key}`) ?? [])],
+            deadLetters: letters.filter((l) => l.integration === integration && l.key === key),
+          },
+        ];
+      });
+    },
+    async update(integration, runId, updates) {
       write(integration, runId, updates);
     },
-    updateNow(integration, runId, updates) {
+    async updateNow(integration, runId, updates) {
       write(integration, runId, updates);
     },
-    async flush() {},
+    async flush() {
+      assertOpen();
+    },
     async addDeadLetter(letter) {
-      letters.push({ ...letter, id: letters.length + 1, createdAt: now(), resolvedAt: null });
+      assertOpen();
+      letters.push({
+        id: store.nextLetterId++,
+        integration: letter.integration,
+        key: letter.key,
+        runId: letter.runId,
+        state: letter.state,
+        record: stored(letter.record),
+        body: stored(letter.body),
+        reasons: stored(letter.reasons) ?? [],
+        createdAt: now(),
+        resolvedAt: null,
+      });
     },
-    listDeadLetters: () => letters.filter((l) => l.resolvedAt === null),
-    countDeadLetters: () => letters.filter((l) => l.resolvedAt === null).length,
-    getDeadLetter: (id) => letters.find((l) => l.id === id),
-    resolveDeadLetter(id, at) {
+    async listDeadLetters(options = {}) {
+      assertOpen();
+      const { beforeId, limit } = options;
+      const rows = matching(options).filter((l) => beforeId === undefined || l.id < beforeId);
+      return limit === undefined ? rows : rows.slice(0, Math.max(0, Math.trunc(limit)));
+    },
+    async countDeadLetters(options = {}) {
+      assertOpen();
+      return matching(options).length;
+    },
+    async getDeadLetter(id) {
+      assertOpen();
+      return letters.find((l) => l.id === id);
+    },
+    async resolveDeadLetter(id, at) {
+      assertOpen();
       const i = letters.findIndex((l) => l.id === id);
-      if (i >= 0) letters[i] = { ...letters[i]!, resolvedAt: at };
+      if (i < 0) throw new FerryError('FERRY_ERR_USAGE', `there is no dead letter with id ${id}`);
+      letters[i] = { ...letters[i]!, resolvedAt: at };
     },
-    purgeDeadLetters: () => letters.splice(0).length,
-    async close() {},
+    async purgeDeadLetters(options) {
+      if (options.integration === undefined && options.ids === undefined) {
+        throw new FerryError('FERRY_ERR_USAGE', 'purging dead letters needs an integration or a list of ids');
+      }
+      assertOpen();
+      const ids = options.ids === undefined ? undefined : new Set(options.ids);
+      let purged = 0;
+      for (let i = letters.length - 1; i >= 0; i--) {
+        const l = letters[i]!;
+        if (options.integration !== undefined && l.integration !== options.integration) continue;
+        if (ids !== undefined && !ids.has(l.id)) continue;
+        letters.splice(i, 1);
+        purged++;
+      }
+      return purged;
+    },
+    async close() {
+      closed = true;
+      for (const [runId, owner] of liveRuns) if (owner === self) liveRuns.delete(runId);
+    },
   };
 }

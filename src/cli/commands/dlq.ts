@@ -76,8 +76,9 @@ export function dlqCommand(): Command {
             ...(options.integration ? { integration: options.integration } : {}),
             ...(options.kind ? { state: options.kind as 'quarantined' | 'failed' } : {}),
           };
-          const letters = ledger.listDeadLetters({ ...filter, limit: options.limit });
-          const more = letters.length < options.limit ? 0 : ledger.countDeadLetters(filter) - letters.length;
+          const letters = await ledger.listDeadLetters({ ...filter, limit: options.limit });
+          const more =
+            letters.length < options.limit ? 0 : (await ledger.countDeadLetters(filter)) - letters.length;
           const moreHint = `… and ${more} more; --limit ${letters.length + more} lists them all\n`;
           if (options.json) {
             process.stdout.write(`${JSON.stringify(letters, null, 2)}\n`);
@@ -110,7 +111,7 @@ export function dlqCommand(): Command {
     .action(async (id: number, options: LedgerOptions & { json?: boolean }) => {
       const ledger = await openCommandLedger(options, { mustExist: true });
       try {
-        const letter = ledger.getDeadLetter(id);
+        const letter = await ledger.getDeadLetter(id);
         if (!letter)
           throw new FerryError(
             'FERRY_ERR_USAGE',
@@ -157,7 +158,7 @@ export function dlqCommand(): Command {
           const wanted = (l: DeadLetter) =>
             (!ids || ids.includes(l.id)) && (!options.kind || l.state === options.kind);
           const pages = deadLetterPages(ledger, config.name, wanted);
-          const first = pages.next();
+          const first = await pages.next();
           if (first.done) {
             process.stderr.write('nothing to replay\n');
             return;
@@ -169,7 +170,7 @@ export function dlqCommand(): Command {
             ledger,
             sink: runtime.sink,
             mapper: runtime.mapping,
-            pages: (function* () {
+            pages: (async function* () {
               yield first.value;
               yield* pages;
             })(),
@@ -224,7 +225,7 @@ export function dlqCommand(): Command {
             return;
           }
         }
-        const count = ledger.purgeDeadLetters({
+        const count = await ledger.purgeDeadLetters({
           ...(options.integration ? { integration: options.integration } : {}),
           ...(options.id ? { ids: options.id.map(Number) } : {}),
         });
@@ -239,14 +240,14 @@ export function dlqCommand(): Command {
 const REPLAY_PAGE = 500;
 
 /** The integration's open dead letters that `wanted` keeps, a page at a time, newest first. */
-function* deadLetterPages(
+async function* deadLetterPages(
   ledger: Pick<Ledger, 'listDeadLetters'>,
   integration: string,
   wanted: (letter: DeadLetter) => boolean,
-): Generator<DeadLetter[]> {
+): AsyncGenerator<DeadLetter[]> {
   let beforeId: number | undefined;
   for (;;) {
-    const page = ledger.listDeadLetters({
+    const page = await ledger.listDeadLetters({
       integration,
       limit: REPLAY_PAGE,
       ...(beforeId === undefined ? {} : { beforeId }),

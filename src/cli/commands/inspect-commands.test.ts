@@ -20,8 +20,8 @@ async function ferry(...args: string[]): Promise<string> {
 async function seed(deadLetters: number): Promise<string[]> {
   const ledger = await openSqliteLedger(state);
   const runs = [
-    ledger.startRun('flow', '2025-01-01T00:00:00.000Z').id,
-    ledger.startRun('flow', '2025-01-02T00:00:00.000Z').id,
+    (await ledger.startRun('flow', '2025-01-01T00:00:00.000Z')).id,
+    (await ledger.startRun('flow', '2025-01-02T00:00:00.000Z')).id,
   ];
   for (let n = 0; n < deadLetters; n++) {
     await ledger.addDeadLetter({
@@ -90,18 +90,18 @@ describe('ferry runs show', () => {
     expect(JSON.parse(out).id).toBe(first);
   });
 
-  it('refuses an ambiguous prefix, listing the runs it matches', () => {
+  it('refuses an ambiguous prefix, listing the runs it matches', async () => {
     const run = (id: string) =>
       ({ id, integration: 'flow', startedAt: '2025-01-01T00:00:00.000Z' }) as RunRow;
     const runs = [run('abc1-0000'), run('abc2-0000')];
     const ledger = {
-      getRun: () => undefined,
-      findRunsByIdPrefix: (prefix: string) => runs.filter((r) => r.id.startsWith(prefix)),
+      getRun: async () => undefined,
+      findRunsByIdPrefix: async (prefix: string) => runs.filter((r) => r.id.startsWith(prefix)),
     };
-    expect(findRun(ledger, 'abc2', '.ferry').id).toBe('abc2-0000');
-    expect(() => findRun(ledger, 'abc', '.ferry')).toThrow(
+    expect((await findRun(ledger, 'abc2', '.ferry')).id).toBe('abc2-0000');
+    await expect(findRun(ledger, 'abc', '.ferry')).rejects.toThrow(
       /"abc" is the start of 2 run ids; give more of it:\n {2}abc1-0000 \(flow/,
     );
-    expect(() => findRun(ledger, 'fff', '.ferry')).toThrow(/no run fff in \.ferry/);
+    await expect(findRun(ledger, 'fff', '.ferry')).rejects.toThrow(/no run fff in \.ferry/);
   });
 });

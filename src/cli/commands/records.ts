@@ -24,12 +24,15 @@ export interface RecordReport {
 }
 
 /** Groups a record's history by run, with each run's status and start. */
-export function toRecordReport(history: RecordHistory, ledger: Pick<Ledger, 'getRun'>): RecordReport {
+export async function toRecordReport(
+  history: RecordHistory,
+  ledger: Pick<Ledger, 'getRun'>,
+): Promise<RecordReport> {
   const runs: RecordReport['runs'][number][] = [];
   for (const { runId, ...change } of history.changes) {
     let run = runs.at(-1);
     if (run?.runId !== runId) {
-      const row = ledger.getRun(runId);
+      const row = await ledger.getRun(runId);
       run = { runId, status: row?.status ?? null, startedAt: row?.startedAt ?? null, changes: [] };
       runs.push(run);
     }
@@ -90,14 +93,15 @@ export function recordsCommand(): Command {
     .action(async (key: string, options: LedgerOptions & { integration?: string; json?: boolean }) => {
       const ledger = await openCommandLedger(options, { mustExist: true });
       try {
-        const histories = ledger.recordHistory(key, {
+        const histories = await ledger.recordHistory(key, {
           ...(options.integration === undefined ? {} : { integration: options.integration }),
         });
         if (histories.length === 0) {
           const where = options.integration === undefined ? '' : ` of ${options.integration}`;
           throw new FerryError('FERRY_ERR_USAGE', `no record ${key}${where} in ${ledger.path}`);
         }
-        const reports = histories.map((history) => toRecordReport(history, ledger));
+        const reports: RecordReport[] = [];
+        for (const history of histories) reports.push(await toRecordReport(history, ledger));
         process.stdout.write(
           options.json
             ? `${JSON.stringify(reports, null, 2)}\n`

@@ -6,15 +6,15 @@ import { type LedgerOptions, openCommandLedger, withLedgerOptions } from '../ope
 import { positiveInteger } from '../options.ts';
 
 /** The run with this id, or the one run whose id starts with it; a clear usage error otherwise. */
-export function findRun(
+export async function findRun(
   ledger: Pick<Ledger, 'getRun' | 'findRunsByIdPrefix'>,
   id: string,
   stateDir: string,
-): RunRow {
-  const exact = ledger.getRun(id);
+): Promise<RunRow> {
+  const exact = await ledger.getRun(id);
   if (exact) return exact;
   const shown = 5;
-  const matches = id === '' ? [] : ledger.findRunsByIdPrefix(id, shown + 1);
+  const matches = id === '' ? [] : await ledger.findRunsByIdPrefix(id, shown + 1);
   if (matches.length === 1) return matches[0]!;
   if (matches.length === 0) {
     throw new FerryError('FERRY_ERR_USAGE', `no run ${id} in ${stateDir}; see \`ferry runs list\``);
@@ -38,7 +38,7 @@ export function runsCommand(): Command {
       const { renderTable } = await import('../../observability/render-table.ts');
       const ledger = await openCommandLedger(options, { mustExist: true });
       try {
-        const rows = ledger.listRuns({
+        const rows = await ledger.listRuns({
           limit: options.limit,
           ...(options.integration ? { integration: options.integration } : {}),
         });
@@ -77,7 +77,7 @@ export function runsCommand(): Command {
       const { renderSummary } = await import('../../observability/render-summary.ts');
       const ledger = await openCommandLedger(options, { mustExist: true });
       try {
-        const run = findRun(ledger, runId, ledger.path);
+        const run = await findRun(ledger, runId, ledger.path);
         if (options.json) {
           process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
         } else if (run.report) {
