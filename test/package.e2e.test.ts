@@ -136,5 +136,20 @@ describe('the published package', () => {
     const imported = await run('node', ['use.mjs'], { cwd: project, env });
     // biome-ignore lint/suspicious/noTemplateCurlyInString: envRef returns the config's reference syntax.
     expect(imported.stdout.trim()).toBe('function ${X} function');
+
+    // The library entry loads no server; the mock APIs come from `ferry/testing`.
+    await writeFile(
+      join(project, 'testing.mjs'),
+      "import { registerHooks } from 'node:module';\n" +
+        'const resolved = [];\n' +
+        'registerHooks({ resolve: (specifier, context, next) => { const r = next(specifier, context); resolved.push(r.url); return r; } });\n' +
+        "const loadsFastify = () => resolved.some((url) => url.includes('/node_modules/fastify/'));\n" +
+        "const ferry = await import('ferry');\n" +
+        'console.log(typeof ferry.runJob, loadsFastify());\n' +
+        "const testing = await import('ferry/testing');\n" +
+        'console.log(typeof testing.startMockSource, loadsFastify());\n',
+    );
+    const testing = await run('node', ['testing.mjs'], { cwd: project, env });
+    expect(testing.stdout.trim().split('\n')).toEqual(['function false', 'function true']);
   }, 120_000);
 });

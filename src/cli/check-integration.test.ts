@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flagshipConfig } from '../../test/support/ferry-cli.ts';
 import { type FlagshipMocks, startFlagshipMocks } from '../../test/support/flagship-mocks.ts';
 import { clearSecretsForTests } from '../core/secret-registry.ts';
-import { checkExitCode, checkIntegration } from './check-integration.ts';
 import { loadIntegration } from '../integration/load-integration.ts';
+import { checkExitCode, checkIntegration } from './check-integration.ts';
 
 let mocks: FlagshipMocks;
 

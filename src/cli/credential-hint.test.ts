@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineIntegration, envRef, fileRef } from '../integration/define-integration.ts';
-import { resolveIntegration } from '../integration/resolve-integration.ts';
 import { FerryError } from '../core/errors.ts';
 import { clearSecretsForTests } from '../core/secret-registry.ts';
+import { defineIntegration, envRef, fileRef } from '../integration/define-integration.ts';
+import { resolveIntegration } from '../integration/resolve-integration.ts';
 import { withCredentialHint } from './credential-hint.ts';
 
 afterEach(() => clearSecretsForTests());

@@ -1,7 +1,7 @@
 import type { AuthConfig } from '../config/auth-schema.ts';
-import type { IntegrationConfig } from '../integration/integration-schema.ts';
 import { FerryError } from '../core/errors.ts';
 import { authOf } from '../integration/connector-facts.ts';
+import type { IntegrationConfig } from '../integration/integration-schema.ts';
 
 type Side = 'source' | 'destination';
 

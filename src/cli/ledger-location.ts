@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
+import { FerryError } from '../core/errors.ts';
 import type { ConfigEnv } from '../integration/resolve-integration.ts';
 import { looksLikeUrl, type StateSetting } from '../integration/state-setting.ts';
-import { FerryError } from '../core/errors.ts';
 
 /** The directory a ledger lives in when nothing names one: beside the integration file. */
 export const STATE_DIR_BESIDE_CONFIG = '.ferry';

@@ -1,10 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the scaffold writes ${...} config references
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { integrationSchemaPath } from '../integration/integration-json-schema.ts';
 import { paginationSchema } from '../config/pagination-schema.ts';
 import { defOf, unwrap } from '../config/schema-walk.ts';
 import { FerryError } from '../core/errors.ts';
+import { integrationSchemaPath } from '../integration/integration-json-schema.ts';
 import type { DEST_AUTH_CHOICES, SOURCE_AUTH_CHOICES } from './scaffold-choices.ts';
 
 /** The pagination types the config schema accepts, read from it so the two never disagree. */

@@ -4,11 +4,7 @@ import { circuitBreakerSchema, toCircuitBreakerConfig } from './circuit-breaker-
 import { headers, size } from './field-types.ts';
 import { MAX_CONCURRENCY } from './limits.ts';
 import { rateLimitSchema, toRateLimitConfig } from './rate-limit-schema.ts';
-import {
-  responsesSchema,
-  sourceResponsesSchema,
-  toResponseRules,
-} from './responses-schema.ts';
+import { responsesSchema, sourceResponsesSchema, toResponseRules } from './responses-schema.ts';
 import { type RetryDefaults, retrySchema, toRetryConfig } from './retry-schema.ts';
 import { timeoutsSchema, toTimeoutsConfig } from './timeouts-schema.ts';
 import { tlsSchema, toTlsConfig } from './tls-schema.ts';

@@ -10,6 +10,8 @@ export interface Reason {
   /** A stable short code for grouping ("required", "format", "destination_400"). */
   readonly code: string;
   readonly message: string;
+  /** Where the source read the record (`customers.csv:4711`, `cursor Y3Vy...#3`), when it says. */
+  readonly at?: string;
 }
 
 /** What the ledger knows of one record of one integration. */
@@ -29,8 +31,11 @@ export interface RecordRow {
    * sent after the destination refused the one the key was first used with. @default 0
    */
   readonly keyGeneration?: number;
-  /** The destination's status of the last failed attempt; null when it never answered. */
-  readonly lastStatus?: number | null;
+  /**
+   * Whether the destination proved it did not store the last failed attempt (it refused it); null when
+   * the record never failed or it is unknown.
+   */
+  readonly refused?: boolean | null;
   /** True while the record has a dead letter no replay resolved and no purge deleted. */
   readonly openDeadLetter?: boolean;
 }
@@ -44,7 +49,7 @@ export interface RecordUpdate {
   readonly bodyHash?: string;
   readonly lastError?: string | null;
   readonly keyGeneration?: number;
-  readonly lastStatus?: number | null;
+  readonly refused?: boolean | null;
 }
 
 /** One state the ledger stored for a record: an entry of its history. */

@@ -78,11 +78,6 @@ export interface RunOptions {
   readonly concurrency: number;
   /** Stop after this many source records. */
   readonly limit?: number;
-  /**
-   * What a complete read whose record count differs from the total the source announced does: "fail"
-   * aborts the run with FERRY_ERR_SOURCE_INCOMPLETE, "warn" tells the observer. @default "fail"
-   */
-  readonly onTotalMismatch?: 'fail' | 'warn';
   /** Aborting it stops reading; in-flight records finish. */
   readonly stopSignal?: AbortSignal;
   /** Aborting it abandons in-flight requests too (they stay in_flight in the ledger and are reconciled later). */
@@ -91,11 +86,6 @@ export interface RunOptions {
   readonly clock?: () => Date;
   /** Stops the run early when too many records are quarantined. @default no limit */
   readonly quarantineLimit?: QuarantineLimit;
-  /**
-   * When records the ledger does not know are looked up before their first send (with a sink that has a
-   * lookup): `new_ledger` until a run has read the source to its end with this ledger. @default 'new_ledger'
-   */
-  readonly lookupBeforeSend?: 'new_ledger' | 'always' | 'never';
 }
 
 /** When a run stops because its records are mostly quarantined. */

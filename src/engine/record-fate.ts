@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { DeliveryOutcome, OutgoingRecord, SinkConnector } from '../core/connector-types.ts';
-import { errorKindOf } from '../core/errors.ts';
+import { errorKindOf, FerryError } from '../core/errors.ts';
 import type { Ledger, Reason, RecordRow, RecordUpdate } from '../core/ledger-types.ts';
 import { redactSecrets, redactValue } from '../core/secret-registry.ts';
 import type { FinalState, RecordMapper } from './engine-types.ts';
@@ -46,6 +46,10 @@ export interface PendingRecord {
   readonly hasKey: boolean;
   /** What the ledger knew of the key when its page was read. */
   readonly previous: RecordRow | undefined;
+  /** Where the source read it (`customers.csv:4711`), put in front of its reasons. */
+  readonly position?: string;
+  /** The source's reasons when it knows the record is damaged: quarantined with them, not mapped. */
+  readonly rejected?: readonly Reason[];
 }
 
 /** How a record ended, for counting and reporting. */
@@ -99,21 +103,6 @@ export interface ReadyRecord {
   readonly reconcile: boolean;
 }
 
-/**
- * Statuses that prove the destination did not store the body: it refused it. After any other failure
- * (5xx, timeout, 409...) the body may be stored under its key, so a new key could create a second copy.
- */
-function wasRefused(status: number | null | undefined): boolean {
-  return (
-    typeof status === 'number' &&
-    status >= 400 &&
-    status < 500 &&
-    status !== 408 &&
-    status !== 409 &&
-    status !== 429
-  );
-}
-
 /** What preparing a record gave: a final state already, or a record to send. */
 export type PreparedRecord = ReadyRecord | { readonly ready: false; readonly fate: Fate };
 
@@ -128,12 +117,15 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
     return { ready: false, fate: { state: 'skipped', note: 'delivered by an earlier run' } };
   }
 
+  if (item.rejected && item.rejected.length > 0) {
+    return { ready: false, fate: quarantine(ctx, item, item.rejected) };
+  }
   const firstMappedAt = previous?.firstMappedAt ?? toSecondPrecision(ctx.clock());
   const mapped = await ctx.mapper.apply(item.record, { firstMappedAt });
   if (!mapped.ok) return { ready: false, fate: quarantine(ctx, item, mapped.reasons) };
 
-  const body = JSON.stringify(mapped.body);
-  const hash = sha256(body);
+  // The hash tells "the same order again" from "another order" across runs, whatever the sink writes.
+  const hash = sha256(JSON.stringify(mapped.body));
   const canLookUp = ctx.sink.lookup !== undefined;
   // A body that differs from the one its key was used with goes under a new key (the destination would
   // refuse the old key with another body), but only when the old body is known not to be stored: the
@@ -142,7 +134,7 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
     previous?.state === 'failed' &&
     previous.bodyHash !== null &&
     previous.bodyHash !== hash &&
-    (canLookUp || wasRefused(previous.lastStatus));
+    (canLookUp || previous.refused === true);
   const generation = (previous?.keyGeneration ?? 0) + (bodyChanged ? 1 : 0);
   const reconcile =
     canLookUp &&
@@ -150,12 +142,12 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
       bodyChanged ||
       previous?.state === 'in_flight' ||
       // Failed without a refusal (unreachable, a 5xx, a lookup that failed): it may have been stored.
-      (previous?.state === 'failed' && !wasRefused(previous.lastStatus)) ||
+      (previous?.state === 'failed' && previous.refused !== true) ||
       (previous === undefined && ctx.lookupUnknown === true));
   return {
     ready: true,
     item,
-    outgoing: outgoingFor(ctx, item.key, body, generation),
+    outgoing: outgoingFor(ctx, item, mapped.body, generation),
     mappedBody: mapped.body,
     hash,
     firstMappedAt,
@@ -172,11 +164,17 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
   };
 }
 
-function outgoingFor(ctx: RecordContext, key: string, body: string, generation: number): OutgoingRecord {
+function outgoingFor(
+  ctx: RecordContext,
+  item: PendingRecord,
+  value: unknown,
+  generation: number,
+): OutgoingRecord {
   return {
-    key,
-    idempotencyKey: idempotencyKeyFor(ctx.integration, key, generation),
-    body,
+    key: item.key,
+    idempotencyKey: idempotencyKeyFor(ctx.integration, item.key, generation),
+    value,
+    ...(item.position === undefined ? {} : { position: item.position }),
     ...(ctx.abortSignal ? { signal: ctx.abortSignal } : {}),
   };
 }
@@ -202,7 +200,7 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
   let { outgoing } = ready;
   const { previous } = item;
   // The destination may already hold it (see ReadyRecord.reconcile): ask before sending.
-  let notSent: { readonly code: string; readonly reason: string } | undefined;
+  let notSent: Reason | undefined;
   if (ready.reconcile && ctx.sink.lookup) {
     let found: Awaited<ReturnType<NonNullable<SinkConnector['lookup']>>>;
     try {
@@ -213,7 +211,7 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
       found = { found: false };
       notSent = {
         code: 'destination_lookup_failed',
-        reason: `not sent: looking it up first failed: ${error instanceof Error ? error.message : String(error)}`,
+        message: `not sent: looking it up first failed: ${error instanceof Error ? error.message : String(error)}`,
       };
     }
     if (found.found && found.matches) {
@@ -236,28 +234,65 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
       // are ignored.
       notSent = {
         code: 'destination_holds_different',
-        reason: 'not sent: the lookup found a different record with this key at the destination',
+        message: 'not sent: the lookup found a different record with this key at the destination',
       };
     }
     // Durable before the send: a crash after it leaves the record in_flight, to reconcile, never lost.
     if (!notSent) await ctx.ledger.updateNow(ctx.integration, ctx.runId, [mark]);
   }
 
-  const attemptsBefore = previous?.attempts ?? 0;
   let outcome: DeliveryOutcome = notSent
-    ? { state: 'failed', attempts: 0, reason: notSent.reason }
+    ? { state: 'failed', attempts: 0, reasons: [notSent] }
     : await sendOnce(ctx, outgoing);
   let sends = outcome.attempts;
   if (outcome.state === 'failed' && outcome.newKeySafe) {
     // The key was spent on another body that the destination does not hold: one more try under a new key.
     const generation = ready.generation + 1;
-    outgoing = outgoingFor(ctx, item.key, outgoing.body, generation);
+    outgoing = outgoingFor(ctx, item, outgoing.value, generation);
     await ctx.ledger.updateNow(ctx.integration, ctx.runId, [{ ...mark, keyGeneration: generation }]);
     outcome = await sendOnce(ctx, outgoing);
     sends += outcome.attempts;
   }
+  return settleOutcome(ctx, ready, outcome, sends);
+}
 
-  const attempts = attemptsBefore + sends;
+/**
+ * Writes a batch of ready records, every in_flight mark already durable, through the sink's batch write,
+ * and settles each from its own outcome. A record the destination refused under a spent key is failed,
+ * not resent under a new one: batch sinks (files) have no keys to spend.
+ */
+export async function deliverBatch(ctx: RecordContext, batch: readonly ReadyRecord[]): Promise<Fate[]> {
+  const sendBatch = ctx.sink.sendBatch;
+  if (!sendBatch) throw new FerryError('FERRY_ERR_INTERNAL', 'deliverBatch needs a sink with sendBatch');
+  let outcomes: readonly DeliveryOutcome[];
+  try {
+    outcomes = await sendBatch.call(
+      ctx.sink,
+      batch.map((ready) => ready.outgoing),
+    );
+  } catch (error) {
+    if (stopsTheRun(error)) throw error;
+    outcomes = batch.map(() => unreachable(error));
+  }
+  if (outcomes.length !== batch.length) {
+    throw new FerryError(
+      'FERRY_ERR_INTERNAL',
+      `the sink answered a batch of ${batch.length} records with ${outcomes.length} outcomes`,
+    );
+  }
+  return batch.map((ready, i) => settleOutcome(ctx, ready, outcomes[i]!, outcomes[i]!.attempts));
+}
+
+/** Queues a sent record's final state (and its dead letter when it failed anew) and says how it ended. */
+function settleOutcome(
+  ctx: RecordContext,
+  ready: ReadyRecord,
+  outcome: DeliveryOutcome,
+  sends: number,
+): Fate {
+  const { item, hash, firstMappedAt } = ready;
+  const { previous } = item;
+  const attempts = (previous?.attempts ?? 0) + sends;
   if (outcome.state === 'delivered') {
     persist(
       ctx,
@@ -268,11 +303,8 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
     return { state: 'delivered', attempts, ...(outcome.note ? { note: outcome.note } : {}) };
   }
 
-  const reason: Reason = {
-    code: notSent?.code ?? (outcome.status ? `destination_${outcome.status}` : 'destination_unreachable'),
-    message: redactSecrets(outcome.reason),
-  };
-  const reasons = [reason, ...destinationFieldReasons(outcome.responseBody)];
+  const reasons = outcome.reasons.map((r) => at(item, { ...r, message: redactSecrets(r.message) }));
+  const reason = reasons[0]!;
   const known =
     previous?.state === 'failed' && previous.bodyHash === hash && previous.openDeadLetter !== false;
   // The state and its dead letter are queued in the same tick, so they share one transaction: a kill
@@ -290,7 +322,7 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
           firstMappedAt,
           bodyHash: hash,
           lastError: reason.message,
-          lastStatus: outcome.status ?? null,
+          refused: outcome.refused === true,
         },
       ]),
       known
@@ -337,12 +369,22 @@ async function sendOnce(ctx: RecordContext, outgoing: OutgoingRecord): Promise<D
     return await ctx.sink.send(outgoing);
   } catch (error) {
     if (stopsTheRun(error)) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    return { state: 'failed', attempts: 1, reason: message };
+    return unreachable(error);
   }
 }
 
-function quarantine(ctx: RecordContext, item: PendingRecord, reasons: readonly Reason[]): Fate {
+function unreachable(error: unknown): DeliveryOutcome {
+  const message = error instanceof Error ? error.message : String(error);
+  return { state: 'failed', attempts: 1, reasons: [{ code: 'destination_unreachable', message }] };
+}
+
+/** The reason with where the source read the record in front, when the source said and it does not already. */
+function at(item: PendingRecord, reason: Reason): Reason {
+  return item.position === undefined || reason.at !== undefined ? reason : { ...reason, at: item.position };
+}
+
+function quarantine(ctx: RecordContext, item: PendingRecord, found: readonly Reason[]): Fate {
+  const reasons = found.map((reason) => at(item, reason));
   const sourceHash = `src:${sha256(safeStringify(item.record))}`;
   const { previous } = item;
   // The same dirty record read again on a rerun keeps its one dead letter (unless a purge deleted it:
@@ -378,28 +420,4 @@ function quarantine(ctx: RecordContext, item: PendingRecord, reasons: readonly R
     ]),
   );
   return { state: 'quarantined', reasons, ...(firstTime ? {} : { known: true }) };
-}
-
-/** Field-level errors a destination put in its 400/422 body ({errors:[{field, message}]}), when it did. */
-function destinationFieldReasons(responseBody: string | undefined): Reason[] {
-  if (!responseBody) return [];
-  try {
-    const parsed: unknown = JSON.parse(responseBody);
-    const errors = (parsed as { errors?: unknown })?.errors;
-    if (!Array.isArray(errors)) return [];
-    return errors.slice(0, 20).flatMap((e: unknown) => {
-      const field = (e as { field?: unknown })?.field;
-      const message = (e as { message?: unknown })?.message;
-      if (typeof message !== 'string') return [];
-      return [
-        {
-          ...(typeof field === 'string' ? { field } : {}),
-          code: 'destination_field',
-          message: redactSecrets(message),
-        },
-      ];
-    });
-  } catch {
-    return [];
-  }
 }

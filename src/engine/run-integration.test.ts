@@ -22,10 +22,9 @@ function pagesOf(records: Rec[], size: number): SourcePage[] {
   for (let i = 0; i < records.length; i += size) {
     const n = pages.length + 1;
     pages.push({
-      pageNumber: n,
-      url: `http://src/p${n}`,
+      label: `page ${n}`,
       records: records.slice(i, i + size),
-      next: i + size < records.length ? { nextUrl: `http://src/p${n + 1}`, pageNumber: n + 1 } : null,
+      next: i + size < records.length ? { page: n + 1 } : null,
     });
   }
   return pages;
@@ -35,7 +34,7 @@ function sourceOf(pages: SourcePage[]): SourceConnector & { pulled: number } {
   const source = {
     pulled: 0,
     async *readPages({ from }: { from: Checkpoint | null }) {
-      const start = from ? from.pageNumber - 1 : 0;
+      const start = typeof from?.page === 'number' ? from.page - 1 : 0;
       for (const page of pages.slice(start)) {
         source.pulled++;
         yield page;
@@ -71,7 +70,6 @@ const mapper: RecordMapper = {
 function sinkRecording(
   behaviour: (r: OutgoingRecord) => Promise<DeliveryOutcome> | DeliveryOutcome = () => ({
     state: 'delivered',
-    status: 201,
     attempts: 1,
   }),
 ) {
@@ -112,7 +110,7 @@ describe('runIntegration', () => {
     });
     expect(new Set(sent.map((s) => s.key)).size).toBe(10);
     expect(await ledger.getCheckpoint('t')).toBeNull();
-    expect(ledger.checkpoints.map((c) => c.pageNumber)).toEqual([2, 3, 4]);
+    expect(ledger.checkpoints.map((c) => c.page)).toEqual([2, 3, 4]);
   });
 
   it('marks a chunk of records in_flight in one ledger write, each before its send', async () => {
@@ -126,7 +124,7 @@ describe('runIntegration', () => {
     const stateAtSend: string[] = [];
     const { sink } = sinkRecording((r) => {
       stateAtSend.push(ledger.records.get(r.key)?.state ?? 'unknown');
-      return { state: 'delivered', status: 201, attempts: 1 };
+      return { state: 'delivered', attempts: 1 };
     });
     const result = await runIntegration({
       integration: 't',
@@ -154,7 +152,7 @@ describe('runIntegration', () => {
     const { sink } = sinkRecording(async (r) => {
       if (r.key === 'c5') await held;
       else settledOthers++;
-      return { state: 'delivered', status: 201, attempts: 1 };
+      return { state: 'delivered', attempts: 1 };
     });
     const running = runIntegration({
       integration: 't',
@@ -167,10 +165,10 @@ describe('runIntegration', () => {
     while (settledOthers < 11) await new Promise((r) => setTimeout(r, 1));
     await new Promise((r) => setTimeout(r, 5));
     // c5 is on page 2: only "resume at page 2" may have been saved.
-    expect(ledger.checkpoints.map((c) => c.pageNumber)).toEqual([2]);
+    expect(ledger.checkpoints.map((c) => c.page)).toEqual([2]);
     release();
     await running;
-    expect(ledger.checkpoints.map((c) => c.pageNumber)).toEqual([2, 3, 4]);
+    expect(ledger.checkpoints.map((c) => c.page)).toEqual([2, 3, 4]);
   });
 
   it('sends an exact duplicate once and counts the twin as skipped', async () => {
@@ -285,10 +283,10 @@ describe('runIntegration', () => {
     let fail = true;
     const bodies: string[] = [];
     const { sink } = sinkRecording((r) => {
-      bodies.push(r.body);
+      bodies.push(JSON.stringify(r.value));
       return fail
-        ? { state: 'failed', status: 500, attempts: 3, reason: 'down' }
-        : { state: 'delivered', status: 201, attempts: 1 };
+        ? { state: 'failed', attempts: 3, reasons: [{ code: 'destination_500', message: 'down' }] }
+        : { state: 'delivered', attempts: 1 };
     });
     let now = Date.parse('2026-01-01T00:00:00.400Z');
     const clock = () => new Date(now);
@@ -412,9 +410,9 @@ describe('runIntegration', () => {
     const ledger = createMemoryLedger();
     const { sink } = sinkRecording(() => ({
       state: 'failed',
-      status: 400,
       attempts: 1,
-      reason: '400 from the destination',
+      reasons: [{ code: 'destination_400', message: '400 from the destination' }],
+      refused: true,
     }));
     const run = () =>
       runIntegration({
@@ -440,8 +438,13 @@ describe('runIntegration', () => {
     const { sink } = sinkRecording((r) => {
       keys.push(r.idempotencyKey);
       return refuse
-        ? { state: 'failed', status: 400, attempts: 1, reason: '400 from the destination' }
-        : { state: 'delivered', status: 201, attempts: 1 };
+        ? {
+            state: 'failed',
+            attempts: 1,
+            reasons: [{ code: 'destination_400', message: '400 from the destination' }],
+            refused: true,
+          }
+        : { state: 'delivered', attempts: 1 };
     });
     const run = (at: string) =>
       runIntegration({
@@ -472,14 +475,14 @@ describe('runIntegration', () => {
     const ledger = createMemoryLedger();
     const { sink } = sinkRecording((r) => {
       if (r.key === 'c4') throw new FerryError('FERRY_ERR_HTTP_UNAUTHORIZED', '401 twice');
-      return { state: 'delivered', status: 201, attempts: 1 };
+      return { state: 'delivered', attempts: 1 };
     });
     const source = sourceOf(pagesOf(ids(9), 3));
     const result = await runIntegration({ integration: 't', source, sink, mapper, ledger, concurrency: 1 });
     expect(result.status).toBe('aborted');
     expect(result.error?.code).toBe('FERRY_ERR_HTTP_UNAUTHORIZED');
     expect(ledger.records.get('c4')?.state).toBe('in_flight');
-    expect((await ledger.getCheckpoint('t'))?.pageNumber).toBe(2);
+    expect((await ledger.getCheckpoint('t'))?.page).toBe(2);
     expect(source.pulled).toBeLessThan(4);
   });
 
@@ -497,7 +500,7 @@ describe('runIntegration', () => {
     });
     expect(sent).toHaveLength(6);
     expect(result.counts.read).toBe(6);
-    expect((await ledger.getCheckpoint('t'))?.pageNumber).toBe(2);
+    expect((await ledger.getCheckpoint('t'))?.page).toBe(2);
   });
 
   it('stops reading on the stop signal and reports the run as interrupted', async () => {
@@ -505,7 +508,7 @@ describe('runIntegration', () => {
     const stop = new AbortController();
     const { sink, sent } = sinkRecording((r) => {
       if (r.key === 'c3') stop.abort();
-      return { state: 'delivered', status: 201, attempts: 1 };
+      return { state: 'delivered', attempts: 1 };
     });
     const result = await runIntegration({
       integration: 't',
@@ -519,6 +522,103 @@ describe('runIntegration', () => {
     expect(result.status).toBe('interrupted');
     expect(sent.length).toBeLessThan(30);
     expect(result.counts.delivered).toBe(sent.length);
+  });
+});
+
+describe('runIntegration: what a source and a sink may say besides records', () => {
+  it('quarantines the records a source rejects with its reasons, and puts every reason behind its position', async () => {
+    const ledger = createMemoryLedger();
+    const { sink, sent } = sinkRecording();
+    const page: SourcePage = {
+      records: [{ id: 'c1' }, { id: 'c2', short: true }, { id: 'c3', bad: true }],
+      positions: ['customers.csv:2', 'customers.csv:3', 'customers.csv:4'],
+      rejects: new Map([[1, [{ code: 'columns', message: 'expected 9 cells, found 8' }]]]),
+      next: null,
+    };
+    const result = await runIntegration({
+      integration: 't',
+      source: sourceOf([page]),
+      sink,
+      mapper,
+      ledger,
+      concurrency: 2,
+    });
+    expect(result.counts).toMatchObject({ read: 3, delivered: 1, quarantined: 2 });
+    expect(sent.map((r) => [r.key, r.position])).toEqual([['c1', 'customers.csv:2']]);
+    const letters = await ledger.listDeadLetters();
+    const reasonsOf = (key: string) => letters.find((l) => l.key === key)?.reasons;
+    expect(reasonsOf('c2')).toEqual([
+      { code: 'columns', message: 'expected 9 cells, found 8', at: 'customers.csv:3' },
+    ]);
+    expect(reasonsOf('c3')).toEqual([
+      { field: 'bad', code: 'bad', message: 'bad record', at: 'customers.csv:4' },
+    ]);
+  });
+
+  it('hands a batch-writing sink each chunk at once, every record marked in flight before its batch goes', async () => {
+    const ledger = createMemoryLedger();
+    const batches: string[][] = [];
+    const sink: SinkConnector = {
+      send: async () => {
+        throw new Error('a batch sink is given batches');
+      },
+      async sendBatch(records) {
+        const stored = await ledger.getRecords(
+          't',
+          records.map((r) => r.key),
+        );
+        expect([...stored.values()].every((row) => row.state === 'in_flight')).toBe(true);
+        batches.push(records.map((r) => r.key));
+        return records.map((r) =>
+          r.key === 'c5'
+            ? {
+                state: 'failed',
+                attempts: 1,
+                reasons: [{ code: 'disk_full', message: 'no space left' }],
+              }
+            : { state: 'delivered', attempts: 1 },
+        );
+      },
+      close: async () => {},
+    };
+    const result = await runIntegration({
+      integration: 't',
+      source: sourceOf(pagesOf(ids(70), 70)),
+      sink,
+      mapper,
+      ledger,
+      concurrency: 1,
+    });
+    expect(result.counts).toMatchObject({ read: 70, delivered: 69, failed: 1 });
+    // Chunks of 32 (the smallest chunk) at concurrency 1: 32, 32 and the 6 left.
+    expect(batches.map((b) => b.length)).toEqual([32, 32, 6]);
+    expect(batches.flat()).toEqual(ids(70).map((r) => r.id));
+    expect((await ledger.listDeadLetters())[0]?.reasons).toEqual([
+      { code: 'disk_full', message: 'no space left' },
+    ]);
+    expect(result.checkpoint).toBeNull();
+  });
+
+  it('keeps a whole batch in flight when its write throws what stops the run, so the next run reconciles it', async () => {
+    const ledger = createMemoryLedger();
+    const sink: SinkConnector = {
+      send: async () => ({ state: 'delivered', attempts: 1 }),
+      sendBatch: async () => {
+        throw new FerryError('FERRY_ERR_INTERNAL', 'the sink broke its promise');
+      },
+      close: async () => {},
+    };
+    const result = await runIntegration({
+      integration: 't',
+      source: sourceOf(pagesOf(ids(5), 5)),
+      sink,
+      mapper,
+      ledger,
+      concurrency: 1,
+    });
+    expect(result.status).toBe('aborted');
+    expect((await ledger.listInFlight('t')).map((r) => r.key)).toEqual(ids(5).map((r) => r.id));
+    expect(await ledger.getCheckpoint('t')).toBeNull();
   });
 });
 
@@ -552,7 +652,7 @@ describe('runIntegration: the read against the total the source announced', () =
   it('only warns, through the observer, when the mismatch is allowed', async () => {
     const warnings: unknown[] = [];
     const result = await runAnnouncing(1050, {
-      onTotalMismatch: 'warn',
+      source: { ...sourceOf(announcing(1050)), onTotalMismatch: 'warn' },
       observer: { onSourceTotalMismatch: (e) => warnings.push(e) },
     });
     expect(result.status).toBe('completed');
@@ -566,7 +666,7 @@ describe('runIntegration: the read against the total the source announced', () =
 
   it('counts the records before a resumed read from what the source says, and checks the whole', async () => {
     const ledger = createMemoryLedger();
-    await ledger.saveCheckpoint('t', { nextUrl: 'http://src/p6', pageNumber: 6 }, 'earlier-run');
+    await ledger.saveCheckpoint('t', { page: 6 }, 'earlier-run');
     const result = await runAnnouncing(1050, { ledger });
     expect(result.counts.read).toBe(500);
     expect(result.error?.details).toMatchObject({ expected: 1050, read: 1000 });
@@ -574,7 +674,7 @@ describe('runIntegration: the read against the total the source announced', () =
 
   it('does not check a resumed read when the source cannot say how many records came before', async () => {
     const ledger = createMemoryLedger();
-    await ledger.saveCheckpoint('t', { nextUrl: 'http://src/p6', pageNumber: 6 }, 'earlier-run');
+    await ledger.saveCheckpoint('t', { page: 6 }, 'earlier-run');
     const pages = announcing(1000).map(({ recordsBefore: _, ...page }) => page);
     const result = await runAnnouncing(1000, { ledger, source: sourceOf(pages) });
     expect(result.counts.read).toBe(500);

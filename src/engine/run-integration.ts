@@ -7,6 +7,7 @@ import { createQuarantineWatch } from './quarantine-watch.ts';
 import { createRecentKeys } from './recent-keys.ts';
 import {
   contentKey,
+  deliverBatch,
   deliverRecord,
   type Fate,
   type PendingRecord,
@@ -28,7 +29,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   const run = await ledger.startRun(integration, clock().toISOString());
   observer.onRunStarted?.({ runId: run.id, startedAt: run.startedAt, recoveredRuns });
   const counts: RunCounts = newRunCounts();
-  const lookupBeforeSend = options.lookupBeforeSend ?? 'new_ledger';
+  const lookupBeforeSend = options.sink.lookupBeforeSend ?? 'new_ledger';
   // Until a run has read the source to its end with this ledger, the ledger may be a new one for a job that
   // delivered from elsewhere (another directory, a lost disk), and a run killed before the end does not
   // change that: what it does not know may be at the destination already.
@@ -92,20 +93,27 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
     if (tooMany) stop(tooMany);
   };
 
-  const dispatch = (ready: ReadyRecord, page: TrackedPage) => {
-    const { item } = ready;
-    const task = deliverRecord(ctx, ready)
+  /** Delivers one record, or a batch through the sink's batch write, in one concurrency slot. */
+  const dispatch = (readies: readonly ReadyRecord[], page: TrackedPage) => {
+    const delivered =
+      readies.length === 1 && !batchWrites
+        ? deliverRecord(ctx, readies[0]!).then((fate) => [fate])
+        : deliverBatch(ctx, readies);
+    const task = delivered
       .then(
-        (fate) => {
-          recent.settled(item.key);
-          settle(fate.state, page, item.hasKey ? item.key : null, fate);
+        (fates) => {
+          for (const [i, fate] of fates.entries()) {
+            const { item } = readies[i]!;
+            recent.settled(item.key);
+            settle(fate.state, page, item.hasKey ? item.key : null, fate);
+          }
         },
-        // The record stays in_flight in the ledger; its page never settles, so the checkpoint stays before
-        // it and the next run reconciles it.
+        // The records stay in_flight in the ledger; their page never settles, so the checkpoint stays before
+        // it and the next run reconciles them.
         (error: unknown) => stop(asFerryError(error)),
       )
       .finally(() => {
-        recent.release(item.key);
+        for (const { item } of readies) recent.release(item.key);
         slots.release();
         inFlight.delete(task);
         observer.onInFlight?.(inFlight.size);
@@ -113,6 +121,8 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
     inFlight.add(task);
     observer.onInFlight?.(inFlight.size);
   };
+  // A sink that writes batches (a file: one append and fsync) gets each chunk's ready records at once.
+  const batchWrites = options.sink.sendBatch !== undefined;
 
   // Records are prepared (mapped) a chunk at a time so the chunk's in_flight marks share one transaction;
   // about as many as can be in flight, so marked records wait little before their send.
@@ -123,10 +133,13 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   let readBefore: number | undefined = checkpoint === null ? 0 : undefined;
   let firstPage = true;
   let cutShort = false;
+  // Pages of this run, from 1: a source's checkpoint is its own, so the engine counts for its messages.
+  let pageNumber = 0;
 
   try {
     const pages = prefetchOne(options.source.readPages({ from: checkpoint, signal: stopReading.signal }));
     pageLoop: for await (const sourcePage of pages) {
+      pageNumber++;
       if (firstPage) {
         firstPage = false;
         readBefore = sourcePage.recordsBefore ?? readBefore;
@@ -138,11 +151,19 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
           Math.min(sourcePage.totalRecords, options.limit ?? Number.POSITIVE_INFINITY),
         );
       }
-      const page = tracker.open(sourcePage.pageNumber, sourcePage.next);
+      const page = tracker.open(pageNumber, sourcePage.next);
       const keyed = await Promise.all(
-        sourcePage.records.map(async (record) => {
+        sourcePage.records.map(async (record, index) => {
           const key = await safeKeyOf(options.mapper, record);
-          return { record, key: key ?? contentKey(record), hasKey: key !== null };
+          const position = sourcePage.positions?.[index];
+          const rejected = sourcePage.rejects?.get(index);
+          return {
+            record,
+            key: key ?? contentKey(record),
+            hasKey: key !== null,
+            ...(position === undefined ? {} : { position }),
+            ...(rejected === undefined ? {} : { rejected }),
+          };
         }),
       );
       const known = await ledger.getRecords(
@@ -157,10 +178,11 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
         }
         const chunk: PendingRecord[] = [];
         while (chunk.length < chunkSize && next < keyed.length && taken !== options.limit) {
-          const { record, key, hasKey } = keyed[next++]!;
+          const item = keyed[next++]!;
+          const { key, hasKey } = item;
           taken++;
           counts.read++;
-          observer.onRecordRead?.(sourcePage.pageNumber);
+          observer.onRecordRead?.(pageNumber);
           tracker.add(page);
           // An exact duplicate in the same read (or one still in flight) yields one order; identical records
           // without a key share their content key, so they yield one dead letter.
@@ -170,17 +192,23 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
             });
             continue;
           }
-          chunk.push({ record, key, hasKey, previous: known.get(key) });
+          chunk.push({ ...item, previous: known.get(key) });
         }
         const prepared = await Promise.all(chunk.map((item) => prepareRecord(ctx, item)));
         const marks = prepared.flatMap((p) => (p.ready && !p.reconcile ? [p.mark] : []));
         if (marks.length > 0) await ledger.updateNow(integration, run.id, marks);
+        const batch: ReadyRecord[] = [];
         for (const [i, p] of prepared.entries()) {
           if (!p.ready) {
             const { key, hasKey } = chunk[i]!;
             recent.settled(key);
             recent.release(key);
             settle(p.fate.state, page, hasKey ? key : null, p.fate);
+            continue;
+          }
+          // A record to look up first goes on its own: its mark waits for the lookup's answer.
+          if (batchWrites && !p.reconcile) {
+            batch.push(p);
             continue;
           }
           await slots.acquire();
@@ -190,7 +218,16 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
             cutShort = true;
             break pageLoop;
           }
-          dispatch(p, page);
+          dispatch([p], page);
+        }
+        if (batch.length > 0) {
+          await slots.acquire();
+          if (stopReading.signal.aborted) {
+            slots.release();
+            cutShort = true;
+            break pageLoop;
+          }
+          dispatch(batch, page);
         }
       }
       tracker.close(page);
@@ -209,7 +246,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   if (!cutShort && fatal === undefined && !stopReading.signal.aborted && announcedTotal !== undefined) {
     if (readBefore !== undefined && readBefore + counts.read !== announcedTotal) {
       const read = readBefore + counts.read;
-      if ((options.onTotalMismatch ?? 'fail') === 'fail') fatal = totalMismatch(announcedTotal, read);
+      if ((options.source.onTotalMismatch ?? 'fail') === 'fail') fatal = totalMismatch(announcedTotal, read);
       else observer.onSourceTotalMismatch?.({ expected: announcedTotal, read });
     }
   }

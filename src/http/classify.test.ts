@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FerryError } from '../core/errors.ts';
 import type { HttpResponse } from '../core/http-types.ts';
-import { classify } from './classify.ts';
+import { actionOf, classify } from './classify.ts';
 
 const response = (status: number, headers: Record<string, string> = {}): { response: HttpResponse } => ({
   response: { status, headers, body: Buffer.alloc(0), url: 'https://api.example.com/orders' },
@@ -94,5 +94,57 @@ describe('classify', () => {
     expect(
       classify(response(403, { 'retry-after': '4' }), [{ status: 403, action: 'rate_limited' }], { now }),
     ).toEqual({ type: 'rate_limited', reason: 'HTTP 403', waitMs: 4000 });
+  });
+});
+
+describe("a protocol's reading of the body", () => {
+  const fault = (status: number, body: string): { response: HttpResponse } => ({
+    response: { status, headers: {}, body: Buffer.from(body), url: 'https://erp.example.com/OrderService' },
+  });
+  const soapFaults = (r: HttpResponse) =>
+    r.body.includes('SERVICE_BUSY')
+      ? ({ type: 'retry', reason: 'SERVICE_BUSY' } as const)
+      : r.body.includes('VALIDATION_FAILED')
+        ? ({ type: 'reject', reason: 'VALIDATION_FAILED' } as const)
+        : undefined;
+
+  it('decides before the status defaults: a 500 carrying a validation fault is a refusal, not a retry', () => {
+    expect(
+      classify(fault(500, '<Fault>VALIDATION_FAILED</Fault>'), [], { classifyBody: soapFaults }),
+    ).toEqual({
+      type: 'reject',
+      reason: 'VALIDATION_FAILED',
+    });
+    expect(classify(fault(500, '<Fault>SERVICE_BUSY</Fault>'), [], { classifyBody: soapFaults }).type).toBe(
+      'retry',
+    );
+  });
+
+  it('leaves what it does not recognise to the defaults, and yields to the user rules', () => {
+    expect(classify(fault(500, 'oops'), [], { classifyBody: soapFaults }).type).toBe('retry');
+    const rules = [{ status: 500, bodyContains: 'VALIDATION', action: 'fail' as const }];
+    expect(classify(fault(500, 'VALIDATION_FAILED'), rules, { classifyBody: soapFaults }).type).toBe('fail');
+  });
+
+  it('adds the wait a rate-limited answer asks for when the reading does not say', () => {
+    const busy = {
+      response: { ...fault(503, 'busy').response, headers: { 'retry-after': '3' } },
+    };
+    const reading = () => ({ type: 'rate_limited', reason: 'throttled' }) as const;
+    expect(classify(busy, [], { classifyBody: reading, now })).toEqual({
+      type: 'rate_limited',
+      reason: 'throttled',
+      waitMs: 3000,
+    });
+  });
+});
+
+describe('actionOf', () => {
+  it('takes the decision the classify layer attached instead of judging the response again', () => {
+    const judged = {
+      response: { ...response(500).response, action: { type: 'reject', reason: 'fault' } as const },
+    };
+    expect(actionOf(judged)).toEqual({ type: 'reject', reason: 'fault' });
+    expect(actionOf(response(500)).type).toBe('retry');
   });
 });

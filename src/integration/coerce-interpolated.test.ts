@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} is the config reference syntax under test, not a template
 import { afterEach, describe, expect, it } from 'vitest';
 import { clearSecretsForTests } from '../core/secret-registry.ts';
-import { rejection } from './config-test-helpers.ts';
+import { rejection, restSides } from './config-test-helpers.ts';
 import { parseIntegrationConfig } from './parse-integration-config.ts';
 
 afterEach(() => clearSecretsForTests());
@@ -28,7 +28,7 @@ const parse = (text: string, env: Record<string, string>) =>
 describe('numbers and booleans from variables', () => {
   it('coerces interpolated numeric and boolean strings where the schema wants them', async () => {
     const config = await parse(yaml('${PAGE_SIZE}', '${INSECURE:-false}'), { PAGE_SIZE: ' 250 ' });
-    expect(config.source.pagination).toMatchObject({ type: 'page_number', pageSize: 250 });
+    expect(restSides(config).source.pagination).toMatchObject({ type: 'page_number', pageSize: 250 });
     expect(config.options.dangerouslyAllowInsecureHttp).toBe(false);
   });
 

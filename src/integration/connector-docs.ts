@@ -21,7 +21,13 @@ const GENERATED = (type: string) =>
      Do not edit by hand: a test fails when this page and the spec disagree. -->`;
 
 function renderSide(side: 'source' | 'destination', spec: SourceSpec | SinkSpec): string[] {
-  const out = [`## As a ${side}: ${spec.docs.title}`, '', spec.docs.summary, '', spec.docs.description.trim()];
+  const out = [
+    `## As a ${side}: ${spec.docs.title}`,
+    '',
+    spec.docs.summary,
+    '',
+    spec.docs.description.trim(),
+  ];
   out.push('', '### Example', '', '```yaml', spec.docs.example.trim(), '```');
   const keys: string[] = [];
   renderSection(side, spec.options, 3, keys);

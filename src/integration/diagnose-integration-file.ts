@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { FerryError } from '../core/errors.ts';
 import type { ConfigProblem } from '../config/config-problem.ts';
-import { type ConfigDiagnostic, type ConfigEnv, diagnoseTree } from './resolve-integration.ts';
 import { parseYamlTree } from '../config/yaml-tree.ts';
+import { FerryError } from '../core/errors.ts';
+import { type ConfigDiagnostic, type ConfigEnv, diagnoseTree } from './resolve-integration.ts';
 
 /** What `diagnoseIntegrationFile` found: the config when it is valid, every problem otherwise. */
 export type IntegrationDiagnosis = Awaited<ReturnType<typeof diagnoseTree>>;

@@ -28,9 +28,13 @@ describe('connector pages', () => {
   it('match docs/connectors/ (regenerate with `npm run docs`), with no page left for an unregistered type', () => {
     const expected = new Map([
       ['README.md', renderConnectorIndex()],
-      ...registeredConnectors().map(({ type }): [string, string] => [`${type}.md`, renderConnectorPage(type)]),
+      ...registeredConnectors().map(({ type }): [string, string] => [
+        `${type}.md`,
+        renderConnectorPage(type),
+      ]),
     ]);
-    for (const [name, text] of expected) expect(readFileSync(join(connectorDocsDir, name), 'utf8')).toBe(text);
+    for (const [name, text] of expected)
+      expect(readFileSync(join(connectorDocsDir, name), 'utf8')).toBe(text);
     const onDisk = readdirSync(connectorDocsDir).filter((name) => name !== 'writing-a-connector.md');
     expect(onDisk.sort()).toEqual([...expected.keys()].sort());
   });

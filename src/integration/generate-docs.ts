@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the docs describe ${...} reference syntax
 import type { z } from 'zod';
-import { integrationSchema } from './integration-schema.ts';
 import { defOf, descriptionOf, kindOf, layersOf, unwrap } from '../config/schema-walk.ts';
+import { integrationSchema } from './integration-schema.ts';
 
 const INTRO = `# Configuration reference
 
@@ -167,14 +167,20 @@ export function renderSection(path: string, schema: z.ZodType, level: number, ou
     return;
   }
   if (def.type === 'union' && def.discriminator && def.options) {
-    // Each connector has a page of its own (docs/connectors/), generated from its spec.
     const discriminator = def.discriminator;
-    const tags = def.options.map((option) =>
-      String(defOf(unwrap(defOf(unwrap(option)).shape?.[discriminator] ?? option)).values?.[0]),
-    );
-    out.push(
-      `Chosen by \`${discriminator}\`: ${tags.map((tag) => `[\`${tag}\`](connectors/${tag}.md)`).join(', ')}; each page lists that connector's keys.`,
-    );
+    const variants = def.options.map((option) => {
+      const tag = defOf(unwrap(defOf(unwrap(option)).shape?.[discriminator] ?? option)).values?.[0];
+      return { tag: String(tag), option };
+    });
+    out.push(`Chosen by \`${discriminator}\`: ${variants.map((v) => `\`${v.tag}\``).join(', ')}.`);
+    for (const { tag, option } of variants) {
+      const shape = defOf(unwrap(option)).shape ?? {};
+      out.push('', `${'#'.repeat(Math.min(level + 1, 6))} \`${path}\` with \`${discriminator}: ${tag}\``, '');
+      const text = descriptionOf(option);
+      if (text) out.push(text, '');
+      if (Object.keys(shape).length > 1) out.push(...fieldTable(shape, discriminator));
+      else out.push('No other keys.');
+    }
     return;
   }
   const shape = def.shape ?? {};
@@ -190,7 +196,18 @@ export function renderConfigurationReference(): string {
   const shape = defOf(integrationSchema).shape ?? {};
   out.push(descriptionOf(integrationSchema) ?? '', '', 'Top-level keys:', '', ...fieldTable(shape));
   for (const [key, field] of Object.entries(shape)) {
-    if (isNested(field)) renderSection(key, field, 3, out);
+    if (key === 'source' || key === 'destination') renderConnectorChoice(key, field, out);
+    else if (isNested(field)) renderSection(key, field, 3, out);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** A connector block: chosen by `type`, each type on a page of its own (docs/connectors/, from its spec). */
+function renderConnectorChoice(key: string, schema: z.ZodType, out: string[]): void {
+  const def = defOf(unwrap(schema));
+  const tags = (def.options ?? []).map((option) =>
+    String(defOf(unwrap(defOf(unwrap(option)).shape?.type ?? option)).values?.[0]),
+  );
+  out.push('', `### \`${key}\``, '', descriptionOf(schema) ?? '', '');
+  out.push(`Chosen by \`type\`: ${tags.map((tag) => `[\`${tag}\`](connectors/${tag}.md)`).join(', ')}.`);
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clearSecretsForTests } from '../core/secret-registry.ts';
-import { rejection } from './config-test-helpers.ts';
+import { rejection, restSides } from './config-test-helpers.ts';
 import { loadIntegrationConfig } from './load-integration-config.ts';
 
 const example = resolve(import.meta.dirname, '../../examples/customers-to-orders.yaml');
@@ -21,14 +21,14 @@ describe('loadIntegrationConfig', () => {
   it('parses the flagship example with a full environment', async () => {
     const config = await loadIntegrationConfig(example, { env: fullEnv });
     expect(config.name).toBe('customers-to-orders');
-    expect(config.source.pagination.type).toBe('auto');
-    expect(config.source.auth).toEqual({
+    expect(restSides(config).source.pagination.type).toBe('auto');
+    expect(restSides(config).source.auth).toEqual({
       type: 'api_key',
       in: 'header',
       name: 'X-API-Key',
       value: 'example-source-key-1',
     });
-    expect(config.destination.auth).toEqual({
+    expect(restSides(config).destination.auth).toEqual({
       type: 'oauth2_client_credentials',
       tokenUrl: 'https://auth.example.com/oauth/token',
       clientId: 'ferry',
@@ -37,13 +37,13 @@ describe('loadIntegrationConfig', () => {
       privateKeyAlg: 'RS256',
       refreshSkewMs: 30_000,
     });
-    expect(config.destination.idempotency.header).toBe('Idempotency-Key');
-    expect(config.destination.lookup).toEqual({
+    expect(restSides(config).destination.idempotency.header).toBe('Idempotency-Key');
+    expect(restSides(config).destination.lookup).toEqual({
       url: 'https://orders.example.com/api/v2/orders/{orderId}',
       recordsPath: '',
       beforeSend: 'new_ledger',
     });
-    expect(config.destination.responses).toEqual([{ status: 409, action: 'conflict' }]);
+    expect(restSides(config).destination.responses).toEqual([{ status: 409, action: 'conflict' }]);
     expect(config.mappingPath).toBe(
       resolve(import.meta.dirname, '../../examples/customers-to-orders.mapping.yaml'),
     );
@@ -60,7 +60,7 @@ describe('loadIntegrationConfig', () => {
         DEST_SCOPE: 'orders:write',
       },
     });
-    expect(config.destination.auth).toMatchObject({ scope: 'orders:write' });
+    expect(restSides(config).destination.auth).toMatchObject({ scope: 'orders:write' });
   });
 
   it('names every missing variable of the example at once', async () => {
@@ -97,7 +97,7 @@ destination: { type: rest, url: "http://127.0.0.1:2/o" }
       return text;
     };
     const config = await loadIntegrationConfig('/virtual/a.yaml', { env: {}, readFile });
-    expect(config.source.auth).toEqual({ type: 'bearer', token: 'virtual-token-123' });
-    expect(config.destination.auth).toEqual({ type: 'none' });
+    expect(restSides(config).source.auth).toEqual({ type: 'bearer', token: 'virtual-token-123' });
+    expect(restSides(config).destination.auth).toEqual({ type: 'none' });
   });
 });

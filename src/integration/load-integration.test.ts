@@ -25,7 +25,7 @@ describe('loadIntegration', () => {
 
   it('says what is wrong with a module that does not export an integration', async () => {
     const error = await loadIntegration(
-      fileURLToPath(new URL('./exit-codes.ts', import.meta.url)),
+      fileURLToPath(new URL('../cli/exit-codes.ts', import.meta.url)),
       env,
     ).catch((e: unknown) => e);
     expect(hasErrorCode(error, 'FERRY_ERR_CONFIG_INVALID')).toBe(true);

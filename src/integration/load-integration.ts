@@ -1,10 +1,10 @@
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { FerryError } from '../core/errors.ts';
 import type { IntegrationConfig, IntegrationInput } from './integration-schema.ts';
 import { loadIntegrationConfig } from './load-integration-config.ts';
 import { type ConfigEnv, resolveIntegration } from './resolve-integration.ts';
 import { rawStateSetting, readYamlStateSetting, type StateSetting } from './state-setting.ts';
-import { FerryError } from '../core/errors.ts';
 
 const CODE_MODULE = /\.(?:ts|mts|js|mjs)$/;
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FerryError } from '../core/errors.ts';
 import { clearSecretsForTests, REDACTED, redactSecrets } from '../core/secret-registry.ts';
-import { rejection } from './config-test-helpers.ts';
+import { rejection, restSides } from './config-test-helpers.ts';
 import { parseIntegrationConfig } from './parse-integration-config.ts';
 
 const SOURCE_KEY = 'src-key-7f3a9c';
@@ -69,43 +69,47 @@ afterEach(() => clearSecretsForTests());
 describe('parseIntegrationConfig', () => {
   it('fills every default from the schema', async () => {
     const config = await parse(minimal);
-    expect(config.source.pagination).toEqual({ type: 'auto', maxPages: 100_000 });
-    expect(config.source.auth).toEqual({
+    expect(restSides(config).source.pagination).toEqual({ type: 'auto', maxPages: 100_000 });
+    expect(restSides(config).source.auth).toEqual({
       type: 'api_key',
       in: 'header',
       name: 'X-API-Key',
       value: SOURCE_KEY,
     });
-    expect(config.source.timeouts).toEqual({ connectMs: 10_000, headersMs: 30_000, bodyMs: 60_000 });
-    expect(config.source.maxResponseBytes).toBe(50 * 1024 * 1024);
-    expect(config.source.retry).toEqual({
+    expect(restSides(config).source.timeouts).toEqual({
+      connectMs: 10_000,
+      headersMs: 30_000,
+      bodyMs: 60_000,
+    });
+    expect(restSides(config).source.maxResponseBytes).toBe(50 * 1024 * 1024);
+    expect(restSides(config).source.retry).toEqual({
       maxAttempts: 6,
       maxElapsedMs: 300_000,
       baseDelayMs: 250,
       maxDelayMs: 30_000,
       maxRetryAfterMs: 300_000,
     });
-    expect(config.source.recordsPath).toBe('');
-    expect(config.source.totalPath).toBeUndefined();
-    expect(config.source.onTotalMismatch).toBe('fail');
-    expect(config.source.responses).toEqual([]);
-    expect(config.destination.method).toBe('POST');
-    expect(config.destination.idempotency).toEqual({ header: 'Idempotency-Key' });
-    expect(config.destination.lookup).toBeUndefined();
-    expect(config.destination.concurrency).toBe(16);
-    expect(config.destination.rateLimit).toEqual({ requestsPerSecond: 0, adaptive: true });
-    expect(config.destination.retry.maxAttempts).toBe(8);
-    expect(config.destination.retry.maxDelayMs).toBe(60_000);
-    expect(config.destination.circuitBreaker).toEqual({
+    expect(restSides(config).source.recordsPath).toBe('');
+    expect(restSides(config).source.totalPath).toBeUndefined();
+    expect(restSides(config).source.onTotalMismatch).toBe('fail');
+    expect(restSides(config).source.responses).toEqual([]);
+    expect(restSides(config).destination.method).toBe('POST');
+    expect(restSides(config).destination.idempotency).toEqual({ header: 'Idempotency-Key' });
+    expect(restSides(config).destination.lookup).toBeUndefined();
+    expect(restSides(config).destination.concurrency).toBe(16);
+    expect(restSides(config).destination.rateLimit).toEqual({ requestsPerSecond: 0, adaptive: true });
+    expect(restSides(config).destination.retry.maxAttempts).toBe(8);
+    expect(restSides(config).destination.retry.maxDelayMs).toBe(60_000);
+    expect(restSides(config).destination.circuitBreaker).toEqual({
       consecutiveFailures: 10,
       halfOpenAfterMs: 5000,
       maxPauseMs: 600_000,
       maxWaitForFirstAnswerMs: 10_000,
     });
-    expect(config.destination.timeouts.bodyMs).toBe(30_000);
-    expect(config.destination.maxResponseBytes).toBe(1024 * 1024);
-    expect(config.destination.responses).toEqual([]);
-    expect(config.destination.auth).toMatchObject({
+    expect(restSides(config).destination.timeouts.bodyMs).toBe(30_000);
+    expect(restSides(config).destination.maxResponseBytes).toBe(1024 * 1024);
+    expect(restSides(config).destination.responses).toEqual([]);
+    expect(restSides(config).destination.auth).toMatchObject({
       type: 'oauth2_client_credentials',
       clientAuth: 'client_secret_basic',
       privateKeyAlg: 'RS256',
@@ -133,9 +137,9 @@ describe('parseIntegrationConfig', () => {
       ].join('\n'),
     );
     const config = await parse(text);
-    expect(config.source.totalPath).toBe('count');
-    expect(config.source.onTotalMismatch).toBe('warn');
-    expect(config.source.responses).toEqual([
+    expect(restSides(config).source.totalPath).toBe('count');
+    expect(restSides(config).source.onTotalMismatch).toBe('warn');
+    expect(restSides(config).source.responses).toEqual([
       { status: 404, bodyContains: 'Invalid page', action: 'end_of_data' },
     ]);
     await expect(
@@ -145,9 +149,9 @@ describe('parseIntegrationConfig', () => {
 
   it('turns an empty optional such as ${DEST_SCOPE:-} into undefined', async () => {
     const config = await parse(`${minimal}    scope: \${DEST_SCOPE:-}\n`);
-    expect(config.destination.auth).not.toHaveProperty('scope');
+    expect(restSides(config).destination.auth).not.toHaveProperty('scope');
     const scoped = await parse(`${minimal}    scope: \${DEST_SCOPE:-}\n`, { DEST_SCOPE: 'orders:write' });
-    expect(scoped.destination.auth).toMatchObject({ scope: 'orders:write' });
+    expect(restSides(scoped).destination.auth).toMatchObject({ scope: 'orders:write' });
   });
 
   it('converts durations and sizes written in the file', async () => {
@@ -156,8 +160,12 @@ describe('parseIntegrationConfig', () => {
       '  timeouts: { connect: 500ms, headers: 2m, body: 1h }\n  max_response_bytes: 512kb\nmapping:',
     );
     const config = await parse(text);
-    expect(config.source.timeouts).toEqual({ connectMs: 500, headersMs: 120_000, bodyMs: 3_600_000 });
-    expect(config.source.maxResponseBytes).toBe(512 * 1024);
+    expect(restSides(config).source.timeouts).toEqual({
+      connectMs: 500,
+      headersMs: 120_000,
+      bodyMs: 3_600_000,
+    });
+    expect(restSides(config).source.maxResponseBytes).toBe(512 * 1024);
   });
 
   it('keeps $${ as a literal ${', async () => {
@@ -263,7 +271,7 @@ describe('parseIntegrationConfig', () => {
   it('accepts a literal secret with options.dangerously_allow_literal_secrets and masks it afterwards', async () => {
     const text = `${minimal.replace('${DEST_CLIENT_SECRET}', 'literal-secret-value-123')}options:\n  dangerously_allow_literal_secrets: true\n`;
     const config = await parse(text);
-    expect(config.destination.auth).toMatchObject({ clientSecret: 'literal-secret-value-123' });
+    expect(restSides(config).destination.auth).toMatchObject({ clientSecret: 'literal-secret-value-123' });
     expect(config.options.dangerouslyAllowLiteralSecrets).toBe(true);
     expect(redactSecrets('sent literal-secret-value-123')).toBe(`sent ${REDACTED}`);
   });
@@ -301,7 +309,7 @@ describe('parseIntegrationConfig', () => {
     const config = await parse(minimal.replace('${SOURCE_API_KEY}', '${SOURCE_API_KEY:-}'), {
       SOURCE_API_KEY: '',
     });
-    expect(config.source.auth).toEqual({ type: 'none' });
+    expect(restSides(config).source.auth).toEqual({ type: 'none' });
     expect(config.references['source.auth.value']).toEqual(['SOURCE_API_KEY']);
   });
 
@@ -318,7 +326,7 @@ describe('parseIntegrationConfig', () => {
     it('reads the file relative to the config, trims the newline and registers the secret', async () => {
       const text = minimal.replace('${DEST_CLIENT_SECRET}', '${file:./client-secret}');
       const config = await parseIntegrationConfig(text, { file: join(dir, 'demo.yaml'), env });
-      expect(config.destination.auth).toMatchObject({ clientSecret: 'file-secret-5d2c81' });
+      expect(restSides(config).destination.auth).toMatchObject({ clientSecret: 'file-secret-5d2c81' });
       expect(redactSecrets('token file-secret-5d2c81 used')).toBe(`token ${REDACTED} used`);
     });
 
@@ -335,7 +343,7 @@ describe('parseIntegrationConfig', () => {
     it('accepts plain http to loopback hosts', async () => {
       for (const host of ['127.0.0.1:8080', '127.3.4.5', 'localhost:3000', '[::1]:9000']) {
         const config = await parse(minimal, { SOURCE_URL: `http://${host}/customers` });
-        expect(config.source.url).toBe(`http://${host}/customers`);
+        expect(restSides(config).source.url).toBe(`http://${host}/customers`);
       }
     });
 
@@ -358,7 +366,7 @@ describe('parseIntegrationConfig', () => {
       const config = await parse(`${minimal}options:\n  dangerously_allow_insecure_http: true\n`, {
         DEST_URL: 'http://orders.internal/api',
       });
-      expect(config.destination.url).toBe('http://orders.internal/api');
+      expect(restSides(config).destination.url).toBe('http://orders.internal/api');
     });
 
     it('refuses non-http schemes as schema errors', async () => {
@@ -377,7 +385,7 @@ describe('parseIntegrationConfig', () => {
 
   it('keeps an injected value a plain string (no YAML injection through the environment)', async () => {
     const config = await parse(minimal, { DEST_CLIENT_ID: 'x\nconcurrency: 999' });
-    expect(config.destination.concurrency).toBe(16);
-    expect(config.destination.auth).toMatchObject({ clientId: 'x\nconcurrency: 999' });
+    expect(restSides(config).destination.concurrency).toBe(16);
+    expect(restSides(config).destination.auth).toMatchObject({ clientId: 'x\nconcurrency: 999' });
   });
 });

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
+import { parseYamlTree } from '../config/yaml-tree.ts';
 import type { IntegrationConfig } from './integration-schema.ts';
 import { type ConfigEnv, type ReadTextFile, resolveTree } from './resolve-integration.ts';
-import { parseYamlTree } from '../config/yaml-tree.ts';
 
 /** Where a YAML text came from and what its references resolve against. */
 export interface ParseIntegrationOptions {

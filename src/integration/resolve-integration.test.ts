@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} is the config reference syntax under test, not a template
 import { afterEach, describe, expect, it } from 'vitest';
 import { clearSecretsForTests, REDACTED, redactSecrets } from '../core/secret-registry.ts';
-import { rejection } from './config-test-helpers.ts';
+import { rejection, restSides } from './config-test-helpers.ts';
 import { defineIntegration, envRef, fileRef } from './define-integration.ts';
 import { resolveIntegration } from './resolve-integration.ts';
 
@@ -31,7 +31,7 @@ describe('resolveIntegration', () => {
     });
     expect(config.file).toBe('<inline>');
     expect(config.mappingPath).toBe('/app/coded.mapping.yaml');
-    expect(config.destination.retry).toMatchObject({ maxAttempts: 3, maxDelayMs: 2000 });
+    expect(restSides(config).destination.retry).toMatchObject({ maxAttempts: 3, maxDelayMs: 2000 });
     expect(redactSecrets('coded-token-1')).toBe(REDACTED);
   });
 

@@ -1,9 +1,5 @@
 import { readFile as readFileFromDisk } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import type { ErrorCode } from '../core/error-codes.ts';
-import { FerryError } from '../core/errors.ts';
-import { registerSecret } from '../core/secret-registry.ts';
-import { coerceInterpolated } from './coerce-interpolated.ts';
 import { formatPath, type PathKey } from '../config/config-path.ts';
 import {
   type ConfigProblem,
@@ -13,16 +9,20 @@ import {
   throwProblems,
 } from '../config/config-problem.ts';
 import { didYouMean } from '../config/did-you-mean.ts';
+import { parseTemplate, referencedNames } from '../config/interpolate.ts';
+import { issueMessage } from '../config/issue-message.ts';
+import { knownKeysAt, pathsOfKind, schemaAt } from '../config/schema-walk.ts';
+import { insecureUrlReason } from '../config/url-policy.ts';
+import type { ErrorCode } from '../core/error-codes.ts';
+import { FerryError } from '../core/errors.ts';
+import { registerSecret } from '../core/secret-registry.ts';
+import { coerceInterpolated } from './coerce-interpolated.ts';
 import {
   type IntegrationConfig,
   type IntegrationInput,
   integrationSchema,
   toIntegrationConfig,
 } from './integration-schema.ts';
-import { parseTemplate, referencedNames } from '../config/interpolate.ts';
-import { issueMessage } from '../config/issue-message.ts';
-import { knownKeysAt, pathsOfKind, schemaAt } from '../config/schema-walk.ts';
-import { insecureUrlReason } from '../config/url-policy.ts';
 
 /** Environment variables as a plain map (process.env fits). */
 export type ConfigEnv = Readonly<Record<string, string | undefined>>;

@@ -1,9 +1,9 @@
 import { dirname, resolve } from 'node:path';
-import { FerryError } from '../core/errors.ts';
 import { parseTemplate } from '../config/interpolate.ts';
+import { parseYamlTree } from '../config/yaml-tree.ts';
+import { FerryError } from '../core/errors.ts';
 import { readIntegrationFile } from './read-integration-file.ts';
 import type { ConfigEnv } from './resolve-integration.ts';
-import { parseYamlTree } from '../config/yaml-tree.ts';
 
 const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import jsonata from 'jsonata';
-import type { ConfigDiagnostic } from '../integration/resolve-integration.ts';
 import { FerryError } from '../core/errors.ts';
+import type { ConfigDiagnostic } from '../integration/resolve-integration.ts';
 import { compileMapping } from './compile-mapping.ts';
 import { createAjv, loadSchemaValidator } from './create-schema-validator.ts';
 import { fieldProblemsAgainstSchema } from './field-problems-against-schema.ts';

@@ -1,3 +1,4 @@
+import { describeReason } from '../core/describe-reason.ts';
 import { formatDuration } from '../core/duration.ts';
 import type { Reason } from '../core/ledger-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
@@ -15,9 +16,7 @@ export interface SummaryOptions {
 const CODES = { green: 32, yellow: 33, red: 31, bold: 1, dim: 2 } as const;
 
 function describeReasons(reasons: readonly Reason[]): string {
-  return reasons
-    .map((r) => (r.field ? `${r.field}: ${r.message} (${r.code})` : `${r.message} (${r.code})`))
-    .join('; ');
+  return reasons.map((r) => `${describeReason(r)} (${r.code})`).join('; ');
 }
 
 /** Renders the end-of-run summary: the counts, then the top dead-letter reasons and records. */

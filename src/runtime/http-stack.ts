@@ -72,9 +72,7 @@ export function createHttpStack(options: HttpStackOptions, environment: StackEnv
       ...(options.idempotencyKeyHeader === undefined
         ? {}
         : { idempotencyKeyHeader: options.idempotencyKeyHeader }),
-      ...(options.canResend
-        ? { canRetry: (request) => options.canResend?.()?.(request) ?? false }
-        : {}),
+      ...(options.canResend ? { canRetry: (request) => options.canResend?.()?.(request) ?? false } : {}),
       ...(breaker ? { pausedMs: () => breaker.pausedMs() } : {}),
     }),
     // Outside auth, so a followed (same-origin) redirect is authorized afresh, never carried over.

@@ -65,7 +65,10 @@ export async function runJob(config: IntegrationConfig, options: RunJobOptions):
       endedAt: result.endedAt,
       known: { stillQuarantined, stillFailed },
     });
-    const report = finished && { ...finished, ...(options.ledgerReport ? { ledger: options.ledgerReport } : {}) };
+    const report = finished && {
+      ...finished,
+      ...(options.ledgerReport ? { ledger: options.ledgerReport } : {}),
+    };
     await ledger.finishRun(result.runId, result.status, { ...result.counts }, report ?? null);
     return { result, report };
   } finally {

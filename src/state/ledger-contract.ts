@@ -235,7 +235,7 @@ export function describeLedgerContract(name: string, open: () => Promise<LedgerU
           lastError: null,
           runId: run.id,
           keyGeneration: 0,
-          lastStatus: null,
+          refused: null,
           openDeadLetter: false,
         });
         expect(row?.updatedAt).toMatch(RFC3339);
@@ -281,13 +281,13 @@ export function describeLedgerContract(name: string, open: () => Promise<LedgerU
 
       it('keeps the key generation and the last status until an update sets them', async () => {
         const run = await ledger.startRun('i', '2025-01-01T00:00:00.000Z');
-        await ledger.update('i', run.id, [{ key: 'a', state: 'failed', lastStatus: 400, lastError: '400' }]);
+        await ledger.update('i', run.id, [{ key: 'a', state: 'failed', refused: true, lastError: '400' }]);
         const row = async () => (await ledger.getRecords('i', ['a'])).get('a');
-        expect(await row()).toMatchObject({ keyGeneration: 0, lastStatus: 400 });
+        expect(await row()).toMatchObject({ keyGeneration: 0, refused: true });
         await ledger.updateNow('i', run.id, [{ key: 'a', state: 'in_flight', keyGeneration: 1 }]);
-        expect(await row()).toMatchObject({ keyGeneration: 1, lastStatus: 400 });
-        await ledger.update('i', run.id, [{ key: 'a', state: 'failed', lastStatus: null }]);
-        expect(await row()).toMatchObject({ keyGeneration: 1, lastStatus: null });
+        expect(await row()).toMatchObject({ keyGeneration: 1, refused: true });
+        await ledger.update('i', run.id, [{ key: 'a', state: 'failed', refused: null }]);
+        expect(await row()).toMatchObject({ keyGeneration: 1, refused: null });
       });
 
       it('says which records have an open dead letter, of their own integration', async () => {

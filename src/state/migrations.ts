@@ -166,6 +166,14 @@ export const migrations: readonly string[] = [
   ALTER TABLE records ADD COLUMN last_status INTEGER;
   CREATE INDEX dead_letters_open_by_key ON dead_letters (integration, key) WHERE resolved_at IS NULL;
   `,
+  // Whether the destination refused a record is its sink's judgement (a 4xx, a validation fault), not an
+  // HTTP status the engine interprets: it is stored as such. last_status stays for older ferry versions.
+  `
+  ALTER TABLE records ADD COLUMN refused INTEGER;
+  UPDATE records SET refused = CASE
+    WHEN last_status BETWEEN 400 AND 499 AND last_status NOT IN (408, 409, 429) THEN 1 ELSE 0 END
+    WHERE last_status IS NOT NULL;
+  `,
 ];
 
 /** The schema version this code writes. */

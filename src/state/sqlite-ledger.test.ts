@@ -157,6 +157,32 @@ describe('opening', () => {
     check.close();
   });
 
+  it('upgrades a version-6 ledger: a record whose last failure was a 4xx refusal is known as refused, a 5xx or 409 not', async () => {
+    const db = new DatabaseSync(join(dir, 'ferry.db'));
+    for (const migration of migrations.slice(0, 6)) db.exec(migration);
+    db.exec('PRAGMA user_version = 6');
+    db.exec(`INSERT INTO runs (id, integration, status, started_at) VALUES ('r1', 'i', 'completed', 'x')`);
+    const row = (key: string, status: string) =>
+      `('i', '${key}', 'failed', 1, 't', 'h', 'e', 'r1', 'u', 0, ${status})`;
+    db.exec(
+      `INSERT INTO records (${RECORD_COLUMNS}, key_generation, last_status) VALUES ${[
+        row('refused', '422'),
+        row('server', '503'),
+        row('conflict', '409'),
+        row('unanswered', 'NULL'),
+      ].join(', ')}`,
+    );
+    db.close();
+    const ledger = await ledgerAt();
+    const rows = await ledger.getRecords('i', ['refused', 'server', 'conflict', 'unanswered']);
+    expect(Object.fromEntries([...rows].map(([key, r]) => [key, r.refused]))).toEqual({
+      refused: true,
+      server: false,
+      conflict: false,
+      unanswered: null,
+    });
+  });
+
   it('upgrades a version-4 ledger: records keep every column, at key generation 0 with no last status', async () => {
     writeVersion4Ledger('crashed', `('i', 'a', 'failed', 2, 't', 'h', 'e', 'r1', 'u')`);
     const ledger = await ledgerAt();
@@ -165,7 +191,7 @@ describe('opening', () => {
       attempts: 2,
       bodyHash: 'h',
       keyGeneration: 0,
-      lastStatus: null,
+      refused: null,
       openDeadLetter: false,
     });
   });

@@ -116,7 +116,7 @@ function toRecordRow(row: Row): RecordRow {
     runId: str(row.run_id),
     updatedAt: str(row.updated_at),
     keyGeneration: Number(row.key_generation ?? 0),
-    lastStatus: row.last_status === null || row.last_status === undefined ? null : Number(row.last_status),
+    refused: row.refused === null || row.refused === undefined ? null : Number(row.refused) === 1,
     ...(row.open_dead_letter === undefined ? {} : { openDeadLetter: Number(row.open_dead_letter) === 1 }),
   };
 }
@@ -217,7 +217,7 @@ export async function openSqliteLedger(
   // Prepared once: the group commit runs these thousands of times a second.
   const upsertRecord = db.prepare(`
     INSERT INTO records (integration, key, state, attempts, first_mapped_at, body_hash, last_error, run_id, updated_at,
-      key_generation, last_status)
+      key_generation, refused)
     VALUES (?1, ?2, ?3, coalesce(?4, 0), ?5, ?6, ?7, ?8, ?9, coalesce(?11, 0), ?12)
     ON CONFLICT (integration, key) DO UPDATE SET
       state = excluded.state,
@@ -229,7 +229,7 @@ export async function openSqliteLedger(
       run_id = excluded.run_id,
       updated_at = excluded.updated_at,
       key_generation = coalesce(?11, records.key_generation),
-      last_status = CASE WHEN ?13 THEN ?12 ELSE records.last_status END`);
+      refused = CASE WHEN ?13 THEN ?12 ELSE records.refused END`);
   const insertDeadLetter = db.prepare(`
     INSERT INTO dead_letters (integration, key, run_id, state, record, body, reasons, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -321,8 +321,8 @@ export async function openSqliteLedger(
                 at,
                 lastErrorSet ? 1 : 0,
                 u.keyGeneration ?? null,
-                u.lastStatus ?? null,
-                u.lastStatus !== undefined ? 1 : 0,
+                u.refused === undefined || u.refused === null ? null : u.refused ? 1 : 0,
+                u.refused !== undefined ? 1 : 0,
               );
             }
             updates += item.updates.length;

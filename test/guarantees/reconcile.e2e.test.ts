@@ -2,11 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { buildIntegration } from '../../src/cli/build-integration.ts';
-import { loadIntegration } from '../../src/integration/load-integration.ts';
 import { runIntegration } from '../../src/engine/run-integration.ts';
+import { loadIntegration } from '../../src/integration/load-integration.ts';
 import { expectedCustomers } from '../../src/mocks/index.ts';
 import type { RunReport } from '../../src/observability/run-reporter.ts';
+import { buildIntegration } from '../../src/runtime/build-integration.ts';
 import { openSqliteLedger } from '../../src/state/sqlite-ledger.ts';
 import { writeBrokenFlagship } from '../support/broken-flagship.ts';
 import { flagshipConfig, runFerry } from '../support/ferry-cli.ts';
@@ -42,7 +42,6 @@ async function runOn(state: string, day: string, configPath = flagshipConfig, li
       concurrency: 8,
       ...(limit ? { limit } : {}),
       clock: () => new Date(`${day}T09:00:00Z`),
-      ...(config.destination.lookup ? { lookupBeforeSend: config.destination.lookup.beforeSend } : {}),
     });
     await ledger.finishRun(result.runId, result.status, { ...result.counts }, null);
     return result;

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRestSource } from '../../src/connectors/rest/rest-source.ts';
 import type {
+  Checkpoint,
   DeliveryOutcome,
   OutgoingRecord,
   SinkConnector,
@@ -339,10 +340,9 @@ function paginate(records: readonly unknown[], sizes: readonly number[]): Source
     const n = pages.length + 1;
     const end = Math.min(records.length, i + size);
     pages.push({
-      pageNumber: n,
-      url: `http://src/p${n}`,
+      label: `page ${n}`,
       records: records.slice(i, end),
-      next: end < records.length ? { nextUrl: `http://src/p${n + 1}`, pageNumber: n + 1 } : null,
+      next: end < records.length ? { page: n + 1 } : null,
     });
     i = end;
   }
@@ -369,24 +369,26 @@ describe('the engine with the flagship mapping on random hostile records', () =>
           const sink: SinkConnector = {
             async send(record: OutgoingRecord): Promise<DeliveryOutcome> {
               sentKeys.push(record.key);
-              JSON.parse(record.body); // the body is valid JSON
+              JSON.stringify(record.value); // the value serialises
               const outcome = outcomes[sentKeys.length % outcomes.length];
               return outcome === 'ok'
-                ? { state: 'delivered', status: 201, attempts: 1 }
+                ? { state: 'delivered', attempts: 1 }
                 : {
                     state: 'failed',
-                    status: 422,
                     attempts: 1,
-                    reason: '422 from the destination',
-                    responseBody: '{"errors":[{"field":"email","message":"taken"}]}',
+                    reasons: [
+                      { code: 'destination_422', message: '422 from the destination' },
+                      { code: 'destination_field', field: 'email', message: 'taken' },
+                    ],
+                    refused: true,
                   };
             },
             close: async () => {},
           };
           const pages = paginate(records, sizes);
           const source = {
-            async *readPages({ from }: { from: { pageNumber: number } | null }) {
-              yield* pages.slice(from ? from.pageNumber - 1 : 0);
+            async *readPages({ from }: { from: Checkpoint | null }) {
+              yield* pages.slice(typeof from?.page === 'number' ? from.page - 1 : 0);
             },
             close: async () => {},
           };

@@ -114,7 +114,7 @@ function openMemoryLedger(store: MemoryStore): MemoryLedger {
               ? null
               : redactSecrets(u.lastError),
         keyGeneration: u.keyGeneration ?? old?.keyGeneration ?? 0,
-        lastStatus: u.lastStatus === undefined ? (old?.lastStatus ?? null) : u.lastStatus,
+        refused: u.refused === undefined ? (old?.refused ?? null) : u.refused,
         runId,
         updatedAt: now(),
       };

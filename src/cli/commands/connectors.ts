@@ -19,7 +19,9 @@ export function connectorsCommand(): Command {
       }
       const width = Math.max(...list.map((c) => c.type.length));
       for (const c of list) {
-        const roles = [c.source ? 'source' : '', c.destination ? 'destination' : ''].filter(Boolean).join(', ');
+        const roles = [c.source ? 'source' : '', c.destination ? 'destination' : '']
+          .filter(Boolean)
+          .join(', ');
         process.stdout.write(`${c.type.padEnd(width)}  ${roles}\n`);
         if (c.source) process.stdout.write(`${' '.repeat(width)}    source: ${c.source}\n`);
         if (c.destination) process.stdout.write(`${' '.repeat(width)}    destination: ${c.destination}\n`);
@@ -31,10 +33,15 @@ export function connectorsCommand(): Command {
     .description("Print one connector's reference: what it does, its keys and defaults, an example.")
     .argument('<type>', 'a connector type, as `type:` in an integration file')
     .action(async (type: string) => {
-      const { registeredConnectors, renderConnectorPage } = await import('../../integration/connector-docs.ts');
+      const { registeredConnectors, renderConnectorPage } = await import(
+        '../../integration/connector-docs.ts'
+      );
       const types = registeredConnectors().map((c) => c.type);
       if (!types.includes(type)) {
-        throw new FerryError('FERRY_ERR_USAGE', `no connector of type "${type}"; ferry has: ${types.join(', ')}`);
+        throw new FerryError(
+          'FERRY_ERR_USAGE',
+          `no connector of type "${type}"; ferry has: ${types.join(', ')}`,
+        );
       }
       process.stdout.write(renderConnectorPage(type));
     });

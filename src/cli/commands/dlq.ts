@@ -1,16 +1,16 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
+import { describeReason } from '../../core/describe-reason.ts';
 import { FerryError } from '../../core/errors.ts';
 import { escapeControlCharacters } from '../../core/escape-control-characters.ts';
-import type { DeadLetter, Ledger } from '../../core/ledger-types.ts';
+import type { DeadLetter } from '../../core/ledger-types.ts';
 import { plural } from '../../core/plural.ts';
 import type { ReplayOutcome } from '../../engine/replay-dead-letters.ts';
 import { exitCodeForRun } from '../exit-codes.ts';
 import { type LedgerOptions, openCommandLedger, withLedgerOptions } from '../open-command-ledger.ts';
 import { positiveInteger } from '../options.ts';
 
-const reasonsText = (l: DeadLetter) =>
-  l.reasons.map((r) => (r.field ? `${r.field}: ${r.message}` : r.message)).join('; ');
+const reasonsText = (l: DeadLetter) => l.reasons.map(describeReason).join('; ');
 
 /** One dead letter for a person: what it is, every reason on its own line, the record and the body. */
 export function describeDeadLetter(letter: DeadLetter): string {
@@ -23,7 +23,7 @@ export function describeDeadLetter(letter: DeadLetter): string {
     `  resolved  ${letter.resolvedAt ?? 'no (replay it with `ferry dlq replay`)'}`,
     '',
     letter.reasons.length === 1 ? 'Reason' : 'Reasons',
-    ...letter.reasons.map((r) => safe(`  ${r.field ? `${r.field}: ` : ''}${r.message} (${r.code})`)),
+    ...letter.reasons.map((r) => safe(`  ${describeReason(r)} (${r.code})`)),
     '',
     'Source record',
     indent(JSON.stringify(letter.record, null, 2)),
@@ -138,8 +138,7 @@ export function dlqCommand(): Command {
         options: { id?: string[]; kind?: string; state?: string; json?: boolean },
       ) => {
         const { loadIntegration } = await import('../../integration/load-integration.ts');
-        const { buildIntegration } = await import('../build-integration.ts');
-        const { replayDeadLetters } = await import('../../engine/replay-dead-letters.ts');
+        const { replayJob } = await import('../../runtime/replay-job.ts');
         const { openSqliteLedger } = await import('../../state/sqlite-ledger.ts');
         const { locateLedger } = await import('../ledger-location.ts');
         const config = await loadIntegration(configPath);
@@ -153,28 +152,13 @@ export function dlqCommand(): Command {
         });
         // Dead letters to replay can only be in an existing ledger.
         const ledger = await openSqliteLedger(location.dir, { mustExist: true });
-        const runtime = await buildIntegration(config);
         try {
-          const wanted = (l: DeadLetter) =>
-            (!ids || ids.includes(l.id)) && (!options.kind || l.state === options.kind);
-          const pages = deadLetterPages(ledger, config.name, wanted);
-          const first = await pages.next();
-          if (first.done) {
-            process.stderr.write('nothing to replay\n');
-            return;
-          }
           // With --json, one array on stdout, written as the letters settle.
           let written = 0;
-          const { result } = await replayDeadLetters({
-            integration: config.name,
+          const result = await replayJob(config, {
             ledger,
-            sink: runtime.sink,
-            mapper: runtime.mapping,
-            pages: (async function* () {
-              yield first.value;
-              yield* pages;
-            })(),
-            concurrency: config.destination.concurrency,
+            ...(ids ? { ids } : {}),
+            ...(options.kind === 'quarantined' || options.kind === 'failed' ? { kind: options.kind } : {}),
             ...(options.json
               ? {
                   onOutcome: (outcome: ReplayOutcome) =>
@@ -182,6 +166,10 @@ export function dlqCommand(): Command {
                 }
               : {}),
           });
+          if (!result) {
+            process.stderr.write('nothing to replay\n');
+            return;
+          }
           if (options.json) process.stdout.write(written === 0 ? '[]\n' : '\n]\n');
           const c = result.counts;
           process.stderr.write(
@@ -190,7 +178,6 @@ export function dlqCommand(): Command {
           );
           process.exitCode = exitCodeForRun(result.status);
         } finally {
-          await runtime.close();
           await ledger.close();
         }
       },
@@ -235,26 +222,4 @@ export function dlqCommand(): Command {
       }
     });
   return dlq;
-}
-
-const REPLAY_PAGE = 500;
-
-/** The integration's open dead letters that `wanted` keeps, a page at a time, newest first. */
-async function* deadLetterPages(
-  ledger: Pick<Ledger, 'listDeadLetters'>,
-  integration: string,
-  wanted: (letter: DeadLetter) => boolean,
-): AsyncGenerator<DeadLetter[]> {
-  let beforeId: number | undefined;
-  for (;;) {
-    const page = await ledger.listDeadLetters({
-      integration,
-      limit: REPLAY_PAGE,
-      ...(beforeId === undefined ? {} : { beforeId }),
-    });
-    if (page.length === 0) return;
-    beforeId = page.at(-1)!.id;
-    const kept = page.filter(wanted);
-    if (kept.length > 0) yield kept;
-  }
 }

@@ -73,14 +73,14 @@ function order(id: string, overrides: Record<string, unknown> = {}): OutgoingRec
     customerInfo: { ...EXAMPLE_ORDER.customerInfo, id },
     ...overrides,
   };
-  return { key: id, idempotencyKey: idempotencyKeyFor('test', id), body: JSON.stringify(body) };
+  return { key: id, idempotencyKey: idempotencyKeyFor('test', id), value: body };
 }
 
 describe('REST sink against the mock order API', () => {
   it('delivers an order with a token fetched on demand', async () => {
     const { sink, destination } = await sinkAgainst({});
     const outcome = await sink.send(order('1'));
-    expect(outcome).toMatchObject({ state: 'delivered', status: 201 });
+    expect(outcome).toMatchObject({ state: 'delivered' });
     expect(destination.orders().map((o) => o.orderId)).toEqual(['ORD-1']);
   });
 
@@ -89,17 +89,21 @@ describe('REST sink against the mock order API', () => {
     const outcome = await sink.send(order('2', { orderDate: 'yesterday' }));
     expect(outcome.state).toBe('failed');
     if (outcome.state !== 'failed') return;
-    expect(outcome.status).toBe(400);
-    expect(outcome.responseBody).toContain('orderDate');
+    expect(outcome.reasons[0]).toMatchObject({ code: 'destination_400' });
+    expect(outcome.refused).toBe(true);
+    expect(outcome.reasons.some((r) => r.field === 'orderDate' && r.code === 'destination_field')).toBe(true);
   });
 
   it('treats a 409 for the very same order as delivered, and a different order with that id as failed', async () => {
     const { sink } = await sinkAgainst({ honourIdempotency: false });
     await sink.send(order('3'));
     const same = await sink.send(order('3'));
-    expect(same).toMatchObject({ state: 'delivered', status: 409 });
+    expect(same).toMatchObject({ state: 'delivered' });
     const other = await sink.send(order('3', { orderDate: '2030-01-01T00:00:00Z' }));
-    expect(other).toMatchObject({ state: 'failed', status: 409 });
+    expect(other).toMatchObject({
+      state: 'failed',
+      reasons: [{ code: 'destination_holds_different', message: expect.stringContaining('409') }],
+    });
   });
 
   it('with an idempotency key and no lookup, resends after lost acknowledgements never store a second order', async () => {
@@ -184,13 +188,23 @@ describe('REST sink against the mock order API', () => {
     const { sink, destination } = await sinkAgainst({ saveRejections: true });
     // The key is spent on a body the destination refused and kept the refusal for.
     const refused = await sink.send(order('18', { orderDate: 'yesterday' }));
-    expect(refused).toMatchObject({ state: 'failed', status: 400 });
+    expect(refused).toMatchObject({
+      state: 'failed',
+      reasons: expect.arrayContaining([expect.objectContaining({ code: 'destination_400' })]),
+    });
     const fixed = await sink.send(order('18'));
-    expect(fixed).toMatchObject({ state: 'failed', status: 422, newKeySafe: true });
+    expect(fixed).toMatchObject({
+      state: 'failed',
+      reasons: expect.arrayContaining([expect.objectContaining({ code: 'destination_422' })]),
+      newKeySafe: true,
+    });
 
     await sink.send(order('19'));
     const later = await sink.send(order('19', { orderDate: '2030-01-01T00:00:00Z' }));
-    expect(later).toMatchObject({ state: 'failed', status: 422 });
+    expect(later).toMatchObject({
+      state: 'failed',
+      reasons: [{ code: 'destination_holds_different', message: expect.stringContaining('422') }],
+    });
     expect(later).not.toHaveProperty('newKeySafe');
     expect(destination.orders().map((o) => o.orderId)).toEqual(['ORD-19']);
   });
@@ -202,6 +216,6 @@ describe('REST sink against the mock order API', () => {
     );
     await sink.send(order('20'));
     const again = await sink.send(order('20', { orderDate: '2030-01-01T00:00:00Z' }));
-    expect(again).toMatchObject({ state: 'delivered', status: 422 });
+    expect(again).toMatchObject({ state: 'delivered' });
   });
 });

@@ -255,7 +255,11 @@ export function createRestSink(options: RestSinkOptions): RestSink {
       };
     }
     if (response.status >= 500) {
-      return { ok: false, code: 'FERRY_ERR_HTTP_TRANSIENT', detail: `${what}: ${answer}${body ? `: ${body}` : ''}` };
+      return {
+        ok: false,
+        code: 'FERRY_ERR_HTTP_TRANSIENT',
+        detail: `${what}: ${answer}${body ? `: ${body}` : ''}`,
+      };
     }
     // Many APIs answer OPTIONS without looking at the path or the credentials (CORS preflights).
     const caveat = lookupOptions

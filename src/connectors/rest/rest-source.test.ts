@@ -249,7 +249,7 @@ describe('REST source: every style yields every record once', () => {
     it(`walks ${style} pagination over 250 records`, async () => {
       const pages = await readAll(source(path, pagination, extra));
       expect(idsOf(pages)).toEqual(allIds);
-      expect(pages.map((p) => p.pageNumber)).toEqual(Array.from({ length: pageCount }, (_, i) => i + 1));
+      expect(pages.map((p) => p.label)).toEqual(Array.from({ length: pageCount }, (_, i) => `page ${i + 1}`));
       expect(pages.at(-1)?.next).toBeNull();
       expect(server.seen).toHaveLength(pageCount);
     });
@@ -292,7 +292,7 @@ describe('REST source: checkpoints', () => {
       pageNumber: 3,
     });
     const rest = await readAll(src, checkpoint ?? null);
-    expect(rest.map((p) => p.pageNumber)).toEqual([3, 4, 5]);
+    expect(rest.map((p) => p.label)).toEqual(['page 3', 'page 4', 'page 5']);
     expect([...idsOf(firstTwo), ...idsOf(rest)]).toEqual(allIds);
   });
 
@@ -597,11 +597,17 @@ describe('REST source: the end of the data', () => {
     expect(resumed[0]?.recordsBefore).toBe(500);
     expect(idsOf(resumed)).toEqual(manyIds.slice(500));
     // A checkpoint written before counts were kept: the count stays unknown rather than wrong.
-    const { recordsBefore: _, ...olderExtra } = pages[4]!.next!.extra!;
-    const older = await readAll(source('/capped-pages', { type: 'page_number', pageSize: 100 }), {
-      ...pages[4]!.next!,
-      extra: olderExtra,
+    const { recordsBefore: _, ...older4 } = pages[4]!.next!;
+    const older = await readAll(source('/capped-pages', { type: 'page_number', pageSize: 100 }), older4);
+    expect(older[0]).not.toHaveProperty('recordsBefore');
+    // A checkpoint written before checkpoints were opaque kept its source id and count under `extra`.
+    const { source: sourceId, recordsBefore, ...bare } = pages[4]!.next!;
+    const legacy = await readAll(source('/capped-pages', { type: 'page_number', pageSize: 100 }), {
+      ...bare,
+      extra: { source: sourceId!, recordsBefore: recordsBefore! },
     });
+    expect(legacy[0]?.recordsBefore).toBe(500);
+    expect(idsOf(legacy)).toEqual(manyIds.slice(500));
     expect(older[0]).not.toHaveProperty('recordsBefore');
     expect(idsOf(older)).toEqual(manyIds.slice(500));
   });

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { breakerMessage, createRunTelemetry } from '../runtime/run-telemetry.ts';
 import { createRunOutput, type RunOutputOptions } from './run-output.ts';
-import { breakerMessage, createRunTelemetry } from './run-telemetry.ts';
 
 /** A stream that says it is a terminal and keeps everything written to it. */
 function fakeTerminal() {
