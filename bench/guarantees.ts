@@ -227,6 +227,10 @@ async function rateScenario(count: number, limit: number) {
       /** Accepted per second between 10% and 90% of the orders (the bucket's initial burst excluded). */
       steadyPerSec,
       steadyOverLimit: steadyPerSec / limit,
+      /** Lookups (GET) a fresh ledger makes before each first send; they count against the same limit. */
+      lookups: lookupsOf(mocks),
+      /** Every request (POSTs and lookups) per second over ferry's whole run, against the limit. */
+      requestsOverLimit: (postRequests + lookupsOf(mocks)) / (report.durationMs / 1000) / limit,
       duplicates: mocks.destination.stats().duplicates,
       failed: report.counts.failed,
     };
@@ -305,6 +309,7 @@ try {
         'rate: whole run incl. start-up / limit',
         `${r.runPerSec.toFixed(1)}/s = ${pct(r.runOverLimit)} (${(r.reportDurationMs / 1000).toFixed(1)} s)`,
       ],
+      ['rate: lookups / all requests over limit', `${r.lookups} / ${pct(r.requestsOverLimit)}`],
     );
   }
 } finally {
