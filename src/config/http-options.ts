@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ResponseAction } from '../core/http-types.ts';
 import { authSchema, toAuthConfig } from './auth-schema.ts';
 import { circuitBreakerSchema, toCircuitBreakerConfig } from './circuit-breaker-schema.ts';
 import { headers, size } from './field-types.ts';
@@ -71,28 +72,27 @@ export type SourceHttpOptions = z.output<typeof sourceHttpObject>;
 /** A destination's HTTP options, parsed. */
 export type SinkHttpOptions = z.output<typeof sinkHttpObject>;
 
-/** The parts of a source's HTTP stack its options decide (the connector adds endpoint and origins). */
-export function sourceHttp(options: SourceHttpOptions) {
+/** What every side's options decide of its stack alike. */
+function commonHttp(options: SourceHttpOptions | SinkHttpOptions) {
   return {
     auth: toAuthConfig(options.auth),
     retry: toRetryConfig(options.retry),
     timeouts: toTimeoutsConfig(options.timeouts),
     maxResponseBytes: options.max_response_bytes,
-    rules: toResponseRules(options.responses),
+    rules: toResponseRules<ResponseAction['type']>(options.responses),
     tls: toTlsConfig(options.tls),
-    connections: 2,
   };
+}
+
+/** The parts of a source's HTTP stack its options decide (the connector adds endpoint and origins). */
+export function sourceHttp(options: SourceHttpOptions) {
+  return { ...commonHttp(options), connections: 2 };
 }
 
 /** The parts of a destination's HTTP stack its options decide. */
 export function sinkHttp(options: SinkHttpOptions, concurrency = options.concurrency) {
   return {
-    auth: toAuthConfig(options.auth),
-    retry: toRetryConfig(options.retry),
-    timeouts: toTimeoutsConfig(options.timeouts),
-    maxResponseBytes: options.max_response_bytes,
-    rules: toResponseRules(options.responses),
-    tls: toTlsConfig(options.tls),
+    ...commonHttp(options),
     rateLimit: toRateLimitConfig(options.rate_limit),
     circuitBreaker: toCircuitBreakerConfig(options.circuit_breaker),
     connections: concurrency,
