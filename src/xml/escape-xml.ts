@@ -18,14 +18,21 @@ const ATTRIBUTE_ESCAPES: Readonly<Record<string, string>> = {
   '\r': '&#13;',
 };
 
-// XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]; a lone surrogate
-// is not a character either. No u flag: surrogate halves are matched one by one, as finding a lone one needs.
-const NOT_XML_CHAR =
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /** The first character XML 1.0 cannot carry at all (not even escaped), as `U+0001`; undefined if none. */
 export function firstNonXmlChar(text: string): string | undefined {
-  const match = NOT_XML_CHAR.exec(text);
-  if (!match) return undefined;
-  return `U+${(match[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+    if (code >= 0x20 && code < 0xd800) continue;
+    if (code === 0x9 || code === 0xa || code === 0xd || (code >= 0xe000 && code <= 0xfffd)) continue;
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  }
+  return undefined;
 }

@@ -43,7 +43,8 @@ function compare(
     if (!sameSimple(type, sent, found)) out.push(path === '' ? '(the value)' : path);
     return;
   }
-  const sentObject = typeof sent === 'object' && !Array.isArray(sent) ? (sent as Record<string, unknown>) : undefined;
+  const sentObject =
+    typeof sent === 'object' && !Array.isArray(sent) ? (sent as Record<string, unknown>) : undefined;
   const foundObject =
     typeof found === 'object' && !Array.isArray(found) ? (found as Record<string, unknown>) : undefined;
   if (type.simpleContent) {
@@ -63,23 +64,22 @@ function compare(
     if (!known || value === undefined) continue;
     const there = foundObject?.[name];
     const sentItems = known.repeats && Array.isArray(value) ? value : [value];
-    const foundItems = known.repeats ? (Array.isArray(there) ? there : there === undefined ? [] : [there]) : [there];
+    const foundItems = known.repeats
+      ? Array.isArray(there)
+        ? there
+        : there === undefined
+          ? []
+          : [there]
+      : [there];
     if (sentItems.length !== foundItems.length) {
       out.push(slash(path, name));
       continue;
     }
     const itemType = known.decl.type();
-    sentItems.forEach((item, index) =>
-      compare(
-        itemType,
-        item,
-        foundItems[index],
-        sentItems.length > 1 ? `${slash(path, name)}[${index + 1}]` : slash(path, name),
-        dot(dotted, name),
-        ignore,
-        out,
-      ),
-    );
+    for (const [index, item] of sentItems.entries()) {
+      const itemPath = sentItems.length > 1 ? `${slash(path, name)}[${index + 1}]` : slash(path, name);
+      compare(itemType, item, foundItems[index], itemPath, dot(dotted, name), ignore, out);
+    }
   }
 }
 

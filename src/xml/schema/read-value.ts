@@ -21,7 +21,8 @@ export function readValue(type: SchemaType, element: XmlElement): unknown {
   for (const attribute of type.attributes) {
     const key = attribute.ns === '' ? attribute.name : `{${attribute.ns}}${attribute.name}`;
     const raw = element.attributes[key];
-    if (raw !== undefined) attributes[`${XML_ATTRIBUTE_PREFIX}${attribute.name}`] = typedValue(attribute.type, raw);
+    if (raw !== undefined)
+      attributes[`${XML_ATTRIBUTE_PREFIX}${attribute.name}`] = typedValue(attribute.type, raw);
   }
   if (type.simpleContent) {
     const text = typedValue(type.simpleContent, element.text);

@@ -127,7 +127,9 @@ export function readSchemas(sources: readonly SchemaSource[]): SchemaSet {
     if (cached) return cached;
     const declared = types.get(key);
     if (!declared)
-      throw new SchemaError(`the type {${name.ns}}${name.name} is defined by no schema read (${where(node, info)})`);
+      throw new SchemaError(
+        `the type {${name.ns}}${name.name} is defined by no schema read (${where(node, info)})`,
+      );
     return declared.node.name === 'simpleType'
       ? simpleType(declared.node, declared.info, name.name, key)
       : complexType(declared.node, declared.info, name.name, key);
@@ -235,7 +237,9 @@ export function readSchemas(sources: readonly SchemaSource[]): SchemaSet {
       const derivation =
         childNamed(complexContent, XSD_NS, 'extension') ?? childNamed(complexContent, XSD_NS, 'restriction');
       if (!derivation)
-        throw new SchemaError(`complexContent needs an extension or restriction (${where(complexContent, info)})`);
+        throw new SchemaError(
+          `complexContent needs an extension or restriction (${where(complexContent, info)})`,
+        );
       const base = namedType(refOf(derivation, 'base', info), derivation, info);
       const own = contentOf(derivation, info);
       const baseComplex = base.kind === 'complex' ? base : undefined;
@@ -251,11 +255,15 @@ export function readSchemas(sources: readonly SchemaSource[]): SchemaSet {
       const derivation =
         childNamed(simpleContent, XSD_NS, 'extension') ?? childNamed(simpleContent, XSD_NS, 'restriction');
       if (!derivation)
-        throw new SchemaError(`simpleContent needs an extension or restriction (${where(simpleContent, info)})`);
+        throw new SchemaError(
+          `simpleContent needs an extension or restriction (${where(simpleContent, info)})`,
+        );
       const base = namedType(refOf(derivation, 'base', info), derivation, info);
       const baseText = base.kind === 'simple' ? base : base.simpleContent;
       if (!baseText)
-        throw new SchemaError(`simpleContent derives from ${base.name}, which has no text content (${where(derivation, info)})`);
+        throw new SchemaError(
+          `simpleContent derives from ${base.name}, which has no text content (${where(derivation, info)})`,
+        );
       result.simpleContent =
         derivation.name === 'restriction'
           ? { ...baseText, facets: restrict(baseText.facets, derivation, info) }
@@ -276,7 +284,9 @@ export function readSchemas(sources: readonly SchemaSource[]): SchemaSet {
     const minOccurs = Number(min);
     const maxOccurs = max === 'unbounded' ? Number.POSITIVE_INFINITY : Number(max);
     if (!Number.isInteger(minOccurs) || minOccurs < 0 || Number.isNaN(maxOccurs) || maxOccurs < minOccurs)
-      throw new SchemaError(`minOccurs="${min}" maxOccurs="${max}" is not a valid range (${where(node, info)})`);
+      throw new SchemaError(
+        `minOccurs="${min}" maxOccurs="${max}" is not a valid range (${where(node, info)})`,
+      );
     return { minOccurs, maxOccurs };
   }
 
@@ -295,7 +305,9 @@ export function readSchemas(sources: readonly SchemaSource[]): SchemaSet {
     const name = refOf(node, 'ref', info);
     const declared = groups.get(qnameKey(name));
     if (!declared)
-      throw new SchemaError(`the group {${name.ns}}${name.name} is defined by no schema read (${where(node, info)})`);
+      throw new SchemaError(
+        `the group {${name.ns}}${name.name} is defined by no schema read (${where(node, info)})`,
+      );
     const inner = contentOf(declared.node, declared.info);
     if (!inner) throw new SchemaError(`group ${name.name} is empty (${where(declared.node, declared.info)})`);
     return { ...inner, ...occurs(node, info) };
@@ -335,7 +347,9 @@ export function readSchemas(sources: readonly SchemaSource[]): SchemaSet {
       const target = refOf(node, 'ref', info);
       const global = globalElement(target);
       if (!global)
-        throw new SchemaError(`the element {${target.ns}}${target.name} is defined by no schema read (${where(node, info)})`);
+        throw new SchemaError(
+          `the element {${target.ns}}${target.name} is defined by no schema read (${where(node, info)})`,
+        );
       return { ...global, ...range, type: global.type };
     }
     const name = node.attributes.name;
@@ -380,7 +394,9 @@ export function readSchemas(sources: readonly SchemaSource[]): SchemaSet {
         const name = refOf(child, 'ref', info);
         const declared = attributeGroups.get(qnameKey(name));
         if (!declared)
-          throw new SchemaError(`the attributeGroup {${name.ns}}${name.name} is defined by no schema read (${where(child, info)})`);
+          throw new SchemaError(
+            `the attributeGroup {${name.ns}}${name.name} is defined by no schema read (${where(child, info)})`,
+          );
         out.push(...attributesOf(declared.node, declared.info));
       }
     }
@@ -394,12 +410,15 @@ export function readSchemas(sources: readonly SchemaSource[]): SchemaSet {
       const name = refOf(node, 'ref', info);
       const declared = attributes.get(qnameKey(name));
       if (!declared && name.ns !== 'http://www.w3.org/XML/1998/namespace')
-        throw new SchemaError(`the attribute {${name.ns}}${name.name} is defined by no schema read (${where(node, info)})`);
+        throw new SchemaError(
+          `the attribute {${name.ns}}${name.name} is defined by no schema read (${where(node, info)})`,
+        );
       const type = declared ? attributeType(declared.node, declared.info) : builtinType('string');
       return { name: name.name, ns: name.ns, required, type, ...(fixed === undefined ? {} : { fixed }) };
     }
     const name = node.attributes.name;
-    if (name === undefined) throw new SchemaError(`an attribute needs a name or a ref (${where(node, info)})`);
+    if (name === undefined)
+      throw new SchemaError(`an attribute needs a name or a ref (${where(node, info)})`);
     const form = node.attributes.form;
     const qualified = form === undefined ? info.qualifiedAttributes : form === 'qualified';
     return {

@@ -2,13 +2,7 @@ import { firstNonXmlChar } from '../escape-xml.ts';
 import { XML_ATTRIBUTE_PREFIX, XML_TEXT_KEY } from '../xml-object.ts';
 import { allowedElements, hasWildcard, namesOf } from './content-model.ts';
 import { describeValue, toLexical } from './lexical.ts';
-import {
-  checkBuiltin,
-  compareValues,
-  normalizeWhitespace,
-  primitiveOf,
-  xsdLength,
-} from './xsd-builtins.ts';
+import { checkBuiltin, compareValues, normalizeWhitespace, primitiveOf, xsdLength } from './xsd-builtins.ts';
 import type { ComplexType, ElementDecl, ModelGroup, SchemaType, SimpleType } from './xsd-model.ts';
 
 /** One way a value breaks its schema, at an element path (`Order/Customer/Email`, `Order/Line[2]/Sku`). */
@@ -48,7 +42,8 @@ function add(problems: ValueProblem[], path: string, code: string, message: stri
 
 function checkElement(decl: ElementDecl, value: unknown, path: string, problems: ValueProblem[]) {
   if (value === null) {
-    if (!decl.nillable) add(problems, path, 'required', 'is null, and the schema does not allow it to be nil');
+    if (!decl.nillable)
+      add(problems, path, 'required', 'is null, and the schema does not allow it to be nil');
     return;
   }
   checkType(decl.type(), value, path, problems);
@@ -90,10 +85,16 @@ function checkSimple(type: SimpleType, raw: string, path: string, problems: Valu
   if (type.memberTypes) {
     const fits = type.memberTypes.some((member) => checkSimple(member, raw, path, []));
     if (!fits)
-      add(problems, path, 'type', `matches none of the types ${type.memberTypes.map((m) => m.name).join(', ')}`);
+      add(
+        problems,
+        path,
+        'type',
+        `matches none of the types ${type.memberTypes.map((m) => m.name).join(', ')}`,
+      );
   } else if (type.itemType) {
     const items = raw.trim() === '' ? [] : raw.trim().split(/\s+/);
-    for (const [index, item] of items.entries()) checkSimple(type.itemType, item, `${path}[${index + 1}]`, problems);
+    for (const [index, item] of items.entries())
+      checkSimple(type.itemType, item, `${path}[${index + 1}]`, problems);
     checkLength(type, items.length, path, problems, 'items');
   } else {
     const value = normalizeWhitespace(type.builtin, raw);
@@ -106,7 +107,12 @@ function checkSimple(type: SimpleType, raw: string, path: string, problems: Valu
     checkFacets(type, value, path, problems);
   }
   if (type.facets.enumeration && !type.facets.enumeration.includes(normalizeWhitespace(type.builtin, raw)))
-    add(problems, path, 'enumeration', `must be one of ${type.facets.enumeration.map(quote).join(', ')}, got ${quote(raw)}`);
+    add(
+      problems,
+      path,
+      'enumeration',
+      `must be one of ${type.facets.enumeration.map(quote).join(', ')}, got ${quote(raw)}`,
+    );
   return problems.length === before;
 }
 
@@ -115,7 +121,12 @@ function checkLength(type: SimpleType, length: number, path: string, problems: V
   if (exact !== undefined && length !== exact)
     add(problems, path, 'length', `must be exactly ${exact} ${unit} long, got ${length}`);
   if (minLength !== undefined && length < minLength)
-    add(problems, path, 'length', length === 0 ? 'must not be empty' : `must be at least ${minLength} ${unit} long, got ${length}`);
+    add(
+      problems,
+      path,
+      'length',
+      length === 0 ? 'must not be empty' : `must be at least ${minLength} ${unit} long, got ${length}`,
+    );
   if (maxLength !== undefined && length > maxLength)
     add(problems, path, 'length', `must be at most ${maxLength} ${unit} long, got ${length}`);
 }
@@ -124,7 +135,12 @@ function checkFacets(type: SimpleType, value: string, path: string, problems: Va
   const { facets } = type;
   for (const step of facets.patterns ?? []) {
     if (!step.some((pattern) => pattern.test(value))) {
-      add(problems, path, 'pattern', `does not match the pattern ${step.map((p) => patternText(p)).join(' or ')} (${type.name}), got ${quote(value)}`);
+      add(
+        problems,
+        path,
+        'pattern',
+        `does not match the pattern ${step.map((p) => patternText(p)).join(' or ')} (${type.name}), got ${quote(value)}`,
+      );
       break;
     }
   }
@@ -138,9 +154,13 @@ function checkFacets(type: SimpleType, value: string, path: string, problems: Va
     const bound = facets[facet] as string | undefined;
     if (bound === undefined) continue;
     const order = compareValues(type.builtin, value, bound);
-    if (order !== undefined && !ok(order)) add(problems, path, 'range', `must be ${words} ${bound}, got ${value}`);
+    if (order !== undefined && !ok(order))
+      add(problems, path, 'range', `must be ${words} ${bound}, got ${value}`);
   }
-  if (primitiveOf(type.builtin) === 'decimal' && (facets.totalDigits !== undefined || facets.fractionDigits !== undefined)) {
+  if (
+    primitiveOf(type.builtin) === 'decimal' &&
+    (facets.totalDigits !== undefined || facets.fractionDigits !== undefined)
+  ) {
     const digits = value.replace(/^[+-]/, '');
     const [whole = '', fraction = ''] = digits.split('.');
     const significantFraction = fraction.replace(/0+$/, '');
@@ -148,7 +168,12 @@ function checkFacets(type: SimpleType, value: string, path: string, problems: Va
     if (facets.totalDigits !== undefined && total > facets.totalDigits)
       add(problems, path, 'digits', `has ${total} digits, at most ${facets.totalDigits} allowed`);
     if (facets.fractionDigits !== undefined && significantFraction.length > facets.fractionDigits)
-      add(problems, path, 'digits', `has ${significantFraction.length} decimal places, at most ${facets.fractionDigits} allowed`);
+      add(
+        problems,
+        path,
+        'digits',
+        `has ${significantFraction.length} decimal places, at most ${facets.fractionDigits} allowed`,
+      );
   }
 }
 
@@ -196,7 +221,12 @@ function checkComplex(type: ComplexType, value: unknown, path: string, problems:
   if (type.content) checkGroup(type.content, object, path, problems, 1, 1);
 }
 
-function checkAttributes(type: ComplexType, object: Record<string, unknown>, path: string, problems: ValueProblem[]) {
+function checkAttributes(
+  type: ComplexType,
+  object: Record<string, unknown>,
+  path: string,
+  problems: ValueProblem[],
+) {
   const declared = new Set<string>();
   for (const attribute of type.attributes) {
     const key = `${XML_ATTRIBUTE_PREFIX}${attribute.name}`;
@@ -232,7 +262,12 @@ function checkGroup(
     const present = group.particles.filter((p) => namesOf(p).some((name) => present_(object[name])));
     if (present.length > 1 && groupMax <= 1) {
       const names = present.map((p) => namesOf(p).find((name) => present_(object[name]))).join(' and ');
-      add(problems, path, 'occurs', `holds ${names}, but the schema allows only one of ${group.particles.flatMap(namesOf).join(', ')}`);
+      add(
+        problems,
+        path,
+        'occurs',
+        `holds ${names}, but the schema allows only one of ${group.particles.flatMap(namesOf).join(', ')}`,
+      );
     }
     if (present.length === 0) {
       if (groupMin > 0 && !group.particles.some((p) => emptiable(p)))

@@ -93,7 +93,13 @@ function complexContent(type: ComplexType, value: unknown, prefixes: Prefixes): 
   return out.join('');
 }
 
-function group(model: ModelGroup, object: Record<string, unknown>, prefixes: Prefixes, out: string[], written: Set<string>) {
+function group(
+  model: ModelGroup,
+  object: Record<string, unknown>,
+  prefixes: Prefixes,
+  out: string[],
+  written: Set<string>,
+) {
   for (const particle of model.particles) {
     if (particle.kind === 'any') {
       // Keys no declared element takes, written by the schema-less convention.

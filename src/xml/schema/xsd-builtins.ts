@@ -32,7 +32,8 @@ interface Builtin {
   readonly integer?: boolean;
 }
 
-const NAME_START = 'A-Za-z_\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD';
+const NAME_START =
+  'A-Za-z_\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD';
 const NAME_CHAR = `${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040`;
 const NCNAME = new RegExp(`^[${NAME_START}][${NAME_CHAR}]*$`);
 const NAME = new RegExp(`^[:${NAME_START}][:${NAME_CHAR}]*$`);
@@ -296,7 +297,8 @@ function instant(primitive: 'dateTime' | 'date', value: string): number | undefi
   if (!m) return undefined;
   const zone = primitive === 'dateTime' ? m[8] : m[4];
   if (zone === undefined) return undefined;
-  const text = primitive === 'dateTime' ? value : `${value.slice(0, value.length - zone.length)}T00:00:00${zone}`;
+  const text =
+    primitive === 'dateTime' ? value : `${value.slice(0, value.length - zone.length)}T00:00:00${zone}`;
   const ms = Date.parse(text.replace(/^(\d{4}-\d{2}-\d{2}T)24:00:00(\.0+)?/, '$100:00:00'));
   if (Number.isNaN(ms)) return undefined;
   return /T24:00:00/.test(text) ? ms + 86_400_000 : ms;
