@@ -147,7 +147,11 @@ export function createSoapSink(options: SoapSinkOptions): SoapSink {
             'wsdl_schema',
             `not sent: the mapped value does not fit ${operation.name} in the WSDL (${problems.length} problem${problems.length === 1 ? '' : 's'})`,
           ),
-          ...problems.map((p) => ({ field: p.path, code: p.code, message: p.message })),
+          ...problems.map((p) => ({
+            ...(p.path ? { field: p.path } : {}),
+            code: p.code,
+            message: p.message,
+          })),
         ],
         true,
       );
