@@ -2,11 +2,9 @@ import { z } from 'zod';
 import { sourceHttpShape } from '../../config/http-options.ts';
 import { soapShape } from './sink-options.ts';
 
-const elementPath = z
-  .string()
-  .regex(/^([^/\s]+(\/[^/\s]+)*)?$/, {
-    message: 'expected element names separated by /, e.g. Customers/Customer',
-  });
+const elementPath = z.string().regex(/^([^/\s]+(\/[^/\s]+)*)?$/, {
+  message: 'expected element names separated by /, e.g. Customers/Customer',
+});
 
 const paginationSchema = z
   .discriminatedUnion('type', [
