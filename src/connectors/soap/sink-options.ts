@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { optionalText, secret } from '../../config/field-types.ts';
 import { sinkHttpShape } from '../../config/http-options.ts';
+import { FerryError } from '../../core/errors.ts';
 import { faultRuleSchema } from './fault-rules.ts';
 
 /** Where an element path goes: `Order` or `Order/Customer`; slashes, as element paths are written. */
@@ -11,12 +12,9 @@ const elementPath = z
 /** The options every SOAP connector (destination and source) shares besides HTTP. */
 export function soapShape() {
   return {
-    wsdl: z
-      .string()
-      .min(1)
-      .describe(
-        "The service's WSDL: an http(s) URL (often the endpoint with `?wsdl`) or a file, relative to the integration file. Envelope, SOAPAction, namespaces and element order all come from it and its schemas.",
-      ),
+    wsdl: optionalText().describe(
+      "The service's WSDL: an http(s) URL or a file, relative to the integration file; empty or left out means the endpoint with `?wsdl`. Envelope, SOAPAction, namespaces and element order all come from it and its schemas.",
+    ),
     endpoint: optionalText().describe(
       "The URL requests are sent to; overrides the WSDL's soap:address (a WSDL often names a host the service is not reached by).",
     ),
@@ -115,6 +113,22 @@ export const soapSinkOptions = z.strictObject({
 
 /** Parsed options of a SOAP destination. */
 export type SoapSinkConfig = z.output<typeof soapSinkOptions>;
+
+/** The WSDL's location: the option, else the endpoint with `?wsdl`; one of them must be set. */
+export function wsdlOption(
+  options: { wsdl?: string | undefined; endpoint?: string | undefined },
+  side: string,
+): string {
+  if (options.wsdl !== undefined) return options.wsdl;
+  if (options.endpoint !== undefined) return `${options.endpoint}?wsdl`;
+  throw new FerryError(
+    'FERRY_ERR_CONFIG_INVALID',
+    `${side}: set wsdl (a URL or a file) or endpoint (whose ?wsdl is read)`,
+    {
+      details: { option: `${side}.wsdl` },
+    },
+  );
+}
 
 /** `Order/Customer` as the steps `['Order', 'Customer']`. */
 export function pathSteps(path: string | undefined): string[] {

@@ -6,7 +6,7 @@ import { type ConnectorContext, defineSink } from '../spec.ts';
 import { soapFaultClassifier } from './fault-rules.ts';
 import { checkInsecure, loadWsdl } from './load-wsdl.ts';
 import { selectOperation, WsdlError } from './read-wsdl.ts';
-import { pathSteps, type SoapSinkConfig, soapSinkOptions } from './sink-options.ts';
+import { pathSteps, type SoapSinkConfig, soapSinkOptions, wsdlOption } from './sink-options.ts';
 import { createSoapCaller } from './soap-call.ts';
 import { createSoapSink, type SoapSink, typeAt } from './soap-sink.ts';
 import { templatePaths } from './template.ts';
@@ -51,8 +51,7 @@ Responses are parsed without DTDs or entities and within size and depth limits; 
 document or a wrong namespace fails the record with a message naming the endpoint and what was expected.`,
     example: `destination:
   type: soap
-  wsdl: \${ERP_WSDL:-\${ERP_URL}?wsdl}
-  endpoint: \${ERP_URL}
+  endpoint: \${ERP_URL} # the WSDL is read from \${ERP_URL}?wsdl
   operation: CreateOrder
   security:
     username_token:
@@ -80,7 +79,7 @@ document or a wrong namespace fails the record with a message naming the endpoin
     if (options.endpoint !== undefined) checkInsecure(options.endpoint, 'destination.endpoint', context);
     // The WSDL gets credentials only from the endpoint's own origin; without an endpoint option the
     // endpoint is known only once the WSDL is read, so the WSDL is fetched without any.
-    const model = await loadWsdl(options.wsdl, 'destination.wsdl', context, {
+    const model = await loadWsdl(wsdlOption(options, 'destination'), 'destination.wsdl', context, {
       auth: http.auth,
       retry: http.retry,
       timeouts: http.timeouts,

@@ -5,7 +5,7 @@ import { registerSecret } from '../../core/secret-registry.ts';
 import { defineSource } from '../spec.ts';
 import { soapFaultClassifier } from './fault-rules.ts';
 import { checkInsecure, loadWsdl } from './load-wsdl.ts';
-import { pathSteps } from './sink-options.ts';
+import { pathSteps, wsdlOption } from './sink-options.ts';
 import { choose, endpointUrl } from './sink-spec.ts';
 import { createSoapCaller } from './soap-call.ts';
 import { typeAt } from './soap-sink.ts';
@@ -49,7 +49,7 @@ or a wrong namespace stops the read with a message naming the endpoint and what 
     registerSecret(token?.password);
     const http = sourceHttp(options);
     if (options.endpoint !== undefined) checkInsecure(options.endpoint, 'source.endpoint', context);
-    const model = await loadWsdl(options.wsdl, 'source.wsdl', context, {
+    const model = await loadWsdl(wsdlOption(options, 'source'), 'source.wsdl', context, {
       auth: http.auth,
       retry: http.retry,
       timeouts: http.timeouts,

@@ -3,6 +3,7 @@ import { validateValue } from '../../xml/schema/validate-value.ts';
 import type { ModelGroup, Particle, SchemaType } from '../../xml/schema/xsd-model.ts';
 import type { ConnectorContext } from '../spec.ts';
 import { loadWsdl } from './load-wsdl.ts';
+import { wsdlOption } from './sink-options.ts';
 import { choose } from './sink-spec.ts';
 import type { SoapOperation } from './wsdl-model.ts';
 
@@ -103,11 +104,17 @@ function requiredNames(group: ModelGroup): string[] {
  * operation); `context` supplies the base directory and the HTTP stack for a remote WSDL.
  */
 export async function validateAgainstWsdl(
-  options: { wsdl: string; service?: string | undefined; port?: string | undefined; operation: string },
+  options: {
+    wsdl?: string | undefined;
+    endpoint?: string | undefined;
+    service?: string | undefined;
+    port?: string | undefined;
+    operation: string;
+  },
   shape: MappingShape,
   context: ConnectorContext,
 ): Promise<WsdlMappingProblem[]> {
-  const model = await loadWsdl(options.wsdl, 'destination.wsdl', context, {
+  const model = await loadWsdl(wsdlOption(options, 'destination'), 'destination.wsdl', context, {
     auth: { type: 'none' },
     retry: {
       maxAttempts: 3,
