@@ -1,10 +1,13 @@
-// A ConnectorContext for testing connectors on their own: a real transport, and a retry loop with the
-// stack's contract (a copy of the request per attempt, classifyBody before the status defaults, an
-// ambiguous POST resent only when canResend says so, rate_limited never ambiguous).
+// ConnectorContexts for testing connectors on their own. connectorContext() builds ferry's real HTTP
+// stack (src/runtime/http-stack.ts), as a run does. recordingContext() records every attempt for tests that
+// look at what went on the wire: a real transport under a retry loop with the stack's contract (a copy of
+// the request per attempt, classifyBody before the status defaults, an ambiguous POST resent only when
+// canResend says so, rate_limited never ambiguous).
 import type { ConnectorContext, HttpStack, HttpStackOptions } from '../../src/connectors/spec.ts';
 import type { HttpRequest, HttpResponse, ResponseAction } from '../../src/core/http-types.ts';
 import { classify } from '../../src/http/classify.ts';
 import { createHttpTransport } from '../../src/http/http-transport.ts';
+import { createHttpStack } from '../../src/runtime/http-stack.ts';
 
 /** What the test context saw: every stack built and every request sent, by endpoint. */
 export interface TestContext extends ConnectorContext {
@@ -13,7 +16,39 @@ export interface TestContext extends ConnectorContext {
   close(): Promise<void>;
 }
 
-export function connectorContext(
+/** A context whose stacks are ferry's own, composed as for a run. */
+export function connectorContext(overrides: Partial<ConnectorContext> = {}): TestContext {
+  const stacks: HttpStackOptions[] = [];
+  const built: HttpStack[] = [];
+  const base = {
+    integration: 'test',
+    baseDir: process.cwd(),
+    allowInsecureHttp: false,
+    ignoreFields: [],
+    ...overrides,
+  };
+  return {
+    ...base,
+    stacks,
+    requests: [],
+    http(options) {
+      stacks.push(options);
+      const stack = createHttpStack(options, {
+        observer: {},
+        allowInsecureHttp: base.allowInsecureHttp,
+        baseDir: base.baseDir,
+      });
+      built.push(stack);
+      return stack;
+    },
+    close: async () => {
+      await Promise.all(built.map((stack) => stack.close()));
+    },
+  };
+}
+
+/** A context that records every attempt (see the top of this file). */
+export function recordingContext(
   overrides: Partial<ConnectorContext> & { maxAttempts?: number } = {},
 ): TestContext {
   const stacks: HttpStackOptions[] = [];

@@ -38,7 +38,7 @@ async function peer(answer: { status?: number; type?: string; body: string }, ws
 }
 
 async function send(url: string) {
-  context = connectorContext({ maxAttempts: 1 });
+  context = connectorContext();
   const sink = await soapSink.create(
     soapSink.options.parse({ wsdl: `${url}?wsdl`, endpoint: url, operation: 'CreateOrder' }),
     context,
