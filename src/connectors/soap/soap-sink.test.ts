@@ -288,3 +288,24 @@ describe('SOAP destination against the soap-package ERP', () => {
     expect(other.orderNumbers()).toEqual(['ORD-1']);
   });
 });
+
+describe('ferry check on a SOAP destination', () => {
+  it('probes with a lookup: accepted credentials answer, refused ones are named', async () => {
+    const target = await startErp();
+    const sink = await sinkFor(destination(target));
+    expect(await sink.probe?.()).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(
+        /^GetOrder at .* \(lookup of an identity that does not exist\): answered/,
+      ),
+    });
+    const refused = await soapSink.create(
+      soapSink.options.parse({
+        ...destination(target),
+        security: { username_token: { username: 'x', password: 'not-the-password' } },
+      }),
+      connectorContext(),
+    );
+    expect(await refused.probe?.()).toMatchObject({ ok: false, code: 'FERRY_ERR_HTTP_UNAUTHORIZED' });
+  });
+});

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type {
   DeliveryOutcome,
   LookupResult,
   OutgoingRecord,
+  ProbeResult,
   SinkConnector,
 } from '../../core/connector-types.ts';
 import { errorKindOf, FerryError } from '../../core/errors.ts';
@@ -13,7 +15,7 @@ import { allowedElements } from '../../xml/schema/content-model.ts';
 import type { SchemaType } from '../../xml/schema/xsd-model.ts';
 import type { JudgedFault } from './fault-rules.ts';
 import type { SoapCaller } from './soap-call.ts';
-import { fillTemplate } from './template.ts';
+import { fillEveryPlaceholder, fillTemplate } from './template.ts';
 import type { SoapOperation } from './wsdl-model.ts';
 
 /** How the SOAP sink finds a record at the destination (GetOrder for CreateOrder). */
@@ -230,10 +232,43 @@ export function createSoapSink(options: SoapSinkOptions): SoapSink {
     return failed([reason(`destination_${status}`, message)], false);
   }
 
+  /**
+   * For `ferry check`: the lookup of an identity that cannot exist, with the run's credentials. An answer,
+   * or any fault but a refused credential, proves the service is there and took the token.
+   */
+  async function probe(): Promise<ProbeResult> {
+    if (!lookupOptions) throw new FerryError('FERRY_ERR_INTERNAL', 'probe() needs a lookup');
+    const placeholder = `ferry-check-${randomUUID().slice(0, 8)}`;
+    const input = fillEveryPlaceholder(lookupOptions.request, placeholder);
+    const request = caller.request(lookupOptions.operation, input, `${endpoint}_lookup`);
+    lookups.add(request);
+    const what = `${lookupOptions.operation.name} at ${redactSecrets(options.url)} (lookup of an identity that does not exist)`;
+    const response = await options.send(request);
+    const result = caller.read(lookupOptions.operation, response);
+    if (result.kind === 'fault') {
+      if (result.judged.action === 'credentials_refused')
+        return {
+          ok: false,
+          code: 'FERRY_ERR_HTTP_UNAUTHORIZED',
+          detail: `${what}: ${redactSecrets(result.judged.summary)}`,
+        };
+      return { ok: true, detail: `${what}: answered ${redactSecrets(result.judged.summary)}` };
+    }
+    if (response.status === 401 || response.status === 403)
+      return {
+        ok: false,
+        code: 'FERRY_ERR_HTTP_UNAUTHORIZED',
+        detail: `${what}: credentials refused: ${response.status}`,
+      };
+    if (result.kind === 'invalid')
+      return { ok: false, code: 'FERRY_ERR_HTTP_BAD_RESPONSE', detail: result.message };
+    return { ok: true, detail: `${what}: answered ${response.status}` };
+  }
+
   return {
     send,
     canResend,
-    ...(lookupOptions ? { lookup } : {}),
+    ...(lookupOptions ? { lookup, probe } : {}),
     close: async () => {},
   };
 }

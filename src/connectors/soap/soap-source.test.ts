@@ -48,6 +48,13 @@ describe('SOAP source against a soap-package list service', () => {
     const resumed = await read(options, pages[1]?.next ?? null);
     expect(resumed.flatMap((p) => p.records).map((r) => (r as { Id: number }).Id)).toEqual([7]);
     expect(resumed[0]).toMatchObject({ label: 'page 3', recordsBefore: 6 });
+
+    // A checkpoint made for another request starts over instead of resuming at a page that means another thing.
+    const changed = await read(
+      { ...options, request: { Page: '{page}', PageSize: 2 } },
+      pages[1]?.next ?? null,
+    );
+    expect(changed[0]).toMatchObject({ label: 'page 1', recordsBefore: 0 });
   });
 
   it('follows continuation tokens until an answer has none, a single record read as a list', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Checkpoint, SourceConnector, SourcePage } from '../../core/connector-types.ts';
 import { FerryError } from '../../core/errors.ts';
 import type { Send } from '../../core/http-types.ts';
@@ -40,7 +41,15 @@ export function createSoapSource(options: SoapSourceOptions): SourceConnector {
   const endpoint = options.endpoint ?? 'source';
   const where = `${redactSecrets(options.url)} (${operation.name})`;
 
-  async function* readPages({ from, signal }: { from: Checkpoint | null; signal: AbortSignal }) {
+  // What the checkpoint was made for: a checkpoint of another operation, request or paging starts over
+  // (the ledger skips what was delivered) rather than resuming at a page that means something else now.
+  const fit = createHash('sha256')
+    .update(JSON.stringify([options.url, operation.name, options.request, options.recordsPath, paging]))
+    .digest('base64url')
+    .slice(0, 16);
+
+  async function* readPages({ from: saved, signal }: { from: Checkpoint | null; signal: AbortSignal }) {
+    const from = saved?.fit === fit ? saved : null;
     let position = start(from);
     let recordsBefore = typeof from?.recordsBefore === 'number' ? from.recordsBefore : 0;
     for (let pages = 0; pages < MAX_PAGES; pages++) {
@@ -78,7 +87,7 @@ export function createSoapSource(options: SoapSourceOptions): SourceConnector {
       const page: SourcePage = {
         records,
         label,
-        next: next === null ? null : { ...next, recordsBefore: recordsBefore + records.length },
+        next: next === null ? null : { ...next, recordsBefore: recordsBefore + records.length, fit },
         recordsBefore,
         ...(Number.isInteger(total) && total >= 0 ? { totalRecords: total } : {}),
       };

@@ -43,3 +43,12 @@ export function templatePaths(template: unknown): string[] {
     return Object.values(template).flatMap(templatePaths);
   return [];
 }
+
+/** The template with every placeholder, whatever it names, replaced by `text` (for a probe). */
+export function fillEveryPlaceholder(template: unknown, text: string): unknown {
+  if (typeof template === 'string') return template.replace(/\{([^{}]+)\}/g, text);
+  if (Array.isArray(template)) return template.map((item) => fillEveryPlaceholder(item, text));
+  if (template !== null && typeof template === 'object')
+    return Object.fromEntries(Object.entries(template).map(([k, v]) => [k, fillEveryPlaceholder(v, text)]));
+  return template;
+}
