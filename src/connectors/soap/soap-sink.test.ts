@@ -278,7 +278,11 @@ describe('SOAP destination against the bundled ERP mock', () => {
 describe('SOAP destination against the soap-package ERP', () => {
   it('delivers, reconciles a duplicate and looks up, with the same configuration', async () => {
     other = await startSoapPackageErp();
-    const sink = await sinkFor(destination(other));
+    const options = destination(other);
+    options.security = {
+      username_token: { username: other.username, password: other.password, password_type: 'digest' },
+    } as never;
+    const sink = await sinkFor(options);
     expect(await sink.send(record(order(1)))).toEqual({ state: 'delivered', attempts: 1 });
     expect(await sink.send(record(order(1)))).toMatchObject({
       state: 'delivered',
@@ -286,6 +290,16 @@ describe('SOAP destination against the soap-package ERP', () => {
     });
     expect(await sink.lookup?.(record(order(1)))).toMatchObject({ found: true, matches: true });
     expect(other.orderNumbers()).toEqual(['ORD-1']);
+    const wrong = await soapSink.create(
+      soapSink.options.parse({
+        ...options,
+        security: {
+          username_token: { username: other.username, password: 'not-it', password_type: 'digest' },
+        },
+      }),
+      connectorContext(),
+    );
+    await expect(wrong.send(record(order(2)))).rejects.toMatchObject({ code: 'FERRY_ERR_HTTP_UNAUTHORIZED' });
   });
 });
 
