@@ -1,9 +1,11 @@
 import { restSink } from './rest/sink-spec.ts';
 import { restSource } from './rest/source-spec.ts';
+import { soapSink } from './soap/sink-spec.ts';
+import { soapSource } from './soap/source-spec.ts';
 import type { SinkSpec, SourceSpec } from './spec.ts';
 
 /** Every built-in source type, one line each; the integration schema, docs and `ferry connectors` follow it. */
-export const sourceSpecs: readonly SourceSpec[] = [restSource];
+export const sourceSpecs: readonly SourceSpec[] = [restSource, soapSource];
 
 /** Every built-in destination type, one line each. */
-export const sinkSpecs: readonly SinkSpec[] = [restSink];
+export const sinkSpecs: readonly SinkSpec[] = [restSink, soapSink];

@@ -1,6 +1,6 @@
 // A second, independent implementation of the ERP OrderService contract, on the `soap` package's server:
 // the same configuration must work against it and against ferry's own mock (src/mocks/erp/).
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import * as soap from 'soap';
 import { erpWsdlFor } from '../../src/mocks/erp/erp-wsdl.ts';
@@ -19,6 +19,8 @@ export interface SoapPackageErp {
 const NS = 'http://erp.example.com/orders/v1';
 const TEXT_TYPE =
   'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText';
+const DIGEST_TYPE =
+  'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest';
 
 type Tree = { [key: string]: unknown };
 interface FieldProblem {
@@ -96,7 +98,7 @@ function check(node: unknown, shape: Record<string, unknown>, path: string, prob
   }
 }
 
-/** Starts a `soap.listen` OrderService on 127.0.0.1, port 0, with its own store and PasswordText check. */
+/** Starts a `soap.listen` OrderService on 127.0.0.1, port 0, with its own store and its own UsernameToken check (text and digest). */
 export async function startSoapPackageErp(
   options: { username?: string; password?: string } = {},
 ): Promise<SoapPackageErp> {
@@ -108,6 +110,9 @@ export async function startSoapPackageErp(
   const { port } = server.address() as { port: number };
   const url = `http://127.0.0.1:${port}/erp/OrderService`;
 
+  // Both password forms of the contract, checked independently of src/mocks/erp/ws-security.ts; a digest
+  // nonce is remembered and refused the second time, as the contract asks.
+  const nonces = new Set<string>();
   const authenticate = (headers: unknown) => {
     const token = ((headers as Tree | undefined)?.Security as Tree | undefined)?.UsernameToken as
       | Tree
@@ -117,14 +122,23 @@ export async function startSoapPackageErp(
       typeof passwordNode === 'object' ? (passwordNode.attributes as Tree | undefined)?.Type : TEXT_TYPE;
     const given = textOf(passwordNode);
     const user = textOf(token?.Username);
-    if (
-      type !== TEXT_TYPE ||
-      given === undefined ||
-      user === undefined ||
-      !same(user, username) ||
-      !same(given, password)
-    )
-      throw orderFault('Client', 'AUTHENTICATION_FAILED', 'the UsernameToken was refused');
+    const refuse = () => orderFault('Client', 'AUTHENTICATION_FAILED', 'the UsernameToken was refused');
+    if (given === undefined || user === undefined || !same(user, username)) throw refuse();
+    if (type === TEXT_TYPE) {
+      if (!same(given, password)) throw refuse();
+      return;
+    }
+    if (type !== DIGEST_TYPE) throw refuse();
+    const nonce = textOf(token?.Nonce);
+    const created = textOf(token?.Created);
+    if (nonce === undefined || created === undefined || nonces.has(nonce)) throw refuse();
+    const age = Date.now() - Date.parse(created);
+    if (!(age < 5 * 60_000 && age > -60_000)) throw refuse();
+    const expected = createHash('sha1')
+      .update(Buffer.concat([Buffer.from(nonce, 'base64'), Buffer.from(created + password, 'utf8')]))
+      .digest('base64');
+    if (!same(given, expected)) throw refuse();
+    nonces.add(nonce);
   };
 
   const orderOut = (order: Tree) => {
