@@ -112,6 +112,17 @@ export const errorCodes = {
     kind: 'aborted',
     description: 'A complete read returned another number of records than the source announced.',
   },
+  // graphql
+  FERRY_ERR_GRAPHQL_INVALID: {
+    kind: 'config',
+    description:
+      'A GraphQL API refused the query or mutation itself: it does not validate against the API\'s schema, or a variable ferry fills is refused.',
+  },
+  FERRY_ERR_GRAPHQL_ERRORS: {
+    kind: 'aborted',
+    description:
+      'A GraphQL API answered errors that no retry fixed: access forbidden, or errors where the read needs data (the records list, pageInfo).',
+  },
   // state
   FERRY_ERR_STATE: { kind: 'internal', description: 'The ledger could not be opened or written.' },
   FERRY_ERR_STATE_LOCKED: {
