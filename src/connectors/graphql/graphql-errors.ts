@@ -222,11 +222,17 @@ export function variableOf(error: GraphqlErrorEntry): string | undefined {
 export function variableFieldOf(error: GraphqlErrorEntry, variable: string): string | undefined {
   const fromExtensions = fieldText(error.extensions?.field);
   if (fromExtensions !== undefined) return withoutPrefix(fromExtensions, variable);
-  const v17 = /has invalid value at ((?:\.[A-Za-z_][\w]*|\[\d+\])+)/.exec(error.message);
-  if (v17) return v17[1]!.replace(/^\./, '');
+  const v17 = /has invalid value at ((?:\.[A-Za-z_]\w*|\[\d+\])+)/.exec(error.message);
   const v16 = /at "([^"]+)"/.exec(error.message);
-  if (v16) return withoutPrefix(v16[1]!, variable);
-  return undefined;
+  const at = v17 ? v17[1]!.replace(/^\./, '') : v16 ? withoutPrefix(v16[1]!, variable) : '';
+  // "to include required field "orderDate"" / "not to include unknown field "note"": the field is one level down.
+  // graphql-js 16 says it as "Field "orderDate" of required type "String!" was not provided".
+  const match =
+    /(?:required|unknown) field "([A-Za-z_]\w*)"/.exec(error.message) ??
+    /Field "([A-Za-z_]\w*)" (?:of required type|is not defined)/.exec(error.message);
+  const named = match?.[1];
+  const field = named === undefined ? at : at === '' ? named : `${at}.${named}`;
+  return field === '' ? undefined : field;
 }
 
 /** `["input","email"]` or `"input.email"` as dot text; undefined for anything else. */

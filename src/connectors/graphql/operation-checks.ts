@@ -40,7 +40,7 @@ export function checkVariables(operation: GraphqlOperation, expect: VariableExpe
     if (!operation.variables.has(variable.name)) {
       problems.push({
         path: variable.option.split('.'),
-        message: `the ${kind} declares no $${variable.name}, which ferry fills with ${variable.holds}: declare it (\`${kind} ($${variable.name}: ...)\`) and use it, or name the variable you declared`,
+        message: `the ${kind} declares no $${variable.name}, which ferry fills with ${variable.holds}: declare it (\`${kind} ($${variable.name}: ...)\`) and use it, or set ${variable.option} to the variable you declared (${declaredList(operation)})`,
       });
     }
   }
@@ -52,10 +52,9 @@ export function checkVariables(operation: GraphqlOperation, expect: VariableExpe
         message: `$${name} is filled by ferry (${owner.option}: ${owner.holds}); remove it from variables`,
       });
     } else if (!operation.variables.has(name)) {
-      const declared = [...operation.variables.keys()].map((v) => `$${v}`).join(', ') || 'none';
       problems.push({
         path: ['variables', name],
-        message: `the ${kind} declares no $${name} (it declares ${declared})`,
+        message: `the ${kind} declares no $${name} (it declares ${declaredList(operation)})`,
       });
     }
   }
@@ -71,6 +70,10 @@ export function checkVariables(operation: GraphqlOperation, expect: VariableExpe
   return problems;
 }
 
+function declaredList(operation: GraphqlOperation): string {
+  return [...operation.variables.keys()].map((v) => `$${v}`).join(', ') || 'none';
+}
+
 /**
  * Reads and checks inline operation text for a schema's superRefine: syntax, kind and variables are
  * reported as issues on the option, so `ferry validate` names the YAML line. Returns the operation when
@@ -78,7 +81,7 @@ export function checkVariables(operation: GraphqlOperation, expect: VariableExpe
  */
 export function refineOperation(
   text: string | undefined,
-  field: string,
+  path: readonly string[],
   expected: 'query' | 'mutation',
   operationName: string | undefined,
   ctx: z.core.$RefinementCtx,
@@ -88,7 +91,7 @@ export function refineOperation(
   const read = readOperation(text, expected, { name: origin }, operationName);
   if ('problems' in read) {
     for (const problem of read.problems) {
-      ctx.addIssue({ code: 'custom', path: [field], message: describeProblem(problem, { name: origin }) });
+      ctx.addIssue({ code: 'custom', path: [...path], message: describeProblem(problem, { name: origin }) });
     }
     return undefined;
   }

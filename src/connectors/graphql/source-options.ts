@@ -183,7 +183,7 @@ export const graphqlSourceOptions = z
     refineOneOf(options.query, options.query_file, ['query', 'query_file'], ctx);
     const operation = refineOperation(
       options.query,
-      'query',
+      ['query'],
       'query',
       options.operation_name,
       ctx,
