@@ -130,13 +130,11 @@ export async function startGraphqlOrderApi(options: GraphqlOrderApiOptions = {})
   const server = createServer(async (request, response) => {
     const text = await readBody(request);
     if (options.token !== undefined && request.headers.authorization !== `Bearer ${options.token}`) {
-      response
-        .writeHead(401, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            errors: [{ message: 'not authenticated', extensions: { code: 'UNAUTHENTICATED' } }],
-          }),
-        );
+      response.writeHead(401, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          errors: [{ message: 'not authenticated', extensions: { code: 'UNAUTHENTICATED' } }],
+        }),
+      );
       return;
     }
     const key = options.honourIdempotency ? request.headers['idempotency-key'] : undefined;
