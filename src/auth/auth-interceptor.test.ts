@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpRequest } from '../core/http-types.ts';
+import { classifyInterceptor } from '../http/classify-interceptor.ts';
 import { createApiKeyAuth } from './api-key-auth.ts';
 import { authInterceptor } from './auth-interceptor.ts';
 import { createOAuthClientCredentials } from './oauth-client-credentials.ts';
@@ -16,6 +17,8 @@ let issued = 0;
 /** Tokens the API accepts; a test revokes one to simulate expiry on the server's side. */
 const valid = new Set<string>();
 let alwaysUnauthorized = false;
+/** Refuses as GraphQL APIs do: a 200 whose errors say UNAUTHENTICATED. */
+let refuseInBody = false;
 
 function authOf(seen: SeenRequest): string | undefined {
   const value = seen.headers.authorization;
@@ -31,6 +34,8 @@ beforeAll(async () => {
   });
   api = await startTestServer((seen) => {
     const token = authOf(seen)?.replace(/^Bearer /, '');
+    if ((alwaysUnauthorized || !token || !valid.has(token)) && refuseInBody)
+      return { status: 200, body: { errors: [{ message: 'no', extensions: { code: 'UNAUTHENTICATED' } }] } };
     if (alwaysUnauthorized || !token || !valid.has(token))
       return { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, body: {} };
     return { status: 201, body: { ok: true } };
@@ -44,6 +49,7 @@ beforeEach(() => {
   for (const server of [tokenServer, api, other]) server.seen.length = 0;
   valid.clear();
   alwaysUnauthorized = false;
+  refuseInBody = false;
 });
 
 function oauthStrategy() {
@@ -83,6 +89,22 @@ describe('authInterceptor', () => {
     expect(api.seen.map((s) => s.body)).toEqual(Array(3).fill('{"orderId":"ORD-1"}'));
     expect(authOf(api.seen[2] as SeenRequest)).not.toBe(authOf(api.seen[1] as SeenRequest));
     expect(reasons).toEqual(['unauthorized']);
+  });
+
+  it('refreshes once on a 200 the classify layer judged refresh_auth (GraphQL UNAUTHENTICATED)', async () => {
+    refuseInBody = true;
+    const judge = classifyInterceptor([], {
+      classifyBody: (response) =>
+        response.body.includes('UNAUTHENTICATED')
+          ? { type: 'refresh_auth', reason: 'UNAUTHENTICATED' }
+          : undefined,
+    });
+    const send = authInterceptor(oauthStrategy())(judge(testSend));
+    await send(post(`${api.origin}/api/v2/orders`));
+    valid.clear();
+    const response = await send(post(`${api.origin}/api/v2/orders`));
+    expect(response.status).toBe(201);
+    expect(tokenServer.seen).toHaveLength(2);
   });
 
   it('returns a second 401 as it is, after exactly one refresh and one retry', async () => {

@@ -5,8 +5,9 @@ import { withoutCredentials } from './request-credentials.ts';
 
 /**
  * Creates the auth interceptor: requests to an allowed origin get the strategy's credentials, requests to
- * any other origin go out with every credential stripped. On a 401 it refreshes once and retries once;
- * a second 401 is returned as it is, for the classifier to turn into FERRY_ERR_HTTP_UNAUTHORIZED.
+ * any other origin go out with every credential stripped. On a 401, or a response the classify layer
+ * judged refresh_auth, it refreshes once and retries once; a second refusal is returned as it is, for the
+ * connector to turn into FERRY_ERR_HTTP_UNAUTHORIZED.
  * Any AuthStrategy can be passed; ferry's own also report refreshes to `observer`.
  */
 export function authInterceptor(strategy: RefreshableAuthStrategy, observer?: AuthObserver): Interceptor {
@@ -17,7 +18,9 @@ export function authInterceptor(strategy: RefreshableAuthStrategy, observer?: Au
     }
     const authorized = strategy.authorizeNow?.(request) ?? (await strategy.authorize(request));
     const response = await next(authorized);
-    if (response.status !== 401) return response;
+    // A 401, or a protocol's own "unauthenticated" inside a 200 (GraphQL's UNAUTHENTICATED), as the
+    // classify layer below judged it.
+    if (response.status !== 401 && response.action?.type !== 'refresh_auth') return response;
     if (!(await strategy.refresh(authorized))) return response;
     return next(await strategy.authorize(request));
   };

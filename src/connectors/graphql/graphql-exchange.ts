@@ -117,8 +117,7 @@ export function actionOfResponse(
   response: HttpResponse,
   classifyBody: (response: HttpResponse) => ResponseAction | undefined,
 ): ResponseAction {
-  const decided = (response as { readonly action?: ResponseAction }).action;
-  return decided ?? classifyBody(response) ?? classify({ response });
+  return response.action ?? classify({ response }, [], { classifyBody });
 }
 
 /** The class deciding for a failed answer's errors. */

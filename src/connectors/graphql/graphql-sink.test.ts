@@ -245,6 +245,31 @@ describe('graphql sink: exactly once', () => {
   });
 });
 
+describe('graphql sink: probe (ferry check)', () => {
+  it('looks up a key that cannot exist, proving the credentials and the lookup query', async () => {
+    const { sink, api } = await sinkFor({ token: 'right' }, { auth: { type: 'bearer', token: 'right' } });
+    expect(await sink.probe!()).toEqual({
+      ok: true,
+      detail: `POST ${api.url} (lookup of a key that does not exist): answered 200`,
+    });
+    expect(api.orders()).toEqual([]);
+  });
+
+  it('says the credentials were refused, and asks { __typename } without a lookup', async () => {
+    const { sink } = await sinkFor(
+      { token: 'right' },
+      { auth: { type: 'bearer', token: 'wrong' }, lookup: undefined },
+    );
+    expect(await sink.probe!()).toMatchObject({
+      ok: false,
+      code: 'FERRY_ERR_HTTP_UNAUTHORIZED',
+      detail: expect.stringMatching(
+        /\(\{ __typename \}\): credentials refused: 401: not authenticated \(UNAUTHENTICATED\)$/,
+      ),
+    });
+  });
+});
+
 describe('graphql sink: config checks', () => {
   function issues(extra: Record<string, unknown>) {
     const parsed = graphqlSink.options.safeParse({

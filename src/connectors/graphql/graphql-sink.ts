@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type {
   DeliveryOutcome,
   LookupResult,
   OutgoingRecord,
+  ProbeResult,
   SinkConnector,
 } from '../../core/connector-types.ts';
 import { errorKindOf, FerryError } from '../../core/errors.ts';
@@ -9,7 +11,7 @@ import type { HttpRequest, HttpResponse, ResponseAction, Send } from '../../core
 import type { Reason } from '../../core/ledger-types.ts';
 import { redactSecrets } from '../../core/secret-registry.ts';
 import { readPath } from '../../pagination/dot-path.ts';
-import { readLookupAnswer } from '../lookup-match.ts';
+import { readLookupAnswer } from '../rest/lookup-match.ts';
 import {
   decidingClass,
   describeError,
@@ -139,7 +141,10 @@ export function createGraphqlSink(settings: GraphqlSinkSettings): GraphqlSink {
       graphqlRequest({
         url: settings.url,
         operation: lookupSettings.operation,
-        variables: fillTemplate(lookupSettings.variables, record, sent) as Record<string, unknown>,
+        variables: fillTemplate(lookupSettings.variables, placeholderValues(record, sent)) as Record<
+          string,
+          unknown
+        >,
         headers,
         endpoint: `${endpoint}_lookup`,
         signal: record.signal,
@@ -406,13 +411,82 @@ export function createGraphqlSink(settings: GraphqlSinkSettings): GraphqlSink {
     }
   }
 
+  /**
+   * Something harmless with the run's credentials: the lookup of a key that cannot exist when one is
+   * configured (it also proves the API accepts the lookup query), else `{ __typename }`, which every
+   * GraphQL server answers.
+   */
+  async function probe(): Promise<ProbeResult> {
+    const key = `ferry-check-${randomUUID()}`;
+    const operation = lookupSettings?.operation ?? TYPENAME_QUERY;
+    // Every placeholder gets the same key that cannot exist.
+    const variables = lookupSettings ? fillTemplate(lookupSettings.variables, () => key) : {};
+    const what = `POST ${redactSecrets(settings.url)} (${lookupSettings ? 'lookup of a key that does not exist' : '{ __typename }'})`;
+    const response = await settings.send(
+      graphqlRequest({
+        url: settings.url,
+        operation,
+        variables: variables as Record<string, unknown>,
+        headers,
+        endpoint: lookupSettings ? `${endpoint}_lookup` : endpoint,
+      }),
+    );
+    const action = actionOfResponse(response, settings.classifyBody);
+    const answer = answerOf(response);
+    const errorClass =
+      answer && answer.errors.length > 0
+        ? decidingClass(answer.errors.map((e) => classOf(e, answer)))
+        : undefined;
+    const said = `${response.status}: ${serverSaid(response)}`;
+    if (
+      response.status === 401 ||
+      response.status === 403 ||
+      errorClass === 'refresh_auth' ||
+      errorClass === 'forbidden'
+    ) {
+      return {
+        ok: false,
+        code: 'FERRY_ERR_HTTP_UNAUTHORIZED',
+        detail: `${what}: credentials refused: ${said}`,
+      };
+    }
+    if (errorClass === 'invalid') {
+      return {
+        ok: false,
+        code: 'FERRY_ERR_GRAPHQL_INVALID',
+        detail: `${what}: the API refuses the query: ${said}`,
+      };
+    }
+    if (response.status >= 500 || action.type === 'retry' || action.type === 'rate_limited') {
+      return { ok: false, code: 'FERRY_ERR_HTTP_TRANSIENT', detail: `${what}: ${said}` };
+    }
+    if (!answer)
+      return {
+        ok: false,
+        code: 'FERRY_ERR_HTTP_BAD_RESPONSE',
+        detail: `${what}: not a GraphQL response: ${said}`,
+      };
+    return {
+      ok: true,
+      detail: `${what}: answered ${response.status}${answer.errors.length > 0 ? ` with errors: ${describeErrors(answer.errors)}` : ''}`,
+    };
+  }
+
   return {
     send,
     canResend,
+    probe,
     ...(lookupSettings ? { lookup } : {}),
     close: async () => {},
   };
 }
+
+const TYPENAME_QUERY: GraphqlOperation = {
+  text: 'query FerryCheck { __typename }',
+  kind: 'query',
+  variables: new Map(),
+  rootFields: ['__typename'],
+};
 
 function invalid(message: string, response: HttpResponse, option: string): FerryError {
   return new FerryError(
@@ -460,27 +534,29 @@ function placeholders(template: unknown): string[] {
 const PLACEHOLDER = /\{([A-Za-z0-9_.-]+)\}/g;
 const WHOLE_PLACEHOLDER = /^\{([A-Za-z0-9_.-]+)\}$/;
 
-/**
- * Fills a lookup's variables for one record: `{key}`, `{idempotencyKey}`, `{field.path}` of the mapped
- * value. A string that is one placeholder takes the value itself (a number stays a number); placeholders
- * inside text are replaced by their text.
- */
-export function fillTemplate(
-  template: unknown,
+/** What `{key}`, `{idempotencyKey}` and `{field.path}` stand for with one record. */
+function placeholderValues(
   record: OutgoingRecord,
   value: Record<string, unknown>,
-): unknown {
-  const lookupName = (name: string): unknown => {
+): (name: string) => unknown {
+  return (name) => {
     if (name === 'key') return record.key;
     if (name === 'idempotencyKey') return record.idempotencyKey;
     const found = readPath(value, name);
     return found.found ? found.value : null;
   };
+}
+
+/**
+ * Fills a lookup's variables: a string that is one placeholder takes the value itself (a number stays a
+ * number); placeholders inside text are replaced by their text.
+ */
+export function fillTemplate(template: unknown, resolve: (name: string) => unknown): unknown {
   if (typeof template === 'string') {
     const whole = WHOLE_PLACEHOLDER.exec(template);
-    if (whole) return lookupName(whole[1]!);
+    if (whole) return resolve(whole[1]!);
     return template.replace(PLACEHOLDER, (_, name: string) => {
-      const found = lookupName(name);
+      const found = resolve(name);
       return found === null || found === undefined
         ? ''
         : typeof found === 'object'
@@ -488,10 +564,10 @@ export function fillTemplate(
           : String(found);
     });
   }
-  if (Array.isArray(template)) return template.map((item) => fillTemplate(item, record, value));
+  if (Array.isArray(template)) return template.map((item) => fillTemplate(item, resolve));
   if (template !== null && typeof template === 'object') {
     return Object.fromEntries(
-      Object.entries(template).map(([name, item]) => [name, fillTemplate(item, record, value)]),
+      Object.entries(template).map(([name, item]) => [name, fillTemplate(item, resolve)]),
     );
   }
   return template;

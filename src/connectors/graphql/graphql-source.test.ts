@@ -212,8 +212,12 @@ describe('graphql source: errors in the body', () => {
     for (const page of pages) {
       expect(page.rejects?.size).toBe(1);
       const [index, reasons] = [...page.rejects!][0]!;
-      expect(page.records[index]).toBeNull();
       expect(page.positions?.[index]).toMatch(/^cursor \S+$/);
+      // What was read at its place: the edge, its node null.
+      expect(page.records[index]).toEqual({
+        cursor: page.positions?.[index]?.slice('cursor '.length),
+        node: null,
+      });
       expect(reasons[0]).toEqual({
         code: 'source_graphql_error',
         message: expect.stringMatching(

@@ -352,6 +352,16 @@ export function createGraphqlSource(settings: GraphqlSourceSettings): SourceConn
         }
       }
       const rejects = rejectsOf(answer.errors, recordsSegments, edges, records.length);
+      for (const index of rejects.keys()) {
+        // A record that came back null has no key of its own, and every null would share one content key:
+        // its dead letter holds what was read at its place, which its position tells apart.
+        if (records[index] === null || records[index] === undefined) {
+          records[index] =
+            edges && raw[index] !== null && typeof raw[index] === 'object'
+              ? raw[index]
+              : { at: positions[index], node: null };
+        }
+      }
       let total: number | undefined;
       let nextPosition: ReadPosition | null;
       try {

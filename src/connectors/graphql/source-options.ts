@@ -87,7 +87,7 @@ const partialDataSchema = z
       .int()
       .min(0)
       .max(20)
-      .default(2)
+      .default(3)
       .describe(
         'Times a page is asked for again when records in it came back as errors that say "retry" (INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE...); 0 takes the first answer.',
       ),
