@@ -116,7 +116,7 @@ export const errorCodes = {
   FERRY_ERR_GRAPHQL_INVALID: {
     kind: 'config',
     description:
-      'A GraphQL API refused the query or mutation itself: it does not validate against the API\'s schema, or a variable ferry fills is refused.',
+      "A GraphQL API refused the query or mutation itself: it does not validate against the API's schema, or a variable ferry fills is refused.",
   },
   FERRY_ERR_GRAPHQL_ERRORS: {
     kind: 'aborted',
