@@ -44,6 +44,7 @@ describe('ferry mock', () => {
     expect(Object.keys(env)).toEqual([
       'SOURCE_URL',
       'SOURCE_GRAPHQL_URL',
+      'SOURCE_FILE',
       'SOURCE_API_KEY',
       'DEST_URL',
       'DEST_TOKEN_URL',
@@ -57,6 +58,10 @@ describe('ferry mock', () => {
     expect(env.DEST_CLIENT_SECRET).toBe(`'it'\\''s secret'`);
     const customers = await fetch(env.SOURCE_URL as string, { headers: { 'X-API-Key': 'cli-key' } });
     expect(((await customers.json()) as unknown[]).length).toBe(3);
+    const csv = await fetch(env.SOURCE_FILE as string, { headers: { 'X-API-Key': 'cli-key' } });
+    expect((await csv.text()).split('\r\n')[0]).toBe(
+      'customer_id,first_name,last_name,email,street,city,state,zip,phone',
+    );
     const graphql = await fetch(env.SOURCE_GRAPHQL_URL as string, {
       method: 'POST',
       headers: { 'X-API-Key': 'cli-key', 'Content-Type': 'application/json' },

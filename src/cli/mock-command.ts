@@ -222,6 +222,7 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
       );
       running.env.SOURCE_URL = running.source.url;
       running.env.SOURCE_GRAPHQL_URL = running.source.graphqlUrl;
+      running.env.SOURCE_FILE = running.source.csvUrl;
       running.env.SOURCE_API_KEY = running.source.apiKey;
     }
     if (which === 'destination' || which === 'all') {

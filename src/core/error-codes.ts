@@ -17,7 +17,8 @@ export const errorCodes = {
   },
   FERRY_ERR_CONFIG_NOT_FOUND: {
     kind: 'config',
-    description: 'A config, mapping or schema file cannot be read.',
+    description:
+      'A config, mapping, schema or source file cannot be read (missing, not permitted, not a file).',
   },
   FERRY_ERR_CONFIG_SYNTAX: { kind: 'config', description: 'A YAML or JSON file is not well-formed.' },
   FERRY_ERR_CONFIG_ENV_MISSING: {
@@ -93,6 +94,11 @@ export const errorCodes = {
     description:
       'So many records were quarantined (options.max_quarantine_ratio) that the mapping or the source has probably changed shape; the run stopped early.',
   },
+  FERRY_ERR_DESTINATION_WRITE: {
+    kind: 'aborted',
+    description:
+      'A destination file could not be written or synced (disk full, permission denied); its records stay in flight and a rerun reconciles them.',
+  },
   // auth
   FERRY_ERR_AUTH_TOKEN: {
     kind: 'auth',
@@ -108,6 +114,11 @@ export const errorCodes = {
     description: 'Pagination did not advance (repeated page, non-advancing link, endless loop).',
   },
   FERRY_ERR_SOURCE_SHAPE: { kind: 'aborted', description: 'A source page is not where records_path says.' },
+  FERRY_ERR_SOURCE_MALFORMED: {
+    kind: 'aborted',
+    description:
+      'A source file is not readable as its format (bad quoting, a truncated or corrupt gzip stream, binary content); the message names the file and line.',
+  },
   FERRY_ERR_SOURCE_INCOMPLETE: {
     kind: 'aborted',
     description: 'A complete read returned another number of records than the source announced.',

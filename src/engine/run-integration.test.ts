@@ -599,6 +599,62 @@ describe('runIntegration: what a source and a sink may say besides records', () 
     expect(result.checkpoint).toBeNull();
   });
 
+  it('looks up what a batch-writing sink may hold before writing it: records left in flight, and all on a new ledger', async () => {
+    const ledger = createMemoryLedger();
+    const stored = new Set<string>();
+    const written: string[] = [];
+    let failWrites = true;
+    const sink: SinkConnector = {
+      send: async (record) => {
+        written.push(record.key);
+        stored.add(record.key);
+        return { state: 'delivered', attempts: 1 };
+      },
+      async sendBatch(records) {
+        // The first run's write lands and then the run dies before settling (as a kill after the fsync).
+        for (const record of records) {
+          written.push(record.key);
+          stored.add(record.key);
+        }
+        if (failWrites) throw new FerryError('FERRY_ERR_DESTINATION_WRITE', 'killed after the write');
+        return records.map(() => ({ state: 'delivered' as const, attempts: 1 }));
+      },
+      lookup: async (record) =>
+        stored.has(record.key) ? { found: true, matches: true, body: {} } : { found: false },
+      lookupBeforeSend: 'never',
+      close: async () => {},
+    };
+    const run = () =>
+      runIntegration({
+        integration: 't',
+        source: sourceOf(pagesOf(ids(5), 5)),
+        sink,
+        mapper,
+        ledger,
+        concurrency: 1,
+      });
+    expect((await run()).status).toBe('aborted');
+    expect(written).toEqual(ids(5).map((r) => r.id));
+    failWrites = false;
+    const rerun = await run();
+    expect(rerun.counts).toMatchObject({ read: 5, delivered: 5 });
+    // Each was found where the first run wrote it: none written twice.
+    expect(written).toEqual(ids(5).map((r) => r.id));
+
+    // A new ledger (the state was lost): every record is looked up before its write.
+    const fresh = createMemoryLedger();
+    const again = await runIntegration({
+      integration: 't',
+      source: sourceOf(pagesOf(ids(7), 7)),
+      sink: { ...sink, lookupBeforeSend: 'new_ledger' },
+      mapper,
+      ledger: fresh,
+      concurrency: 1,
+    });
+    expect(again.counts).toMatchObject({ read: 7, delivered: 7 });
+    expect(written).toEqual([...ids(5), ...ids(7).slice(5)].map((r) => r.id));
+  });
+
   it('keeps a whole batch in flight when its write throws what stops the run, so the next run reconciles it', async () => {
     const ledger = createMemoryLedger();
     const sink: SinkConnector = {

@@ -95,8 +95,10 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
 
   /** Delivers one record, or a batch through the sink's batch write, in one concurrency slot. */
   const dispatch = (readies: readonly ReadyRecord[], page: TrackedPage) => {
+    // A record to look up first (readies[0].reconcile) goes through deliverRecord even for a batch sink:
+    // only it asks the destination before the write.
     const delivered =
-      readies.length === 1 && !batchWrites
+      readies.length === 1 && (!batchWrites || readies[0]!.reconcile)
         ? deliverRecord(ctx, readies[0]!).then((fate) => [fate])
         : deliverBatch(ctx, readies);
     const task = delivered

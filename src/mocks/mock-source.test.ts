@@ -1,4 +1,7 @@
+import { gunzipSync } from 'node:zlib';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CUSTOMER_CSV_COLUMNS, customerCsvCells } from './customer-csv.ts';
 import { customerAt, type MockCustomer } from './customer-data.ts';
 import { createFaultInjector } from './fault-injector.ts';
 import { resolveFaults } from './fault-options.ts';
@@ -32,6 +35,20 @@ describe('mock source over a real loopback port', () => {
     const all = (await response.json()) as MockCustomer[];
     expect(all).toHaveLength(2345);
     expect(all[2000]).toEqual(customerAt(9, 2000));
+  });
+
+  it('exports the same data set as one CSV file (and gzipped), behind the API key', async () => {
+    expect((await fetch(source.csvUrl)).status).toBe(401);
+    const plain = await fetch(source.csvUrl, { headers: { 'X-API-Key': API_KEY } });
+    expect(plain.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const rows = parse(await plain.text(), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(2345);
+    expect(rows[2000]).toEqual(
+      Object.fromEntries(CUSTOMER_CSV_COLUMNS.map((c, i) => [c, customerCsvCells(customerAt(9, 2000))[i]])),
+    );
+    const gzipped = await fetch(`${source.csvUrl}.gz`, { headers: { 'X-API-Key': API_KEY } });
+    const unzipped = gunzipSync(Buffer.from(await gzipped.arrayBuffer())).toString('utf8');
+    expect(unzipped.split('\r\n')[0]).toBe(CUSTOMER_CSV_COLUMNS.join(','));
   });
 
   it('walks every page by its Link headers: the same records, each once, in order', async () => {

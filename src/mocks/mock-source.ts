@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createMockApp, errorSchema, listenOn, validationFailedSchema } from './create-mock-app.ts';
 import { randomCredential, sameSecret } from './credentials.ts';
+import { CUSTOMERS_CSV_PATH, registerCustomerCsv } from './customer-csv.ts';
 import { customerAt } from './customer-data.ts';
 import { customerSchema } from './customer-schema.ts';
 import { type FaultOptions, resolveFaults } from './fault-options.ts';
@@ -72,6 +73,8 @@ export interface MockSourceHandle {
   url: string;
   /** The GraphQL endpoint of the same data set, e.g. `http://127.0.0.1:40123/graphql`. */
   graphqlUrl: string;
+  /** The same data set as one CSV file, e.g. `http://127.0.0.1:40123/api/v1/customers.csv` (`.gz` too). */
+  csvUrl: string;
   origin: string;
   apiKey: string;
   stats(): SourceStats;
@@ -238,6 +241,13 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
     },
   );
   registerGraphql(app, { seed, count, updatedAtMs: now(), stats, guards, isAuthorised });
+  registerCustomerCsv(app, {
+    seed,
+    count,
+    onRequest: [...guards.onRequest, requireApiKey],
+    preValidation: guards.preValidation,
+    served: (n) => stats.add('customersServed', n),
+  });
   await app.ready();
   return { app, apiKey, count, seed, stats: snapshot, reset };
 }
@@ -249,6 +259,7 @@ export async function startMockSource(options: MockSourceOptions = {}): Promise<
   return {
     url: `${origin}${CUSTOMERS_PATH}`,
     graphqlUrl: `${origin}${GRAPHQL_PATH}`,
+    csvUrl: `${origin}${CUSTOMERS_CSV_PATH}`,
     origin,
     apiKey: source.apiKey,
     stats: source.stats,
