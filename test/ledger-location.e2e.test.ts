@@ -147,10 +147,18 @@ describe('what can be checked before a run is checked before it', () => {
     );
   });
 
-  it('refuses a database URL as --state without creating a directory named after it', async () => {
+  it('refuses a URL of a kind of ledger it does not have as --state, creating no directory named after it', async () => {
+    const cwd = await dirs.make();
+    const stderr = await refused(['--state', 'mysql://ferry:hunter2@db.internal/ferry'], { cwd });
+    expect(stderr).toContain('--state names a mysql:// URL (mysql://db.internal/...), a kind of ledger');
+    expect(stderr).not.toContain('hunter2');
+    expect(await readdir(cwd)).toEqual([]);
+  });
+
+  it('refuses a postgres:// --state with its password written in it, before connecting', async () => {
     const cwd = await dirs.make();
     const stderr = await refused(['--state', 'postgres://ferry:hunter2@db.internal/ferry'], { cwd });
-    expect(stderr).toContain('a database URL is not supported yet');
+    expect(stderr).toContain('--state: the database URL has its password written in it');
     expect(stderr).not.toContain('hunter2');
     expect(await readdir(cwd)).toEqual([]);
   });

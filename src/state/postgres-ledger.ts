@@ -18,17 +18,10 @@ import type {
 } from '../core/ledger-types.ts';
 import { redactSecrets, redactValue, registerSecret } from '../core/secret-registry.ts';
 import { createOrderedQueue } from './ordered-queue.ts';
+import { type PostgresConnection, postgresDisplayUrl } from './postgres-connection.ts';
 import { isConnectionError, postgresStateError } from './postgres-errors.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { createPostgresRunLocks } from './postgres-run-lock.ts';
-
-/** Where a PostgreSQL ledger is and how to log in. */
-export interface PostgresConnection {
-  /** `postgres://user@host:port/db`; a password in it is used, and kept out of every message. */
-  readonly connectionString: string;
-  /** The password, when not in the URL (PGPASSWORD, a `${file:}` reference). */
-  readonly password?: string | undefined;
-}
 
 /** Options for openPostgresLedger. */
 export interface PostgresLedgerOptions {
@@ -42,15 +35,21 @@ export interface PostgresLedgerOptions {
   poolSize?: number;
   /**
    * How long an operation waits out a lost connection (a server restart, a network drop) before it fails
-   * with FERRY_ERR_STATE_UNREACHABLE. Opening the ledger waits as long for a server that is starting.
-   * @default 60000
+   * with FERRY_ERR_STATE_UNREACHABLE. @default 60000
    */
   reconnectTimeoutMs?: number;
+  /**
+   * How long opening waits for a server that cannot be reached: a command fails at once (0), a worker that a
+   * supervisor restarts alongside the database may wait. @default 0
+   */
+  openTimeoutMs?: number;
   /** How long one connection attempt may take. @default 10000 */
   connectTimeoutMs?: number;
   /** Told each time an operation waits for the server to come back. */
   onReconnecting?: (info: { what: string; attempt: number; error: string }) => void;
 }
+
+export type { PostgresConnection } from './postgres-connection.ts';
 
 /** Counters of what the group commit did, for tests and benchmarks. */
 export interface PostgresLedgerStats {
@@ -95,18 +94,6 @@ const STATES: ReadonlySet<string> = new Set([
 const KEY_CHUNK = 1000;
 
 type Row = Record<string, unknown>;
-
-/** The URL as messages show it: no password, no parameters. */
-export function postgresDisplayUrl(connectionString: string): string {
-  try {
-    const url = new URL(connectionString);
-    url.password = '';
-    url.search = '';
-    return url.href;
-  } catch {
-    return 'postgres://(unparsable URL)';
-  }
-}
 
 /** The URL with this password, unless it has one: pg lets a URL's fields win over separate options. */
 function withPassword(connectionString: string, password: string | undefined): string {
@@ -222,14 +209,18 @@ export async function openPostgresLedger(
   // An idle connection the server ends (a restart) is dropped from the pool; the next query opens another.
   pool.on('error', () => {});
 
-  /** Runs `fn`, waiting out lost connections for up to reconnectTimeoutMs. */
-  async function withReconnect<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn`, waiting out lost connections for up to `timeoutMs`. */
+  async function withReconnect<T>(
+    what: string,
+    fn: () => Promise<T>,
+    timeoutMs = reconnectTimeoutMs,
+  ): Promise<T> {
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn();
       } catch (error) {
-        if (!isConnectionError(error) || Date.now() - started >= reconnectTimeoutMs) {
+        if (!isConnectionError(error) || Date.now() - started >= timeoutMs) {
           throw postgresStateError(what, where, error);
         }
         options.onReconnecting?.({ what, attempt, error: redactSecrets(String(error)) });
@@ -240,14 +231,18 @@ export async function openPostgresLedger(
 
   let found: number;
   try {
-    found = await withReconnect('opening', async () => {
-      const client = await pool.connect();
-      try {
-        return await migratePostgres(client, where, { mustExist: options.mustExist === true });
-      } finally {
-        client.release();
-      }
-    });
+    found = await withReconnect(
+      'opening',
+      async () => {
+        const client = await pool.connect();
+        try {
+          return await migratePostgres(client, where, { mustExist: options.mustExist === true });
+        } finally {
+          client.release();
+        }
+      },
+      options.openTimeoutMs ?? 0,
+    );
     // Batch ids are kept only to answer a resend after a lost commit, which comes within reconnectTimeoutMs.
     await pool.query(`DELETE FROM write_batches WHERE created_at < now() - interval '1 hour'`);
   } catch (error) {
@@ -304,14 +299,15 @@ export async function openPostgresLedger(
     const batchId = randomUUID();
     const at = now();
     try {
-      await locks.verify();
-      await withReconnect(`writing ${items.length} queued updates`, () =>
-        pool.query({
+      await withReconnect(`writing ${items.length} queued updates`, async () => {
+        // After a lost lock session, nothing is written before the run lock is ours again.
+        await locks.verify();
+        await pool.query({
           name: 'ferry_write_batch',
           text: 'SELECT ferry_write_batch($1, $2, $3, $4, $5)',
           values: [batchId, at, JSON.stringify(records), JSON.stringify(letters), [...runIds]],
-        }),
-      );
+        });
+      });
     } catch (error) {
       batchFailure ??= error;
       throw postgresStateError(`writing ${items.length} queued updates`, where, error);
