@@ -69,7 +69,13 @@ async function run(
   // What can be checked before the run is: a report that cannot be written, or a ledger that cannot be
   // kept, must stop the command before it sends anything, not after.
   if (options.report) await checkReportPath(options.report);
-  const ledger = await openLedger(location);
+  const ledger = await openLedger(location, {
+    onReconnecting: ({ what, attempt, error }) =>
+      logger.warn(
+        { ledger: location.display, attempt, error },
+        `${what}: the ledger's PostgreSQL server cannot be reached; waiting for it`,
+      ),
+  });
   const ledgerReport = await describeLedger(ledger, location, config.name);
   if (ledgerReport.note)
     logger.warn({ ledger: location.display, chosenBy: location.chosenBy }, ledgerReport.note);

@@ -16,6 +16,8 @@ export interface OpenLedgerOptions {
    * they looked in the wrong place. Throws FERRY_ERR_STATE_NOT_FOUND. @default false
    */
   readonly mustExist?: boolean;
+  /** Told each time a PostgreSQL ledger waits for its server to come back (a restart, a network drop). */
+  readonly onReconnecting?: (info: { what: string; attempt: number; error: string }) => void;
 }
 
 /**
@@ -29,7 +31,10 @@ export async function openLedger(
   const mustExist = options.mustExist === true;
   if (location.kind === 'postgres') {
     const { openPostgresLedger } = await import('../state/postgres-ledger.ts');
-    return openPostgresLedger(location.connection, { mustExist });
+    return openPostgresLedger(location.connection, {
+      mustExist,
+      ...(options.onReconnecting ? { onReconnecting: options.onReconnecting } : {}),
+    });
   }
   const { openSqliteLedger } = await import('../state/sqlite-ledger.ts');
   return openSqliteLedger(location.dir, { mustExist });
