@@ -98,6 +98,15 @@ describe('ferry run, dlq, runs and records on a PostgreSQL ledger', () => {
     expect(JSON.parse(record.stdout)[0].state).toBe('quarantined');
   });
 
+  it('replays the dead letters from the database: still invalid, nothing sent', async () => {
+    const before = posts();
+    const result = await ferry(['dlq', 'replay', flagshipConfig, '--state', database.url]);
+    expect(result.stderr).toContain(
+      `replayed ${expected.quarantined} dead letters: 0 delivered, 0 already delivered, ${expected.quarantined} still invalid`,
+    );
+    expect(posts()).toBe(before);
+  });
+
   it('never prints the password, in any output of any command', () => {
     const password = postgresServer().password;
     for (const output of outputs) expect(output).not.toContain(password);

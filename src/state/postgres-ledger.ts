@@ -202,7 +202,10 @@ export async function openPostgresLedger(
   const config: pg.PoolConfig = {
     connectionString: withPassword(connection.connectionString, connection.password),
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    // A connection the network dropped without a word (a cut link) is noticed in seconds, not hours: for the
+    // lock's session that is how soon this process learns it may no longer hold the run lock.
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     application_name: 'ferry',
   };
   const pool = new pg.Pool({ ...config, max: options.poolSize ?? 4 });
@@ -244,7 +247,10 @@ export async function openPostgresLedger(
       options.openTimeoutMs ?? 0,
     );
     // Batch ids are kept only to answer a resend after a lost commit, which comes within reconnectTimeoutMs.
-    await pool.query(`DELETE FROM write_batches WHERE created_at < now() - interval '1 hour'`);
+    // Read-only commands leave them alone (their role may not delete).
+    if (options.mustExist !== true) {
+      await pool.query(`DELETE FROM write_batches WHERE created_at < now() - interval '1 hour'`);
+    }
   } catch (error) {
     await pool.end().catch(() => {});
     throw postgresStateError('opening', where, error);

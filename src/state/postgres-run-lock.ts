@@ -35,7 +35,7 @@ export function createPostgresRunLocks(config: pg.ClientConfig, where: string): 
 
   async function session(): Promise<pg.Client> {
     if (client) return client;
-    const fresh = new pg.Client({ ...config, keepAlive: true });
+    const fresh = new pg.Client({ keepAlive: true, keepAliveInitialDelayMillis: 10_000, ...config });
     const drop = () => {
       if (client !== fresh) return;
       client = null;
