@@ -407,6 +407,7 @@ export async function openPostgresLedger(
     startRun(integration: string, startedAt: string): Promise<RunRow> {
       const id = randomUUID();
       return op('starting a run', async () => {
+        await locks.verify();
         if (!(await locks.tryAcquire(integration))) throw await lockedError(integration);
         await query(
           `INSERT INTO runs (id, integration, status, started_at, host, pid, counts)
@@ -420,6 +421,8 @@ export async function openPostgresLedger(
 
     markCrashedRuns(integration: string): Promise<string[]> {
       return op('marking crashed runs', async () => {
+        // A lock lost with its session may be another process's now: its run is alive, not crashed.
+        await locks.verify();
         const had = locks.holds(integration);
         // While another session holds the lock, its run is alive, whatever its row says.
         if (!had && !(await locks.tryAcquire(integration))) return [];
