@@ -88,6 +88,64 @@ describe('the PostgreSQL run lock', () => {
   });
 });
 
+describe('fencing a run whose lock session was lost', () => {
+  it('refuses its writes once another process took the lock, in the transaction that would store them', async () => {
+    const { open, schema } = await freshSchema();
+    const first = await open();
+    const run = await first.startRun('i', '2025-01-01T00:00:00.000Z');
+    await first.updateNow('i', run.id, [{ key: 'a', state: 'in_flight', attempts: 1 }]);
+    // The lock's session ends (a cut link, an administrator), without the process noticing yet.
+    const admin = await adminClient(database.name);
+    const holder = await admin.query(
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+         AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`,
+      [`ferry:run:${schema}:i`],
+    );
+    expect(holder.rows).toHaveLength(1);
+    await admin.query('SELECT pg_terminate_backend($1, 5000)', [holder.rows[0].pid]);
+    await admin.end();
+
+    const second = await open();
+    expect(await second.markCrashedRuns('i')).toEqual([run.id]);
+    const takeover = await second.startRun('i', '2025-01-01T00:01:00.000Z');
+
+    const refused = await rejection(
+      first.update('i', run.id, [{ key: 'a', state: 'delivered', attempts: 1 }]),
+    );
+    expect(hasErrorCode(refused, 'FERRY_ERR_STATE_LOCKED')).toBe(true);
+    expect(String(refused)).toContain('the run lock of integration i');
+    expect(
+      hasErrorCode(await rejection(first.saveCheckpoint('i', { page: 2 }, run.id)), 'FERRY_ERR_STATE_LOCKED'),
+    ).toBe(true);
+    expect((await second.getRecords('i', ['a'])).get('a')?.state).toBe('in_flight');
+    expect(await second.getCheckpoint('i')).toBeNull();
+    await second.finishRun(takeover.id, 'completed', {}, null);
+  });
+
+  it('takes the lock back and writes when nobody took it meanwhile', async () => {
+    const { open, schema } = await freshSchema();
+    const ledger = await open();
+    const run = await ledger.startRun('i', '2025-01-01T00:00:00.000Z');
+    const admin = await adminClient(database.name);
+    await admin.query(
+      `SELECT pg_terminate_backend(pid, 5000) FROM pg_locks WHERE locktype = 'advisory' AND granted
+         AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`,
+      [`ferry:run:${schema}:i`],
+    );
+    await admin.end();
+    await ledger.update('i', run.id, [{ key: 'a', state: 'delivered', attempts: 1 }]);
+    await ledger.saveCheckpoint('i', { page: 2 }, run.id);
+    expect((await ledger.getRecords('i', ['a'])).get('a')?.state).toBe('delivered');
+    const other = await open();
+    expect(
+      hasErrorCode(
+        await rejection(other.startRun('i', '2025-01-02T00:00:00.000Z')),
+        'FERRY_ERR_STATE_LOCKED',
+      ),
+    ).toBe(true);
+  });
+});
+
 /** Runs the writer until it has acknowledged `killAfter` batches, then SIGKILLs it mid-stream. */
 function runAndKill(url: string, killAfter: number): Promise<{ runId: string; lastAck: number }> {
   return new Promise((resolve, reject) => {
@@ -211,8 +269,10 @@ describe('writing', () => {
       JSON.stringify([{ i: 'i', r: run.id, k: 'a', s: 'delivered', a: 1, es: false, rfs: false }]),
       JSON.stringify([{ i: 'i', k: 'a', r: run.id, s: 'failed', rec: {}, body: null, reasons: [] }]),
       [run.id],
+      null,
+      null,
     ];
-    const call = `SELECT ${schema}.ferry_write_batch($1, $2, $3, $4, $5) AS applied`;
+    const call = `SELECT ${schema}.ferry_write_batch($1, $2, $3, $4, $5, $6, $7) AS applied`;
     expect((await admin.query(call, batch)).rows[0].applied).toBe(true);
     expect((await admin.query(call, batch)).rows[0].applied).toBe(false);
     await admin.end();

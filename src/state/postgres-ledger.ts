@@ -304,16 +304,18 @@ export async function openPostgresLedger(
     }
     const batchId = randomUUID();
     const at = now();
+    const integrations = new Set(items.map((item) => item.integration));
     try {
-      await withReconnect(`writing ${items.length} queued updates`, async () => {
-        // After a lost lock session, nothing is written before the run lock is ours again.
-        await locks.verify();
-        await pool.query({
-          name: 'ferry_write_batch',
-          text: 'SELECT ferry_write_batch($1, $2, $3, $4, $5)',
-          values: [batchId, at, JSON.stringify(records), JSON.stringify(letters), [...runIds]],
-        });
-      });
+      await withReconnect(`writing ${items.length} queued updates`, () =>
+        fenced(async () => {
+          const { pid, locked } = locks.fence(integrations);
+          await pool.query({
+            name: 'ferry_write_batch',
+            text: 'SELECT ferry_write_batch($1, $2, $3, $4, $5, $6, $7)',
+            values: [batchId, at, JSON.stringify(records), JSON.stringify(letters), [...runIds], pid, locked],
+          });
+        }),
+      );
     } catch (error) {
       batchFailure ??= error;
       throw postgresStateError(`writing ${items.length} queued updates`, where, error);
@@ -321,6 +323,23 @@ export async function openPostgresLedger(
     batches++;
     recordUpdates += records.length;
     deadLetters += letters.length;
+  }
+
+  /**
+   * Runs a write that checks, in its own transaction, that the run locks are still this process's. After a
+   * lost lock session nothing is written before the lock is ours again (verify), and a write the server
+   * refused for want of the lock (FRLCK) is tried once more after taking it back, or refused for good.
+   */
+  async function fenced<T>(write: () => Promise<T>): Promise<T> {
+    await locks.verify();
+    try {
+      return await write();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'FRLCK') throw error;
+      locks.markLost();
+      await locks.verify();
+      return write();
+    }
   }
 
   const queue = createOrderedQueue(writeBatch, { delayMs: options.commitDelayMs ?? 5 });
@@ -516,14 +535,18 @@ export async function openPostgresLedger(
       await op('saving the checkpoint', async () => {
         if (batchFailure !== undefined)
           throw postgresStateError('saving the checkpoint', where, batchFailure);
-        await locks.verify();
         // The row stays when cleared: it records which run read the source to its end, and when.
-        await query(
-          `INSERT INTO checkpoints (integration, checkpoint, run_id, updated_at) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (integration) DO UPDATE SET
-             checkpoint = excluded.checkpoint, run_id = excluded.run_id, updated_at = excluded.updated_at`,
-          [integration, checkpoint === null ? null : toJson(checkpoint), runId, now()],
-        );
+        await fenced(() => {
+          const { pid, locked } = locks.fence([integration]);
+          return query(
+            `WITH fence AS (SELECT ferry_check_run_locks($5, $6::text[]))
+             INSERT INTO checkpoints (integration, checkpoint, run_id, updated_at)
+             SELECT $1, $2, $3, $4 FROM fence
+             ON CONFLICT (integration) DO UPDATE SET
+               checkpoint = excluded.checkpoint, run_id = excluded.run_id, updated_at = excluded.updated_at`,
+            [integration, checkpoint === null ? null : toJson(checkpoint), runId, now(), pid, locked],
+          );
+        });
       });
     },
 

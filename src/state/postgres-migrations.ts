@@ -101,13 +101,36 @@ export const postgresMigrations: readonly string[] = [
     created_at timestamptz NOT NULL DEFAULT now()
   );
 
+  -- Raises FRLCK unless the session with backend pid p_pid holds the run lock of every integration listed
+  -- (the key postgres-run-lock.ts takes): a write of a run whose lock session was lost, and perhaps taken
+  -- over by another process, is refused in the transaction that would have stored it.
+  CREATE FUNCTION ferry_check_run_locks(p_pid integer, p_integrations text[]) RETURNS void
+  LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  BEGIN
+    IF p_pid IS NULL OR p_integrations IS NULL THEN
+      RETURN;
+    END IF;
+    IF EXISTS (
+      SELECT 1 FROM unnest(p_integrations) AS l(integration)
+      WHERE NOT EXISTS (
+        SELECT 1 FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND pid = p_pid AND objsubid = 1
+          AND ((classid::bigint << 32) | objid::bigint)
+            = hashtextextended('ferry:run:' || current_schema() || ':' || l.integration, 0))
+    ) THEN
+      RAISE EXCEPTION 'the run lock is no longer held by session %', p_pid USING ERRCODE = 'FRLCK';
+    END IF;
+  END $$;
+
   -- One batch of the group commit in one call (one round trip, one transaction): record updates in the order
   -- given, one upsert each (unset fields keep their value, as in the SQLite ledger), then dead letters.
-  CREATE FUNCTION ferry_write_batch(p_batch uuid, p_at text, p_records json, p_letters json, p_runs text[])
+  CREATE FUNCTION ferry_write_batch(p_batch uuid, p_at text, p_records json, p_letters json, p_runs text[],
+    p_lock_pid integer, p_locked text[])
   RETURNS boolean LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
   DECLARE
     u record;
   BEGIN
+    PERFORM ferry_check_run_locks(p_lock_pid, p_locked);
     INSERT INTO write_batches (id) VALUES (p_batch) ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
       RETURN false;

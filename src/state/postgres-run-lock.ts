@@ -20,6 +20,13 @@ export interface PostgresRunLocks {
    * took one meanwhile: the run that held it must stop writing.
    */
   verify(): Promise<void>;
+  /**
+   * The backend pid of the lock session and the integrations whose locks it should hold, for a write to
+   * check in its own transaction (ferry_check_run_locks); null pid when no lock is held.
+   */
+  fence(integrations: Iterable<string>): { pid: number | null; locked: string[] };
+  /** Records that the server said a lock is gone: verify() takes the locks again, or refuses. */
+  markLost(): void;
   /** Ends the lock session, releasing every lock. */
   close(): Promise<void>;
 }
@@ -30,6 +37,8 @@ const LOCK_KEY = `hashtextextended('ferry:run:' || current_schema() || ':' || $1
 export function createPostgresRunLocks(config: pg.ClientConfig, where: string): PostgresRunLocks {
   const held = new Set<string>();
   let client: pg.Client | null = null;
+  /** The server's pid of the lock session. */
+  let pid: number | null = null;
   /** Set when the session ended while it held locks: they are gone until verify() takes them again. */
   let lost = false;
 
@@ -44,7 +53,9 @@ export function createPostgresRunLocks(config: pg.ClientConfig, where: string): 
     fresh.on('error', drop);
     fresh.on('end', drop);
     await fresh.connect();
+    const row = (await fresh.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0];
     client = fresh;
+    pid = row?.pid ?? null;
     return fresh;
   }
 
@@ -83,6 +94,16 @@ export function createPostgresRunLocks(config: pg.ClientConfig, where: string): 
         }
       }
       lost = false;
+    },
+    fence(integrations: Iterable<string>) {
+      const locked = [...new Set(integrations)].filter((integration) => held.has(integration));
+      return { pid: locked.length > 0 ? pid : null, locked };
+    },
+    markLost(): void {
+      if (held.size > 0) lost = true;
+      const open = client;
+      client = null;
+      void open?.end().catch(() => {});
     },
     async close(): Promise<void> {
       const open = client;
