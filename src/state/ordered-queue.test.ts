@@ -68,4 +68,16 @@ describe('createOrderedQueue', () => {
     await slow;
     expect(queue.pending).toBe(0);
   });
+
+  it('writes items of one turn together on the next turn when asked to flush soon, without the delay', async () => {
+    const store = recorder();
+    const queue = createOrderedQueue(store.write, { delayMs: 60_000 });
+    const marks = ['a', 'b', 'c'].map((item) => {
+      const written = queue.enqueue(item);
+      queue.flushSoon();
+      return written;
+    });
+    await Promise.all(marks);
+    expect(store.log).toEqual(['batch a,b,c']);
+  });
 });

@@ -15,6 +15,11 @@ export interface OrderedQueue<T> {
   run<R>(fn: () => Promise<R>): Promise<R>;
   /** Writes what is queued now; resolves once that and everything called before is done. */
   flush(): Promise<void>;
+  /**
+   * Writes what is queued on the next loop turn instead of after the delay: for writes that must be durable
+   * soon, so that those queued by every caller in this turn share one batch instead of one each.
+   */
+  flushSoon(): void;
   /** Items queued and not yet handed to a batch. */
   readonly pending: number;
 }
@@ -39,6 +44,8 @@ export function createOrderedQueue<T>(
   let items: T[] = [];
   let waiters: Waiter[] = [];
   let cancelScheduled: (() => void) | null = null;
+  /** True while the scheduled write is for the next loop turn (not after the delay). */
+  let soon = false;
   /** Settles when everything handed to the queue so far is done; never rejects. */
   let tail: Promise<unknown> = Promise.resolve();
 
@@ -52,6 +59,7 @@ export function createOrderedQueue<T>(
   function cut(): Promise<void> | null {
     cancelScheduled?.();
     cancelScheduled = null;
+    soon = false;
     if (items.length === 0) return null;
     const batch = items;
     const batchWaiters = waiters;
@@ -98,6 +106,13 @@ export function createOrderedQueue<T>(
     },
     flush(): Promise<void> {
       return cut() ?? chain(async () => {});
+    },
+    flushSoon(): void {
+      if (items.length === 0 || soon) return;
+      cancelScheduled?.();
+      const immediate = setImmediate(cut);
+      cancelScheduled = () => clearImmediate(immediate);
+      soon = true;
     },
     get pending() {
       return items.length;

@@ -646,9 +646,10 @@ export async function openPostgresLedger(
       if (updates.length === 0) return;
       const bad = checkStates(updates);
       if (bad) throw bad;
-      // Queued then flushed, so the final states waiting for the timer share this transaction.
+      // Written on the next loop turn with everything queued by then: the marks of every sender that
+      // reached this point in this turn, and the final states waiting for the timer, in one transaction.
       const written = enqueue({ kind: 'records', integration, runId, updates: [...updates] });
-      void queue.flush().catch(() => {});
+      queue.flushSoon();
       await written;
     },
 
