@@ -65,7 +65,10 @@ describe('the ledger follows the integration, not the shell', () => {
   });
 
   it("keeps the ledger where the file's state: key says, relative to the file", async () => {
-    const config = await flagshipCopy();
+    // One level down in a directory of its own, so ../ledgers stays in it (not in the shared /tmp).
+    const outer = await dirs.make();
+    await cp(join(await flagshipCopy(), '..'), join(outer, 'integration'), { recursive: true });
+    const config = join(outer, 'integration', 'customers-to-orders.yaml');
     await writeFile(config, `${await readFile(config, 'utf8')}\nstate: ../ledgers/flagship\n`);
     const result = await runFerry(['run', config, '--json', '--no-progress'], {
       env: mocks.env,
