@@ -8,6 +8,8 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // One throwaway PostgreSQL cluster for the run: the PostgreSQL ledger's tests need a real server.
+    globalSetup: ['test/support/postgres-global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // graphql 17 ships a development build behind an export condition vite resolves and Node does not: an

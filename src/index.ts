@@ -36,6 +36,8 @@ export {
 export { loadIntegration } from './integration/load-integration.ts';
 export { loadMapping } from './mapping/index.ts';
 export { type BuildOptions, type BuiltIntegration, buildIntegration } from './runtime/build-integration.ts';
+export { type LedgerLocation, parseLedgerLocation } from './runtime/ledger-location.ts';
+export { type OpenedLedger, type OpenLedgerOptions, openLedger } from './runtime/open-ledger.ts';
 export { type JobOutcome, type RunJobOptions, runJob } from './runtime/run-job.ts';
 export { createRunTelemetry, type RunTelemetry } from './runtime/run-telemetry.ts';
 export { openSqliteLedger } from './state/sqlite-ledger.ts';

@@ -65,7 +65,10 @@ describe('the ledger follows the integration, not the shell', () => {
   });
 
   it("keeps the ledger where the file's state: key says, relative to the file", async () => {
-    const config = await flagshipCopy();
+    // One level down in a directory of its own, so ../ledgers stays in it (not in the shared /tmp).
+    const outer = await dirs.make();
+    await cp(join(await flagshipCopy(), '..'), join(outer, 'integration'), { recursive: true });
+    const config = join(outer, 'integration', 'customers-to-orders.yaml');
     await writeFile(config, `${await readFile(config, 'utf8')}\nstate: ../ledgers/flagship\n`);
     const result = await runFerry(['run', config, '--json', '--no-progress'], {
       env: mocks.env,
@@ -147,10 +150,18 @@ describe('what can be checked before a run is checked before it', () => {
     );
   });
 
-  it('refuses a database URL as --state without creating a directory named after it', async () => {
+  it('refuses a URL of a kind of ledger it does not have as --state, creating no directory named after it', async () => {
+    const cwd = await dirs.make();
+    const stderr = await refused(['--state', 'mysql://ferry:hunter2@db.internal/ferry'], { cwd });
+    expect(stderr).toContain('--state names a mysql:// URL (mysql://db.internal/...), a kind of ledger');
+    expect(stderr).not.toContain('hunter2');
+    expect(await readdir(cwd)).toEqual([]);
+  });
+
+  it('refuses a postgres:// --state with its password written in it, before connecting', async () => {
     const cwd = await dirs.make();
     const stderr = await refused(['--state', 'postgres://ferry:hunter2@db.internal/ferry'], { cwd });
-    expect(stderr).toContain('a database URL is not supported yet');
+    expect(stderr).toContain('--state: the database URL has its password written in it');
     expect(stderr).not.toContain('hunter2');
     expect(await readdir(cwd)).toEqual([]);
   });

@@ -69,6 +69,6 @@ describe('ferry records show', () => {
   it('says so, with exit 2, when the ledger has no such record', async () => {
     const result = await runFerry(['records', 'show', 'no-such-key', '--state', state]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`no record no-such-key in ${state}/ferry.db`);
+    expect(result.stderr).toContain(`no record no-such-key in ${state}`);
   });
 });

@@ -1,18 +1,17 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { hasErrorCode } from '../core/errors.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 import { previewIntegration } from '../engine/preview-integration.ts';
 import type { IntegrationConfig } from '../integration/integration-schema.ts';
-import { loadIntegration } from '../integration/load-integration.ts';
+import { loadIntegration, loadStateSetting } from '../integration/load-integration.ts';
 import type { Logger } from '../observability/logger.ts';
 import { renderSummary } from '../observability/render-summary.ts';
 import type { LedgerReport } from '../observability/run-reporter.ts';
 import { checkReportPath, writeReport } from '../observability/write-report.ts';
 import { buildIntegration } from '../runtime/build-integration.ts';
+import { type OpenedLedger, openLedger } from '../runtime/open-ledger.ts';
 import { runJob } from '../runtime/run-job.ts';
 import { createRunTelemetry } from '../runtime/run-telemetry.ts';
-import { LEDGER_FILE, openSqliteLedger, type SqliteLedger } from '../state/sqlite-ledger.ts';
 import type { RunCommandOptions } from './commands/run.ts';
 import { withCredentialHint } from './credential-hint.ts';
 import { exitCodeForRun } from './exit-codes.ts';
@@ -35,11 +34,13 @@ export async function executeRun(
     loaded ??= await loadIntegration(configPath, env);
     return loaded;
   };
-  // --state and FERRY_STATE are checked before the file is read: refusing them needs no secret set.
+  // --state and FERRY_STATE are checked before the file is read: refusing them needs no secret set. The
+  // file's state: key is read on its own, as the read-only commands read it (a database URL's password
+  // rules included).
   const location = await locateLedger({
     flag: options.state,
     env,
-    config: { file: configPath, setting: load },
+    config: { file: configPath, setting: () => loadStateSetting(configPath, env) },
   });
   const config = await load();
   const output = createRunOutput({
@@ -68,9 +69,16 @@ async function run(
   // What can be checked before the run is: a report that cannot be written, or a ledger that cannot be
   // kept, must stop the command before it sends anything, not after.
   if (options.report) await checkReportPath(options.report);
-  const ledger = await openSqliteLedger(location.dir);
+  const ledger = await openLedger(location, {
+    onReconnecting: ({ what, attempt, error }) =>
+      logger.warn(
+        { ledger: location.display, attempt, error },
+        `${what}: the ledger's PostgreSQL server cannot be reached; waiting for it`,
+      ),
+  });
   const ledgerReport = await describeLedger(ledger, location, config.name);
-  if (ledgerReport.note) logger.warn({ ledger: ledger.path, chosenBy: location.chosenBy }, ledgerReport.note);
+  if (ledgerReport.note)
+    logger.warn({ ledger: location.display, chosenBy: location.chosenBy }, ledgerReport.note);
 
   // Only a scrape reads Prometheus metrics, and prom-client hashes labels on every event (several per
   // record) and is heavy to load: without --metrics-port it is neither loaded nor fed.
@@ -177,9 +185,10 @@ async function dryRun(
 ): Promise<number> {
   const built = await buildIntegration(config);
   // Only an existing ledger is opened: a dry run must not create state.
-  const ledger = existsSync(join(location.dir, LEDGER_FILE))
-    ? await openSqliteLedger(location.dir)
-    : undefined;
+  const ledger = await openLedger(location, { mustExist: true }).catch((error: unknown) => {
+    if (hasErrorCode(error, 'FERRY_ERR_STATE_NOT_FOUND')) return undefined;
+    throw error;
+  });
   try {
     const preview = await previewIntegration({
       source: built.source,
@@ -214,19 +223,19 @@ async function dryRun(
 
 /** The run report's `ledger` field; its note says when this run starts a ledger, not continues one. */
 async function describeLedger(
-  ledger: SqliteLedger,
+  ledger: OpenedLedger,
   location: LedgerLocation,
   integration: string,
 ): Promise<LedgerReport> {
-  const base = { path: location.dir, chosenBy: location.chosenBy };
+  const base = { path: location.display, chosenBy: location.chosenBy };
   if (ledger.created) {
-    return { ...base, new: true, note: `no ledger found at ${location.dir}: starting a new one` };
+    return { ...base, new: true, note: `no ledger found at ${location.display}: starting a new one` };
   }
   if ((await ledger.listRuns({ integration, limit: 1 })).length === 0) {
     return {
       ...base,
       new: true,
-      note: `the ledger at ${location.dir} has no runs of ${integration}: starting it from scratch`,
+      note: `the ledger at ${location.display} has no runs of ${integration}: starting it from scratch`,
     };
   }
   return { ...base, new: false };

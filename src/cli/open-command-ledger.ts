@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadStateSetting } from '../integration/load-integration.ts';
 import type { ConfigEnv } from '../integration/resolve-integration.ts';
-import type { SqliteLedger } from '../state/sqlite-ledger.ts';
+import { type OpenedLedger, openLedger } from '../runtime/open-ledger.ts';
 import { type LedgerLocation, locateLedger } from './ledger-location.ts';
 
 /** The options every command that opens a ledger without an integration argument takes. */
@@ -13,7 +13,10 @@ export interface LedgerOptions {
 /** Adds --state and --config, the two ways to name a ledger on the command line. */
 export function withLedgerOptions(command: Command): Command {
   return command
-    .option('--state <dir>', 'the ledger directory (default: FERRY_STATE, else the one of --config)')
+    .option(
+      '--state <dir|url>',
+      'the ledger: a directory, or a postgres:// URL (default: FERRY_STATE, else the one of --config)',
+    )
     .option(
       '--config <file>',
       "the integration whose ledger to use: its file's state: key, else .ferry/ beside the file",
@@ -37,8 +40,7 @@ export function locateCommandLedger(options: LedgerOptions, env: ConfigEnv): Pro
 export async function openCommandLedger(
   options: LedgerOptions,
   open: { mustExist: boolean; env?: ConfigEnv },
-): Promise<SqliteLedger> {
+): Promise<OpenedLedger> {
   const location = await locateCommandLedger(options, open.env ?? process.env);
-  const { openSqliteLedger } = await import('../state/sqlite-ledger.ts');
-  return openSqliteLedger(location.dir, { mustExist: open.mustExist });
+  return openLedger(location, { mustExist: open.mustExist });
 }

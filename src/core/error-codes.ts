@@ -138,11 +138,22 @@ export const errorCodes = {
   FERRY_ERR_STATE: { kind: 'internal', description: 'The ledger could not be opened or written.' },
   FERRY_ERR_STATE_LOCKED: {
     kind: 'config',
-    description: 'Another ferry run holds the same state directory.',
+    description:
+      'Another ferry run holds the same state directory or, on PostgreSQL, runs the same integration.',
   },
   FERRY_ERR_STATE_UNUSABLE: {
     kind: 'config',
-    description: 'The state directory cannot hold a ledger: not a directory, read-only or not permitted.',
+    description:
+      'The state directory or PostgreSQL database cannot hold a ledger: not a directory, read-only, missing or not permitted.',
+  },
+  FERRY_ERR_STATE_UNREACHABLE: {
+    kind: 'transient',
+    description:
+      'The PostgreSQL ledger cannot be reached (refused, unknown host, timeout), or stayed unreachable too long.',
+  },
+  FERRY_ERR_STATE_AUTH: {
+    kind: 'config',
+    description: 'The PostgreSQL ledger refused the login: wrong user or password.',
   },
   FERRY_ERR_STATE_NOT_FOUND: {
     kind: 'config',

@@ -121,8 +121,8 @@ export interface DeadLetterFilter {
 
 /**
  * Durable state: runs, source checkpoints, record states and dead letters, applied in the order they were
- * called. SQLite implements it (state/sqlite-ledger.ts); every method returns a promise so that a server
- * database can too.
+ * called. SQLite (state/sqlite-ledger.ts) and PostgreSQL (state/postgres-ledger.ts) implement it, and both
+ * pass the one contract suite (state/ledger-contract.ts).
  */
 export interface Ledger {
   startRun(integration: string, startedAt: string): Promise<RunRow>;

@@ -56,8 +56,10 @@ export const integrationSchema = z
       .min(1)
       .optional()
       .describe(
-        'Directory of the ledger (run history, record states, dead letters), relative to this file. ' +
-          'Overridden by FERRY_STATE and --state; without any of the three, .ferry/ beside this file.',
+        'Where the ledger is kept (run history, record states, dead letters): a directory, relative to this ' +
+          `file, or a postgres:// URL whose password comes from PGPASSWORD, a \${file:...} reference or an ` +
+          'environment variable, never written here. Overridden by FERRY_STATE and --state; without any of ' +
+          'the three, .ferry/ beside this file.',
       ),
   })
   .describe('An integration: read records from a source, map each, deliver it to a destination once.');

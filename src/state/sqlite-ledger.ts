@@ -55,6 +55,8 @@ export interface LedgerStats {
 export interface SqliteLedger extends Ledger {
   /** The database file (`<stateDir>/ferry.db`). */
   readonly path: string;
+  /** The state directory: what messages and reports show. */
+  readonly location: string;
   /** True when this open created the database: no ledger was there before. */
   readonly created: boolean;
   /** Takes the state directory's run lock; startRun takes it too. Throws FERRY_ERR_STATE_LOCKED. */
@@ -426,6 +428,7 @@ export async function openSqliteLedger(
 
   const ledger: SqliteLedger = {
     path,
+    location: stateDir,
     created,
 
     acquireRunLock(): void {

@@ -115,7 +115,7 @@ export function dlqCommand(): Command {
         if (!letter)
           throw new FerryError(
             'FERRY_ERR_USAGE',
-            `no dead letter ${id} in ${ledger.path}; see \`ferry dlq list\``,
+            `no dead letter ${id} in ${ledger.location}; see \`ferry dlq list\``,
           );
         process.stdout.write(
           options.json ? `${JSON.stringify(letter, null, 2)}\n` : describeDeadLetter(letter),
@@ -130,7 +130,10 @@ export function dlqCommand(): Command {
     .argument('<config>', 'the integration file they belong to')
     .option('--id <ids...>', 'only these dead letter ids')
     .option('--kind <state>', 'only quarantined or only failed ones')
-    .option('--state <dir>', "the ledger directory (default: FERRY_STATE, else the integration's)")
+    .option(
+      '--state <dir|url>',
+      "the ledger: a directory or a postgres:// URL (default: FERRY_STATE, else the integration's)",
+    )
     .option('--json', 'print each outcome as JSON on stdout')
     .action(
       async (
@@ -139,7 +142,8 @@ export function dlqCommand(): Command {
       ) => {
         const { loadIntegration } = await import('../../integration/load-integration.ts');
         const { replayJob } = await import('../../runtime/replay-job.ts');
-        const { openSqliteLedger } = await import('../../state/sqlite-ledger.ts');
+        const { loadStateSetting } = await import('../../integration/load-integration.ts');
+        const { openLedger } = await import('../../runtime/open-ledger.ts');
         const { locateLedger } = await import('../ledger-location.ts');
         const config = await loadIntegration(configPath);
         const ids = options.id?.map(Number);
@@ -148,10 +152,10 @@ export function dlqCommand(): Command {
         const location = await locateLedger({
           flag: options.state,
           env: process.env,
-          config: { file: configPath, setting: async () => config },
+          config: { file: configPath, setting: () => loadStateSetting(configPath) },
         });
         // Dead letters to replay can only be in an existing ledger.
-        const ledger = await openSqliteLedger(location.dir, { mustExist: true });
+        const ledger = await openLedger(location, { mustExist: true });
         try {
           // With --json, one array on stdout, written as the letters settle.
           let written = 0;

@@ -98,7 +98,7 @@ export function recordsCommand(): Command {
         });
         if (histories.length === 0) {
           const where = options.integration === undefined ? '' : ` of ${options.integration}`;
-          throw new FerryError('FERRY_ERR_USAGE', `no record ${key}${where} in ${ledger.path}`);
+          throw new FerryError('FERRY_ERR_USAGE', `no record ${key}${where} in ${ledger.location}`);
         }
         const reports: RecordReport[] = [];
         for (const history of histories) reports.push(await toRecordReport(history, ledger));

@@ -31,8 +31,9 @@ export function runCommand(): Command {
     .option('--dry-run', 'read, map and validate; print a sample of what would be sent; send nothing')
     .option('--limit <n>', 'stop after N source records', positiveInteger('--limit'))
     .option(
-      '--state <dir>',
-      "the ledger directory (default: FERRY_STATE, else the file's state: key, else .ferry/ beside the file)",
+      '--state <dir|url>',
+      'the ledger: a directory, or a postgres:// URL with its password in PGPASSWORD ' +
+        "(default: FERRY_STATE, else the file's state: key, else .ferry/ beside the file)",
     )
     .option('--report <file>', 'write the run report (JSON) to this file')
     .option(

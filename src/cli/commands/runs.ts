@@ -77,7 +77,7 @@ export function runsCommand(): Command {
       const { renderSummary } = await import('../../observability/render-summary.ts');
       const ledger = await openCommandLedger(options, { mustExist: true });
       try {
-        const run = await findRun(ledger, runId, ledger.path);
+        const run = await findRun(ledger, runId, ledger.location);
         if (options.json) {
           process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
         } else if (run.report) {

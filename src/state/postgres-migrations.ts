@@ -1,0 +1,244 @@
+import type pg from 'pg';
+import { FerryError } from '../core/errors.ts';
+
+const RECORD_STATES = `'pending', 'in_flight', 'delivered', 'skipped', 'quarantined', 'failed'`;
+const RUN_STATUSES = `'running', 'completed', 'completed_with_errors', 'aborted', 'interrupted', 'crashed'`;
+
+/**
+ * Forward-only migrations of the PostgreSQL ledger; entry i takes the schema from version i to i + 1. Never
+ * edit a released entry: append a new one.
+ *
+ * Times are stored as the RFC 3339 text ferry writes (as in SQLite): the contract hands them back exactly as
+ * given, and both ledgers order them the same way. JSON columns are `json`, not `jsonb`: a source record may
+ * hold a \u0000 that jsonb refuses, and nothing queries inside them.
+ */
+export const postgresMigrations: readonly string[] = [
+  `
+  CREATE TABLE runs (
+    id text PRIMARY KEY,
+    -- orders runs started in the same millisecond
+    seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    integration text NOT NULL,
+    status text NOT NULL CHECK (status IN (${RUN_STATUSES})),
+    started_at text NOT NULL,
+    ended_at text,
+    -- last time a batch of this run was written: the end time given to a run found crashed
+    last_active_at text,
+    host text,
+    pid integer,
+    counts json NOT NULL DEFAULT '{}',
+    report json
+  );
+  CREATE INDEX runs_by_integration ON runs (integration, started_at, seq);
+  CREATE INDEX runs_running ON runs (integration) WHERE status = 'running';
+
+  CREATE TABLE checkpoints (
+    integration text PRIMARY KEY,
+    checkpoint json,
+    run_id text,
+    updated_at text NOT NULL
+  );
+
+  CREATE TABLE records (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    integration text NOT NULL,
+    key text NOT NULL,
+    state text NOT NULL CHECK (state IN (${RECORD_STATES})),
+    attempts integer NOT NULL DEFAULT 0,
+    first_mapped_at text,
+    body_hash text,
+    last_error text,
+    run_id text NOT NULL,
+    updated_at text NOT NULL,
+    key_generation integer NOT NULL DEFAULT 0,
+    refused boolean,
+    UNIQUE (integration, key)
+  );
+  CREATE INDEX records_in_flight ON records (integration, key) WHERE state = 'in_flight';
+
+  -- One append-only row per state stored for a record, written by a trigger so no write path can skip it.
+  CREATE TABLE record_history (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    record_id bigint NOT NULL,
+    run_id text NOT NULL,
+    state text NOT NULL,
+    attempts integer NOT NULL,
+    body_hash text,
+    reason text,
+    at text NOT NULL
+  );
+  CREATE INDEX record_history_by_record ON record_history (record_id, id);
+  CREATE FUNCTION ferry_record_history() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  BEGIN
+    INSERT INTO record_history (record_id, run_id, state, attempts, body_hash, reason, at)
+    VALUES (NEW.id, NEW.run_id, NEW.state, NEW.attempts, NEW.body_hash,
+      CASE WHEN NEW.state IN ('failed', 'quarantined') THEN NEW.last_error END, NEW.updated_at);
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER record_history AFTER INSERT OR UPDATE ON records
+    FOR EACH ROW EXECUTE FUNCTION ferry_record_history();
+
+  CREATE TABLE dead_letters (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    integration text NOT NULL,
+    key text NOT NULL,
+    run_id text NOT NULL,
+    state text NOT NULL CHECK (state IN ('quarantined', 'failed')),
+    record json,
+    body json,
+    reasons json NOT NULL,
+    created_at text NOT NULL,
+    resolved_at text
+  );
+  CREATE INDEX dead_letters_by_integration ON dead_letters (integration, id);
+  CREATE INDEX dead_letters_by_key ON dead_letters (integration, key);
+  CREATE INDEX dead_letters_open_by_key ON dead_letters (integration, key) WHERE resolved_at IS NULL;
+
+  -- Batches already applied: a batch whose COMMIT went out but whose answer was lost (the server restarted)
+  -- is sent again, and must not be applied twice.
+  CREATE TABLE write_batches (
+    id uuid PRIMARY KEY,
+    created_at timestamptz NOT NULL DEFAULT now()
+  );
+
+  -- Raises FRLCK unless the session with backend pid p_pid holds the run lock of every integration listed
+  -- (the key postgres-run-lock.ts takes): a write of a run whose lock session was lost, and perhaps taken
+  -- over by another process, is refused in the transaction that would have stored it.
+  CREATE FUNCTION ferry_check_run_locks(p_pid integer, p_integrations text[]) RETURNS void
+  LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  BEGIN
+    IF p_pid IS NULL OR p_integrations IS NULL THEN
+      RETURN;
+    END IF;
+    IF EXISTS (
+      SELECT 1 FROM unnest(p_integrations) AS l(integration)
+      WHERE NOT EXISTS (
+        SELECT 1 FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND pid = p_pid AND objsubid = 1
+          AND ((classid::bigint << 32) | objid::bigint)
+            = hashtextextended('ferry:run:' || current_schema() || ':' || l.integration, 0))
+    ) THEN
+      RAISE EXCEPTION 'the run lock is no longer held by session %', p_pid USING ERRCODE = 'FRLCK';
+    END IF;
+  END $$;
+
+  -- One batch of the group commit in one call (one round trip, one transaction): record updates in the order
+  -- given, one upsert each (unset fields keep their value, as in the SQLite ledger), then dead letters.
+  CREATE FUNCTION ferry_write_batch(p_batch uuid, p_at text, p_records json, p_letters json, p_runs text[],
+    p_lock_pid integer, p_locked text[])
+  RETURNS boolean LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  DECLARE
+    u record;
+  BEGIN
+    PERFORM ferry_check_run_locks(p_lock_pid, p_locked);
+    INSERT INTO write_batches (id) VALUES (p_batch) ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+      RETURN false;
+    END IF;
+    FOR u IN
+      SELECT * FROM ROWS FROM (json_to_recordset(p_records) AS (
+        i text, r text, k text, s text, a integer, f text, h text, e text, es boolean, g integer, rf boolean,
+        rfs boolean)) WITH ORDINALITY AS x
+      ORDER BY x.ordinality
+    LOOP
+      INSERT INTO records AS old (integration, key, state, attempts, first_mapped_at, body_hash, last_error,
+        run_id, updated_at, key_generation, refused)
+      VALUES (u.i, u.k, u.s, coalesce(u.a, 0), u.f, u.h, u.e, u.r, p_at, coalesce(u.g, 0), u.rf)
+      ON CONFLICT (integration, key) DO UPDATE SET
+        state = excluded.state,
+        attempts = coalesce(u.a, old.attempts),
+        -- first write wins: orderDate must not move once a record was mapped
+        first_mapped_at = coalesce(old.first_mapped_at, excluded.first_mapped_at),
+        body_hash = coalesce(u.h, old.body_hash),
+        last_error = CASE WHEN u.es THEN u.e ELSE old.last_error END,
+        run_id = excluded.run_id,
+        updated_at = excluded.updated_at,
+        key_generation = coalesce(u.g, old.key_generation),
+        refused = CASE WHEN u.rfs THEN u.rf ELSE old.refused END;
+    END LOOP;
+    INSERT INTO dead_letters (integration, key, run_id, state, record, body, reasons, created_at)
+      SELECT x.i, x.k, x.r, x.s, x.rec, x.body, x.reasons, p_at
+      FROM ROWS FROM (json_to_recordset(p_letters) AS (
+        i text, k text, r text, s text, rec json, body json, reasons json)) WITH ORDINALITY AS x
+      ORDER BY x.ordinality;
+    UPDATE runs SET last_active_at = p_at WHERE id = ANY (p_runs);
+    RETURN true;
+  END $$;
+  `,
+];
+
+/** The schema version this code writes. */
+export const POSTGRES_SCHEMA_VERSION = postgresMigrations.length;
+
+/** The table holding the schema version; its absence means no ledger was ever created here. */
+export const VERSION_TABLE = 'ferry_schema';
+
+/**
+ * Brings the schema up to POSTGRES_SCHEMA_VERSION in one transaction, under an advisory lock of this schema
+ * so that processes starting together migrate once; refuses a newer schema. Resolves to the version found
+ * (0: the ledger is new). With `mustExist`, creates nothing and throws FERRY_ERR_STATE_NOT_FOUND instead.
+ */
+export async function migratePostgres(
+  client: pg.ClientBase,
+  where: string,
+  options: { mustExist?: boolean } = {},
+): Promise<number> {
+  await client.query('BEGIN');
+  try {
+    const schema = (await client.query<{ schema: string | null }>('SELECT current_schema() AS schema'))
+      .rows[0]?.schema;
+    if (schema === null || schema === undefined) {
+      throw new FerryError(
+        'FERRY_ERR_STATE_UNUSABLE',
+        `the PostgreSQL ledger ${where} cannot be used: none of the schemas of its search_path exists`,
+        { details: { location: where } },
+      );
+    }
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`ferry:migrate:${schema}`]);
+    const exists = (
+      await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [
+        `${quoteIdent(schema)}.${VERSION_TABLE}`,
+      ])
+    ).rows[0]?.found;
+    if (!exists && options.mustExist) {
+      throw new FerryError(
+        'FERRY_ERR_STATE_NOT_FOUND',
+        `no ledger at ${where} (no ferry tables in schema ${schema})`,
+        {
+          details: { location: where },
+        },
+      );
+    }
+    if (!exists) {
+      await client.query(`CREATE TABLE ${VERSION_TABLE} (version integer NOT NULL)`);
+      await client.query(`INSERT INTO ${VERSION_TABLE} (version) VALUES (0)`);
+    }
+    const found = Number(
+      (await client.query<{ version: number }>(`SELECT version FROM ${VERSION_TABLE}`)).rows[0]?.version ?? 0,
+    );
+    if (found > POSTGRES_SCHEMA_VERSION) {
+      throw new FerryError(
+        'FERRY_ERR_STATE',
+        `the ledger ${where} has schema version ${found}, newer than this ferry understands ` +
+          `(${POSTGRES_SCHEMA_VERSION}); upgrade ferry`,
+        { details: { location: where, version: found, supported: POSTGRES_SCHEMA_VERSION } },
+      );
+    }
+    for (let version = found; version < POSTGRES_SCHEMA_VERSION; version++) {
+      await client.query(postgresMigrations[version]!);
+    }
+    if (found < POSTGRES_SCHEMA_VERSION) {
+      await client.query(`UPDATE ${VERSION_TABLE} SET version = $1`, [POSTGRES_SCHEMA_VERSION]);
+    }
+    await client.query('COMMIT');
+    return found;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+/** A PostgreSQL identifier, quoted. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
