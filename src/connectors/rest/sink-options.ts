@@ -51,12 +51,10 @@ const onChangeSchema = z
       .enum(['PUT', 'PATCH'])
       .default('PUT')
       .describe('HTTP method of an update; the body is the whole mapped record.'),
-    url: httpUrl()
-      .optional()
+    url: httpUrl().optional().describe(
       // biome-ignore lint/suspicious/noTemplateCurlyInString: config reference syntax, not a template
-      .describe(
-        'URL template of the record at the destination (`${DEST_URL}/{orderId}`): {key} is the record key, {field} a top-level field of the mapped body. Required with `action: update`.',
-      ),
+      'URL template of the record at the destination (`${DEST_URL}/{orderId}`): {key} is the record key, {field} a top-level field of the mapped body. Required with `action: update`.',
+    ),
     fetch_first: z
       .boolean()
       .default(true)
