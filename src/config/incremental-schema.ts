@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { IncrementalCursor } from '../core/connector-types.ts';
 import { parseDurationMs } from '../core/duration.ts';
+import type { CursorValue } from '../core/ledger-types.ts';
 
 const NUMBER = /^\s*\d+(\.\d+)?\s*$/;
 
@@ -30,11 +31,27 @@ export function incrementalSchema<Where extends z.ZodRawShape>(where: Where, des
         .describe(
           'How far before the high-water mark each read starts, to catch late writes (a transaction that committed after a later one was read): a duration (`"5m"`) for timestamps, a number for number cursors. Records read again unchanged are skipped by content.',
         ),
+      start: z
+        .union([z.string(), z.number()])
+        .optional()
+        .describe(
+          'What the first read asks from, before there is a mark (`"1970-01-01T00:00:00Z"`, `0`). Without it the first read asks for everything, in the API\'s own order: when that is not the cursor\'s order and records change during the read, the mark it ends with can pass a record changed behind it. With it, every read is ordered by the cursor.',
+        ),
       ...where,
     })
     .superRefine((parsed, ctx) => {
       // Generic over `where`, the parsed value's type is too wide for TypeScript to see these keys.
       const value = parsed as unknown as IncrementalOptions;
+      if (value.start !== undefined && startOf(value.cursor_type, value.start) === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['start'],
+          message:
+            value.cursor_type === 'timestamp'
+              ? 'expected an RFC 3339 date-time such as 1970-01-01T00:00:00Z'
+              : 'expected a number',
+        });
+      }
       if (lookbackOf(value.cursor_type, value.lookback) === undefined) {
         ctx.addIssue({
           code: 'custom',
@@ -63,18 +80,32 @@ function lookbackOf(type: 'timestamp' | 'number', raw: string | number): number 
   }
 }
 
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** The first read's value as the cursor's type has it, or undefined when it is not one. */
+function startOf(type: 'timestamp' | 'number', raw: string | number): CursorValue | undefined {
+  if (type === 'number') {
+    if (typeof raw === 'number') return Number.isFinite(raw) ? raw : undefined;
+    return /^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : undefined;
+  }
+  return typeof raw === 'string' && RFC3339.test(raw) && !Number.isNaN(Date.parse(raw)) ? raw : undefined;
+}
+
 /** The parsed `incremental` block, as every source's schema outputs it. */
 export interface IncrementalOptions {
   readonly cursor_field: string;
   readonly cursor_type: 'timestamp' | 'number';
   readonly lookback: string | number;
+  readonly start?: string | number | undefined;
 }
 
 /** What the engine tracks, from a parsed `incremental` block (validated already). */
 export function toIncrementalCursor(options: IncrementalOptions): IncrementalCursor {
+  const start = options.start === undefined ? undefined : startOf(options.cursor_type, options.start);
   return {
     field: options.cursor_field,
     type: options.cursor_type,
     lookback: lookbackOf(options.cursor_type, options.lookback) ?? 0,
+    ...(start === undefined ? {} : { start }),
   };
 }

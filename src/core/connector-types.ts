@@ -55,6 +55,8 @@ export interface IncrementalCursor {
   readonly type: 'timestamp' | 'number';
   /** How far before the mark a read starts, to catch late writes: ms for timestamps, units for numbers. */
   readonly lookback: number;
+  /** What the first read asks from, before there is a mark; without it the first read asks for everything. */
+  readonly start?: CursorValue;
 }
 
 /** Reads pages; knows its protocol and nothing about the pipeline. */

@@ -66,9 +66,9 @@ export function createHighWater(cursor: IncrementalCursor, stored: HighWaterMark
   let pending = start?.pending ?? null;
   let retryFrom = start?.retryFrom ?? null;
   return {
-    /** What the read asks for (undefined: everything, before the first complete read). */
+    /** What the read asks for: since the mark, or before the first complete read the start (or everything). */
     since(): CursorValue | undefined {
-      return mark === null ? undefined : sinceFor(mark, cursor);
+      return mark === null ? cursor.start : sinceFor(mark, cursor);
     },
     /** A page settled: its highest cursor, and the lowest of its records to retry. */
     pageSettled(highest: CursorValue | null, lowestToRetry: CursorValue | null): void {

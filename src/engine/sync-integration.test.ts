@@ -245,6 +245,14 @@ describe('incremental reads', () => {
     expect((await ledger.getHighWaterMark('sync'))?.mark).toBe(10);
   });
 
+  it('asks the first read from the start the source gives, so it is ordered by the cursor too', async () => {
+    const ledger = createMemoryLedger();
+    const source = versionedSource(customers(3), { cursor: { start: 0 } });
+    await runOnce(ledger, source, orderBook().sink);
+    await runOnce(ledger, source, orderBook().sink);
+    expect(source.sinces).toEqual([0, 3]);
+  });
+
   it('reads everything again when the cursor field changed', async () => {
     const ledger = createMemoryLedger();
     const data = customers(3);

@@ -225,11 +225,17 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
   const { incremental } = options;
   return {
     readPages,
-    ...(incremental
-      ? { incremental: { field: incremental.field, type: incremental.type, lookback: incremental.lookback } }
-      : {}),
+    ...(incremental ? { incremental: cursorOf(incremental) } : {}),
     close: async () => {},
   };
+}
+
+/** The cursor the engine tracks, without where the REST source puts it. */
+function cursorOf({
+  param: _param,
+  ...cursor
+}: IncrementalCursor & { readonly param: string }): IncrementalCursor {
+  return cursor;
 }
 
 /** What the REST source keeps in its checkpoint: the next page's URL and where it stands. */

@@ -31,7 +31,7 @@ export const restSourceOptions = z
             "Query parameter the high-water mark (less the lookback) is sent in on the first page (`updated_since`, `modified_after`); the API must answer the records whose cursor is at or after it. Next pages follow the API's own links or the pagination, which keep it.",
           ),
       },
-      'Reads only what changed: after a complete read ferry keeps the highest cursor value of the settled records (the high-water mark) and sends it in `param` on the next read; before the first complete read, everything is read. Records read again unchanged are skipped by content.',
+      'Reads only what changed: after a complete read ferry keeps the highest cursor value of the settled records (the high-water mark) and sends it in `param` on the next read; before the first complete read, `start` is sent (or nothing: everything is read). Records read again unchanged are skipped by content.',
     ),
     ...sourceHttpShape(),
   })
