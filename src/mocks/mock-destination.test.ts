@@ -479,4 +479,26 @@ describe('mock destination: redelivered writes', () => {
       await app.close();
     }
   });
+
+  it('applies a redelivered write again when nothing guards it, and counts it', async () => {
+    const destination = await buildMockDestination({
+      ...CLIENT,
+      honourIdempotency: false,
+      faults: { redeliverRate: 1, redeliverDelayMs: 5 },
+    });
+    try {
+      const token = await tokenFor(destination.app);
+      await post(destination.app, token, order('r2'));
+      await destination.app.inject({
+        method: 'PUT',
+        url: '/api/v2/orders/ORD-r2',
+        headers: { authorization: `Bearer ${token}` },
+        payload: order('r2') as unknown as Record<string, unknown>,
+      });
+      await vi.waitFor(() => expect(destination.stats().redeliveredApplied).toBe(1));
+      expect(destination.stats().updates).toBe(2);
+    } finally {
+      await destination.app.close();
+    }
+  });
 });

@@ -532,8 +532,9 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
     stats.add('redelivered');
     const timer = setTimeout(() => {
       redeliveries.delete(timer);
-      const { status } = applyWrite(write);
-      if (status === 200 || status === 204) stats.add('redeliveredApplied');
+      const { status, replayed } = applyWrite(write);
+      // A replay under its idempotency key changes nothing; only a write applied again counts.
+      if ((status === 200 || status === 204) && !replayed) stats.add('redeliveredApplied');
     }, faults.redeliverDelayMs);
     timer.unref();
     redeliveries.add(timer);
