@@ -13,6 +13,7 @@ import type {
 import type { CursorValue } from '../core/ledger-types.ts';
 import type { RecordMapper } from './engine-types.ts';
 import { idempotencyKeyFor } from './idempotency-key.ts';
+import { replayDeadLetters } from './replay-dead-letters.ts';
 import { runIntegration } from './run-integration.ts';
 
 /** A source record: a customer with a version counter as its cursor. */
@@ -383,6 +384,45 @@ describe('changes reach the destination', () => {
     await runOnce(ledger, versionedSource(customers(1)), sink);
     expect(sent.map((r) => r.operation)).toEqual(['update']);
     expect(orders.get('ORD-c1')).toMatchObject({ name: 'name 1' });
+  });
+
+  it('replays a failed update, but never a letter older than what was delivered since', async () => {
+    const ledger = createMemoryLedger();
+    const data = customers(2);
+    let refuse = false;
+    const { sink, orders } = orderBook({
+      outcome: (r) =>
+        refuse && r.operation === 'update'
+          ? {
+              state: 'failed',
+              attempts: 1,
+              refused: true,
+              reasons: [{ code: 'destination_422', message: '422' }],
+            }
+          : undefined,
+    });
+    await runOnce(ledger, versionedSource(data), sink);
+    data[0] = { ...data[0]!, name: 'c1 v2', version: 3 };
+    data[1] = { ...data[1]!, name: 'c2 v2', version: 4 };
+    refuse = true;
+    await runOnce(ledger, versionedSource(data), sink);
+    expect(await ledger.countDeadLetters()).toBe(2);
+    // c1 changes again and its newer version is delivered; c2 does not.
+    refuse = false;
+    data[0] = { ...data[0]!, name: 'c1 v3', version: 5 };
+    await runOnce(ledger, versionedSource(data), sink);
+    const letters = await ledger.listDeadLetters();
+    await replayDeadLetters({
+      integration: 'sync',
+      ledger,
+      sink,
+      mapper,
+      pages: [letters],
+      concurrency: 2,
+    });
+    expect(orders.get('ORD-c1')).toMatchObject({ name: 'c1 v3' });
+    expect(orders.get('ORD-c2')).toMatchObject({ name: 'c2 v2' });
+    expect(await ledger.countDeadLetters()).toBe(0);
   });
 
   it('sends the versions of one key one at a time, in the order read, the last one winning', async () => {
