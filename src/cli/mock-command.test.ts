@@ -8,6 +8,7 @@ import {
 } from '../../test/support/erp-envelopes.ts';
 import { hasErrorCode } from '../core/errors.ts';
 import {
+  churnRate,
   erpFaultsFromOptions,
   faultsFromOptions,
   type MockIo,
@@ -174,6 +175,8 @@ describe('ferry mock', () => {
       { serveAtMost: '-1' },
       { passwordType: 'plain' },
       { faultsOn: 'nowhere' },
+      { churn: 'often' },
+      { churn: '-3/s' },
     ]) {
       const error = await runMock('all', options, capture().io).catch((e: unknown) => e);
       expect(hasErrorCode(error, 'FERRY_ERR_USAGE')).toBe(true);
@@ -188,6 +191,16 @@ describe('ferry mock', () => {
       graphqlPartialRate: 0.1,
     });
     expect(() => faultsFromOptions({ graphqlPartialRate: '2' })).toThrow(/--graphql-partial-rate/);
+    expect(faultsFromOptions({ redeliverRate: '0.2', redeliverDelayMs: '50' })).toEqual({
+      redeliverRate: 0.2,
+      redeliverDelayMs: 50,
+    });
+    expect([churnRate('20/s'), churnRate('600/m'), churnRate('5'), churnRate(undefined)]).toEqual([
+      20,
+      10,
+      5,
+      undefined,
+    ]);
   });
 
   it('declares every documented option', () => {
@@ -208,6 +221,9 @@ describe('ferry mock', () => {
       '--max-page-size',
       '--end-status',
       '--serve-at-most',
+      '--churn',
+      '--redeliver-rate',
+      '--redeliver-delay-ms',
       '--error-rate',
       '--rate-limited-rate',
       '--retry-after',

@@ -20,6 +20,7 @@ export interface MockCliOptions {
   maxPageSize?: string;
   endStatus?: string;
   serveAtMost?: string;
+  churn?: string;
   errorRate?: string;
   rateLimitedRate?: string;
   retryAfter?: string;
@@ -30,6 +31,8 @@ export interface MockCliOptions {
   graphqlErrorRate?: string;
   graphqlPartialRate?: string;
   errorAfterStoreRate?: string;
+  redeliverRate?: string;
+  redeliverDelayMs?: string;
   tokenTtl?: string;
   tokenFaults?: boolean;
   faultsOn?: string;
@@ -132,7 +135,27 @@ export function faultsFromOptions(options: MockCliOptions): FaultOptions {
       min: 0,
       max: 1,
     }),
+    redeliverRate: numberOption('--redeliver-rate', options.redeliverRate, { min: 0, max: 1 }),
+    redeliverDelayMs: numberOption('--redeliver-delay-ms', options.redeliverDelayMs, {
+      min: 0,
+      max: 600_000,
+    }),
   });
+}
+
+/** `--churn 20/s` (or `1200/m`, or a bare number a second) as steps a second. */
+export function churnRate(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(s|m|min))?\s*$/i.exec(raw);
+  const perSecond = match
+    ? Number(match[1]) / (match[2] && match[2].toLowerCase() !== 's' ? 60 : 1)
+    : Number.NaN;
+  if (!(perSecond >= 0 && perSecond <= 100_000)) {
+    throw usage(`--churn must be a rate like 20/s or 600/m (at most 100000/s), got "${raw}"`, {
+      option: '--churn',
+    });
+  }
+  return perSecond;
 }
 
 /** The ERP mock's faults: its own SOAP fault rates, plus latency, lost acks and Retry-After from `shared`. */
@@ -195,6 +218,7 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
     integer: true,
   });
   const tokenTtl = numberOption('--token-ttl', options.tokenTtl, { min: 1, max: 31_536_000, integer: true });
+  const churn = churnRate(options.churn);
   const faults = faultsFromOptions(options);
   const faulted = (server: 'source' | 'destination' | 'erp') =>
     faultsOn === 'all' || faultsOn === server || (faultsOn === 'both' && server !== 'erp');
@@ -216,6 +240,7 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
           maxPageSize,
           endStatus,
           serveAtMost,
+          ...(churn ? { churn: { perSecond: churn } } : {}),
           logger,
           faults: faulted('source') ? faults : {},
         }),
@@ -344,6 +369,10 @@ export function mockCommand(): Command {
     .option('--max-page-size <n>', 'source: serve at most n records a page, whatever was asked for')
     .option('--end-status <status>', 'source: answer a page past the end with this status (404: DRF style)')
     .option('--serve-at-most <n>', 'source: page only the first n customers while X-Total-Count says --count')
+    .option(
+      '--churn <rate>',
+      'source: change, add and delete customers at this rate while it runs (20/s), seeded by --seed',
+    )
     .option('--error-rate <share>', 'share of requests answered 500/503 (0 to 1)')
     .option('--rate-limited-rate <share>', 'share of requests answered 429 with Retry-After (0 to 1)')
     .addOption(
@@ -372,6 +401,11 @@ export function mockCommand(): Command {
       '--error-after-store-rate <share>',
       'destination: share of stored orders answered 500 anyway (stored, then the server fails)',
     )
+    .option(
+      '--redeliver-rate <share>',
+      'destination: share of PUTs and DELETEs delivered a second time, later (a delayed duplicate)',
+    )
+    .option('--redeliver-delay-ms <n>', 'destination: how much later a redelivered write arrives', '200')
     .option('--token-ttl <seconds>', 'destination: access token lifetime', '3600')
     .option('--token-faults', 'destination: inject errors, 429s and latency at /oauth/token too')
     .addOption(
@@ -406,6 +440,7 @@ export function mockCommand(): Command {
         '  npx ferry mock all --count 5000 --error-rate 0.1 --rate-limited-rate 0.05 --lost-ack-rate 0.02 --token-ttl 2\n' +
         '  npx ferry mock destination --no-idempotency --allow-duplicates --port 4020\n' +
         '  npx ferry mock source --graphql-error-rate 0.05 --graphql-partial-rate 0.05\n' +
+        '  npx ferry mock source --churn 20/s --port 4010   # customers change while a sync runs\n' +
         '  npx ferry mock erp --port 4030 --password-type digest --service-busy-rate 0.05 --lost-ack-rate 0.02\n',
     )
     .action(async (which: MockWhich, options: MockCliOptions) => {

@@ -91,6 +91,15 @@ output:
     expect(report.integration).toMatchObject({ name: 'customers-to-orders', fields: 10, checks: 1 });
   });
 
+  it('finds the sync example valid, strictly, with the flagship variables', async () => {
+    const report = await validateIntegration('examples/customers-sync.yaml', {
+      env: flagshipEnv,
+      strict: true,
+    });
+    expect(report).toMatchObject({ valid: true, errors: [], warnings: [], notes: [] });
+    expect(report.integration).toMatchObject({ name: 'customers-sync', fields: 10 });
+  });
+
   it('makes warnings errors under strict', async () => {
     const path = await project(
       await readFile('examples/customers-to-orders.yaml', 'utf8'),

@@ -1,5 +1,5 @@
 import type { ErrorCode } from './error-codes.ts';
-import type { Reason } from './ledger-types.ts';
+import type { CursorValue, Reason } from './ledger-types.ts';
 
 /** A value that survives JSON.stringify and JSON.parse unchanged. */
 export type JsonValue =
@@ -43,10 +43,36 @@ export interface SourcePage {
   readonly recordsBefore?: number;
 }
 
+/**
+ * The cursor of a source that reads incrementally: which record field tells how recent a record is. The
+ * engine tracks its highest settled value (the high-water mark); the source only puts `since` where its
+ * protocol wants it (a query parameter, a GraphQL variable).
+ */
+export interface IncrementalCursor {
+  /** Dot path of the cursor in each source record (`updated_at`, `meta.version`). */
+  readonly field: string;
+  /** `timestamp`: RFC 3339, compared as instants; `number`: an increasing number (or numeric string). */
+  readonly type: 'timestamp' | 'number';
+  /** How far before the mark a read starts, to catch late writes: ms for timestamps, units for numbers. */
+  readonly lookback: number;
+  /** What the first read asks from, before there is a mark; without it the first read asks for everything. */
+  readonly start?: CursorValue;
+}
+
 /** Reads pages; knows its protocol and nothing about the pipeline. */
 export interface SourceConnector {
-  /** Streams pages lazily from `from` (or the start), so backpressure is simply not pulling. */
-  readPages(options: { from: Checkpoint | null; signal: AbortSignal }): AsyncIterable<SourcePage>;
+  /**
+   * Streams pages lazily from `from` (or the start), so backpressure is simply not pulling. `since`, given
+   * only to a source with `incremental`, asks for the records whose cursor is at or after it (inclusive);
+   * a read resumed from a checkpoint gets the same `since` as the read it resumes.
+   */
+  readPages(options: {
+    from: Checkpoint | null;
+    signal: AbortSignal;
+    since?: CursorValue;
+  }): AsyncIterable<SourcePage>;
+  /** Present when the source reads only what changed since the last complete read. */
+  readonly incremental?: IncrementalCursor;
   /**
    * What a complete read whose record count differs from the total the source announced does: "fail"
    * aborts the run with FERRY_ERR_SOURCE_INCOMPLETE, "warn" tells the observer. @default "fail"
@@ -55,12 +81,32 @@ export interface SourceConnector {
   close(): Promise<void>;
 }
 
+/**
+ * What a write does at the destination: make a record it does not hold, replace the version it holds, or
+ * remove it. A sink receives `update` and `delete` only when it declares `onChange: 'update'` or
+ * `onDelete: 'delete'`.
+ */
+export type WriteOperation = 'create' | 'update' | 'delete';
+
 /** One mapped record ready to write. */
 export interface OutgoingRecord {
   readonly key: string;
+  /**
+   * Identical on every attempt of one write. A create's is derived from the record key (and its key
+   * generation); an update's or a delete's from the version's hash too, so each version is written once.
+   */
   readonly idempotencyKey: string;
-  /** The mapped value; the sink serialises it (JSON, XML, a CSV row...). */
+  /** The mapped value; the sink serialises it (JSON, XML, a CSV row...). For a delete, what it last mapped. */
   readonly value: unknown;
+  /** @default 'create' */
+  readonly operation?: WriteOperation;
+  /** A hash of this version's mapped value (what the ledger remembers once it is delivered). */
+  readonly version?: string;
+  /**
+   * For an update or a delete: the hash of the version the ledger says the destination holds, when it
+   * knows (not after a crash left the previous write unsettled).
+   */
+  readonly previousVersion?: string;
   /** Where the record was read, when the source said (`customers.csv:4711`). */
   readonly position?: string;
   readonly signal?: AbortSignal;
@@ -118,6 +164,17 @@ export interface SinkConnector {
    * `new_ledger` until a run has read the source to its end with this ledger. @default 'new_ledger'
    */
   readonly lookupBeforeSend?: 'new_ledger' | 'always' | 'never';
+  /**
+   * What a delivered record that comes again with another mapped body does: `update` sends it with
+   * operation 'update', `skip` leaves the destination as it is, `dead_letter` fails it with reason
+   * `changed_after_delivery`. @default 'skip'
+   */
+  readonly onChange?: 'update' | 'skip' | 'dead_letter';
+  /**
+   * What a record the mapping says is deleted at the source does: `delete` sends it with operation
+   * 'delete' when the destination holds it, `ignore` skips it. @default 'ignore'
+   */
+  readonly onDelete?: 'delete' | 'ignore';
   close(): Promise<void>;
 }
 

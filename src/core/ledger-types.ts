@@ -38,6 +38,12 @@ export interface RecordRow {
   readonly refused?: boolean | null;
   /** True while the record has a dead letter no replay resolved and no purge deleted. */
   readonly openDeadLetter?: boolean;
+  /**
+   * The hash of the version the destination holds: the body it last acknowledged. It outlives later
+   * attempts (an update in flight or failed), and is null when the destination holds none (never
+   * delivered, or deleted there). @default null
+   */
+  readonly deliveredHash?: string | null;
 }
 
 /** A state change to persist. Unset fields keep their stored value. */
@@ -50,6 +56,32 @@ export interface RecordUpdate {
   readonly lastError?: string | null;
   readonly keyGeneration?: number;
   readonly refused?: boolean | null;
+  /** What the destination now holds (RecordRow.deliveredHash); null clears it. */
+  readonly deliveredHash?: string | null;
+}
+
+/** A cursor value of an incremental read: an RFC 3339 timestamp or an increasing number. */
+export type CursorValue = string | number;
+
+/**
+ * Where an incremental read stands, stored with the checkpoint in the same write: the engine owns what it
+ * means (src/engine/high-water.ts); a ledger keeps it as it was given.
+ */
+export interface HighWaterMark {
+  /** The record field the values were read from; a mark of another field is not used. */
+  readonly field: string;
+  /**
+   * The highest cursor value of the records settled by the last complete read: the next read asks for
+   * what changed since it (less the lookback). null before the first complete read.
+   */
+  readonly mark: CursorValue | null;
+  /** The highest cursor value settled so far by the read under way; the mark once that read completes. */
+  readonly pending: CursorValue | null;
+  /**
+   * The lowest cursor value of a record of the read under way that failed without being refused (it may
+   * succeed next time): the mark stops there, so the next read tries it again.
+   */
+  readonly retryFrom: CursorValue | null;
 }
 
 /** One state the ledger stored for a record: an entry of its history. */
@@ -140,7 +172,15 @@ export interface Ledger {
    * Resolves once the checkpoint is durable, stored after every update queued before this call. null clears
    * it (the source was read to its end).
    */
-  saveCheckpoint(integration: string, checkpoint: Checkpoint | null, runId: string): Promise<void>;
+  saveCheckpoint(
+    integration: string,
+    checkpoint: Checkpoint | null,
+    runId: string,
+    /** Stored in the same write as the checkpoint; undefined keeps the one stored. */
+    highWater?: HighWaterMark,
+  ): Promise<void>;
+  /** The high-water mark stored with the integration's checkpoint, or null when none was. */
+  getHighWaterMark(integration: string): Promise<HighWaterMark | null>;
   /** True once a run of this integration read the source to its end with this ledger. */
   hasReadToEnd(integration: string): Promise<boolean>;
 

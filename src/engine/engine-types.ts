@@ -15,6 +15,8 @@ export interface RecordMapper {
    * first delivery's time, which a new ledger then keeps.
    */
   readonly firstMappedAtFields?: readonly string[];
+  /** True when the source marks the record deleted (the mapping's `deleted` predicate); absent: never. */
+  isDeleted?(record: unknown): Promise<boolean>;
 }
 
 /** The result of mapping one record: a body to send, or the reasons it cannot be sent. */

@@ -41,6 +41,24 @@ describe('previewIntegration', () => {
     ]);
   });
 
+  it('reads an incremental source from its high-water mark, as a real run would', async () => {
+    const ledger = createMemoryLedger();
+    const run = await ledger.startRun('t', '2026-01-01T00:00:00Z');
+    await ledger.saveCheckpoint('t', null, run.id, { field: 'v', mark: 7, pending: null, retryFrom: null });
+    const sinces: unknown[] = [];
+    const incremental: SourceConnector = {
+      incremental: { field: 'v', type: 'number', lookback: 2 },
+      async *readPages({ since }) {
+        sinces.push(since);
+        yield { records: [{ id: 'a' }], next: null };
+      },
+      close: async () => {},
+    };
+    await previewIntegration({ source: incremental, mapper, ledger, integration: 't' });
+    await previewIntegration({ source: incremental, mapper });
+    expect(sinces).toEqual([5, undefined]);
+  });
+
   it('without a ledger, counts only the repeats in the source as skips', async () => {
     const preview = await previewIntegration({ source: source([{ id: 'a' }, { id: 'a' }]), mapper });
     expect(preview).toMatchObject({ read: 2, wouldSend: 1, wouldSkip: 1, deliveredBefore: 0, duplicates: 1 });

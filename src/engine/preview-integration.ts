@@ -2,6 +2,7 @@ import type { SourceConnector } from '../core/connector-types.ts';
 import type { Ledger, Reason } from '../core/ledger-types.ts';
 import { redactValue } from '../core/secret-registry.ts';
 import type { RecordMapper } from './engine-types.ts';
+import { createHighWater } from './high-water.ts';
 import { createRecentKeys } from './recent-keys.ts';
 import { contentKey } from './record-fate.ts';
 import { toSecondPrecision } from './timestamp.ts';
@@ -31,8 +32,11 @@ export interface PreviewResult {
 export async function previewIntegration(options: {
   source: SourceConnector;
   mapper: RecordMapper;
-  /** The ledger a real run would use, read only; absent when there is none yet. */
-  ledger?: Pick<Ledger, 'getRecords'>;
+  /**
+   * The ledger a real run would use, read only; absent when there is none yet. An incremental source then
+   * reads from its high-water mark, as a real run would.
+   */
+  ledger?: Pick<Ledger, 'getRecords'> & Partial<Pick<Ledger, 'getHighWaterMark'>>;
   integration?: string;
   limit?: number;
   sampleSize?: number;
@@ -54,7 +58,17 @@ export async function previewIntegration(options: {
   // The same window as a run's: a run catches repeats further apart through the ledger it writes.
   const seen = createRecentKeys(10_000);
   const signal = options.signal ?? new AbortController().signal;
-  for await (const page of options.source.readPages({ from: null, signal })) {
+  const cursor = options.source.incremental;
+  const stored =
+    cursor && options.integration !== undefined
+      ? ((await options.ledger?.getHighWaterMark?.(options.integration)) ?? null)
+      : null;
+  const since = cursor ? createHighWater(cursor, stored).since() : undefined;
+  for await (const page of options.source.readPages({
+    from: null,
+    signal,
+    ...(since === undefined ? {} : { since }),
+  })) {
     const keyed = await Promise.all(
       page.records.map(async (record) => {
         const key = await options.mapper.keyOf(record).catch(() => ({ ok: false as const }));

@@ -1,10 +1,15 @@
 import { hash } from 'node:crypto';
-import type { DeliveryOutcome, OutgoingRecord, SinkConnector } from '../core/connector-types.ts';
+import type {
+  DeliveryOutcome,
+  OutgoingRecord,
+  SinkConnector,
+  WriteOperation,
+} from '../core/connector-types.ts';
 import { errorKindOf, FerryError } from '../core/errors.ts';
-import type { Ledger, Reason, RecordRow, RecordUpdate } from '../core/ledger-types.ts';
+import type { CursorValue, Ledger, Reason, RecordRow, RecordUpdate } from '../core/ledger-types.ts';
 import { redactSecrets, redactValue } from '../core/secret-registry.ts';
 import type { FinalState, RecordMapper } from './engine-types.ts';
-import { idempotencyKeyFor } from './idempotency-key.ts';
+import { idempotencyKeyFor, versionKeyFor } from './idempotency-key.ts';
 import { toSecondPrecision } from './timestamp.ts';
 
 /** The shared, per-run context every record is settled in. */
@@ -23,6 +28,11 @@ export interface RecordContext {
   readonly lookupUnknown?: boolean;
   /** Look every record up before sending it (a replay: an earlier attempt may have stored it). */
   readonly lookupFirst?: boolean;
+  /**
+   * Replaying a dead letter: a record delivered since the letter was written holds a newer version, which
+   * the letter's must not overwrite.
+   */
+  readonly replay?: boolean;
   /** A final-state write failed: the run must stop (the record stays in_flight for the next run). */
   readonly onLedgerError: (error: unknown) => void;
 }
@@ -50,6 +60,8 @@ export interface PendingRecord {
   readonly position?: string;
   /** The source's reasons when it knows the record is damaged: quarantined with them, not mapped. */
   readonly rejected?: readonly Reason[];
+  /** Its cursor value, in an incremental read. */
+  readonly cursor?: CursorValue;
 }
 
 /** How a record ended, for counting and reporting. */
@@ -58,6 +70,10 @@ export interface Fate {
   readonly reasons?: readonly Reason[];
   readonly attempts?: number;
   readonly note?: string;
+  /** What the write did, for a delivered record. */
+  readonly operation?: WriteOperation;
+  /** A failed record the destination refused (or that was never sent): trying again changes nothing. */
+  readonly refused?: boolean;
   /**
    * Quarantined or failed exactly as before, its dead letter still open: a known problem, reported as
    * "still quarantined" or "still failing", not as a new dead letter.
@@ -93,6 +109,8 @@ export interface ReadyRecord {
   readonly firstMappedAt: string;
   /** The idempotency key generation it is sent under. */
   readonly generation: number;
+  /** Create, or update or delete what the destination holds. */
+  readonly operation: WriteOperation;
   /** The in_flight mark that must be durable before the first byte is sent. */
   readonly mark: RecordUpdate;
   /**
@@ -107,25 +125,84 @@ export interface ReadyRecord {
 export type PreparedRecord = ReadyRecord | { readonly ready: false; readonly fate: Fate };
 
 /**
- * Maps one record and decides its way: skipped (an earlier run delivered it), quarantined (its dead letter
- * queued), or ready to send with the in_flight mark the caller must make durable first. Marks of many ready
- * records are written in one transaction (Ledger.updateNow), which is why this is separate from delivery.
+ * The version the destination holds as the ledger knows it. Ledgers that predate updates only remember
+ * the body of the last attempt, which is what a delivered record holds (a record was only ever created).
+ */
+function heldVersion(previous: RecordRow | undefined): string | null {
+  if (previous === undefined) return null;
+  if (previous.deliveredHash !== undefined) return previous.deliveredHash;
+  return previous.state === 'delivered' || previous.state === 'skipped' ? previous.bodyHash : null;
+}
+
+/** An earlier write of the record may have reached the destination: a crash left it in flight, or it failed unrefused. */
+function unsettledWrite(previous: RecordRow | undefined): boolean {
+  return previous?.state === 'in_flight' || (previous?.state === 'failed' && previous.refused !== true);
+}
+
+/**
+ * Maps one record and decides its way: skipped (an earlier run delivered it, unchanged, or a change or a
+ * delete the sink is not told of), quarantined (its dead letter queued), failed (changed after delivery,
+ * with `on_change: dead_letter`), or ready to create, update or delete, with the in_flight mark the caller
+ * must make durable first. Marks of many ready records are written in one transaction (Ledger.updateNow),
+ * which is why this is separate from delivery.
  */
 export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Promise<PreparedRecord> {
   const { previous } = item;
-  if (previous && (previous.state === 'delivered' || previous.state === 'skipped')) {
+  const onChange = ctx.sink.onChange ?? 'skip';
+  const onDelete = ctx.sink.onDelete ?? 'ignore';
+  const wasDelivered = previous?.state === 'delivered' || previous?.state === 'skipped';
+  const held = heldVersion(previous);
+  // Nothing a delivered record can bring is sent on (or a replayed letter is older than what was delivered
+  // since): skipped without mapping it, the fast path of every rerun.
+  if (wasDelivered && (ctx.replay === true || (onChange === 'skip' && onDelete === 'ignore'))) {
     return { ready: false, fate: { state: 'skipped', note: 'delivered by an earlier run' } };
   }
 
   if (item.rejected && item.rejected.length > 0) {
     return { ready: false, fate: quarantine(ctx, item, item.rejected) };
   }
+  const deleted = ctx.mapper.isDeleted ? await ctx.mapper.isDeleted(item.record) : false;
+  if (deleted) {
+    if (onDelete === 'ignore') {
+      return { ready: false, fate: { state: 'skipped', note: 'deleted at the source (on_delete: ignore)' } };
+    }
+    if (held === null && !unsettledWrite(previous)) {
+      return {
+        ready: false,
+        fate: { state: 'skipped', note: 'deleted at the source; the destination holds none of it' },
+      };
+    }
+  } else if (wasDelivered && held !== null && onChange === 'skip') {
+    return { ready: false, fate: { state: 'skipped', note: 'delivered by an earlier run' } };
+  }
+
   const firstMappedAt = previous?.firstMappedAt ?? toSecondPrecision(ctx.clock());
   const mapped = await ctx.mapper.apply(item.record, { firstMappedAt });
   if (!mapped.ok) return { ready: false, fate: quarantine(ctx, item, mapped.reasons) };
 
   // The hash tells "the same order again" from "another order" across runs, whatever the sink writes.
   const hash = sha256(JSON.stringify(mapped.body));
+  const generation = previous?.keyGeneration ?? 0;
+  if (deleted) return writeOf(ctx, item, 'delete', mapped.body, hash, firstMappedAt, generation, held);
+
+  if (held !== null) {
+    // The destination holds a version; unless an earlier write may have changed it since, the ledger
+    // knows which one.
+    if (hash === held && !unsettledWrite(previous)) {
+      return { ready: false, fate: { state: 'skipped', note: 'unchanged since it was delivered' } };
+    }
+    if (onChange === 'skip') {
+      return {
+        ready: false,
+        fate: { state: 'skipped', note: 'changed at the source; not sent (on_change: skip)' },
+      };
+    }
+    if (onChange === 'dead_letter') {
+      return { ready: false, fate: changedAfterDelivery(ctx, item, mapped.body, hash, firstMappedAt) };
+    }
+    return writeOf(ctx, item, 'update', mapped.body, hash, firstMappedAt, generation, held);
+  }
+
   const canLookUp = ctx.sink.lookup !== undefined;
   // A body that differs from the one its key was used with goes under a new key (the destination would
   // refuse the old key with another body), but only when the old body is known not to be stored: the
@@ -135,7 +212,7 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
     previous.bodyHash !== null &&
     previous.bodyHash !== hash &&
     (canLookUp || previous.refused === true);
-  const generation = (previous?.keyGeneration ?? 0) + (bodyChanged ? 1 : 0);
+  const createGeneration = generation + (bodyChanged ? 1 : 0);
   const reconcile =
     canLookUp &&
     (ctx.lookupFirst === true ||
@@ -147,20 +224,60 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
   return {
     ready: true,
     item,
-    outgoing: outgoingFor(ctx, item, mapped.body, generation),
+    outgoing: outgoingFor(ctx, item, mapped.body, createGeneration, { operation: 'create', hash }),
     mappedBody: mapped.body,
     hash,
     firstMappedAt,
-    generation,
+    generation: createGeneration,
+    operation: 'create',
     mark: {
       key: item.key,
       state: 'in_flight',
       firstMappedAt,
       bodyHash: hash,
       attempts: (previous?.attempts ?? 0) + 1,
-      keyGeneration: generation,
+      keyGeneration: createGeneration,
     },
     reconcile,
+  };
+}
+
+/** An update or a delete of what the destination holds, ready to mark and send. */
+function writeOf(
+  ctx: RecordContext,
+  item: PendingRecord,
+  operation: 'update' | 'delete',
+  body: unknown,
+  hash: string,
+  firstMappedAt: string,
+  generation: number,
+  held: string | null,
+): ReadyRecord {
+  const { previous } = item;
+  // The destination may hold what an unsettled write sent instead: then the ledger does not know which.
+  const known = held !== null && !unsettledWrite(previous) ? held : undefined;
+  return {
+    ready: true,
+    item,
+    outgoing: outgoingFor(ctx, item, body, generation, {
+      operation,
+      hash,
+      ...(known === undefined ? {} : { previousVersion: known }),
+    }),
+    mappedBody: body,
+    hash,
+    firstMappedAt,
+    generation,
+    operation,
+    mark: {
+      key: item.key,
+      state: 'in_flight',
+      firstMappedAt,
+      bodyHash: hash,
+      attempts: (previous?.attempts ?? 0) + 1,
+    },
+    // The sink reads what the destination holds itself, where its protocol can (If-Match, ETags).
+    reconcile: false,
   };
 }
 
@@ -169,14 +286,67 @@ function outgoingFor(
   item: PendingRecord,
   value: unknown,
   generation: number,
+  write: { operation: WriteOperation; hash: string; previousVersion?: string },
 ): OutgoingRecord {
   return {
     key: item.key,
-    idempotencyKey: idempotencyKeyFor(ctx.integration, item.key, generation),
+    idempotencyKey:
+      write.operation === 'create'
+        ? idempotencyKeyFor(ctx.integration, item.key, generation)
+        : versionKeyFor(ctx.integration, item.key, generation, write.operation, write.hash),
     value,
+    operation: write.operation,
+    version: write.hash,
+    ...(write.previousVersion === undefined ? {} : { previousVersion: write.previousVersion }),
     ...(item.position === undefined ? {} : { position: item.position }),
     ...(ctx.abortSignal ? { signal: ctx.abortSignal } : {}),
   };
+}
+
+/** `on_change: dead_letter`: the change is failed with its reason, the destination keeps what it has. */
+function changedAfterDelivery(
+  ctx: RecordContext,
+  item: PendingRecord,
+  body: unknown,
+  hash: string,
+  firstMappedAt: string,
+): Fate {
+  const { previous } = item;
+  const reason = at(item, {
+    code: 'changed_after_delivery',
+    message:
+      'changed at the source after it was delivered; not sent (on_change: dead_letter), the destination keeps the version it has',
+  });
+  const known =
+    previous?.state === 'failed' && previous.bodyHash === hash && previous.openDeadLetter !== false;
+  persist(
+    ctx,
+    Promise.all([
+      ctx.ledger.update(ctx.integration, ctx.runId, [
+        {
+          key: item.key,
+          state: 'failed',
+          firstMappedAt,
+          bodyHash: hash,
+          lastError: reason.message,
+          // Nothing was sent: the destination holds what it held.
+          refused: true,
+        },
+      ]),
+      known
+        ? undefined
+        : ctx.ledger.addDeadLetter({
+            integration: ctx.integration,
+            key: item.key,
+            runId: ctx.runId,
+            state: 'failed',
+            record: redactValue(item.record),
+            body: redactValue(body),
+            reasons: [reason],
+          }),
+    ]),
+  );
+  return { state: 'failed', reasons: [reason], refused: true, ...(known ? { known } : {}) };
 }
 
 /**
@@ -195,7 +365,8 @@ export async function settleRecord(ctx: RecordContext, item: PendingRecord): Pro
  * then marks) and queues its final state. Throws only what must stop the run (credentials refused,
  * destination down past the breaker's patience).
  */
-export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Promise<Fate> {
+export async function deliverRecord(ctx: RecordContext, initial: ReadyRecord): Promise<Fate> {
+  let ready = initial;
   const { item, hash, mark, firstMappedAt } = ready;
   let { outgoing } = ready;
   const { previous } = item;
@@ -220,7 +391,14 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
       persist(
         ctx,
         ctx.ledger.update(ctx.integration, ctx.runId, [
-          { key: item.key, state: 'delivered', firstMappedAt: kept, bodyHash: hash, lastError: null },
+          {
+            key: item.key,
+            state: 'delivered',
+            firstMappedAt: kept,
+            bodyHash: hash,
+            deliveredHash: hash,
+            lastError: null,
+          },
         ]),
       );
       return {
@@ -229,9 +407,14 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
         attempts: previous?.attempts ?? 0,
       };
     }
-    if (found.found) {
-      // Ferry creates records, it does not overwrite them; sending would store a second copy wherever keys
-      // are ignored.
+    if (found.found && ctx.sink.onChange === 'update') {
+      // It arrived in an earlier version (a crash left that write unsettled, or another ledger sent it):
+      // this version replaces it.
+      ready = writeOf(ctx, item, 'update', ready.mappedBody, hash, firstMappedAt, ready.generation, null);
+      outgoing = ready.outgoing;
+    } else if (found.found) {
+      // Without updates ferry creates records, it does not overwrite them; sending would store a second
+      // copy wherever keys are ignored.
       notSent = {
         code: 'destination_holds_different',
         message: 'not sent: the lookup found a different record with this key at the destination',
@@ -245,10 +428,10 @@ export async function deliverRecord(ctx: RecordContext, ready: ReadyRecord): Pro
     ? { state: 'failed', attempts: 0, reasons: [notSent] }
     : await sendOnce(ctx, outgoing);
   let sends = outcome.attempts;
-  if (outcome.state === 'failed' && outcome.newKeySafe) {
+  if (outcome.state === 'failed' && outcome.newKeySafe && ready.operation === 'create') {
     // The key was spent on another body that the destination does not hold: one more try under a new key.
     const generation = ready.generation + 1;
-    outgoing = outgoingFor(ctx, item, outgoing.value, generation);
+    outgoing = outgoingFor(ctx, item, outgoing.value, generation, { operation: 'create', hash });
     await ctx.ledger.updateNow(ctx.integration, ctx.runId, [{ ...mark, keyGeneration: generation }]);
     outcome = await sendOnce(ctx, outgoing);
     sends += outcome.attempts;
@@ -294,13 +477,28 @@ function settleOutcome(
   const { previous } = item;
   const attempts = (previous?.attempts ?? 0) + sends;
   if (outcome.state === 'delivered') {
+    const deleted = ready.operation === 'delete';
     persist(
       ctx,
       ctx.ledger.update(ctx.integration, ctx.runId, [
-        { key: item.key, state: 'delivered', attempts, lastError: null },
+        {
+          key: item.key,
+          state: 'delivered',
+          attempts,
+          lastError: null,
+          deliveredHash: deleted ? null : hash,
+          // A record created again after its delete must not send the first create's key: the destination
+          // would answer with the response it stored for it, and create nothing.
+          ...(deleted ? { keyGeneration: ready.generation + 1 } : {}),
+        },
       ]),
     );
-    return { state: 'delivered', attempts, ...(outcome.note ? { note: outcome.note } : {}) };
+    return {
+      state: 'delivered',
+      attempts,
+      operation: ready.operation,
+      ...(outcome.note ? { note: outcome.note } : {}),
+    };
   }
 
   const reasons = outcome.reasons.map((r) => at(item, { ...r, message: redactSecrets(r.message) }));
@@ -338,7 +536,13 @@ function settleOutcome(
           }),
     ]),
   );
-  return { state: 'failed', attempts, reasons, ...(known ? { known } : {}) };
+  return {
+    state: 'failed',
+    attempts,
+    reasons,
+    ...(outcome.refused === true ? { refused: true } : {}),
+    ...(known ? { known } : {}),
+  };
 }
 
 /** The time ferry wrote into a field that is `$firstMappedAt`, as the destination holds it, if it does. */

@@ -45,6 +45,8 @@ export async function replayDeadLetters(options: {
     clock,
     // An earlier attempt may have stored it (an unclear outcome, or a run recorded elsewhere).
     lookupFirst: true,
+    // A record delivered since its letter was written holds a newer version than the letter's.
+    replay: true,
     onLedgerError: (error: unknown) => {
       ledgerError ??= error;
     },

@@ -1,6 +1,7 @@
 import { FerryError } from '../core/errors.ts';
-import type { RunStatus } from '../core/ledger-types.ts';
+import type { CursorValue, RunStatus } from '../core/ledger-types.ts';
 import type { FinalState, RecordMapper, RunCounts, RunOptions, RunResult } from './engine-types.ts';
+import { createHighWater, cursorOf, earlierCursor, laterCursor } from './high-water.ts';
 import { createPageTracker, type TrackedPage } from './page-tracker.ts';
 import { prefetchOne } from './prefetch.ts';
 import { createQuarantineWatch } from './quarantine-watch.ts';
@@ -38,6 +39,15 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
     (lookupBeforeSend === 'new_ledger' && !(await ledger.hasReadToEnd(integration)));
 
   let checkpoint = await ledger.getCheckpoint(integration);
+  const cursor = options.source.incremental;
+  const highWater = cursor ? createHighWater(cursor, await ledger.getHighWaterMark(integration)) : undefined;
+  // A record read again in the same run (it changed while the read went on, or the source repeats it) is
+  // compared with what was delivered once its first copy settled, instead of being skipped as a duplicate:
+  // its later version must reach the destination.
+  const comparesRepeats =
+    cursor !== undefined ||
+    (options.sink.onChange ?? 'skip') !== 'skip' ||
+    (options.sink.onDelete ?? 'ignore') !== 'ignore';
   // A resumed read's total would overstate what is left, so only a read from the start reports one.
   let totalReported = checkpoint !== null;
   let fatal: FerryError | undefined;
@@ -64,11 +74,14 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   // stored checkpoint stays before every page not yet saved.
   let checkpointSaves = Promise.resolve();
   let checkpointFailed = false;
-  const tracker = createPageTracker((pageNumber, next) => {
+  const tracker = createPageTracker(({ pageNumber, next, cursorMax, retryFrom }) => {
+    highWater?.pageSettled(cursorMax, retryFrom);
+    // Taken now, in page order: the chain below runs later, when more pages may have settled.
+    const mark = highWater?.snapshot(next === null);
     checkpointSaves = checkpointSaves.then(async () => {
       if (checkpointFailed) return;
       try {
-        await ledger.saveCheckpoint(integration, next, run.id);
+        await ledger.saveCheckpoint(integration, next, run.id, mark);
       } catch (error) {
         checkpointFailed = true;
         stop(asFerryError(error));
@@ -83,7 +96,18 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   const inFlight = new Set<Promise<void>>();
 
   const quarantine = createQuarantineWatch(options.quarantineLimit);
-  const settle = (state: FinalState, page: TrackedPage, key: string | null, fate: Omit<Fate, 'state'>) => {
+  const settle = (
+    state: FinalState,
+    page: TrackedPage,
+    key: string | null,
+    fate: Omit<Fate, 'state'>,
+    recordCursor?: CursorValue,
+  ) => {
+    // A record that may go through next time (the destination was unreachable, answered 5xx) holds the
+    // high-water mark back, so the next incremental read gets it again.
+    if (state === 'failed' && fate.refused !== true && recordCursor !== undefined) {
+      page.retryFrom = earlierCursor(page.retryFrom, recordCursor);
+    }
     counts[state]++;
     if (fate.known && state === 'quarantined') counts.stillQuarantined++;
     if (fate.known && state === 'failed') counts.stillFailed++;
@@ -107,7 +131,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
           for (const [i, fate] of fates.entries()) {
             const { item } = readies[i]!;
             recent.settled(item.key);
-            settle(fate.state, page, item.hasKey ? item.key : null, fate);
+            settle(fate.state, page, item.hasKey ? item.key : null, fate, item.cursor);
           }
         },
         // The records stay in_flight in the ledger; their page never settles, so the checkpoint stays before
@@ -139,7 +163,14 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   let pageNumber = 0;
 
   try {
-    const pages = prefetchOne(options.source.readPages({ from: checkpoint, signal: stopReading.signal }));
+    const since = highWater?.since();
+    const pages = prefetchOne(
+      options.source.readPages({
+        from: checkpoint,
+        signal: stopReading.signal,
+        ...(since === undefined ? {} : { since }),
+      }),
+    );
     pageLoop: for await (const sourcePage of pages) {
       pageNumber++;
       if (firstPage) {
@@ -159,12 +190,15 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
           const key = await safeKeyOf(options.mapper, record);
           const position = sourcePage.positions?.[index];
           const rejected = sourcePage.rejects?.get(index);
+          const at = cursor ? cursorOf(record, cursor) : undefined;
+          if (at !== undefined) page.cursorMax = laterCursor(page.cursorMax, at);
           return {
             record,
             key: key ?? contentKey(record),
             hasKey: key !== null,
             ...(position === undefined ? {} : { position }),
             ...(rejected === undefined ? {} : { rejected }),
+            ...(at === undefined ? {} : { cursor: at }),
           };
         }),
       );
@@ -180,21 +214,37 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
         }
         const chunk: PendingRecord[] = [];
         while (chunk.length < chunkSize && next < keyed.length && taken !== options.limit) {
-          const item = keyed[next++]!;
+          const item = keyed[next]!;
           const { key, hasKey } = item;
+          let previous = known.get(key);
+          if (!recent.claim(key)) {
+            if (comparesRepeats && hasKey) {
+              // Its first copy is in this chunk, not yet sent: send the chunk first, then come back to it.
+              if (chunk.some((pending) => pending.key === key)) break;
+              await recent.released(key);
+              recent.claimAgain(key);
+              // What its first copy left in the ledger, so the repeat is compared with what was delivered.
+              previous = (await ledger.getRecords(integration, [key])).get(key);
+            } else {
+              next++;
+              taken++;
+              counts.read++;
+              observer.onRecordRead?.(pageNumber);
+              tracker.add(page);
+              // An exact duplicate in the same read (or one still in flight) yields one order; identical
+              // records without a key share their content key, so they yield one dead letter.
+              settle('skipped', page, hasKey ? key : null, {
+                note: 'duplicate of an earlier record in this read',
+              });
+              continue;
+            }
+          }
+          next++;
           taken++;
           counts.read++;
           observer.onRecordRead?.(pageNumber);
           tracker.add(page);
-          // An exact duplicate in the same read (or one still in flight) yields one order; identical records
-          // without a key share their content key, so they yield one dead letter.
-          if (!recent.claim(key)) {
-            settle('skipped', page, hasKey ? key : null, {
-              note: 'duplicate of an earlier record in this read',
-            });
-            continue;
-          }
-          chunk.push({ ...item, previous: known.get(key) });
+          chunk.push({ ...item, previous });
         }
         const prepared = await Promise.all(chunk.map((item) => prepareRecord(ctx, item)));
         const marks = prepared.flatMap((p) => (p.ready && !p.reconcile ? [p.mark] : []));
@@ -202,10 +252,10 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
         const batch: ReadyRecord[] = [];
         for (const [i, p] of prepared.entries()) {
           if (!p.ready) {
-            const { key, hasKey } = chunk[i]!;
+            const { key, hasKey, cursor: recordCursor } = chunk[i]!;
             recent.settled(key);
             recent.release(key);
-            settle(p.fate.state, page, hasKey ? key : null, p.fate);
+            settle(p.fate.state, page, hasKey ? key : null, p.fate, recordCursor);
             continue;
           }
           // A record to look up first goes on its own: its mark waits for the lookup's answer.

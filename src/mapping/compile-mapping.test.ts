@@ -77,3 +77,36 @@ describe('compileMapping', () => {
     });
   });
 });
+
+describe('the deleted predicate', () => {
+  it('marks a record deleted only when the predicate is true, and a mapping without one never', async () => {
+    const file = join(dir, 'deleted.mapping.yaml');
+    await writeFile(
+      file,
+      [
+        'key: id',
+        'deleted: $exists(deleted_at) and deleted_at != null',
+        'output:',
+        '  fields:',
+        '    id: id',
+      ].join('\n'),
+    );
+    for (const mapping of [await loadMapping(file), await loadMapping(file, { interpretOnly: true })]) {
+      expect(mapping.deletedExpr).toBe('$exists(deleted_at) and deleted_at != null');
+      expect(await mapping.isDeleted?.({ id: 1, deleted_at: '2026-01-01T00:00:00Z' })).toBe(true);
+      expect(await mapping.isDeleted?.({ id: 1, deleted_at: null })).toBe(false);
+      expect(await mapping.isDeleted?.({ id: 1 })).toBe(false);
+      expect(await mapping.isDeleted?.([1, 2])).toBe(false);
+    }
+    expect(mixed.isDeleted).toBeUndefined();
+  });
+
+  it('refuses a predicate that does not compile, naming its line', async () => {
+    const file = join(dir, 'bad-deleted.mapping.yaml');
+    await writeFile(
+      file,
+      ['key: id', 'deleted: deleted_at !=', 'output:', '  fields:', '    id: id'].join('\n'),
+    );
+    await expect(loadMapping(file)).rejects.toThrow(/:2: deleted: the JSONata expression does not compile/);
+  });
+});

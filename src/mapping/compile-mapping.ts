@@ -111,6 +111,7 @@ export function compileMapping(
   };
 
   const keyExpr = compile(spec.key.expr, spec.key);
+  const deletedExpr = spec.deleted === null ? null : compile(spec.deleted.expr, spec.deleted);
   const checks = spec.checks.map((check) => ({ ...check, expression: compile(check.expr, check) }));
   // Each leaf alone first, so a syntax error names its own field and line.
   for (const field of spec.fields) compile(field.expr, field, false);
@@ -242,6 +243,23 @@ export function compileMapping(
     }
   }
 
+  // Only `true` marks a record deleted: a predicate that fails to evaluate on a record (a field of the wrong
+  // type) leaves it to the mapping, whose checks then say what is wrong with it.
+  function deletedPass(expression: GuardedExpression, record: unknown, known: KnownOutcomes): boolean {
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) return false;
+    const outcome = evaluateIn(known, expression, record);
+    return outcome.ok && outcome.value === true;
+  }
+
+  function isDeleted(record: unknown): Promise<boolean> {
+    if (deletedExpr === null) return Promise.resolve(false);
+    try {
+      return Promise.resolve(deletedPass(deletedExpr, record, null));
+    } catch (error) {
+      return replay(error, (known) => deletedPass(deletedExpr, record, known));
+    }
+  }
+
   function apply(record: unknown, bindings: MappingBindings): Promise<MappingResult> {
     if (typeof bindings?.firstMappedAt !== 'string') {
       return Promise.reject(
@@ -261,6 +279,7 @@ export function compileMapping(
     file: spec.file,
     description: spec.description,
     keyExpr: spec.key.expr,
+    deletedExpr: spec.deleted?.expr ?? null,
     fields: spec.fields.map((f) => ({
       path: f.target.join('.'),
       expr: f.expr,
@@ -275,5 +294,6 @@ export function compileMapping(
     outputSchemaFile: schemas.output?.file ?? null,
     keyOf,
     apply,
+    ...(deletedExpr === null ? {} : { isDeleted }),
   };
 }

@@ -1,7 +1,9 @@
 import type { CompiledMapping } from './mapping-types.ts';
 
 /** Renders a mapping's output fields as a Markdown table (destination field | expression | doc), plus its key and checks. */
-export function describeMapping(mapping: Pick<CompiledMapping, 'keyExpr' | 'fields' | 'checks'>): string {
+export function describeMapping(
+  mapping: Pick<CompiledMapping, 'keyExpr' | 'fields' | 'checks'> & { deletedExpr?: string | null },
+): string {
   const lines = ['| destination field | expression | doc |', '| --- | --- | --- |'];
   for (const field of mapping.fields) {
     const doc = field.compare
@@ -10,6 +12,7 @@ export function describeMapping(mapping: Pick<CompiledMapping, 'keyExpr' | 'fiel
     lines.push(`| \`${field.path}\` | ${code(field.expr)} | ${cell(doc)} |`);
   }
   lines.push('', `Record key: ${code(mapping.keyExpr)}`);
+  if (mapping.deletedExpr) lines.push('', `Deleted at the source when: ${code(mapping.deletedExpr)}`);
   if (mapping.checks.length > 0) {
     lines.push('', '| input check | fields | code | message |', '| --- | --- | --- | --- |');
     for (const check of mapping.checks) {

@@ -89,7 +89,12 @@ export async function diagnoseMapping(path: string): Promise<MappingDiagnosis> {
     code: 'FERRY_ERR_MAPPING_INVALID',
     message,
   });
-  const expressions: (SourceLocation & { expr: string })[] = [spec.key, ...spec.checks, ...spec.fields];
+  const expressions: (SourceLocation & { expr: string })[] = [
+    spec.key,
+    ...(spec.deleted ? [spec.deleted] : []),
+    ...spec.checks,
+    ...spec.fields,
+  ];
   for (const expression of expressions) {
     let ast: unknown;
     try {

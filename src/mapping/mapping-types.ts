@@ -53,6 +53,8 @@ export interface CompiledMapping {
   readonly description: string | null;
   /** The key expression as written. */
   readonly keyExpr: string;
+  /** The `deleted` predicate as written, or null when the mapping has none. */
+  readonly deletedExpr: string | null;
   readonly fields: readonly FieldDescription[];
   readonly checks: readonly CheckDescription[];
   /** Absolute paths of the input and output JSON Schemas, when given. */
@@ -64,4 +66,6 @@ export interface CompiledMapping {
   keyOf(record: unknown): Promise<KeyResult>;
   /** Validates, maps and validates again. Never throws for a bad record. */
   apply(record: unknown, bindings: MappingBindings): Promise<MappingResult>;
+  /** True when the `deleted` predicate says the source marks the record deleted; absent without one. */
+  isDeleted?(record: unknown): Promise<boolean>;
 }

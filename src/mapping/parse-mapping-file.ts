@@ -39,6 +39,8 @@ export interface MappingSpec {
   readonly file: string;
   readonly description: string | null;
   readonly key: SourceLocation & { readonly expr: string; readonly field: string | null };
+  /** A JSONata predicate on the source record: true when the source marks the record deleted. */
+  readonly deleted: (SourceLocation & { readonly expr: string }) | null;
   readonly inputSchema: SchemaRef | null;
   readonly checks: readonly CheckSpec[];
   readonly outputSchema: SchemaRef | null;
@@ -92,7 +94,7 @@ export function parseMappingFile(text: string, file: string): MappingSpec {
 
   const root = doc.contents;
   if (!isMap(root)) return fail(root, '', 'the file must be a YAML mapping with key, input and output');
-  const top = entries(root, '', ['description', 'key', 'input', 'output', 'timeout'], fail);
+  const top = entries(root, '', ['description', 'key', 'deleted', 'input', 'output', 'timeout'], fail);
 
   const description = optionalString(top.get('description'), 'description', fail);
 
@@ -118,6 +120,16 @@ export function parseMappingFile(text: string, file: string): MappingSpec {
       path: 'key',
     };
   }
+
+  const deletedNode = top.get('deleted');
+  const deleted =
+    deletedNode === undefined
+      ? null
+      : {
+          expr: requiredString(deletedNode, root, 'deleted', fail),
+          ...at(deletedNode),
+          path: 'deleted',
+        };
 
   let inputSchema: SchemaRef | null = null;
   const checks: CheckSpec[] = [];
@@ -177,7 +189,7 @@ export function parseMappingFile(text: string, file: string): MappingSpec {
     if (timeoutMs <= 0) return fail(timeoutNode, 'timeout', 'must be more than 0');
   }
 
-  return { file, description, key, inputSchema, checks, outputSchema, fields, timeoutMs };
+  return { file, description, key, deleted, inputSchema, checks, outputSchema, fields, timeoutMs };
 }
 
 type Fail = (node: Node | null | undefined, path: string, message: string) => never;

@@ -29,8 +29,12 @@ describe('the seeded customer data set', () => {
       'email',
       'address',
       'phone',
+      'updated_at',
     ]);
     expect(customer.customer_id).toBe(String(clean + 1));
+    expect(customer.updated_at).toBe(
+      new Date(Date.UTC(2025, 0, 1) + Math.floor(clean / 3) * 1000).toISOString(),
+    );
     expect(Object.keys(customer.address ?? {})).toEqual(['street', 'city', 'state', 'zip']);
     expect(quarantineReasons(customer)).toEqual([]);
   });

@@ -8,7 +8,22 @@ export interface MockCustomer {
   email?: string;
   address?: MockAddress;
   phone?: string | null;
+  /** RFC 3339 UTC: when the customer last changed (the seeded set counts as written at SEEDED_FROM). */
+  updated_at?: string;
+  /** RFC 3339 UTC: set when the customer was deleted (soft delete: it is still listed). */
+  deleted_at?: string;
   [extra: string]: unknown;
+}
+
+/** When the seeded data set starts: customer i was last updated at SEEDED_FROM + floor(i / 3) seconds. */
+export const SEEDED_FROM_MS = Date.UTC(2025, 0, 1);
+
+/**
+ * When seeded customer `index` was last updated: three customers a second, in index order, so ties on
+ * updated_at exist and are broken by position.
+ */
+export function seededUpdatedAtMs(index: number): number {
+  return SEEDED_FROM_MS + Math.floor(index / 3) * 1000;
 }
 
 /** A customer's address; zip may arrive as a number. */
@@ -149,22 +164,27 @@ export function dirtAt(seed: number, index: number): DirtKind | null {
   return isDuplicateAt(seed, index) ? 'duplicate' : baseDirtAt(seed, index);
 }
 
-function baseCustomer(seed: number, index: number): MockCustomer {
-  const random = createRandom(hashSeed(seed, index));
+/** A clean customer with id `index + 1`, drawn from `random`; `tag` makes its email unique per version. */
+export function freshCustomer(random: Random, index: number, updatedAtMs: number, tag = ''): MockCustomer {
   const [first, firstSlug] = pick(random, FIRST);
   const [last, lastSlug] = pick(random, LAST);
   const [city, state] = pick(random, CITIES);
   const house = 1 + Math.floor(random() * 9998);
   const zip = 10000 + Math.floor(random() * 89999);
   const phone = `555-${100 + Math.floor(random() * 900)}-${1000 + Math.floor(random() * 9000)}`;
-  const customer: MockCustomer = {
+  return {
     customer_id: String(index + 1),
     first_name: first,
     last_name: last,
-    email: `${firstSlug}.${lastSlug}${index + 1}@${pick(random, DOMAINS)}`,
+    email: `${firstSlug}.${lastSlug}${index + 1}${tag}@${pick(random, DOMAINS)}`,
     address: { street: `${house} ${pick(random, STREETS)}`, city, state, zip: String(zip) },
     phone,
+    updated_at: new Date(updatedAtMs).toISOString(),
   };
+}
+
+function baseCustomer(seed: number, index: number): MockCustomer {
+  const customer = freshCustomer(createRandom(hashSeed(seed, index)), index, seededUpdatedAtMs(index));
   const dirt = baseDirtAt(seed, index);
   if (dirt !== null) applyDirt(customer, dirt, createRandom(hashSeed(seed, index) ^ 0x165667b1));
   return customer;

@@ -24,6 +24,12 @@ export const customerSchema = {
       },
     },
     phone: { type: ['string', 'null'] },
+    updated_at: { type: 'string', format: 'date-time', description: 'When the customer last changed (UTC).' },
+    deleted_at: {
+      type: 'string',
+      format: 'date-time',
+      description: 'Only on deleted customers (soft delete: they are still listed), when they were deleted.',
+    },
   },
   example: {
     customer_id: '123',
@@ -32,5 +38,6 @@ export const customerSchema = {
     email: 'john.doe@example.com',
     address: { street: '123 Main St', city: 'Anytown', state: 'CA', zip: '12345' },
     phone: '555-123-4567',
+    updated_at: '2025-01-01T00:00:41.000Z',
   },
 } as const;

@@ -24,6 +24,13 @@ export interface FaultOptions {
    * response are kept, as when a server fails after its commit). @default 0
    */
   errorAfterStoreRate?: number;
+  /**
+   * Destination only: share of PUTs and DELETEs the network delivers a second time, `redeliverDelayMs`
+   * later (a delayed duplicate or an old retry arriving after newer writes). @default 0
+   */
+  redeliverRate?: number;
+  /** Destination only: how much later a redelivered write arrives. @default 200 */
+  redeliverDelayMs?: number;
   /** Destination only: also inject errors, 429s and latency at POST /oauth/token. @default false */
   tokenEndpoint?: boolean;
   /** Source only: share of GraphQL requests answered 200 with `data: null` and a retryable error. @default 0 */
@@ -68,6 +75,8 @@ export function resolveFaults(faults: FaultOptions = {}): ResolvedFaults {
     requestsPerSecond: checkNumber('requestsPerSecond', faults.requestsPerSecond, 0, 10_000_000, 0),
     lostAckRate: checkNumber('lostAckRate', faults.lostAckRate, 0, 1, 0),
     errorAfterStoreRate: checkNumber('errorAfterStoreRate', faults.errorAfterStoreRate, 0, 1, 0),
+    redeliverRate: checkNumber('redeliverRate', faults.redeliverRate, 0, 1, 0),
+    redeliverDelayMs: checkNumber('redeliverDelayMs', faults.redeliverDelayMs, 0, 600_000, 200),
     tokenEndpoint: faults.tokenEndpoint ?? false,
     graphqlErrorRate: checkNumber('graphqlErrorRate', faults.graphqlErrorRate, 0, 1, 0),
     graphqlPartialRate: checkNumber('graphqlPartialRate', faults.graphqlPartialRate, 0, 1, 0),

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   buildMockDestination,
   type MockDestinationHandle,
@@ -359,5 +359,146 @@ describe('mock destination faults', () => {
     expect((await post(d.app, token, order('r3'))).statusCode).toBe(201);
     expect(d.stats().rateLimited).toBe(1);
     await d.app.close();
+  });
+});
+
+describe('mock destination: replacing and deleting orders', () => {
+  let app: FastifyInstance;
+  let destination: Awaited<ReturnType<typeof buildMockDestination>>;
+  let token: string;
+  beforeAll(async () => {
+    destination = await buildMockDestination(CLIENT);
+    app = destination.app;
+    token = await tokenFor(app);
+  });
+  afterAll(() => app.close());
+
+  const write = (
+    method: 'PUT' | 'DELETE',
+    id: string,
+    options: { body?: unknown; key?: string; ifMatch?: string } = {},
+  ) =>
+    app.inject({
+      method,
+      url: `/api/v2/orders/${id}`,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(options.key ? { 'idempotency-key': options.key } : {}),
+        ...(options.ifMatch ? { 'if-match': options.ifMatch } : {}),
+      },
+      ...(options.body === undefined ? {} : { payload: options.body as Record<string, unknown> }),
+    });
+
+  it('names each version with an ETag and refuses a write meant for another version with 412', async () => {
+    const created = await post(app, token, order('p1'));
+    const v1 = created.headers.etag as string;
+    expect(v1).toMatch(/^"[0-9a-f]+"$/);
+    expect(
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/api/v2/orders/ORD-p1',
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).headers.etag,
+    ).toBe(v1);
+    const renamed = { ...order('p1'), customerInfo: { ...order('p1').customerInfo, name: 'Jane Roe' } };
+    const put = await write('PUT', 'ORD-p1', { body: renamed, ifMatch: v1 });
+    expect(put.statusCode).toBe(200);
+    const v2 = put.headers.etag as string;
+    expect(v2).not.toBe(v1);
+    // A write delayed from before: it names v1, which is no longer current.
+    const stale = await write('PUT', 'ORD-p1', { body: order('p1'), ifMatch: v1 });
+    expect(stale.statusCode).toBe(412);
+    expect(JSON.parse(stale.body)).toMatchObject({ error: 'precondition_failed', etag: v2 });
+    expect(destination.orders().find((o) => o.orderId === 'ORD-p1')?.customerInfo.name).toBe('Jane Roe');
+    expect(destination.stats()).toMatchObject({ updates: 1, preconditionFailed: 1 });
+  });
+
+  it('validates a PUT as a POST, its orderId the one in the path, and never creates with it', async () => {
+    await post(app, token, order('p2'));
+    const invalid = await write('PUT', 'ORD-p2', { body: { ...order('p2'), orderDate: 'yesterday' } });
+    expect(invalid.statusCode).toBe(400);
+    const moved = await write('PUT', 'ORD-p2', { body: order('p3') });
+    expect(moved.statusCode).toBe(400);
+    expect(JSON.parse(moved.body).errors[0]).toMatchObject({ field: 'orderId' });
+    expect((await write('PUT', 'ORD-nope', { body: order('nope') })).statusCode).toBe(404);
+  });
+
+  it('replays a repeated Idempotency-Key, and refuses it with another request', async () => {
+    await post(app, token, order('p4'));
+    const body = { ...order('p4'), shippingAddress: { ...order('p4').shippingAddress, city: 'Springfield' } };
+    const first = await write('PUT', 'ORD-p4', { body, key: 'k-p4-v2' });
+    // The retry of a write whose answer was lost: replayed, even though its If-Match would now fail.
+    const again = await write('PUT', 'ORD-p4', { body, key: 'k-p4-v2', ifMatch: '"old"' });
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers.etag).toBe(first.headers.etag);
+    expect((await write('PUT', 'ORD-p4', { body: order('p4'), key: 'k-p4-v2' })).statusCode).toBe(422);
+  });
+
+  it('deletes an order once: 204, then 404, and a repeated key replays the 204', async () => {
+    await post(app, token, order('p5'));
+    expect((await write('DELETE', 'ORD-p5', { key: 'del-p5' })).statusCode).toBe(204);
+    expect((await write('DELETE', 'ORD-p5', { key: 'del-p5' })).statusCode).toBe(204);
+    expect((await write('DELETE', 'ORD-p5')).statusCode).toBe(404);
+    expect(destination.orders().some((o) => o.orderId === 'ORD-p5')).toBe(false);
+    expect(destination.stats().deletes).toBe(1);
+  });
+});
+
+describe('mock destination: redelivered writes', () => {
+  it('delivers a seeded share of writes again later; with If-Match a stale one is refused', async () => {
+    const destination = await buildMockDestination({
+      ...CLIENT,
+      honourIdempotency: false,
+      faults: { redeliverRate: 1, redeliverDelayMs: 20 },
+    });
+    const { app } = destination;
+    try {
+      const token = await tokenFor(app);
+      const put = (body: MockOrder, ifMatch: string) =>
+        app.inject({
+          method: 'PUT',
+          url: `/api/v2/orders/${body.orderId}`,
+          headers: { authorization: `Bearer ${token}`, 'if-match': ifMatch },
+          payload: body as unknown as Record<string, unknown>,
+        });
+      const named = (name: string) => ({
+        ...order('r1'),
+        customerInfo: { ...order('r1').customerInfo, name },
+      });
+      const v1 = (await post(app, token, order('r1'))).headers.etag as string;
+      const v2 = (await put(named('Second'), v1)).headers.etag as string;
+      await put(named('Third'), v2);
+      // Both writes arrive a second time; the first names v1 and must not bring "Second" back.
+      await vi.waitFor(() => expect(destination.stats().preconditionFailed).toBe(2));
+      expect(destination.stats()).toMatchObject({ redelivered: 2, redeliveredApplied: 0 });
+      expect(destination.orders()[0]?.customerInfo.name).toBe('Third');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('applies a redelivered write again when nothing guards it, and counts it', async () => {
+    const destination = await buildMockDestination({
+      ...CLIENT,
+      honourIdempotency: false,
+      faults: { redeliverRate: 1, redeliverDelayMs: 5 },
+    });
+    try {
+      const token = await tokenFor(destination.app);
+      await post(destination.app, token, order('r2'));
+      await destination.app.inject({
+        method: 'PUT',
+        url: '/api/v2/orders/ORD-r2',
+        headers: { authorization: `Bearer ${token}` },
+        payload: order('r2') as unknown as Record<string, unknown>,
+      });
+      await vi.waitFor(() => expect(destination.stats().redeliveredApplied).toBe(1));
+      expect(destination.stats().updates).toBe(2);
+    } finally {
+      await destination.app.close();
+    }
   });
 });

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { readClientCredentials } from './client-auth.ts';
 import { createMockApp, errorSchema, listenOn, validationFailedSchema } from './create-mock-app.ts';
 import { randomCredential, sameSecret } from './credentials.ts';
 import { type FaultOptions, resolveFaults } from './fault-options.ts';
 import { EXAMPLE_ORDER, loadOrderSchema, type MockOrder } from './order-schema.ts';
-import { createOrderStore } from './order-store.ts';
+import { createOrderStore, type SavedResponse } from './order-store.ts';
 import { createRandom, hashSeed } from './prng.ts';
 import { createRequestStats } from './request-stats.ts';
 import { createTokenStore } from './token-store.ts';
@@ -65,6 +66,15 @@ export interface DestinationStats {
   /** 400s for bodies or parameters that failed validation. */
   validationFailures: number;
   tokensIssued: number;
+  /** PUTs that replaced an order. */
+  updates: number;
+  /** DELETEs that removed an order. */
+  deletes: number;
+  /** Writes refused with 412 because If-Match named another version. */
+  preconditionFailed: number;
+  /** PUTs and DELETEs delivered a second time, later (redeliverRate), and what became of them. */
+  redelivered: number;
+  redeliveredApplied: number;
 }
 
 /** A mock destination built but not listening: use `app.inject()` in tests. */
@@ -104,6 +114,26 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 const orderBodyForDocs = (): Record<string, unknown> => ({ ...loadOrderSchema(), examples: [EXAMPLE_ORDER] });
 
+function withoutId(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $id: _id, ...rest } = schema;
+  return rest;
+}
+
+/** A strong ETag naming one stored version of an order. */
+function etagOf(json: string): string {
+  return `"${createHash('sha256').update(json).digest('hex').slice(0, 20)}"`;
+}
+
+/** If-Match holds a list of ETags; strong comparison, so a weak one never matches. */
+function matchesEtag(ifMatch: string, current: string): boolean {
+  return ifMatch.split(',').some((tag) => tag.trim() === current);
+}
+
+function headerOf(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 function bearerToken(header: string | undefined): string | undefined {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
   return match?.[1];
@@ -137,7 +167,7 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
     : undefined;
 
   const snapshot = (): DestinationStats => {
-    const stored = store.all().length;
+    const stored = store.size();
     return {
       requests: stats.requests(),
       ordersStored: stored,
@@ -151,13 +181,24 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
       errorsAfterStore: stats.counter('errorsAfterStore'),
       validationFailures: stats.counter('validationFailures'),
       tokensIssued: tokens.issued(),
+      updates: stats.counter('updates'),
+      deletes: stats.counter('deletes'),
+      preconditionFailed: stats.counter('preconditionFailed'),
+      redelivered: stats.counter('redelivered'),
+      redeliveredApplied: stats.counter('redeliveredApplied'),
     };
   };
+  // Its own sequence too: which writes the network delivers again, later (a delayed or retried duplicate).
+  let redeliverDraws = createRandom(hashSeed(seed, 0x2ede));
+  const redeliveries = new Set<NodeJS.Timeout>();
   const reset = () => {
     store.reset();
     stats.reset();
     guards.reset();
     afterStoreDraws = createRandom(hashSeed(seed, 0x5707));
+    redeliverDraws = createRandom(hashSeed(seed, 0x2ede));
+    for (const timer of redeliveries) clearTimeout(timer);
+    redeliveries.clear();
     tokenGuards?.reset();
   };
 
@@ -204,6 +245,9 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     },
   );
+
+  const idempotencyKeyOf = (request: FastifyRequest) =>
+    honourIdempotency ? headerOf(request, 'idempotency-key') : undefined;
 
   const requireBearer = async (request: FastifyRequest, reply: FastifyReply) => {
     const problem = tokens.check(bearerToken(request.headers.authorization));
@@ -358,7 +402,9 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
       if (saved) {
         stats.add('idempotentReplays');
         reply.header('Idempotent-Replayed', 'true');
-        ({ status, body } = saved);
+        // Only a POST saves a response under a key its request (the body alone) can match.
+        status = saved.status as 201 | 400 | 409;
+        body = saved.body;
       } else {
         const existing = allowDuplicates ? undefined : store.get(order.orderId);
         if (existing !== undefined) {
@@ -386,7 +432,10 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
           return reply.code(500).send({ error: 'internal_error', message: 'injected fault after storing' });
         }
       }
-      if (status === 201) reply.header('Location', `${ORDERS_PATH}/${encodeURIComponent(order.orderId)}`);
+      if (status === 201) {
+        reply.header('Location', `${ORDERS_PATH}/${encodeURIComponent(order.orderId)}`);
+        reply.header('ETag', etagOf(body));
+      }
       return reply.code(status).type(JSON_TYPE).send(body);
     },
   );
@@ -412,7 +461,226 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
       const found = store.get(orderId);
       if (found === undefined)
         return reply.code(404).send({ error: 'not_found', message: `no order ${orderId}` });
-      return reply.type(JSON_TYPE).send(found);
+      return reply.header('ETag', etagOf(found)).type(JSON_TYPE).send(found);
+    },
+  );
+
+  /** A PUT or DELETE of one order, as it reached the server: applied now, or again later when redelivered. */
+  interface Write {
+    readonly method: 'PUT' | 'DELETE';
+    readonly orderId: string;
+    /** The new order (PUT). */
+    readonly json?: string;
+    readonly key: string | undefined;
+    readonly ifMatch: string | undefined;
+  }
+
+  /** Applies a write: the idempotent replay, 404, 412 on another version, then the change itself. */
+  const applyWrite = (write: Write): { status: number; body: string; etag?: string; replayed?: boolean } => {
+    const request = `${write.method} ${write.orderId}\n${write.json ?? ''}`;
+    const saved = write.key === undefined ? undefined : store.savedResponse(write.key);
+    if (saved && saved.request !== request) {
+      return {
+        status: 422,
+        body: JSON.stringify({
+          error: 'idempotency_key_reused',
+          message: 'this Idempotency-Key was used with a different request',
+        }),
+      };
+    }
+    if (saved) {
+      stats.add('idempotentReplays');
+      return { ...saved, replayed: true };
+    }
+    const existing = store.get(write.orderId);
+    if (existing === undefined) {
+      return {
+        status: 404,
+        body: JSON.stringify({ error: 'not_found', message: `no order ${write.orderId}` }),
+      };
+    }
+    const current = etagOf(existing);
+    if (write.ifMatch !== undefined && write.ifMatch.trim() !== '*' && !matchesEtag(write.ifMatch, current)) {
+      stats.add('preconditionFailed');
+      return {
+        status: 412,
+        body: JSON.stringify({
+          error: 'precondition_failed',
+          message: `If-Match ${write.ifMatch} does not match the order's current version ${current}`,
+          etag: current,
+        }),
+        etag: current,
+      };
+    }
+    let answer: SavedResponse;
+    if (write.method === 'PUT') {
+      store.replace(write.orderId, write.json!);
+      stats.add('updates');
+      answer = { status: 200, body: write.json!, request, etag: etagOf(write.json!) };
+    } else {
+      store.remove(write.orderId);
+      stats.add('deletes');
+      answer = { status: 204, body: '', request };
+    }
+    if (write.key !== undefined) store.saveResponse(write.key, answer);
+    return answer;
+  };
+
+  /** Delivers a write a second time after redeliverDelayMs, as a network that duplicates and delays does. */
+  const maybeRedeliver = (write: Write) => {
+    if (faults.redeliverRate <= 0 || redeliverDraws() >= faults.redeliverRate) return;
+    stats.add('redelivered');
+    const timer = setTimeout(() => {
+      redeliveries.delete(timer);
+      const { status, replayed } = applyWrite(write);
+      // A replay under its idempotency key changes nothing; only a write applied again counts.
+      if ((status === 200 || status === 204) && !replayed) stats.add('redeliveredApplied');
+    }, faults.redeliverDelayMs);
+    timer.unref();
+    redeliveries.add(timer);
+  };
+
+  const writeHeaders = {
+    type: 'object',
+    properties: {
+      'idempotency-key': { type: 'string', minLength: 1, maxLength: 255, description: 'Idempotency key' },
+      'if-match': {
+        type: 'string',
+        description: 'The ETag of the version this write replaces; another version is refused with 412',
+      },
+    },
+  } as const;
+  const orderParams = {
+    type: 'object',
+    required: ['orderId'],
+    properties: { orderId: { type: 'string' } },
+  } as const;
+  const preconditionFailedSchema = {
+    description: 'If-Match names another version than the current one',
+    type: 'object',
+    required: ['error', 'message', 'etag'],
+    properties: {
+      error: { type: 'string', const: 'precondition_failed' },
+      message: { type: 'string' },
+      etag: { type: 'string' },
+    },
+  };
+
+  /** Sends what applyWrite decided, dropping the connection instead when this request drew a lost ack. */
+  const answerWrite = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    route: string,
+    answer: ReturnType<typeof applyWrite>,
+  ) => {
+    if (guards.isLostAck(request)) {
+      stats.add('lostAcks');
+      stats.record(route, 'lost');
+      reply.hijack();
+      reply.raw.socket?.destroy();
+      return reply;
+    }
+    if (answer.replayed) reply.header('Idempotent-Replayed', 'true');
+    if (answer.etag !== undefined) reply.header('ETag', answer.etag);
+    if (answer.status === 204) return reply.code(204).send();
+    return reply.code(answer.status).type(JSON_TYPE).send(answer.body);
+  };
+
+  app.put(
+    `${ORDERS_PATH}/:orderId`,
+    {
+      onRequest: [...guards.onRequest, requireBearer],
+      preValidation: guards.preValidation,
+      schema: {
+        tags: ['orders'],
+        summary: 'Replace an order',
+        description:
+          'The whole order, validated strictly as a POST; its orderId must be the one in the path. With If-Match, ' +
+          'a write meant for another version than the current one is refused with 412 (the ETag of GET, POST and ' +
+          'PUT responses names a version). A repeated Idempotency-Key replays the first response. An order that ' +
+          'does not exist is not created (404). The same seeded faults as POST apply.',
+        security: [{ oauth2: [] }],
+        params: orderParams,
+        headers: writeHeaders,
+        // The same schema as POST's body, under no $id of its own: ajv holds one schema per id.
+        body: withoutId(orderBodyForDocs()),
+        response: {
+          200: {
+            description: 'The order as stored now',
+            ...loadOrderSchema(),
+            headers: { ETag: { type: 'string', description: 'The new version' } },
+          },
+          400: validationFailedSchema,
+          401: errorSchema,
+          404: errorSchema,
+          412: preconditionFailedSchema,
+          422: errorSchema,
+          429: errorSchema,
+          500: errorSchema,
+          503: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { orderId } = request.params as { orderId: string };
+      const order = request.body as MockOrder;
+      if (order.orderId !== orderId) {
+        stats.add('validationFailures');
+        return reply.code(400).send({
+          error: 'validation_failed',
+          errors: [{ field: 'orderId', message: `must be ${orderId}, the orderId in the path` }],
+        });
+      }
+      const write: Write = {
+        method: 'PUT',
+        orderId,
+        json: JSON.stringify(order),
+        key: idempotencyKeyOf(request),
+        ifMatch: headerOf(request, 'if-match'),
+      };
+      const answer = applyWrite(write);
+      maybeRedeliver(write);
+      return answerWrite(request, reply, `PUT ${ORDERS_PATH}/:orderId`, answer);
+    },
+  );
+
+  app.delete(
+    `${ORDERS_PATH}/:orderId`,
+    {
+      onRequest: [...guards.onRequest, requireBearer],
+      preValidation: guards.preValidation,
+      schema: {
+        tags: ['orders'],
+        summary: 'Delete an order',
+        description:
+          'Removes the order (every copy, when duplicates are allowed). If-Match and Idempotency-Key as for PUT; ' +
+          'an order that does not exist answers 404. The same seeded faults as POST apply.',
+        security: [{ oauth2: [] }],
+        params: orderParams,
+        headers: writeHeaders,
+        response: {
+          204: { description: 'Deleted', type: 'null' },
+          401: errorSchema,
+          404: errorSchema,
+          412: preconditionFailedSchema,
+          422: errorSchema,
+          429: errorSchema,
+          500: errorSchema,
+          503: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { orderId } = request.params as { orderId: string };
+      const write: Write = {
+        method: 'DELETE',
+        orderId,
+        key: idempotencyKeyOf(request),
+        ifMatch: headerOf(request, 'if-match'),
+      };
+      const answer = applyWrite(write);
+      maybeRedeliver(write);
+      return answerWrite(request, reply, `DELETE ${ORDERS_PATH}/:orderId`, answer);
     },
   );
 
@@ -473,6 +741,10 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
     },
   );
 
+  app.addHook('onClose', async () => {
+    for (const timer of redeliveries) clearTimeout(timer);
+    redeliveries.clear();
+  });
   await app.ready();
   return {
     app,

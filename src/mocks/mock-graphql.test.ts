@@ -269,15 +269,14 @@ describe('mock GraphQL customer API (inject)', () => {
     }
   });
 
-  it('filters by updatedSince against the time the server started, and refuses a malformed instant', async () => {
+  it('filters by updatedSince, oldest change first, and refuses a malformed instant', async () => {
     const query =
-      'query Since($s: String) { customers(updatedSince: $s) { totalCount nodes { customer_id } } }';
-    const before = (await post(query, { s: '2030-01-01T11:59:59Z' })).body.data?.customers as Connection;
-    expect(before.totalCount).toBe(50);
-    const atStart = (await post(query, { s: '2030-01-01T13:00:00+01:00' })).body.data
-      ?.customers as Connection;
-    expect(atStart.totalCount).toBe(50);
-    const later = (await post(query, { s: '2030-01-01T12:00:00.001Z' })).body.data?.customers as Connection;
+      'query Since($s: String) { customers(updatedSince: $s, first: 100) { totalCount nodes { customer_id updated_at } } }';
+    // Seeded customers change three a second from 2025-01-01T00:00:00Z on: from second 5, customer 16 on.
+    const since = (await post(query, { s: '2025-01-01T01:00:05+01:00' })).body.data?.customers as Connection;
+    expect(since.totalCount).toBe(35);
+    expect(since.nodes[0]).toEqual({ customer_id: '16', updated_at: '2025-01-01T00:00:05.000Z' });
+    const later = (await post(query, { s: '2025-01-01T00:00:16.001Z' })).body.data?.customers as Connection;
     expect(later).toEqual({ totalCount: 0, nodes: [] });
     const { body } = await post(query, { s: 'March 7' });
     expect(body.data).toBeNull();

@@ -206,6 +206,27 @@ export function describeLedgerContract(name: string, open: () => Promise<LedgerU
         expect((await ledger.getCheckpoint('i'))?.nextUrl).not.toContain('s3cr3t-value');
       });
 
+      it('keeps a high-water mark with its checkpoint until a save gives another', async () => {
+        const run = await ledger.startRun('i', '2025-01-01T00:00:00.000Z');
+        expect(await ledger.getHighWaterMark('i')).toBeNull();
+        const first = {
+          field: 'updated_at',
+          mark: null,
+          pending: '2025-01-02T00:00:00.5Z',
+          retryFrom: '2025-01-01T12:00:00Z',
+        };
+        await ledger.saveCheckpoint('i', { nextUrl: 'https://api.example.com/c?page=2' }, run.id, first);
+        expect(await ledger.getHighWaterMark('i')).toEqual(first);
+        // A checkpoint saved without a mark (a source that does not read incrementally) keeps the stored one.
+        await ledger.saveCheckpoint('i', { nextUrl: 'https://api.example.com/c?page=3' }, run.id);
+        expect(await ledger.getHighWaterMark('i')).toEqual(first);
+        const done = { field: 'id', mark: 4711, pending: null, retryFrom: null };
+        await ledger.saveCheckpoint('i', null, run.id, done);
+        expect(await ledger.getHighWaterMark('i')).toEqual(done);
+        expect(await ledger.getCheckpoint('i')).toBeNull();
+        expect(await ledger.getHighWaterMark('other')).toBeNull();
+      });
+
       it('stores a checkpoint after the updates queued before it', async ({ skip }) => {
         skip(subject.reopen === undefined, 'needs reopen');
         const run = await ledger.startRun('i', '2025-01-01T00:00:00.000Z');
@@ -288,6 +309,22 @@ export function describeLedgerContract(name: string, open: () => Promise<LedgerU
         expect(await row()).toMatchObject({ keyGeneration: 1, refused: true });
         await ledger.update('i', run.id, [{ key: 'a', state: 'failed', refused: null }]);
         expect(await row()).toMatchObject({ keyGeneration: 1, refused: null });
+      });
+
+      it('remembers the version the destination holds until an update sets or clears it', async () => {
+        const run = await ledger.startRun('i', '2025-01-01T00:00:00.000Z');
+        const row = async () => (await ledger.getRecords('i', ['a'])).get('a');
+        await ledger.updateNow('i', run.id, [{ key: 'a', state: 'in_flight', bodyHash: 'v1' }]);
+        expect((await row())?.deliveredHash ?? null).toBeNull();
+        await ledger.update('i', run.id, [{ key: 'a', state: 'delivered', deliveredHash: 'v1' }]);
+        expect(await row()).toMatchObject({ state: 'delivered', deliveredHash: 'v1', bodyHash: 'v1' });
+        // An update in flight, then failed: the destination still holds v1.
+        await ledger.updateNow('i', run.id, [{ key: 'a', state: 'in_flight', bodyHash: 'v2' }]);
+        await ledger.update('i', run.id, [{ key: 'a', state: 'failed', lastError: '503' }]);
+        expect(await row()).toMatchObject({ state: 'failed', deliveredHash: 'v1', bodyHash: 'v2' });
+        // Deleted at the destination: it holds nothing.
+        await ledger.update('i', run.id, [{ key: 'a', state: 'delivered', deliveredHash: null }]);
+        expect(await row()).toMatchObject({ state: 'delivered', deliveredHash: null });
       });
 
       it('says which records have an open dead letter, of their own integration', async () => {
@@ -635,10 +672,12 @@ export function describeLedgerContract(name: string, open: () => Promise<LedgerU
           { key: 'k', state: 'failed', attempts: 1, lastError: 'x' },
         ]);
         const letterQueued = ledger.addDeadLetter(letter('a', 'k', run.id));
+        await ledger.update('a', run.id, [{ key: 'd', state: 'delivered', deliveredHash: 'v9' }]);
         await ledger.saveCheckpoint(
           'a',
           { nextUrl: 'https://api.example.com/c?page=3', pageNumber: 3 },
           run.id,
+          { field: 'updated_at', mark: '2025-01-01T00:00:00Z', pending: null, retryFrom: null },
         );
         await ledger.finishRun(run.id, 'completed_with_errors', { failed: 1 }, { done: true });
         await ledger.close();
@@ -651,6 +690,8 @@ export function describeLedgerContract(name: string, open: () => Promise<LedgerU
           report: { done: true },
         });
         expect((await next.getCheckpoint('a'))?.pageNumber).toBe(3);
+        expect((await next.getHighWaterMark('a'))?.mark).toBe('2025-01-01T00:00:00Z');
+        expect((await next.getRecords('a', ['d'])).get('d')?.deliveredHash).toBe('v9');
         expect((await next.getRecords('a', ['k'])).get('k')).toMatchObject({
           state: 'failed',
           attempts: 1,

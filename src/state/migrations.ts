@@ -174,6 +174,22 @@ export const migrations: readonly string[] = [
     WHEN last_status BETWEEN 400 AND 499 AND last_status NOT IN (408, 409, 429) THEN 1 ELSE 0 END
     WHERE last_status IS NOT NULL;
   `,
+  // Syncs update and delete what they delivered: a record remembers the version the destination holds
+  // (delivered_hash), apart from the body of its last attempt (body_hash), and an incremental read keeps its
+  // high-water mark with the checkpoint, in the same row so both change in one write. Before this version a
+  // record was only ever created, so a delivered one holds what it last sent. Filling the column is no state
+  // change: the history trigger is dropped around it (and created again exactly as version 5 made it).
+  `
+  ALTER TABLE records ADD COLUMN delivered_hash TEXT;
+  DROP TRIGGER record_history_on_update;
+  UPDATE records SET delivered_hash = body_hash WHERE state = 'delivered' OR state = 'skipped';
+  CREATE TRIGGER record_history_on_update AFTER UPDATE ON records BEGIN
+    INSERT INTO record_history (record_id, run_id, state, attempts, body_hash, reason, at)
+    VALUES (NEW.id, NEW.run_id, NEW.state, NEW.attempts, NEW.body_hash,
+      CASE WHEN NEW.state = 'failed' OR NEW.state = 'quarantined' THEN NEW.last_error END, NEW.updated_at);
+  END;
+  ALTER TABLE checkpoints ADD COLUMN high_water TEXT;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -7,6 +7,7 @@ import { FerryError } from '../core/errors.ts';
 import type {
   DeadLetter,
   DeadLetterFilter,
+  HighWaterMark,
   Ledger,
   Reason,
   RecordHistory,
@@ -139,6 +140,7 @@ function toRecordRow(row: Row): RecordRow {
     updatedAt: str(row.updated_at),
     keyGeneration: Number(row.key_generation ?? 0),
     refused: row.refused === null || row.refused === undefined ? null : row.refused === true,
+    deliveredHash: strOrNull(row.delivered_hash),
     ...(row.open_dead_letter === undefined ? {} : { openDeadLetter: row.open_dead_letter === true }),
   };
 }
@@ -288,6 +290,8 @@ export async function openPostgresLedger(
             g: u.keyGeneration ?? null,
             rf: u.refused ?? null,
             rfs: u.refused !== undefined,
+            dh: u.deliveredHash ?? null,
+            dhs: u.deliveredHash !== undefined,
           });
         }
       } else {
@@ -531,7 +535,12 @@ export async function openPostgresLedger(
       });
     },
 
-    async saveCheckpoint(integration: string, checkpoint: Checkpoint | null, runId: string): Promise<void> {
+    async saveCheckpoint(
+      integration: string,
+      checkpoint: Checkpoint | null,
+      runId: string,
+      highWater?: HighWaterMark,
+    ): Promise<void> {
       await op('saving the checkpoint', async () => {
         if (batchFailure !== undefined)
           throw postgresStateError('saving the checkpoint', where, batchFailure);
@@ -540,13 +549,31 @@ export async function openPostgresLedger(
           const { pid, locked } = locks.fence([integration]);
           return query(
             `WITH fence AS (SELECT ferry_check_run_locks($5, $6::text[]))
-             INSERT INTO checkpoints (integration, checkpoint, run_id, updated_at)
-             SELECT $1, $2, $3, $4 FROM fence
+             INSERT INTO checkpoints (integration, checkpoint, run_id, updated_at, high_water)
+             SELECT $1, $2, $3, $4, $7 FROM fence
              ON CONFLICT (integration) DO UPDATE SET
-               checkpoint = excluded.checkpoint, run_id = excluded.run_id, updated_at = excluded.updated_at`,
-            [integration, checkpoint === null ? null : toJson(checkpoint), runId, now(), pid, locked],
+               checkpoint = excluded.checkpoint, run_id = excluded.run_id, updated_at = excluded.updated_at,
+               high_water = CASE WHEN $8 THEN excluded.high_water ELSE checkpoints.high_water END`,
+            [
+              integration,
+              checkpoint === null ? null : toJson(checkpoint),
+              runId,
+              now(),
+              pid,
+              locked,
+              highWater === undefined ? null : toJson(highWater),
+              highWater !== undefined,
+            ],
           );
         });
+      });
+    },
+
+    getHighWaterMark(integration: string): Promise<HighWaterMark | null> {
+      return op('reading the high-water mark', async () => {
+        const row = (await query('SELECT high_water FROM checkpoints WHERE integration = $1', [integration]))
+          .rows[0];
+        return (row?.high_water as HighWaterMark | null | undefined) ?? null;
       });
     },
 

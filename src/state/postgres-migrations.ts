@@ -165,6 +165,54 @@ export const postgresMigrations: readonly string[] = [
     RETURN true;
   END $$;
   `,
+  // What the destination holds of each record (delivered_hash), apart from the body of its last attempt,
+  // and the high-water mark an incremental read keeps beside its checkpoint; as SQLite's migration 8.
+  `
+  ALTER TABLE records ADD COLUMN delivered_hash text;
+  UPDATE records SET delivered_hash = body_hash WHERE state = 'delivered' OR state = 'skipped';
+  ALTER TABLE checkpoints ADD COLUMN high_water json;
+  CREATE OR REPLACE FUNCTION ferry_write_batch(p_batch uuid, p_at text, p_records json, p_letters json, p_runs text[],
+    p_lock_pid integer, p_locked text[])
+  RETURNS boolean LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  DECLARE
+    u record;
+  BEGIN
+    PERFORM ferry_check_run_locks(p_lock_pid, p_locked);
+    INSERT INTO write_batches (id) VALUES (p_batch) ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+      RETURN false;
+    END IF;
+    FOR u IN
+      SELECT * FROM ROWS FROM (json_to_recordset(p_records) AS (
+        i text, r text, k text, s text, a integer, f text, h text, e text, es boolean, g integer, rf boolean,
+        rfs boolean, dh text, dhs boolean)) WITH ORDINALITY AS x
+      ORDER BY x.ordinality
+    LOOP
+      INSERT INTO records AS old (integration, key, state, attempts, first_mapped_at, body_hash, last_error,
+        run_id, updated_at, key_generation, refused, delivered_hash)
+      VALUES (u.i, u.k, u.s, coalesce(u.a, 0), u.f, u.h, u.e, u.r, p_at, coalesce(u.g, 0), u.rf, u.dh)
+      ON CONFLICT (integration, key) DO UPDATE SET
+        state = excluded.state,
+        attempts = coalesce(u.a, old.attempts),
+        -- first write wins: orderDate must not move once a record was mapped
+        first_mapped_at = coalesce(old.first_mapped_at, excluded.first_mapped_at),
+        body_hash = coalesce(u.h, old.body_hash),
+        last_error = CASE WHEN u.es THEN u.e ELSE old.last_error END,
+        run_id = excluded.run_id,
+        updated_at = excluded.updated_at,
+        key_generation = coalesce(u.g, old.key_generation),
+        refused = CASE WHEN u.rfs THEN u.rf ELSE old.refused END,
+        delivered_hash = CASE WHEN u.dhs THEN u.dh ELSE old.delivered_hash END;
+    END LOOP;
+    INSERT INTO dead_letters (integration, key, run_id, state, record, body, reasons, created_at)
+      SELECT x.i, x.k, x.r, x.s, x.rec, x.body, x.reasons, p_at
+      FROM ROWS FROM (json_to_recordset(p_letters) AS (
+        i text, k text, r text, s text, rec json, body json, reasons json)) WITH ORDINALITY AS x
+      ORDER BY x.ordinality;
+    UPDATE runs SET last_active_at = p_at WHERE id = ANY (p_runs);
+    RETURN true;
+  END $$;
+  `,
 ];
 
 /** The schema version this code writes. */

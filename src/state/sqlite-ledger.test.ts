@@ -426,6 +426,10 @@ describe('record history', () => {
         at: '2025-01-02T00:00:01.000Z',
       },
     ]);
+    // Records were only ever created before updates existed: a delivered one holds what it last sent.
+    const rows = await ledger.getRecords('i', ['q', 'd']);
+    expect(rows.get('d')?.deliveredHash).toBe('h');
+    expect(rows.get('q')?.deliveredHash).toBeNull();
   });
 });
 

@@ -7,6 +7,7 @@ import { FerryError } from '../core/errors.ts';
 import type {
   DeadLetter,
   DeadLetterFilter,
+  HighWaterMark,
   Ledger,
   Reason,
   RecordHistory,
@@ -120,6 +121,7 @@ function toRecordRow(row: Row): RecordRow {
     keyGeneration: Number(row.key_generation ?? 0),
     refused: row.refused === null || row.refused === undefined ? null : Number(row.refused) === 1,
     ...(row.open_dead_letter === undefined ? {} : { openDeadLetter: Number(row.open_dead_letter) === 1 }),
+    deliveredHash: strOrNull(row.delivered_hash),
   };
 }
 
@@ -219,8 +221,8 @@ export async function openSqliteLedger(
   // Prepared once: the group commit runs these thousands of times a second.
   const upsertRecord = db.prepare(`
     INSERT INTO records (integration, key, state, attempts, first_mapped_at, body_hash, last_error, run_id, updated_at,
-      key_generation, refused)
-    VALUES (?1, ?2, ?3, coalesce(?4, 0), ?5, ?6, ?7, ?8, ?9, coalesce(?11, 0), ?12)
+      key_generation, refused, delivered_hash)
+    VALUES (?1, ?2, ?3, coalesce(?4, 0), ?5, ?6, ?7, ?8, ?9, coalesce(?11, 0), ?12, ?14)
     ON CONFLICT (integration, key) DO UPDATE SET
       state = excluded.state,
       attempts = coalesce(?4, records.attempts),
@@ -231,7 +233,8 @@ export async function openSqliteLedger(
       run_id = excluded.run_id,
       updated_at = excluded.updated_at,
       key_generation = coalesce(?11, records.key_generation),
-      refused = CASE WHEN ?13 THEN ?12 ELSE records.refused END`);
+      refused = CASE WHEN ?13 THEN ?12 ELSE records.refused END,
+      delivered_hash = CASE WHEN ?15 THEN ?14 ELSE records.delivered_hash END`);
   const insertDeadLetter = db.prepare(`
     INSERT INTO dead_letters (integration, key, run_id, state, record, body, reasons, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -254,9 +257,11 @@ export async function openSqliteLedger(
     'SELECT 1 AS done FROM checkpoints WHERE integration = ? AND checkpoint IS NULL',
   );
   const upsertCheckpoint = db.prepare(`
-    INSERT INTO checkpoints (integration, checkpoint, run_id, updated_at) VALUES (?, ?, ?, ?)
+    INSERT INTO checkpoints (integration, checkpoint, run_id, updated_at, high_water) VALUES (?1, ?2, ?3, ?4, ?5)
     ON CONFLICT (integration) DO UPDATE SET
-      checkpoint = excluded.checkpoint, run_id = excluded.run_id, updated_at = excluded.updated_at`);
+      checkpoint = excluded.checkpoint, run_id = excluded.run_id, updated_at = excluded.updated_at,
+      high_water = CASE WHEN ?6 THEN ?5 ELSE checkpoints.high_water END`);
+  const selectHighWater = db.prepare('SELECT high_water FROM checkpoints WHERE integration = ?');
   const selectRecords = db.prepare(`
     SELECT r.*, EXISTS (
       SELECT 1 FROM dead_letters d INDEXED BY dead_letters_open_by_key
@@ -325,6 +330,8 @@ export async function openSqliteLedger(
                 u.keyGeneration ?? null,
                 u.refused === undefined || u.refused === null ? null : u.refused ? 1 : 0,
                 u.refused !== undefined ? 1 : 0,
+                u.deliveredHash ?? null,
+                u.deliveredHash !== undefined ? 1 : 0,
               );
             }
             updates += item.updates.length;
@@ -531,10 +538,29 @@ export async function openSqliteLedger(
       });
     },
 
-    async saveCheckpoint(integration: string, checkpoint: Checkpoint | null, runId: string): Promise<void> {
+    async saveCheckpoint(
+      integration: string,
+      checkpoint: Checkpoint | null,
+      runId: string,
+      highWater?: HighWaterMark,
+    ): Promise<void> {
       sync('saving the checkpoint', () => {
         // The row stays when cleared: it records which run read the source to its end, and when.
-        upsertCheckpoint.run(integration, checkpoint === null ? null : toJson(checkpoint), runId, now());
+        upsertCheckpoint.run(
+          integration,
+          checkpoint === null ? null : toJson(checkpoint),
+          runId,
+          now(),
+          highWater === undefined ? null : toJson(highWater),
+          highWater === undefined ? 0 : 1,
+        );
+      });
+    },
+
+    async getHighWaterMark(integration: string): Promise<HighWaterMark | null> {
+      return sync('reading the high-water mark', () => {
+        const row = selectHighWater.get(integration);
+        return (parseJson(row?.high_water) as HighWaterMark | null) ?? null;
       });
     },
 

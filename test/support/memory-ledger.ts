@@ -4,6 +4,7 @@ import { FerryError } from '../../src/core/errors.ts';
 import type {
   DeadLetter,
   DeadLetterFilter,
+  HighWaterMark,
   Ledger,
   RecordChange,
   RecordRow,
@@ -38,6 +39,7 @@ interface MemoryStore {
   readonly letters: DeadLetter[];
   nextLetterId: number;
   readonly checkpointByIntegration: Map<string, Checkpoint | null>;
+  readonly highWaterByIntegration: Map<string, HighWaterMark>;
   readonly checkpoints: Checkpoint[];
 }
 
@@ -68,13 +70,22 @@ export function createMemoryLedger(): MemoryLedger {
     letters: [],
     nextLetterId: 1,
     checkpointByIntegration: new Map(),
+    highWaterByIntegration: new Map(),
     checkpoints: [],
   });
 }
 
 function openMemoryLedger(store: MemoryStore): MemoryLedger {
-  const { runs, liveRuns, recordsByIntegration, changes, letters, checkpointByIntegration, checkpoints } =
-    store;
+  const {
+    runs,
+    liveRuns,
+    recordsByIntegration,
+    changes,
+    letters,
+    checkpointByIntegration,
+    highWaterByIntegration,
+    checkpoints,
+  } = store;
   const self = {};
   let closed = false;
   const now = () => new Date().toISOString();
@@ -115,6 +126,7 @@ function openMemoryLedger(store: MemoryStore): MemoryLedger {
               : redactSecrets(u.lastError),
         keyGeneration: u.keyGeneration ?? old?.keyGeneration ?? 0,
         refused: u.refused === undefined ? (old?.refused ?? null) : u.refused,
+        deliveredHash: u.deliveredHash === undefined ? (old?.deliveredHash ?? null) : u.deliveredHash,
         runId,
         updatedAt: now(),
       };
@@ -222,11 +234,17 @@ function openMemoryLedger(store: MemoryStore): MemoryLedger {
       assertOpen();
       return checkpointByIntegration.has(integration) && checkpointByIntegration.get(integration) === null;
     },
-    async saveCheckpoint(integration, checkpoint) {
+    async saveCheckpoint(integration, checkpoint, _runId, highWater) {
       assertOpen();
       const kept = stored(checkpoint);
       checkpointByIntegration.set(integration, kept);
+      if (highWater !== undefined) highWaterByIntegration.set(integration, stored(highWater));
       if (kept) checkpoints.push(kept);
+    },
+    async getHighWaterMark(integration) {
+      assertOpen();
+      const found = highWaterByIntegration.get(integration);
+      return found === undefined ? null : stored(found);
     },
     async getRecords(integration, keys) {
       assertOpen();

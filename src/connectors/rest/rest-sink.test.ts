@@ -3,7 +3,8 @@ import { authInterceptor } from '../../auth/auth-interceptor.ts';
 import { createOAuthClientCredentials } from '../../auth/oauth-client-credentials.ts';
 import { originOf } from '../../auth/origin.ts';
 import type { OutgoingRecord } from '../../core/connector-types.ts';
-import { idempotencyKeyFor } from '../../engine/idempotency-key.ts';
+import { FerryError } from '../../core/errors.ts';
+import { idempotencyKeyFor, versionKeyFor } from '../../engine/idempotency-key.ts';
 import { classify } from '../../http/classify.ts';
 import { composeSend } from '../../http/compose.ts';
 import { createHttpTransport } from '../../http/http-transport.ts';
@@ -23,6 +24,10 @@ async function sinkAgainst(
     idempotency?: boolean;
     lookup?: boolean;
     lookupOptions?: (ordersUrl: string) => RestLookupOptions;
+    /** Updates to `${ordersUrl}/{orderId}`; deletes there too. */
+    changes?: { fetchFirst?: boolean; keep?: readonly string[] };
+    /** Stands between the sink and the destination: may drop answers the destination sent. */
+    wrap?: (send: ReturnType<typeof composeSend>) => ReturnType<typeof composeSend>;
   } = {},
 ) {
   const destination = await startMockDestination(options);
@@ -41,16 +46,19 @@ async function sinkAgainst(
       : (sinkOptions.lookupOptions?.(destination.ordersUrl) ?? { url: `${destination.ordersUrl}/{orderId}` });
   // Wired as build-integration does: with a lookup, an ambiguous POST is resent only after the lookup.
   let sink: RestSink | undefined;
-  const send = composeSend(transport, [
-    retryInterceptor({
-      maxAttempts: 5,
-      baseDelayMs: 1,
-      maxDelayMs: 5,
-      idempotencyKeyHeader: lookup ? null : idempotencyHeader,
-      canRetry: (request) => sink?.canResend(request) ?? false,
-    }),
-    authInterceptor(auth),
-  ]);
+  const send = composeSend(
+    sinkOptions.wrap ? { send: sinkOptions.wrap(transport.send), close: transport.close } : transport,
+    [
+      retryInterceptor({
+        maxAttempts: 5,
+        baseDelayMs: 1,
+        maxDelayMs: 5,
+        idempotencyKeyHeader: lookup ? null : idempotencyHeader,
+        canRetry: (request) => sink?.canResend(request) ?? false,
+      }),
+      authInterceptor(auth),
+    ],
+  );
   sink = createRestSink({
     url: destination.ordersUrl,
     method: 'POST',
@@ -58,6 +66,17 @@ async function sinkAgainst(
     idempotencyHeader,
     ...(lookup ? { lookup } : {}),
     classify: (response) => classify({ response }),
+    ...(sinkOptions.changes
+      ? {
+          update: {
+            url: `${destination.ordersUrl}/{orderId}`,
+            method: 'PUT' as const,
+            fetchFirst: sinkOptions.changes.fetchFirst ?? true,
+            keep: sinkOptions.changes.keep ?? ['orderDate'],
+          },
+          remove: { url: `${destination.ordersUrl}/{orderId}` },
+        }
+      : {}),
   });
   cleanups.push(async () => {
     await transport.close();
@@ -217,5 +236,99 @@ describe('REST sink against the mock order API', () => {
     await sink.send(order('20'));
     const again = await sink.send(order('20', { orderDate: '2030-01-01T00:00:00Z' }));
     expect(again).toMatchObject({ state: 'delivered' });
+  });
+});
+
+describe('REST sink: updates and deletes', () => {
+  const version = (id: string, name: string, overrides: Record<string, unknown> = {}): OutgoingRecord => {
+    const base = order(id, overrides);
+    const value = { ...(base.value as object), customerInfo: { ...EXAMPLE_ORDER.customerInfo, id, name } };
+    return {
+      ...base,
+      value,
+      operation: 'update',
+      version: name,
+      idempotencyKey: versionKeyFor('test', id, 0, 'update', name),
+    };
+  };
+  const nameOf = (
+    destination: { orders(): { orderId: string; customerInfo: { name: string } }[] },
+    id: string,
+  ) => destination.orders().find((o) => o.orderId === `ORD-${id}`)?.customerInfo.name;
+
+  it('replaces the order under If-Match, keeping the fields an update never changes', async () => {
+    const { sink, destination } = await sinkAgainst({}, { changes: {} });
+    await sink.send(order('u1'));
+    const outcome = await sink.send(version('u1', 'Jane Roe', { orderDate: '2031-01-01T00:00:00Z' }));
+    expect(outcome).toMatchObject({ state: 'delivered' });
+    expect(nameOf(destination, 'u1')).toBe('Jane Roe');
+    expect(destination.orders()[0]?.orderDate).toBe(EXAMPLE_ORDER.orderDate);
+    expect(destination.stats()).toMatchObject({ updates: 1, preconditionFailed: 0 });
+    // The same version again: the destination holds it, nothing is sent.
+    expect(await sink.send(version('u1', 'Jane Roe'))).toMatchObject({
+      state: 'delivered',
+      note: 'the destination already holds this version',
+    });
+    expect(destination.stats().updates).toBe(1);
+  });
+
+  it('reads again after a 412 when its own resent write had gone through, and writes nothing twice', async () => {
+    // The first PUT reaches the destination, its answer is lost; the retry names a version that is gone.
+    let dropped = false;
+    const { sink, destination } = await sinkAgainst(
+      { honourIdempotency: false },
+      {
+        changes: {},
+        wrap: (send) => async (request) => {
+          const response = await send(request);
+          if (request.method === 'PUT' && !dropped) {
+            dropped = true;
+            throw new FerryError('FERRY_ERR_HTTP_TRANSIENT', 'socket hang up', { details: { sent: true } });
+          }
+          return response;
+        },
+      },
+    );
+    await sink.send(order('u2'));
+    const outcome = await sink.send(version('u2', 'After Reset'));
+    expect(outcome).toMatchObject({ state: 'delivered' });
+    expect(destination.stats()).toMatchObject({ updates: 1, preconditionFailed: 1 });
+    expect(nameOf(destination, 'u2')).toBe('After Reset');
+  });
+
+  it('creates again, under the version key, an order the destination no longer has', async () => {
+    const { sink, destination } = await sinkAgainst({}, { changes: {} });
+    const outcome = await sink.send(version('u3', 'Reborn'));
+    expect(outcome).toMatchObject({
+      state: 'delivered',
+      note: 'created again: the destination no longer had it',
+    });
+    expect(nameOf(destination, 'u3')).toBe('Reborn');
+  });
+
+  it('sends the update blind without fetch_first', async () => {
+    const { sink, destination } = await sinkAgainst({}, { changes: { fetchFirst: false } });
+    await sink.send(order('u4'));
+    expect(await sink.send(version('u4', 'Blind'))).toMatchObject({ state: 'delivered' });
+    expect(destination.stats()).toMatchObject({
+      updates: 1,
+      requests: expect.not.objectContaining({ 'GET /api/v2/orders/:orderId': expect.anything() }),
+    });
+  });
+
+  it('deletes an order, and counts one already gone as deleted', async () => {
+    const { sink, destination } = await sinkAgainst({}, { changes: {} });
+    await sink.send(order('d1'));
+    const removal: OutgoingRecord = {
+      ...order('d1'),
+      operation: 'delete',
+      idempotencyKey: versionKeyFor('test', 'd1', 0, 'delete', 'x'),
+    };
+    expect(await sink.send(removal)).toMatchObject({ state: 'delivered' });
+    expect(destination.orders()).toEqual([]);
+    expect(await sink.send({ ...removal, idempotencyKey: 'another' })).toMatchObject({
+      state: 'delivered',
+      note: 'the destination did not have it',
+    });
   });
 });

@@ -26,6 +26,23 @@ export interface RestLookupOptions {
   readonly ignoreFields?: readonly string[];
 }
 
+/** How the REST sink writes a new version of a record it delivered before. */
+export interface RestUpdateOptions {
+  /** URL template of the record (`{key}` or `{bodyField}`). */
+  readonly url: string;
+  readonly method: 'PUT' | 'PATCH';
+  /** GET the record first: ETag for If-Match, kept fields, "already holds it", "gone, create again". */
+  readonly fetchFirst: boolean;
+  /** Dot paths of body fields sent as the destination holds them. */
+  readonly keep: readonly string[];
+}
+
+/** How the REST sink removes a record deleted at the source. */
+export interface RestDeleteOptions {
+  /** URL template of the record (`{key}` or `{bodyField}`). */
+  readonly url: string;
+}
+
 /** How the REST sink talks to its destination. */
 export interface RestSinkOptions {
   readonly url: string;
@@ -48,6 +65,10 @@ export interface RestSinkOptions {
   readonly classify?: (response: HttpResponse) => ResponseAction;
   /** Names the endpoint in metrics and messages. @default "destination" */
   readonly endpoint?: string;
+  /** How updates are written; without it, a record with operation 'update' is refused as a bug. */
+  readonly update?: RestUpdateOptions;
+  /** How deletes are written; without it, a record with operation 'delete' is refused as a bug. */
+  readonly remove?: RestDeleteOptions;
 }
 
 /** The REST sink, plus the hook its HTTP stack's retry layer asks before an ambiguous resend. */
@@ -67,7 +88,12 @@ interface SendState {
   /** The JSON body, serialised once for every attempt and comparison. */
   readonly body: string;
   lookedUp?: LookupResult;
+  /** How to look this write up before a resend, when it is not the create lookup (an update). */
+  readonly lookUp?: () => Promise<LookupResult>;
 }
+
+/** Rounds of read, then conditional write, before an update that keeps meeting 412s fails. */
+const UPDATE_ROUNDS = 3;
 
 /** A sink that sends each record as one HTTP request and reports what became of it. */
 export function createRestSink(options: RestSinkOptions): RestSink {
@@ -82,13 +108,18 @@ export function createRestSink(options: RestSinkOptions): RestSink {
   const judge = (response: HttpResponse): ResponseAction =>
     response.action ?? options.classify?.(response) ?? classify({ response });
 
-  function requestFor(record: OutgoingRecord, body: string): HttpRequest {
+  function requestFor(
+    record: OutgoingRecord,
+    body: string,
+    method: HttpRequest['method'] = options.method,
+    url: string = options.url,
+  ): HttpRequest {
     const headers = options.idempotencyHeader
       ? { ...baseHeaders, [options.idempotencyHeader.toLowerCase()]: record.idempotencyKey }
       : baseHeaders;
     return {
-      method: options.method,
-      url: options.url,
+      method,
+      url,
       headers,
       body,
       endpoint,
@@ -134,6 +165,11 @@ export function createRestSink(options: RestSinkOptions): RestSink {
 
   async function canResend(request: HttpRequest): Promise<boolean> {
     const state = sending.get(request);
+    if (state?.lookUp) {
+      // An update: resent unless the destination holds it already.
+      state.lookedUp = await state.lookUp();
+      return !(state.lookedUp.found && state.lookedUp.matches);
+    }
     if (!state || !lookupOptions) return false;
     state.lookedUp = await lookup(state.record);
     return !state.lookedUp.found;
@@ -167,6 +203,176 @@ export function createRestSink(options: RestSinkOptions): RestSink {
   }
 
   async function send(record: OutgoingRecord): Promise<DeliveryOutcome> {
+    if (record.operation === 'update') return update(record);
+    if (record.operation === 'delete') return remove(record);
+    return create(record);
+  }
+
+  /** What the destination holds at `url`: its body and strong ETag, or null when it has none. */
+  async function fetchCurrent(
+    record: OutgoingRecord,
+    url: string,
+  ): Promise<{ body: unknown; etag: string | undefined } | null> {
+    const response = await options.send({
+      method: 'GET',
+      url,
+      headers: { accept: 'application/json' },
+      endpoint: `${endpoint}_lookup`,
+      ...(record.signal ? { signal: record.signal } : {}),
+    });
+    if (response.status === 404 || response.status === 410) return null;
+    if (response.status < 200 || response.status > 299) {
+      throw new FerryError(
+        'FERRY_ERR_HTTP_TRANSIENT',
+        `reading record ${record.key} at ${redactSecrets(url)} before updating it: unexpected status ${response.status}`,
+        { details: { status: response.status } },
+      );
+    }
+    const etag = response.headers.etag;
+    return {
+      body: readJson(response, { context: `reading record ${record.key} before updating it` }),
+      // If-Match compares strongly: a weak ETag would refuse every update.
+      etag: etag !== undefined && !etag.startsWith('W/') ? etag : undefined,
+    };
+  }
+
+  /**
+   * Writes a new version of a record the destination holds: read it (ETag, kept fields), then a
+   * conditional PUT or PATCH under the version's key. A 412 means it changed since it was read (an
+   * earlier attempt of this very write, or another writer): read again. One the destination no longer has
+   * is created again (POST, under the version's key).
+   */
+  async function update(record: OutgoingRecord): Promise<DeliveryOutcome> {
+    const how = options.update;
+    if (!how)
+      throw new FerryError('FERRY_ERR_INTERNAL', `record ${record.key}: an update, but on_change has no url`);
+    const url = fillUrlTemplate(how.url, record.key, toJsonObject(record.value));
+    let sends = 0;
+    for (let round = 1; round <= UPDATE_ROUNDS; round++) {
+      let value = record.value;
+      let etag: string | undefined;
+      if (how.fetchFirst) {
+        const current = await fetchCurrent(record, url);
+        if (current === null) return recreate(record, sends);
+        value = withKept(record.value, current.body, how.keep);
+        if (containsSent(value, current.body)) {
+          return delivered(sends === 0 ? 'the destination already holds this version' : 'updated');
+        }
+        etag = current.etag;
+      }
+      const body = JSON.stringify(value);
+      const plain = requestFor(record, body, how.method, url);
+      const request: HttpRequest =
+        etag === undefined ? plain : { ...plain, headers: { ...plain.headers, 'if-match': etag } };
+      const state: SendState = {
+        record,
+        body,
+        lookUp: async () => {
+          const now = await fetchCurrent(record, url);
+          return now === null
+            ? { found: false }
+            : { found: true, matches: containsSent(value, now.body), body: now.body };
+        },
+      };
+      sending.set(request, state);
+      const response = await sendWrite(request, state);
+      sends++;
+      if ('state' in response) return response;
+      if (response.status === 412 && how.fetchFirst) continue;
+      if (response.status === 404 || response.status === 410) return recreate(record, sends);
+      return writeOutcome(record, response, state, 'updating', sends);
+    }
+    return {
+      state: 'failed',
+      attempts: sends,
+      reasons: [
+        {
+          code: 'destination_412',
+          message: `the record changed at the destination between reading and writing it, ${UPDATE_ROUNDS} times in a row (412 Precondition Failed)`,
+        },
+      ],
+    };
+  }
+
+  /** Removes a record deleted at the source; one the destination does not have (404, 410) is deleted. */
+  async function remove(record: OutgoingRecord): Promise<DeliveryOutcome> {
+    const how = options.remove;
+    if (!how)
+      throw new FerryError('FERRY_ERR_INTERNAL', `record ${record.key}: a delete, but on_delete has no url`);
+    const url = fillUrlTemplate(how.url, record.key, toJsonObject(record.value));
+    const { body: _none, headers, ...rest } = requestFor(record, '', 'DELETE', url);
+    const { 'content-type': _type, ...withoutType } = headers;
+    const state: SendState = { record, body: '' };
+    const response = await sendWrite({ ...rest, headers: withoutType }, state);
+    if ('state' in response) return response;
+    if (response.status === 404 || response.status === 410)
+      return delivered('the destination did not have it');
+    return writeOutcome(record, response, state, 'deleting', 1);
+  }
+
+  /** The record is gone at the destination: created again, under the version's key (not the first create's). */
+  async function recreate(record: OutgoingRecord, sends: number): Promise<DeliveryOutcome> {
+    const outcome = await create({ ...record, operation: 'create' });
+    const attempts = sends + outcome.attempts;
+    return outcome.state === 'delivered'
+      ? { ...outcome, attempts, note: 'created again: the destination no longer had it' }
+      : { ...outcome, attempts };
+  }
+
+  /** Sends an update or a delete; a network failure comes back as an outcome. */
+  async function sendWrite(request: HttpRequest, state: SendState): Promise<HttpResponse | DeliveryOutcome> {
+    try {
+      return await options.send(request);
+    } catch (error) {
+      if (state.lookedUp?.found && state.lookedUp.matches)
+        return delivered('the outcome was unclear; a read found it written');
+      if (errorKindOf(error) === 'transient' || errorKindOf(error) === 'rate_limited')
+        return unreachable(error);
+      throw error;
+    }
+  }
+
+  /** What the destination's answer to an update or a delete means. */
+  function writeOutcome(
+    record: OutgoingRecord,
+    response: HttpResponse,
+    state: SendState,
+    doing: string,
+    sends: number,
+  ): DeliveryOutcome {
+    const action = judge(response);
+    switch (action.type) {
+      case 'success':
+        return { ...delivered(), attempts: Math.max(1, sends) };
+      case 'ignore':
+        return delivered(`ignored by rule: ${action.reason}`);
+      case 'retry':
+      case 'rate_limited':
+        if (state.lookedUp?.found && state.lookedUp.matches)
+          return delivered('the outcome was unclear; a read found it written');
+        return failed(response, action.reason);
+      case 'refresh_auth':
+        throw new FerryError(
+          'FERRY_ERR_HTTP_UNAUTHORIZED',
+          `${doing} record ${record.key} at ${redactSecrets(options.url)}: 401 even after refreshing credentials${serverReason(response)}`,
+          { details: { status: response.status, endpoint } },
+        );
+      case 'fail':
+        if (response.status === 405 || response.status === 403) {
+          // The endpoint takes no such write, or not from us: every record would fail the same way.
+          throw new FerryError(
+            'FERRY_ERR_HTTP_STATUS',
+            `${doing} record ${record.key}: ${response.status} (${action.reason}); check destination.on_change / on_delete and the credentials' permissions`,
+            { details: { status: response.status } },
+          );
+        }
+        return failed(response, action.reason);
+      default:
+        return failed(response, action.reason);
+    }
+  }
+
+  async function create(record: OutgoingRecord): Promise<DeliveryOutcome> {
     const body = JSON.stringify(record.value);
     const request = requestFor(record, body);
     const state: SendState = { record, body };
@@ -370,6 +576,28 @@ function unreachable(error: unknown, why?: string): DeliveryOutcome {
     attempts: 1,
     reasons: [{ code: 'destination_unreachable', message: why ? `${message} (${why})` : message }],
   };
+}
+
+/** The value with the fields at `paths` as the destination holds them (those it does not have stay). */
+function withKept(value: unknown, held: unknown, paths: readonly string[]): unknown {
+  if (paths.length === 0) return value;
+  const out = structuredClone(value);
+  for (const path of paths) {
+    const segments = path.split('.');
+    let from: unknown = held;
+    for (const segment of segments) {
+      from =
+        from !== null && typeof from === 'object' ? (from as Record<string, unknown>)[segment] : undefined;
+    }
+    if (from === undefined) continue;
+    let into: unknown = out;
+    for (const segment of segments.slice(0, -1)) {
+      into =
+        into !== null && typeof into === 'object' ? (into as Record<string, unknown>)[segment] : undefined;
+    }
+    if (into !== null && typeof into === 'object') (into as Record<string, unknown>)[segments.at(-1)!] = from;
+  }
+  return out;
 }
 
 /** The mapped value as the object lookup templates and comparisons read. */

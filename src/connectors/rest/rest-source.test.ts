@@ -320,6 +320,50 @@ describe('REST source: checkpoints', () => {
   });
 });
 
+describe('REST source: incremental reads', () => {
+  const incremental = {
+    field: 'updated_at',
+    type: 'timestamp',
+    lookback: 0,
+    param: 'updated_since',
+  } as const;
+
+  it('sends since in its parameter on the first page, and declares the cursor the engine tracks', async () => {
+    const src = source(
+      '/offset',
+      { type: 'offset', offsetParam: 'skip', limitParam: 'take', limit: 100 },
+      {
+        recordsPath: 'results',
+        incremental,
+      },
+    );
+    expect(src.incremental).toEqual({ field: 'updated_at', type: 'timestamp', lookback: 0 });
+    const pages: SourcePage[] = [];
+    const since = '2026-01-01T00:00:00.000Z';
+    for await (const page of src.readPages({ from: null, signal: new AbortController().signal, since })) {
+      pages.push(page);
+    }
+    expect(idsOf(pages)).toEqual(allIds);
+    // The paginator keeps the query on every page it builds.
+    expect(
+      server.seen.every((path) => new URL(path, 'http://x').searchParams.get('updated_since') === since),
+    ).toBe(true);
+  });
+
+  it('reads everything before a first complete read, and resumes from the checkpoint URL as it was', async () => {
+    const src = source('/linked?page=1&per_page=100', { type: 'link_header' }, { incremental });
+    await readAll(src);
+    expect(server.seen[0]).toBe('/linked?page=1&per_page=100');
+    server.seen.length = 0;
+    const resumed = await readAll(src, {
+      nextUrl: `${server.origin}/linked?page=3&per_page=100`,
+      pageNumber: 3,
+    });
+    expect(idsOf(resumed)).toEqual(allIds.slice(200));
+    expect(server.seen).toEqual(['/linked?page=3&per_page=100']);
+  });
+});
+
 describe('REST source: pagination guards', () => {
   it('stops when the next link points to the page just read', async () => {
     const { error, pages } = await readError(source('/self-link?x=1', { type: 'link_header' }));

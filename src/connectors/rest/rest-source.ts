@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import type { Checkpoint, SourceConnector, SourcePage } from '../../core/connector-types.ts';
+import type {
+  Checkpoint,
+  IncrementalCursor,
+  SourceConnector,
+  SourcePage,
+} from '../../core/connector-types.ts';
 import { type ErrorCode, FerryError } from '../../core/errors.ts';
 import type { HttpResponse, Send } from '../../core/http-types.ts';
+import type { CursorValue } from '../../core/ledger-types.ts';
 import { redactSecrets } from '../../core/secret-registry.ts';
 import { bodySnippet } from '../../http/body-snippet.ts';
 import { actionOf, type ResponseRule } from '../../http/classify.ts';
@@ -34,6 +40,8 @@ export interface RestSourceOptions {
   readonly totalPath?: string;
   /** Parses a body as JSON; the http layer's safe parser unless a test swaps it. */
   readonly readJson?: (response: HttpResponse, options: { context: string }) => unknown;
+  /** Reads only what changed: the cursor the engine tracks, and the query parameter `since` goes in. */
+  readonly incremental?: IncrementalCursor & { readonly param: string };
 }
 
 // Some APIs answer a page past the end with the last page again; counted paging cannot see the end
@@ -81,9 +89,11 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
   async function* readPages({
     from,
     signal,
+    since,
   }: {
     from: Checkpoint | null;
     signal: AbortSignal;
+    since?: CursorValue;
   }): AsyncGenerator<SourcePage> {
     const paginator = createPaginator(pagination);
     const guard = createPaginationGuard({
@@ -97,7 +107,9 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
     const saved = from === null ? null : readCheckpoint(from);
     const resume = saved !== null && (saved.source === undefined || saved.source === sourceId);
     let pageNumber = resume ? saved.pageNumber : 1;
-    let url: URL | null = resume ? checkpointUrl(saved) : paginator.first(new URL(sourceUrl));
+    // A resumed read's next URL carries the parameter already (the API's links and the paginators keep
+    // the query), and it is the same value: the mark moves only when a read completes.
+    let url: URL | null = resume ? checkpointUrl(saved) : paginator.first(firstUrl(since));
     // Unknown after resuming from a checkpoint that did not record it: then nothing is checked against a total.
     let recordsBefore = resume ? saved.recordsBefore : 0;
     guard.start(url, pageNumber);
@@ -161,6 +173,13 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
     }
   }
 
+  function firstUrl(since: CursorValue | undefined): URL {
+    const url = new URL(sourceUrl);
+    if (options.incremental && since !== undefined)
+      url.searchParams.set(options.incremental.param, String(since));
+    return url;
+  }
+
   function selectRecords(body: unknown, url: URL, pageNumber: number): unknown[] {
     const found = readPath(body, recordsPath);
     if (!found.found) throw sourceShapeError({ url, pageNumber }, 'an array of records', recordsPath, found);
@@ -203,7 +222,20 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
     return new URL(from.nextUrl);
   }
 
-  return { readPages, close: async () => {} };
+  const { incremental } = options;
+  return {
+    readPages,
+    ...(incremental ? { incremental: cursorOf(incremental) } : {}),
+    close: async () => {},
+  };
+}
+
+/** The cursor the engine tracks, without where the REST source puts it. */
+function cursorOf({
+  param: _param,
+  ...cursor
+}: IncrementalCursor & { readonly param: string }): IncrementalCursor {
+  return cursor;
 }
 
 /** What the REST source keeps in its checkpoint: the next page's URL and where it stands. */

@@ -21,7 +21,16 @@ With a \`lookup\`, ferry does not trust the key alone: before resending anything
 crash, a 5xx, a timeout, a reset), when the destination says the record exists (409, 422
 \`idempotency_key_reused\`), before a replay and on a new ledger, it asks the destination. Found and equal is
 delivered; found and different fails clearly; not found is sent. Fields marked \`compare: false\` in the
-mapping are not compared. Without a lookup or an idempotency key, an unclear outcome is never resent.`,
+mapping are not compared. Without a lookup or an idempotency key, an unclear outcome is never resent.
+
+With \`on_change: { action: update, url: ... }\`, a record delivered before whose mapped body changed is
+sent again as an update (PUT by default) to its URL, with an idempotency key of its own version. Unless
+\`fetch_first: false\`, ferry first GETs the record there: a strong \`ETag\` goes back in \`If-Match\`, so
+a retried or delayed older write is refused (412) rather than overwriting a newer one; fields in \`keep\`
+(the mapping's \`compare: false\` fields by default) are sent as the destination holds them; a record that
+already holds this version is not sent, and one the destination no longer has is created again. With
+\`on_delete: { action: delete, url: ... }\`, a record the mapping's \`deleted\` predicate marks deleted is
+deleted there (404 and 410 count as deleted).`,
     example: `destination:
   type: rest
   url: \${DEST_URL}/orders
@@ -43,7 +52,16 @@ mapping are not compared. Without a lookup or an idempotency key, an unclear out
     const http = context.http({
       ...sinkHttp(options, concurrency),
       endpoint: ENDPOINT,
-      origins: [originOf(options.url), ...(options.lookup ? [originOf(options.lookup.url)] : [])],
+      origins: [
+        originOf(options.url),
+        ...(options.lookup ? [originOf(options.lookup.url)] : []),
+        ...(options.on_change.action === 'update' && options.on_change.url
+          ? [originOf(options.on_change.url)]
+          : []),
+        ...(options.on_delete.action === 'delete' && options.on_delete.url
+          ? [originOf(options.on_delete.url)]
+          : []),
+      ],
       idempotencyKeyHeader: options.lookup ? null : options.idempotency.header,
       canResend: () => sink?.canResend,
       circuitBreaker: {
@@ -68,10 +86,25 @@ mapping are not compared. Without a lookup or an idempotency key, an unclear out
           }
         : {}),
       endpoint: ENDPOINT,
+      ...(options.on_change.action === 'update' && options.on_change.url
+        ? {
+            update: {
+              url: options.on_change.url,
+              method: options.on_change.method,
+              fetchFirst: options.on_change.fetch_first,
+              keep: options.on_change.keep ?? context.ignoreFields,
+            },
+          }
+        : {}),
+      ...(options.on_delete.action === 'delete' && options.on_delete.url
+        ? { remove: { url: options.on_delete.url } }
+        : {}),
     });
     return {
       ...sink,
       concurrency,
+      onChange: options.on_change.action,
+      onDelete: options.on_delete.action,
       ...(options.lookup ? { lookupBeforeSend: options.lookup.before_send } : {}),
     };
   },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { httpUrl, optionalText } from '../../config/field-types.ts';
 import { sourceHttpShape } from '../../config/http-options.ts';
+import { incrementalSchema } from '../../config/incremental-schema.ts';
 import { paginationSchema } from '../../config/pagination-schema.ts';
 
 /** The options of a `type: rest` source. */
@@ -21,6 +22,17 @@ export const restSourceOptions = z
       .describe(
         'What a complete read whose record count differs from the announced total does: `fail` ends the run aborted (exit 3) naming expected and read counts; `warn` logs it and lets the run finish.',
       ),
+    incremental: incrementalSchema(
+      {
+        param: z
+          .string()
+          .min(1)
+          .describe(
+            "Query parameter the high-water mark (less the lookback) is sent in on the first page (`updated_since`, `modified_after`); the API must answer the records whose cursor is at or after it. Next pages follow the API's own links or the pagination, which keep it.",
+          ),
+      },
+      'Reads only what changed: after a complete read ferry keeps the highest cursor value of the settled records (the high-water mark) and sends it in `param` on the next read; before the first complete read, `start` is sent (or nothing: everything is read). Records read again unchanged are skipped by content.',
+    ),
     ...sourceHttpShape(),
   })
   .describe('Reads records from a JSON REST API, page by page.');

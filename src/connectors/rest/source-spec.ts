@@ -1,5 +1,6 @@
 import { originOf } from '../../auth/origin.ts';
 import { sourceHttp } from '../../config/http-options.ts';
+import { toIncrementalCursor } from '../../config/incremental-schema.ts';
 import { toPaginationConfig } from '../../config/pagination-schema.ts';
 import { defineSource } from '../spec.ts';
 import { createRestSource, withPastTheEnd } from './rest-source.ts';
@@ -23,7 +24,14 @@ and the ledger skips what was delivered.
 A source that announces its total (\`X-Total-Count\`, or \`total_path\` in the body) is held to it: a
 complete read that returns fewer records ends the run (\`on_total_mismatch\`). Page-number and offset reads
 end at a 404 past the last page unless \`responses\` say how the end looks. Pagination links to another
-origin are refused, and credentials go only to the source's origin.`,
+origin are refused, and credentials go only to the source's origin.
+
+With \`incremental\`, a read asks only for what changed: the first page's URL gets \`param\` set to the
+high-water mark of the last complete read (less the \`lookback\`), and the API is expected to answer the
+records whose cursor is at or after it, oldest first. The mark advances only past settled records, when a
+read completes; a record that failed without a refusal holds it back so the next read tries it again. An
+API that pages by offset while records change under it can skip records: prefer one whose next links
+continue after the last record read (keyset paging), as the bundled customer API's do.`,
     example: `source:
   type: rest
   url: \${SOURCE_URL}/customers
@@ -56,6 +64,14 @@ origin are refused, and credentials go only to the source's origin.`,
       headers: options.headers,
       rules,
       ...(options.total_path === undefined ? {} : { totalPath: options.total_path }),
+      ...(options.incremental
+        ? {
+            incremental: {
+              ...toIncrementalCursor(options.incremental),
+              param: options.incremental.param,
+            },
+          }
+        : {}),
       endpoint: ENDPOINT,
     });
     return { ...source, onTotalMismatch: options.on_total_mismatch };

@@ -1,14 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteHandler } from 'fastify';
+import type { CustomerBook } from '../customer-book.ts';
 import type { RequestStats } from '../request-stats.ts';
 import type { Refusal, TrafficGuards } from '../traffic-guards.ts';
 import { CUSTOMER_GRAPHQL_SDL, GRAPHQL_PATH, GRAPHQL_SDL_PATH } from './schema.ts';
 
 /** What the GraphQL endpoint shares with the REST endpoints of the same server. */
 export interface GraphqlRouteOptions {
-  seed: number;
-  count: number;
-  /** When the data set counts as last modified (ms since the epoch), for `updatedSince`. */
-  updatedAtMs: number;
+  /** The data set as it stands, shared with the REST endpoint. */
+  book: CustomerBook;
   stats: RequestStats;
   guards: TrafficGuards;
   /** The same API key check as the REST endpoints. */

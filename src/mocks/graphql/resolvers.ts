@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { customerAt, type MockCustomer } from '../customer-data.ts';
+import type { CustomerBook } from '../customer-book.ts';
+import type { MockCustomer } from '../customer-data.ts';
 import type { RequestStats } from '../request-stats.ts';
 import type { GraphqlFault } from '../traffic-guards.ts';
 import { encodeCursor } from './customer-cursor.ts';
@@ -13,10 +14,8 @@ export type GraphqlContext = {
 
 /** The data set and counters the resolvers serve from. */
 export interface CustomerResolverOptions {
-  seed: number;
-  count: number;
-  /** When the data set counts as last modified (ms since the epoch), for `updatedSince`. */
-  updatedAtMs: number;
+  /** The data set as it stands (seeded, then churned), shared with the REST endpoint. */
+  book: CustomerBook;
   stats: RequestStats;
 }
 
@@ -50,13 +49,19 @@ function loadFailure(index: number): GraphQLError {
  * same order. A `graphql_partial` fault replaces one customer of the page with an error.
  */
 export function createCustomerResolvers(options: CustomerResolverOptions) {
-  const { seed, count, updatedAtMs, stats } = options;
+  const { book, stats } = options;
   return {
     customers(args: CustomersArgs, context: GraphqlContext) {
-      const total = args.updatedSince != null && parseSince(args.updatedSince) > updatedAtMs ? 0 : count;
+      // With updatedSince, the customers changed since, ascending by updated_at then position; offsets and
+      // cursors count in that order.
+      const changed =
+        args.updatedSince == null
+          ? null
+          : Array.from(book.changedSince(parseSince(args.updatedSince)), (placed) => placed.index);
+      const total = changed === null ? book.size() : changed.length;
       const { start, end } = pageWindow(args, total);
       const page: (MockCustomer | GraphQLError)[] = [];
-      for (let i = start; i < end; i++) page.push(customerAt(seed, i));
+      for (let i = start; i < end; i++) page.push(book.at(changed === null ? i : changed[i]!));
       let served = page.length;
       if (context.fault?.kind === 'graphql_partial' && page.length > 0) {
         const failing = Math.floor(context.fault.at * page.length);
@@ -81,8 +86,8 @@ export function createCustomerResolvers(options: CustomerResolverOptions) {
       const index = /^[1-9]\d*$/.test(args.id) ? Number(args.id) - 1 : -1;
       // Record i has id i + 1 unless dirt removed or emptied it; a duplicate repeats the one before it,
       // so the first record with an id is always at that index.
-      if (index < 0 || index >= count) return null;
-      const customer = customerAt(seed, index);
+      if (index < 0 || index >= book.size()) return null;
+      const customer = book.at(index);
       if (String(customer.customer_id) !== args.id) return null;
       if (context.fault?.kind === 'graphql_partial') {
         stats.add('graphqlPartials');

@@ -20,8 +20,8 @@ type Query {
   """
   Customers in the order of the REST API (GET /api/v1/customers). Page with Relay cursors (first, after)
   or with offsets (offset, limit), not both; first and limit are at most ${MAX_PAGE_SIZE} and default to ${DEFAULT_PAGE_SIZE}.
-  updatedSince (RFC 3339 date-time): the records carry no modification time, so the whole data set counts as
-  last modified when the server started; a later instant gives an empty connection.
+  updatedSince (RFC 3339 date-time): only the customers whose updated_at is at or after it, ascending by
+  updated_at, then position; offsets and cursors then count in that order.
   """
   customers(first: Int, after: String, offset: Int, limit: Int, updatedSince: String): CustomerConnection!
 
@@ -70,6 +70,10 @@ type Customer {
   loyalty_tier: String
   "Only on records with extra fields."
   _internal: JSON
+  "RFC 3339 UTC: when the customer last changed."
+  updated_at: String
+  "RFC 3339 UTC: set once the customer was deleted (it is still listed)."
+  deleted_at: String
 }
 
 type Address {
