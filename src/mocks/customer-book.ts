@@ -1,4 +1,4 @@
-import { customerAt, freshCustomer, type MockCustomer, seededUpdatedAtMs } from './customer-data.ts';
+import { customerAt, dirtAt, freshCustomer, type MockCustomer, seededUpdatedAtMs } from './customer-data.ts';
 import { createRandom, hashSeed } from './prng.ts';
 
 /** What one churn step did to the data set. */
@@ -57,12 +57,18 @@ export function createCustomerBook(options: {
   // version of the same customer exists) are skipped when listing.
   const written: { readonly index: number; readonly step: number; readonly ms: number }[] = [];
 
+  // A seeded duplicate row lists the customer before it a second time: one customer, one id. Churn changes
+  // that customer, never the repeat on its own, so no two rows ever hold different versions of one id.
+  function customerIndexOf(index: number): number {
+    return index < count && dirtAt(seed, index) === 'duplicate' ? index - 1 : index;
+  }
+
   function at(index: number): MockCustomer {
-    return versions.get(index)?.customer ?? customerAt(seed, index);
+    return versions.get(customerIndexOf(index))?.customer ?? customerAt(seed, index);
   }
 
   function updatedAtMsOf(index: number): number {
-    return versions.get(index)?.updatedAtMs ?? seededUpdatedAtMs(index);
+    return versions.get(customerIndexOf(index))?.updatedAtMs ?? seededUpdatedAtMs(index);
   }
 
   function step(): ChurnEvent {
@@ -80,12 +86,12 @@ export function createCustomerBook(options: {
       customer = freshCustomer(random, index, ms, `.v${k}`);
     } else if (u < addShare + deleteShare) {
       kind = 'deleted';
-      index = Math.floor(random() * size);
+      index = customerIndexOf(Math.floor(random() * size));
       const updatedAt = new Date(ms).toISOString();
       customer = { ...at(index), updated_at: updatedAt, deleted_at: updatedAt };
     } else {
       kind = 'updated';
-      index = Math.floor(random() * size);
+      index = customerIndexOf(Math.floor(random() * size));
       // A new, clean version (a deleted customer comes back).
       customer = freshCustomer(random, index, ms, `.v${k}`);
     }
@@ -128,7 +134,8 @@ export function createCustomerBook(options: {
       // Seeded customers first: every churned version is later than all of them.
       const fromSecond = Math.ceil((sinceMs - seededUpdatedAtMs(0)) / 1000);
       for (let index = Math.max(0, fromSecond * 3); index < count; index++) {
-        if (versions.has(index)) continue;
+        // A changed customer is listed once, at its new version.
+        if (versions.has(customerIndexOf(index))) continue;
         const ms = seededUpdatedAtMs(index);
         if (ms < sinceMs || !past(ms, index)) continue;
         yield { index, updatedAtMs: ms };

@@ -63,6 +63,24 @@ describe('the customer data set over time', () => {
     expect(new Set(stamps).size).toBe(stamps.length);
   });
 
+  it('never lists two versions of one customer id: churn on a seeded repeat changes the customer it repeats', () => {
+    const clock = SEEDED_FROM_MS + 86_400_000;
+    const book = createCustomerBook({ seed: 4242, count: 600, now: () => clock });
+    book.churn(2000);
+    const versionsById = new Map<string, Set<string>>();
+    for (let i = 0; i < book.size(); i++) {
+      const customer = book.at(i);
+      const id = String(customer.customer_id ?? '');
+      if (id === '') continue;
+      versionsById.set(id, (versionsById.get(id) ?? new Set()).add(JSON.stringify(customer)));
+    }
+    const ambiguous = [...versionsById].filter(([, versions]) => versions.size > 1).map(([id]) => id);
+    expect(ambiguous).toEqual([]);
+    // The incremental listing shows each changed customer once.
+    const listed = [...book.changedSince(clock - 1)].map(({ index }) => String(book.at(index).customer_id));
+    expect(new Set(listed).size).toBe(listed.length);
+  });
+
   it('serves updated_since inclusive, ascending by updated_at then position, deletions included', async () => {
     const mock = await source({ count: 30, seed: 3, now: () => SEEDED_FROM_MS + 3_600_000 });
     const first = await get(mock.app, `?updated_since=${encodeURIComponent(at(8))}`);
