@@ -69,6 +69,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
       if (checkpointFailed) return;
       try {
         await ledger.saveCheckpoint(integration, next, run.id);
+        await options.source.checkpointSaved?.(next);
       } catch (error) {
         checkpointFailed = true;
         stop(asFerryError(error));
