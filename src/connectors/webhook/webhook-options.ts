@@ -10,13 +10,10 @@ const signatureSchema = z
       .describe(
         '`standard_webhooks` (`webhook-id`, `webhook-timestamp`, `webhook-signature`; `whsec_` secrets), `github` (`X-Hub-Signature-256`) or `stripe` (`Stripe-Signature`).',
       ),
-    secrets: z
-      .array(optionalSecret())
-      .min(1)
-      .describe(
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: config reference syntax, not a template
-        'The secrets a signature may be made with: one, or several while a secret is rotated (a request signed with any of them is accepted). An entry that resolves to "" (`${WEBHOOK_SECRET_PREVIOUS:-}`) is left out.',
-      ),
+    secrets: z.array(optionalSecret()).min(1).describe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: config reference syntax, not a template
+      'The secrets a signature may be made with: one, or several while a secret is rotated (a request signed with any of them is accepted). An entry that resolves to "" (`${WEBHOOK_SECRET_PREVIOUS:-}`) is left out.',
+    ),
   })
   .superRefine((value, ctx) => {
     const given = value.secrets.filter((secret) => secret !== undefined);
