@@ -29,7 +29,7 @@ const COUNTED_STATES: readonly CountedState[] = ['read', 'delivered', 'skipped',
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
 /** Caps a label's distinct values so a caller passing a URL or an id cannot explode cardinality. */
-function boundedLabel(max: number): (value: string) => string {
+export function boundedLabel(max: number): (value: string) => string {
   const seen = new Set<string>();
   return (value) => {
     const v = value === '' ? 'unknown' : value;

@@ -140,7 +140,7 @@ export function dlqCommand(): Command {
         const { loadIntegration } = await import('../../integration/load-integration.ts');
         const { replayJob } = await import('../../runtime/replay-job.ts');
         const { openSqliteLedger } = await import('../../state/sqlite-ledger.ts');
-        const { locateLedger } = await import('../ledger-location.ts');
+        const { locateLedger } = await import('../../runtime/ledger-location.ts');
         const config = await loadIntegration(configPath);
         const ids = options.id?.map(Number);
         if (ids?.some((n) => !Number.isInteger(n)))

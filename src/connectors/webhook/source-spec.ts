@@ -33,7 +33,9 @@ waits and ends. Processed events keep only their id (for \`dedup_window\`), not 
   type: webhook
   signature:
     scheme: standard_webhooks
-    secrets: [\${WEBHOOK_SECRET}, \${WEBHOOK_SECRET_PREVIOUS:-}]
+    secrets:
+      - \${WEBHOOK_SECRET}
+      - \${WEBHOOK_SECRET_PREVIOUS:-}
   event_types: [customer.created, customer.updated]
   record_path: data
   version_path: timestamp`,
