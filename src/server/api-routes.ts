@@ -45,13 +45,10 @@ async function guard(context: ApiRouteContext, request: FastifyRequest, reply: F
     return reply.code(403).send({ error: 'forbidden', message: 'cross-site requests are refused' });
   if (context.apiToken !== undefined) {
     if (sameToken(context.apiToken, request.headers.authorization)) return undefined;
-    return reply
-      .code(401)
-      .header('www-authenticate', 'Bearer realm="ferry"')
-      .send({
-        error: 'unauthorized',
-        message: 'this API needs the token ferry serve was given (--api-token)',
-      });
+    return reply.code(401).header('www-authenticate', 'Bearer realm="ferry"').send({
+      error: 'unauthorized',
+      message: 'this API needs the token ferry serve was given (--api-token-file or FERRY_API_TOKEN)',
+    });
   }
   if (isLoopback(request.socket.remoteAddress)) return undefined;
   return reply.code(403).send({

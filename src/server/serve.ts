@@ -6,7 +6,7 @@ import type { Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { createEventNotifier, type EventNotifier } from '../runtime/ledger-inbox.ts';
 import { type LedgerLocation, locateLedger } from '../runtime/ledger-location.ts';
-import { openSqliteLedger, type SqliteLedger } from '../state/sqlite-ledger.ts';
+import { openSqliteLedger } from '../state/sqlite-ledger.ts';
 import { apiRoutes } from './api-routes.ts';
 import { createIntegrationRunner, type IntegrationRunner } from './integration-runner.ts';
 import {
