@@ -12,20 +12,20 @@ export const flagshipMapping = join(repoRoot, 'examples/customers-to-orders.mapp
 /** A Standard Webhooks secret for tests (whsec_ + base64). */
 export const TEST_WEBHOOK_SECRET = 'whsec_dGVzdC13ZWJob29rLXNlY3JldC0xMjM0NTY3OA==';
 
-/** The destination block of the flagship, reading DEST_* from the environment. */
-export function destinationYaml(extra = ''): string {
+/** The destination block of the flagship, reading DEST_* (or another prefix's) variables. */
+export function destinationYaml(extra = '', prefix = 'DEST'): string {
   return `destination:
   type: rest
-  url: \${DEST_URL}
+  url: \${${prefix}_URL}
   auth:
     type: oauth2_client_credentials
-    token_url: \${DEST_TOKEN_URL}
-    client_id: \${DEST_CLIENT_ID}
-    client_secret: \${DEST_CLIENT_SECRET}
+    token_url: \${${prefix}_TOKEN_URL}
+    client_id: \${${prefix}_CLIENT_ID}
+    client_secret: \${${prefix}_CLIENT_SECRET}
   idempotency:
     header: Idempotency-Key
   lookup:
-    url: "\${DEST_URL}/{orderId}"
+    url: "\${${prefix}_URL}/{orderId}"
     before_send: never
   circuit_breaker:
     max_wait_for_first_answer: 2s
