@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { SharedTokens } from '../auth/shared-tokens.ts';
 import { sinkSpecs, sourceSpecs } from '../connectors/registry.ts';
 import type {
   ConnectorContext,
@@ -43,6 +44,8 @@ export interface BuildOptions {
   readonly tryOnce?: boolean;
   /** The integration's inbox of pushed events, for a webhook source; none in a dry run or a check. */
   readonly inbox?: InboxReader;
+  /** Token caches shared by the runs of a long-lived process (ferry serve). */
+  readonly sharedTokens?: SharedTokens;
 }
 
 const DEFAULT_CONCURRENCY = 16;
@@ -70,6 +73,7 @@ export async function buildIntegration(
         allowInsecureHttp: config.options.dangerouslyAllowInsecureHttp,
         baseDir: config.baseDir,
         ...(ca ? { ca } : {}),
+        ...(options.sharedTokens ? { sharedTokens: options.sharedTokens } : {}),
         ...(observer ? { onTokenRefresh: (reason) => observer.tokenRefresh({ reason }) } : {}),
       });
       stacks.push(stack);

@@ -1,3 +1,4 @@
+import type { SharedTokens } from '../auth/shared-tokens.ts';
 import type { Ledger } from '../core/ledger-types.ts';
 import type { RunResult } from '../engine/engine-types.ts';
 import { runIntegration } from '../engine/run-integration.ts';
@@ -26,6 +27,8 @@ export interface RunJobOptions {
    * source then waits for more instead of ending once it has read what waits.
    */
   readonly events?: EventNotifier;
+  /** Token caches shared with the other runs of a long-lived process (ferry serve): one token per lifetime. */
+  readonly sharedTokens?: SharedTokens;
 }
 
 /** How a run ended, with its report (as stored in the ledger). */
@@ -48,6 +51,7 @@ export async function runJob(config: IntegrationConfig, options: RunJobOptions):
       logger: telemetry.detailLogger,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       inbox: ledgerInbox(ledger, config.name, options.events),
+      ...(options.sharedTokens ? { sharedTokens: options.sharedTokens } : {}),
     });
     const result = await runIntegration({
       integration: config.name,

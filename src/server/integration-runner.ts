@@ -1,3 +1,4 @@
+import type { SharedTokens } from '../auth/shared-tokens.ts';
 import type { Ledger, RunStatus } from '../core/ledger-types.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RunObserver } from '../observability/run-observer.ts';
@@ -51,6 +52,8 @@ export interface RunnerContext {
   readonly serverMetrics: ServerMetrics;
   /** Delay before retrying an integration fed by events whose run failed; doubles up to 5 minutes. */
   readonly retryBaseMs?: number;
+  /** Tokens every run of the server reuses while they are good. */
+  readonly sharedTokens?: SharedTokens;
 }
 
 const MAX_RETRY_MS = 5 * 60_000;
@@ -116,6 +119,7 @@ export function createIntegrationRunner(
         stopSignal: run.stop.signal,
         abortSignal: run.abort.signal,
         ...(notifier ? { events: notifier } : {}),
+        ...(context.sharedTokens ? { sharedTokens: context.sharedTokens } : {}),
       });
       const runLog = telemetry.logger();
       if (result.error) {

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { createSharedTokens } from '../auth/shared-tokens.ts';
 import { FerryError } from '../core/errors.ts';
 import type { Ledger } from '../core/ledger-types.ts';
 import type { ConfigEnv } from '../integration/resolve-integration.ts';
@@ -113,6 +114,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     logger,
     runMetrics: (name: string) => metrics.forIntegration(name),
     serverMetrics,
+    sharedTokens: createSharedTokens(),
     ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
   };
 

@@ -24,7 +24,8 @@ how close a forgery came); 413 a body over \`max_body\`; 400 a body that is not 
 id; 404 an integration that is not served or has no webhook source; 503 with \`Retry-After\` while
 \`max_pending\` events wait or while ferry stops. Nothing is stored unless the answer is 2xx.
 
-Events of one record key are applied one after the other: a run never takes two events of one key at once.
+Events of one record key are applied one after the other: an event waits while an earlier one of its key
+is still being delivered.
 With \`version_path\`, an event that arrives after a newer one of its key is not applied, and a newer event
 replaces an older one still waiting. After a crash the inbox still holds every acknowledged event not yet
 processed, and \`ferry serve\` processes them when it starts; \`ferry run\` on the file processes what

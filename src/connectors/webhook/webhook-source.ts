@@ -29,13 +29,26 @@ function checkpointAt(seq: number): Checkpoint {
 /**
  * A source that reads the integration's inbox: events a webhook endpoint of `ferry serve` verified and
  * stored. Each page is a run of events in arrival order; its checkpoint is the last one's seq, and once that
- * checkpoint is durable the events up to it are acknowledged in the inbox. A page never holds two events of
- * one key: a second one ends the run before it (the next run takes it), so that events of one key are
- * applied one after the other, in order.
+ * checkpoint is durable the events up to it are acknowledged in the inbox. Events of one key are applied one
+ * after the other, in order: an event whose key an unsettled page holds waits until that page is settled.
  */
 export function createWebhookSource(options: WebhookSourceOptions): SourceConnector {
   const now = options.now ?? Date.now;
   const { inbox } = options;
+  /** Keys of the pages yielded and not yet settled, each with the seq that ends its page. */
+  const unsettled = new Map<string, number>();
+  let wake: (() => void) | undefined;
+
+  /** Waits until no unsettled page holds `key` (or the run stops). */
+  async function settledKey(key: string, signal: AbortSignal): Promise<void> {
+    while (unsettled.has(key) && !signal.aborted) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+  }
+
   return {
     async *readPages({ from, signal }) {
       if (inbox === undefined) {
@@ -47,7 +60,6 @@ export function createWebhookSource(options: WebhookSourceOptions): SourceConnec
       if (after > 0) await inbox.acknowledge(after);
       const started = now();
       let lastEventAt = started;
-      const keys = new Set<string>();
       while (!signal.aborted) {
         const entries = await inbox.read(after, options.batchSize);
         if (entries.length === 0) {
@@ -61,11 +73,12 @@ export function createWebhookSource(options: WebhookSourceOptions): SourceConnec
         }
         lastEventAt = now();
         const taken: InboxEntry[] = [];
-        let repeated = false;
+        const keys = new Set<string>();
+        let blocked: string | undefined;
         for (const entry of entries) {
           if (entry.key !== null) {
-            if (keys.has(entry.key)) {
-              repeated = true;
+            if (unsettled.has(entry.key) || keys.has(entry.key)) {
+              blocked = entry.key;
               break;
             }
             keys.add(entry.key);
@@ -74,13 +87,17 @@ export function createWebhookSource(options: WebhookSourceOptions): SourceConnec
         }
         if (taken.length > 0) {
           after = taken.at(-1)!.seq;
+          for (const key of keys) unsettled.set(key, after);
           yield pageOf(taken, options.recordPath, after);
         }
-        if (repeated || (inbox.waitForEvents && now() - started >= options.maxRunMs)) return;
+        if (blocked !== undefined) await settledKey(blocked, signal);
+        if (inbox.waitForEvents && now() - started >= options.maxRunMs) return;
       }
     },
     checkpointSaved: async (checkpoint) => {
       const upTo = inboxCheckpointSeq(checkpoint);
+      for (const [key, seq] of unsettled) if (seq <= upTo) unsettled.delete(key);
+      wake?.();
       if (inbox !== undefined && upTo > 0) await inbox.acknowledge(upTo);
     },
     close: async () => {},
