@@ -69,11 +69,13 @@ describe('ferry serve under a bounded soak', () => {
       let serve: ServeProcess = await startServeProcess(args, env);
       const hooks = `${serve.url}/hooks/customer-events-to-orders`;
 
-      // Peak RSS per stretch between kills: flat memory means the last stretch peaks no higher than the first.
-      const peaks: number[] = [0];
+      // RSS of each process (a stretch between kills), sampled: flat memory means a process's second half
+      // peaks no higher than its first, and no stretch higher than the first one.
+      const stretches: { at: number; mb: number }[][] = [[]];
       const sampler = setInterval(() => {
+        const stretch = stretches.at(-1)!;
         void rssMb(serve.ferry.pid).then((mb) => {
-          if (mb !== undefined) peaks[peaks.length - 1] = Math.max(peaks.at(-1)!, mb);
+          if (mb !== undefined) stretch.push({ at: Date.now(), mb });
         });
       }, 250);
       const sending = sendCustomerEvents({
@@ -94,7 +96,7 @@ describe('ferry serve under a bounded soak', () => {
           serve.ferry.kill('SIGKILL');
           await serve.ferry.done;
           serve = await startServeProcess(args, env);
-          peaks.push(0);
+          stretches.push([]);
         }
         const { report, acknowledged } = await sending;
 
@@ -141,13 +143,23 @@ describe('ferry serve under a bounded soak', () => {
         );
         expect(polledOrders.stats().duplicates).toBe(0);
 
-        const [first, ...rest] = peaks;
+        const peak = (samples: readonly { mb: number }[]) => Math.max(0, ...samples.map((s) => s.mb));
+        const halves = stretches.map((samples) => {
+          const middle = (samples[0]!.at + samples.at(-1)!.at) / 2;
+          return [
+            peak(samples.filter((s) => s.at <= middle)),
+            peak(samples.filter((s) => s.at > middle)),
+          ] as const;
+        });
+        const peaks = stretches.map(peak);
         console.info(
           `soak ${SOAK_MS / 1000}s: ${report.events} events (${report.redeliveries} redelivered, ${report.outOfOrder} out of order), ` +
             `${report.forgedSent} forgeries refused, ${report.retries} sender retries, ${orders.length} event orders, ` +
-            `${polledIds.length} polled orders; peak RSS per stretch (MB): ${peaks.map((p) => p.toFixed(0)).join(', ')}`,
+            `${polledIds.length} polled orders; peak RSS per stretch (MB, first half / second half): ` +
+            halves.map(([a, b]) => `${a.toFixed(0)}/${b.toFixed(0)}`).join(', '),
         );
-        expect(Math.max(...rest)).toBeLessThan(first! * 1.5 + 30);
+        for (const [firstHalf, secondHalf] of halves) expect(secondHalf).toBeLessThan(firstHalf * 1.25 + 20);
+        expect(Math.max(...peaks.slice(1))).toBeLessThan(peaks[0]! * 1.25 + 20);
       } finally {
         clearInterval(sampler);
         serve.ferry.kill('SIGKILL');
