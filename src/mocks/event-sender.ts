@@ -118,11 +118,18 @@ export async function sendCustomerEvents(options: EventSenderOptions): Promise<E
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
     });
-    await response.body.dump();
     const status = response.statusCode;
+    // A 200 says why nothing new was stored: {"status": "duplicate"} or "stale".
+    let said: string | undefined;
+    if (status === 200) {
+      const answer = (await response.body.json().catch(() => undefined)) as { status?: unknown } | undefined;
+      said = typeof answer?.status === 'string' ? answer.status : undefined;
+    } else {
+      await response.body.dump();
+    }
     report.statuses[status] = (report.statuses[status] ?? 0) + 1;
     const retryAfter = Number(response.headers['retry-after']);
-    return { status, ...(Number.isFinite(retryAfter) ? { retryAfter } : {}) };
+    return { status, ...(Number.isFinite(retryAfter) ? { retryAfter } : {}), ...(said ? { said } : {}) };
   };
 
   // Signed by the Standard Webhooks reference library, not by ferry's own code: the receiver is checked
@@ -147,7 +154,7 @@ export async function sendCustomerEvents(options: EventSenderOptions): Promise<E
     const body = eventBody(event);
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
-      let answer: { status: number; retryAfter?: number } | undefined;
+      let answer: { status: number; retryAfter?: number; said?: string } | undefined;
       try {
         answer = await post(body, signed(event, body));
       } catch {
@@ -156,6 +163,8 @@ export async function sendCustomerEvents(options: EventSenderOptions): Promise<E
       if (answer && answer.status >= 200 && answer.status < 300) {
         report.acknowledged++;
         if (answer.status === 202) report.accepted++;
+        if (answer.said === 'duplicate') report.duplicateAnswers++;
+        if (answer.said === 'stale') report.staleAnswers++;
         acknowledged.push(event);
         options.onProgress?.(report);
         return;

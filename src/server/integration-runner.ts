@@ -188,14 +188,14 @@ export function createIntegrationRunner(
       return;
     }
     failures = 0;
-    if (followUp !== undefined) {
-      const next = followUp;
-      followUp = undefined;
+    const next = followUp;
+    followUp = undefined;
+    if (next !== undefined && next !== 'events') {
       runner.trigger(next);
       return;
     }
     if (loaded.webhook) {
-      // Events a run did not take (a second event of one key ends it; some arrived as it ended) are taken now.
+      // Events the run did not take (some arrived as it ended) are taken now; events it took queue nothing.
       try {
         if ((await context.ledger.inboxStats(name)).pending > 0 && !stopping) runner.trigger('events');
       } catch (error) {

@@ -124,6 +124,9 @@ describe('webhooks', () => {
     expect(again.json()).toMatchObject({ status: 'duplicate' });
     await waitFor(async () => (await ledger.inboxStats('events')).pending === 0, 'the inbox to drain');
     expect(destination.stats()).toMatchObject({ ordersStored: 1, duplicates: 0 });
+    // One run took the event and ended once idle; the redelivery queued no empty run after it.
+    await waitFor(() => serve.runners()[0]?.current() === null, 'the run to end');
+    expect((await ledger.listRuns({ integration: 'events' })).map((r) => r.counts.read)).toEqual([1]);
   });
 
   it('answers every bad signature with the same 401 and stores nothing', async () => {

@@ -116,6 +116,7 @@ describe('ferry serve under a bounded soak', () => {
         expect(report.forgedAccepted).toBe(0);
         expect(report.forgedRefused).toBe(report.forgedSent);
         expect(report.redeliveries).toBeGreaterThan(0);
+        expect(report.duplicateAnswers).toBeGreaterThan(0);
         expect(report.outOfOrder).toBeGreaterThan(0);
 
         const orders = eventOrders.orders();
