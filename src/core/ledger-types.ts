@@ -220,8 +220,8 @@ export interface Ledger {
    * Offers a pushed event to its integration's inbox and resolves, once what it did is durable, with the
    * outcome: stored when accepted, recognised as a redelivery by its id, stale when an event of its key
    * with a later version was stored before (its id kept, never processed), refused while `maxPending`
-   * events wait. An accepted ordered event supersedes the pending events of its key with an earlier or equal
-   * version (they are never processed). Events are deduplicated per integration.
+   * events wait. Events are deduplicated per integration; the events of one key are read in arrival order,
+   * each one (an older one still waiting is not dropped: a run may have taken it already).
    */
   inboxAdd(
     event: InboxEvent,
@@ -237,7 +237,7 @@ export interface Ledger {
   /** How many events of the integration wait, and since when. */
   inboxStats(integration: string): Promise<InboxStats>;
   /**
-   * Forgets the integration's processed, stale and superseded events received before `before` (RFC 3339):
+   * Forgets the integration's processed and stale events received before `before` (RFC 3339):
    * their ids no longer deduplicate. Pending events are never pruned. Resolves to how many were forgotten.
    */
   inboxPrune(integration: string, before: string): Promise<number>;

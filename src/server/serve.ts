@@ -246,8 +246,11 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       return next.problems;
     }
     if (state && !options.state) {
-      const nextState = await stateOf(next.integrations, undefined, env).catch((error: unknown) => error);
-      if (!(nextState instanceof Object && 'dir' in nextState) || nextState.dir !== state.dir) {
+      const nextDir = await stateOf(next.integrations, undefined, env).then(
+        (location) => location.dir,
+        () => undefined,
+      );
+      if (nextDir !== state.dir) {
         const problem: LoadProblem = {
           file: options.paths.join(', '),
           code: 'FERRY_ERR_USAGE',
@@ -272,9 +275,11 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     for (const loaded of next.integrations) {
       const entry = served.get(loaded.config.name);
       if (entry) {
-        // The run going on keeps its config; the next one takes this.
+        // The run going on keeps its config; the next one takes this. An unchanged schedule keeps its cadence.
+        const scheduleChanged =
+          JSON.stringify(entry.runner.loaded.config.schedule) !== JSON.stringify(loaded.config.schedule);
         entry.runner.loaded = loaded;
-        startTimer(entry);
+        if (scheduleChanged) startTimer(entry);
       } else {
         const added = add(loaded);
         logger.info({ integration: loaded.config.name }, 'integration added by a reload');

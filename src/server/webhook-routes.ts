@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { eventFacts, recordOf, versionOf } from '../connectors/webhook/webhook-event.ts';
 import type { Ledger } from '../core/ledger-types.ts';
+import { parseUntrustedJson } from '../http/read-json.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { LoadedIntegration } from './load-integrations.ts';
 import type { HookOutcome, ServerMetrics } from './server-metrics.ts';
@@ -145,15 +146,11 @@ export async function webhookRoutes(app: FastifyInstance, context: WebhookRouteC
           message: 'missing or invalid signature',
         });
       }
-      let payload: unknown;
-      try {
-        payload = JSON.parse(body.toString('utf8'));
-      } catch {
-        return refuse(reply, name, 'refused_json', 400, {
-          error: 'bad_request',
-          message: 'the body is not JSON',
-        });
+      const parsed = parseUntrustedJson(body.toString('utf8'));
+      if (!parsed.ok) {
+        return refuse(reply, name, 'refused_json', 400, { error: 'bad_request', message: parsed.problem });
       }
+      const payload = parsed.value;
       const { options } = webhook;
       const facts = eventFacts(options.signature.scheme, request.headers, payload);
       if ('problem' in facts) {

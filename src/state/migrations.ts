@@ -187,7 +187,7 @@ export const migrations: readonly string[] = [
     key TEXT,
     version REAL,
     payload TEXT,
-    state TEXT NOT NULL CHECK (${oneOf('state', ['pending', 'done', 'stale', 'superseded'])}),
+    state TEXT NOT NULL CHECK (${oneOf('state', ['pending', 'done', 'stale'])}),
     received_at TEXT NOT NULL,
     UNIQUE (integration, event_id)
   ) STRICT;

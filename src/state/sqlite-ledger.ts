@@ -296,10 +296,6 @@ export async function openSqliteLedger(
     `SELECT count(*) AS n, min(received_at) AS oldest FROM inbox INDEXED BY inbox_pending
      WHERE integration = ? AND state = 'pending'`,
   );
-  const supersedePending = db.prepare(
-    `UPDATE inbox SET state = 'superseded', payload = NULL
-     WHERE integration = ? AND key = ? AND state = 'pending' AND version <= ?`,
-  );
   const insertInbox = db.prepare(
     `INSERT INTO inbox (integration, event_id, key, version, payload, state, received_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -746,7 +742,6 @@ export async function openSqliteLedger(
           if (Number(countPending.get(integration)?.n ?? 0) >= options.maxPending) {
             return { outcome: 'full' as const };
           }
-          if (ordered) supersedePending.run(integration, key, version);
           const added = insertInbox.run(integration, eventId, key, version, payload, 'pending', receivedAt);
           return { outcome: 'accepted' as const, seq: Number(added.lastInsertRowid) };
         }),

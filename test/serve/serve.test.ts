@@ -177,13 +177,24 @@ describe('webhooks', () => {
     const notJson = await hook(serve, 'events', 'not json', signEvent('not json', { id: 'msg_nj' }));
     expect(notJson.statusCode).toBe(400);
     expect(notJson.json()).toEqual({ error: 'bad_request', message: 'the body is not JSON' });
+    // The body is read as bytes whatever its declared type: the signature is over them.
+    const plain = customerEvent(customer('105'));
+    const { 'content-type': _, ...untyped } = signEvent(plain, { id: 'msg_105' });
+    expect(
+      (await hook(serve, 'events', plain, { ...untyped, 'content-type': 'text/plain' })).statusCode,
+    ).toBe(202);
+    const deep = `${'['.repeat(100)}${']'.repeat(100)}`;
+    expect((await hook(serve, 'events', deep, signEvent(deep, { id: 'msg_deep' }))).json()).toMatchObject({
+      message: 'the body is nested more than 64 levels deep',
+    });
     const unknown = await hook(serve, 'nobody', '{}', signEvent('{}', { id: 'msg_x' }));
     expect(unknown.statusCode).toBe(404);
     const ping = JSON.stringify({ type: 'ping', timestamp: new Date().toISOString() });
     const ignored = await hook(serve, 'events', ping, signEvent(ping, { id: 'msg_ping' }));
     expect(ignored.statusCode).toBe(200);
     expect(ignored.json()).toMatchObject({ status: 'ignored' });
-    expect(await ledger.inboxRead('events', 0, 10)).toEqual([]);
+    await waitFor(async () => (await ledger.inboxStats('events')).pending === 0, 'the inbox to drain');
+    expect((await ledger.inboxRead('events', 0, 10)).map((e) => e.eventId)).toEqual([]);
   });
 
   it('takes the newest event of a customer whatever the delivery order: an older one arriving later is stale', async () => {

@@ -41,7 +41,7 @@ interface MemoryStore {
   readonly checkpointByIntegration: Map<string, Checkpoint | null>;
   readonly checkpoints: Checkpoint[];
   /** Every inbox event in seq order, with its state; seq is the position plus one, never reused. */
-  readonly inbox: { entry: InboxEntry; state: 'pending' | 'done' | 'stale' | 'superseded' }[];
+  readonly inbox: { entry: InboxEntry; state: 'pending' | 'done' | 'stale' }[];
   nextSeq: number;
 }
 
@@ -346,19 +346,6 @@ function openMemoryLedger(store: MemoryStore): MemoryLedger {
         if (later) return { outcome: 'stale', seq: keep('stale', null) };
       }
       if (mine.filter((e) => e.state === 'pending').length >= options.maxPending) return { outcome: 'full' };
-      if (ordered) {
-        for (const e of mine) {
-          if (
-            e.state === 'pending' &&
-            e.entry.key === key &&
-            e.entry.version !== null &&
-            e.entry.version <= version
-          ) {
-            e.state = 'superseded';
-            e.entry = { ...e.entry, payload: null };
-          }
-        }
-      }
       return { outcome: 'accepted', seq: keep('pending', stored(event.payload)) };
     },
     async inboxRead(integration, afterSeq, limit) {

@@ -26,8 +26,8 @@ id; 404 an integration that is not served or has no webhook source; 503 with \`R
 
 Events of one record key are applied one after the other: an event waits while an earlier one of its key
 is still being delivered.
-With \`version_path\`, an event that arrives after a newer one of its key is not applied, and a newer event
-replaces an older one still waiting. After a crash the inbox still holds every acknowledged event not yet
+With \`version_path\`, an event that arrives after a newer one of its key was stored is not applied, so a
+delayed older event never overrides a newer one. After a crash the inbox still holds every acknowledged event not yet
 processed, and \`ferry serve\` processes them when it starts; \`ferry run\` on the file processes what
 waits and ends. Processed events keep only their id (for \`dedup_window\`), not their body.`,
     example: `source:

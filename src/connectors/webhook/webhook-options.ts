@@ -52,7 +52,7 @@ export const webhookSourceOptions = z.strictObject({
     .min(1)
     .optional()
     .describe(
-      'Where the event body says when it happened (an RFC 3339 time or a number, such as `timestamp` or `created`). With it, events of one record key are taken newest last: one older than an event already taken for its key is answered 200 and never processed, and a newer one replaces any older one still waiting. Without it, events are processed in the order they arrived.',
+      'Where the event body says when it happened (an RFC 3339 time or a number, such as `timestamp` or `created`). With it, an event older than one already stored for its record key is answered 200 and never processed, so a delayed event never overrides a newer one. Either way the events of a key are applied in the order they arrived.',
     ),
   max_body: size().prefault('1MB').describe('Largest event body accepted; a larger one is answered 413.'),
   max_pending: z
