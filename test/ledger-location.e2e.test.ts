@@ -10,7 +10,9 @@ afterAll(() => dirs.removeAll());
 
 /** A copy of the flagship integration (file, mapping, schemas) in a fresh directory of its own. */
 async function flagshipCopy(): Promise<string> {
-  const dir = await dirs.make();
+  // One level down, so that a state: key reaching up (`../ledgers/...`) stays inside this test's directory
+  // instead of landing in the shared temporary directory, where other checkouts' runs leave their ledgers.
+  const dir = join(await dirs.make(), 'examples');
   await cp(join(flagshipConfig, '..'), dir, { recursive: true });
   return join(dir, 'customers-to-orders.yaml');
 }
@@ -139,6 +141,7 @@ describe('what can be checked before a run is checked before it', () => {
     // root writes anywhere: the check is made as an unprivileged user then.
     const uid = process.getuid?.() === 0 ? 65534 : undefined;
     const copy = await flagshipCopy();
+    await chmod(join(copy, '..', '..'), 0o755);
     await chmod(join(copy, '..'), 0o755);
     const result = await runFerry(['run', copy, '--state', readOnly, '--no-progress'], {
       env: mocks.env,

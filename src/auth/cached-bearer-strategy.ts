@@ -2,6 +2,7 @@ import type { HttpRequest } from '../core/http-types.ts';
 import { isAllowedOrigin } from './origin.ts';
 import type { RefreshableAuthStrategy, TokenRefreshReason } from './refreshable-auth-strategy.ts';
 import { bearerTokenOf, withHeader } from './request-credentials.ts';
+import type { SharedTokens } from './shared-tokens.ts';
 import { createTokenCache, type IssuedToken } from './token-cache.ts';
 
 /** What a strategy that presents a renewable bearer token (OAuth, a signed JWT) supplies. */
@@ -13,6 +14,8 @@ export interface CachedBearerOptions {
   /** @default 30000 */
   readonly refreshSkewMs?: number | undefined;
   readonly onRefresh?: ((reason: TokenRefreshReason) => void) | undefined;
+  /** Caches shared across runs (ferry serve), with this credential's identity in them. */
+  readonly shared?: { readonly tokens: SharedTokens; readonly identity: string } | undefined;
 }
 
 /**
@@ -21,13 +24,15 @@ export interface CachedBearerOptions {
  * credentials and JWT bearer, so that is all they supply.
  */
 export function createCachedBearerStrategy(options: CachedBearerOptions): RefreshableAuthStrategy {
-  const { allowedOrigins } = options;
-  const cache = createTokenCache({
-    issue: options.issue,
-    clock: options.clock,
-    refreshSkewMs: options.refreshSkewMs ?? 30_000,
-    ...(options.onRefresh ? { observer: { onTokenRefresh: options.onRefresh } } : {}),
-  });
+  const { allowedOrigins, shared } = options;
+  const create = () =>
+    createTokenCache({
+      issue: options.issue,
+      clock: options.clock,
+      refreshSkewMs: options.refreshSkewMs ?? 30_000,
+    });
+  const cache = shared ? shared.tokens.cacheFor(shared.identity, create) : create();
+  const unobserve = options.onRefresh ? cache.observe({ onTokenRefresh: options.onRefresh }) : undefined;
   return {
     allowedOrigins,
     credentialNames: { headers: ['authorization'] },
@@ -48,7 +53,9 @@ export function createCachedBearerStrategy(options: CachedBearerOptions): Refres
     },
     observe: (observer) => cache.observe(observer),
     async close() {
-      cache.clear();
+      unobserve?.();
+      // A shared token outlives this run: the next one takes it while it is good.
+      if (!shared) cache.clear();
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   type TokenFetch,
 } from './oauth-client-credentials.ts';
 import type { RefreshableAuthStrategy, TokenRefreshReason } from './refreshable-auth-strategy.ts';
+import type { SharedTokens } from './shared-tokens.ts';
 
 /** The `auth:` block of a connector after config parsing (camelCase, durations in ms, secrets resolved). */
 export type AuthConfig =
@@ -59,6 +60,8 @@ export interface AuthContext {
   clock?: () => number;
   /** Told about each token renewal. */
   onRefresh?: (reason: TokenRefreshReason) => void;
+  /** Token caches shared by the runs of a long-lived process (ferry serve): one token per lifetime. */
+  sharedTokens?: SharedTokens;
 }
 
 /** Builds the auth strategy a connector's `auth:` block describes. */
@@ -67,6 +70,7 @@ export function createAuthStrategy(config: AuthConfig, context: AuthContext): Re
   const extras = {
     ...(context.clock ? { clock: context.clock } : {}),
     ...(context.onRefresh ? { onRefresh: context.onRefresh } : {}),
+    ...(context.sharedTokens ? { sharedTokens: context.sharedTokens } : {}),
   };
   switch (config.type) {
     case 'none':

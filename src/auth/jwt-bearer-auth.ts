@@ -7,6 +7,7 @@ import { createCachedBearerStrategy } from './cached-bearer-strategy.ts';
 import { normalizeOrigins } from './origin.ts';
 import { registerPrivateKey } from './private-key.ts';
 import type { RefreshableAuthStrategy, TokenRefreshReason } from './refreshable-auth-strategy.ts';
+import { credentialIdentity, type SharedTokens } from './shared-tokens.ts';
 import type { IssuedToken } from './token-cache.ts';
 
 /** Options for createJwtBearerAuth(). */
@@ -33,6 +34,8 @@ export interface JwtBearerAuthOptions {
   clock?: () => number;
   /** Told about each re-signing after the first JWT. */
   onRefresh?: (reason: TokenRefreshReason) => void;
+  /** Token caches shared with later runs of the process (ferry serve). */
+  sharedTokens?: SharedTokens;
 }
 
 /**
@@ -76,7 +79,8 @@ export function createJwtBearerAuth(options: JwtBearerAuthOptions): RefreshableA
       .setExpirationTime(nowSeconds + Math.floor(ttlMs / 1000))
       .setJti(randomUUID())
       .sign(await key);
-    registerSecret(jwt);
+    // Forgotten an hour after it expires: a long-lived process signs one every lifetime.
+    registerSecret(jwt, { forgetAfterMs: ttlMs + 3_600_000 });
     return { value: jwt, lifetimeMs: Math.floor(ttlMs / 1000) * 1000 };
   }
 
@@ -86,5 +90,20 @@ export function createJwtBearerAuth(options: JwtBearerAuthOptions): RefreshableA
     clock,
     refreshSkewMs: options.refreshSkewMs,
     onRefresh: options.onRefresh,
+    shared: options.sharedTokens && {
+      tokens: options.sharedTokens,
+      identity: credentialIdentity(
+        {
+          kind: 'jwt_bearer',
+          issuer: options.issuer,
+          subject: options.subject,
+          audience: JSON.stringify(options.audience),
+          alg: options.alg,
+          keyId: options.keyId,
+          ttlMs: String(ttlMs),
+        },
+        [options.privateKeyPem],
+      ),
+    },
   });
 }

@@ -7,6 +7,7 @@ import { createCachedBearerStrategy } from './cached-bearer-strategy.ts';
 import { isLoopbackUrl, normalizeOrigins } from './origin.ts';
 import { registerPrivateKey } from './private-key.ts';
 import type { RefreshableAuthStrategy, TokenRefreshReason } from './refreshable-auth-strategy.ts';
+import { credentialIdentity, type SharedTokens } from './shared-tokens.ts';
 import type { IssuedToken } from './token-cache.ts';
 import { readOAuthErrorBody, retryAfterMs, tokenEndpointError } from './token-endpoint-error.ts';
 
@@ -63,6 +64,8 @@ export interface OAuthClientCredentialsOptions {
   clock?: () => number;
   /** Told about each renewal after the first token. */
   onRefresh?: (reason: TokenRefreshReason) => void;
+  /** Token caches shared with later runs of the process (ferry serve). */
+  sharedTokens?: SharedTokens;
 }
 
 const DEFAULT_EXPIRES_IN_MS = 300_000;
@@ -190,7 +193,9 @@ export function createOAuthClientCredentials(
         },
       });
       const token = await oauth.processClientCredentialsResponse(as, client, response);
-      registerSecret(token.access_token);
+      // Forgotten an hour after it expires: a long-lived process is issued a token every lifetime.
+      const expiresIn = typeof token.expires_in === 'number' ? token.expires_in * 1000 : defaultExpiresInMs;
+      registerSecret(token.access_token, { forgetAfterMs: expiresIn + 3_600_000 });
       if (token.token_type !== 'bearer') {
         throw new FerryError(
           'FERRY_ERR_AUTH_TOKEN',
@@ -220,5 +225,19 @@ export function createOAuthClientCredentials(
     clock,
     refreshSkewMs: options.refreshSkewMs,
     onRefresh: options.onRefresh,
+    shared: options.sharedTokens && {
+      tokens: options.sharedTokens,
+      identity: credentialIdentity(
+        {
+          kind: 'oauth2_client_credentials',
+          tokenUrl: tokenUrl.href,
+          clientId: options.clientId,
+          clientAuth: options.clientAuth,
+          scope: options.scope,
+          audience: options.audience,
+        },
+        [options.clientSecret, options.privateKeyPem],
+      ),
+    },
   });
 }

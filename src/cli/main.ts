@@ -8,6 +8,7 @@ import { recordsCommand } from './commands/records.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
 import { schemaCommand } from './commands/schema.ts';
+import { serveCommand } from './commands/serve.ts';
 import { validateCommand } from './commands/validate.ts';
 import { ExitCode, exitCodeForError } from './exit-codes.ts';
 import { mockCommand } from './mock-command.ts';
@@ -21,6 +22,7 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(runCommand());
+  program.addCommand(serveCommand());
   program.addCommand(validateCommand());
   program.addCommand(dlqCommand());
   program.addCommand(runsCommand());

@@ -4,9 +4,10 @@ import type { ErpFaultOptions } from '../mocks/erp/erp-faults.ts';
 import type { PasswordType } from '../mocks/erp/ws-security.ts';
 import type { FaultOptions, RetryAfterForm } from '../mocks/fault-options.ts';
 import type { MockDestinationHandle, MockErpHandle, MockSourceHandle } from '../mocks/index.ts';
+import type { MockEventsCliOptions } from './mock-events.ts';
 
-/** Which mocks `ferry mock` starts. */
-export type MockWhich = 'source' | 'destination' | 'erp' | 'all';
+/** Which mocks `ferry mock` starts; `events` sends customer events to a webhook instead. */
+export type MockWhich = 'source' | 'destination' | 'erp' | 'all' | 'events';
 
 /** The options of `ferry mock` as commander hands them over (strings until checked). */
 export interface MockCliOptions {
@@ -357,7 +358,13 @@ export function mockCommand(): Command {
       'Run the bundled mock customer API (source: REST and GraphQL), order API (destination) and/or SOAP ERP (erp) with seeded faults',
     )
     .addArgument(
-      new Argument('<which>', 'which mock to start').choices(['source', 'destination', 'erp', 'all']),
+      new Argument('<which>', 'which mock to start, or events to send customer events to a webhook').choices([
+        'source',
+        'destination',
+        'erp',
+        'all',
+        'events',
+      ]),
     )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port of the one mock started (0 = any free port)')
@@ -365,6 +372,17 @@ export function mockCommand(): Command {
     .option('--dest-port <n>', 'port of the destination with "all" (default: any free port)')
     .option('--erp-port <n>', 'port of the ERP with "all" (default: any free port)')
     .option('--count <n>', 'customers in the data set', '1000')
+    .option('--url <url>', 'events: the webhook to send to (http://HOST:PORT/hooks/<integration>)')
+    .option('--secret <whsec>', 'events: the Standard Webhooks secret to sign with (default: WEBHOOK_SECRET)')
+    .option('--rate <rate>', 'events: new events per second, e.g. 50/s or 3000/m', '50/s')
+    .option('--events <n>', 'events: stop after n new events (default: until --duration or Ctrl-C)')
+    .option('--duration <duration>', 'events: stop making new events after this long, e.g. 60s')
+    .option('--duplicates <share>', 'events: share of events delivered twice (0 to 1)')
+    .option('--out-of-order <share>', 'events: share of events delivered after later ones (0 to 1)')
+    .option(
+      '--forged <share>',
+      'events: share of events followed by a forgery, which must be refused (0 to 1)',
+    )
     .option('--seed <n>', 'seed of the data set and the fault draws', '42')
     .option('--max-page-size <n>', 'source: serve at most n records a page, whatever was asked for')
     .option('--end-status <status>', 'source: answer a page past the end with this status (404: DRF style)')
@@ -441,9 +459,19 @@ export function mockCommand(): Command {
         '  npx ferry mock destination --no-idempotency --allow-duplicates --port 4020\n' +
         '  npx ferry mock source --graphql-error-rate 0.05 --graphql-partial-rate 0.05\n' +
         '  npx ferry mock source --churn 20/s --port 4010   # customers change while a sync runs\n' +
-        '  npx ferry mock erp --port 4030 --password-type digest --service-busy-rate 0.05 --lost-ack-rate 0.02\n',
+        '  npx ferry mock erp --port 4030 --password-type digest --service-busy-rate 0.05 --lost-ack-rate 0.02\n' +
+        '  npx ferry mock events --url http://127.0.0.1:8080/hooks/customer-events-to-orders --secret "$WEBHOOK_SECRET" --rate 50/s --duplicates 0.1 --out-of-order 0.1 --forged 0.05\n',
     )
-    .action(async (which: MockWhich, options: MockCliOptions) => {
+    .action(async (which: MockWhich, options: MockCliOptions & MockEventsCliOptions) => {
+      if (which === 'events') {
+        const { runMockEvents } = await import('./mock-events.ts');
+        await runMockEvents(options, {
+          out: (text) => process.stdout.write(text),
+          err: (text) => process.stderr.write(text),
+          stopped: untilSignal(),
+        });
+        return;
+      }
       await runMock(which, options, {
         out: (text) => process.stdout.write(text),
         err: (text) => process.stderr.write(text),

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { loadStateSetting } from '../integration/load-integration.ts';
 import type { ConfigEnv } from '../integration/resolve-integration.ts';
+import { type LedgerLocation, locateLedger } from '../runtime/locate-ledger.ts';
 import { type OpenedLedger, openLedger } from '../runtime/open-ledger.ts';
-import { type LedgerLocation, locateLedger } from './ledger-location.ts';
 
 /** The options every command that opens a ledger without an integration argument takes. */
 export interface LedgerOptions {

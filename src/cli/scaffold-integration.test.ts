@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { tempDirs } from '../../test/support/temp-dirs.ts';
 import { clearSecretsForTests } from '../core/secret-registry.ts';
+import { validateIntegration } from '../integration/validate-integration.ts';
 import { DEST_AUTH_CHOICES, SOURCE_AUTH_CHOICES } from './scaffold-choices.ts';
 import { pagingChoices, scaffoldIntegration, writeScaffold } from './scaffold-integration.ts';
-import { validateIntegration } from './validate-integration.ts';
 
 const dirs = tempDirs('ferry-scaffold-');
 afterAll(() => dirs.removeAll());

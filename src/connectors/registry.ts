@@ -9,6 +9,7 @@ import { restSource } from './rest/source-spec.ts';
 import { soapSink } from './soap/sink-spec.ts';
 import { soapSource } from './soap/source-spec.ts';
 import type { SinkSpec, SourceSpec } from './spec.ts';
+import { webhookSource } from './webhook/source-spec.ts';
 
 /** Every built-in source type, one line each; the integration schema, docs and `ferry connectors` follow it. */
 export const sourceSpecs: readonly SourceSpec[] = [
@@ -17,6 +18,7 @@ export const sourceSpecs: readonly SourceSpec[] = [
   soapSource,
   csvSource,
   ndjsonSource,
+  webhookSource,
 ];
 
 /** Every built-in destination type, one line each. */

@@ -5,7 +5,7 @@ import type { RateLimitConfig } from '../config/rate-limit-schema.ts';
 import type { RetryConfig } from '../config/retry-schema.ts';
 import type { TimeoutsConfig } from '../config/timeouts-schema.ts';
 import type { TlsConfig } from '../config/tls-schema.ts';
-import type { SinkConnector, SourceConnector } from '../core/connector-types.ts';
+import type { InboxReader, SinkConnector, SourceConnector } from '../core/connector-types.ts';
 import type { HttpRequest, HttpResponse, ResponseAction, Send } from '../core/http-types.ts';
 import type { ResponseRule } from '../http/classify.ts';
 
@@ -71,6 +71,8 @@ export interface ConnectorContext {
   readonly ignoreFields: readonly string[];
   /** --concurrency, when given: wins over the connector's own setting. */
   readonly concurrency?: number;
+  /** The integration's inbox of pushed events (webhooks), when the run has a ledger; a dry run has none. */
+  readonly inbox?: InboxReader;
 }
 
 /** What the reference docs and `ferry connectors show` say about a connector. */

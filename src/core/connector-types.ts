@@ -1,5 +1,5 @@
 import type { ErrorCode } from './error-codes.ts';
-import type { CursorValue, Reason } from './ledger-types.ts';
+import type { CursorValue, InboxEntry, Reason } from './ledger-types.ts';
 
 /** A value that survives JSON.stringify and JSON.parse unchanged. */
 export type JsonValue =
@@ -78,7 +78,30 @@ export interface SourceConnector {
    * aborts the run with FERRY_ERR_SOURCE_INCOMPLETE, "warn" tells the observer. @default "fail"
    */
   readonly onTotalMismatch?: 'fail' | 'warn';
+  /**
+   * Told, in page order, once a checkpoint this source gave is durable in the ledger (every record before it
+   * settled): a source that holds items elsewhere until they are processed (an inbox, a queue) releases
+   * them here. A rejection stops the run as a failed checkpoint save does.
+   */
+  checkpointSaved?(checkpoint: Checkpoint | null): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The inbox of an integration's pushed events (webhooks) as its source reads it; the runtime hands it to
+ * the connector when the run has a ledger.
+ */
+export interface InboxReader {
+  /** Pending events with a seq above `afterSeq`, oldest first, at most `limit`. */
+  read(afterSeq: number, limit: number): Promise<readonly InboxEntry[]>;
+  /** Marks the events up to `upToSeq` processed: their records are settled and the checkpoint says so. */
+  acknowledge(upToSeq: number): Promise<void>;
+  /**
+   * Present while events can arrive during the run (`ferry serve`): resolves once an event may have been
+   * stored since the last read, after `timeoutMs`, or when `signal` aborts, whichever comes first. Absent
+   * (`ferry run`), the source ends once it has read what waits.
+   */
+  waitForEvents?(timeoutMs: number, signal: AbortSignal): Promise<void>;
 }
 
 /**

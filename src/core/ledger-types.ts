@@ -152,6 +152,47 @@ export interface DeadLetterFilter {
 }
 
 /**
+ * An event pushed to ferry (a webhook), as the integration's inbox keeps it: stored durably before the
+ * sender is answered, then read by a run like any source record.
+ */
+export interface InboxEvent {
+  readonly integration: string;
+  /** The sender's id for the event (`webhook-id`, `X-GitHub-Delivery`, Stripe's `evt_...`): a redelivery carries the same one. */
+  readonly eventId: string;
+  /** The key the mapping gives the event's record; null when it has none. Orders the events of one key. */
+  readonly key: string | null;
+  /**
+   * Where the event stands among the events of its key (ms since the epoch of its timestamp, or a sequence
+   * number): one older than an event already taken for its key is stale. null: the event is not ordered.
+   */
+  readonly version: number | null;
+  /** The event as received (parsed JSON); secrets are masked when stored. */
+  readonly payload: unknown;
+  /** RFC 3339. */
+  readonly receivedAt: string;
+}
+
+/** An event waiting in an inbox, with its place in arrival order. */
+export interface InboxEntry extends InboxEvent {
+  /** Increases with every event stored in the ledger, and is never reused (not even after a prune). */
+  readonly seq: number;
+}
+
+/**
+ * What became of an event offered to the inbox: `accepted` (stored, to be processed), `duplicate` (its id
+ * was stored before: nothing changes), `stale` (an event of its key with a later version was stored: its id
+ * is kept, it is never processed) or `full` (the inbox holds its limit of pending events: nothing stored).
+ */
+export type InboxOutcome = 'accepted' | 'duplicate' | 'stale' | 'full';
+
+/** What an inbox holds that no run has processed yet. */
+export interface InboxStats {
+  readonly pending: number;
+  /** RFC 3339 arrival time of the oldest pending event; null when none is pending. */
+  readonly oldestPendingAt: string | null;
+}
+
+/**
  * Durable state: runs, source checkpoints, record states and dead letters, applied in the order they were
  * called. SQLite (state/sqlite-ledger.ts) and PostgreSQL (state/postgres-ledger.ts) implement it, and both
  * pass the one contract suite (state/ledger-contract.ts).
@@ -214,6 +255,32 @@ export interface Ledger {
   resolveDeadLetter(id: number, resolvedAt: string): Promise<void>;
   /** Deletes dead letters; resolves to how many. Rejects with FERRY_ERR_USAGE given neither filter. */
   purgeDeadLetters(options: { integration?: string; ids?: readonly number[] }): Promise<number>;
+
+  /**
+   * Offers a pushed event to its integration's inbox and resolves, once what it did is durable, with the
+   * outcome: stored when accepted, recognised as a redelivery by its id, stale when an event of its key
+   * with a later version was stored before (its id kept, never processed), refused while `maxPending`
+   * events wait. Events are deduplicated per integration; the events of one key are read in arrival order,
+   * each one (an older one still waiting is not dropped: a run may have taken it already).
+   */
+  inboxAdd(
+    event: InboxEvent,
+    options: { readonly maxPending: number },
+  ): Promise<{ readonly outcome: InboxOutcome; readonly seq?: number }>;
+  /** Pending events of the integration with a seq above `afterSeq`, oldest first, at most `limit`. */
+  inboxRead(integration: string, afterSeq: number, limit: number): Promise<InboxEntry[]>;
+  /**
+   * Marks the pending events of the integration up to `upToSeq` processed: they are no longer read, their
+   * payloads are dropped, their ids still deduplicate until pruned.
+   */
+  inboxAcknowledge(integration: string, upToSeq: number): Promise<void>;
+  /** How many events of the integration wait, and since when. */
+  inboxStats(integration: string): Promise<InboxStats>;
+  /**
+   * Forgets the integration's processed and stale events received before `before` (RFC 3339):
+   * their ids no longer deduplicate. Pending events are never pruned. Resolves to how many were forgotten.
+   */
+  inboxPrune(integration: string, before: string): Promise<number>;
 
   /** Writes what is queued and releases the ledger; later calls reject. Closing twice is harmless. */
   close(): Promise<void>;

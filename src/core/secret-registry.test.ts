@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   clearSecretsForTests,
   REDACTED,
@@ -94,5 +94,24 @@ describe('secret registry', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('issued credentials in the secret registry', () => {
+  afterEach(() => {
+    clearSecretsForTests();
+    vi.useRealTimers();
+  });
+
+  it('forgets an issued token once its time is up, at the next registration, and keeps masking it until then', () => {
+    vi.useFakeTimers({ now: 0, toFake: ['Date'] });
+    registerSecret('config-secret-value');
+    registerSecret('access-token-one', { forgetAfterMs: 1000 });
+    expect(redactSecrets('access-token-one')).toBe(REDACTED);
+    vi.setSystemTime(1001);
+    expect(redactSecrets('access-token-one')).toBe(REDACTED);
+    registerSecret('access-token-two', { forgetAfterMs: 1000 });
+    expect(redactSecrets('access-token-one')).toBe('access-token-one');
+    expect(redactSecrets('access-token-two config-secret-value')).toBe(`${REDACTED} ${REDACTED}`);
   });
 });

@@ -14,9 +14,26 @@ const SECRET_PARAM =
 const AUTH_VALUE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g;
 const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi;
 
-/** Registers a secret value so it is masked everywhere; short values are ignored to keep text readable. */
-export function registerSecret(value: string | undefined | null): void {
+/** Issued credentials (access tokens, signed JWTs), each with when it may be forgotten (ms since the epoch). */
+const expiring = new Map<string, number>();
+
+/**
+ * Registers a secret value so it is masked everywhere; short values are ignored to keep text readable.
+ * `forgetAfterMs` is for credentials issued while a process lives (an access token): a long-lived process
+ * is issued one every lifetime, and keeping every one would slow every redaction down for ever.
+ */
+export function registerSecret(
+  value: string | undefined | null,
+  options: { readonly forgetAfterMs?: number } = {},
+): void {
   if (!value || value.length < 4 || secrets.has(value)) return;
+  const now = Date.now();
+  for (const [old, until] of expiring) {
+    if (until > now) continue;
+    expiring.delete(old);
+    secrets.delete(old);
+  }
+  if (options.forgetAfterMs !== undefined) expiring.set(value, now + options.forgetAfterMs);
   secrets.add(value);
   // Longest first so a secret containing another is masked whole.
   const escaped = [...secrets]
@@ -67,5 +84,6 @@ export function redactValue<T>(value: T): T {
 /** For tests only: forgets every registered secret. */
 export function clearSecretsForTests(): void {
   secrets.clear();
+  expiring.clear();
   secretPattern = null;
 }

@@ -82,6 +82,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
       if (checkpointFailed) return;
       try {
         await ledger.saveCheckpoint(integration, next, run.id, mark);
+        await options.source.checkpointSaved?.(next);
       } catch (error) {
         checkpointFailed = true;
         stop(asFerryError(error));

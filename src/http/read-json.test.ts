@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HttpResponse } from '../core/http-types.ts';
 import { clearSecretsForTests, registerSecret } from '../core/secret-registry.ts';
-import { readJson } from './read-json.ts';
+import { parseUntrustedJson, readJson } from './read-json.ts';
 
 const res = (body: string, contentType: string | null = 'application/json'): HttpResponse => ({
   status: 200,
@@ -106,5 +106,17 @@ describe('readJson', () => {
     expect(Object.hasOwn(parsed, '__proto__')).toBe(false);
     expect(parsed.a).toEqual({});
     expect(parsed.ok).toBe(1);
+  });
+});
+
+describe('untrusted JSON from outside (webhook bodies)', () => {
+  it('parses JSON, drops polluting keys, and says what is wrong with the rest', () => {
+    expect(parseUntrustedJson('{"a":1,"__proto__":{"x":1}}')).toEqual({ ok: true, value: { a: 1 } });
+    expect(parseUntrustedJson('not json')).toEqual({ ok: false, problem: 'the body is not JSON' });
+    expect(parseUntrustedJson('  ')).toEqual({ ok: false, problem: 'the body is empty' });
+    expect(parseUntrustedJson(`${'['.repeat(65)}${']'.repeat(65)}`)).toEqual({
+      ok: false,
+      problem: 'the body is nested more than 64 levels deep',
+    });
   });
 });

@@ -96,3 +96,27 @@ export function readJson(response: HttpResponse, options: ReadJsonOptions = {}):
     throw fail(`malformed or truncated JSON (${response.body.length} bytes): ${detail}`, cause);
   }
 }
+
+/**
+ * Parses JSON that arrived from outside (a webhook body) with the same care as a response body: nesting
+ * deeper than `maxDepth` is refused before parsing, and `__proto__`/`constructor`/`prototype` keys are
+ * dropped. Says what was wrong instead of throwing, for an answer to the sender.
+ */
+export function parseUntrustedJson(
+  text: string,
+  maxDepth = 64,
+): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problem: string } {
+  if (text.trim() === '') return { ok: false, problem: 'the body is empty' };
+  const depth = nestingDepth(text);
+  if (depth > maxDepth) return { ok: false, problem: `the body is nested more than ${maxDepth} levels deep` };
+  try {
+    const risky =
+      text.includes('__proto__') ||
+      text.includes('constructor') ||
+      text.includes('prototype') ||
+      text.includes('\\u');
+    return { ok: true, value: risky ? JSON.parse(text, dropPollutingKeys) : JSON.parse(text) };
+  } catch {
+    return { ok: false, problem: 'the body is not JSON' };
+  }
+}

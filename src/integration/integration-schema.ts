@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type OptionsConfig, optionsSchema } from '../config/options-schema.ts';
 import { sinkSpecs, sourceSpecs } from '../connectors/registry.ts';
 import type { SinkSpec, SourceSpec } from '../connectors/spec.ts';
+import { type ScheduleConfig, scheduleSchema, toScheduleConfig } from './schedule-schema.ts';
 import { resolveStateSetting } from './state-setting.ts';
 
 /** A connector's options with the `type:` that chooses it, as the integration file has them. */
@@ -61,6 +62,7 @@ export const integrationSchema = z
           'environment variable, never written here. Overridden by FERRY_STATE and --state; without any of ' +
           'the three, .ferry/ beside this file.',
       ),
+    schedule: scheduleSchema,
   })
   .describe('An integration: read records from a source, map each, deliver it to a destination once.');
 
@@ -78,6 +80,8 @@ export interface IntegrationConfig {
   readonly options: OptionsConfig;
   /** The ledger directory its `state:` key names, resolved against baseDir; null when it names none. */
   readonly state: string | null;
+  /** When `ferry serve` runs it; null when only asked to (or fed by webhooks). `ferry run` ignores it. */
+  readonly schedule: ScheduleConfig | null;
   /** The file it came from ("<inline>" for code-built integrations). */
   readonly file: string;
   /** The directory relative paths were resolved against. */
@@ -109,6 +113,7 @@ export function toIntegrationConfig(
       ...(caFile === null ? {} : { caFile: resolve(where.baseDir, caFile) }),
     },
     state: parsed.state === undefined ? null : resolveStateSetting(parsed.state, where.baseDir),
+    schedule: toScheduleConfig(parsed.schedule),
     file: where.file,
     baseDir: where.baseDir,
     references: where.references ?? {},

@@ -156,3 +156,42 @@ describe('metrics served on /metrics', () => {
     expect(sampleValue(samples, 'ferry_http_requests_total', { endpoint: 'other' })).toBe(2);
   });
 });
+
+describe('metrics of several integrations (ferry serve)', () => {
+  it('labels every ferry_ metric with its integration, each starting at zero', async () => {
+    const metrics = createMetrics({ defaultMetrics: false, perIntegration: true });
+    const orders = metrics.forIntegration('orders');
+    metrics.forIntegration('events');
+    orders.recordState('delivered', 4);
+    orders.httpResponse({ endpoint: 'destination', status: 201, durationMs: 3 });
+    orders.inFlight(2);
+    const { samples } = parsePrometheus(await metrics.text());
+    expect(sampleValue(samples, 'ferry_records_total', { integration: 'orders', state: 'delivered' })).toBe(
+      4,
+    );
+    expect(sampleValue(samples, 'ferry_records_total', { integration: 'events', state: 'delivered' })).toBe(
+      0,
+    );
+    expect(
+      sampleValue(samples, 'ferry_http_requests_total', {
+        integration: 'orders',
+        endpoint: 'destination',
+        status: '201',
+      }),
+    ).toBe(1);
+    expect(sampleValue(samples, 'ferry_in_flight_records', { integration: 'orders' })).toBe(2);
+    const ferrySamples = samples.filter((s) => s.name.startsWith('ferry_'));
+    expect(ferrySamples.every((s) => s.labels.integration !== undefined)).toBe(true);
+  });
+
+  it('folds integrations past the limit into "other"', async () => {
+    const metrics = createMetrics({ defaultMetrics: false, perIntegration: true, maxIntegrations: 2 });
+    for (const name of ['a', 'b', 'c', 'd']) metrics.forIntegration(name).recordState('read');
+    const { samples } = parsePrometheus(await metrics.text());
+    const names = new Set(
+      samples.filter((s) => s.name === 'ferry_records_total').map((s) => s.labels.integration),
+    );
+    expect([...names].sort()).toEqual(['a', 'b', 'other']);
+    expect(sampleValue(samples, 'ferry_records_total', { integration: 'other', state: 'read' })).toBe(2);
+  });
+});

@@ -7,6 +7,13 @@ export interface MetricsOptions {
   readonly defaultMetrics?: boolean;
   /** How many distinct values one label may take before further ones are counted as "other". @default 32 */
   readonly maxLabelValues?: number;
+  /**
+   * Give every ferry_* metric an `integration` label, for a process that runs several (`ferry serve`);
+   * `forIntegration()` then hands out each one's observer. @default false
+   */
+  readonly perIntegration?: boolean;
+  /** With perIntegration: integrations labelled by name before further ones count as "other". @default 256 */
+  readonly maxIntegrations?: number;
 }
 
 /** Prometheus metrics of a run, on a registry of their own. */
@@ -14,13 +21,15 @@ export interface Metrics extends RunObserver {
   readonly registry: Registry;
   /** The exposition text, as served on /metrics. */
   text(): Promise<string>;
+  /** The observer of one integration's runs; the metrics themselves without perIntegration. */
+  forIntegration(name: string): RunObserver;
 }
 
 const COUNTED_STATES: readonly CountedState[] = ['read', 'delivered', 'skipped', 'quarantined', 'failed'];
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
 /** Caps a label's distinct values so a caller passing a URL or an id cannot explode cardinality. */
-function boundedLabel(max: number): (value: string) => string {
+export function boundedLabel(max: number): (value: string) => string {
   const seen = new Set<string>();
   return (value) => {
     const v = value === '' ? 'unknown' : value;
@@ -45,107 +54,140 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const endpointLabel = boundedLabel(max);
   const retryReasonLabel = boundedLabel(max);
   const refreshReasonLabel = boundedLabel(max);
+  const integrationLabel = boundedLabel(options.maxIntegrations ?? 256);
   const registers = [registry];
+  const by: string[] = options.perIntegration ? ['integration'] : [];
 
   const records = new Counter({
     name: 'ferry_records_total',
     help: 'Source records by the state they reached (read, delivered, skipped, quarantined, failed).',
-    labelNames: ['state'] as const,
+    labelNames: [...by, 'state'],
     registers,
   });
-  // Present every state from the start so dashboards and rate() see zeros rather than gaps.
-  for (const state of COUNTED_STATES) records.inc({ state }, 0);
   const httpRequests = new Counter({
     name: 'ferry_http_requests_total',
     help: 'HTTP attempts by endpoint and response status ("error" when no response arrived).',
-    labelNames: ['endpoint', 'status'] as const,
+    labelNames: [...by, 'endpoint', 'status'],
     registers,
   });
   const httpDuration = new Histogram({
     name: 'ferry_http_request_duration_seconds',
     help: 'HTTP attempt latency by endpoint.',
-    labelNames: ['endpoint'] as const,
+    labelNames: [...by, 'endpoint'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers,
   });
   const retries = new Counter({
     name: 'ferry_retries_total',
     help: 'Retried HTTP requests by endpoint and reason.',
-    labelNames: ['endpoint', 'reason'] as const,
+    labelNames: [...by, 'endpoint', 'reason'],
     registers,
   });
   const rateLimited = new Counter({
     name: 'ferry_rate_limited_total',
     help: 'Responses that throttled ferry (429 or a quota at zero) by endpoint.',
-    labelNames: ['endpoint'] as const,
+    labelNames: [...by, 'endpoint'],
     registers,
   });
   const tokenRefreshes = new Counter({
     name: 'ferry_token_refreshes_total',
     help: 'Credential refreshes by reason.',
-    labelNames: ['reason'] as const,
+    labelNames: [...by, 'reason'],
     registers,
   });
   const limiterWait = new Histogram({
     name: 'ferry_limiter_wait_seconds',
     help: 'Time requests waited for the client-side rate limiter, by endpoint.',
-    labelNames: ['endpoint'] as const,
+    labelNames: [...by, 'endpoint'],
     buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers,
   });
   const breaker = new Gauge({
     name: 'ferry_circuit_breaker_state',
     help: 'Circuit breaker state by endpoint: 0 closed, 1 half-open, 2 open.',
-    labelNames: ['endpoint'] as const,
+    labelNames: [...by, 'endpoint'],
     registers,
   });
   const rateGauge = new Gauge({
     name: 'ferry_rate_limit_rps',
     help: 'The rate the client-side limiter currently allows, by endpoint (0 = unlimited).',
-    labelNames: ['endpoint'] as const,
+    labelNames: [...by, 'endpoint'],
     registers,
   });
   const inFlight = new Gauge({
     name: 'ferry_in_flight_records',
     help: 'Records sent and not yet settled.',
+    labelNames: by,
     registers,
   });
+
+  /** The observer whose every sample carries `fixed` (the integration's label, or nothing). */
+  const observerWith = (fixed: Readonly<Record<string, string>>): RunObserver => {
+    // Present every state from the start so dashboards and rate() see zeros rather than gaps.
+    for (const state of COUNTED_STATES) records.inc({ ...fixed, state }, 0);
+    return {
+      recordState(state, count = 1) {
+        records.inc({ ...fixed, state }, count);
+      },
+      httpResponse({ endpoint, status, durationMs }) {
+        const ep = endpointLabel(endpoint);
+        httpRequests.inc({ ...fixed, endpoint: ep, status: statusLabel(status) });
+        httpDuration.observe({ ...fixed, endpoint: ep }, Math.max(0, durationMs) / 1000);
+        if (status === 429) rateLimited.inc({ ...fixed, endpoint: ep });
+      },
+      retry({ endpoint, reason }) {
+        retries.inc({ ...fixed, endpoint: endpointLabel(endpoint), reason: retryReasonLabel(reason) });
+      },
+      rateLimited({ endpoint }) {
+        rateLimited.inc({ ...fixed, endpoint: endpointLabel(endpoint) });
+      },
+      tokenRefresh({ reason }) {
+        tokenRefreshes.inc({ ...fixed, reason: refreshReasonLabel(reason) });
+      },
+      breakerState({ endpoint, state }) {
+        breaker.set({ ...fixed, endpoint: endpointLabel(endpoint) }, BREAKER_VALUE[state]);
+      },
+      limiterWait({ endpoint, waitMs }) {
+        limiterWait.observe({ ...fixed, endpoint: endpointLabel(endpoint) }, Math.max(0, waitMs) / 1000);
+      },
+      rate({ endpoint, requestsPerSecond }) {
+        rateGauge.set({ ...fixed, endpoint: endpointLabel(endpoint) }, requestsPerSecond);
+      },
+      inFlight(count) {
+        inFlight.set(fixed, count);
+      },
+      deadLetter() {
+        // Dead letters are counted by recordState; per-record detail belongs in the report, not in labels.
+      },
+    };
+  };
+
+  const observers = new Map<string, RunObserver>();
+  const forIntegration = (name: string): RunObserver => {
+    const label = integrationLabel(name);
+    let observer = observers.get(label);
+    if (observer === undefined) {
+      observer = observerWith({ integration: label });
+      observers.set(label, observer);
+    }
+    return observer;
+  };
+  const root = options.perIntegration ? undefined : observerWith({});
+  const rootOrUnknown = (): RunObserver => root ?? forIntegration('');
 
   return {
     registry,
     text: () => registry.metrics(),
-    recordState(state, count = 1) {
-      records.inc({ state }, count);
-    },
-    httpResponse({ endpoint, status, durationMs }) {
-      const ep = endpointLabel(endpoint);
-      httpRequests.inc({ endpoint: ep, status: statusLabel(status) });
-      httpDuration.observe({ endpoint: ep }, Math.max(0, durationMs) / 1000);
-      if (status === 429) rateLimited.inc({ endpoint: ep });
-    },
-    retry({ endpoint, reason }) {
-      retries.inc({ endpoint: endpointLabel(endpoint), reason: retryReasonLabel(reason) });
-    },
-    rateLimited({ endpoint }) {
-      rateLimited.inc({ endpoint: endpointLabel(endpoint) });
-    },
-    tokenRefresh({ reason }) {
-      tokenRefreshes.inc({ reason: refreshReasonLabel(reason) });
-    },
-    breakerState({ endpoint, state }) {
-      breaker.set({ endpoint: endpointLabel(endpoint) }, BREAKER_VALUE[state]);
-    },
-    limiterWait({ endpoint, waitMs }) {
-      limiterWait.observe({ endpoint: endpointLabel(endpoint) }, Math.max(0, waitMs) / 1000);
-    },
-    rate({ endpoint, requestsPerSecond }) {
-      rateGauge.set({ endpoint: endpointLabel(endpoint) }, requestsPerSecond);
-    },
-    inFlight(count) {
-      inFlight.set(count);
-    },
-    deadLetter() {
-      // Dead letters are counted by recordState; per-record detail belongs in the report, not in labels.
-    },
+    forIntegration: (name) => (options.perIntegration ? forIntegration(name) : rootOrUnknown()),
+    recordState: (state, count) => rootOrUnknown().recordState(state, count),
+    httpResponse: (observation) => rootOrUnknown().httpResponse(observation),
+    retry: (event) => rootOrUnknown().retry(event),
+    rateLimited: (event) => rootOrUnknown().rateLimited(event),
+    tokenRefresh: (event) => rootOrUnknown().tokenRefresh(event),
+    breakerState: (event) => rootOrUnknown().breakerState(event),
+    limiterWait: (event) => rootOrUnknown().limiterWait(event),
+    rate: (event) => rootOrUnknown().rate(event),
+    inFlight: (count) => rootOrUnknown().inFlight(count),
+    deadLetter: (letter) => rootOrUnknown().deadLetter(letter),
   };
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { SharedTokens } from '../auth/shared-tokens.ts';
 import { sinkSpecs, sourceSpecs } from '../connectors/registry.ts';
 import type {
   ConnectorContext,
@@ -7,7 +8,7 @@ import type {
   SinkSpec,
   SourceSpec,
 } from '../connectors/spec.ts';
-import type { SinkConnector, SourceConnector } from '../core/connector-types.ts';
+import type { InboxReader, SinkConnector, SourceConnector } from '../core/connector-types.ts';
 import { FerryError } from '../core/errors.ts';
 import type { IntegrationConfig } from '../integration/integration-schema.ts';
 import { loadMapping } from '../mapping/load-mapping.ts';
@@ -41,6 +42,10 @@ export interface BuildOptions {
    * of riding it out. @default false
    */
   readonly tryOnce?: boolean;
+  /** The integration's inbox of pushed events, for a webhook source; none in a dry run or a check. */
+  readonly inbox?: InboxReader;
+  /** Token caches shared by the runs of a long-lived process (ferry serve). */
+  readonly sharedTokens?: SharedTokens;
 }
 
 const DEFAULT_CONCURRENCY = 16;
@@ -60,6 +65,7 @@ export async function buildIntegration(
     allowInsecureHttp: config.options.dangerouslyAllowInsecureHttp,
     ignoreFields: mapping.fields.filter((f) => !f.compare).map((f) => f.path),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.inbox === undefined ? {} : { inbox: options.inbox }),
     http(requested) {
       const stackOptions = options.tryOnce ? singleTry(requested) : requested;
       const stack = createHttpStack(stackOptions, {
@@ -67,6 +73,7 @@ export async function buildIntegration(
         allowInsecureHttp: config.options.dangerouslyAllowInsecureHttp,
         baseDir: config.baseDir,
         ...(ca ? { ca } : {}),
+        ...(options.sharedTokens ? { sharedTokens: options.sharedTokens } : {}),
         ...(observer ? { onTokenRefresh: (reason) => observer.tokenRefresh({ reason }) } : {}),
       });
       stacks.push(stack);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { authInterceptor } from '../auth/auth-interceptor.ts';
 import { createAuthStrategy } from '../auth/create-auth-strategy.ts';
+import type { SharedTokens } from '../auth/shared-tokens.ts';
 import type { TlsConfig } from '../config/tls-schema.ts';
 import type { HttpStack, HttpStackOptions } from '../connectors/spec.ts';
 import { FerryError } from '../core/errors.ts';
@@ -27,6 +28,8 @@ export interface StackEnvironment {
   readonly ca?: string;
   /** Relative TLS paths resolve against it. */
   readonly baseDir: string;
+  /** Token caches shared by the runs of a long-lived process (ferry serve). */
+  readonly sharedTokens?: SharedTokens;
 }
 
 /**
@@ -49,6 +52,7 @@ export function createHttpStack(options: HttpStackOptions, environment: StackEnv
   const auth = createAuthStrategy(options.auth, {
     allowedOrigins: options.origins,
     allowInsecureHttp: environment.allowInsecureHttp,
+    ...(environment.sharedTokens ? { sharedTokens: environment.sharedTokens } : {}),
   });
   const rules = options.rules ?? [];
   const maxRetryAfterMs = options.retry.maxRetryAfterMs;

@@ -1,9 +1,11 @@
+import type { SharedTokens } from '../auth/shared-tokens.ts';
 import type { Ledger } from '../core/ledger-types.ts';
 import type { RunResult } from '../engine/engine-types.ts';
 import { runIntegration } from '../engine/run-integration.ts';
 import type { IntegrationConfig } from '../integration/integration-schema.ts';
 import type { LedgerReport, RunReport } from '../observability/run-reporter.ts';
 import { type BuiltIntegration, buildIntegration } from './build-integration.ts';
+import { type EventNotifier, ledgerInbox } from './ledger-inbox.ts';
 import type { RunTelemetry } from './run-telemetry.ts';
 
 /** What one run of an integration needs besides its config. */
@@ -20,6 +22,13 @@ export interface RunJobOptions {
   readonly stopSignal?: AbortSignal;
   /** Aborting it abandons in-flight requests (they stay in_flight and are reconciled later). */
   readonly abortSignal?: AbortSignal;
+  /**
+   * Announces events stored in the integration's inbox while the run goes on (`ferry serve`): a webhook
+   * source then waits for more instead of ending once it has read what waits.
+   */
+  readonly events?: EventNotifier;
+  /** Token caches shared with the other runs of a long-lived process (ferry serve): one token per lifetime. */
+  readonly sharedTokens?: SharedTokens;
 }
 
 /** How a run ended, with its report (as stored in the ledger). */
@@ -41,6 +50,8 @@ export async function runJob(config: IntegrationConfig, options: RunJobOptions):
       observer: telemetry.observer,
       logger: telemetry.detailLogger,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      inbox: ledgerInbox(ledger, config.name, options.events),
+      ...(options.sharedTokens ? { sharedTokens: options.sharedTokens } : {}),
     });
     const result = await runIntegration({
       integration: config.name,

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasErrorCode } from '../core/errors.ts';
-import type { DeadLetter, Ledger, RecordUpdate } from '../core/ledger-types.ts';
+import type { DeadLetter, InboxEvent, Ledger, RecordUpdate } from '../core/ledger-types.ts';
 import { clearSecretsForTests, registerSecret } from '../core/secret-registry.ts';
 
 /** A ledger to test, fresh and empty, and how to reach its store again and dispose of it. */
@@ -643,6 +643,156 @@ export function describeLedgerContract(name: string, open: () => Promise<LedgerU
       it('refuses to purge without an integration or ids with FERRY_ERR_USAGE', async () => {
         const error = await rejection(ledger.purgeDeadLetters({}));
         expect(hasErrorCode(error, 'FERRY_ERR_USAGE')).toBe(true);
+      });
+    });
+
+    describe('inbox', () => {
+      const at = '2025-01-01T00:00:00.000Z';
+      function event(eventId: string, more: Partial<InboxEvent> = {}): InboxEvent {
+        return {
+          integration: 'hooks',
+          eventId,
+          key: null,
+          version: null,
+          payload: { id: eventId },
+          receivedAt: at,
+          ...more,
+        };
+      }
+      const roomy = { maxPending: 100 };
+
+      it('stores accepted events and reads the pending ones in arrival order, after a seq, at most a limit', async () => {
+        const seqs: number[] = [];
+        for (const id of ['e1', 'e2', 'e3']) {
+          const added = await ledger.inboxAdd(event(id, { key: `k-${id}`, payload: { n: id } }), roomy);
+          expect(added.outcome).toBe('accepted');
+          seqs.push(added.seq!);
+        }
+        expect(seqs[1]!).toBeGreaterThan(seqs[0]!);
+        expect(seqs[2]!).toBeGreaterThan(seqs[1]!);
+        const all = await ledger.inboxRead('hooks', 0, 10);
+        expect(all).toEqual(
+          ['e1', 'e2', 'e3'].map((id, i) => ({
+            seq: seqs[i],
+            integration: 'hooks',
+            eventId: id,
+            key: `k-${id}`,
+            version: null,
+            payload: { n: id },
+            receivedAt: at,
+          })),
+        );
+        expect((await ledger.inboxRead('hooks', seqs[0]!, 1)).map((e) => e.eventId)).toEqual(['e2']);
+        expect(await ledger.inboxRead('other', 0, 10)).toEqual([]);
+      });
+
+      it('answers a redelivered event id as a duplicate and stores nothing, even once processed', async () => {
+        const first = await ledger.inboxAdd(event('e1'), roomy);
+        expect(await ledger.inboxAdd(event('e1', { payload: { changed: true } }), roomy)).toEqual({
+          outcome: 'duplicate',
+        });
+        await ledger.inboxAcknowledge('hooks', first.seq!);
+        expect(await ledger.inboxAdd(event('e1'), roomy)).toEqual({ outcome: 'duplicate' });
+        expect(await ledger.inboxRead('hooks', 0, 10)).toEqual([]);
+        expect((await ledger.inboxAdd(event('e1', { integration: 'other' }), roomy)).outcome).toBe(
+          'accepted',
+        );
+      });
+
+      it('refuses an event while the limit of pending events wait, storing nothing of it', async () => {
+        const first = await ledger.inboxAdd(event('e1'), { maxPending: 2 });
+        await ledger.inboxAdd(event('e2'), { maxPending: 2 });
+        expect(await ledger.inboxAdd(event('e3'), { maxPending: 2 })).toEqual({ outcome: 'full' });
+        expect((await ledger.inboxRead('hooks', 0, 10)).map((e) => e.eventId)).toEqual(['e1', 'e2']);
+        await ledger.inboxAcknowledge('hooks', first.seq!);
+        expect((await ledger.inboxAdd(event('e3'), { maxPending: 2 })).outcome).toBe('accepted');
+      });
+
+      it('keeps the events of a key in order, and an event older than one stored for its key as stale', async () => {
+        const v = (eventId: string, version: number, key = 'c1') => event(eventId, { key, version });
+        expect((await ledger.inboxAdd(v('a', 100), roomy)).outcome).toBe('accepted');
+        expect((await ledger.inboxAdd(v('b', 300), roomy)).outcome).toBe('accepted');
+        const stale = await ledger.inboxAdd(v('c', 200), roomy);
+        expect(stale.outcome).toBe('stale');
+        expect(stale.seq).toBeTypeOf('number');
+        expect((await ledger.inboxAdd(v('x', 50, 'c2'), roomy)).outcome).toBe('accepted');
+        expect((await ledger.inboxRead('hooks', 0, 10)).map((e) => e.eventId)).toEqual(['a', 'b', 'x']);
+        // A stale event is remembered: its redelivery is a duplicate.
+        expect((await ledger.inboxAdd(v('c', 200), roomy)).outcome).toBe('duplicate');
+        // An equal version arriving later is no older: it is taken after the one before it.
+        expect((await ledger.inboxAdd(v('d', 300), roomy)).outcome).toBe('accepted');
+        expect((await ledger.inboxRead('hooks', 0, 10)).map((e) => e.eventId)).toEqual(['a', 'b', 'x', 'd']);
+        // Still stale after the newest was processed.
+        const read = await ledger.inboxRead('hooks', 0, 10);
+        await ledger.inboxAcknowledge('hooks', read.at(-1)!.seq);
+        expect((await ledger.inboxAdd(v('e', 250), roomy)).outcome).toBe('stale');
+      });
+
+      it('never orders events without a key or a version', async () => {
+        await ledger.inboxAdd(event('a', { key: 'c1', version: 300 }), roomy);
+        expect((await ledger.inboxAdd(event('b', { key: 'c1', version: null }), roomy)).outcome).toBe(
+          'accepted',
+        );
+        expect((await ledger.inboxAdd(event('c', { key: null, version: 100 }), roomy)).outcome).toBe(
+          'accepted',
+        );
+        expect((await ledger.inboxRead('hooks', 0, 10)).map((e) => e.eventId)).toEqual(['a', 'b', 'c']);
+      });
+
+      it('acknowledges events up to a seq: they are no longer read or counted, and lose their payload', async () => {
+        const a = await ledger.inboxAdd(event('a', { receivedAt: '2025-01-01T00:00:01.000Z' }), roomy);
+        await ledger.inboxAdd(event('b', { receivedAt: '2025-01-01T00:00:02.000Z' }), roomy);
+        expect(await ledger.inboxStats('hooks')).toEqual({
+          pending: 2,
+          oldestPendingAt: '2025-01-01T00:00:01.000Z',
+        });
+        await ledger.inboxAcknowledge('hooks', a.seq!);
+        expect((await ledger.inboxRead('hooks', 0, 10)).map((e) => e.eventId)).toEqual(['b']);
+        expect(await ledger.inboxStats('hooks')).toEqual({
+          pending: 1,
+          oldestPendingAt: '2025-01-01T00:00:02.000Z',
+        });
+        expect(await ledger.inboxStats('other')).toEqual({ pending: 0, oldestPendingAt: null });
+      });
+
+      it('prunes what was received before a time and is not pending; a pruned id is accepted again', async () => {
+        const old = await ledger.inboxAdd(event('old', { receivedAt: '2025-01-01T00:00:00.000Z' }), roomy);
+        await ledger.inboxAdd(event('waiting', { receivedAt: '2025-01-01T00:00:00.000Z' }), roomy);
+        await ledger.inboxAdd(event('recent', { receivedAt: '2025-01-03T00:00:00.000Z' }), roomy);
+        await ledger.inboxAcknowledge('hooks', old.seq!);
+        expect(await ledger.inboxPrune('hooks', '2025-01-02T00:00:00.000Z')).toBe(1);
+        expect((await ledger.inboxRead('hooks', 0, 10)).map((e) => e.eventId)).toEqual(['waiting', 'recent']);
+        const again = await ledger.inboxAdd(event('old'), roomy);
+        expect(again.outcome).toBe('accepted');
+        expect(await ledger.inboxPrune('other', '2030-01-01T00:00:00.000Z')).toBe(0);
+      });
+
+      it('never gives a seq again, even after the newest events were pruned', async () => {
+        const a = await ledger.inboxAdd(event('a'), roomy);
+        await ledger.inboxAcknowledge('hooks', a.seq!);
+        await ledger.inboxPrune('hooks', '2030-01-01T00:00:00.000Z');
+        const b = await ledger.inboxAdd(event('b'), roomy);
+        expect(b.seq!).toBeGreaterThan(a.seq!);
+      });
+
+      it('never stores a secret in an event payload', async () => {
+        registerSecret('whsec-contract-secret-42');
+        await ledger.inboxAdd(
+          event('s', { payload: { note: 'leaked whsec-contract-secret-42 here' } }),
+          roomy,
+        );
+        const [stored] = await ledger.inboxRead('hooks', 0, 10);
+        expect(JSON.stringify(stored?.payload)).not.toContain('whsec-contract-secret-42');
+      });
+
+      it('keeps accepted events for the next ledger on the same store', async ({ skip }) => {
+        skip(subject.reopen === undefined, 'needs reopen');
+        await ledger.inboxAdd(event('kept', { key: 'c1', version: 5 }), roomy);
+        await ledger.close();
+        const next = await reopen();
+        expect((await next.inboxRead('hooks', 0, 10)).map((e) => e.eventId)).toEqual(['kept']);
+        expect((await next.inboxAdd(event('kept'), roomy)).outcome).toBe('duplicate');
+        expect((await next.inboxAdd(event('older', { key: 'c1', version: 4 }), roomy)).outcome).toBe('stale');
       });
     });
 

@@ -190,6 +190,27 @@ export const migrations: readonly string[] = [
   END;
   ALTER TABLE checkpoints ADD COLUMN high_water TEXT;
   `,
+  // The inbox of pushed events (webhooks): each stored before the sender is answered, read by runs in seq
+  // order, deduplicated by the sender's event id per integration. AUTOINCREMENT: a run's checkpoint names a
+  // seq, which must never be given again after the newest events were pruned. A processed event keeps its
+  // id (for deduplication) but not its payload. Only pending events are read or counted, hence the partial
+  // index; events of one key are compared by version when one arrives.
+  `
+  CREATE TABLE inbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    integration TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    key TEXT,
+    version REAL,
+    payload TEXT,
+    state TEXT NOT NULL CHECK (${oneOf('state', ['pending', 'done', 'stale'])}),
+    received_at TEXT NOT NULL,
+    UNIQUE (integration, event_id)
+  ) STRICT;
+  CREATE INDEX inbox_pending ON inbox (integration, seq) WHERE state = 'pending';
+  CREATE INDEX inbox_by_key ON inbox (integration, key, version) WHERE key IS NOT NULL;
+  CREATE INDEX inbox_by_age ON inbox (integration, received_at) WHERE state != 'pending';
+  `,
 ];
 
 /** The schema version this code writes. */

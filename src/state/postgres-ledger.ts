@@ -21,6 +21,7 @@ import { redactSecrets, redactValue, registerSecret } from '../core/secret-regis
 import { createOrderedQueue } from './ordered-queue.ts';
 import { type PostgresConnection, postgresDisplayUrl } from './postgres-connection.ts';
 import { isConnectionError, postgresStateError } from './postgres-errors.ts';
+import { postgresInbox } from './postgres-inbox.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { createPostgresRunLocks } from './postgres-run-lock.ts';
 
@@ -799,6 +800,8 @@ export async function openPostgresLedger(
       })();
       return closing;
     },
+
+    ...postgresInbox({ op, query }),
   };
   return ledger;
 }

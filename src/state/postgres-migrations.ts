@@ -213,6 +213,59 @@ export const postgresMigrations: readonly string[] = [
     RETURN true;
   END $$;
   `,
+  // The inbox of pushed events (webhooks), as SQLite's migration 9. An event is offered by one function call,
+  // so the duplicate check, the stale check, the pending count and the insert are one transaction; offers of
+  // one integration take a transaction-scoped advisory lock, so two servers sharing the ledger cannot both
+  // pass the count or both miss a newer version of a key. seq is an identity: never given again.
+  `
+  CREATE TABLE inbox (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    integration text NOT NULL,
+    event_id text NOT NULL,
+    key text,
+    version double precision,
+    payload json,
+    state text NOT NULL CHECK (state IN ('pending', 'done', 'stale')),
+    received_at text NOT NULL,
+    UNIQUE (integration, event_id)
+  );
+  CREATE INDEX inbox_pending ON inbox (integration, seq) WHERE state = 'pending';
+  CREATE INDEX inbox_by_key ON inbox (integration, key, version) WHERE key IS NOT NULL;
+  CREATE INDEX inbox_by_age ON inbox (integration, received_at) WHERE state <> 'pending';
+
+  CREATE FUNCTION ferry_inbox_add(
+    p_integration text, p_event_id text, p_key text, p_version double precision, p_payload json,
+    p_received_at text, p_max_pending integer, OUT outcome text, OUT added_seq bigint
+  ) LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  DECLARE
+    newest double precision;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('ferry:inbox:' || p_integration, 0));
+    IF EXISTS (SELECT 1 FROM inbox i WHERE i.integration = p_integration AND i.event_id = p_event_id) THEN
+      outcome := 'duplicate';
+      RETURN;
+    END IF;
+    IF p_key IS NOT NULL AND p_version IS NOT NULL THEN
+      SELECT max(i.version) INTO newest FROM inbox i WHERE i.integration = p_integration AND i.key = p_key;
+      IF newest IS NOT NULL AND newest > p_version THEN
+        INSERT INTO inbox (integration, event_id, key, version, payload, state, received_at)
+          VALUES (p_integration, p_event_id, p_key, p_version, NULL, 'stale', p_received_at)
+          RETURNING seq INTO added_seq;
+        outcome := 'stale';
+        RETURN;
+      END IF;
+    END IF;
+    IF (SELECT count(*) FROM inbox i WHERE i.integration = p_integration AND i.state = 'pending')
+        >= p_max_pending THEN
+      outcome := 'full';
+      RETURN;
+    END IF;
+    INSERT INTO inbox (integration, event_id, key, version, payload, state, received_at)
+      VALUES (p_integration, p_event_id, p_key, p_version, p_payload, 'pending', p_received_at)
+      RETURNING seq INTO added_seq;
+    outcome := 'accepted';
+  END $$;
+  `,
 ];
 
 /** The schema version this code writes. */

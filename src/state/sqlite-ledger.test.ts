@@ -81,7 +81,16 @@ describe('opening', () => {
       .prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
       .all()
       .map((r) => r.name);
-    expect(tables).toEqual(['checkpoints', 'dead_letters', 'record_history', 'records', 'runs']);
+    expect(tables).toEqual([
+      'checkpoints',
+      'dead_letters',
+      'inbox',
+      'record_history',
+      'records',
+      'runs',
+      // AUTOINCREMENT's table: the inbox never gives a seq twice.
+      'sqlite_sequence',
+    ]);
     const indexes = db
       .prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`)
       .all()

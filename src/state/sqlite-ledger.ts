@@ -8,6 +8,9 @@ import type {
   DeadLetter,
   DeadLetterFilter,
   HighWaterMark,
+  InboxEntry,
+  InboxEvent,
+  InboxOutcome,
   Ledger,
   Reason,
   RecordHistory,
@@ -152,6 +155,18 @@ function toDeadLetter(row: Row): DeadLetter {
   };
 }
 
+function toInboxEntry(row: Row): InboxEntry {
+  return {
+    seq: Number(row.seq),
+    integration: str(row.integration),
+    eventId: str(row.event_id),
+    key: strOrNull(row.key),
+    version: row.version === null || row.version === undefined ? null : Number(row.version),
+    payload: parseJson(row.payload),
+    receivedAt: str(row.received_at),
+  };
+}
+
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -280,6 +295,28 @@ export async function openSqliteLedger(
     'SELECT * FROM dead_letters WHERE integration = ? AND key = ? ORDER BY id',
   );
   const resolveLetter = db.prepare('UPDATE dead_letters SET resolved_at = ? WHERE id = ?');
+  const selectInboxEvent = db.prepare('SELECT seq FROM inbox WHERE integration = ? AND event_id = ?');
+  const selectNewestVersion = db.prepare(
+    'SELECT max(version) AS newest FROM inbox INDEXED BY inbox_by_key WHERE integration = ? AND key = ?',
+  );
+  const countPending = db.prepare(
+    `SELECT count(*) AS n, min(received_at) AS oldest FROM inbox INDEXED BY inbox_pending
+     WHERE integration = ? AND state = 'pending'`,
+  );
+  const insertInbox = db.prepare(
+    `INSERT INTO inbox (integration, event_id, key, version, payload, state, received_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const selectInboxPending = db.prepare(
+    `SELECT * FROM inbox INDEXED BY inbox_pending
+     WHERE integration = ? AND state = 'pending' AND seq > ? ORDER BY seq LIMIT ?`,
+  );
+  const acknowledgeInbox = db.prepare(
+    `UPDATE inbox SET state = 'done', payload = NULL WHERE integration = ? AND state = 'pending' AND seq <= ?`,
+  );
+  const pruneInbox = db.prepare(
+    `DELETE FROM inbox INDEXED BY inbox_by_age WHERE integration = ? AND state != 'pending' AND received_at < ?`,
+  );
   const listQueries = new Map<string, StatementSync>();
 
   function cachedStatement(sql: string): StatementSync {
@@ -706,6 +743,61 @@ export async function openSqliteLedger(
           return purged;
         }),
       );
+    },
+
+    async inboxAdd(
+      event: InboxEvent,
+      options: { readonly maxPending: number },
+    ): Promise<{ outcome: InboxOutcome; seq?: number }> {
+      let payload: string | null;
+      try {
+        payload = toJson(event.payload);
+      } catch (error) {
+        throw stateError(`serialising the event ${event.eventId}`, path, error);
+      }
+      return sync(`storing the event ${event.eventId} in the inbox`, () =>
+        transaction(() => {
+          const { integration, eventId, key, version, receivedAt } = event;
+          if (selectInboxEvent.get(integration, eventId) !== undefined)
+            return { outcome: 'duplicate' as const };
+          const ordered = key !== null && version !== null;
+          if (ordered) {
+            const newest = selectNewestVersion.get(integration, key)?.newest;
+            if (newest !== null && newest !== undefined && Number(newest) > version) {
+              const stale = insertInbox.run(integration, eventId, key, version, null, 'stale', receivedAt);
+              return { outcome: 'stale' as const, seq: Number(stale.lastInsertRowid) };
+            }
+          }
+          if (Number(countPending.get(integration)?.n ?? 0) >= options.maxPending) {
+            return { outcome: 'full' as const };
+          }
+          const added = insertInbox.run(integration, eventId, key, version, payload, 'pending', receivedAt);
+          return { outcome: 'accepted' as const, seq: Number(added.lastInsertRowid) };
+        }),
+      );
+    },
+
+    async inboxRead(integration: string, afterSeq: number, limit: number): Promise<InboxEntry[]> {
+      return sync('reading the inbox', () =>
+        selectInboxPending
+          .all(integration, Math.trunc(afterSeq), Math.max(0, Math.trunc(limit)))
+          .map((row) => toInboxEntry(row)),
+      );
+    },
+
+    async inboxAcknowledge(integration: string, upToSeq: number): Promise<void> {
+      sync('acknowledging inbox events', () => acknowledgeInbox.run(integration, Math.trunc(upToSeq)));
+    },
+
+    async inboxStats(integration: string) {
+      return sync('counting inbox events', () => {
+        const row = countPending.get(integration);
+        return { pending: Number(row?.n ?? 0), oldestPendingAt: strOrNull(row?.oldest) };
+      });
+    },
+
+    async inboxPrune(integration: string, before: string): Promise<number> {
+      return sync('pruning the inbox', () => Number(pruneInbox.run(integration, before).changes));
     },
 
     async close(): Promise<void> {

@@ -22,6 +22,8 @@ export interface FerryProcess {
   readonly pid: number;
   readonly done: Promise<FerryResult>;
   kill(signal: NodeJS.Signals): void;
+  /** What stderr printed so far. */
+  stderr(): string;
   /** Resolves when stderr has printed text matching `pattern` (e.g. a log line). */
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
@@ -54,6 +56,7 @@ export function startFerry(
     pid: child.pid!,
     done,
     kill: (signal) => child.kill(signal),
+    stderr: () => stderr,
     waitForStderr(pattern, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
         const check = () => {

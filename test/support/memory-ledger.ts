@@ -5,6 +5,7 @@ import type {
   DeadLetter,
   DeadLetterFilter,
   HighWaterMark,
+  InboxEntry,
   Ledger,
   RecordChange,
   RecordRow,
@@ -41,6 +42,9 @@ interface MemoryStore {
   readonly checkpointByIntegration: Map<string, Checkpoint | null>;
   readonly highWaterByIntegration: Map<string, HighWaterMark>;
   readonly checkpoints: Checkpoint[];
+  /** Every inbox event in seq order, with its state; seq is the position plus one, never reused. */
+  readonly inbox: { entry: InboxEntry; state: 'pending' | 'done' | 'stale' }[];
+  nextSeq: number;
 }
 
 /** The memory ledger, plus what tests look at. */
@@ -72,6 +76,8 @@ export function createMemoryLedger(): MemoryLedger {
     checkpointByIntegration: new Map(),
     highWaterByIntegration: new Map(),
     checkpoints: [],
+    inbox: [],
+    nextSeq: 1,
   });
 }
 
@@ -338,6 +344,63 @@ function openMemoryLedger(store: MemoryStore): MemoryLedger {
         purged++;
       }
       return purged;
+    },
+    async inboxAdd(event, options) {
+      assertOpen();
+      const { inbox } = store;
+      const mine = inbox.filter((e) => e.entry.integration === event.integration);
+      if (mine.some((e) => e.entry.eventId === event.eventId)) return { outcome: 'duplicate' };
+      const { key, version } = event;
+      const ordered = key !== null && version !== null;
+      const keep = (state: 'pending' | 'stale', payload: unknown) => {
+        const seq = store.nextSeq++;
+        inbox.push({ entry: { ...event, payload, seq }, state });
+        return seq;
+      };
+      if (ordered) {
+        const later = mine.some(
+          (e) => e.entry.key === key && e.entry.version !== null && e.entry.version > version,
+        );
+        if (later) return { outcome: 'stale', seq: keep('stale', null) };
+      }
+      if (mine.filter((e) => e.state === 'pending').length >= options.maxPending) return { outcome: 'full' };
+      return { outcome: 'accepted', seq: keep('pending', stored(event.payload)) };
+    },
+    async inboxRead(integration, afterSeq, limit) {
+      assertOpen();
+      return store.inbox
+        .filter((e) => e.entry.integration === integration && e.state === 'pending' && e.entry.seq > afterSeq)
+        .slice(0, Math.max(0, Math.trunc(limit)))
+        .map((e) => stored(e.entry));
+    },
+    async inboxAcknowledge(integration, upToSeq) {
+      assertOpen();
+      for (const e of store.inbox) {
+        if (e.entry.integration === integration && e.state === 'pending' && e.entry.seq <= upToSeq) {
+          e.state = 'done';
+          e.entry = { ...e.entry, payload: null };
+        }
+      }
+    },
+    async inboxStats(integration) {
+      assertOpen();
+      const pending = store.inbox.filter((e) => e.entry.integration === integration && e.state === 'pending');
+      return {
+        pending: pending.length,
+        oldestPendingAt: pending.map((e) => e.entry.receivedAt).sort()[0] ?? null,
+      };
+    },
+    async inboxPrune(integration, before) {
+      assertOpen();
+      let pruned = 0;
+      for (let i = store.inbox.length - 1; i >= 0; i--) {
+        const e = store.inbox[i]!;
+        if (e.entry.integration !== integration || e.state === 'pending' || e.entry.receivedAt >= before)
+          continue;
+        store.inbox.splice(i, 1);
+        pruned++;
+      }
+      return pruned;
     },
     async close() {
       closed = true;

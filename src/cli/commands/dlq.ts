@@ -144,7 +144,7 @@ export function dlqCommand(): Command {
         const { replayJob } = await import('../../runtime/replay-job.ts');
         const { loadStateSetting } = await import('../../integration/load-integration.ts');
         const { openLedger } = await import('../../runtime/open-ledger.ts');
-        const { locateLedger } = await import('../ledger-location.ts');
+        const { locateLedger } = await import('../../runtime/locate-ledger.ts');
         const config = await loadIntegration(configPath);
         const ids = options.id?.map(Number);
         if (ids?.some((n) => !Number.isInteger(n)))

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { plural } from '../../core/plural.ts';
+import type { ValidationEntry, ValidationReport } from '../../integration/validate-integration.ts';
 import { ExitCode } from '../exit-codes.ts';
-import type { ValidationEntry, ValidationReport } from '../validate-integration.ts';
 
 /** `ferry validate <config>`: checks the file, its mapping and schemas without touching any API. */
 export function validateCommand(): Command {
@@ -21,7 +21,7 @@ export function validateCommand(): Command {
         configPath: string,
         options: { json?: boolean; allowMissingEnv?: boolean; strict?: boolean },
       ) => {
-        const { validateIntegration } = await import('../validate-integration.ts');
+        const { validateIntegration } = await import('../../integration/validate-integration.ts');
         const report = await validateIntegration(configPath, {
           allowMissingEnv: options.allowMissingEnv === true,
           strict: options.strict === true,

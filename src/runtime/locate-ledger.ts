@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { FerryError } from '../core/errors.ts';
 import type { ConfigEnv } from '../integration/resolve-integration.ts';
 import { interpolateLocation, looksLikeUrl, type StateSetting } from '../integration/state-setting.ts';
-import { checkLedgerUrlKind, type LedgerLocation, parseLedgerLocation } from '../runtime/ledger-location.ts';
+import { checkLedgerUrlKind, type LedgerLocation, parseLedgerLocation } from './ledger-location.ts';
 
-export type { LedgerLocation } from '../runtime/ledger-location.ts';
+export type { LedgerLocation } from './ledger-location.ts';
 
 /** The directory a ledger lives in when nothing names one: beside the integration file. */
 export const STATE_DIR_BESIDE_CONFIG = '.ferry';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redactSecrets } from '../core/secret-registry.ts';
 import { loadStateSetting } from '../integration/load-integration.ts';
-import { locateLedger } from './ledger-location.ts';
+import { locateLedger } from './locate-ledger.ts';
 
 const made: string[] = [];
 afterAll(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));

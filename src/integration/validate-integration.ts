@@ -1,10 +1,10 @@
 import { dirname, relative, resolve } from 'node:path';
 import { redactSecrets } from '../core/secret-registry.ts';
-import { whereOf } from '../integration/connector-facts.ts';
-import { diagnoseIntegrationFile, diagnosticsOf } from '../integration/diagnose-integration-file.ts';
-import { importIntegrationModule, isIntegrationModule } from '../integration/load-integration.ts';
-import { type ConfigDiagnostic, type ConfigEnv, diagnoseTree } from '../integration/resolve-integration.ts';
 import { diagnoseMapping } from '../mapping/diagnose-mapping.ts';
+import { whereOf } from './connector-facts.ts';
+import { diagnoseIntegrationFile, diagnosticsOf } from './diagnose-integration-file.ts';
+import { importIntegrationModule, isIntegrationModule } from './load-integration.ts';
+import { type ConfigDiagnostic, type ConfigEnv, diagnoseTree } from './resolve-integration.ts';
 
 /** One finding of `ferry validate`, located in the file it is about. */
 export type ValidationEntry = ConfigDiagnostic;
