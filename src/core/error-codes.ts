@@ -42,6 +42,11 @@ export const errorCodes = {
     kind: 'config',
     description: 'The integration is running or replaying already; one run of an integration at a time.',
   },
+  FERRY_ERR_ACCESS_DENIED: {
+    kind: 'config',
+    description:
+      'The operations API refused a request: no or wrong credentials, a missing CSRF token, a foreign Origin or Host.',
+  },
   FERRY_ERR_UNSAFE_BINDING: {
     kind: 'config',
     description: 'The operations API would listen beyond loopback without authentication configured.',

@@ -12,7 +12,11 @@ export interface DeadLetterQuery extends DeadLetterFilter {
 const DEAD_LETTERS = 'dead-letters';
 
 /** The filter part of a query, with only the keys that are set (the ledger's options are exact). */
-export function deadLetterFilter(query: DeadLetterFilter): DeadLetterFilter {
+export function deadLetterFilter(
+  query: {
+    readonly [K in keyof DeadLetterFilter]?: DeadLetterFilter[K] | undefined;
+  },
+): DeadLetterFilter {
   const filter: DeadLetterFilter = {};
   if (query.integration !== undefined) filter.integration = query.integration;
   if (query.state !== undefined) filter.state = query.state;
