@@ -112,8 +112,12 @@
 
   if (region && spec !== 'none') {
     const source = new EventSource('/api/events');
+    let opened = false;
     source.addEventListener('open', () => {
       document.body.dataset.live = 'connected';
+      // Whatever happened between rendering the page (or losing the stream) and now was not heard: catch up.
+      if (opened || region.querySelector('[aria-busy="true"]')) schedule(0);
+      opened = true;
     });
     source.addEventListener('error', () => {
       document.body.dataset.live = 'reconnecting';

@@ -33,7 +33,7 @@ function integrationRow(ctx: PageContext, view: IntegrationView): Html {
   const last = view.recentRuns[0];
   const running = view.state === 'running' || view.state === 'replaying' || view.state === 'stopping';
   const lastRun = view.live
-    ? html`${badge('running')} <a href="/runs/${view.live.runId}">run ${shortId(view.live.runId)}</a><br>${countsLine(
+    ? html`<span aria-busy="true">${badge('running')}</span> <a href="/runs/${view.live.runId}">run ${shortId(view.live.runId)}</a><br>${countsLine(
         view.live.counts,
         view.live.runId,
       )}<br><span class="muted"><b data-live-rate="${view.live.runId}">${view.live.ratePerSec}</b> records/s</span>`

@@ -104,7 +104,7 @@ export function runRegion(ctx: PageContext, detail: RunDetail): Html {
   const counts = report?.counts ?? run.counts;
   return html`<dl class="facts">
 <dt>Integration</dt><dd><a href="${href('/runs', { integration: run.integration })}">${run.integration}</a></dd>
-<dt>Status</dt><dd>${badge(run.status)}${live ? html` ${postButton(ctx, `/runs/${run.id}/stop`, 'Stop gracefully', { id: 'stop-run', kind: 'danger' })}` : ''}</dd>
+<dt>Status</dt><dd${live ? html` aria-busy="true"` : ''}>${badge(run.status)}${live ? html` ${postButton(ctx, `/runs/${run.id}/stop`, 'Stop gracefully', { id: 'stop-run', kind: 'danger' })}` : ''}</dd>
 <dt>Started</dt><dd>${when(run.startedAt)}</dd>
 <dt>Ended</dt><dd>${when(run.endedAt)}</dd>
 <dt>Duration</dt><dd>${duration(report?.durationMs ?? run.durationMs)}</dd>
