@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasErrorCode } from '../../src/core/errors.ts';
@@ -5,6 +7,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { hashPassword, verifyPassword } from '../../src/server/operations/password-hash.ts';
 import { registerOperations } from '../../src/server/operations/register-operations.ts';
 import { type DashboardHarness, startDashboard } from '../support/dashboard-harness.ts';
+import { repoRoot } from '../support/ferry-cli.ts';
 import { createMemoryLedger } from '../support/memory-ledger.ts';
 import { createRunJobControl } from '../support/run-job-control.ts';
 
@@ -170,6 +173,20 @@ describe('authentication', () => {
     expect(await verifyPassword('correct horse batterY', passwordHash)).toBe(false);
     expect(await verifyPassword('x', 'not-a-hash')).toBe(false);
     await expect(hashPassword('short')).rejects.toThrow(/at least 12/);
+  });
+
+  it('ferry hash-password reads the password from stdin, never from an argument', async () => {
+    const run = (input: string) =>
+      spawnSync(process.execPath, [join(repoRoot, 'bin/ferry.js'), 'hash-password'], {
+        input,
+        encoding: 'utf8',
+      });
+    const made = run('a password long enough\n');
+    expect(made.status, made.stderr).toBe(0);
+    expect(await verifyPassword('a password long enough', made.stdout.trim())).toBe(true);
+    const short = run('short\n');
+    expect(short.status).toBe(2);
+    expect(short.stderr).toContain('at least 12 characters');
   });
 
   it('answers the API 401 and sends pages to sign in without credentials', async () => {
