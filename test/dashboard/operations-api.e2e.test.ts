@@ -338,3 +338,30 @@ describe('the operations API', () => {
     for (const body of bodies) for (const secret of secrets) expect(body).not.toContain(secret);
   });
 });
+
+describe('the webhook inbox', () => {
+  let h: DashboardHarness;
+  const summary = {
+    integration: 'customer-events',
+    pending: 3,
+    oldestPendingAt: '2026-01-01T00:00:00.000Z',
+    received: 120,
+    processed: 117,
+    refused: { signature: 4, size: 1 },
+    since: '2026-01-01T00:00:00.000Z',
+  };
+  beforeAll(async () => {
+    h = await startDashboard({ count: 5, listen: false, inbox: { summary: async () => [summary] } });
+  });
+  afterAll(async () => h?.close());
+
+  it('reports received, processed, pending and refused by reason, on the API and the overview', async () => {
+    const doc = (await h.app.inject({ url: '/api/openapi.json', headers: { host: HOST } })).json();
+    const inbox = await h.app.inject({ url: '/api/inbox', headers: { host: HOST } });
+    createOpenApiValidator(doc).expectValid('GET', '/api/inbox', 200, inbox.json());
+    expect(inbox.json()).toEqual({ available: true, items: [summary] });
+    const page = await h.app.inject({ url: '/', headers: { host: HOST } });
+    expect(page.body).toContain('Webhook inbox');
+    expect(page.body).toContain('signature 4, size 1');
+  });
+});

@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { loadIntegration } from '../../src/integration/load-integration.ts';
 import type { FaultOptions } from '../../src/mocks/fault-options.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
-import type { OperationsAccess } from '../../src/server/operations/operations-types.ts';
+import type { InboxView, OperationsAccess } from '../../src/server/operations/operations-types.ts';
 import {
   type OperationsOptions,
   registerOperations,
@@ -59,6 +59,8 @@ export interface HarnessOptions {
   /** Listen on 127.0.0.1:0 (browser tests) or not (inject only). @default true */
   readonly listen?: boolean;
   readonly operations?: OperationsOptions;
+  /** The webhook inbox, as `ferry serve` will report it. */
+  readonly inbox?: InboxView;
 }
 
 async function mappingText(broken: boolean): Promise<string> {
@@ -115,7 +117,13 @@ export async function startDashboard(options: HarnessOptions = {}): Promise<Dash
   const app = Fastify({ logger: false });
   await registerOperations(
     app,
-    { ledger, control, logger, access: { host: '127.0.0.1', ...options.access } },
+    {
+      ledger,
+      control,
+      logger,
+      access: { host: '127.0.0.1', ...options.access },
+      ...(options.inbox ? { inbox: options.inbox } : {}),
+    },
     options.operations,
   );
   let url = '';

@@ -237,11 +237,12 @@ export const InboxList = z.object({
   items: z.array(
     z.object({
       integration: z.string(),
-      received: z.number(),
-      processed: z.number(),
-      pending: z.number(),
-      refused: z.record(z.string(), z.number()),
-      lastReceivedAt: time.nullable(),
+      pending: z.number().int().describe('Stored, not yet processed'),
+      oldestPendingAt: time.nullable(),
+      received: z.number().int().describe('Stored since `since`'),
+      processed: z.number().int().nullable().describe('Processed since `since`, when counted'),
+      refused: z.record(z.string(), z.number()).describe('Refused deliveries since `since`, by reason'),
+      since: time,
     }),
   ),
 });

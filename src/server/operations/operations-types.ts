@@ -113,17 +113,21 @@ export interface IntegrationControl {
   subscribe(listener: (event: OperationsEvent) => void): () => void;
 }
 
-/** What the webhook inbox of one integration holds. */
+/** What the webhook inbox of one integration holds, and what reached it since the server started. */
 export interface InboxSummary {
   readonly integration: string;
-  readonly received: number;
-  readonly processed: number;
-  /** Received, not yet processed. */
+  /** Stored, not yet processed by a run (from the ledger). */
   readonly pending: number;
-  /** Refused deliveries by reason (`bad_signature`, `stale_timestamp`, `too_large`, `not_json`, ...). */
+  /** RFC 3339 arrival of the oldest pending event; null when none is pending. */
+  readonly oldestPendingAt: string | null;
+  /** Events stored since `since` (redeliveries of a stored id not counted). */
+  readonly received: number;
+  /** Events runs processed since `since`; null when the server does not count them. */
+  readonly processed: number | null;
+  /** Deliveries refused since `since`, by reason (`signature`, `size`, `json`, `id`, `full`, `stale`, ...). */
   readonly refused: Readonly<Record<string, number>>;
-  /** RFC 3339 of the last event received, if any. */
-  readonly lastReceivedAt: string | null;
+  /** RFC 3339: when the counters started (the server's start). */
+  readonly since: string;
 }
 
 /** The webhook inbox as `ferry serve` keeps it. */

@@ -91,17 +91,17 @@ export function runsTable(runs: readonly RunSummary[], caption: string): Html {
 
 function inboxTable(inbox: readonly InboxSummary[]): Html {
   return html`<table>
-<caption>Webhook inbox</caption>
-<thead><tr><th scope="col">Integration</th><th scope="col" class="num">received</th><th scope="col" class="num">processed</th><th scope="col" class="num">pending</th><th scope="col">refused</th><th scope="col">last received</th></tr></thead>
+<caption>Webhook inbox (counts since ${when(inbox[0]?.since)})</caption>
+<thead><tr><th scope="col">Integration</th><th scope="col" class="num">pending</th><th scope="col">oldest pending</th><th scope="col" class="num">received</th><th scope="col" class="num">processed</th><th scope="col">refused, by reason</th></tr></thead>
 <tbody>${inbox.map(
     (i) =>
-      html`<tr><td>${i.integration}</td><td class="num">${count(i.received)}</td><td class="num">${count(
-        i.processed,
-      )}</td><td class="num">${count(i.pending)}</td><td>${
+      html`<tr><td>${i.integration}</td><td class="num">${count(i.pending)}</td><td>${when(
+        i.oldestPendingAt,
+      )}</td><td class="num">${count(i.received)}</td><td class="num">${count(i.processed)}</td><td>${
         Object.entries(i.refused)
           .map(([reason, n]) => `${reason} ${n}`)
           .join(', ') || '0'
-      }</td><td>${when(i.lastReceivedAt)}</td></tr>`,
+      }</td></tr>`,
   )}</tbody></table>`;
 }
 
