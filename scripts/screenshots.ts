@@ -14,7 +14,7 @@ const harness = await startDashboard({
   seed: 11,
   perPage: 50,
   integrations: [{ name: 'customers-to-orders' }, { name: 'customers-to-orders-v2', broken: true }],
-  destinationFaults: { errorRate: 0.03, rateLimitedRate: 0.03, retryAfterSeconds: 1 },
+  destinationFaults: { errorRate: 0.03 },
 });
 const browser = await launchChromium();
 try {

@@ -20,6 +20,8 @@ function recentRunsChart(view: IntegrationView): Html {
   const runs = [...view.recentRuns].reverse().filter((r) => r.ratePerSec !== null);
   if (runs.length === 0) return html`<span class="muted">no finished runs yet</span>`;
   const rates = runs.map((r) => r.ratePerSec ?? 0);
+  // A line needs two runs; one is said in words.
+  if (runs.length === 1) return html`<span class="small">1 run: ${rates[0]} records/s</span>`;
   const data = {
     kind: 'runs',
     x: runs.map((r) => Math.floor(Date.parse(r.startedAt) / 1000)),
