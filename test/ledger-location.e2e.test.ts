@@ -8,9 +8,13 @@ import { tempDirs } from './support/temp-dirs.ts';
 const dirs = tempDirs('ferry-ledger-');
 afterAll(() => dirs.removeAll());
 
-/** A copy of the flagship integration (file, mapping, schemas) in a fresh directory of its own. */
+/**
+ * A copy of the flagship integration (file, mapping, schemas) in a fresh directory of its own, one level
+ * down in a temporary directory: `state: ../ledgers/...` then stays inside it instead of landing in /tmp,
+ * where every test run on the machine, of every ferry version, would share it.
+ */
 async function flagshipCopy(): Promise<string> {
-  const dir = await dirs.make();
+  const dir = join(await dirs.make(), 'project');
   await cp(join(flagshipConfig, '..'), dir, { recursive: true });
   return join(dir, 'customers-to-orders.yaml');
 }
@@ -136,6 +140,7 @@ describe('what can be checked before a run is checked before it', () => {
     // root writes anywhere: the check is made as an unprivileged user then.
     const uid = process.getuid?.() === 0 ? 65534 : undefined;
     const copy = await flagshipCopy();
+    await chmod(join(copy, '..', '..'), 0o755);
     await chmod(join(copy, '..'), 0o755);
     const result = await runFerry(['run', copy, '--state', readOnly, '--no-progress'], {
       env: mocks.env,
