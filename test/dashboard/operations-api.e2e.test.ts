@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerAt } from '../../src/mocks/customer-data.ts';
 import { expectedCustomers } from '../../src/mocks/index.ts';
 import { type DashboardHarness, startDashboard } from '../support/dashboard-harness.ts';
-import { createOpenApiValidator } from '../support/openapi-validator.ts';
+import { createOpenApiValidator, openApiProblems } from '../support/openapi-validator.ts';
 
 const NAME = 'customers-to-orders';
 const COUNT = 60;
@@ -77,6 +77,10 @@ describe('the operations API', () => {
   it('publishes an OpenAPI 3.1 document whose schemas compile and that lists every route', async () => {
     const doc = (await call('GET', '/api/openapi.json')).json();
     expect(doc.openapi).toBe('3.1.0');
+    expect(openApiProblems(doc)).toEqual([]);
+    const broken = structuredClone(doc);
+    broken.paths['/api/runs'].get.parameters[0].in = 'body';
+    expect(openApiProblems(broken)).not.toEqual([]);
     validator.compileAll();
     const operations = Object.entries(
       doc.paths as Record<string, Record<string, { operationId: string }>>,

