@@ -3,7 +3,7 @@
 // bin/ferry.js runs dist/ only while dist/.build-stamp is newer than every source file, so the stamp carries
 // the time the build STARTED: a source saved while tsc runs makes dist stale, never silently current.
 import { execFileSync } from 'node:child_process';
-import { existsSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,10 @@ const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/pack
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', building], {
   cwd: root,
   stdio: 'inherit',
+});
+// Files tsc does not emit: the dashboard's own script and styles, served as they are written.
+cpSync(join(root, 'src/server/operations/assets'), join(building, 'server/operations/assets'), {
+  recursive: true,
 });
 const stamp = join(building, '.build-stamp');
 writeFileSync(stamp, `built from src/ as of ${started.toISOString()}; see scripts/build-dist.ts\n`);

@@ -8,11 +8,13 @@ import { tempDirs } from './support/temp-dirs.ts';
 const dirs = tempDirs('ferry-ledger-');
 afterAll(() => dirs.removeAll());
 
-/** A copy of the flagship integration (file, mapping, schemas) in a fresh directory of its own. */
+/**
+ * A copy of the flagship integration (file, mapping, schemas) in a fresh directory of its own, one level
+ * down in a temporary directory: `state: ../ledgers/...` then stays inside it instead of landing in /tmp,
+ * where every test run on the machine, of every ferry version, would share it.
+ */
 async function flagshipCopy(): Promise<string> {
-  // One level down, so that a state: key reaching up (`../ledgers/...`) stays inside this test's directory
-  // instead of landing in the shared temporary directory, where other checkouts' runs leave their ledgers.
-  const dir = join(await dirs.make(), 'examples');
+  const dir = join(await dirs.make(), 'project');
   await cp(join(flagshipConfig, '..'), dir, { recursive: true });
   return join(dir, 'customers-to-orders.yaml');
 }

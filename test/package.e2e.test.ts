@@ -68,6 +68,7 @@ describe('the published package', () => {
     const paths = pack!.files.map((f) => f.path);
     expect(paths).toContain('dist/index.js');
     expect(paths).toContain('dist/index.d.ts');
+    expect(paths).toContain('dist/server/operations/assets/app.js');
     expect(paths).toContain('bin/ferry.js');
     expect(paths).toContain('examples/customers-to-orders.yaml');
     expect(paths).toContain('schema/integration.schema.json');

@@ -3,6 +3,7 @@ import { errorKindOf } from '../core/errors.ts';
 import { checkCommand } from './commands/check.ts';
 import { connectorsCommand } from './commands/connectors.ts';
 import { dlqCommand } from './commands/dlq.ts';
+import { hashPasswordCommand } from './commands/hash-password.ts';
 import { initCommand } from './commands/init.ts';
 import { recordsCommand } from './commands/records.ts';
 import { runCommand } from './commands/run.ts';
@@ -32,6 +33,7 @@ export function createProgram(): Command {
   program.addCommand(connectorsCommand());
   program.addCommand(initCommand());
   program.addCommand(checkCommand());
+  program.addCommand(hashPasswordCommand());
   // Subcommands (`dlq list`, `runs show`) too: else commander exits by itself, with 1, on a usage error.
   const overrideExit = (command: Command): void => {
     command.exitOverride();

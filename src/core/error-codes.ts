@@ -35,6 +35,23 @@ export const errorCodes = {
     description: 'A plain http:// URL points off loopback without the explicit opt-out.',
   },
   FERRY_ERR_USAGE: { kind: 'config', description: 'The command line is wrong.' },
+  FERRY_ERR_NOT_FOUND: {
+    kind: 'config',
+    description: 'The run, record, dead letter or integration asked for is not in the ledger or the server.',
+  },
+  FERRY_ERR_BUSY: {
+    kind: 'config',
+    description: 'The integration is running or replaying already; one run of an integration at a time.',
+  },
+  FERRY_ERR_ACCESS_DENIED: {
+    kind: 'config',
+    description:
+      'The operations API refused a request: no or wrong credentials, a missing CSRF token, a foreign Origin or Host.',
+  },
+  FERRY_ERR_UNSAFE_BINDING: {
+    kind: 'config',
+    description: 'The operations API would listen beyond loopback without authentication configured.',
+  },
   // mapping and records
   FERRY_ERR_MAPPING_INVALID: {
     kind: 'config',

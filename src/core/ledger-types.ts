@@ -149,6 +149,21 @@ export interface DeadLetterFilter {
   state?: 'quarantined' | 'failed';
   /** Include those already resolved by a replay. @default false */
   includeResolved?: boolean;
+  /** Only those dead-lettered by this run. */
+  runId?: string;
+  /** Only those with a reason of this code ("required", "destination_400"). */
+  reason?: string;
+  /** Only those with a reason about this field ("email", "shippingAddress.region"). */
+  field?: string;
+}
+
+/** Which runs a listing covers, and where a page of them starts. */
+export interface RunFilter {
+  integration?: string;
+  status?: RunStatus;
+  /** Only runs listed after this one (newest first): the next page after the last run read. */
+  beforeId?: string;
+  limit?: number;
 }
 
 /**
@@ -203,8 +218,11 @@ export interface Ledger {
   markCrashedRuns(integration: string): Promise<string[]>;
   finishRun(runId: string, status: RunStatus, counts: Record<string, number>, report: unknown): Promise<void>;
   getRun(runId: string): Promise<RunRow | undefined>;
-  /** Runs newest first, by integration and at most `limit` when given. */
-  listRuns(options?: { integration?: string; limit?: number }): Promise<RunRow[]>;
+  /**
+   * Runs newest first (by start, the later started first among equal starts), filtered, at most `limit`;
+   * `beforeId` pages on from the last run read, and an id the ledger does not know lists nothing.
+   */
+  listRuns(options?: RunFilter): Promise<RunRow[]>;
   /** Runs whose id starts with `prefix`, newest first, at most `limit` (default 10). */
   findRunsByIdPrefix(prefix: string, limit?: number): Promise<RunRow[]>;
 

@@ -55,3 +55,40 @@ export function maskPersonalData<T>(value: T, key?: string): T {
   }
   return value;
 }
+
+// Keys whose string values name or locate a person: masked whole, whatever the value looks like.
+const PERSONAL_KEY = /name|street|line_?\d|zip|postal|birth|^dob$|ssn|passport|iban|tax_?id/i;
+
+function maskWord(text: string): string {
+  return text.length === 0 ? text : `${[...text][0]}***`;
+}
+
+/**
+ * Masks a record or body for display: emails and phone numbers anywhere (as maskPersonalData), and the
+ * whole value of fields that name or locate a person (names, street lines, postal codes, birth dates),
+ * keeping the first letter so an operator can still tell records apart.
+ */
+export function maskPersonalFields<T>(value: T, key?: string): T {
+  if (typeof value === 'string' && key !== undefined && PERSONAL_KEY.test(key)) {
+    return value
+      .split(/(\s+)/)
+      .map((part) => (/^\s+$/.test(part) ? part : maskWord(part)))
+      .join('') as T;
+  }
+  if (typeof value === 'number' && key !== undefined && PERSONAL_KEY.test(key)) return '***' as T;
+  if (Array.isArray(value)) return value.map((v) => maskPersonalFields(v, key)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      // A plain assignment to out["__proto__"] would set the copy's prototype instead of keeping the key.
+      Object.defineProperty(out, k, {
+        value: maskPersonalFields(v, k),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out as T;
+  }
+  return maskPersonalData(value, key);
+}

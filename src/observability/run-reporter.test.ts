@@ -24,6 +24,24 @@ function reporterAt(offsetMs: { now: number }, maxListedDeadLetters?: number) {
 describe('createRunReporter', () => {
   afterEach(() => clearSecretsForTests());
 
+  it('keeps a timeline of settled records, retries and 429s for the run page chart', () => {
+    const time = { now: 0 };
+    const reporter = reporterAt(time);
+    reporter.recordState('read', 3);
+    reporter.recordState('delivered', 2);
+    time.now = 1500;
+    reporter.retry({ endpoint: 'destination', reason: '429' });
+    reporter.httpResponse({ endpoint: 'destination', status: 429, durationMs: 3 });
+    reporter.recordState('failed');
+    expect(reporter.finish().timeline).toEqual({
+      intervalMs: 1000,
+      points: [
+        { t: 0, settled: 2, deadLettered: 0, retries: 0, rateLimited: 0 },
+        { t: 1000, settled: 1, deadLettered: 1, retries: 1, rateLimited: 1 },
+      ],
+    });
+  });
+
   it('counts records and derives status, duration and rate', () => {
     const time = { now: 0 };
     const reporter = reporterAt(time);

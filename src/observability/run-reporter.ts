@@ -3,6 +3,7 @@ import type { Reason, RunStatus } from '../core/ledger-types.ts';
 import { redactValue } from '../core/secret-registry.ts';
 import { createLatencyHistogram, type LatencyHistogram, type LatencySummary } from './latency-histogram.ts';
 import type { CountedState, RunObserver } from './run-observer.ts';
+import { createTimelineCollector, type RunTimeline } from './run-timeline.ts';
 
 /** Record counts of a run. */
 export type RunCounts = Record<CountedState, number>;
@@ -69,6 +70,8 @@ export interface RunReport {
     readonly omitted: number;
   };
   readonly checkpoint: Checkpoint | null;
+  /** Records settled, retries and 429s over time (absent from reports of ferry before 0.2). */
+  readonly timeline?: RunTimeline;
   /** Set by the CLI, which chose the ledger. */
   readonly ledger?: LedgerReport;
 }
@@ -145,6 +148,10 @@ export function createRunReporter(options: RunReporterOptions): RunReporter {
   let status: RunStatus = 'running';
   let endedAt: string | null = null;
   let known = { stillQuarantined: 0, stillFailed: 0 };
+  const timeline = createTimelineCollector({
+    startedMs: Number.isFinite(startedMs) ? startedMs : clock(),
+    clock,
+  });
 
   const endpointStats = (name: string): EndpointStats => {
     const key = endpoints.has(name) || endpoints.size < MAX_ENDPOINTS ? name : 'other';
@@ -198,12 +205,16 @@ export function createRunReporter(options: RunReporterOptions): RunReporter {
         omitted: deadLetterTotal - listed.length,
       },
       checkpoint: lastCheckpoint,
+      timeline: timeline.toJSON(),
     });
   };
 
   return {
     recordState(state, count = 1) {
       counts[state] += count;
+      if (state !== 'read') {
+        timeline.settled(state === 'quarantined' || state === 'failed', count);
+      }
     },
     httpResponse({ endpoint, status: code, durationMs }) {
       const s = endpointStats(endpoint);
@@ -213,15 +224,18 @@ export function createRunReporter(options: RunReporterOptions): RunReporter {
       if (code === 429) {
         s.rateLimited++;
         rateLimited++;
+        timeline.rateLimited();
       }
     },
     retry({ endpoint }) {
       endpointStats(endpoint).retries++;
       retries++;
+      timeline.retry();
     },
     rateLimited({ endpoint }) {
       endpointStats(endpoint).rateLimited++;
       rateLimited++;
+      timeline.rateLimited();
     },
     tokenRefresh() {
       tokenRefreshes++;

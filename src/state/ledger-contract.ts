@@ -97,6 +97,30 @@ export function describeLedgerContract(name: string, open: () => Promise<LedgerU
         expect((await ledger.listRuns({ integration: 'a' })).map((r) => r.id)).toEqual([second.id, first.id]);
       });
 
+      it('lists runs by status and pages on from the last run read, equal starts included', async () => {
+        const a1 = await ledger.startRun('a', '2025-01-01T00:00:00.000Z');
+        const a2 = await ledger.startRun('a', '2025-01-02T00:00:00.000Z');
+        const a3 = await ledger.startRun('a', '2025-01-02T00:00:00.000Z');
+        const b1 = await ledger.startRun('b', '2025-01-03T00:00:00.000Z');
+        await ledger.finishRun(a2.id, 'completed', {}, null);
+        await ledger.finishRun(b1.id, 'completed', {}, null);
+        const ids = async (options: Parameters<Ledger['listRuns']>[0]) =>
+          (await ledger.listRuns(options)).map((r) => r.id);
+        expect(await ids({ status: 'completed' })).toEqual([b1.id, a2.id]);
+        expect(await ids({ status: 'running', integration: 'a' })).toEqual([a3.id, a1.id]);
+        const pages: string[][] = [];
+        let beforeId: string | undefined;
+        for (;;) {
+          const page = await ids({ integration: 'a', limit: 2, ...(beforeId ? { beforeId } : {}) });
+          if (page.length === 0) break;
+          pages.push(page);
+          beforeId = page.at(-1);
+        }
+        expect(pages).toEqual([[a3.id, a2.id], [a1.id]]);
+        expect(await ids({ beforeId: b1.id, status: 'completed' })).toEqual([a2.id]);
+        expect(await ids({ beforeId: `${a1.id}-unknown` })).toEqual([]);
+      });
+
       it('finishes a run with its status, counts and report', async () => {
         const run = await ledger.startRun('a', '2025-01-01T00:00:00.000Z');
         await ledger.finishRun(
@@ -564,6 +588,41 @@ export function describeLedgerContract(name: string, open: () => Promise<LedgerU
           ['2', null],
           ['1', '2025-02-02T00:00:00Z'],
         ]);
+      });
+
+      it('filters by run, reason code and field, and counts the same way', async () => {
+        const first = await ledger.startRun('a', '2025-01-01T00:00:00.000Z');
+        const second = await ledger.startRun('a', '2025-01-02T00:00:00.000Z');
+        const reasons = (...pairs: [string, string | undefined][]) =>
+          pairs.map(([code, field]) => ({ code, message: code, ...(field ? { field } : {}) }));
+        await ledger.addDeadLetter({
+          ...letter('a', '1', first.id),
+          reasons: reasons(['required', 'email']),
+        });
+        await ledger.addDeadLetter({
+          ...letter('a', '2', second.id),
+          reasons: reasons(['format', 'email'], ['required', 'zip']),
+        });
+        await ledger.addDeadLetter({
+          ...letter('a', '3', second.id),
+          reasons: reasons(['destination_500', undefined]),
+        });
+        const keys = async (options: Parameters<Ledger['listDeadLetters']>[0]) =>
+          (await ledger.listDeadLetters(options)).map((l) => l.key);
+        expect(await keys({ runId: second.id })).toEqual(['3', '2']);
+        expect(await keys({ reason: 'required' })).toEqual(['2', '1']);
+        expect(await keys({ field: 'email' })).toEqual(['2', '1']);
+        expect(await keys({ field: 'email', reason: 'required' })).toEqual(['2', '1']);
+        expect(await keys({ runId: second.id, field: 'zip' })).toEqual(['2']);
+        expect(await keys({ reason: 'requir' })).toEqual([]);
+        expect(await ledger.countDeadLetters({ reason: 'required', runId: first.id })).toBe(1);
+        expect(
+          await keys({
+            field: 'email',
+            limit: 1,
+            beforeId: (await ledger.listDeadLetters({ limit: 1 }))[0]!.id,
+          }),
+        ).toEqual(['2']);
       });
 
       it('limits a listing and pages on from the last letter read, with or without a filter', async () => {

@@ -14,6 +14,7 @@ import type {
   RecordRow,
   RecordState,
   RecordUpdate,
+  RunFilter,
   RunRow,
   RunStatus,
 } from '../core/ledger-types.ts';
@@ -414,6 +415,22 @@ export async function openPostgresLedger(
       conditions.push(`state = $${values.length}`);
     }
     if (!options.includeResolved) conditions.push('resolved_at IS NULL');
+    if (options.runId !== undefined) {
+      values.push(options.runId);
+      conditions.push(`run_id = $${values.length}`);
+    }
+    if (options.reason !== undefined) {
+      values.push(options.reason);
+      conditions.push(
+        `EXISTS (SELECT 1 FROM json_array_elements(reasons) r WHERE r->>'code' = $${values.length})`,
+      );
+    }
+    if (options.field !== undefined) {
+      values.push(options.field);
+      conditions.push(
+        `EXISTS (SELECT 1 FROM json_array_elements(reasons) r WHERE r->>'field' = $${values.length})`,
+      );
+    }
     return conditions;
   }
 
@@ -511,14 +528,26 @@ export async function openPostgresLedger(
       });
     },
 
-    listRuns(options: { integration?: string; limit?: number } = {}): Promise<RunRow[]> {
+    listRuns(options: RunFilter = {}): Promise<RunRow[]> {
       return op('listing runs', async () => {
         const values: unknown[] = [];
-        let sql = 'SELECT * FROM runs';
+        const conditions: string[] = [];
         if (options.integration !== undefined) {
           values.push(options.integration);
-          sql += ' WHERE integration = $1';
+          conditions.push(`integration = $${values.length}`);
         }
+        if (options.status !== undefined) {
+          values.push(options.status);
+          conditions.push(`status = $${values.length}`);
+        }
+        if (options.beforeId !== undefined) {
+          // An unknown id makes the row value NULL, which compares as nothing: an empty page, as documented.
+          values.push(options.beforeId);
+          conditions.push(
+            `(started_at, seq) < (SELECT started_at, seq FROM runs WHERE id = $${values.length})`,
+          );
+        }
+        let sql = `SELECT * FROM runs${whereClause(conditions)}`;
         sql += ' ORDER BY started_at DESC, seq DESC';
         if (options.limit !== undefined) {
           values.push(Math.max(0, Math.trunc(options.limit)));

@@ -17,6 +17,7 @@ import type {
   RecordRow,
   RecordState,
   RecordUpdate,
+  RunFilter,
   RunRow,
   RunStatus,
 } from '../core/ledger-types.ts';
@@ -438,6 +439,18 @@ export async function openSqliteLedger(
       params.push(options.state);
     }
     if (!options.includeResolved) where.push('resolved_at IS NULL');
+    if (options.runId !== undefined) {
+      where.push('run_id = ?');
+      params.push(options.runId);
+    }
+    if (options.reason !== undefined) {
+      where.push("EXISTS (SELECT 1 FROM json_each(reasons) WHERE json_extract(value, '$.code') = ?)");
+      params.push(options.reason);
+    }
+    if (options.field !== undefined) {
+      where.push("EXISTS (SELECT 1 FROM json_each(reasons) WHERE json_extract(value, '$.field') = ?)");
+      params.push(options.field);
+    }
     return { where: where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '', params };
   }
 
@@ -548,14 +561,24 @@ export async function openSqliteLedger(
       });
     },
 
-    async listRuns(options: { integration?: string; limit?: number } = {}): Promise<RunRow[]> {
+    async listRuns(options: RunFilter = {}): Promise<RunRow[]> {
       return sync('listing runs', () => {
+        const where: string[] = [];
         const params: SQLInputValue[] = [];
-        let sql = 'SELECT * FROM runs';
         if (options.integration !== undefined) {
-          sql += ' WHERE integration = ?';
+          where.push('integration = ?');
           params.push(options.integration);
         }
+        if (options.status !== undefined) {
+          where.push('status = ?');
+          params.push(options.status);
+        }
+        if (options.beforeId !== undefined) {
+          // An unknown id makes the row value NULL, which compares as nothing: an empty page, as documented.
+          where.push('(started_at, rowid) < (SELECT started_at, rowid FROM runs WHERE id = ?)');
+          params.push(options.beforeId);
+        }
+        let sql = `SELECT * FROM runs${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
         // rowid breaks ties between runs started in the same millisecond.
         sql += ' ORDER BY started_at DESC, rowid DESC';
         if (options.limit !== undefined) {

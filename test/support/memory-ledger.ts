@@ -162,7 +162,10 @@ function openMemoryLedger(store: MemoryStore): MemoryLedger {
         (l) =>
           (options.integration === undefined || l.integration === options.integration) &&
           (options.state === undefined || l.state === options.state) &&
-          (options.includeResolved === true || l.resolvedAt === null),
+          (options.includeResolved === true || l.resolvedAt === null) &&
+          (options.runId === undefined || l.runId === options.runId) &&
+          (options.reason === undefined || l.reasons.some((r) => r.code === options.reason)) &&
+          (options.field === undefined || l.reasons.some((r) => r.field === options.field)),
       )
       .reverse();
   }
@@ -218,11 +221,19 @@ function openMemoryLedger(store: MemoryStore): MemoryLedger {
     },
     async listRuns(options = {}) {
       assertOpen();
-      const rows = newestFirst(
+      let rows = newestFirst(
         [...runs.values()].filter(
-          (r) => options.integration === undefined || r.integration === options.integration,
+          (r) =>
+            (options.integration === undefined || r.integration === options.integration) &&
+            (options.status === undefined || r.status === options.status),
         ),
       );
+      if (options.beforeId !== undefined) {
+        const all = newestFirst(runs.values());
+        const at = all.findIndex((r) => r.id === options.beforeId);
+        const after = new Set(at === -1 ? [] : all.slice(at + 1).map((r) => r.id));
+        rows = rows.filter((r) => after.has(r.id));
+      }
       return options.limit === undefined ? rows : rows.slice(0, Math.max(0, Math.trunc(options.limit)));
     },
     async findRunsByIdPrefix(prefix, limit = 10) {

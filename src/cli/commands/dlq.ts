@@ -1,11 +1,19 @@
 import { createInterface } from 'node:readline/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
 import { describeReason } from '../../core/describe-reason.ts';
 import { FerryError } from '../../core/errors.ts';
 import { escapeControlCharacters } from '../../core/escape-control-characters.ts';
-import type { DeadLetter } from '../../core/ledger-types.ts';
+import type { DeadLetter, DeadLetterFilter } from '../../core/ledger-types.ts';
 import { plural } from '../../core/plural.ts';
 import type { ReplayOutcome } from '../../engine/replay-dead-letters.ts';
+import { exportDeadLetters } from '../../inspection/dead-letter-export.ts';
+import {
+  deadLetterFilter,
+  eachDeadLetterPage,
+  listDeadLettersPage,
+} from '../../inspection/dead-letters-page.ts';
 import { exitCodeForRun } from '../exit-codes.ts';
 import { type LedgerOptions, openCommandLedger, withLedgerOptions } from '../open-command-ledger.ts';
 import { positiveInteger } from '../options.ts';
@@ -41,49 +49,75 @@ function indent(text: string): string {
     .join('\n');
 }
 
-/** `ferry dlq list|show|replay|purge`: the dead-letter store. */
-export function dlqCommand(): Command {
-  const dlq = new Command('dlq').description('Inspect, replay and purge quarantined and failed records.');
-  withLedgerOptions(
-    dlq.command('list').description('List dead letters, newest first (replayed ones only with --all).'),
-  )
+/** The filters `dlq list` and `dlq export` share with the operations API. */
+interface FilterOptions {
+  integration?: string;
+  kind?: string;
+  run?: string;
+  reason?: string;
+  field?: string;
+  all?: boolean;
+}
+
+function withDeadLetterFilters(command: Command): Command {
+  return command
     .option('--integration <name>', 'only this integration')
     .option('--kind <state>', 'quarantined or failed')
-    .option('--all', 'include dead letters already resolved by a replay')
+    .option('--run <run-id>', 'only those of this run')
+    .option('--reason <code>', 'only those with a reason of this code (as in the reasons column)')
+    .option('--field <path>', 'only those with a reason about this field')
+    .option('--all', 'include dead letters already resolved by a replay');
+}
+
+function filterOf(options: FilterOptions): DeadLetterFilter {
+  if (options.kind && options.kind !== 'quarantined' && options.kind !== 'failed') {
+    throw new FerryError('FERRY_ERR_USAGE', `--kind must be quarantined or failed, got "${options.kind}"`);
+  }
+  return deadLetterFilter({
+    includeResolved: options.all === true,
+    ...(options.integration ? { integration: options.integration } : {}),
+    ...(options.kind ? { state: options.kind as 'quarantined' | 'failed' } : {}),
+    ...(options.run ? { runId: options.run } : {}),
+    ...(options.reason ? { reason: options.reason } : {}),
+    ...(options.field ? { field: options.field } : {}),
+  });
+}
+
+/** `ferry dlq list|show|export|replay|purge`: the dead-letter store. */
+export function dlqCommand(): Command {
+  const dlq = new Command('dlq').description('Inspect, replay and purge quarantined and failed records.');
+  withDeadLetterFilters(
+    withLedgerOptions(
+      dlq.command('list').description('List dead letters, newest first (replayed ones only with --all).'),
+    ),
+  )
     .option('--limit <n>', 'at most N', positiveInteger('--limit'), 50)
+    .option('--cursor <cursor>', 'the next page, as the previous page said')
     .option('--json', 'JSON on stdout')
     .action(
-      async (
-        options: LedgerOptions & {
-          integration?: string;
-          kind?: string;
-          all?: boolean;
-          limit: number;
-          json?: boolean;
-        },
-      ) => {
-        if (options.kind && options.kind !== 'quarantined' && options.kind !== 'failed') {
-          throw new FerryError(
-            'FERRY_ERR_USAGE',
-            `--kind must be quarantined or failed, got "${options.kind}"`,
-          );
-        }
+      async (options: LedgerOptions & FilterOptions & { limit: number; cursor?: string; json?: boolean }) => {
+        const filter = filterOf(options);
         const { renderTable } = await import('../../observability/render-table.ts');
         const ledger = await openCommandLedger(options, { mustExist: true });
         try {
-          const filter = {
-            includeResolved: options.all === true,
-            ...(options.integration ? { integration: options.integration } : {}),
-            ...(options.kind ? { state: options.kind as 'quarantined' | 'failed' } : {}),
-          };
-          const letters = await ledger.listDeadLetters({ ...filter, limit: options.limit });
+          const page = await listDeadLettersPage(ledger, {
+            ...filter,
+            limit: options.limit,
+            ...(options.cursor ? { cursor: options.cursor } : {}),
+          });
+          const letters = page.items;
           const more =
-            letters.length < options.limit ? 0 : (await ledger.countDeadLetters(filter)) - letters.length;
-          const moreHint = `… and ${more} more; --limit ${letters.length + more} lists them all\n`;
+            page.nextCursor === null ? '' : ` --cursor ${page.nextCursor} lists the next ${options.limit}`;
+          const moreHint =
+            page.nextCursor === null
+              ? ''
+              : options.cursor
+                ? `… more:${more}\n`
+                : `… and ${page.total - letters.length} more; --limit ${page.total} lists them all,${more}\n`;
           if (options.json) {
             process.stdout.write(`${JSON.stringify(letters, null, 2)}\n`);
             // stdout stays one JSON array for scripts; a person still learns the list was cut.
-            if (more > 0) process.stderr.write(moreHint);
+            process.stderr.write(moreHint);
             return;
           }
           process.stdout.write(
@@ -95,14 +129,36 @@ export function dlqCommand(): Command {
               { header: 'reasons', value: reasonsText, maxWidth: 80 },
               { header: 'created', value: 'createdAt' },
               { header: 'resolved', value: (l) => l.resolvedAt ?? '' },
-            ])}\n`,
+            ])}\n${moreHint}`,
           );
-          if (more > 0) process.stdout.write(moreHint);
         } finally {
           await ledger.close();
         }
       },
     );
+  withDeadLetterFilters(
+    withLedgerOptions(
+      dlq
+        .command('export')
+        .description(
+          'Write every matching dead letter to stdout as CSV or JSON Lines (replayed ones only with --all).',
+        ),
+    ),
+  )
+    .option('--format <format>', 'csv or jsonl', 'jsonl')
+    .action(async (options: LedgerOptions & FilterOptions & { format: string }) => {
+      if (options.format !== 'csv' && options.format !== 'jsonl') {
+        throw new FerryError('FERRY_ERR_USAGE', `--format must be csv or jsonl, got "${options.format}"`);
+      }
+      const filter = filterOf(options);
+      const ledger = await openCommandLedger(options, { mustExist: true });
+      try {
+        const chunks = exportDeadLetters(eachDeadLetterPage(ledger, filter), options.format);
+        await pipeline(Readable.from(chunks), process.stdout, { end: false });
+      } finally {
+        await ledger.close();
+      }
+    });
   withLedgerOptions(
     dlq.command('show').description('Show one dead letter: the record, the mapped body and every reason.'),
   )

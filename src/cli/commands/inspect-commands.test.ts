@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunRow } from '../../core/ledger-types.ts';
+import { findRun } from '../../inspection/find-run.ts';
 import { openSqliteLedger } from '../../state/sqlite-ledger.ts';
 import { createProgram } from '../main.ts';
-import { findRun } from './runs.ts';
 
 let state: string;
 let stdout: string;
@@ -62,7 +62,9 @@ describe('ferry dlq list', () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const listed = JSON.parse(await ferry('dlq', 'list', '--limit', '2', '--json'));
     expect(listed).toHaveLength(2);
-    expect(stderr).toHaveBeenCalledWith('… and 3 more; --limit 5 lists them all\n');
+    expect(stderr).toHaveBeenCalledWith(
+      expect.stringMatching(/^… and 3 more; --limit 5 lists them all, --cursor \S+ lists the next 2\n$/),
+    );
   });
 
   it('says nothing more when everything is listed', async () => {

@@ -1,56 +1,8 @@
 import { Command } from 'commander';
 import { FerryError } from '../../core/errors.ts';
 import { escapeControlCharacters } from '../../core/escape-control-characters.ts';
-import type { Ledger, RecordChange, RecordHistory } from '../../core/ledger-types.ts';
+import { type RecordReport, recordReports } from '../../inspection/record-report.ts';
 import { type LedgerOptions, openCommandLedger, withLedgerOptions } from '../open-command-ledger.ts';
-
-/** A record's history as `ferry records show --json` prints it: grouped by the runs that changed it. */
-export interface RecordReport {
-  readonly integration: string;
-  readonly key: string;
-  readonly state: string;
-  readonly attempts: number;
-  readonly firstMappedAt: string | null;
-  readonly bodyHash: string | null;
-  readonly updatedAt: string;
-  /** Oldest first: each run that stored a state for the record, and the states it stored. */
-  readonly runs: readonly {
-    readonly runId: string;
-    readonly status: string | null;
-    readonly startedAt: string | null;
-    readonly changes: readonly Omit<RecordChange, 'runId'>[];
-  }[];
-  readonly deadLetters: RecordHistory['deadLetters'];
-}
-
-/** Groups a record's history by run, with each run's status and start. */
-export async function toRecordReport(
-  history: RecordHistory,
-  ledger: Pick<Ledger, 'getRun'>,
-): Promise<RecordReport> {
-  const runs: RecordReport['runs'][number][] = [];
-  for (const { runId, ...change } of history.changes) {
-    let run = runs.at(-1);
-    if (run?.runId !== runId) {
-      const row = await ledger.getRun(runId);
-      run = { runId, status: row?.status ?? null, startedAt: row?.startedAt ?? null, changes: [] };
-      runs.push(run);
-    }
-    (run.changes as Omit<RecordChange, 'runId'>[]).push(change);
-  }
-  const { record } = history;
-  return {
-    integration: history.integration,
-    key: record.key,
-    state: record.state,
-    attempts: record.attempts,
-    firstMappedAt: record.firstMappedAt,
-    bodyHash: record.bodyHash,
-    updatedAt: record.updatedAt,
-    runs,
-    deadLetters: history.deadLetters,
-  };
-}
 
 /** The history as text for a person: the record now, then run by run, then its dead letters. */
 export function renderRecordReport(report: RecordReport): string {
@@ -93,15 +45,11 @@ export function recordsCommand(): Command {
     .action(async (key: string, options: LedgerOptions & { integration?: string; json?: boolean }) => {
       const ledger = await openCommandLedger(options, { mustExist: true });
       try {
-        const histories = await ledger.recordHistory(key, {
-          ...(options.integration === undefined ? {} : { integration: options.integration }),
-        });
-        if (histories.length === 0) {
+        const reports = await recordReports(ledger, key, options.integration);
+        if (reports.length === 0) {
           const where = options.integration === undefined ? '' : ` of ${options.integration}`;
           throw new FerryError('FERRY_ERR_USAGE', `no record ${key}${where} in ${ledger.location}`);
         }
-        const reports: RecordReport[] = [];
-        for (const history of histories) reports.push(await toRecordReport(history, ledger));
         process.stdout.write(
           options.json
             ? `${JSON.stringify(reports, null, 2)}\n`

@@ -1,75 +1,82 @@
 import { Command } from 'commander';
 import { FerryError } from '../../core/errors.ts';
-import type { Ledger, RunRow } from '../../core/ledger-types.ts';
+import type { RunStatus } from '../../core/ledger-types.ts';
+import { findRun } from '../../inspection/find-run.ts';
+import { listRunsPage } from '../../inspection/runs-page.ts';
 import type { RunReport } from '../../observability/run-reporter.ts';
 import { type LedgerOptions, openCommandLedger, withLedgerOptions } from '../open-command-ledger.ts';
 import { positiveInteger } from '../options.ts';
 
-/** The run with this id, or the one run whose id starts with it; a clear usage error otherwise. */
-export async function findRun(
-  ledger: Pick<Ledger, 'getRun' | 'findRunsByIdPrefix'>,
-  id: string,
-  stateDir: string,
-): Promise<RunRow> {
-  const exact = await ledger.getRun(id);
-  if (exact) return exact;
-  const shown = 5;
-  const matches = id === '' ? [] : await ledger.findRunsByIdPrefix(id, shown + 1);
-  if (matches.length === 1) return matches[0]!;
-  if (matches.length === 0) {
-    throw new FerryError('FERRY_ERR_USAGE', `no run ${id} in ${stateDir}; see \`ferry runs list\``);
-  }
-  const listed = matches.slice(0, shown).map((r) => `  ${r.id} (${r.integration}, started ${r.startedAt})`);
-  throw new FerryError(
-    'FERRY_ERR_USAGE',
-    `"${id}" is the start of ${matches.length > shown ? `more than ${shown}` : matches.length} run ids; ` +
-      `give more of it:\n${listed.join('\n')}`,
-  );
-}
+const RUN_STATUSES: readonly RunStatus[] = [
+  'running',
+  'completed',
+  'completed_with_errors',
+  'aborted',
+  'interrupted',
+  'crashed',
+];
 
 /** `ferry runs list|show`: past runs and their reports. */
 export function runsCommand(): Command {
   const runs = new Command('runs').description('Past runs and their reports.');
   withLedgerOptions(runs.command('list').description('List runs, newest first.'))
     .option('--integration <name>', 'only this integration')
+    .option('--status <status>', `only runs that ended so (${RUN_STATUSES.join(', ')})`)
     .option('--limit <n>', 'at most N runs', positiveInteger('--limit'), 20)
+    .option('--cursor <cursor>', 'the next page, as the previous page said')
     .option('--json', 'JSON on stdout')
-    .action(async (options: LedgerOptions & { integration?: string; limit: number; json?: boolean }) => {
-      const { renderTable } = await import('../../observability/render-table.ts');
-      const ledger = await openCommandLedger(options, { mustExist: true });
-      try {
-        const rows = await ledger.listRuns({
-          limit: options.limit,
-          ...(options.integration ? { integration: options.integration } : {}),
-        });
-        if (options.json) {
-          process.stdout.write(
-            `${JSON.stringify(
-              rows.map(({ report: _, ...row }) => row),
-              null,
-              2,
-            )}\n`,
+    .action(
+      async (
+        options: LedgerOptions & {
+          integration?: string;
+          status?: string;
+          limit: number;
+          cursor?: string;
+          json?: boolean;
+        },
+      ) => {
+        if (options.status !== undefined && !RUN_STATUSES.includes(options.status as RunStatus)) {
+          throw new FerryError(
+            'FERRY_ERR_USAGE',
+            `--status must be one of ${RUN_STATUSES.join(', ')}, got "${options.status}"`,
           );
-          return;
         }
-        process.stdout.write(
-          `${renderTable(rows, [
-            { header: 'run', value: 'id' },
-            { header: 'integration', value: 'integration' },
-            { header: 'status', value: 'status' },
-            { header: 'started', value: 'startedAt' },
-            { header: 'ended', value: (r) => r.endedAt ?? '' },
-            ...(['read', 'delivered', 'skipped', 'quarantined', 'failed'] as const).map((k) => ({
-              header: k,
-              value: (r: (typeof rows)[number]) => r.counts[k] ?? 0,
-              align: 'right' as const,
-            })),
-          ])}\n`,
-        );
-      } finally {
-        await ledger.close();
-      }
-    });
+        const { renderTable } = await import('../../observability/render-table.ts');
+        const ledger = await openCommandLedger(options, { mustExist: true });
+        try {
+          const page = await listRunsPage(ledger, {
+            limit: options.limit,
+            ...(options.integration ? { integration: options.integration } : {}),
+            ...(options.status ? { status: options.status as RunStatus } : {}),
+            ...(options.cursor ? { cursor: options.cursor } : {}),
+          });
+          const rows = page.items;
+          // stdout stays one JSON array for scripts; a person still learns the list was cut.
+          const more = page.nextCursor ? `… more runs: --cursor ${page.nextCursor}\n` : '';
+          if (options.json) {
+            process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+            process.stderr.write(more);
+            return;
+          }
+          process.stdout.write(
+            `${renderTable(rows, [
+              { header: 'run', value: 'id' },
+              { header: 'integration', value: 'integration' },
+              { header: 'status', value: 'status' },
+              { header: 'started', value: 'startedAt' },
+              { header: 'ended', value: (r) => r.endedAt ?? '' },
+              ...(['read', 'delivered', 'skipped', 'quarantined', 'failed'] as const).map((k) => ({
+                header: k,
+                value: (r: (typeof rows)[number]) => r.counts[k] ?? 0,
+                align: 'right' as const,
+              })),
+            ])}\n${more}`,
+          );
+        } finally {
+          await ledger.close();
+        }
+      },
+    );
   withLedgerOptions(runs.command('show').description('Show one run and its report.'))
     .argument('<run-id>', 'the run id (from `ferry runs list`), or enough of its start to be unique')
     .option('--json', 'the report as JSON on stdout')
@@ -77,7 +84,7 @@ export function runsCommand(): Command {
       const { renderSummary } = await import('../../observability/render-summary.ts');
       const ledger = await openCommandLedger(options, { mustExist: true });
       try {
-        const run = await findRun(ledger, runId, ledger.location);
+        const run = await findRun(ledger, runId, `${ledger.location}; see \`ferry runs list\``);
         if (options.json) {
           process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
         } else if (run.report) {
