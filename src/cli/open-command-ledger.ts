@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { loadStateSetting } from '../integration/load-integration.ts';
 import type { ConfigEnv } from '../integration/resolve-integration.ts';
-import { type LedgerLocation, locateLedger } from '../runtime/locate-ledger.ts';
-import { type OpenedLedger, openLedger } from '../runtime/open-ledger.ts';
+import type { LedgerLocation } from '../runtime/locate-ledger.ts';
+import type { OpenedLedger } from '../runtime/open-ledger.ts';
 
 /** The options every command that opens a ledger without an integration argument takes. */
 export interface LedgerOptions {
@@ -24,7 +23,10 @@ export function withLedgerOptions(command: Command): Command {
 }
 
 /** Where the ledger named by --state, FERRY_STATE or --config is (see locateLedger). */
-export function locateCommandLedger(options: LedgerOptions, env: ConfigEnv): Promise<LedgerLocation> {
+export async function locateCommandLedger(options: LedgerOptions, env: ConfigEnv): Promise<LedgerLocation> {
+  // Loaded when a command runs, not when --help lists it: loading an integration loads every connector.
+  const { loadStateSetting } = await import('../integration/load-integration.ts');
+  const { locateLedger } = await import('../runtime/locate-ledger.ts');
   const file = options.config;
   return locateLedger({
     flag: options.state,
@@ -42,5 +44,6 @@ export async function openCommandLedger(
   open: { mustExist: boolean; env?: ConfigEnv },
 ): Promise<OpenedLedger> {
   const location = await locateCommandLedger(options, open.env ?? process.env);
+  const { openLedger } = await import('../runtime/open-ledger.ts');
   return openLedger(location, { mustExist: open.mustExist });
 }

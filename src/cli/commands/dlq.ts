@@ -8,7 +8,6 @@ import { escapeControlCharacters } from '../../core/escape-control-characters.ts
 import type { DeadLetter, DeadLetterFilter } from '../../core/ledger-types.ts';
 import { plural } from '../../core/plural.ts';
 import type { ReplayOutcome } from '../../engine/replay-dead-letters.ts';
-import { exportDeadLetters } from '../../inspection/dead-letter-export.ts';
 import {
   deadLetterFilter,
   eachDeadLetterPage,
@@ -153,6 +152,7 @@ export function dlqCommand(): Command {
       const filter = filterOf(options);
       const ledger = await openCommandLedger(options, { mustExist: true });
       try {
+        const { exportDeadLetters } = await import('../../inspection/dead-letter-export.ts');
         const chunks = exportDeadLetters(eachDeadLetterPage(ledger, filter), options.format);
         await pipeline(Readable.from(chunks), process.stdout, { end: false });
       } finally {
