@@ -3,18 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadMapping } from '../../src/mapping/load-mapping.ts';
-import type { CompiledMapping } from '../../src/mapping/mapping-types.ts';
-import type { MockCustomer } from '../../src/mocks/customer-data.ts';
-import type { MockOrder } from '../../src/mocks/order-schema.ts';
 import { type FerryResult, runFerry, startFerry } from '../support/ferry-cli.ts';
 import { type FlagshipMocks, startFlagshipMocks } from '../support/flagship-mocks.ts';
+import { auditSync } from '../support/sync-audit.ts';
 import { parseReport } from './audit-orders.ts';
 
 const syncConfig = fileURLToPath(new URL('../../examples/customers-sync.yaml', import.meta.url));
-const mappingFile = fileURLToPath(
-  new URL('../../examples/customers-to-orders.mapping.yaml', import.meta.url),
-);
 
 const seed = 4242;
 const count = 600;
@@ -54,57 +48,6 @@ async function churnDuring<T>(running: FlagshipMocks, work: Promise<T>): Promise
   } finally {
     clearInterval(timer);
   }
-}
-
-/** What the order API must hold: for each customer id, the order its latest version maps to, or none. */
-async function expectedOrders(customers: readonly MockCustomer[], mapping: CompiledMapping) {
-  // The latest version of each customer id: the last by updated_at, then position (the order the API lists).
-  const latest = new Map<string, MockCustomer>();
-  const byTime = customers
-    .map((customer, index) => ({ customer, index }))
-    .sort((a, b) =>
-      a.customer.updated_at! < b.customer.updated_at!
-        ? -1
-        : a.customer.updated_at! > b.customer.updated_at!
-          ? 1
-          : a.index - b.index,
-    );
-  for (const { customer } of byTime) {
-    const key = await mapping.keyOf(customer);
-    if (key.ok) latest.set(key.key, customer);
-  }
-  const orders = new Map<string, Record<string, unknown>>();
-  for (const customer of latest.values()) {
-    if (await mapping.isDeleted?.(customer)) continue;
-    const mapped = await mapping.apply(customer, { firstMappedAt: '2000-01-01T00:00:00Z' });
-    if (!mapped.ok) continue;
-    const { orderDate: _date, ...body } = mapped.body;
-    orders.set(String(body.orderId), body);
-  }
-  return orders;
-}
-
-/** The order API against the mapping of every customer's latest version: what is missing, extra, stale or doubled. */
-async function audit(running: FlagshipMocks) {
-  const mapping = await loadMapping(mappingFile);
-  const expected = await expectedOrders(running.source.customers(), mapping);
-  const held = running.destination.orders();
-  const perId = new Map<string, MockOrder[]>();
-  for (const order of held) perId.set(order.orderId, [...(perId.get(order.orderId) ?? []), order]);
-  const stale: string[] = [];
-  for (const [id, body] of expected) {
-    const [order] = perId.get(id) ?? [];
-    if (order === undefined) continue;
-    const { orderDate: _date, ...rest } = order;
-    if (JSON.stringify(rest) !== JSON.stringify(body)) stale.push(id);
-  }
-  return {
-    expected: expected.size,
-    missing: [...expected.keys()].filter((id) => !perId.has(id)),
-    unexpected: [...perId.keys()].filter((id) => !expected.has(id)),
-    duplicated: [...perId].filter(([, orders]) => orders.length > 1).map(([id]) => id),
-    stale,
-  };
 }
 
 function expectRunEnded(result: FerryResult, what: string): ReturnType<typeof parseReport> {
@@ -186,7 +129,7 @@ describe.each<DestinationKind>(['idempotency-key', 'keys-ignored'])(
       const last = expectRunEnded(await runFerry(runArgs(state), { env: running.env }), 'last run');
       expect(last.counts.failed).toBe(0);
 
-      const result = await audit(running);
+      const result = await auditSync(running.source.customers(), running.destination.orders());
       expect(result.expected).toBeGreaterThan(500);
       expect(result.missing).toEqual([]);
       expect(result.unexpected).toEqual([]);
