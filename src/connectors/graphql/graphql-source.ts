@@ -1,10 +1,15 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import type { Checkpoint, SourceConnector, SourcePage } from '../../core/connector-types.ts';
+import type {
+  Checkpoint,
+  IncrementalCursor,
+  SourceConnector,
+  SourcePage,
+} from '../../core/connector-types.ts';
 import { FerryError, hasErrorCode } from '../../core/errors.ts';
 import { escapeControlCharacters } from '../../core/escape-control-characters.ts';
 import type { HttpResponse, ResponseAction, Send } from '../../core/http-types.ts';
-import type { Reason } from '../../core/ledger-types.ts';
+import type { CursorValue, Reason } from '../../core/ledger-types.ts';
 import { redactSecrets } from '../../core/secret-registry.ts';
 import { readPath } from '../../pagination/dot-path.ts';
 import { sourceShapeError } from '../../pagination/shape-error.ts';
@@ -46,6 +51,8 @@ export interface GraphqlSourceSettings {
   readonly backoff?: BackoffOptions;
   /** Waits `ms` unless the signal aborts first; injectable so tests need no real time. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Reads only what changed: `since` goes in `variable` on every page of a read. */
+  readonly incremental?: IncrementalCursor & { readonly variable: string };
 }
 
 /** Where a read stands: the page about to be asked for. */
@@ -128,8 +135,10 @@ export function createGraphqlSource(settings: GraphqlSourceSettings): SourceConn
     return START;
   }
 
-  function variablesFor(position: ReadPosition): Record<string, unknown> {
+  function variablesFor(position: ReadPosition, since: CursorValue | undefined): Record<string, unknown> {
     const variables: Record<string, unknown> = { ...settings.variables };
+    // A filter, not a position: the same value on every page of the read.
+    if (settings.incremental && since !== undefined) variables[settings.incremental.variable] = since;
     if (pagination.type === 'relay') {
       if (position.cursor !== null) variables[pagination.cursor_variable] = position.cursor;
       if (pagination.page_size !== undefined) variables[pagination.page_size_variable] = pagination.page_size;
@@ -151,6 +160,7 @@ export function createGraphqlSource(settings: GraphqlSourceSettings): SourceConn
   /** Asks for one page, again while records in it come back as errors worth retrying; undefined when aborted. */
   async function fetchPage(
     position: ReadPosition,
+    since: CursorValue | undefined,
     signal: AbortSignal,
   ): Promise<{ answer: GraphqlAnswer; records: unknown[]; retried: number } | undefined> {
     const label = labelOf(position);
@@ -162,7 +172,7 @@ export function createGraphqlSource(settings: GraphqlSourceSettings): SourceConn
           graphqlRequest({
             url: settings.url,
             operation,
-            variables: variablesFor(position),
+            variables: variablesFor(position, since),
             headers,
             endpoint,
             signal,
@@ -293,9 +303,11 @@ export function createGraphqlSource(settings: GraphqlSourceSettings): SourceConn
   async function* readPages({
     from,
     signal,
+    since,
   }: {
     from: Checkpoint | null;
     signal: AbortSignal;
+    since?: CursorValue;
   }): AsyncGenerator<SourcePage> {
     let position = resumeFrom(from);
     let resumedCursor = position.cursor !== null;
@@ -315,7 +327,7 @@ export function createGraphqlSource(settings: GraphqlSourceSettings): SourceConn
       }
       let fetched: Awaited<ReturnType<typeof fetchPage>>;
       try {
-        fetched = await fetchPage(position, signal);
+        fetched = await fetchPage(position, since, signal);
       } catch (error) {
         // A saved cursor the server no longer honours (they expire): start over; the ledger skips what
         // was delivered, so nothing is sent twice.
@@ -479,7 +491,21 @@ export function createGraphqlSource(settings: GraphqlSourceSettings): SourceConn
     };
   }
 
-  return { readPages, close: async () => {} };
+  const { incremental } = settings;
+  return {
+    readPages,
+    ...(incremental
+      ? {
+          incremental: {
+            field: incremental.field,
+            type: incremental.type,
+            lookback: incremental.lookback,
+            ...(incremental.start === undefined ? {} : { start: incremental.start }),
+          },
+        }
+      : {}),
+    close: async () => {},
+  };
 }
 
 /** A cursor as it appears in messages and positions: redacted, no control characters, bounded. */

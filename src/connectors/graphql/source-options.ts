@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { httpUrl, optionalText } from '../../config/field-types.ts';
 import { sourceHttpShape } from '../../config/http-options.ts';
+import { incrementalSchema } from '../../config/incremental-schema.ts';
 import { errorCodesSchema } from './error-codes-schema.ts';
 import {
   addProblems,
@@ -134,6 +135,25 @@ export function paginationVariables(pagination: GraphqlPagination): FerryVariabl
   return [];
 }
 
+/** Every variable ferry fills in a source's query: the pagination's and the incremental read's. */
+export function sourceVariables(options: {
+  readonly pagination: GraphqlPagination;
+  readonly incremental?: { readonly variable: string } | undefined;
+}): FerryVariable[] {
+  return [
+    ...paginationVariables(options.pagination),
+    ...(options.incremental
+      ? [
+          {
+            name: options.incremental.variable,
+            option: 'incremental.variable',
+            holds: 'the cursor value the read starts from',
+          },
+        ]
+      : []),
+  ];
+}
+
 /** The options of a `type: graphql` source. */
 export const graphqlSourceOptions = z
   .strictObject({
@@ -177,6 +197,17 @@ export const graphqlSourceOptions = z
       ),
     partial_data: partialDataSchema,
     error_codes: errorCodesSchema,
+    incremental: incrementalSchema(
+      {
+        variable: z
+          .string()
+          .min(1)
+          .describe(
+            'The variable the read starts from goes in (`updatedSince`), on every page of the read: the query declares it nullable and filters on it (the first read without `start` sends none).',
+          ),
+      },
+      'Reads only what changed since the last complete read: the high-water mark of `cursor_field` (less `lookback`) goes in `variable`. The API must return the records whose cursor is at or after it.',
+    ),
     ...sourceHttpShape(),
   })
   .superRefine((options, ctx) => {
@@ -193,7 +224,7 @@ export const graphqlSourceOptions = z
     addProblems(
       ctx,
       checkVariables(operation, {
-        setByFerry: paginationVariables(options.pagination),
+        setByFerry: sourceVariables(options),
         provided: Object.keys(options.variables),
       }),
     );

@@ -1,12 +1,13 @@
 import { originOf } from '../../auth/origin.ts';
 import { sourceHttp } from '../../config/http-options.ts';
+import { toIncrementalCursor } from '../../config/incremental-schema.ts';
 import { readPath } from '../../pagination/dot-path.ts';
 import { defineSource } from '../spec.ts';
 import { createErrorClassifier } from './graphql-errors.ts';
 import { graphqlBodyClassifier } from './graphql-exchange.ts';
 import { createGraphqlSource } from './graphql-source.ts';
 import { loadOperation } from './operation-checks.ts';
-import { graphqlSourceOptions, paginationVariables } from './source-options.ts';
+import { graphqlSourceOptions, sourceVariables } from './source-options.ts';
 
 const ENDPOINT = 'source';
 
@@ -39,6 +40,11 @@ records that came back \`null\` or with a field in error, is asked for again whi
 (\`partial_data.retries\`); what still fails is quarantined with the error, its field (\`email\`), and its
 position (\`cursor Y3Vz...\`, \`customers.nodes[3] after cursor ...\`, \`offset 4711\`), and the rest of the page
 flows on.
+
+**Incremental reads.** With \`incremental\`, a read asks only for what changed: the high-water mark of
+\`cursor_field\` (less \`lookback\`) goes in the query's \`variable\` on every page, as a filter the API
+applies (\`customers(updatedSince: $since)\`), oldest change first. The mark advances only past settled
+records, as for REST; records read again unchanged are skipped by content.
 
 GraphQL cannot tell a missing field from \`null\`: both reach the mapping as \`null\`.`,
     example: `source:
@@ -73,7 +79,7 @@ GraphQL cannot tell a missing field from \`null\`: both reach the mapping as \`n
       operationName: options.operation_name,
       baseDir: context.baseDir,
       variables: {
-        setByFerry: paginationVariables(options.pagination),
+        setByFerry: sourceVariables(options),
         provided: Object.keys(options.variables),
       },
       prefix: 'source',
@@ -111,6 +117,14 @@ GraphQL cannot tell a missing field from \`null\`: both reach the mapping as \`n
       headers: options.headers,
       endpoint: ENDPOINT,
       backoff: { baseDelayMs: http.retry.baseDelayMs, maxDelayMs: http.retry.maxDelayMs },
+      ...(options.incremental
+        ? {
+            incremental: {
+              ...toIncrementalCursor(options.incremental),
+              variable: options.incremental.variable,
+            },
+          }
+        : {}),
     });
     return { ...source, onTotalMismatch: options.on_total_mismatch };
   },
