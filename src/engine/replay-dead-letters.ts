@@ -30,11 +30,16 @@ export async function replayDeadLetters(options: {
   concurrency: number;
   /** Told each letter's fate as it settles. */
   onOutcome?: (outcome: ReplayOutcome) => void;
+  /** Told the run's id once the ledger gave it one. */
+  onRunStarted?: (run: { readonly runId: string; readonly startedAt: string }) => void;
+  /** Aborting it takes no more letters; those being sent settle, and the run ends `interrupted`. */
+  stopSignal?: AbortSignal;
   clock?: () => Date;
 }): Promise<{ result: Omit<RunResult, 'checkpoint' | 'recoveredRuns'> }> {
   const { ledger, integration } = options;
   const clock = options.clock ?? (() => new Date());
   const run = await ledger.startRun(integration, clock().toISOString());
+  options.onRunStarted?.({ runId: run.id, startedAt: run.startedAt });
   let ledgerError: unknown;
   const ctx = {
     integration,
@@ -71,13 +76,19 @@ export async function replayDeadLetters(options: {
     }
   };
   const inFlight = new Set<Promise<void>>();
-  for await (const page of options.pages) {
+  const stopped = () => options.stopSignal?.aborted === true;
+  pages: for await (const page of options.pages) {
+    if (stopped()) break;
     const known = await ledger.getRecords(
       integration,
       page.map((l) => l.key),
     );
     for (const letter of page) {
       await slots.acquire();
+      if (stopped()) {
+        slots.release();
+        break pages;
+      }
       const task = replayOne(letter, known.get(letter.key)).finally(() => inFlight.delete(task));
       inFlight.add(task);
     }
@@ -85,7 +96,11 @@ export async function replayDeadLetters(options: {
   await Promise.all(inFlight);
   await ledger.flush();
   if (ledgerError !== undefined) throw ledgerError;
-  const status = counts.quarantined + counts.failed > 0 ? 'completed_with_errors' : 'completed';
+  const status = stopped()
+    ? 'interrupted'
+    : counts.quarantined + counts.failed > 0
+      ? 'completed_with_errors'
+      : 'completed';
   const endedAt = clock().toISOString();
   await ledger.finishRun(run.id, status, { ...counts }, { replay: true, letters: counts.read, counts });
   return { result: { runId: run.id, status, counts, startedAt: run.startedAt, endedAt } };

@@ -13,13 +13,17 @@ export interface ReplayJobOptions {
   readonly kind?: 'quarantined' | 'failed';
   /** Told each letter's fate as it settles. */
   readonly onOutcome?: (outcome: ReplayOutcome) => void;
+  /** Told the replay's run id once the ledger gave it one. */
+  readonly onRunStarted?: (run: { readonly runId: string; readonly startedAt: string }) => void;
+  /** Aborting it takes no more letters; those being sent settle (`ferry serve`'s stop). */
+  readonly stopSignal?: AbortSignal;
 }
 
 const REPLAY_PAGE = 500;
 
 /**
  * Replays an integration's open dead letters through its current mapping and destination, as a run of
- * its own: `ferry dlq replay` and, later, the server's replay action call it. Resolves with null when
+ * its own: `ferry dlq replay` and the server's replay action call it. Resolves with null when
  * nothing was there to replay.
  */
 export async function replayJob(
@@ -45,6 +49,8 @@ export async function replayJob(
       })(),
       concurrency: built.concurrency,
       ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
+      ...(options.onRunStarted ? { onRunStarted: options.onRunStarted } : {}),
+      ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
     });
     return result;
   } finally {

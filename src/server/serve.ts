@@ -8,7 +8,6 @@ import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { createEventNotifier, type EventNotifier } from '../runtime/ledger-inbox.ts';
 import { type LedgerLocation, locateLedger } from '../runtime/locate-ledger.ts';
 import { openLedger } from '../runtime/open-ledger.ts';
-import { apiRoutes } from './api-routes.ts';
 import { createIntegrationRunner, type IntegrationRunner } from './integration-runner.ts';
 import {
   formatLoadProblems,
@@ -16,8 +15,16 @@ import {
   type LoadProblem,
   loadIntegrations,
 } from './load-integrations.ts';
+import { assertSafeAccess } from './operations/access.ts';
+import type {
+  IntegrationControl,
+  OperationsAccess,
+  OperatorUser,
+} from './operations/operations-types.ts';
+import { registerOperations } from './operations/register-operations.ts';
 import { createScheduleClock } from './schedule-clock.ts';
-import { type ScheduleTimer, startScheduleTimer } from './schedule-timer.ts';
+import { createServeControl } from './serve-control.ts';
+import { createServeInbox } from './serve-inbox.ts';
 import { createServerMetrics, type InboxFigures, type ServerMetrics } from './server-metrics.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
@@ -35,8 +42,17 @@ export interface ServeOptions {
   readonly logger: Logger;
   /** How long runs may settle what is in flight once asked to stop. @default 10000 */
   readonly graceMs?: number;
-  /** Required as a Bearer token by /api; without it /api answers loopback clients only. */
+  /**
+   * The token of the operations API and the dashboard (`Authorization: Bearer`, or the sign-in page).
+   * With neither it nor users, they need no sign-in, and listening beyond loopback is refused.
+   */
   readonly apiToken?: string;
+  /** People who sign in to the dashboard, with scrypt hashes from `ferry hash-password`. */
+  readonly users?: readonly OperatorUser[];
+  /** Host names besides loopback and `host` that requests may name (a reverse proxy's). */
+  readonly allowedHosts?: readonly string[];
+  /** Mark the dashboard's cookies Secure: it is reached over TLS (a proxy in front). @default false */
+  readonly secureCookies?: boolean;
   /** A ledger to use instead of the SQLite one of the state directory (tests). */
   readonly ledger?: Ledger;
   /** Delay before an integration fed by events retries a failed run; doubles up to 5 minutes. @default 5000 */
@@ -54,6 +70,8 @@ export interface Serve {
   readonly state: LedgerLocation | undefined;
   /** The integrations served, by name. */
   runners(): readonly IntegrationRunner[];
+  /** What the dashboard and the operations API act through, and the events they show. */
+  readonly control: IntegrationControl;
   /**
    * Loads every file again and applies them, or keeps the integrations running when any is invalid;
    * resolves to the problems found (none when applied).
@@ -70,7 +88,6 @@ export interface Serve {
 interface Served {
   readonly runner: IntegrationRunner;
   readonly notifier: EventNotifier | undefined;
-  timer: ScheduleTimer | undefined;
 }
 
 /**
@@ -81,6 +98,16 @@ interface Served {
 export async function startServe(options: ServeOptions): Promise<Serve> {
   const { logger, env } = options;
   const graceMs = options.graceMs ?? 10_000;
+  const host = options.host ?? '127.0.0.1';
+  const access: OperationsAccess = {
+    host,
+    ...(options.apiToken === undefined ? {} : { token: options.apiToken }),
+    ...(options.users && options.users.length > 0 ? { users: options.users } : {}),
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+    ...(options.secureCookies ? { secureCookies: true } : {}),
+  };
+  // Before anything is opened: an unsafe binding is a usage error, not a half-started server.
+  assertSafeAccess(access);
   const first = await loadIntegrations(options.paths, env);
   if (!first.ok) throw refusal(first.problems, 'ferry serve cannot start');
 
@@ -110,33 +137,17 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
   const serverMetrics: ServerMetrics = createServerMetrics(metrics.registry, {
     inbox: () => inboxFigures(ledger, [...served.values()]),
   });
+  const runners = () => [...served.values()].map((entry) => entry.runner);
+  const control = createServeControl({ runners, logger });
+  const inbox = createServeInbox({ ledger, runners });
   const context = {
     ledger,
     logger,
     runMetrics: (name: string) => metrics.forIntegration(name),
     serverMetrics,
     sharedTokens: createSharedTokens(),
+    onEvent: control.runnerEvent,
     ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
-  };
-
-  const startTimer = (entry: Served) => {
-    entry.timer?.stop();
-    const schedule = entry.runner.loaded.config.schedule;
-    const name = entry.runner.name;
-    if (!schedule || stopping) {
-      entry.timer = undefined;
-      serverMetrics.nextRunAt(name, null);
-      return;
-    }
-    const timer = startScheduleTimer({
-      schedule,
-      onTick: () => {
-        entry.runner.trigger('schedule');
-        serverMetrics.nextRunAt(name, timer.nextAt);
-      },
-    });
-    entry.timer = timer;
-    serverMetrics.nextRunAt(name, timer.nextAt);
   };
 
   const add = (loaded: LoadedIntegration): Served => {
@@ -144,7 +155,6 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     const entry: Served = {
       runner: createIntegrationRunner(loaded, context, notifier),
       notifier,
-      timer: undefined,
     };
     served.set(loaded.config.name, entry);
     metrics.forIntegration(loaded.config.name);
@@ -171,7 +181,13 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
   await app.register(webhookRoutes, {
     ledger,
     logger,
-    metrics: serverMetrics,
+    metrics: {
+      ...serverMetrics,
+      hook: (name, outcome) => {
+        serverMetrics.hook(name, outcome);
+        inbox.count(name, outcome);
+      },
+    },
     lookup: (name: string) => served.get(name)?.runner.loaded,
     stopping: () => stopping,
     accepted: (name: string) => {
@@ -180,28 +196,22 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       entry?.runner.trigger('events');
     },
   });
-  await app.register(apiRoutes, {
-    runners: () => [...served.values()].map((entry) => entry.runner),
-    runner: (name: string) => served.get(name)?.runner,
-    nextRunAt: (name: string) => served.get(name)?.timer?.nextAt ?? null,
-    pending: async (name: string) =>
-      served.get(name)?.runner.loaded.webhook ? (await ledger.inboxStats(name)).pending : null,
-    stopping: () => stopping,
-    apiToken: options.apiToken,
-  });
+  // The dashboard and the operations API, in a scope of their own: their Host allow-list, sign-in, CSRF
+  // and CSP guard them, not webhooks, health checks or metrics.
+  await registerOperations(app, { ledger, control, inbox, access, logger });
 
   for (const loaded of first.integrations) add(loaded);
   serverMetrics.integrations(served.size);
 
   let url: string;
   try {
-    url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
+    url = await app.listen({ host, port: options.port ?? 8080 });
   } catch (error) {
-    await ledger.close();
+    if (!options.ledger) await ledger.close();
     const { code } = error as { code?: string };
     throw new FerryError(
       'FERRY_ERR_USAGE',
-      `cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 8080}: ${code ?? String(error)}`,
+      `cannot listen on ${host}:${options.port ?? 8080}: ${code ?? String(error)}`,
       { cause: error },
     );
   }
@@ -226,12 +236,13 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
 
   for (const entry of served.values()) {
     await startUp(entry, ledger, logger);
-    startTimer(entry);
+    entry.runner.startSchedule();
   }
   logger.info(
     { url, integrations: [...served.keys()], ...(state ? { ledger: state.display } : {}) },
     `serving ${served.size} integration${served.size === 1 ? '' : 's'} on ${url}`,
   );
+  logger.info({ dashboard: `${url}/` }, `dashboard: ${url}/`);
 
   let stopped: Promise<void> | undefined;
   let reloading = Promise.resolve<readonly LoadProblem[]>([]);
@@ -267,7 +278,6 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     for (const [name, entry] of served) {
       if (names.has(name)) continue;
       served.delete(name);
-      entry.timer?.stop();
       serverMetrics.forget(name);
       // A removed integration's run settles as at a stop; its webhooks are answered 404 from now on.
       void entry.runner.stop(graceMs);
@@ -277,15 +287,12 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       const entry = served.get(loaded.config.name);
       if (entry) {
         // The run going on keeps its config; the next one takes this. An unchanged schedule keeps its cadence.
-        const scheduleChanged =
-          JSON.stringify(entry.runner.loaded.config.schedule) !== JSON.stringify(loaded.config.schedule);
         entry.runner.loaded = loaded;
-        if (scheduleChanged) startTimer(entry);
       } else {
         const added = add(loaded);
         logger.info({ integration: loaded.config.name }, 'integration added by a reload');
         await startUp(added, ledger, logger);
-        startTimer(added);
+        added.runner.startSchedule();
       }
     }
     serverMetrics.integrations(served.size);
@@ -298,7 +305,8 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     url,
     app,
     state,
-    runners: () => [...served.values()].map((entry) => entry.runner),
+    runners,
+    control,
     reload: () => {
       // One reload at a time, in the order asked.
       reloading = reloading.then(reload, reload);
@@ -308,7 +316,6 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       stopped ??= (async () => {
         stopping = true;
         clearInterval(pruneTimer);
-        for (const entry of served.values()) entry.timer?.stop();
         logger.info({ graceMs }, `stopping: runs settle what is in flight (up to ${graceMs / 1000}s)`);
         await Promise.allSettled([...served.values()].map((entry) => entry.runner.stop(graceMs)));
         await app.close();

@@ -1,8 +1,8 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { boundedLabel } from '../observability/metrics.ts';
 
-/** What started a run under `ferry serve`. */
-export type Trigger = 'schedule' | 'events' | 'manual' | 'start' | 'retry';
+/** What started a run under `ferry serve`; `replay` is an operator's replay of dead letters. */
+export type Trigger = 'schedule' | 'events' | 'manual' | 'start' | 'retry' | 'replay';
 
 /** What became of an event offered at POST /hooks/<name>. */
 export type HookOutcome =
@@ -53,7 +53,7 @@ export function createServerMetrics(
   const registers = [registry];
   const runs = new Counter({
     name: 'ferry_scheduler_runs_total',
-    help: 'Runs ferry serve started, by integration, what started them (schedule, events, manual, start, retry) and how they ended.',
+    help: 'Runs ferry serve started, by integration, what started them (schedule, events, manual, start, retry, replay) and how they ended.',
     labelNames: ['integration', 'trigger', 'status'],
     registers,
   });

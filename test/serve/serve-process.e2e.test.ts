@@ -5,6 +5,7 @@ import { distinctValidCustomerIds } from '../../src/mocks/customer-rules.ts';
 import { type MockDestinationHandle, startMockDestination } from '../../src/mocks/mock-destination.ts';
 import { type MockSourceHandle, startMockSource } from '../../src/mocks/mock-source.ts';
 import { runFerry } from '../support/ferry-cli.ts';
+import { fetchClient, pendingEvents } from '../support/operations-client.ts';
 import {
   customer,
   customerEvent,
@@ -72,13 +73,6 @@ async function post(url: string, name: string, id: string, body: string): Promis
   });
   await response.text();
   return response.status;
-}
-
-async function pendingEvents(url: string): Promise<number> {
-  const listing = (await (await fetch(`${url}/api/integrations`)).json()) as {
-    integrations: { name: string; pendingEvents: number | null; running: unknown }[];
-  };
-  return listing.integrations.reduce((sum, i) => sum + (i.pendingEvents ?? 0), 0);
 }
 
 function orderIds(): string[] {
@@ -202,7 +196,7 @@ describe('ferry serve as a process', () => {
     await writePolledIntegration(dir, 'added');
     serve.ferry.kill('SIGHUP');
     await serve.ferry.waitForStderr(/reloaded: serving 2 integrations/);
-    const run = await fetch(`${serve.url}/api/integrations/added/run`, { method: 'POST' });
+    const run = await (await fetchClient(serve.url)).post('/api/integrations/added/run');
     expect(run.status).toBe(202);
     await waitFor(
       () => new Set(orderIds()).size === 1 + distinctValidCustomerIds(3, SOURCE_COUNT).length,

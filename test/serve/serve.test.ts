@@ -7,6 +7,7 @@ import { type MockSourceHandle, startMockSource } from '../../src/mocks/mock-sou
 import { createLogger } from '../../src/observability/logger.ts';
 import { type Serve, startServe } from '../../src/server/serve.ts';
 import { createMemoryLedger, type MemoryLedger } from '../support/memory-ledger.ts';
+import { injectClient } from '../support/operations-client.ts';
 import {
   customer,
   customerEvent,
@@ -267,19 +268,16 @@ describe('schedules and runs', () => {
       ),
     ).toBe(true);
     expect(destination.stats().duplicates).toBe(0);
-    const listing = (await serve.app.inject({ method: 'GET', url: '/api/integrations' })).json();
-    expect(listing.integrations[0]).toMatchObject({
-      name: 'polled',
-      schedule: { kind: 'every', everyMs: 1000 },
-    });
+    const listing = (await (await injectClient(serve.app)).get('/api/integrations')).json();
+    expect(listing.items[0]).toMatchObject({ name: 'polled', schedule: 'every 1s' });
   });
 
   it('waits for the first tick with on_start: wait', async () => {
     const dir = await dirs.make();
     await writePolledIntegration(dir, 'waiting', { schedule: 'schedule:\n  every: 1h\n  on_start: wait\n' });
     const { serve, ledger } = await serveDir(dir);
-    const listing = (await serve.app.inject({ method: 'GET', url: '/api/integrations' })).json();
-    expect(listing.integrations[0].nextRunAt).not.toBeNull();
+    const listing = (await (await injectClient(serve.app)).get('/api/integrations')).json();
+    expect(listing.items[0].nextRunAt).not.toBeNull();
     expect(await ledger.listRuns({ integration: 'waiting' })).toEqual([]);
   });
 
@@ -298,9 +296,8 @@ describe('schedules and runs', () => {
       const metrics = (await serve.app.inject({ method: 'GET', url: '/metrics' })).body;
       expect(metrics).toMatch(/ferry_scheduler_ticks_skipped_total\{integration="busy"\} [1-9]/);
       expect(metrics).toMatch(/ferry_scheduler_running\{integration="busy"\} 1/);
-      expect((await serve.app.inject({ method: 'POST', url: '/api/integrations/busy/run' })).statusCode).toBe(
-        409,
-      );
+      const client = await injectClient(serve.app);
+      expect((await client.post('/api/integrations/busy/run')).statusCode).toBe(409);
     } finally {
       await hanging.close();
     }
@@ -326,32 +323,32 @@ describe('schedules and runs', () => {
 });
 
 describe('run now', () => {
-  it('starts a run of an integration without schedule or webhook when asked, from this machine', async () => {
+  it('starts a run of an integration without schedule or webhook when asked by a same-origin request', async () => {
     const dir = await dirs.make();
     await writePolledIntegration(dir, 'manual');
     const { serve, ledger } = await serveDir(dir);
     expect(await ledger.listRuns({ integration: 'manual' })).toEqual([]);
-    const answer = await serve.app.inject({ method: 'POST', url: '/api/integrations/manual/run' });
+    const client = await injectClient(serve.app);
+    const answer = await client.post('/api/integrations/manual/run');
     expect(answer.statusCode).toBe(202);
     await waitFor(() => destination.orders().length > 0, 'the run');
-    expect((await serve.app.inject({ method: 'POST', url: '/api/integrations/other/run' })).statusCode).toBe(
-      404,
-    );
-    const remote = await serve.app.inject({
-      method: 'POST',
-      url: '/api/integrations/manual/run',
-      remoteAddress: '10.1.2.3',
-    });
-    expect(remote.statusCode).toBe(403);
+    expect((await client.post('/api/integrations/other/run')).statusCode).toBe(404);
+    // A page of another site cannot make a local browser start runs, nor can a name rebound to 127.0.0.1.
     const crossSite = await serve.app.inject({
       method: 'POST',
       url: '/api/integrations/manual/run',
-      headers: { origin: 'https://evil.example.com' },
+      headers: { host: '127.0.0.1', origin: 'https://evil.example.com' },
     });
     expect(crossSite.statusCode).toBe(403);
+    const rebound = await serve.app.inject({
+      method: 'GET',
+      url: '/api/integrations',
+      headers: { host: 'evil.example.com' },
+    });
+    expect(rebound.statusCode).toBe(403);
   });
 
-  it('takes a token instead of the loopback rule when given one', async () => {
+  it('requires the token from everyone when given one, and still answers health checks without it', async () => {
     const dir = await dirs.make();
     await writePolledIntegration(dir, 'manual');
     const token = 'tok-0123456789abcdef-serve';
@@ -364,6 +361,9 @@ describe('run now', () => {
       headers: { authorization: 'Bearer tok-0123456789abcdef-serv' },
     });
     expect(wrong.statusCode).toBe(401);
+    const page = await serve.app.inject({ method: 'GET', url: '/' });
+    expect(page.statusCode).toBe(303);
+    expect(page.headers.location).toBe('/login?next=%2F');
     const remote = await serve.app.inject({
       method: 'GET',
       url: '/api/integrations',
@@ -371,6 +371,17 @@ describe('run now', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(remote.statusCode).toBe(200);
+    expect((await serve.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await serve.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+  });
+
+  it('refuses to listen beyond loopback without authentication, before opening anything', async () => {
+    const dir = await dirs.make();
+    await writePolledIntegration(dir, 'manual');
+    const ledger = createMemoryLedger();
+    await expect(
+      startServe({ paths: [dir], host: '0.0.0.0', port: 0, env, logger, ledger }),
+    ).rejects.toMatchObject({ code: 'FERRY_ERR_UNSAFE_BINDING' });
   });
 });
 

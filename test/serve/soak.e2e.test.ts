@@ -7,6 +7,7 @@ import { sendCustomerEvents } from '../../src/mocks/event-sender.ts';
 import { type MockDestinationHandle, startMockDestination } from '../../src/mocks/mock-destination.ts';
 import { startMockSource } from '../../src/mocks/mock-source.ts';
 import { repoRoot } from '../support/ferry-cli.ts';
+import { pendingEvents } from '../support/operations-client.ts';
 import { flagshipMapping, TEST_WEBHOOK_SECRET, waitFor } from '../support/serve-fixtures.ts';
 import { freePort, rssMb, type ServeProcess, startServeProcess } from '../support/serve-process.ts';
 import { auditSync } from '../support/sync-audit.ts';
@@ -216,11 +217,4 @@ function trimmedPhone(phone: unknown): string | undefined {
 
 function distinct(destination: MockDestinationHandle): number {
   return new Set(destination.orders().map((o) => o.orderId)).size;
-}
-
-async function pendingEvents(url: string): Promise<number> {
-  const listing = (await (await fetch(`${url}/api/integrations`)).json()) as {
-    integrations: { pendingEvents: number | null }[];
-  };
-  return listing.integrations.reduce((sum, i) => sum + (i.pendingEvents ?? 0), 0);
 }

@@ -63,7 +63,11 @@ export interface HarnessOptions {
   readonly inbox?: InboxView;
 }
 
-async function mappingText(broken: boolean): Promise<string> {
+/**
+ * The flagship's mapping with absolute schema paths, to write anywhere; `broken` leaves the region empty
+ * and drops the output schema, so the destination refuses every valid order with a 400 (failed).
+ */
+export async function flagshipMappingText(broken: boolean): Promise<string> {
   let text = (await readFile(join(examples, 'customers-to-orders.mapping.yaml'), 'utf8')).replace(
     /schema: \.\/schemas\//g,
     `schema: ${join(examples, 'schemas')}/`,
@@ -95,7 +99,7 @@ export async function startDashboard(options: HarnessOptions = {}): Promise<Dash
   const configs = [];
   for (const integration of integrations) {
     const mapping = join(dir, `${integration.name}.mapping.yaml`);
-    await writeFile(mapping, await mappingText(integration.broken === true));
+    await writeFile(mapping, await flagshipMappingText(integration.broken === true));
     const file = join(dir, `${integration.name}.yaml`);
     await writeFile(
       file,
@@ -143,7 +147,7 @@ export async function startDashboard(options: HarnessOptions = {}): Promise<Dash
     dir,
     log,
     async fixMapping(name) {
-      await writeFile(join(dir, `${name}.mapping.yaml`), await mappingText(false));
+      await writeFile(join(dir, `${name}.mapping.yaml`), await flagshipMappingText(false));
     },
     async run(name) {
       const { runId } = await control.runNow(name);
