@@ -16,11 +16,7 @@ import {
   loadIntegrations,
 } from './load-integrations.ts';
 import { assertSafeAccess } from './operations/access.ts';
-import type {
-  IntegrationControl,
-  OperationsAccess,
-  OperatorUser,
-} from './operations/operations-types.ts';
+import type { IntegrationControl, OperationsAccess, OperatorUser } from './operations/operations-types.ts';
 import { registerOperations } from './operations/register-operations.ts';
 import { createScheduleClock } from './schedule-clock.ts';
 import { createServeControl } from './serve-control.ts';

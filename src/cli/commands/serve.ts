@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { FerryError } from '../../core/errors.ts';
+import { FerryError, hasErrorCode } from '../../core/errors.ts';
 import { duration, LOG_LEVELS, type LogLevel, port } from '../options.ts';
 
 /** Options of `ferry serve`, as commander parses them. */
@@ -10,24 +9,34 @@ export interface ServeCommandOptions {
   port: number;
   grace: number;
   apiTokenFile?: string;
+  usersFile?: string;
+  allowedHost: string[];
+  secureCookies?: boolean;
   logLevel: LogLevel;
   logFormat: 'json' | 'pretty' | 'auto';
   logFile?: string;
   maskPersonalData?: boolean;
 }
 
-/** `ferry serve <config files or folders>`: runs integrations on their schedules and receives their webhooks. */
+/**
+ * `ferry serve <config files or folders>`: runs integrations on their schedules and receives their
+ * webhooks, with the dashboard and the operations API.
+ */
 export function serveCommand(): Command {
   return new Command('serve')
     .description(
-      'Serve integrations: run them on their schedules, receive their webhooks, and answer health checks, metrics and "run now", until SIGTERM or SIGINT (SIGHUP reloads).',
+      'Serve integrations: run them on their schedules, receive their webhooks, show them in a dashboard with the operations API under /api/, and answer health checks and metrics, until SIGTERM or SIGINT (SIGHUP reloads).',
     )
     .argument('<paths...>', 'integration files, or folders of them (their .yaml and .yml integration files)')
     .option(
       '--state <dir>',
       "the ledger directory (default: FERRY_STATE, else the one the integrations' files name, which must agree)",
     )
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--host <host>',
+      'address to listen on; beyond loopback, the dashboard needs --api-token-file or --users-file',
+      '127.0.0.1',
+    )
     .option('--port <port>', 'port to listen on (0 = any free port)', port, 8080)
     .option(
       '--grace <duration>',
@@ -37,7 +46,21 @@ export function serveCommand(): Command {
     )
     .option(
       '--api-token-file <file>',
-      'a file holding the token /api requires as a Bearer token (default: FERRY_API_TOKEN; without either, /api answers this machine only)',
+      'a file holding the token (24+ characters) the dashboard and /api/ require: a Bearer token, or typed on the sign-in page (default: FERRY_API_TOKEN)',
+    )
+    .option(
+      '--users-file <file>',
+      'people who sign in to the dashboard: NAME:HASH lines, each hash from `ferry hash-password` (default: FERRY_USERS_FILE)',
+    )
+    .option(
+      '--allowed-host <name>',
+      'a host name the dashboard is reached by besides loopback and --host (a reverse proxy in front); repeatable',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      '--secure-cookies',
+      "mark the dashboard's cookies Secure: it is reached over HTTPS (a proxy in front)",
     )
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .addOption(
@@ -48,17 +71,28 @@ export function serveCommand(): Command {
     .option('--log-file <file>', 'also append every log line as JSON to this file')
     .option('--mask-personal-data', 'mask emails and phone numbers in logs')
     .action(async (paths: string[], options: ServeCommandOptions) => {
-      const [{ createLogger }, { startServe }, { serveUntilSignal }, { registerSecret }, pino, exits] =
-        await Promise.all([
-          import('../../observability/logger.ts'),
-          import('../../server/serve.ts'),
-          import('../../server/serve-signals.ts'),
-          import('../../core/secret-registry.ts'),
-          import('pino'),
-          import('../exit-codes.ts'),
-        ]);
-      const apiToken = await readApiToken(options.apiTokenFile);
+      const [
+        { createLogger },
+        { startServe },
+        { serveUntilSignal },
+        { registerSecret },
+        pino,
+        exits,
+        access,
+      ] = await Promise.all([
+        import('../../observability/logger.ts'),
+        import('../../server/serve.ts'),
+        import('../../server/serve-signals.ts'),
+        import('../../core/secret-registry.ts'),
+        import('pino'),
+        import('../exit-codes.ts'),
+        import('../serve-access.ts'),
+      ]);
+      const apiToken = await access.readApiToken(options.apiTokenFile, process.env);
       if (apiToken !== undefined) registerSecret(apiToken);
+      const users = await access.readUsersFile(options.usersFile, process.env);
+      // A hash is no password, but it is no one's business either: kept out of every log line.
+      for (const user of users ?? []) registerSecret(user.passwordHash);
       const file = options.logFile
         ? pino.default.destination({ dest: options.logFile, sync: true, mkdir: true, append: true })
         : undefined;
@@ -78,6 +112,18 @@ export function serveCommand(): Command {
           env: process.env,
           logger,
           ...(apiToken === undefined ? {} : { apiToken }),
+          ...(users === undefined ? {} : { users }),
+          ...(options.allowedHost.length > 0 ? { allowedHosts: options.allowedHost } : {}),
+          ...(options.secureCookies ? { secureCookies: true } : {}),
+        }).catch((error: unknown) => {
+          if (!hasErrorCode(error, 'FERRY_ERR_UNSAFE_BINDING') || apiToken !== undefined || users)
+            throw error;
+          throw new FerryError(
+            'FERRY_ERR_UNSAFE_BINDING',
+            `refusing to listen on ${options.host} without authentication: anyone who reaches it could read ` +
+              'records, replay and purge dead letters. Give --api-token-file FILE (or FERRY_API_TOKEN) or ' +
+              '--users-file FILE (hashes from `ferry hash-password`), or listen on 127.0.0.1 behind a proxy.',
+          );
         });
         const signal = await serveUntilSignal(serve, logger, (forced) =>
           process.exit(forced === 'SIGTERM' ? exits.ExitCode.terminated : exits.ExitCode.interrupted),
@@ -88,25 +134,4 @@ export function serveCommand(): Command {
         file?.end();
       }
     });
-}
-
-async function readApiToken(path: string | undefined): Promise<string | undefined> {
-  if (path === undefined) {
-    const fromEnv = process.env.FERRY_API_TOKEN;
-    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
-  }
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new FerryError('FERRY_ERR_USAGE', `cannot read --api-token-file ${path}`, { cause });
-  }
-  const token = text.trim();
-  if (token.length < 16) {
-    throw new FerryError(
-      'FERRY_ERR_USAGE',
-      `--api-token-file ${path} holds a token shorter than 16 characters`,
-    );
-  }
-  return token;
 }
