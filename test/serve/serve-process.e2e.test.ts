@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +91,20 @@ describe('ferry serve as a process', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('ferry serve cannot start');
     expect(result.stderr).toMatch(/broken\.yaml:3:\d+ source.signature/);
+  });
+
+  it('refuses to listen beyond loopback without authentication, with exit code 2, opening no ledger', async () => {
+    const dir = await dirs.make();
+    await writePolledIntegration(dir, 'polled');
+    const state = join(dir, 'state');
+    const result = await runFerry(['serve', dir, '--host', '0.0.0.0', '--port', '0', '--state', state], {
+      env,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /ferry: refusing to listen on 0\.0\.0\.0 without authentication: .* Give --api-token-file FILE .* \[FERRY_ERR_UNSAFE_BINDING\]/,
+    );
+    expect(existsSync(state)).toBe(false);
   });
 
   it('after kill -9, a restart resumes the interrupted run and processes every acknowledged event, each order once', async () => {
