@@ -151,7 +151,8 @@ export function apiRoutes(ctx: ApiContext): ApiRoute[] {
       method: 'POST',
       url: '/api/integrations/:name/pause',
       operationId: 'pauseIntegration',
-      summary: 'Pause the schedule (a run going on goes on; run now still works)',
+      summary:
+        'Pause: no scheduled run and no run on webhook events starts (events wait in the inbox); a run going on goes on; run now still works',
       tag: 'integrations',
       params: NameParams,
       success: { status: 200, description: 'The integration, paused', schema: c.IntegrationView },
@@ -166,7 +167,7 @@ export function apiRoutes(ctx: ApiContext): ApiRoute[] {
       method: 'POST',
       url: '/api/integrations/:name/resume',
       operationId: 'resumeIntegration',
-      summary: 'Resume the schedule',
+      summary: 'Resume: the schedule ticks again (from now) and the events that waited are taken',
       tag: 'integrations',
       params: NameParams,
       success: { status: 200, description: 'The integration, scheduled again', schema: c.IntegrationView },

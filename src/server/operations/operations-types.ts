@@ -96,7 +96,10 @@ export interface IntegrationControl {
   get(name: string): IntegrationStatus | undefined;
   /** Starts a run now, whatever the schedule; resolves once the ledger gave it its id (null if not known). */
   runNow(name: string): Promise<{ readonly runId: string | null }>;
-  /** Stops starting scheduled runs; a run going on goes on, and runNow still works. */
+  /**
+   * Stops starting scheduled runs (and runs on webhook events, which wait in the inbox until resumed); a
+   * run going on goes on, and runNow still works.
+   */
   pause(name: string): Promise<IntegrationStatus>;
   resume(name: string): Promise<IntegrationStatus>;
   /**

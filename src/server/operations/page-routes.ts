@@ -38,8 +38,9 @@ export interface PagesContext {
 const NOTICES: Record<string, (arg: string) => string> = {
   started: (name) => `Started a run of ${name}.`,
   stopping: (name) => `Stopping the run of ${name}: records in flight settle first.`,
-  paused: (name) => `Paused the schedule of ${name}.`,
-  resumed: (name) => `Resumed the schedule of ${name}.`,
+  paused: (name) =>
+    `Paused ${name}: no scheduled or event run starts until it is resumed; Run now still works.`,
+  resumed: (name) => `Resumed ${name}.`,
   purged: (n) => `Deleted ${n} dead letter${n === '1' ? '' : 's'}.`,
   busy: (name) => `${name} is already running or replaying; one run at a time.`,
   missing: (name) => `There is no integration ${name} on this server.`,

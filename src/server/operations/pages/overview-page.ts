@@ -64,12 +64,17 @@ function integrationRow(ctx: PageContext, view: IntegrationView): Html {
       : postButton(ctx, `/integrations/${name}/run`, 'Run now', { id: `run-${name}`, kind: 'primary' })
   }${
     view.state === 'paused'
-      ? postButton(ctx, `/integrations/${name}/resume`, 'Resume schedule', { id: `resume-${name}` })
-      : view.schedule
-        ? postButton(ctx, `/integrations/${name}/pause`, 'Pause schedule', { id: `pause-${name}` })
+      ? postButton(ctx, `/integrations/${name}/resume`, `Resume ${pausable(view)}`, { id: `resume-${name}` })
+      : view.schedule || view.webhook
+        ? postButton(ctx, `/integrations/${name}/pause`, `Pause ${pausable(view)}`, { id: `pause-${name}` })
         : ''
   }</td>
 </tr>`;
+}
+
+/** What pausing holds: the schedule's ticks, or the runs webhook events start (they wait in the inbox). */
+function pausable(view: IntegrationView): string {
+  return view.schedule ? 'schedule' : 'events';
 }
 
 /** The runs table the overview and the runs page share. */
