@@ -242,4 +242,38 @@ describe('ferry serve with the operations API', () => {
       /ferry_scheduler_runs_total\{integration="orders",trigger="replay",status="completed"\} 1/,
     );
   });
+
+  it('holds the runs of webhook events while paused: they wait in the inbox and are taken on resume', async () => {
+    const paused = await checked(
+      'POST',
+      '/api/integrations/events/pause',
+      '/api/integrations/{name}/pause',
+      200,
+    );
+    expect(paused.state).toBe('paused');
+    const body = customerEvent(customer('502'));
+    const stored = await serve.app.inject({
+      method: 'POST',
+      url: '/hooks/events',
+      headers: signEvent(body, { id: 'msg_502' }),
+      payload: body,
+    });
+    expect(stored.statusCode).toBe(202);
+    // The event was stored and its run asked for before the answer: paused, none started.
+    expect(serve.control.get('events')?.state).toBe('paused');
+    expect((await checked('GET', '/api/inbox', '/api/inbox', 200)).items[0]).toMatchObject({
+      pending: 1,
+      received: 1,
+    });
+    await checked('POST', '/api/integrations/events/resume', '/api/integrations/{name}/resume', 200);
+    await waitFor(
+      () => mocks.destination.orders().some((o) => o.orderId === 'ORD-502'),
+      'the order of the event',
+    );
+    await waitFor(
+      async () => (await client.get('/api/inbox')).json().items[0].processed === 1,
+      'the run to end',
+    );
+    expect((await client.get('/api/inbox')).json().items[0].pending).toBe(0);
+  });
 });
