@@ -1,6 +1,5 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMockDestination } from '../mocks/mock-destination.ts';
 import { startMockSource } from '../mocks/mock-source.ts';
@@ -11,15 +10,20 @@ import { printError } from './print-error.ts';
 // `npm run demo`: the flagship against the bundled mocks, with the realistic dirt and a few seeded faults
 // (5xx, 429 with Retry-After, lost acknowledgements, short-lived tokens) so every mechanism shows up.
 const CUSTOMERS = 2_000;
+const SEED = 7;
 const flagship = fileURLToPath(new URL('../../examples/customers-to-orders.yaml', import.meta.url));
 
-const source = await startMockSource({ count: CUSTOMERS, seed: 7 });
+const source = await startMockSource({ count: CUSTOMERS, seed: SEED });
 const destination = await startMockDestination({
-  seed: 7,
+  seed: SEED,
   tokenTtlSeconds: 2,
   faults: { errorRate: 0.02, rateLimitedRate: 0.002, retryAfter: 'mixed', lostAckRate: 0.01 },
 });
-const state = await mkdtemp(join(tmpdir(), 'ferry-demo-'));
+// A ledger of the demo's own at a fixed place (.ferry/ is git-ignored), so the dashboard can show it
+// afterwards with a command that is always the same; each demo starts it afresh.
+const state = resolve('.ferry/demo');
+await rm(state, { recursive: true, force: true });
+const shown = relative(process.cwd(), state);
 const env = {
   ...process.env,
   SOURCE_URL: `${source.url}?per_page=100`,
@@ -49,9 +53,15 @@ try {
       `it answered ${stats.rateLimited} 429s, ${stats.injectedErrors} injected errors, dropped ${stats.lostAcks} acknowledgements ` +
       `and issued ${stats.tokensIssued} tokens.`,
   );
-  say(`Inspect the quarantined records:  npx ferry dlq list --state ${state}`);
-  say(`See the run:                      npx ferry runs list --state ${state}`);
+  say(`Inspect the quarantined records:  npx ferry dlq list --state ${shown}`);
+  say(`See the run:                      npx ferry runs list --state ${shown}`);
   say('Run it against real APIs:         see "Pointing the flagship at real APIs" in README.md');
+  say('\nSee it in the dashboard, with every example served:');
+  say(
+    `  1. in a second terminal, the same customers again:  npx ferry mock all --count ${CUSTOMERS} --seed ${SEED}`,
+  );
+  say(`  2. here, paste the export lines it printed, then:   npx ferry serve examples/ --state ${shown}`);
+  say('  3. open the URL it prints (http://127.0.0.1:8080/)');
 } catch (error) {
   printError(error);
 } finally {

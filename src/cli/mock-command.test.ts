@@ -54,7 +54,11 @@ describe('ferry mock', () => {
       'ERP_URL',
       'ERP_USERNAME',
       'ERP_PASSWORD',
+      'WEBHOOK_SECRET',
+      'DEST_FILE',
     ]);
+    expect(env.WEBHOOK_SECRET).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+    expect(env.DEST_FILE).toMatch(/ferry-mock-orders-\d+\.csv$/);
     expect(env.ERP_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/erp\/OrderService$/);
     expect(env.DEST_CLIENT_SECRET).toBe(`'it'\\''s secret'`);
     const customers = await fetch(env.SOURCE_URL as string, { headers: { 'X-API-Key': 'cli-key' } });

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Argument, Command, Option } from 'commander';
 import { FerryError } from '../core/errors.ts';
 import type { ErpFaultOptions } from '../mocks/erp/erp-faults.ts';
@@ -288,6 +291,15 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
       running.env.ERP_URL = running.erp.url;
       running.env.ERP_USERNAME = running.erp.username;
       running.env.ERP_PASSWORD = running.erp.password;
+    }
+    if (which === 'all') {
+      // With these, every file of examples/ finds its variables: `ferry serve examples/` starts on them.
+      // The webhook secret is random like the mocks' credentials; `ferry mock events` signs with it.
+      running.env.WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+      running.env.DEST_FILE = join(
+        tmpdir(),
+        `ferry-mock-orders-${running.destination!.origin.split(':').at(-1)}.csv`,
+      );
     }
   } catch (error) {
     await closeAll(running);
