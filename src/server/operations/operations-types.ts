@@ -165,6 +165,6 @@ export interface OperationsDeps {
   /** The webhook inbox, when the server has one. */
   readonly inbox?: InboxView;
   readonly access: OperationsAccess;
-  /** Operator actions and unmasking are logged here. @default the app's logger */
-  readonly logger?: Pick<Logger, 'info' | 'warn'>;
+  /** Operator actions, unmasking and requests that failed are logged here. @default the app's logger */
+  readonly logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
 }

@@ -163,7 +163,9 @@ export async function registerOperations(
 
     scope.setErrorHandler(async (error, request, reply) => {
       const { status, body } = apiError(error);
-      if (status >= 500) request.log.error({ err: error }, 'operations request failed');
+      if (status >= 500) {
+        logger.error({ err: error, method: request.method, url: request.url }, 'operations request failed');
+      }
       reply.code(status);
       if (isApi(request) || request.headers.accept?.includes('application/json')) return reply.send(body);
       const pc = { csrf: csrfToken(reply), user: authOf(request).user };
