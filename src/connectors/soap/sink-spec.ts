@@ -26,11 +26,11 @@ record: the mapped value is the operation's input as a plain object (docs/xml.md
 SOAPAction, namespaces and element order the WSDL gives; SOAP 1.1 and 1.2, document/literal wrapped or bare, and
 rpc/literal.
 
-Before sending, the value is checked against the schema (required elements, unknown elements, occurrences,
-patterns, lengths, enumerations, ranges, xs:dateTime, xs:decimal, xs:int...). A record that does not fit is not
-sent: it fails as refused with code \`wsdl_schema\` and one reason per problem, each with its element path as
-field (\`Order/Customer/Email: is required\`); it is in the dead-letter store like any failed record and is
-replayed after the mapping is fixed.
+Before anything is sent, the value is checked against the schema (required elements, unknown elements,
+occurrences, patterns, lengths, enumerations, ranges, xs:dateTime, xs:decimal, xs:int...). A record that does
+not fit is **quarantined**, never marked in flight nor sent: its first reason is coded \`wsdl_schema\`, then
+one reason per problem with its element path as field (\`Order/Customer/Email: is required\`). A dry run
+counts it among the records it would quarantine; it is replayed after the mapping or the data is fixed.
 
 Faults (1.1 and 1.2) are read into code, reason and detail, with the service's own code and field errors taken
 from the detail (\`fault_detail\`). \`fault_rules\` says what each code means: \`reject\` (failed, refused, with
