@@ -11,6 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestPki, type TestPki } from '../../test/support/test-pki.ts';
 import type { HttpRequest } from '../core/http-types.ts';
 import type { HttpObserver } from './http-observer.ts';
 import { createHttpTransport } from './http-transport.ts';
@@ -452,6 +453,63 @@ describe('createHttpTransport over TLS', () => {
     const transport = createHttpTransport({ ca: cert });
     const res = await transport.send(get('/', { url: `${tlsBase}/` }));
     expect(res.body.toString()).toBe('secure');
+    await transport.close();
+  });
+});
+
+describe('createHttpTransport to a server that requires a client certificate', () => {
+  let pki: TestPki;
+  let server: ReturnType<typeof createHttpsServer>;
+  let base: string;
+  beforeAll(async () => {
+    pki = await createTestPki();
+    server = createHttpsServer(
+      {
+        key: pki.serverKey,
+        cert: pki.serverCert,
+        ca: pki.caCert,
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      (_req, res) => res.writeHead(200).end('mutual'),
+    );
+    base = `https://127.0.0.1:${await listen(server)}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await pki.remove();
+  });
+
+  it('says a client certificate is required when none is configured, not "other side closed"', async () => {
+    const transport = createHttpTransport({ ca: pki.caCert });
+    const sent = transport.send(get('/', { url: `${base}/` }));
+    await expect(sent).rejects.toMatchObject({ code: 'FERRY_ERR_HTTP_TLS' });
+    await expect(sent).rejects.toThrow(/requires a client certificate.*tls\.cert_file and tls\.key_file/);
+    await transport.close();
+  });
+
+  it('says the server refused the certificate presented when its CA is not trusted there', async () => {
+    const transport = createHttpTransport({
+      ca: pki.caCert,
+      clientCertificate: {
+        cert: readFileSync(pki.files.strangerCert, 'utf8'),
+        key: readFileSync(pki.files.strangerKey, 'utf8'),
+      },
+    });
+    await expect(transport.send(get('/', { url: `${base}/` }))).rejects.toThrow(
+      /did not accept the client certificate presented \(tls\.cert_file\)/,
+    );
+    await transport.close();
+  });
+
+  it('presents the client certificate and gets its answer', async () => {
+    const transport = createHttpTransport({
+      ca: pki.caCert,
+      clientCertificate: { cert: pki.clientCert, key: pki.clientKey },
+    });
+    const res = await transport.send(get('/', { url: `${base}/` }));
+    expect(res.body.toString()).toBe('mutual');
     await transport.close();
   });
 });
