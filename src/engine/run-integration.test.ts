@@ -564,8 +564,8 @@ describe('runIntegration: what a source and a sink may say besides records', () 
       validated.push(`${orderId} ${operation}`);
       return orderId === 'ORD-c2'
         ? [
-            { code: 'wsdl_schema', message: 'not sent: does not fit CreateOrder' },
-            { field: 'Order/Customer/Email', code: 'required', message: 'is required' },
+            { field: 'Order/Customer/Email', code: 'wsdl_required', message: 'is required' },
+            { field: 'Order/OrderNumber', code: 'wsdl_pattern', message: 'must match ORD-[0-9]+' },
           ]
         : [];
     };
@@ -589,9 +589,9 @@ describe('runIntegration: what a source and a sink may say besides records', () 
     expect(validated).toEqual(['ORD-c1 create', 'ORD-c2 create']);
     const letters = await ledger.listDeadLetters();
     expect(letters.map((l) => [l.key, l.state])).toEqual([['c2', 'quarantined']]);
-    expect(letters[0]?.reasons[1]).toEqual({
+    expect(letters[0]?.reasons[0]).toEqual({
       field: 'Order/Customer/Email',
-      code: 'required',
+      code: 'wsdl_required',
       message: 'is required',
       at: 'page 1 #2',
     });

@@ -29,8 +29,8 @@ rpc/literal.
 
 Before anything is sent, the value is checked against the schema (required elements, unknown elements,
 occurrences, patterns, lengths, enumerations, ranges, xs:dateTime, xs:decimal, xs:int...). A record that does
-not fit is **quarantined**, never marked in flight nor sent: its first reason is coded \`wsdl_schema\`, then
-one reason per problem with its element path as field (\`Order/Customer/Email: is required\`). A dry run
+not fit is **quarantined**, never marked in flight nor sent, with one reason per problem, its element path
+as field and a code \`wsdl_<problem>\` (\`Order/Customer/Email: is required\`, \`wsdl_required\`). A dry run
 counts it among the records it would quarantine; it is replayed after the mapping or the data is fixed.
 
 Faults (1.1 and 1.2) are read into code, reason and detail, with the service's own code and field errors taken

@@ -142,22 +142,15 @@ export function createSoapSink(options: SoapSinkOptions): SoapSink {
 
   /**
    * The WSDL's schema is the destination's contract for a record's shape: the engine asks before anything
-   * is sent, and quarantines what does not fit, one reason per problem at its element path.
+   * is sent, and quarantines what does not fit, one reason per problem at its element path, coded
+   * `wsdl_<problem>` (`wsdl_required`) so they group apart from the mapping's own checks.
    */
   function validate(value: unknown): Reason[] {
-    const problems = caller.validate(operation, value);
-    if (problems.length === 0) return [];
-    return [
-      reason(
-        'wsdl_schema',
-        `not sent: the mapped value does not fit ${operation.name} in the WSDL (${problems.length} problem${problems.length === 1 ? '' : 's'})`,
-      ),
-      ...problems.map((p) => ({
-        ...(p.path ? { field: p.path } : {}),
-        code: p.code,
-        message: redactSecrets(p.message),
-      })),
-    ];
+    return caller.validate(operation, value).map((p) => ({
+      ...(p.path ? { field: p.path } : {}),
+      code: `wsdl_${p.code}`,
+      message: redactSecrets(p.path ? p.message : `${operation.name}'s input ${p.message}`),
+    }));
   }
 
   async function send(record: OutgoingRecord): Promise<DeliveryOutcome> {
