@@ -12,6 +12,7 @@ import {
   type ResponseLimits,
 } from './dispatch-request.ts';
 import type { HttpObserver } from './http-observer.ts';
+import { streamRequest } from './stream-request.ts';
 
 /** How one HTTP client talks to the network. */
 export interface HttpTransportOptions {
@@ -109,7 +110,11 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     const what = (): string => `${req.method} ${redactSecrets(req.url)} (${req.endpoint})`;
     const progress: ExchangeProgress = { headersReceived: false };
     try {
-      const response = await dispatchRequest(agent, req, limits, progress);
+      const response = req.streamBody
+        ? await streamRequest(agent, req, limits, progress, (error) =>
+            bodyError(error, req, what, maxResponseBytes),
+          )
+        : await dispatchRequest(agent, req, limits, progress);
       if (diagnoses.size > 0) diagnoses.delete(new URL(req.url).origin);
       observer?.onResponse?.({
         endpoint: req.endpoint,
@@ -139,6 +144,14 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
   };
 
   return { send, close: () => agent.close() };
+}
+
+/** An error met while a streamed body was read: too large, or the connection failing mid-body. */
+function bodyError(error: unknown, req: HttpRequest, what: () => string, limit: number): Error {
+  if (error instanceof FerryError) return error;
+  const code = errorCode(error);
+  if (code === RESPONSE_TOO_LARGE) return tooLarge(what(), limit);
+  return mapNetworkError(error, what(), redactSecrets(req.url), req, true);
 }
 
 function tlsOptionsOf(options: HttpTransportOptions) {

@@ -4,7 +4,7 @@ import { toIncrementalCursor } from '../../config/incremental-schema.ts';
 import { toPaginationConfig } from '../../config/pagination-schema.ts';
 import { defineSource } from '../spec.ts';
 import { createRestSource, withPastTheEnd } from './rest-source.ts';
-import { restSourceOptions } from './source-options.ts';
+import { restSourceOptions, xmlDotPath, xmlRecordPath } from './source-options.ts';
 
 const ENDPOINT = 'source';
 
@@ -47,7 +47,14 @@ continue after the last record read (keyset paging), as the bundled customer API
     cursor_param: cursor`,
   },
   create(options, context) {
-    const pagination = toPaginationConfig(options.pagination);
+    const xml = options.format === 'xml';
+    const paging = toPaginationConfig(options.pagination);
+    const pagination =
+      xml && paging.type === 'cursor'
+        ? { ...paging, cursorPath: xmlDotPath(paging.cursorPath) }
+        : xml && paging.type === 'next_url'
+          ? { ...paging, nextUrlPath: xmlDotPath(paging.nextUrlPath) }
+          : paging;
     // The stack classifies each response once, so it must know how this source's read ends.
     const rules = withPastTheEnd(sourceHttp(options).rules, pagination);
     const http = context.http({
@@ -63,7 +70,19 @@ continue after the last record read (keyset paging), as the bundled customer API
       pagination,
       headers: options.headers,
       rules,
-      ...(options.total_path === undefined ? {} : { totalPath: options.total_path }),
+      ...(options.total_path === undefined
+        ? {}
+        : { totalPath: xml ? xmlDotPath(options.total_path) : options.total_path }),
+      ...(xml
+        ? {
+            xml: {
+              recordPath: xmlRecordPath(options.records_path),
+              arrays: options.xml.arrays,
+              batchSize: options.xml.batch_size,
+              ...(options.xml.namespace === undefined ? {} : { namespace: options.xml.namespace }),
+            },
+          }
+        : {}),
       ...(options.incremental
         ? {
             incremental: {
