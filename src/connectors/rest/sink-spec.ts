@@ -1,6 +1,7 @@
 import { originOf } from '../../auth/origin.ts';
 import { sinkHttp } from '../../config/http-options.ts';
 import { defineSink } from '../spec.ts';
+import { jsonFormat, xmlFormat } from './body-format.ts';
 import { createRestSink, type RestSink } from './rest-sink.ts';
 import { restSinkOptions } from './sink-options.ts';
 
@@ -75,6 +76,10 @@ deleted there (404 and 410 count as deleted).`,
       method: options.method,
       send: http.send,
       headers: options.headers,
+      format:
+        options.format === 'xml'
+          ? xmlFormat(options.xml.namespace === undefined ? {} : { namespace: options.xml.namespace })
+          : jsonFormat,
       idempotencyHeader: options.idempotency.header,
       ...(options.lookup
         ? {
