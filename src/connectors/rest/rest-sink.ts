@@ -9,7 +9,6 @@ import type {
 } from '../../core/connector-types.ts';
 import { errorKindOf, FerryError } from '../../core/errors.ts';
 import type { HttpRequest, HttpResponse, ResponseAction, Send } from '../../core/http-types.ts';
-import type { Reason } from '../../core/ledger-types.ts';
 import { redactSecrets } from '../../core/secret-registry.ts';
 import { bodySnippet } from '../../http/body-snippet.ts';
 import { classify } from '../../http/classify.ts';
