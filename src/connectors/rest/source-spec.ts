@@ -14,7 +14,8 @@ export const restSource = defineSource({
   options: restSourceOptions,
   docs: {
     title: 'REST source',
-    summary: 'Reads records from a JSON REST API, page by page (links, cursors, page numbers, offsets).',
+    summary:
+      'Reads records from a JSON or XML REST API, page by page (links, cursors, page numbers, offsets).',
     description: `Requests the first page, takes the records at \`records_path\`, and follows the pagination
 until the source says there is no more: a \`Link: rel="next"\` header, a next URL or cursor in the body, or
 page numbers and offsets counted by ferry. The checkpoint saved after every settled page is the next page's
@@ -31,7 +32,16 @@ high-water mark of the last complete read (less the \`lookback\`), and the API i
 records whose cursor is at or after it, oldest first. The mark advances only past settled records, when a
 read completes; a record that failed without a refusal holds it back so the next read tries it again. An
 API that pages by offset while records change under it can skip records: prefer one whose next links
-continue after the last record read (keyset paging), as the bundled customer API's do.`,
+continue after the last record read (keyset paging), as the bundled customer API's do.
+
+With \`format: xml\`, pages are XML documents parsed as they stream in: \`records_path\` is the element path
+from the root to a record element (\`/Customers/Customer\`), each record is read by the convention of
+docs/xml.md (\`@id\` for an attribute, every value text), and records are handed on \`xml.batch_size\` at a
+time with a checkpoint inside the page after each batch, so a document of any size is read at flat memory
+(\`max_response_bytes\` still bounds it). \`total_path\`, \`cursor_path\` and \`next_url_path\` may be element
+paths into the document around the records (\`/Customers/@total\`). DTDs and entities are refused, and a page
+that is not the XML expected (an HTML page, a truncated document, another root or namespace) ends the read
+naming the page, the URL and what was expected.`,
     example: `source:
   type: rest
   url: \${SOURCE_URL}/customers
