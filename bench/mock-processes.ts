@@ -65,7 +65,15 @@ async function readFirstLine(child: ChildProcess): Promise<string> {
 }
 
 /** One `ferry mock <which> --json` process and the first line it printed. */
-async function startMock(args: readonly string[]) {
+async function startMock(args: readonly string[]): Promise<{
+  parsed: {
+    env: Partial<MockEnv & ErpEnv>;
+    destination?: { origin: string };
+    erp?: { origin: string };
+  };
+  cpuMs(): Promise<number | null>;
+  stop(): Promise<void>;
+}> {
   const child = spawn(process.execPath, ['src/cli/ferry.ts', 'mock', ...args, '--json'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -84,7 +92,7 @@ async function startMock(args: readonly string[]) {
     await exited;
   };
   return {
-    parsed: JSON.parse(line) as { env: Partial<MockEnv>; destination?: { origin: string } },
+    parsed: JSON.parse(line),
     cpuMs: () => (child.pid === undefined ? Promise.resolve(null) : processCpuMs(child.pid)),
     stop,
   };
@@ -124,6 +132,53 @@ export async function startMockProcesses(options: MockProcessOptions): Promise<M
     },
     async stop() {
       await Promise.all([source.stop(), destination.stop()]);
+    },
+  };
+}
+
+/** What the SOAP flagship reads besides the source. */
+export interface ErpEnv {
+  ERP_URL: string;
+  ERP_USERNAME: string;
+  ERP_PASSWORD: string;
+}
+
+/** ERP mock counters from GET /__stats (the part the bench reads). */
+export interface ErpStats {
+  ordersStored: number;
+  duplicates: number;
+  operations: { CreateOrder: number; GetOrder: number };
+}
+
+/** The source and the SOAP ERP mocks, each in a process of its own. */
+export interface ErpMockProcesses {
+  env: Pick<MockEnv, 'SOURCE_URL' | 'SOURCE_API_KEY'> & ErpEnv;
+  erpStats(): Promise<ErpStats>;
+  /** Forgets orders, nonces and counters; credentials stay. */
+  resetErp(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts `ferry mock source` and `ferry mock erp` as two processes, as startMockProcesses does for REST. */
+export async function startErpMockProcesses(options: { count: number }): Promise<ErpMockProcesses> {
+  const [source, erp] = await Promise.all([
+    startMock(['source', '--count', String(options.count)]),
+    startMock(['erp']),
+  ]);
+  const origin = erp.parsed.erp?.origin;
+  if (origin === undefined) throw new Error('ferry mock erp printed no origin');
+  return {
+    env: { ...source.parsed.env, ...erp.parsed.env } as ErpMockProcesses['env'],
+    async erpStats() {
+      const response = await fetch(`${origin}/__stats`);
+      return (await response.json()) as ErpStats;
+    },
+    async resetErp() {
+      const response = await fetch(`${origin}/__reset`, { method: 'POST' });
+      await response.arrayBuffer();
+    },
+    async stop() {
+      await Promise.all([source.stop(), erp.stop()]);
     },
   };
 }

@@ -2,6 +2,7 @@ import type { TableRow } from './print-table.ts';
 import type { LatencyResult } from './scenario-latency.ts';
 import type { MemoryResult } from './scenario-memory.ts';
 import type { RateLimitResult } from './scenario-rate-limit.ts';
+import type { SoapResult } from './scenario-soap.ts';
 import type { StartupResult } from './scenario-startup.ts';
 import type { ThroughputResult } from './scenario-throughput.ts';
 import type { TargetBar } from './write-chart.ts';
@@ -13,6 +14,7 @@ export interface BenchResults {
   rateLimit: RateLimitResult;
   memory: MemoryResult;
   startup: StartupResult;
+  soap: SoapResult;
 }
 
 const perSec = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
@@ -43,6 +45,7 @@ export function buildRows(r: BenchResults): TableRow[] {
   const q = r.rateLimit;
   const m = r.memory;
   const s = r.startup;
+  const soap = r.soap;
   const largeLabel = m.large.limited
     ? `peak RSS, ${count(m.large.customers)} source, first ${count(m.large.read)} read (--limit)`
     : `peak RSS, ${count(m.large.customers)} customers`;
@@ -262,6 +265,27 @@ export function buildRows(r: BenchResults): TableRow[] {
       scenario: '5 start-up',
       metric: 'one-record run (--limit 1), wall',
       value: ms(s.oneRecordMs),
+      target: '',
+      holds: null,
+    },
+    {
+      scenario: '6 SOAP flagship',
+      metric: `SOAP flagship to the ERP mock, ${count(soap.customers)} customers (records/s; CreateOrder/s)`,
+      value: `${perSec(soap.soap.recordsPerSec)}; ${perSec(soap.soap.ordersPerSec)}`,
+      target: '',
+      holds: null,
+    },
+    {
+      scenario: '6 SOAP flagship',
+      metric: `REST flagship, the same ${count(soap.customers)} customers (records/s; POSTs/s)`,
+      value: `${perSec(soap.rest.recordsPerSec)}; ${perSec(soap.rest.ordersPerSec)}`,
+      target: '',
+      holds: null,
+    },
+    {
+      scenario: '6 SOAP flagship',
+      metric: 'SOAP / REST (records/s); orders the ERP stored twice',
+      value: `${ratio(soap.soapOverRest)}; ${soap.erpDuplicates}`,
       target: '',
       holds: null,
     },

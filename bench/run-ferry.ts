@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureProcess } from './measure-process.ts';
-import { type MockEnv, ROOT } from './mock-processes.ts';
+import { ROOT } from './mock-processes.ts';
 
 /** The parts of ferry's run report the bench reads. */
 export interface FerryReport {
@@ -31,7 +31,10 @@ export interface FerryRun {
 
 /** How to run ferry. */
 export interface FerryRunOptions {
-  env: MockEnv;
+  /** What the integration reads: SOURCE_URL (without paging) and its side's variables. */
+  env: { readonly SOURCE_URL: string };
+  /** The integration file, relative to the repository. @default "examples/customers-to-orders.yaml" */
+  config?: string;
   /** Source page size (`?per_page=N` on SOURCE_URL); the mock follows with Link rel="next". */
   perPage?: number;
   limit?: number;
@@ -63,7 +66,7 @@ export const launcherEnv: Readonly<Record<string, string>> = Object.fromEntries(
 );
 
 /**
- * Runs the flagship through the real CLI (`bin/ferry.js run`) in a fresh state directory, so wall time and
+ * Runs a flagship (the REST one unless `config` names another) through the real CLI (`bin/ferry.js run`) in a fresh state directory, so wall time and
  * RSS are the CLI process's own, start-up included.
  */
 export async function runFerry(options: FerryRunOptions): Promise<FerryRun> {
@@ -78,7 +81,7 @@ export async function runFerry(options: FerryRunOptions): Promise<FerryRun> {
     ...(options.nodeArgs ?? []),
     join(ROOT, 'bin/ferry.js'),
     'run',
-    join(ROOT, 'examples/customers-to-orders.yaml'),
+    join(ROOT, options.config ?? 'examples/customers-to-orders.yaml'),
     '--state',
     join(dir, 'state'),
     '--report',

@@ -19,6 +19,7 @@ import { buildRows, buildTargets, TARGETS } from './results-rows.ts';
 import { latencyScenario } from './scenario-latency.ts';
 import { memoryScenario } from './scenario-memory.ts';
 import { rateLimitScenario } from './scenario-rate-limit.ts';
+import { soapScenario } from './scenario-soap.ts';
 import { startupScenario } from './scenario-startup.ts';
 import { throughputScenario } from './scenario-throughput.ts';
 import { renderChart } from './write-chart.ts';
@@ -35,12 +36,21 @@ const { values } = parseArgs({
 const quick = values.quick;
 const budgetMs = Number(values['budget-s']) * 1000;
 const sizes = quick
-  ? { throughput: 5_000, latency: 2_000, naiveSlow: 100, rate: 3_000, memSmall: 20_000, memLarge: 100_000 }
+  ? {
+      throughput: 5_000,
+      latency: 2_000,
+      naiveSlow: 100,
+      rate: 3_000,
+      soap: 2_000,
+      memSmall: 20_000,
+      memLarge: 100_000,
+    }
   : {
       throughput: 20_000,
       latency: 8_000,
       naiveSlow: 200,
       rate: 6_000,
+      soap: 5_000,
       memSmall: 100_000,
       memLarge: 1_000_000,
     };
@@ -50,16 +60,19 @@ const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
 const say = (text: string) => process.stderr.write(`[bench ${elapsed()}] ${text}\n`);
 
 say(
-  `1/5 throughput: ${sizes.throughput} customers; ferry, the naive script, autocannon, undici alone, three rounds`,
+  `1/6 throughput: ${sizes.throughput} customers; ferry, the naive script, autocannon, undici alone, three rounds`,
 );
 const throughput = await throughputScenario(sizes.throughput, 3, TARGETS.ferryOverCeiling);
-say('2/5 latency-bound: destination answers after 20 ms; ferry and autocannon, three rounds');
+say('2/6 latency-bound: destination answers after 20 ms; ferry and autocannon, three rounds');
 const latency = await latencyScenario(sizes.latency, 20, sizes.naiveSlow, 3);
-say('3/5 rate-limited: destination allows 300 requests/s');
+say('3/6 rate-limited: destination allows 300 requests/s');
 const rateLimit = await rateLimitScenario(sizes.rate, 300);
-say('4/5 start-up: ferry --help and a one-record run');
+say('4/6 start-up: ferry --help and a one-record run');
 const startup = await startupScenario(5);
-say(`5/5 memory: ${sizes.memSmall} customers streamed`);
+// Before the memory scenario, whose large run is cut to what is left of the budget.
+say(`5/6 SOAP flagship: ${sizes.soap} customers to the ERP mock, next to the REST flagship's run`);
+const soap = await soapScenario(sizes.soap, 1);
+say(`6/6 memory: ${sizes.memSmall} customers streamed`);
 
 /** Cuts the large memory run to what the remaining budget allows at the rate the small run showed. */
 function largeLimit(recordsPerSec: number): number | undefined {
@@ -73,12 +86,12 @@ function largeLimit(recordsPerSec: number): number | undefined {
 const memory = await memoryScenario(sizes.memSmall, sizes.memLarge, (small) => {
   const limit = largeLimit(small.recordsPerSec);
   say(
-    `5/5 memory: ${sizes.memLarge} customers streamed${limit === undefined ? '' : `, cut at ${limit} with --limit to fit the time budget`}`,
+    `6/6 memory: ${sizes.memLarge} customers streamed${limit === undefined ? '' : `, cut at ${limit} with --limit to fit the time budget`}`,
   );
   return limit;
 });
 
-const results = { throughput, latency, rateLimit, memory, startup };
+const results = { throughput, latency, rateLimit, memory, startup, soap };
 const rows = buildRows(results);
 process.stdout.write(`\n${formatTable(rows)}\n`);
 if (values.markdown) process.stdout.write(`\n${formatMarkdownTable(rows)}\n`);

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { FerryError } from '../core/errors.ts';
 import { createApiKeyAuth } from './api-key-auth.ts';
+import { createBasicAuth } from './basic-auth.ts';
 import { createBearerAuth } from './bearer-auth.ts';
 import { createJwtBearerAuth } from './jwt-bearer-auth.ts';
 import { createNoAuth } from './no-auth.ts';
@@ -22,6 +23,7 @@ export type AuthConfig =
       readonly value: string;
     }
   | { readonly type: 'bearer'; readonly token: string }
+  | { readonly type: 'basic'; readonly username: string; readonly password: string }
   | {
       readonly type: 'oauth2_client_credentials';
       readonly tokenUrl: string;
@@ -84,6 +86,8 @@ export function createAuthStrategy(config: AuthConfig, context: AuthContext): Re
       });
     case 'bearer':
       return createBearerAuth({ token: config.token, allowedOrigins });
+    case 'basic':
+      return createBasicAuth({ username: config.username, password: config.password, allowedOrigins });
     case 'oauth2_client_credentials':
       return createOAuthClientCredentials({
         tokenUrl: config.tokenUrl,

@@ -9,6 +9,10 @@ type Side = 'source' | 'destination';
 const CREDENTIAL_KEYS: Record<AuthConfig['type'], ReadonlyArray<readonly [string, string]>> = {
   api_key: [['value', 'value']],
   bearer: [['token', 'token']],
+  basic: [
+    ['username', 'username'],
+    ['password', 'password'],
+  ],
   oauth2_client_credentials: [
     ['client_id', 'clientId'],
     ['client_secret', 'clientSecret'],

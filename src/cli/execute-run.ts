@@ -193,6 +193,7 @@ async function dryRun(
     const preview = await previewIntegration({
       source: built.source,
       mapper: built.mapping,
+      sink: built.sink,
       sampleSize: options.sample,
       integration: config.name,
       ...(ledger ? { ledger } : {}),

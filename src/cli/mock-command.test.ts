@@ -45,6 +45,7 @@ describe('ferry mock', () => {
     expect(Object.keys(env)).toEqual([
       'SOURCE_URL',
       'SOURCE_GRAPHQL_URL',
+      'SOURCE_XML_URL',
       'SOURCE_FILE',
       'SOURCE_API_KEY',
       'DEST_URL',

@@ -251,6 +251,7 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
       );
       running.env.SOURCE_URL = running.source.url;
       running.env.SOURCE_GRAPHQL_URL = running.source.graphqlUrl;
+      running.env.SOURCE_XML_URL = running.source.xmlUrl;
       running.env.SOURCE_FILE = running.source.csvUrl;
       running.env.SOURCE_API_KEY = running.source.apiKey;
     }
@@ -313,6 +314,7 @@ export async function runMock(which: MockWhich, options: MockCliOptions, io: Moc
         source: running.source && {
           url: running.source.url,
           graphqlUrl: running.source.graphqlUrl,
+          xmlUrl: running.source.xmlUrl,
           origin: running.source.origin,
           apiKey: running.source.apiKey,
         },

@@ -20,6 +20,14 @@ const bearerAuthSchema = z
   })
   .describe('A static bearer token.');
 
+const basicAuthSchema = z
+  .strictObject({
+    type: z.literal('basic'),
+    username: z.string().min(1).describe('The username (no ":", as RFC 7617 requires).'),
+    password: secret().describe('The password, by reference; never logged, sent only to allowed origins.'),
+  })
+  .describe('HTTP Basic authentication (`Authorization: Basic ...`); use it over https.');
+
 const oauth2ClientCredentialsSchema = z
   .strictObject({
     type: z.literal('oauth2_client_credentials'),
@@ -83,6 +91,7 @@ export const authSchema = z
   .discriminatedUnion('type', [
     apiKeyAuthSchema,
     bearerAuthSchema,
+    basicAuthSchema,
     oauth2ClientCredentialsSchema,
     jwtBearerAuthSchema,
     noAuthSchema,
@@ -99,6 +108,7 @@ export type AuthConfig =
       readonly value: string;
     }
   | { readonly type: 'bearer'; readonly token: string }
+  | { readonly type: 'basic'; readonly username: string; readonly password: string }
   | {
       readonly type: 'oauth2_client_credentials';
       readonly tokenUrl: string;
@@ -131,6 +141,8 @@ export function toAuthConfig(parsed: z.output<typeof authSchema>): AuthConfig {
       return { type: 'api_key', in: parsed.in, name: parsed.name, value: parsed.value };
     case 'bearer':
       return { type: 'bearer', token: parsed.token };
+    case 'basic':
+      return { type: 'basic', username: parsed.username, password: parsed.password };
     case 'oauth2_client_credentials':
       return {
         type: 'oauth2_client_credentials',

@@ -99,6 +99,25 @@ export interface SourceSpec<Options extends z.ZodObject = z.ZodObject> {
   create(options: z.output<Options>, context: ConnectorContext): SourceConnector | Promise<SourceConnector>;
 }
 
+/** What `ferry validate` tells a destination of a mapping: the output fields it writes. */
+export interface MappingOutline {
+  readonly fields: readonly {
+    /** Dot path in the mapped value (`Order.Customer.Email`). */
+    readonly path: string;
+    /** The expression may give nothing for some records (`cond ? value` without an else), leaving it out. */
+    readonly mayBeAbsent: boolean;
+  }[];
+}
+
+/** One thing a mapping gets wrong about what a destination takes. */
+export interface MappingCheckProblem {
+  /** Dot path of the mapping's output field it is about (or of the object that lacks an element). */
+  readonly field: string;
+  /** An error fails `ferry validate`; a warning does under `--strict`; a note only informs. */
+  readonly severity: 'error' | 'warning' | 'note';
+  readonly message: string;
+}
+
 /** One destination type, as SourceSpec. */
 export interface SinkSpec<Options extends z.ZodObject = z.ZodObject> {
   readonly kind: 'sink';
@@ -106,6 +125,16 @@ export interface SinkSpec<Options extends z.ZodObject = z.ZodObject> {
   readonly options: Options;
   readonly docs: ConnectorDocs;
   create(options: z.output<Options>, context: ConnectorContext): SinkConnector | Promise<SinkConnector>;
+  /**
+   * Checks a mapping against what the destination declares it takes (a WSDL operation's input), for
+   * `ferry validate`: it may read a description the options name (a WSDL), never send a record. Throws a
+   * FerryError when the description cannot be read.
+   */
+  checkMapping?(
+    options: z.output<Options>,
+    mapping: MappingOutline,
+    context: ConnectorContext,
+  ): Promise<readonly MappingCheckProblem[]>;
 }
 
 /** Declares a source type; list it in registry.ts. */

@@ -169,6 +169,14 @@ export type LookupResult =
 export interface SinkConnector {
   send(record: OutgoingRecord): Promise<DeliveryOutcome>;
   /**
+   * The destination's own contract for a record's shape, checked before anything is sent (a WSDL's
+   * schema, what an XML document can hold): the engine calls it right after mapping a create or an
+   * update, in dry runs and replays too, and a record it refuses is **quarantined** with these reasons
+   * (each `field` the path in the destination's terms, `Order/Customer/Email`) instead of being marked in
+   * flight. [] lets the record through. Synchronous and free of I/O: it runs for every record.
+   */
+  validate?(value: unknown, operation: WriteOperation): readonly Reason[];
+  /**
    * Writes several records at once (one file append, one bulk request), one outcome per record in order.
    * The engine uses it when present; a record's in_flight mark is durable before its batch is written.
    */

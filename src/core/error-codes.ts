@@ -184,7 +184,8 @@ export const errorCodes = {
   FERRY_ERR_INTERNAL: { kind: 'internal', description: 'A broken invariant; a bug in ferry.' },
   FERRY_ERR_HTTP_TLS: {
     kind: 'config',
-    description: 'The TLS handshake failed: an untrusted, expired or mismatched certificate (see ca_file).',
+    description:
+      "The TLS handshake failed: an untrusted, expired or mismatched server certificate (see ca_file), or the server requires a client certificate, or refused the one presented (see the side's tls.cert_file and tls.key_file).",
   },
   FERRY_ERR_REPORT_WRITE: {
     kind: 'config',

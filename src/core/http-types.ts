@@ -10,6 +10,19 @@ export interface HttpRequest {
   readonly endpoint: string;
   /** 1 on the first try; set by the retry layer. */
   readonly attempt?: number;
+  /**
+   * Hand a 2xx response's body over unread, as `bodyStream`, for the caller to read at its own pace (a
+   * large XML document parsed as it arrives): no total deadline, only the idle timeout between chunks while
+   * the caller reads, and the size cap still counts. Any other status is read whole, as usual, so errors
+   * are classified and reported the same way. Response rules that look into the body (`body_contains`)
+   * do not see a streamed body.
+   */
+  readonly streamBody?: boolean;
+}
+
+/** A response body read at the reader's pace: iterate it once; `cancel()` when stopping before its end. */
+export interface ResponseBodyStream extends AsyncIterable<Buffer> {
+  cancel(): void;
 }
 
 /** A fully read, size-limited response. */
@@ -20,6 +33,8 @@ export interface HttpResponse {
   readonly body: Buffer;
   /** The URL that answered (after any allowed same-origin redirect). */
   readonly url: string;
+  /** The unread body of a 2xx answer to a request with `streamBody` (then `body` is empty). */
+  readonly bodyStream?: ResponseBodyStream;
   /**
    * What the response means, decided once by the stack's classify layer (the connector's rules, its body
    * reading, the defaults) where the response is first seen; every layer above and the connector read it.

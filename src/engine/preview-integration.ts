@@ -1,10 +1,10 @@
-import type { SourceConnector } from '../core/connector-types.ts';
+import type { SinkConnector, SourceConnector } from '../core/connector-types.ts';
 import type { Ledger, Reason } from '../core/ledger-types.ts';
 import { redactValue } from '../core/secret-registry.ts';
 import type { RecordMapper } from './engine-types.ts';
 import { createHighWater } from './high-water.ts';
 import { createRecentKeys } from './recent-keys.ts';
-import { contentKey } from './record-fate.ts';
+import { contentKey, refusedShape } from './record-fate.ts';
 import { toSecondPrecision } from './timestamp.ts';
 
 /** What a dry run found: nothing was sent and no state was written. */
@@ -32,6 +32,8 @@ export interface PreviewResult {
 export async function previewIntegration(options: {
   source: SourceConnector;
   mapper: RecordMapper;
+  /** The destination, for its check of a mapped value's shape (a WSDL's schema); nothing is sent to it. */
+  sink?: Pick<SinkConnector, 'validate'>;
   /**
    * The ledger a real run would use, read only; absent when there is none yet. An incremental source then
    * reads from its high-water mark, as a real run would.
@@ -98,7 +100,10 @@ export async function previewIntegration(options: {
         result.deliveredBefore++;
         continue;
       }
-      const mapped = await options.mapper.apply(record, { firstMappedAt: previous?.firstMappedAt ?? now });
+      const applied = await options.mapper.apply(record, { firstMappedAt: previous?.firstMappedAt ?? now });
+      const refused =
+        applied.ok && options.sink ? refusedShape(options.sink, applied.body, 'create') : undefined;
+      const mapped = refused ? { ok: false as const, key: applied.key, reasons: refused } : applied;
       if (mapped.ok) {
         result.wouldSend++;
         if (result.sampleBodies.length < sampleSize) result.sampleBodies.push(redactValue(mapped.body));

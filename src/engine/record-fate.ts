@@ -200,8 +200,15 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
     if (onChange === 'dead_letter') {
       return { ready: false, fate: changedAfterDelivery(ctx, item, mapped.body, hash, firstMappedAt) };
     }
+    const refused = refusedShape(ctx.sink, mapped.body, 'update');
+    if (refused) return { ready: false, fate: quarantine(ctx, item, refused) };
     return writeOf(ctx, item, 'update', mapped.body, hash, firstMappedAt, generation, held);
   }
+
+  // The destination's own contract for a record's shape (a WSDL's schema): what it refuses is invalid
+  // data, quarantined like a mapping failure, never marked in flight nor sent.
+  const refused = refusedShape(ctx.sink, mapped.body, 'create');
+  if (refused) return { ready: false, fate: quarantine(ctx, item, refused) };
 
   const canLookUp = ctx.sink.lookup !== undefined;
   // A body that differs from the one its key was used with goes under a new key (the destination would
@@ -565,6 +572,20 @@ const FERRY_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 function stopsTheRun(error: unknown): boolean {
   const kind = errorKindOf(error);
   return kind === 'aborted' || kind === 'auth' || kind === 'config' || kind === 'internal';
+}
+
+/**
+ * The sink's reasons for refusing a mapped value's shape, or undefined when it takes it (or checks none).
+ * A validate() that throws is a bug in the sink, not in the record: it stops the run.
+ */
+export function refusedShape(
+  sink: Pick<SinkConnector, 'validate'>,
+  value: unknown,
+  operation: WriteOperation,
+): readonly [Reason, ...Reason[]] | undefined {
+  const reasons = sink.validate?.(value, operation);
+  if (!reasons || reasons.length === 0) return undefined;
+  return reasons.map((r) => ({ ...r, message: redactSecrets(r.message) })) as [Reason, ...Reason[]];
 }
 
 /** One send through the sink; throws only what must stop the run. */

@@ -555,6 +555,52 @@ describe('runIntegration: what a source and a sink may say besides records', () 
     ]);
   });
 
+  it('quarantines what the sink refuses for its shape before any send, never marking it in flight', async () => {
+    const ledger = createMemoryLedger();
+    const { sink, sent } = sinkRecording();
+    const validated: string[] = [];
+    sink.validate = (value, operation) => {
+      const orderId = (value as { orderId: string }).orderId;
+      validated.push(`${orderId} ${operation}`);
+      return orderId === 'ORD-c2'
+        ? [
+            { field: 'Order/Customer/Email', code: 'wsdl_required', message: 'is required' },
+            { field: 'Order/OrderNumber', code: 'wsdl_pattern', message: 'must match ORD-[0-9]+' },
+          ]
+        : [];
+    };
+    const marked: string[] = [];
+    const markNow = ledger.updateNow;
+    ledger.updateNow = (integration, runId, updates) => {
+      marked.push(...updates.map((u) => u.key));
+      return markNow.call(ledger, integration, runId, updates);
+    };
+    const page: SourcePage = {
+      records: [{ id: 'c1' }, { id: 'c2' }],
+      positions: ['page 1 #1', 'page 1 #2'],
+      next: null,
+    };
+    const run = () =>
+      runIntegration({ integration: 't', source: sourceOf([page]), sink, mapper, ledger, concurrency: 2 });
+    const result = await run();
+    expect(result.counts).toMatchObject({ read: 2, delivered: 1, quarantined: 1, failed: 0 });
+    expect(sent.map((r) => r.key)).toEqual(['c1']);
+    expect(marked).toEqual(['c1']);
+    expect(validated).toEqual(['ORD-c1 create', 'ORD-c2 create']);
+    const letters = await ledger.listDeadLetters();
+    expect(letters.map((l) => [l.key, l.state])).toEqual([['c2', 'quarantined']]);
+    expect(letters[0]?.reasons[0]).toEqual({
+      field: 'Order/Customer/Email',
+      code: 'wsdl_required',
+      message: 'is required',
+      at: 'page 1 #2',
+    });
+    // A rerun finds the same problem: still quarantined, no second dead letter.
+    const again = await run();
+    expect(again.counts).toMatchObject({ quarantined: 1, stillQuarantined: 1 });
+    expect(await ledger.listDeadLetters()).toHaveLength(1);
+  });
+
   it('hands a batch-writing sink each chunk at once, every record marked in flight before its batch goes', async () => {
     const ledger = createMemoryLedger();
     const batches: string[][] = [];

@@ -3,6 +3,7 @@ import { Agent } from 'undici';
 import { FerryError } from '../core/errors.ts';
 import type { HttpRequest, HttpResponse, Send } from '../core/http-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
+import { diagnoseTls, type TlsDiagnosis } from './diagnose-tls.ts';
 import {
   BODY_DEADLINE,
   dispatchRequest,
@@ -11,6 +12,7 @@ import {
   type ResponseLimits,
 } from './dispatch-request.ts';
 import type { HttpObserver } from './http-observer.ts';
+import { streamRequest } from './stream-request.ts';
 
 /** How one HTTP client talks to the network. */
 export interface HttpTransportOptions {
@@ -52,6 +54,8 @@ const NOT_SENT_CODES = new Set([
 export function isConnectFailureCode(code: string | undefined): boolean {
   return code !== undefined && NOT_SENT_CODES.has(code);
 }
+/** A connection closed before any answer: over TLS, possibly the server's alert about the client certificate. */
+const CLOSED_EARLY = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 const TLS_CODE = /^(?:CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
 
@@ -79,13 +83,26 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     connect: {
       timeout: options.connectTimeoutMs ?? 10_000,
       // `ca` replaces Node's trust store, so the system roots are passed along with the extra bundle.
-      ...(options.ca ? { ca: [...rootCertificates, options.ca] } : {}),
-      ...(options.clientCertificate ?? {}),
+      ...tlsOptionsOf(options),
       rejectUnauthorized: true,
     },
   });
 
   const limits: ResponseLimits = { maxBytes: maxResponseBytes, bodyDeadlineMs: bodyTimeoutMs };
+  const tlsOptions = tlsOptionsOf(options);
+  // One diagnosis per origin while it keeps failing, so an outage costs one extra handshake, not one per
+  // request; an answer from the origin forgets it.
+  const diagnoses = new Map<string, Promise<TlsDiagnosis | undefined>>();
+  const diagnose = (req: HttpRequest, error: unknown): Promise<TlsDiagnosis | undefined> => {
+    if (!/^https:/i.test(req.url) || !CLOSED_EARLY.has(errorCode(error))) return Promise.resolve(undefined);
+    const url = new URL(req.url);
+    let found = diagnoses.get(url.origin);
+    if (!found) {
+      found = diagnoseTls(url, tlsOptions);
+      diagnoses.set(url.origin, found);
+    }
+    return found;
+  };
 
   const send: Send = async (req: HttpRequest): Promise<HttpResponse> => {
     const started = performance.now();
@@ -93,7 +110,12 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     const what = (): string => `${req.method} ${redactSecrets(req.url)} (${req.endpoint})`;
     const progress: ExchangeProgress = { headersReceived: false };
     try {
-      const response = await dispatchRequest(agent, req, limits, progress);
+      const response = req.streamBody
+        ? await streamRequest(agent, req, limits, progress, (error) =>
+            bodyError(error, req, what, maxResponseBytes),
+          )
+        : await dispatchRequest(agent, req, limits, progress);
+      if (diagnoses.size > 0) diagnoses.delete(new URL(req.url).origin);
       observer?.onResponse?.({
         endpoint: req.endpoint,
         method: req.method,
@@ -105,6 +127,15 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     } catch (error) {
       if (errorCode(error) === RESPONSE_TOO_LARGE)
         throw tooLarge(what(), maxResponseBytes, (error as { declaredBytes?: number }).declaredBytes);
+      const tls = progress.headersReceived || req.signal?.aborted ? undefined : await diagnose(req, error);
+      if (tls) {
+        observer?.onNetworkError?.({ endpoint: req.endpoint, code: tls.code });
+        throw new FerryError(
+          'FERRY_ERR_HTTP_TLS',
+          `${what()}: the TLS handshake was refused (${tls.code}): ${tls.explanation}`,
+          { cause: error, details: { url: redactSecrets(req.url), networkCode: tls.code, sent: false } },
+        );
+      }
       const mapped = mapNetworkError(error, what(), redactSecrets(req.url), req, progress.headersReceived);
       if (mapped.code !== 'FERRY_ERR_ABORTED')
         observer?.onNetworkError?.({ endpoint: req.endpoint, code: errorCode(error) });
@@ -113,6 +144,21 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
   };
 
   return { send, close: () => agent.close() };
+}
+
+/** An error met while a streamed body was read: too large, or the connection failing mid-body. */
+function bodyError(error: unknown, req: HttpRequest, what: () => string, limit: number): Error {
+  if (error instanceof FerryError) return error;
+  const code = errorCode(error);
+  if (code === RESPONSE_TOO_LARGE) return tooLarge(what(), limit);
+  return mapNetworkError(error, what(), redactSecrets(req.url), req, true);
+}
+
+function tlsOptionsOf(options: HttpTransportOptions) {
+  return {
+    ...(options.ca ? { ca: [...rootCertificates, options.ca] } : {}),
+    ...(options.clientCertificate ?? {}),
+  };
 }
 
 function tooLarge(what: string, limit: number, declared?: number): FerryError {

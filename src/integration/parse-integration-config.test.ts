@@ -221,7 +221,7 @@ describe('parseIntegrationConfig', () => {
   it('says which auth types exist when the type is unknown', async () => {
     const error = await failure(minimal.replace('type: api_key', 'type: apikey'));
     expect(error.message).toContain(
-      'demo.yaml:7:5 source.auth.type: expected one of "api_key", "bearer", "oauth2_client_credentials", "jwt_bearer", "none", found "apikey"; did you mean "api_key"?',
+      'demo.yaml:7:5 source.auth.type: expected one of "api_key", "bearer", "basic", "oauth2_client_credentials", "jwt_bearer", "none", found "apikey"; did you mean "api_key"?',
     );
   });
 

@@ -1,8 +1,10 @@
 import { dirname, relative, resolve } from 'node:path';
 import { redactSecrets } from '../core/secret-registry.ts';
 import { diagnoseMapping } from '../mapping/diagnose-mapping.ts';
+import type { CompiledMapping } from '../mapping/mapping-types.ts';
 import { whereOf } from './connector-facts.ts';
 import { diagnoseIntegrationFile, diagnosticsOf } from './diagnose-integration-file.ts';
+import type { IntegrationConfig } from './integration-schema.ts';
 import { importIntegrationModule, isIntegrationModule } from './load-integration.ts';
 import { type ConfigDiagnostic, type ConfigEnv, diagnoseTree } from './resolve-integration.ts';
 
@@ -36,6 +38,18 @@ export interface ValidateOptions {
   readonly allowMissingEnv?: boolean;
   /** Warnings make the integration invalid. @default false */
   readonly strict?: boolean;
+  /**
+   * Checks the mapping against what the destination declares it takes (a WSDL), once the file and the
+   * mapping are valid; the CLI passes the runtime's `checkDestinationMapping`. @default none
+   */
+  readonly checkDestination?: (
+    config: IntegrationConfig,
+    mapping: CompiledMapping,
+  ) => Promise<{
+    readonly errors: readonly ValidationEntry[];
+    readonly warnings: readonly ValidationEntry[];
+    readonly notes: readonly ValidationEntry[];
+  }>;
 }
 
 /**
@@ -64,6 +78,12 @@ export async function validateIntegration(
   for (const problem of mapping?.errors ?? []) errors.push(clean({ ...problem, file: shown(problem.file) }));
   const warnings = (mapping?.warnings ?? []).map((w) => clean({ ...w, file: shown(w.file) }));
   const config = diagnosis.config;
+  if (options.checkDestination && config && mapping?.mapping && errors.length === 0) {
+    const found = await options.checkDestination(config, mapping.mapping);
+    for (const problem of found.errors) errors.push(clean({ ...problem, file: shown(problem.file) }));
+    for (const problem of found.warnings) warnings.push(clean({ ...problem, file: shown(problem.file) }));
+    for (const problem of found.notes) notes.push(clean({ ...problem, file: shown(problem.file) }));
+  }
   const valid = errors.length === 0 && !(options.strict && warnings.length > 0);
   return {
     valid,

@@ -143,12 +143,18 @@ export async function createMockApp(options: MockAppOptions): Promise<FastifyIns
 }
 
 /** Listens on host:port (0 = any free port) and returns the origin, e.g. `http://127.0.0.1:40123`. */
-export async function listenOn(app: FastifyInstance, host: string, port: number): Promise<string> {
+export async function listenOn(
+  app: FastifyInstance,
+  host: string,
+  port: number,
+  options: { readonly https?: boolean } = {},
+): Promise<string> {
   await app.listen({ host, port });
+  const scheme = options.https ? 'https' : 'http';
   const address = app.server.address();
-  if (address === null || typeof address === 'string') return `http://${host}:${port}`;
+  if (address === null || typeof address === 'string') return `${scheme}://${host}:${port}`;
   // A wildcard bind is reachable on loopback; print that rather than an address nobody can dial.
   const ip = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
   const name = address.family === 'IPv6' ? `[${ip}]` : ip;
-  return `http://${name}:${address.port}`;
+  return `${scheme}://${name}:${address.port}`;
 }

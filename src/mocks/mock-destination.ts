@@ -10,6 +10,7 @@ import { createRandom, hashSeed } from './prng.ts';
 import { createRequestStats } from './request-stats.ts';
 import { createTokenStore } from './token-store.ts';
 import { createTrafficGuards } from './traffic-guards.ts';
+import { acceptXmlBodies } from './xml-bodies.ts';
 
 /** Options of the mock order API. */
 export interface MockDestinationOptions {
@@ -238,6 +239,7 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
       return payload;
     });
   }
+  acceptXmlBodies(app, 'order');
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },

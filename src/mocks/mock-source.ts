@@ -6,6 +6,7 @@ import { type ChurnEvent, type ChurnMix, type CustomerBook, createCustomerBook }
 import { CUSTOMERS_CSV_PATH, registerCustomerCsv } from './customer-csv.ts';
 import type { MockCustomer } from './customer-data.ts';
 import { customerSchema } from './customer-schema.ts';
+import { CUSTOMERS_XML_PATH, registerCustomerXml } from './customer-xml.ts';
 import { type FaultOptions, resolveFaults } from './fault-options.ts';
 import { registerGraphql } from './graphql/register-graphql.ts';
 import { GRAPHQL_PATH } from './graphql/schema.ts';
@@ -92,6 +93,8 @@ export interface MockSourceHandle {
   graphqlUrl: string;
   /** The same data set as one CSV file, e.g. `http://127.0.0.1:40123/api/v1/customers.csv` (`.gz` too). */
   csvUrl: string;
+  /** The customers as XML, e.g. `http://127.0.0.1:40123/api/v1/customers.xml` (paged like the JSON listing). */
+  xmlUrl: string;
   origin: string;
   apiKey: string;
   stats(): SourceStats;
@@ -386,6 +389,12 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
   }
 
   registerGraphql(app, { book, stats, guards, isAuthorised });
+  registerCustomerXml(app, {
+    book,
+    onRequest: [...guards.onRequest, requireApiKey],
+    preValidation: guards.preValidation,
+    served: (n) => stats.add('customersServed', n),
+  });
   // The CSV export is the seeded data set as first served; churn changes only what the API serves.
   registerCustomerCsv(app, {
     seed,
@@ -420,6 +429,7 @@ export async function startMockSource(options: MockSourceOptions = {}): Promise<
     url: `${origin}${CUSTOMERS_PATH}`,
     graphqlUrl: `${origin}${GRAPHQL_PATH}`,
     csvUrl: `${origin}${CUSTOMERS_CSV_PATH}`,
+    xmlUrl: `${origin}${CUSTOMERS_XML_PATH}`,
     origin,
     apiKey: source.apiKey,
     stats: source.stats,

@@ -22,11 +22,14 @@ export interface XmlElement {
 
 /** Bounds on what a document may cost before it is refused. */
 export interface XmlLimits {
-  /** Largest document, in UTF-16 code units of the decoded text. @default 52428800 */
+  /**
+   * Largest document, in UTF-16 code units of the decoded text (of text and attribute values held at once,
+   * when a reader drops what it handed on). @default 52428800
+   */
   readonly maxChars: number;
   /** Deepest element nesting. @default 64 */
   readonly maxDepth: number;
-  /** Most elements in one document. @default 1000000 */
+  /** Most elements in one document (held at once, when a reader drops what it handed on). @default 1000000 */
   readonly maxElements: number;
   /** Most attributes on one element. @default 256 */
   readonly maxAttributes: number;
@@ -47,7 +50,14 @@ export type XmlParseResult =
 
 const XMLNS_URI = 'http://www.w3.org/2000/xmlns/';
 
-class Refused extends Error {}
+/** Why a document was refused or could not be read; `hostile` when it crossed a limit or held a DTD. */
+export class XmlReadError extends Error {
+  readonly hostile: boolean;
+  constructor(message: string, hostile: boolean) {
+    super(message);
+    this.hostile = hostile;
+  }
+}
 
 interface Building {
   ns: string;
@@ -57,44 +67,75 @@ interface Building {
   text: string;
   line: number;
   scope: Readonly<Record<string, string>>;
+  /** Elements and characters held by this element and what is attached below it, for the limits. */
+  elements: number;
+  chars: number;
+}
+
+/** What a reader tells its user as the document goes by. */
+export interface XmlReaderHooks {
+  /** An element opened; `path` is the local names from the root to it (itself last). Throw to refuse it. */
+  onOpen?(element: { readonly ns: string; readonly name: string }, path: readonly string[]): void;
+  /**
+   * An element closed, complete with what was kept below it; `path` is the local names from the root to it
+   * (itself last). Returning false drops it: it is not attached to its parent, and what it held no longer
+   * counts against the limits (a stream of records each handed on as it closes stays within them).
+   */
+  onClose?(element: XmlElement, path: readonly string[]): boolean;
+}
+
+/** A document read a piece at a time; `close()` ends it and gives the root (with what was kept). */
+export interface XmlReader {
+  /** Reads more of the document; throws an XmlReadError when it is refused or not well-formed. */
+  write(text: string): void;
+  /** Ends the document; throws an XmlReadError when it is incomplete. */
+  close(): XmlElement;
 }
 
 /**
- * Parses an XML document into namespace-resolved elements, refusing what makes XML dangerous before it
- * can cost anything: any DOCTYPE (so no entity declaration, internal or external, is ever read: no XXE, no
- * billion laughs), references to anything but the five predefined entities and character references,
- * nesting, element and attribute counts past `limits`, and documents longer than `limits.maxChars`.
- *
- * saxes does the parsing (strict XML 1.0 and namespaces, with line and column in every error); the limits
- * are checked as its events arrive, so a refused document is abandoned at the point it crosses one.
+ * A hardened XML reader on saxes (strict XML 1.0 and namespaces, with line and column in every error):
+ * any DOCTYPE is refused before anything in it is read (so no entity declaration, internal or external,
+ * is ever read: no XXE, no billion laughs); references to anything but the five predefined entities and
+ * character references are errors; nesting deeper than `maxDepth`, more attributes than `maxAttributes`
+ * on an element, and more than `maxElements` elements or `maxChars` characters held at once are refused as
+ * the events arrive, so a refused document is abandoned at the point it crosses a limit.
  */
-export function parseXml(text: string, limits: Partial<XmlLimits> = {}): XmlParseResult {
+export function createXmlReader(limits: Partial<XmlLimits> = {}, hooks: XmlReaderHooks = {}): XmlReader {
   const { maxChars, maxDepth, maxElements, maxAttributes } = { ...DEFAULT_XML_LIMITS, ...limits };
-  if (text.length > maxChars) {
-    return { ok: false, hostile: true, message: `the document is larger than ${maxChars} characters` };
-  }
-  // saxes would otherwise skip a leading byte-order mark only when it decoded the bytes itself.
-  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const parser = new SaxesParser({ xmlns: true, position: true });
   const stack: Building[] = [];
+  const path: string[] = [];
   let root: XmlElement | undefined;
-  let elements = 0;
+  let heldElements = 0;
+  let heldChars = 0;
+  let first = true;
+
+  const hold = (elements: number, chars: number) => {
+    heldElements += elements;
+    heldChars += chars;
+    if (heldElements > maxElements) throw new XmlReadError(`more than ${maxElements} elements`, true);
+    if (heldChars > maxChars)
+      throw new XmlReadError(`the document is larger than ${maxChars} characters`, true);
+  };
 
   parser.on('doctype', () => {
-    throw new Refused('a DOCTYPE is not accepted (no DTDs and no entity declarations)');
+    throw new XmlReadError('a DOCTYPE is not accepted (no DTDs and no entity declarations)', true);
   });
   parser.on('opentag', (tag: SaxesTagNS) => {
-    elements++;
-    if (elements > maxElements) throw new Refused(`more than ${maxElements} elements`);
-    if (stack.length >= maxDepth) throw new Refused(`elements nest deeper than ${maxDepth} levels`);
+    if (stack.length >= maxDepth)
+      throw new XmlReadError(`elements nest deeper than ${maxDepth} levels`, true);
     const attributes: Record<string, string> = {};
     let count = 0;
+    let chars = 0;
     for (const attribute of Object.values(tag.attributes)) {
-      if (++count > maxAttributes) throw new Refused(`an element has more than ${maxAttributes} attributes`);
+      if (++count > maxAttributes)
+        throw new XmlReadError(`an element has more than ${maxAttributes} attributes`, true);
       if (attribute.uri === XMLNS_URI) continue;
+      chars += attribute.value.length;
       attributes[attribute.uri === '' ? attribute.local : `{${attribute.uri}}${attribute.local}`] =
         attribute.value;
     }
+    hold(1, chars);
     stack.push({
       ns: tag.uri,
       name: tag.local,
@@ -105,11 +146,18 @@ export function parseXml(text: string, limits: Partial<XmlLimits> = {}): XmlPars
       // saxes gives each tag only the bindings it declares; chaining them to the parent's makes every
       // binding in scope visible to a lookup.
       scope: Object.assign(Object.create(stack[stack.length - 1]?.scope ?? null), tag.ns),
+      elements: 1,
+      chars,
     });
+    path.push(tag.local);
+    hooks.onOpen?.({ ns: tag.uri, name: tag.local }, path);
   });
   const addText = (value: string) => {
     const top = stack[stack.length - 1];
-    if (top) top.text += value;
+    if (!top) return;
+    hold(0, value.length);
+    top.text += value;
+    top.chars += value.length;
   };
   parser.on('text', addText);
   parser.on('cdata', addText);
@@ -126,23 +174,64 @@ export function parseXml(text: string, limits: Partial<XmlLimits> = {}): XmlPars
       line: done.line,
       resolvePrefix: (prefix) => (prefix === 'xml' ? 'http://www.w3.org/XML/1998/namespace' : scope[prefix]),
     };
+    const keep = hooks.onClose?.(element, path) ?? true;
+    path.pop();
     const parent = stack[stack.length - 1];
-    if (parent) parent.children.push(element);
-    else root = element;
+    if (!keep) {
+      hold(-done.elements, -done.chars);
+      return;
+    }
+    if (parent) {
+      parent.children.push(element);
+      parent.elements += done.elements;
+      parent.chars += done.chars;
+    } else root = element;
   });
   parser.on('error', (error) => {
     throw error;
   });
 
-  try {
-    parser.write(source).close();
-  } catch (error) {
-    if (error instanceof Refused) return { ok: false, hostile: true, message: error.message };
-    const message = error instanceof Error ? error.message : String(error);
-    return { ok: false, hostile: false, message: describeSaxesError(message) };
+  const guard = (step: () => void) => {
+    try {
+      step();
+    } catch (error) {
+      if (error instanceof XmlReadError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new XmlReadError(describeSaxesError(message), false);
+    }
+  };
+  return {
+    write(text) {
+      // saxes would otherwise skip a leading byte-order mark only when it decoded the bytes itself.
+      const piece = first && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+      first = false;
+      guard(() => parser.write(piece));
+    },
+    close() {
+      guard(() => parser.close());
+      if (root === undefined) throw new XmlReadError('the document has no root element', false);
+      return root;
+    },
+  };
+}
+
+/**
+ * Parses an XML document into namespace-resolved elements, refusing what makes XML dangerous before it
+ * can cost anything (see createXmlReader); a document longer than `limits.maxChars` is refused unread.
+ */
+export function parseXml(text: string, limits: Partial<XmlLimits> = {}): XmlParseResult {
+  const maxChars = limits.maxChars ?? DEFAULT_XML_LIMITS.maxChars;
+  if (text.length > maxChars) {
+    return { ok: false, hostile: true, message: `the document is larger than ${maxChars} characters` };
   }
-  if (root === undefined) return { ok: false, hostile: false, message: 'the document has no root element' };
-  return { ok: true, root };
+  try {
+    const reader = createXmlReader(limits);
+    reader.write(text);
+    return { ok: true, root: reader.close() };
+  } catch (error) {
+    if (error instanceof XmlReadError) return { ok: false, hostile: error.hostile, message: error.message };
+    throw error;
+  }
 }
 
 /** saxes says "1:57: undefined entity."; ferry says where and what in one sentence. */

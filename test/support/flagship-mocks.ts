@@ -10,7 +10,7 @@ import {
 export interface FlagshipMocks {
   readonly source: MockSourceHandle;
   readonly destination: MockDestinationHandle;
-  /** SOURCE_URL, SOURCE_GRAPHQL_URL, SOURCE_API_KEY, DEST_URL, DEST_TOKEN_URL, DEST_CLIENT_ID, DEST_CLIENT_SECRET. */
+  /** SOURCE_URL, SOURCE_GRAPHQL_URL, SOURCE_XML_URL, SOURCE_API_KEY, DEST_URL, DEST_TOKEN_URL, DEST_CLIENT_ID, DEST_CLIENT_SECRET. */
   readonly env: Record<string, string>;
   close(): Promise<void>;
 }
@@ -49,6 +49,7 @@ export async function startFlagshipMocks(
   const env = {
     SOURCE_URL: options.perPage ? `${source.url}?per_page=${options.perPage}` : source.url,
     SOURCE_GRAPHQL_URL: source.graphqlUrl,
+    SOURCE_XML_URL: source.xmlUrl,
     SOURCE_API_KEY: source.apiKey,
     DEST_URL: destination.ordersUrl,
     DEST_TOKEN_URL: destination.tokenUrl,

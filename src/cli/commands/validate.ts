@@ -7,7 +7,7 @@ import { ExitCode } from '../exit-codes.ts';
 export function validateCommand(): Command {
   return new Command('validate')
     .description(
-      'Check an integration file, its mapping and schemas; all problems at once; no API is called.',
+      "Check an integration file, its mapping and schemas; all problems at once; no record is sent (a SOAP destination's WSDL is read to check the mapping against it).",
     )
     .argument('<config>', 'the integration: a YAML file or a .ts module exporting defineIntegration({...})')
     .option('--json', 'print {"valid": ..., "errors": [...], "warnings": [...], "notes": [...]} on stdout')
@@ -21,10 +21,14 @@ export function validateCommand(): Command {
         configPath: string,
         options: { json?: boolean; allowMissingEnv?: boolean; strict?: boolean },
       ) => {
-        const { validateIntegration } = await import('../../integration/validate-integration.ts');
+        const [{ validateIntegration }, { checkDestinationMapping }] = await Promise.all([
+          import('../../integration/validate-integration.ts'),
+          import('../../runtime/check-destination-mapping.ts'),
+        ]);
         const report = await validateIntegration(configPath, {
           allowMissingEnv: options.allowMissingEnv === true,
           strict: options.strict === true,
+          checkDestination: checkDestinationMapping,
         });
         if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else printReport(configPath, report);

@@ -28,10 +28,13 @@ function contains(sent: unknown, stored: unknown, ignore: ReadonlySet<string>, p
   return true;
 }
 
-/** Fills `{key}` with the record key and `{field}` with a top-level body field, URL-encoded. */
+/**
+ * Fills `{key}` with the record key and `{field}` with a body field, URL-encoded: a top-level field, else a
+ * dot path (`{order.orderId}`, as an XML body's root wraps its fields).
+ */
 export function fillUrlTemplate(template: string, key: string, body: Record<string, unknown>): string {
   return template.replace(/\{([A-Za-z0-9_.-]+)\}/g, (_, name: string) => {
-    const value = name === 'key' ? key : body[name];
+    const value = name === 'key' ? key : fieldAt(body, name);
     return encodeURIComponent(typeof value === 'string' || typeof value === 'number' ? String(value) : '');
   });
 }
@@ -82,7 +85,7 @@ export function readLookupAnswer(
       (field) =>
         item !== null &&
         typeof item === 'object' &&
-        isDeepStrictEqual((item as Record<string, unknown>)[field], sent[field]),
+        isDeepStrictEqual(fieldAt(item as Record<string, unknown>, field), fieldAt(sent, field)),
     ),
   );
   if (candidates.length === 0) return { found: false };
@@ -90,4 +93,15 @@ export function readLookupAnswer(
   return same === undefined
     ? { found: true, matches: false, body: candidates[0] }
     : { found: true, matches: true, body: same };
+}
+
+/** A field of a body: top-level by its name, else by dot path; undefined when it has none. */
+export function fieldAt(body: Readonly<Record<string, unknown>>, name: string): unknown {
+  if (Object.hasOwn(body, name)) return body[name];
+  let current: unknown = body;
+  for (const step of name.split('.')) {
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, step)) return undefined;
+    current = (current as Record<string, unknown>)[step];
+  }
+  return current;
 }

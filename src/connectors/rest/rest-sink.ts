@@ -9,11 +9,10 @@ import type {
 } from '../../core/connector-types.ts';
 import { errorKindOf, FerryError } from '../../core/errors.ts';
 import type { HttpRequest, HttpResponse, ResponseAction, Send } from '../../core/http-types.ts';
-import type { Reason } from '../../core/ledger-types.ts';
 import { redactSecrets } from '../../core/secret-registry.ts';
 import { bodySnippet } from '../../http/body-snippet.ts';
 import { classify } from '../../http/classify.ts';
-import { readJson } from '../../http/read-json.ts';
+import { type BodyFormat, jsonFormat } from './body-format.ts';
 import { containsSent, fillUrlTemplate, readLookupAnswer, templateFields } from './lookup-match.ts';
 
 /** How the REST sink finds a record at the destination. */
@@ -69,6 +68,8 @@ export interface RestSinkOptions {
   readonly update?: RestUpdateOptions;
   /** How deletes are written; without it, a record with operation 'delete' is refused as a bug. */
   readonly remove?: RestDeleteOptions;
+  /** How bodies are written and answers read: JSON, or XML by ferry's convention. @default JSON */
+  readonly format?: BodyFormat;
 }
 
 /** The REST sink, plus the hook its HTTP stack's retry layer asks before an ambiguous resend. */
@@ -98,7 +99,11 @@ const UPDATE_ROUNDS = 3;
 /** A sink that sends each record as one HTTP request and reports what became of it. */
 export function createRestSink(options: RestSinkOptions): RestSink {
   const endpoint = options.endpoint ?? 'destination';
-  const baseHeaders = { 'content-type': 'application/json', accept: 'application/json', ...options.headers };
+  const format = options.format ?? jsonFormat;
+  const failed = (response: HttpResponse, why: string) => failedOutcome(response, why, format);
+  const baseHeaders = { 'content-type': format.contentType, accept: format.accept, ...options.headers };
+  /** The mapped value as the destination gives it back, for URL templates and comparisons. */
+  const asStored = (value: unknown) => toJsonObject(format.normalize(value));
   const lookupOptions = options.lookup;
   const ignore = new Set(lookupOptions?.ignoreFields ?? []);
   const identityFields = lookupOptions ? templateFields(lookupOptions.url) : [];
@@ -129,12 +134,12 @@ export function createRestSink(options: RestSinkOptions): RestSink {
 
   async function lookup(record: OutgoingRecord): Promise<LookupResult> {
     if (!lookupOptions) return { found: false };
-    const sent = toJsonObject(record.value);
+    const sent = asStored(record.value);
     const url = fillUrlTemplate(lookupOptions.url, record.key, sent);
     const response = await options.send({
       method: 'GET',
       url,
-      headers: { accept: 'application/json' },
+      headers: { accept: format.accept },
       endpoint: `${endpoint}_lookup`,
       ...(record.signal ? { signal: record.signal } : {}),
     });
@@ -146,11 +151,16 @@ export function createRestSink(options: RestSinkOptions): RestSink {
         { details: { status: response.status } },
       );
     }
-    const answer = readJson(response, { context: `looking up record ${record.key}` });
-    const result = readLookupAnswer(sent, answer, {
-      recordsPath: lookupOptions.recordsPath ?? '',
-      identityFields,
-      ignore,
+    const answer = format.parse(response, `looking up record ${record.key}`);
+    const recordsPath = lookupOptions.recordsPath ?? '';
+    // An XML body is one element ({order: {...}}); a collection lists the records' contents, so they are
+    // compared with the content of the one sent.
+    const listed =
+      format.name === 'xml' && recordsPath !== '' ? withoutRoot(sent, identityFields, ignore) : undefined;
+    const result = readLookupAnswer(listed?.sent ?? sent, answer, {
+      recordsPath,
+      identityFields: listed?.identityFields ?? identityFields,
+      ignore: listed?.ignore ?? ignore,
     });
     if ('invalid' in result) {
       // Every record would be looked up the same way: a configuration problem, not this record's.
@@ -181,7 +191,7 @@ export function createRestSink(options: RestSinkOptions): RestSink {
     response: HttpResponse,
     keyReused: boolean,
   ): Promise<DeliveryOutcome> {
-    if (!keyReused && echoesSent(record.value, response, ignore)) {
+    if (!keyReused && echoesSent(format.normalize(record.value), response, ignore, format)) {
       return delivered('the destination already had this record');
     }
     if (!lookupOptions) {
@@ -216,7 +226,7 @@ export function createRestSink(options: RestSinkOptions): RestSink {
     const response = await options.send({
       method: 'GET',
       url,
-      headers: { accept: 'application/json' },
+      headers: { accept: format.accept },
       endpoint: `${endpoint}_lookup`,
       ...(record.signal ? { signal: record.signal } : {}),
     });
@@ -230,7 +240,7 @@ export function createRestSink(options: RestSinkOptions): RestSink {
     }
     const etag = response.headers.etag;
     return {
-      body: readJson(response, { context: `reading record ${record.key} before updating it` }),
+      body: format.parse(response, `reading record ${record.key} before updating it`),
       // If-Match compares strongly: a weak ETag would refuse every update.
       etag: etag !== undefined && !etag.startsWith('W/') ? etag : undefined,
     };
@@ -246,7 +256,7 @@ export function createRestSink(options: RestSinkOptions): RestSink {
     const how = options.update;
     if (!how)
       throw new FerryError('FERRY_ERR_INTERNAL', `record ${record.key}: an update, but on_change has no url`);
-    const url = fillUrlTemplate(how.url, record.key, toJsonObject(record.value));
+    const url = fillUrlTemplate(how.url, record.key, asStored(record.value));
     let sends = 0;
     for (let round = 1; round <= UPDATE_ROUNDS; round++) {
       let value = record.value;
@@ -255,12 +265,12 @@ export function createRestSink(options: RestSinkOptions): RestSink {
         const current = await fetchCurrent(record, url);
         if (current === null) return recreate(record, sends);
         value = withKept(record.value, current.body, how.keep);
-        if (containsSent(value, current.body)) {
+        if (containsSent(format.normalize(value), current.body)) {
           return delivered(sends === 0 ? 'the destination already holds this version' : 'updated');
         }
         etag = current.etag;
       }
-      const body = JSON.stringify(value);
+      const body = format.serialize(value);
       const plain = requestFor(record, body, how.method, url);
       const request: HttpRequest =
         etag === undefined ? plain : { ...plain, headers: { ...plain.headers, 'if-match': etag } };
@@ -271,7 +281,7 @@ export function createRestSink(options: RestSinkOptions): RestSink {
           const now = await fetchCurrent(record, url);
           return now === null
             ? { found: false }
-            : { found: true, matches: containsSent(value, now.body), body: now.body };
+            : { found: true, matches: containsSent(format.normalize(value), now.body), body: now.body };
         },
       };
       sending.set(request, state);
@@ -299,7 +309,7 @@ export function createRestSink(options: RestSinkOptions): RestSink {
     const how = options.remove;
     if (!how)
       throw new FerryError('FERRY_ERR_INTERNAL', `record ${record.key}: a delete, but on_delete has no url`);
-    const url = fillUrlTemplate(how.url, record.key, toJsonObject(record.value));
+    const url = fillUrlTemplate(how.url, record.key, asStored(record.value));
     const { body: _none, headers, ...rest } = requestFor(record, '', 'DELETE', url);
     const { 'content-type': _type, ...withoutType } = headers;
     const state: SendState = { record, body: '' };
@@ -373,7 +383,7 @@ export function createRestSink(options: RestSinkOptions): RestSink {
   }
 
   async function create(record: OutgoingRecord): Promise<DeliveryOutcome> {
-    const body = JSON.stringify(record.value);
+    const body = format.serialize(record.value);
     const request = requestFor(record, body);
     const state: SendState = { record, body };
     sending.set(request, state);
@@ -445,7 +455,7 @@ export function createRestSink(options: RestSinkOptions): RestSink {
       ? {
           method: 'GET',
           url: fillUrlTemplate(lookupOptions.url, key, fields),
-          headers: { accept: 'application/json' },
+          headers: { accept: format.accept },
           endpoint: `${endpoint}_lookup`,
         }
       : { method: 'OPTIONS', url: options.url, headers: {}, endpoint };
@@ -476,6 +486,7 @@ export function createRestSink(options: RestSinkOptions): RestSink {
 
   return {
     send,
+    ...(format.name === 'json' ? {} : { validate: (value: unknown) => format.check(value) }),
     canResend,
     probe,
     ...(lookupOptions ? { lookup } : {}),
@@ -520,7 +531,11 @@ function delivered(note?: string): DeliveryOutcome {
   return { state: 'delivered', attempts: 1, ...(note ? { note } : {}) };
 }
 
-function failed(response: HttpResponse, why: string): Extract<DeliveryOutcome, { state: 'failed' }> {
+function failedOutcome(
+  response: HttpResponse,
+  why: string,
+  format: BodyFormat,
+): Extract<DeliveryOutcome, { state: 'failed' }> {
   const text = redactSecrets(response.body.toString('utf8').slice(0, MAX_REASON_BODY));
   const { status } = response;
   return {
@@ -531,7 +546,7 @@ function failed(response: HttpResponse, why: string): Extract<DeliveryOutcome, {
         code: `destination_${status}`,
         message: `${status} from the destination (${why})${text ? `: ${text}` : ''}`,
       },
-      ...fieldReasons(text),
+      ...(text ? format.fieldReasons(text) : []),
     ],
     ...(wasRefused(status) ? { refused: true } : {}),
   };
@@ -543,30 +558,6 @@ function failed(response: HttpResponse, why: string): Extract<DeliveryOutcome, {
  */
 function wasRefused(status: number): boolean {
   return status >= 400 && status < 500 && status !== 408 && status !== 409 && status !== 429;
-}
-
-/** Field-level errors a destination put in its 400/422 body ({errors:[{field, message}]}), when it did. */
-function fieldReasons(responseBody: string): Reason[] {
-  if (!responseBody) return [];
-  try {
-    const parsed: unknown = JSON.parse(responseBody);
-    const errors = (parsed as { errors?: unknown })?.errors;
-    if (!Array.isArray(errors)) return [];
-    return errors.slice(0, 20).flatMap((e: unknown) => {
-      const field = (e as { field?: unknown })?.field;
-      const message = (e as { message?: unknown })?.message;
-      if (typeof message !== 'string') return [];
-      return [
-        {
-          ...(typeof field === 'string' ? { field } : {}),
-          code: 'destination_field',
-          message: redactSecrets(message),
-        },
-      ];
-    });
-  } catch {
-    return [];
-  }
 }
 
 function unreachable(error: unknown, why?: string): DeliveryOutcome {
@@ -600,6 +591,21 @@ function withKept(value: unknown, held: unknown, paths: readonly string[]): unkn
   return out;
 }
 
+/** An XML body's content without its root element, and the dot paths that named fields under the root. */
+function withoutRoot(
+  sent: Record<string, unknown>,
+  identityFields: readonly string[],
+  ignore: ReadonlySet<string>,
+): { sent: Record<string, unknown>; identityFields: string[]; ignore: Set<string> } {
+  const [root, content] = Object.entries(sent)[0] ?? ['', {}];
+  const strip = (path: string) => (path.startsWith(`${root}.`) ? path.slice(root.length + 1) : path);
+  return {
+    sent: toJsonObject(content),
+    identityFields: identityFields.map(strip),
+    ignore: new Set([...ignore].map(strip)),
+  };
+}
+
 /** The mapped value as the object lookup templates and comparisons read. */
 function toJsonObject(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
@@ -623,10 +629,18 @@ function isKeyReuse(response: HttpResponse): boolean {
 }
 
 /** A conflict answer that carries the stored record (itself, or under `existing`) equal to what was sent. */
-function echoesSent(sent: unknown, response: HttpResponse, ignore: ReadonlySet<string>): boolean {
+function echoesSent(
+  sent: unknown,
+  response: HttpResponse,
+  ignore: ReadonlySet<string>,
+  format: BodyFormat,
+): boolean {
   let answer: unknown;
   try {
-    answer = JSON.parse(response.body.toString('utf8'));
+    answer =
+      format.name === 'json'
+        ? JSON.parse(response.body.toString('utf8'))
+        : format.parse(response, 'reading a conflict answer');
   } catch {
     return false;
   }

@@ -15,8 +15,10 @@ import { actionOf, type ResponseRule } from '../../http/classify.ts';
 import { readJson as defaultReadJson } from '../../http/read-json.ts';
 import { createPaginator, type PaginationOptions } from '../../pagination/create-paginator.ts';
 import { readPath } from '../../pagination/dot-path.ts';
-import { createPaginationGuard } from '../../pagination/pagination-guard.ts';
+import { createPaginationGuard, type PaginationGuard } from '../../pagination/pagination-guard.ts';
+import type { Paginator } from '../../pagination/paginator.ts';
 import { sourceShapeError } from '../../pagination/shape-error.ts';
+import { readXmlPage, XML_ACCEPT, type XmlPageOptions } from './xml-page.ts';
 
 /** How the REST source reads its pages. */
 export interface RestSourceOptions {
@@ -42,6 +44,12 @@ export interface RestSourceOptions {
   readonly readJson?: (response: HttpResponse, options: { context: string }) => unknown;
   /** Reads only what changed: the cursor the engine tracks, and the query parameter `since` goes in. */
   readonly incremental?: IncrementalCursor & { readonly param: string };
+  /**
+   * Pages are XML documents read as they stream in (records at `xml.recordPath`), yielded a batch at a
+   * time; paths (total, cursor, next URL) are dot paths into the document around the records, read by the
+   * convention of docs/xml.md. Without it, pages are JSON.
+   */
+  readonly xml?: XmlPageOptions;
 }
 
 // Some APIs answer a page past the end with the last page again; counted paging cannot see the end
@@ -77,12 +85,13 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
   const maxPages = options.maxPages ?? pagination.maxPages ?? 100_000;
   const parse = options.readJson ?? defaultReadJson;
   const rules = withPastTheEnd(options.rules ?? [], pagination);
-  const headers = { accept: 'application/json', ...options.headers };
+  const xml = options.xml;
+  const headers = { accept: xml ? XML_ACCEPT : 'application/json', ...options.headers };
   const sourceUrl = new URL(options.url);
   // Ties a checkpoint to the URL and style it was made for: after either changes, its next URL would
   // resume somewhere else, so the read starts over (the ledger skips what was delivered).
   const sourceId = createHash('sha256')
-    .update(`${pagination.type} ${sourceUrl.href}`)
+    .update(`${pagination.type} ${sourceUrl.href}${xml ? ` xml /${xml.recordPath.join('/')}` : ''}`)
     .digest('hex')
     .slice(0, 16);
 
@@ -112,14 +121,25 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
     let url: URL | null = resume ? checkpointUrl(saved) : paginator.first(firstUrl(since));
     // Unknown after resuming from a checkpoint that did not record it: then nothing is checked against a total.
     let recordsBefore = resume ? saved.recordsBefore : 0;
+    // An XML page is yielded a batch at a time: a checkpoint inside it says how many of its records to skip.
+    let skip = resume ? (saved.skip ?? 0) : 0;
+    if (recordsBefore !== undefined) recordsBefore -= skip;
     guard.start(url, pageNumber);
+    const walk = { guard, paginator };
 
     while (url !== null) {
       if (signal.aborted) return;
       const context = `fetching page ${pageNumber} of ${endpoint} from`;
       let response: HttpResponse;
       try {
-        response = await options.send({ method: 'GET', url: url.href, headers, endpoint, signal });
+        response = await options.send({
+          method: 'GET',
+          url: url.href,
+          headers,
+          endpoint,
+          signal,
+          ...(xml ? { streamBody: true } : {}),
+        });
       } catch (error) {
         // The consumer stopped reading: end quietly, the checkpoint already says where to resume.
         if (signal.aborted) return;
@@ -128,13 +148,47 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
       const action = actionOf({ response }, rules);
       if (action.type === 'end_of_data') {
         // Page 1 cannot lie past the end: an "end" there means the URL or its parameters are wrong.
+        response.bodyStream?.cancel();
         if (pageNumber === 1) throw firstPageEnd(context, url, response, action.reason, endpoint);
         // An empty last page, so the consumer sees the read end and clears its checkpoint.
         yield { label: `page ${pageNumber}`, records: [], next: null, ...known(recordsBefore) };
         return;
       }
-      if (action.type !== 'success' || response.status < 200 || response.status > 299)
+      if (action.type !== 'success' || response.status < 200 || response.status > 299) {
+        response.bodyStream?.cancel();
         throw statusError(context, url, response, { endpoint, pageNumber });
+      }
+      if (xml) {
+        const pageUrl = url;
+        const atPage = pageNumber;
+        const before = recordsBefore;
+        let next: URL | null = null;
+        const pages = xmlPages({ response, url: pageUrl, pageNumber: atPage, before, skip, context }, walk);
+        try {
+          for await (const page of pages) {
+            if ('next' in page) {
+              yield page;
+              continue;
+            }
+            next = page.following;
+            recordsBefore = page.recordsAfter;
+          }
+        } catch (error) {
+          // The consumer stopped reading mid-document: the checkpoint says where to resume.
+          if (signal.aborted) return;
+          // The connection failed mid-document: the run stops, and the next resumes inside this page.
+          const midDocument =
+            error instanceof FerryError &&
+            error.kind === 'transient' &&
+            error.code !== 'FERRY_ERR_HTTP_BAD_RESPONSE';
+          if (midDocument) throw withPage(error, atPage, endpoint);
+          throw error;
+        }
+        skip = 0;
+        url = next;
+        pageNumber++;
+        continue;
+      }
       const body = parse(response, { context });
       const records = selectRecords(body, url, pageNumber);
       guard.checkRecords(pageNumber, url, records);
@@ -170,6 +224,99 @@ export function createRestSource(options: RestSourceOptions): SourceConnector {
       if (recordsBefore !== undefined) recordsBefore += records.length;
       url = next;
       pageNumber++;
+    }
+  }
+
+  /**
+   * One XML page as the pages the engine gets: a batch of records at a time, each but the last with a
+   * checkpoint that comes back to this page and skips what was yielded; the last with the next page's. One
+   * batch is held back until the document ends, since only its end says where the next page is. Ends with
+   * where the read goes on (`following`) and the records read so far.
+   */
+  async function* xmlPages(
+    at: {
+      readonly response: HttpResponse;
+      readonly url: URL;
+      readonly pageNumber: number;
+      readonly before: number | undefined;
+      readonly skip: number;
+      readonly context: string;
+    },
+    { guard, paginator }: { readonly guard: PaginationGuard; readonly paginator: Paginator },
+  ): AsyncGenerator<
+    SourcePage | { readonly following: URL | null; readonly recordsAfter: number | undefined }
+  > {
+    if (!xml) return;
+    const { response, url, pageNumber, before, skip, context } = at;
+    let held: unknown[] | undefined;
+    let first = true;
+    // Records of this page seen so far (the skipped ones included), and how many were yielded.
+    let seen = 0;
+    let yielded = skip;
+    const after = (n: number) => (before === undefined ? undefined : before + n);
+    const within = (records: readonly unknown[], from: number) =>
+      `page ${pageNumber}, records ${from + 1}-${from + records.length}`;
+    for await (const event of readXmlPage(response, xml, { context, url, pageNumber, endpoint })) {
+      if (event.kind === 'records') {
+        let records = event.records;
+        seen += records.length;
+        // Records a checkpoint inside this page says were settled already.
+        const drop = Math.max(0, Math.min(records.length, skip - (seen - records.length)));
+        if (drop > 0) records = records.slice(drop);
+        if (records.length === 0) continue;
+        if (first) {
+          guard.checkRecords(pageNumber, url, records);
+          first = false;
+        }
+        if (held !== undefined) {
+          yield {
+            label: within(held, yielded),
+            records: held,
+            ...known(after(yielded)),
+            next: {
+              nextUrl: url.href,
+              pageNumber,
+              source: sourceId,
+              skip: yielded + held.length,
+              ...known(after(yielded + held.length)),
+            },
+          };
+          yielded += held.length;
+        }
+        held = records;
+        continue;
+      }
+      if (first) guard.checkRecords(pageNumber, url, []);
+      const total = announcedTotal(response, event.body, url, pageNumber);
+      const found = paginator.next({
+        url,
+        response,
+        body: event.body,
+        // The paginators count a page's records; they never look into them.
+        records: new Array(seen),
+        pageNumber,
+        ...known(before),
+        ...(total === undefined ? {} : { total }),
+      });
+      const following = found === null ? null : withoutCredentials(found);
+      if (following !== null) guard.checkNext(pageNumber, following, paginator.explainRepeat);
+      const last = held ?? [];
+      yield {
+        label: last.length === 0 ? `page ${pageNumber}` : within(last, yielded),
+        records: last,
+        ...known(after(yielded)),
+        ...(total === undefined ? {} : { totalRecords: total }),
+        next:
+          following === null
+            ? null
+            : {
+                nextUrl: following.href,
+                pageNumber: pageNumber + 1,
+                source: sourceId,
+                ...known(after(seen)),
+              },
+      };
+      yield { following, recordsAfter: after(seen) };
     }
   }
 
@@ -246,6 +393,8 @@ interface RestCheckpoint {
   readonly source?: string;
   /** Records read before the next page; undefined for a checkpoint written before it said. */
   readonly recordsBefore?: number;
+  /** An XML page's records already yielded (the checkpoint is inside the page at nextUrl). */
+  readonly skip?: number;
 }
 
 /**
@@ -262,6 +411,9 @@ function readCheckpoint(from: Checkpoint): RestCheckpoint {
     ...(typeof source === 'string' ? { source } : {}),
     ...(typeof recordsBefore === 'number' && Number.isSafeInteger(recordsBefore) && recordsBefore >= 0
       ? { recordsBefore }
+      : {}),
+    ...(typeof from.skip === 'number' && Number.isSafeInteger(from.skip) && from.skip > 0
+      ? { skip: from.skip }
       : {}),
   };
 }

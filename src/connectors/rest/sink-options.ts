@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpUrl } from '../../config/field-types.ts';
+import { httpUrl, optionalText } from '../../config/field-types.ts';
 import { sinkHttpShape } from '../../config/http-options.ts';
 
 const idempotencySchema = z
@@ -104,13 +104,27 @@ export const restSinkOptions = z
   .strictObject({
     url: httpUrl().describe('URL each record is sent to.'),
     method: z.enum(['POST', 'PUT', 'PATCH']).default('POST').describe('HTTP method of each send.'),
+    format: z
+      .enum(['json', 'xml'])
+      .default('json')
+      .describe(
+        'How each record is sent and answers are read: JSON, or XML by the convention of docs/xml.md: the mapped value is one element, an object with one key naming the root (`{order: {orderId: ..., line: [...]}}`), `@name` keys are attributes. A value that cannot be written as XML is quarantined before any send; lookups and reads before an update parse XML answers, compared as the text they carry.',
+      ),
+    xml: z
+      .strictObject({
+        namespace: optionalText().describe(
+          'Declared as the default namespace of the root element sent; an answer whose root is in another is refused. Empty or left out: no namespace.',
+        ),
+      })
+      .prefault({})
+      .describe('How XML bodies are written (`format: xml`).'),
     idempotency: idempotencySchema,
     lookup: lookupSchema,
     on_change: onChangeSchema,
     on_delete: onDeleteSchema,
     ...sinkHttpShape(),
   })
-  .describe('Sends each record as one JSON request to a REST API.');
+  .describe('Sends each record as one JSON or XML request to a REST API.');
 
 /** A parsed `type: rest` destination block. */
 export type RestSinkConfig = z.output<typeof restSinkOptions>;

@@ -1,6 +1,7 @@
 import { originOf } from '../../auth/origin.ts';
 import { sinkHttp } from '../../config/http-options.ts';
 import { defineSink } from '../spec.ts';
+import { jsonFormat, xmlFormat } from './body-format.ts';
 import { createRestSink, type RestSink } from './rest-sink.ts';
 import { restSinkOptions } from './sink-options.ts';
 
@@ -12,7 +13,7 @@ export const restSink = defineSink({
   options: restSinkOptions,
   docs: {
     title: 'REST destination',
-    summary: 'Sends each record as one JSON request (POST, PUT or PATCH) with an idempotency key.',
+    summary: 'Sends each record as one JSON or XML request (POST, PUT or PATCH) with an idempotency key.',
     description: `Serialises each mapped record as JSON and sends it with its idempotency key (\`Idempotency-Key\`
 by default). A 2xx delivers it; a 400 or 422 fails it with the destination's field errors; 5xx, timeouts and
 resets are retried with backoff, and 429s wait as the destination asks.
@@ -30,7 +31,14 @@ a retried or delayed older write is refused (412) rather than overwriting a newe
 (the mapping's \`compare: false\` fields by default) are sent as the destination holds them; a record that
 already holds this version is not sent, and one the destination no longer has is created again. With
 \`on_delete: { action: delete, url: ... }\`, a record the mapping's \`deleted\` predicate marks deleted is
-deleted there (404 and 410 count as deleted).`,
+deleted there (404 and 410 count as deleted).
+
+With \`format: xml\`, each record is sent as one XML document by the convention of docs/xml.md: the mapped
+value is one element, an object with one key naming the root (\`{order: {orderId: ..., line: [...]}}\`),
+\`@name\` keys are attributes; \`xml.namespace\` is declared on the root. Lookups, conflict answers and reads
+before an update are parsed as XML (no DTDs, no entities) and compared as the text they carry; a refusal's
+field errors come from elements with a \`field\` and a \`message\`. A value that cannot be written as XML is
+quarantined before any send. URL templates read dot paths (\`{order.orderId}\`).`,
     example: `destination:
   type: rest
   url: \${DEST_URL}/orders
@@ -75,6 +83,10 @@ deleted there (404 and 410 count as deleted).`,
       method: options.method,
       send: http.send,
       headers: options.headers,
+      format:
+        options.format === 'xml'
+          ? xmlFormat(options.xml.namespace === undefined ? {} : { namespace: options.xml.namespace })
+          : jsonFormat,
       idempotencyHeader: options.idempotency.header,
       ...(options.lookup
         ? {

@@ -11,7 +11,40 @@ export const restSourceOptions = z
     records_path: z
       .string()
       .default('')
-      .describe('Dot path to the records array in the body; "" means the body is the array.'),
+      .describe(
+        'Where the records are. JSON: the dot path to the records array in the body ("" means the body is the array). XML: the element path from the root to a record element, `/Customers/Customer`.',
+      ),
+    format: z
+      .enum(['json', 'xml'])
+      .default('json')
+      .describe(
+        "What the pages are: JSON, or XML documents read as they stream in, a batch of records at a time, at flat memory however large a page is (docs/xml.md: the convention records are read by, and the limits). With `xml`, `total_path` and the pagination's `cursor_path` and `next_url_path` may be element paths too (`/Customers/@total`, `/Customers/NextPage`).",
+      ),
+    xml: z
+      .strictObject({
+        namespace: optionalText().describe(
+          'The namespace the root element and the record elements must be in; a document in another is refused, naming both. Empty or left out: local names only.',
+        ),
+        arrays: z
+          .array(
+            z.string().regex(/^[^/\s]+(\/[^/\s]+)*$/, { message: 'expected element names separated by /' }),
+          )
+          .default([])
+          .describe(
+            'Element paths below a record (`Phones/Phone`) read as arrays even when they occur once; any element that repeats is an array anyway.',
+          ),
+        batch_size: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .default(500)
+          .describe(
+            'Records handed on at once while a document streams in; a checkpoint inside the page follows each batch, so a run stopped mid-document resumes there.',
+          ),
+      })
+      .prefault({})
+      .describe('How XML pages are read (`format: xml`).'),
     pagination: paginationSchema,
     total_path: optionalText().describe(
       'Dot path to the total record count the source announces in the body (`count`, `meta.total`); the `X-Total-Count` header is read without it. A known total ends page_number and offset reads once reached, and a complete read is checked against it.',
@@ -35,7 +68,26 @@ export const restSourceOptions = z
     ),
     ...sourceHttpShape(),
   })
-  .describe('Reads records from a JSON REST API, page by page.');
+  .superRefine((options, ctx) => {
+    if (options.format === 'xml' && xmlRecordPath(options.records_path).length < 2)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['records_path'],
+        message:
+          'with format: xml, give the element path from the root to a record element, e.g. /Customers/Customer',
+      });
+  })
+  .describe('Reads records from a JSON or XML REST API, page by page.');
+
+/** `/Customers/Customer` as the element names `['Customers', 'Customer']`. */
+export function xmlRecordPath(path: string): string[] {
+  return path.split('/').filter((step) => step !== '');
+}
+
+/** An XML path option (`/Customers/@total`) as the dot path the paginators read; a dot path stays. */
+export function xmlDotPath(path: string): string {
+  return path.includes('/') ? xmlRecordPath(path).join('.') : path;
+}
 
 /** A parsed `type: rest` source block. */
 export type RestSourceConfig = z.output<typeof restSourceOptions>;

@@ -4,7 +4,7 @@ import { toIncrementalCursor } from '../../config/incremental-schema.ts';
 import { toPaginationConfig } from '../../config/pagination-schema.ts';
 import { defineSource } from '../spec.ts';
 import { createRestSource, withPastTheEnd } from './rest-source.ts';
-import { restSourceOptions } from './source-options.ts';
+import { restSourceOptions, xmlDotPath, xmlRecordPath } from './source-options.ts';
 
 const ENDPOINT = 'source';
 
@@ -14,7 +14,8 @@ export const restSource = defineSource({
   options: restSourceOptions,
   docs: {
     title: 'REST source',
-    summary: 'Reads records from a JSON REST API, page by page (links, cursors, page numbers, offsets).',
+    summary:
+      'Reads records from a JSON or XML REST API, page by page (links, cursors, page numbers, offsets).',
     description: `Requests the first page, takes the records at \`records_path\`, and follows the pagination
 until the source says there is no more: a \`Link: rel="next"\` header, a next URL or cursor in the body, or
 page numbers and offsets counted by ferry. The checkpoint saved after every settled page is the next page's
@@ -31,7 +32,16 @@ high-water mark of the last complete read (less the \`lookback\`), and the API i
 records whose cursor is at or after it, oldest first. The mark advances only past settled records, when a
 read completes; a record that failed without a refusal holds it back so the next read tries it again. An
 API that pages by offset while records change under it can skip records: prefer one whose next links
-continue after the last record read (keyset paging), as the bundled customer API's do.`,
+continue after the last record read (keyset paging), as the bundled customer API's do.
+
+With \`format: xml\`, pages are XML documents parsed as they stream in: \`records_path\` is the element path
+from the root to a record element (\`/Customers/Customer\`), each record is read by the convention of
+docs/xml.md (\`@id\` for an attribute, every value text), and records are handed on \`xml.batch_size\` at a
+time with a checkpoint inside the page after each batch, so a document of any size is read at flat memory
+(\`max_response_bytes\` still bounds it). \`total_path\`, \`cursor_path\` and \`next_url_path\` may be element
+paths into the document around the records (\`/Customers/@total\`). DTDs and entities are refused, and a page
+that is not the XML expected (an HTML page, a truncated document, another root or namespace) ends the read
+naming the page, the URL and what was expected.`,
     example: `source:
   type: rest
   url: \${SOURCE_URL}/customers
@@ -47,7 +57,14 @@ continue after the last record read (keyset paging), as the bundled customer API
     cursor_param: cursor`,
   },
   create(options, context) {
-    const pagination = toPaginationConfig(options.pagination);
+    const xml = options.format === 'xml';
+    const paging = toPaginationConfig(options.pagination);
+    const pagination =
+      xml && paging.type === 'cursor'
+        ? { ...paging, cursorPath: xmlDotPath(paging.cursorPath) }
+        : xml && paging.type === 'next_url'
+          ? { ...paging, nextUrlPath: xmlDotPath(paging.nextUrlPath) }
+          : paging;
     // The stack classifies each response once, so it must know how this source's read ends.
     const rules = withPastTheEnd(sourceHttp(options).rules, pagination);
     const http = context.http({
@@ -63,7 +80,19 @@ continue after the last record read (keyset paging), as the bundled customer API
       pagination,
       headers: options.headers,
       rules,
-      ...(options.total_path === undefined ? {} : { totalPath: options.total_path }),
+      ...(options.total_path === undefined
+        ? {}
+        : { totalPath: xml ? xmlDotPath(options.total_path) : options.total_path }),
+      ...(xml
+        ? {
+            xml: {
+              recordPath: xmlRecordPath(options.records_path),
+              arrays: options.xml.arrays,
+              batchSize: options.xml.batch_size,
+              ...(options.xml.namespace === undefined ? {} : { namespace: options.xml.namespace }),
+            },
+          }
+        : {}),
       ...(options.incremental
         ? {
             incremental: {

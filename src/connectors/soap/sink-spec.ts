@@ -10,6 +10,7 @@ import { pathSteps, type SoapSinkConfig, soapSinkOptions, wsdlOption } from './s
 import { createSoapCaller } from './soap-call.ts';
 import { createSoapSink, type SoapSink, typeAt } from './soap-sink.ts';
 import { templatePaths } from './template.ts';
+import { checkMappingAgainstOperation } from './validate-against-wsdl.ts';
 import type { SoapOperation, WsdlModel } from './wsdl-model.ts';
 
 const ENDPOINT = 'destination';
@@ -26,11 +27,11 @@ record: the mapped value is the operation's input as a plain object (docs/xml.md
 SOAPAction, namespaces and element order the WSDL gives; SOAP 1.1 and 1.2, document/literal wrapped or bare, and
 rpc/literal.
 
-Before sending, the value is checked against the schema (required elements, unknown elements, occurrences,
-patterns, lengths, enumerations, ranges, xs:dateTime, xs:decimal, xs:int...). A record that does not fit is not
-sent: it fails as refused with code \`wsdl_schema\` and one reason per problem, each with its element path as
-field (\`Order/Customer/Email: is required\`); it is in the dead-letter store like any failed record and is
-replayed after the mapping is fixed.
+Before anything is sent, the value is checked against the schema (required elements, unknown elements,
+occurrences, patterns, lengths, enumerations, ranges, xs:dateTime, xs:decimal, xs:int...). A record that does
+not fit is **quarantined**, never marked in flight nor sent, with one reason per problem, its element path
+as field and a code \`wsdl_<problem>\` (\`Order/Customer/Email: is required\`, \`wsdl_required\`). A dry run
+counts it among the records it would quarantine; it is replayed after the mapping or the data is fixed.
 
 Faults (1.1 and 1.2) are read into code, reason and detail, with the service's own code and field errors taken
 from the detail (\`fault_detail\`). \`fault_rules\` says what each code means: \`reject\` (failed, refused, with
@@ -71,21 +72,20 @@ document or a wrong namespace fails the record with a message naming the endpoin
   fault_detail: { code: OrderFault/Code, field_errors: OrderFault/FieldError }
   concurrency: 8`,
   },
+  async checkMapping(options, mapping, context) {
+    registerSecret(options.security.username_token?.password);
+    const model = await loadSinkWsdl(options, context);
+    return checkMappingAgainstOperation(
+      choose(model, options, options.operation, 'destination.operation'),
+      mapping,
+    );
+  },
   async create(options, context) {
     const token = options.security.username_token;
     registerSecret(token?.password);
     const concurrency = context.concurrency ?? options.concurrency;
     const http = sinkHttp(options, concurrency);
-    if (options.endpoint !== undefined) checkInsecure(options.endpoint, 'destination.endpoint', context);
-    // The WSDL gets credentials only from the endpoint's own origin; without an endpoint option the
-    // endpoint is known only once the WSDL is read, so the WSDL is fetched without any.
-    const model = await loadWsdl(wsdlOption(options, 'destination'), 'destination.wsdl', context, {
-      auth: http.auth,
-      retry: http.retry,
-      timeouts: http.timeouts,
-      tls: http.tls,
-      origins: options.endpoint === undefined ? [] : [originOf(options.endpoint)],
-    });
+    const model = await loadSinkWsdl(options, context);
     const operation = choose(model, options, options.operation, 'destination.operation');
     const lookupOperation = options.lookup
       ? choose(model, options, options.lookup.operation, 'destination.lookup.operation')
@@ -156,6 +156,23 @@ document or a wrong namespace fails the record with a message naming the endpoin
     };
   },
 });
+
+/**
+ * Reads the destination's WSDL with its HTTP options. The WSDL gets credentials only from the endpoint's
+ * own origin; without an endpoint option the endpoint is known only once the WSDL is read, so the WSDL is
+ * fetched without any.
+ */
+function loadSinkWsdl(options: SoapSinkConfig, context: ConnectorContext): Promise<WsdlModel> {
+  const http = sinkHttp(options);
+  if (options.endpoint !== undefined) checkInsecure(options.endpoint, 'destination.endpoint', context);
+  return loadWsdl(wsdlOption(options, 'destination'), 'destination.wsdl', context, {
+    auth: http.auth,
+    retry: http.retry,
+    timeouts: http.timeouts,
+    tls: http.tls,
+    origins: options.endpoint === undefined ? [] : [originOf(options.endpoint)],
+  });
+}
 
 /** One operation of the WSDL by the options' service and port; a wrong name is a config error. */
 export function choose(

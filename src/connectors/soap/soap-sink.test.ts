@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   connectorContext,
@@ -10,6 +11,7 @@ import {
 import { type SoapPackageErp, startSoapPackageErp } from '../../../test/support/soap-package-erp.ts';
 import type { OutgoingRecord, SinkConnector } from '../../core/connector-types.ts';
 import { type MockErpHandle, type MockErpOptions, startMockErp } from '../../mocks/erp/mock-erp.ts';
+import { startMockDestination } from '../../mocks/mock-destination.ts';
 import { soapSink } from './sink-spec.ts';
 
 const WSDL_FILE = new URL('../../../examples/schemas/erp-order-service.wsdl', import.meta.url);
@@ -93,30 +95,28 @@ describe('SOAP destination against the bundled ERP mock', () => {
     expect(sent?.headers.soapaction).toBe('"http://erp.example.com/orders/v1/CreateOrder"');
   });
 
-  it('refuses a value that breaks the schema before sending, one reason per element path', async () => {
+  it('validates a value against the schema before any send, one reason per element path', async () => {
     const target = await startErp();
     const sink = await sinkFor(destination(target));
-    const outcome = await sink.send(
-      record(
+    const reasons =
+      sink.validate?.(
         order(2, {
           OrderNumber: 'ORDER 2',
           OrderDate: '03/12/2026',
           Customer: { CustomerNumber: 'C2', FullName: '' },
           Coupon: 'X',
         }),
-      ),
-    );
-    expect(outcome.state).toBe('failed');
-    if (outcome.state !== 'failed') return;
-    expect(outcome.refused).toBe(true);
-    expect(outcome.reasons[0]).toMatchObject({ code: 'wsdl_schema' });
-    expect(outcome.reasons.slice(1).map((r) => `${r.field}: ${r.code}`)).toEqual([
-      'Order/Coupon: unexpected',
-      'Order/OrderNumber: pattern',
-      'Order/Customer/FullName: length',
-      'Order/Customer/Email: required',
-      'Order/OrderDate: type',
+        'create',
+      ) ?? [];
+    expect(reasons.map((r) => `${r.field}: ${r.code}`)).toEqual([
+      'Order/Coupon: wsdl_unexpected',
+      'Order/OrderNumber: wsdl_pattern',
+      'Order/Customer/FullName: wsdl_length',
+      'Order/Customer/Email: wsdl_required',
+      'Order/OrderDate: wsdl_type',
     ]);
+    expect(reasons[3]?.message).toBe('is required');
+    expect(sink.validate?.(order(3), 'create')).toEqual([]);
     expect(target.stats().operations.CreateOrder).toBe(0);
   });
 
@@ -321,5 +321,61 @@ describe('ferry check on a SOAP destination', () => {
       connectorContext(),
     );
     expect(await refused.probe?.()).toMatchObject({ ok: false, code: 'FERRY_ERR_HTTP_UNAUTHORIZED' });
+  });
+});
+
+describe('SOAP destination with the shared HTTP auth', () => {
+  it('sends HTTP Basic credentials to the endpoint (WSDL included) besides the UsernameToken', async () => {
+    const target = await startErp({
+      httpAuth: { type: 'basic', username: 'gateway', password: 'gw-s3cret' },
+    });
+    const sink = await sinkFor(
+      destination(target, { auth: { type: 'basic', username: 'gateway', password: 'gw-s3cret' } }),
+    );
+    expect(await sink.send(record(order(1)))).toEqual({ state: 'delivered', attempts: 1 });
+    expect(target.stats().httpAuthFailures).toBe(0);
+
+    // A wrong password: the WSDL read from the file, the send refused with 401 stops the run (exit 3).
+    const wrong = await sinkFor({
+      ...destination(target, { auth: { type: 'basic', username: 'gateway', password: 'nope' } }),
+      wsdl: fileURLToPath(WSDL_FILE),
+    });
+    const refused = wrong.send(record(order(2)));
+    await expect(refused).rejects.toMatchObject({ code: 'FERRY_ERR_HTTP_UNAUTHORIZED' });
+    await expect(refused).rejects.toThrow(/401.*destination\.auth/);
+    expect(target.orders()).toHaveLength(1);
+  });
+
+  it('says the WSDL behind the gateway refused the credentials, without them', async () => {
+    const target = await startErp({
+      httpAuth: { type: 'basic', username: 'gateway', password: 'gw-s3cret' },
+    });
+    await expect(sinkFor(destination(target))).rejects.toThrow(/destination\.wsdl: .*401/);
+  });
+
+  it('fetches an OAuth access token and sends it as a bearer to the ERP', async () => {
+    const issuer = await startMockDestination();
+    // The ERP's gateway asks the issuer whether the token is good: listing orders needs a valid one.
+    const verify = async (token: string) =>
+      (await fetch(issuer.ordersUrl, { headers: { authorization: `Bearer ${token}` } })).status === 200;
+    const target = await startErp({ httpAuth: { type: 'bearer', verify } });
+    try {
+      const sink = await sinkFor(
+        destination(target, {
+          auth: {
+            type: 'oauth2_client_credentials',
+            token_url: issuer.tokenUrl,
+            client_id: issuer.clientId,
+            client_secret: issuer.clientSecret,
+          },
+        }),
+      );
+      expect(await sink.send(record(order(1)))).toEqual({ state: 'delivered', attempts: 1 });
+      // One for the WSDL's stack, one for the sends'.
+      expect(issuer.stats().tokensIssued).toBeGreaterThanOrEqual(1);
+      expect(target.stats().httpAuthFailures).toBe(0);
+    } finally {
+      await issuer.close();
+    }
   });
 });

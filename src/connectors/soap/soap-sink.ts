@@ -58,8 +58,8 @@ interface SendState {
 type Found = LookupResult & { readonly differences?: readonly string[] };
 
 /**
- * A sink that calls one SOAP operation per record: validates the mapped value against the WSDL's schema
- * (refused with element paths when it does not fit), writes the envelope, reads the answer or the fault,
+ * A sink that calls one SOAP operation per record: offers the WSDL's schema as its `validate` (the engine
+ * quarantines what does not fit, with element paths, before sending), writes the envelope, reads the answer or the fault,
  * and keeps the exactly-once promise without an idempotency key through the lookup operation.
  */
 export function createSoapSink(options: SoapSinkOptions): SoapSink {
@@ -140,24 +140,20 @@ export function createSoapSink(options: SoapSinkOptions): SoapSink {
     );
   }
 
+  /**
+   * The WSDL's schema is the destination's contract for a record's shape: the engine asks before anything
+   * is sent, and quarantines what does not fit, one reason per problem at its element path, coded
+   * `wsdl_<problem>` (`wsdl_required`) so they group apart from the mapping's own checks.
+   */
+  function validate(value: unknown): Reason[] {
+    return caller.validate(operation, value).map((p) => ({
+      ...(p.path ? { field: p.path } : {}),
+      code: `wsdl_${p.code}`,
+      message: redactSecrets(p.path ? p.message : `${operation.name}'s input ${p.message}`),
+    }));
+  }
+
   async function send(record: OutgoingRecord): Promise<DeliveryOutcome> {
-    const problems = caller.validate(operation, record.value);
-    if (problems.length > 0) {
-      return failed(
-        [
-          reason(
-            'wsdl_schema',
-            `not sent: the mapped value does not fit ${operation.name} in the WSDL (${problems.length} problem${problems.length === 1 ? '' : 's'})`,
-          ),
-          ...problems.map((p) => ({
-            ...(p.path ? { field: p.path } : {}),
-            code: p.code,
-            message: p.message,
-          })),
-        ],
-        true,
-      );
-    }
     const request = caller.request(operation, record.value, endpoint, record.signal);
     const state: SendState = { record };
     sending.set(request, state);
@@ -267,6 +263,7 @@ export function createSoapSink(options: SoapSinkOptions): SoapSink {
 
   return {
     send,
+    validate,
     canResend,
     ...(lookupOptions ? { lookup, probe } : {}),
     close: async () => {},

@@ -5,7 +5,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { listenOn } from '../create-mock-app.ts';
-import { randomCredential } from '../credentials.ts';
+import { randomCredential, sameSecret } from '../credentials.ts';
 import type { FieldError } from '../field-errors.ts';
 import { createRequestStats } from '../request-stats.ts';
 import { createErpFaults, type ErpFaultOptions } from './erp-faults.ts';
@@ -53,6 +53,19 @@ export interface MockErpOptions {
   logger?: boolean;
   /** Clock in milliseconds, for the UsernameToken window. @default Date.now */
   now?: () => number;
+  /**
+   * HTTP authentication the service requires besides the UsernameToken, as ERPs behind an API gateway do:
+   * every request to the service path (the WSDL too) without it is answered 401 with WWW-Authenticate.
+   * `verify` decides a bearer token (an OAuth access token checked with its issuer). @default none
+   */
+  httpAuth?:
+    | { readonly type: 'basic'; readonly username: string; readonly password: string }
+    | { readonly type: 'bearer'; readonly verify: (token: string) => boolean | Promise<boolean> };
+  /**
+   * Serves HTTPS with this key and certificate (PEM). With `ca`, a client certificate signed by it is
+   * required (mutual TLS): a client without one cannot complete the handshake. @default plain HTTP
+   */
+  tls?: { readonly key: string; readonly cert: string; readonly ca?: string };
 }
 
 /** Counters of the ERP mock (also served at GET /__stats). */
@@ -72,6 +85,8 @@ export interface ErpStats {
   malformedRequests: number;
   /** AUTHENTICATION_FAILED faults, nonce replays included. */
   authFailures: number;
+  /** Requests refused with 401 by the HTTP authentication (`httpAuth`). */
+  httpAuthFailures: number;
   noncesReplayed: number;
   /** Seeded faults answered. */
   faultsInjected: { serviceBusy: number; internalError: number; unavailable: number; lostAcks: number };
@@ -163,6 +178,7 @@ export async function buildMockErp(options: MockErpOptions = {}): Promise<MockEr
     validationFailures: stats.counter('validationFailures'),
     malformedRequests: stats.counter('malformedRequests'),
     authFailures: stats.counter('authFailures'),
+    httpAuthFailures: stats.counter('httpAuthFailures'),
     noncesReplayed: stats.counter('noncesReplayed'),
     faultsInjected: {
       serviceBusy: stats.counter('serviceBusy'),
@@ -178,7 +194,20 @@ export async function buildMockErp(options: MockErpOptions = {}): Promise<MockEr
     verifier.reset();
   };
 
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 1_048_576 });
+  const { tls } = options;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+    ...(tls
+      ? {
+          https: {
+            key: tls.key,
+            cert: tls.cert,
+            ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: true } : {}),
+          },
+        }
+      : {}),
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     ['text/xml', 'application/soap+xml'],
@@ -222,6 +251,29 @@ export async function buildMockErp(options: MockErpOptions = {}): Promise<MockEr
     stats.record(`${request.method} ${request.routeOptions.url ?? '*'}`, reply.statusCode);
     done();
   });
+
+  const httpAuth = options.httpAuth;
+  if (httpAuth) {
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.routeOptions.url !== ERP_SERVICE_PATH) return;
+      const header = request.headers.authorization ?? '';
+      const basic = /^Basic\s+(\S+)\s*$/i.exec(header)?.[1];
+      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+      let ok = false;
+      if (httpAuth.type === 'basic' && basic !== undefined) {
+        const expected = Buffer.from(`${httpAuth.username}:${httpAuth.password}`, 'utf8').toString('base64');
+        ok = sameSecret(basic, expected);
+      } else if (httpAuth.type === 'bearer' && bearer !== undefined) ok = await httpAuth.verify(bearer);
+      if (ok) return;
+      stats.add('httpAuthFailures');
+      const scheme = httpAuth.type === 'basic' ? 'Basic' : 'Bearer';
+      return reply
+        .code(401)
+        .header('WWW-Authenticate', `${scheme} realm="erp"`)
+        .type('text/plain; charset=utf-8')
+        .send('401 Unauthorized: the gateway in front of the ERP refused the HTTP credentials\n');
+    });
+  }
 
   app.get(ERP_SERVICE_PATH, async (request, reply) => {
     // Clients spell it ?wsdl or ?WSDL.
@@ -352,7 +404,9 @@ export async function buildMockErp(options: MockErpOptions = {}): Promise<MockEr
 /** Starts the ERP mock on host:port (port 0 by default) and returns its endpoint and credentials. */
 export async function startMockErp(options: MockErpOptions = {}): Promise<MockErpHandle> {
   const erp = await buildMockErp(options);
-  const origin = await listenOn(erp.app, options.host ?? '127.0.0.1', options.port ?? 0);
+  const origin = await listenOn(erp.app, options.host ?? '127.0.0.1', options.port ?? 0, {
+    https: options.tls !== undefined,
+  });
   const url = `${origin}${ERP_SERVICE_PATH}`;
   return {
     url,
