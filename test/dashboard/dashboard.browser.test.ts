@@ -67,7 +67,7 @@ describe('the dashboard in a browser', () => {
     const broken = page.locator(`#integration-${BROKEN}`);
     expect(await broken.locator('th').innerText()).toContain(BROKEN);
     expect(await broken.innerText()).toMatch(/1 run: [\d.]+ records\/s/);
-    expect(await broken.getByRole('link', { name: '60' }).count()).toBe(1);
+    expect(await broken.getByRole('link', { name: '60', exact: true }).count()).toBe(1);
     expect(await page.getByRole('button', { name: 'Run now' }).count()).toBe(2);
   });
 
