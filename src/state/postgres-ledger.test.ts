@@ -271,8 +271,9 @@ describe('writing', () => {
       [run.id],
       null,
       null,
+      null,
     ];
-    const call = `SELECT ${schema}.ferry_write_batch($1, $2, $3, $4, $5, $6, $7) AS applied`;
+    const call = `SELECT ${schema}.ferry_write_batch($1, $2, $3, $4, $5, $6, $7, $8) AS applied`;
     expect((await admin.query(call, batch)).rows[0].applied).toBe(true);
     expect((await admin.query(call, batch)).rows[0].applied).toBe(false);
     await admin.end();
