@@ -367,7 +367,8 @@ export async function openPostgresLedger(
 
   /** The error of a write under a lease: the lease is gone (FLEAS), or the ledger failed as any write can. */
   function leaseError(lease: PageLease, error: unknown): FerryError {
-    if ((error as { code?: unknown }).code !== 'FLEAS') {
+    const cause = (error as { cause?: { code?: unknown } }).cause;
+    if ((error as { code?: unknown }).code !== 'FLEAS' && cause?.code !== 'FLEAS') {
       return postgresStateError(`writing the records of job ${lease.job}`, where, error);
     }
     return new FerryError(
