@@ -13,14 +13,14 @@ import {
   type ReadyRecord,
   type RecordContext,
 } from './record-fate.ts';
-import type { createSlots } from './slots.ts';
+import type { Slots } from './slots.ts';
 
 /** What processing one page needs besides its records. */
 export interface ProcessPageOptions {
   /** The run's context; its ledger is the worker's view fenced by the page's lease. */
   readonly ctx: RecordContext;
   /** The worker's concurrency slots, shared by every page it has. */
-  readonly slots: ReturnType<typeof createSlots>;
+  readonly slots: Slots;
   /** A record read again in the run is compared with what its first copy delivered. */
   readonly comparesRepeats: boolean;
   /**

@@ -6,8 +6,10 @@ import type { Logger } from '../observability/logger.ts';
 import type { PostgresLedger } from '../state/postgres-ledger.ts';
 import type { PostgresCluster } from '../state/postgres-page-queue.ts';
 import type { BuiltIntegration } from './build-integration.ts';
+import type { StackEnvironment } from './http-stack.ts';
 import { integrationFingerprint } from './integration-fingerprint.ts';
 import { startPageWorker } from './page-worker.ts';
+import { createSharedSlots, type SharedSlots } from './shared-slots.ts';
 
 /** How long the reader's own worker may finish its records in flight once the run is over. */
 const LOCAL_GRACE_MS = 10_000;
@@ -38,13 +40,14 @@ export async function runOnCluster(
   const fingerprint = await integrationFingerprint(config);
   const queue = on.cluster.queueName(config.name, fingerprint);
   await on.cluster.ensureQueue(queue);
+  const slots = destinationSlots(on.cluster, config, built, run.logger());
   // Whether workers serve the queue, asked at most every 2 s by the local worker's loop.
   let workers = 0;
   let checkedAt = -Infinity;
   const local = startPageWorker({
     cluster: on.cluster,
     ledger: on.ledger,
-    integrations: [{ queue, integration: config.name, sink: built.sink, mapper: built.mapping }],
+    integrations: [{ queue, integration: config.name, sink: built.sink, mapper: built.mapping, slots }],
     concurrency: built.concurrency,
     logger: run.logger(),
     shouldTake: async () => {
@@ -68,7 +71,36 @@ export async function runOnCluster(
     });
   } finally {
     await local.stop(run.abortSignal?.aborted ? 0 : LOCAL_GRACE_MS);
+    await slots.close();
   }
+}
+
+/** The destination's pace and breaker as the cluster shares them, for the integration's HTTP stacks. */
+export function sharedDestination(cluster: PostgresCluster, integration: string): StackEnvironment['shared'] {
+  const budget = cluster.destination(integration);
+  return { rate: budget, breaker: budget.breaker };
+}
+
+/**
+ * This process's share of the destination's concurrency: destination.concurrency is the cluster's, split
+ * between the processes sending; --concurrency (or the same setting) caps this process's share.
+ */
+export function destinationSlots(
+  cluster: PostgresCluster,
+  config: IntegrationConfig,
+  built: BuiltIntegration,
+  logger: Logger,
+): SharedSlots {
+  const configured = (config.destination.options as { concurrency?: unknown }).concurrency;
+  return createSharedSlots(cluster.destination(config.name), {
+    total: typeof configured === 'number' ? configured : built.concurrency,
+    want: built.concurrency,
+    onError: (error) =>
+      logger.warn(
+        { error: String(error) },
+        "cannot reach PostgreSQL to renew this process's share of the destination",
+      ),
+  });
 }
 
 /**

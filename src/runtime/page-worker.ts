@@ -5,7 +5,7 @@ import type { RecordOutcome } from '../core/page-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 import type { RecordMapper } from '../engine/engine-types.ts';
 import { processPage } from '../engine/process-page.ts';
-import { createSlots } from '../engine/slots.ts';
+import { createSlots, type Slots } from '../engine/slots.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { PostgresLedger } from '../state/postgres-ledger.ts';
 import type { PostgresCluster, TakenPage } from '../state/postgres-page-queue.ts';
@@ -17,6 +17,11 @@ export interface WorkerIntegration {
   readonly integration: string;
   readonly sink: SinkConnector;
   readonly mapper: RecordMapper;
+  /**
+   * The slots its records are sent under: this process's share of the destination's concurrency, told
+   * when the process has pages of it (busy) and when not. @default the worker's own `concurrency`
+   */
+  readonly slots?: Slots & { busy?(busy: boolean): void };
 }
 
 /** Options of startPageWorker. */
@@ -66,7 +71,14 @@ export function startPageWorker(options: PageWorkerOptions): PageWorker {
   const { cluster, ledger, logger } = options;
   const pagesAtOnce = options.pagesAtOnce ?? 2;
   const idleMs = options.idleMs ?? 250;
-  const slots = createSlots(options.concurrency);
+  const ownSlots = createSlots(options.concurrency);
+  /** Pages held per integration, to tell its slots whether this process sends to it. */
+  const holding = new Map<string, number>();
+  const hold = (integration: WorkerIntegration, change: 1 | -1) => {
+    const count = (holding.get(integration.queue) ?? 0) + change;
+    holding.set(integration.queue, count);
+    if (count === 0 || (count === 1 && change === 1)) integration.slots?.busy?.(count > 0);
+  };
   const stopTaking = new AbortController();
   const hardStop = new AbortController();
   const running = new Set<Promise<void>>();
@@ -104,7 +116,7 @@ export function startPageWorker(options: PageWorkerOptions): PageWorker {
           abortSignal: AbortSignal.any([lease.signal, hardStop.signal]),
           onLedgerError: () => {},
         },
-        slots,
+        slots: integration.slots ?? ownSlots,
         comparesRepeats: page.comparesRepeats,
         takeover: page.lease.attempt > 0,
         stopSignal: stopTaking.signal,
@@ -167,6 +179,7 @@ export function startPageWorker(options: PageWorkerOptions): PageWorker {
       const page = await cluster.take(integration.queue);
       if (page === null) continue;
       const own = byQueue.get(page.lease.queue) ?? integration;
+      hold(own, 1);
       const task = handle(page, own)
         .catch((error: unknown) => {
           logger.error({ err: error, page: page.pageNo }, 'page failed unexpectedly');
@@ -174,6 +187,7 @@ export function startPageWorker(options: PageWorkerOptions): PageWorker {
         })
         .then((ended) => options.onPage?.({ page, ended }))
         .finally(() => {
+          hold(own, -1);
           running.delete(task);
           wake?.();
         });

@@ -6,7 +6,7 @@ import type { IntegrationConfig } from '../integration/integration-schema.ts';
 import type { LedgerReport, RunReport } from '../observability/run-reporter.ts';
 import type { PostgresCluster } from '../state/postgres-page-queue.ts';
 import { type BuiltIntegration, buildIntegration } from './build-integration.ts';
-import { isPostgresLedger, runOnCluster } from './cluster-run.ts';
+import { isPostgresLedger, runOnCluster, sharedDestination } from './cluster-run.ts';
 import { type EventNotifier, ledgerInbox } from './ledger-inbox.ts';
 import type { RunTelemetry } from './run-telemetry.ts';
 
@@ -59,6 +59,7 @@ export async function runJob(config: IntegrationConfig, options: RunJobOptions):
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       inbox: ledgerInbox(ledger, config.name, options.events),
       ...(options.sharedTokens ? { sharedTokens: options.sharedTokens } : {}),
+      ...(options.cluster ? { shared: sharedDestination(options.cluster, config.name) } : {}),
     });
     const common = {
       quarantineLimit: {

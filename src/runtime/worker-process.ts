@@ -3,8 +3,10 @@ import type { Logger } from '../observability/logger.ts';
 import type { PostgresLedger } from '../state/postgres-ledger.ts';
 import type { PostgresCluster } from '../state/postgres-page-queue.ts';
 import { type BuiltIntegration, buildIntegration } from './build-integration.ts';
+import { destinationSlots, sharedDestination } from './cluster-run.ts';
 import { integrationFingerprint } from './integration-fingerprint.ts';
 import { type PageWorker, type PageWorkerOptions, startPageWorker } from './page-worker.ts';
+import type { SharedSlots } from './shared-slots.ts';
 
 /** How often a worker says it is alive. */
 const HEARTBEAT_MS = 2000;
@@ -36,6 +38,7 @@ export interface WorkerProcessOptions {
 export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
   const { cluster, logger } = options;
   const built: BuiltIntegration[] = [];
+  const slots = new Map<string, SharedSlots>();
   const queues = new Map<string, string>();
   let worker: PageWorker | undefined;
   let beat: NodeJS.Timeout | undefined;
@@ -45,12 +48,13 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       const queue = cluster.queueName(config.name, fingerprint);
       await cluster.ensureQueue(queue);
       queues.set(config.name, queue);
-      built.push(
-        await buildIntegration(config, {
-          logger: () => logger.child({ integration: config.name }),
-          ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-        }),
-      );
+      const one = await buildIntegration(config, {
+        logger: () => logger.child({ integration: config.name }),
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        shared: sharedDestination(cluster, config.name),
+      });
+      built.push(one);
+      slots.set(config.name, destinationSlots(cluster, config, one, logger));
     }
     await cluster.register([...queues.values()]);
     beat = setInterval(() => {
@@ -66,6 +70,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
         integration: b.config.name,
         sink: b.sink,
         mapper: b.mapping,
+        slots: slots.get(b.config.name)!,
       })),
       concurrency: options.concurrency ?? Math.max(...built.map((b) => b.concurrency)),
       logger,
@@ -73,6 +78,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     });
   } catch (error) {
     clearInterval(beat);
+    await Promise.allSettled([...slots.values()].map((s) => s.close()));
     await Promise.allSettled(built.map((b) => b.close()));
     throw error;
   }
@@ -82,6 +88,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     async stop(graceMs) {
       await worker?.stop(graceMs);
       clearInterval(beat);
+      await Promise.allSettled([...slots.values()].map((s) => s.close()));
       await cluster.unregister();
       await Promise.allSettled(built.map((b) => b.close()));
     },

@@ -323,6 +323,105 @@ export const postgresMigrations: readonly string[] = [
     END IF;
   END $$;
 
+  -- What every process sending to one destination shares (docs/scaling.md): the pace of its requests (a
+  -- GCRA schedule, reserved a few sends at a time), a pause everyone keeps after a 429, each process's
+  -- share of the destination's concurrency, and the circuit breaker. Times are ms since the epoch by the
+  -- server's clock, the one clock every process agrees on.
+  CREATE TABLE destination_budgets (
+    key text PRIMARY KEY,
+    -- requests per second as configured (rate_limit.requests_per_second) and as the destination's
+    -- RateLimit headers say; the cluster paces at the lower, NULL while neither is known
+    configured double precision,
+    learned double precision,
+    tat double precision NOT NULL DEFAULT 0,
+    paused_until double precision NOT NULL DEFAULT 0
+  );
+
+  CREATE FUNCTION ferry_now_ms() RETURNS double precision LANGUAGE sql AS $$
+    SELECT extract(epoch FROM clock_timestamp()) * 1000
+  $$;
+
+  -- Reserves p_count sends: the first may leave wait_ms from now, the others interval_ms apart after it.
+  -- interval_ms is 0 while the cluster knows no limit (then only a pause holds sends back).
+  CREATE FUNCTION ferry_rate_reserve(p_key text, p_count integer, p_headroom double precision,
+    OUT wait_ms double precision, OUT interval_ms double precision)
+  LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  DECLARE
+    b destination_budgets;
+    now_ms double precision := ferry_now_ms();
+    pace double precision;
+    first double precision;
+  BEGIN
+    SELECT * INTO b FROM destination_budgets WHERE key = p_key FOR UPDATE;
+    IF NOT FOUND THEN
+      wait_ms := 0;
+      interval_ms := 0;
+      RETURN;
+    END IF;
+    pace := least(b.configured, b.learned * p_headroom);
+    IF pace IS NULL OR pace <= 0 THEN
+      wait_ms := greatest(0, b.paused_until - now_ms);
+      interval_ms := 0;
+      RETURN;
+    END IF;
+    interval_ms := 1000 / pace;
+    first := greatest(b.tat, now_ms, b.paused_until);
+    UPDATE destination_budgets SET tat = first + p_count * interval_ms WHERE key = p_key;
+    wait_ms := first - now_ms;
+  END $$;
+
+  CREATE TABLE destination_members (
+    key text NOT NULL,
+    member text NOT NULL,
+    wanted integer NOT NULL DEFAULT 0,
+    claimed integer NOT NULL DEFAULT 0,
+    heartbeat_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (key, member)
+  );
+
+  -- A process's share of the destination's concurrency (p_total for the whole cluster): an even share
+  -- between the live members that want to send (the first ones in member order get the remainder), never
+  -- more than it asks for (p_want; 0 while it has nothing to send), and never more than the others leave
+  -- free, so the claims never add up past p_total. A share that shrinks stays claimed as long as the process
+  -- still has more requests in flight than it. Members silent for 10 s are dropped.
+  CREATE FUNCTION ferry_claim_slots(p_key text, p_member text, p_total integer, p_want integer,
+    p_in_flight integer, OUT share integer, OUT claimed integer)
+  LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  DECLARE
+    live integer;
+    rank integer;
+    others integer;
+    mine integer;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('ferry:slots:' || current_schema() || ':' || p_key, 0));
+    DELETE FROM destination_members WHERE key = p_key AND heartbeat_at < now() - interval '10 seconds';
+    INSERT INTO destination_members (key, member, wanted) VALUES (p_key, p_member, p_want)
+      ON CONFLICT (key, member) DO UPDATE SET heartbeat_at = now(), wanted = excluded.wanted;
+    SELECT count(*) FILTER (WHERE wanted > 0), count(*) FILTER (WHERE wanted > 0 AND member < p_member),
+        coalesce(sum(m.claimed) FILTER (WHERE member <> p_member), 0)
+      INTO live, rank, others FROM destination_members m WHERE key = p_key;
+    SELECT m.claimed INTO mine FROM destination_members m WHERE key = p_key AND member = p_member;
+    share := CASE WHEN p_want <= 0 THEN 0
+      ELSE least(p_want, p_total / live + CASE WHEN rank < p_total % live THEN 1 ELSE 0 END) END;
+    IF share < mine THEN
+      mine := greatest(share, least(mine, p_in_flight));
+    ELSE
+      mine := greatest(0, least(share, p_total - others));
+    END IF;
+    UPDATE destination_members SET claimed = mine WHERE key = p_key AND member = p_member;
+    claimed := mine;
+  END $$;
+
+  -- The circuit breaker of a destination, shared: opened by whichever process saw it fail, probed by one.
+  CREATE TABLE destination_breakers (
+    key text PRIMARY KEY,
+    open boolean NOT NULL DEFAULT false,
+    -- when it last opened, and when the pause began (the first opening since it was last closed)
+    opened_at double precision,
+    pause_started_at double precision,
+    probe_until double precision NOT NULL DEFAULT 0
+  );
+
   DROP FUNCTION ferry_write_batch(uuid, text, json, json, text[], integer, text[]);
   CREATE FUNCTION ferry_write_batch(p_batch uuid, p_at text, p_records json, p_letters json, p_runs text[],
     p_lock_pid integer, p_locked text[], p_lease json)

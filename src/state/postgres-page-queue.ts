@@ -7,6 +7,7 @@ import { FerryError } from '../core/errors.ts';
 import type { CursorValue } from '../core/ledger-types.ts';
 import type { PageResult, PageToSend, QueuedRecord, RecordOutcome, RunPages } from '../core/page-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
+import { createDestinationBudget, type DestinationBudget } from './postgres-destination-budget.ts';
 import { isConnectionError, postgresStateError } from './postgres-errors.ts';
 import type { PageLease, PostgresLedger } from './postgres-ledger.ts';
 import { quoteIdent } from './postgres-migrations.ts';
@@ -50,6 +51,8 @@ export interface PostgresCluster {
   forRun(integration: string, runId: string, queue: string): RunPages;
   /** How many `ferry worker` processes serve the queue now. */
   liveWorkers(queue: string): Promise<number>;
+  /** What this process shares with the others about the integration's destination: pace, slots, breaker. */
+  destination(integration: string): DestinationBudget;
 
   /** Takes the next page of the queue under a lease, or null when none waits. */
   take(queue: string): Promise<TakenPage | null>;
@@ -118,7 +121,7 @@ export async function openPostgresCluster(
   });
   // pg-boss reports a lost connection here and goes on polling; its messages may quote the URL.
   boss.on('error', (error) => options.onError?.(redactSecrets(String(error))));
-  const pool = new pg.Pool({ ...ledger.connectionConfig, max: 2, application_name: 'ferry-pages' });
+  const pool = new pg.Pool({ ...ledger.connectionConfig, max: 3, application_name: 'ferry-pages' });
   pool.on('error', () => {});
   try {
     await boss.start();
@@ -336,6 +339,7 @@ export async function openPostgresCluster(
   const cluster: PostgresCluster = {
     bossSchema,
     leaseSeconds: LEASE_SECONDS,
+    destination: (integration) => createDestinationBudget(pool, integration, workerId),
     liveWorkers,
     queueName: (integration, fingerprint) => `ferry.${integration}.${fingerprint}`,
     ensureQueue,
