@@ -27,7 +27,10 @@ export interface ClusterRun {
   recordsPerSec: number;
   /** Orders the destination accepted per second of the run. */
   postsPerSec: number;
-  postRequests: number;
+  /** Requests to the orders API (orders and lookups) it answered other than 429, per second. */
+  requestsPerSec: number;
+  /** Requests to the orders API, 429s included. */
+  requests: number;
   answered429: number;
   /** The machine's 1-minute load average before and after the run. */
   load: [number, number];
@@ -129,16 +132,26 @@ async function runReader(
     }
     const stats = await mocks.destinationStats();
     const posts = stats.requests['POST /api/v2/orders'] ?? {};
-    const postRequests = Object.values(posts).reduce((sum, n) => sum + n, 0);
-    const answered429 = posts['429'] ?? 0;
-    const accepted = postRequests - answered429 - (posts.lost ?? 0);
+    const accepted = Object.entries(posts)
+      .filter(([status]) => status.startsWith('2'))
+      .reduce((sum, [, n]) => sum + n, 0);
+    // Every request to the orders API counts against its limit: the orders, and the lookups a new ledger
+    // makes before each first send.
+    const orderRoutes = Object.entries(stats.requests).filter(([route]) => route.includes('/api/v2/orders'));
+    const byStatus = orderRoutes.flatMap(([, statuses]) => Object.entries(statuses));
+    const requests = byStatus.reduce((sum, [, n]) => sum + n, 0);
+    const answered429 = byStatus.filter(([status]) => status === '429').reduce((sum, [, n]) => sum + n, 0);
+    const answered = byStatus
+      .filter(([status]) => status !== '429' && status !== 'lost')
+      .reduce((sum, [, n]) => sum + n, 0);
     const c = report.counts;
     const seconds = report.durationMs / 1000;
     return {
       durationMs: report.durationMs,
       recordsPerSec: (c.delivered + c.skipped + c.quarantined + c.failed) / seconds,
       postsPerSec: accepted / seconds,
-      postRequests,
+      requestsPerSec: answered / seconds,
+      requests,
       answered429,
       load: [before, loadavg()[0]!],
     };
@@ -242,8 +255,8 @@ export async function scaleScenario(options: {
       rateLimit: {
         ...rate,
         limitPerSec: options.limitPerSec,
-        achievedOverLimit: rate.postsPerSec / options.limitPerSec,
-        share429: rate.postRequests === 0 ? 0 : rate.answered429 / rate.postRequests,
+        achievedOverLimit: rate.requestsPerSec / options.limitPerSec,
+        share429: rate.requests === 0 ? 0 : rate.answered429 / rate.requests,
       },
       ledgers,
       baseline: { latency: baselineLatency!, rateLimit: baselineRate! },

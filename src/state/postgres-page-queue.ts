@@ -347,35 +347,37 @@ export async function openPostgresCluster(
 
     async take(queue) {
       await ensureQueue(queue);
-      const leaseFrom = performance.now();
-      const [job] = await boss.fetch<{ page?: unknown }>(queue);
-      if (job === undefined) return null;
-      const lease = leaseOf(queue, job);
-      const row = (
-        await retrying('reading a page', () =>
-          pool.query<Row>(
-            `SELECT id, integration, run_id, page_no, records, lookup_unknown, compares_repeats, state
-             FROM pages WHERE id = $1`,
-            [Number(job.data.page)],
-          ),
-        )
-      ).rows[0];
-      if (row === undefined || row.state !== 'queued') {
-        // Its run ended or was retired: nothing to send.
-        await boss.complete(queue, attempt(lease));
-        return cluster.take(queue);
+      for (;;) {
+        const leaseFrom = performance.now();
+        const [job] = await boss.fetch<{ page?: unknown }>(queue);
+        if (job === undefined) return null;
+        const lease = leaseOf(queue, job);
+        const row = (
+          await retrying('reading a page', () =>
+            pool.query<Row>(
+              `SELECT id, integration, run_id, page_no, records, lookup_unknown, compares_repeats, state
+               FROM pages WHERE id = $1`,
+              [Number(job.data.page)],
+            ),
+          )
+        ).rows[0];
+        if (row === undefined || row.state !== 'queued') {
+          // Its run ended, stopped or was retired: nothing to send.
+          await boss.complete(queue, attempt(lease));
+          continue;
+        }
+        return {
+          id: Number(row.id),
+          integration: String(row.integration),
+          runId: String(row.run_id),
+          pageNo: Number(row.page_no),
+          records: row.records as QueuedRecord[],
+          lookupUnknown: row.lookup_unknown === true,
+          comparesRepeats: row.compares_repeats === true,
+          lease,
+          leaseFrom,
+        };
       }
-      return {
-        id: Number(row.id),
-        integration: String(row.integration),
-        runId: String(row.run_id),
-        pageNo: Number(row.page_no),
-        records: row.records as QueuedRecord[],
-        lookupUnknown: row.lookup_unknown === true,
-        comparesRepeats: row.compares_repeats === true,
-        lease,
-        leaseFrom,
-      };
     },
 
     async renew(lease) {

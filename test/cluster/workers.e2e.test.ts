@@ -8,6 +8,7 @@ import { auditOrders, parseReport } from '../guarantees/audit-orders.ts';
 import { type FerryProcess, flagshipConfig, runFerry, startFerry } from '../support/ferry-cli.ts';
 import { type FlagshipMocks, startFlagshipMocks } from '../support/flagship-mocks.ts';
 import { createTestDatabase, postgresServer } from '../support/postgres.ts';
+import { startServeProcess } from '../support/serve-process.ts';
 
 const seed = 2112;
 const count = 1200;
@@ -65,5 +66,27 @@ describe('ferry worker', () => {
     for (const worker of workers) worker.kill('SIGTERM');
     const ended = await Promise.all(workers.splice(0).map((worker) => worker.done));
     expect(ended.map((e) => e.code)).toEqual([143, 143]);
+  }, 120_000);
+
+  it('takes the pages of the runs ferry serve starts on PostgreSQL', async () => {
+    mocks = await startFlagshipMocks({ count: 300, seed, perPage: 50 });
+    const database = await createTestDatabase('ferry_serve_workers');
+    const env = { ...mocks.env, PGPASSWORD: postgresServer().password };
+    const worker = startFerry(
+      ['worker', flagshipConfig, '--state', database.url, '--log-level', 'debug', '--log-format', 'json'],
+      { env },
+    );
+    workers.push(worker);
+    await worker.waitForStderr(/worker started/);
+    const serve = await startServeProcess([flagshipConfig, '--state', database.url, '--port', '0'], env);
+    workers.push(serve.ferry);
+    const started = await fetch(`${serve.url}/api/integrations/customers-to-orders/run`, { method: 'POST' });
+    expect(started.status).toBe(202);
+    await serve.ferry.waitForStderr(/"msg":"run finished"/, 60_000);
+
+    const audit = auditOrders(mocks.destination.orders(), seed, 300);
+    expect(audit.missing).toEqual([]);
+    expect(audit.duplicated).toEqual([]);
+    expect(logLines(worker.stderr(), 'page settled')).toHaveLength(300 / 50);
   }, 120_000);
 });
