@@ -125,7 +125,6 @@ export async function readIntegration(options: ReadOptions): Promise<RunResult> 
       }
       tracker.settle(page);
     }
-    observer.onInFlight?.(open.size);
   }
 
   let workers = 0;

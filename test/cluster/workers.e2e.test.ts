@@ -7,6 +7,7 @@ import { expectedCustomers } from '../../src/mocks/index.ts';
 import { auditOrders, parseReport } from '../guarantees/audit-orders.ts';
 import { type FerryProcess, flagshipConfig, runFerry, startFerry } from '../support/ferry-cli.ts';
 import { type FlagshipMocks, startFlagshipMocks } from '../support/flagship-mocks.ts';
+import { fetchClient } from '../support/operations-client.ts';
 import { createTestDatabase, postgresServer } from '../support/postgres.ts';
 import { startServeProcess } from '../support/serve-process.ts';
 
@@ -80,7 +81,7 @@ describe('ferry worker', () => {
     await worker.waitForStderr(/worker started/);
     const serve = await startServeProcess([flagshipConfig, '--state', database.url, '--port', '0'], env);
     workers.push(serve.ferry);
-    const started = await fetch(`${serve.url}/api/integrations/customers-to-orders/run`, { method: 'POST' });
+    const started = await (await fetchClient(serve.url)).post('/api/integrations/customers-to-orders/run');
     expect(started.status).toBe(202);
     await serve.ferry.waitForStderr(/"msg":"run finished"/, 60_000);
 
