@@ -7,6 +7,9 @@
  *                    with --limit to fit it, and the table says so
  *   --svg FILE       also draw the chart (docs/performance.svg is made this way)
  *   --markdown       also print the table as Markdown
+ *
+ * `npm run bench -- scale` runs the cluster scenarios instead (bench/scenario-scale.ts): workers on a
+ * PostgreSQL ledger against a latency-bound and a rate-limited destination, and one process on each ledger.
  */
 
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -24,7 +27,8 @@ import { startupScenario } from './scenario-startup.ts';
 import { throughputScenario } from './scenario-throughput.ts';
 import { renderChart } from './write-chart.ts';
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
     quick: { type: 'boolean', default: false },
     full: { type: 'boolean', default: false },
@@ -34,6 +38,15 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick;
+if (positionals[0] === 'scale') {
+  const { runScale } = await import('./run-scale.ts');
+  await runScale(quick);
+  process.exit(0);
+}
+if (positionals.length > 0) {
+  process.stderr.write(`unknown scenario ${positionals[0]}; the one scenario by name is "scale"\n`);
+  process.exit(2);
+}
 const budgetMs = Number(values['budget-s']) * 1000;
 const sizes = quick
   ? {

@@ -9,6 +9,7 @@ import { renderSummary } from '../observability/render-summary.ts';
 import type { LedgerReport } from '../observability/run-reporter.ts';
 import { checkReportPath, writeReport } from '../observability/write-report.ts';
 import { buildIntegration } from '../runtime/build-integration.ts';
+import { openCluster } from '../runtime/cluster-run.ts';
 import { type LedgerLocation, locateLedger } from '../runtime/locate-ledger.ts';
 import { type OpenedLedger, openLedger } from '../runtime/open-ledger.ts';
 import { runJob } from '../runtime/run-job.ts';
@@ -83,9 +84,15 @@ async function run(
   // Only a scrape reads Prometheus metrics, and prom-client hashes labels on every event (several per
   // record) and is heavy to load: without --metrics-port it is neither loaded nor fed.
   let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  // On PostgreSQL the run shares its pages with `ferry worker` processes through the work queue.
+  let cluster: Awaited<ReturnType<typeof openCluster>>;
   try {
+    cluster = await openCluster(ledger, (error) =>
+      logger.warn({ ledger: location.display, error }, 'the work queue cannot reach PostgreSQL; retrying'),
+    );
     metricsServer = options.metricsPort === undefined ? undefined : await serveMetrics(options.metricsPort);
   } catch (error) {
+    await cluster?.close();
     await ledger.close();
     throw error;
   }
@@ -121,6 +128,7 @@ async function run(
       ...(options.limit ? { limit: options.limit } : {}),
       stopSignal: shutdown.stopSignal,
       abortSignal: shutdown.abortSignal,
+      ...(cluster ? { cluster } : {}),
     });
     output.attachProgress(undefined);
     const { stillQuarantined, stillFailed } = result.counts;
@@ -172,6 +180,7 @@ async function run(
   } finally {
     shutdown.dispose();
     telemetry.stopProgress();
+    await cluster?.close();
     await ledger.close();
     await metricsServer?.close();
   }

@@ -11,6 +11,7 @@ import { runsCommand } from './commands/runs.ts';
 import { schemaCommand } from './commands/schema.ts';
 import { serveCommand } from './commands/serve.ts';
 import { validateCommand } from './commands/validate.ts';
+import { workerCommand } from './commands/worker.ts';
 import { ExitCode, exitCodeForError } from './exit-codes.ts';
 import { mockCommand } from './mock-command.ts';
 import { printError } from './print-error.ts';
@@ -24,6 +25,7 @@ export function createProgram(): Command {
     .exitOverride();
   program.addCommand(runCommand());
   program.addCommand(serveCommand());
+  program.addCommand(workerCommand());
   program.addCommand(validateCommand());
   program.addCommand(dlqCommand());
   program.addCommand(runsCommand());

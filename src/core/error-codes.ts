@@ -182,6 +182,11 @@ export const errorCodes = {
     description: 'The run was stopped by a signal or an unrecoverable error.',
   },
   FERRY_ERR_INTERNAL: { kind: 'internal', description: 'A broken invariant; a bug in ferry.' },
+  FERRY_ERR_LEASE_LOST: {
+    kind: 'aborted',
+    description:
+      'A worker lost its lease on a page (cut off from PostgreSQL, or too slow to renew it): another worker takes the page over, and this one sends nothing more of it.',
+  },
   FERRY_ERR_HTTP_TLS: {
     kind: 'config',
     description:

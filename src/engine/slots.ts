@@ -1,5 +1,12 @@
+/** Slots of a counting semaphore: what the engine and the page processor send records under. */
+export interface Slots {
+  /** Resolves when a slot is free; the caller must release() it exactly once. */
+  acquire(): Promise<void>;
+  release(): void;
+}
+
 /** A counting semaphore: at most `size` holders at once, waiters served in order. */
-export function createSlots(size: number) {
+export function createSlots(size: number): Slots {
   let free = Math.max(1, size);
   const waiters: Array<() => void> = [];
   return {

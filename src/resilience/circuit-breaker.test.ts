@@ -274,3 +274,84 @@ describe('circuitBreakerInterceptor', () => {
     expect(breaker.state().status).toBe('open');
   });
 });
+
+describe('a breaker shared through a board', () => {
+  /** A board as another process would leave it: what read() says, and what this process wrote. */
+  function board(initial: { open: boolean; probeFree: boolean }) {
+    const state = { ...initial, opened: 0, closed: 0, probes: 0 };
+    return {
+      state,
+      board: {
+        read: async () => state.open,
+        open: async () => {
+          state.open = true;
+          state.opened++;
+        },
+        claimProbe: async () => {
+          if (!state.probeFree) return false;
+          state.probeFree = false;
+          state.probes++;
+          return true;
+        },
+        close: async () => {
+          state.open = false;
+          state.closed++;
+        },
+      },
+    };
+  }
+
+  it('tells the board when it opens, and opens when another process opened it', async () => {
+    const shared = board({ open: false, probeFree: true });
+    const breaker = createCircuitBreaker({ consecutiveFailures: 2, board: shared.board });
+    await fail(breaker, 2);
+    expect(shared.state.opened).toBe(1);
+
+    const other = createCircuitBreaker({ consecutiveFailures: 2, board: shared.board, boardPollMs: 500 });
+    // The first request after a read interval looks at the board, and the next ones are held back.
+    expect(other.tryAcquire()).not.toBeNull();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(other.state().status).toBe('open');
+    expect(other.tryAcquire()).toBeNull();
+  });
+
+  it('waits while another process probes, and sends again once that probe closed the board', async () => {
+    const shared = board({ open: true, probeFree: false });
+    const breaker = createCircuitBreaker({
+      consecutiveFailures: 1,
+      halfOpenAfterMs: 1000,
+      board: shared.board,
+      boardPollMs: 500,
+    });
+    (await breaker.acquire()).failure();
+    const waiting = track(breaker.acquire());
+    await vi.advanceTimersByTimeAsync(3000);
+    // Half open long ago, but the probe is another process's.
+    expect(waiting.done()).toBe(false);
+    expect(shared.state.probes).toBe(0);
+    shared.state.open = false;
+    await vi.advanceTimersByTimeAsync(600);
+    expect(waiting.done()).toBe(true);
+    expect(breaker.state().status).toBe('closed');
+    // It followed the board: nothing for it to publish.
+    expect(shared.state.closed).toBe(0);
+  });
+
+  it('sends the one probe when it claims it, and closes the board for everyone when it succeeds', async () => {
+    const shared = board({ open: true, probeFree: true });
+    const breaker = createCircuitBreaker({
+      consecutiveFailures: 1,
+      halfOpenAfterMs: 1000,
+      board: shared.board,
+    });
+    (await breaker.acquire()).failure();
+    const probe = breaker.acquire();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(breaker.state().status).toBe('half_open');
+    expect(shared.state.probes).toBe(1);
+    (await probe).success();
+    expect(breaker.state().status).toBe('closed');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(shared.state.closed).toBe(1);
+  });
+});

@@ -16,6 +16,25 @@ export interface BreakerState {
   readonly failures: number;
 }
 
+/**
+ * A destination's breaker as every process sending to it sees it (kept in PostgreSQL by
+ * src/state/postgres-destination-budget.ts): opened by whichever process saw the destination fail, probed by
+ * one process at a time, closed for all by the probe that succeeds.
+ */
+export interface BreakerBoard {
+  /** Whether the shared breaker is open. */
+  read(): Promise<boolean>;
+  /** Records that this process opened it (or that its probe failed: it opens again from now). */
+  open(): Promise<void>;
+  /**
+   * True when this process may send the one probe now: the breaker is open, `halfOpenAfterMs` passed since
+   * it opened, and no other probe is out (a probe out longer than `probeTimeoutMs` counts as lost).
+   */
+  claimProbe(halfOpenAfterMs: number, probeTimeoutMs: number): Promise<boolean>;
+  /** Records that a probe succeeded: every process sends again. */
+  close(): Promise<void>;
+}
+
 /** Settings of one destination's breaker. */
 export interface CircuitBreakerOptions {
   /** Consecutive transient failures (5xx, network) that open it. @default 10 */
@@ -34,6 +53,14 @@ export interface CircuitBreakerOptions {
   observer?: HttpObserver;
   /** Names the destination in observer events. @default "destination" */
   endpoint?: string;
+  /**
+   * Shares the breaker with the other processes sending to the destination (workers of a cluster): one
+   * outage opens it for all, and one process probes. A board that cannot be reached leaves the breaker to
+   * this process alone until it can.
+   */
+  board?: BreakerBoard;
+  /** How often the board is read: while open, and (at most) while closed. @default 500 */
+  boardPollMs?: number;
 }
 
 /** Handed to a caller that may send; report the outcome exactly once. */
@@ -90,6 +117,34 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   /** When the first connection failed while the destination had not answered yet, and why the last one did. */
   let unanswered: { since: number; reason: string } | null = null;
   let changed: { promise: Promise<void>; resolve: () => void } = Promise.withResolvers<void>();
+  const board = options.board;
+  const boardPollMs = options.boardPollMs ?? 500;
+  // A probe claimed on the board and never answered (its process died) frees the claim after this long.
+  const probeTimeoutMs = Math.max(30_000, 6 * halfOpenAfterMs);
+  let boardReadAt = Number.NEGATIVE_INFINITY;
+  let boardReading = false;
+  /** Publishes what this process decided; a board out of reach is logged by its owner, not here. */
+  const tell = (write: (() => Promise<void>) | undefined): void => {
+    void write?.().catch(() => {});
+  };
+  /** Reads the board (at most every boardPollMs) and follows another process's opening or closing. */
+  const follow = (): void => {
+    if (!board || boardReading || clock.now() - boardReadAt < boardPollMs) return;
+    boardReading = true;
+    boardReadAt = clock.now();
+    board
+      .read()
+      .then(
+        (open) => {
+          if (open && status === 'closed') open_(false);
+          else if (!open && status !== 'closed' && !probeOut) close(false);
+        },
+        () => {},
+      )
+      .finally(() => {
+        boardReading = false;
+      });
+  };
 
   const setStatus = (next: BreakerStatus): void => {
     if (next === status) return;
@@ -102,20 +157,25 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
     changed.resolve();
     changed = Promise.withResolvers<void>();
   };
-  const open = (): void => {
+  /** Opens it; `publish` tells the board (false when following another process's opening). */
+  const open_ = (publish = true): void => {
     const now = clock.now();
     openedAt = now;
     pauseStartedAt ??= now;
     probeOut = false;
     setStatus('open');
+    if (publish) tell(board && (() => board.open()));
   };
-  const close = (): void => {
+  const open = (): void => open_(true);
+  const close = (publish = true): void => {
+    const changes = status !== 'closed';
     if (pauseStartedAt !== null) pausedBeforeMs += clock.now() - pauseStartedAt;
     pauseStartedAt = null;
     openedAt = null;
     failures = 0;
     probeOut = false;
     setStatus('closed');
+    if (publish && changes) tell(board && (() => board.close()));
   };
   const circuitOpen = (): FerryError =>
     new FerryError(
@@ -200,11 +260,25 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
         if (status === 'open') {
           const halfOpenAt = (openedAt ?? now) + halfOpenAfterMs;
           if (now >= halfOpenAt) {
+            if (board) {
+              // One process probes for the cluster; the others wait for the board to close.
+              const mine = await board.claimProbe(halfOpenAfterMs, probeTimeoutMs).catch(() => true);
+              if (status !== 'open') continue;
+              if (!mine) {
+                follow();
+                await waitAtMost(Math.min(boardPollMs, waitUntil - now), signal);
+                continue;
+              }
+            }
             probeOut = true;
             setStatus('half_open');
             return permit(true);
           }
-          await waitAtMost(Math.min(halfOpenAt, waitUntil) - now, signal);
+          follow();
+          await waitAtMost(
+            Math.min(halfOpenAt, waitUntil, now + (board ? boardPollMs : Infinity)) - now,
+            signal,
+          );
         } else if (!probeOut) {
           probeOut = true;
           return permit(true);
@@ -214,6 +288,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
       }
     },
     tryAcquire(signal) {
+      follow();
       return status === 'closed' && !signal?.aborted ? permit(false) : null;
     },
     state: () => ({ status, openedAt, failures }),

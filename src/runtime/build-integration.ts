@@ -15,7 +15,7 @@ import { loadMapping } from '../mapping/load-mapping.ts';
 import type { CompiledMapping } from '../mapping/mapping-types.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RunObserver as MetricsObserver } from '../observability/run-observer.ts';
-import { createHttpStack } from './http-stack.ts';
+import { createHttpStack, type StackEnvironment } from './http-stack.ts';
 import { toHttpObserver } from './http-telemetry.ts';
 
 /** An integration wired and ready to run: its mapping and its two connectors. */
@@ -46,6 +46,8 @@ export interface BuildOptions {
   readonly inbox?: InboxReader;
   /** Token caches shared by the runs of a long-lived process (ferry serve). */
   readonly sharedTokens?: SharedTokens;
+  /** The destination's pace and breaker as a cluster shares them (see StackEnvironment.shared). */
+  readonly shared?: StackEnvironment['shared'];
 }
 
 const DEFAULT_CONCURRENCY = 16;
@@ -74,6 +76,7 @@ export async function buildIntegration(
         baseDir: config.baseDir,
         ...(ca ? { ca } : {}),
         ...(options.sharedTokens ? { sharedTokens: options.sharedTokens } : {}),
+        ...(options.shared ? { shared: options.shared } : {}),
         ...(observer ? { onTokenRefresh: (reason) => observer.tokenRefresh({ reason }) } : {}),
       });
       stacks.push(stack);

@@ -13,10 +13,11 @@ import type { HttpObserver } from '../http/http-observer.ts';
 import { createHttpTransport } from '../http/http-transport.ts';
 import { redirectInterceptor } from '../http/redirect-interceptor.ts';
 import { createAdaptiveLimiter } from '../resilience/adaptive-limiter.ts';
-import { createCircuitBreaker } from '../resilience/circuit-breaker.ts';
+import { type BreakerBoard, createCircuitBreaker } from '../resilience/circuit-breaker.ts';
 import { circuitBreakerInterceptor } from '../resilience/circuit-breaker-interceptor.ts';
 import { rateLimitInterceptor } from '../resilience/rate-limit-interceptor.ts';
 import { retryInterceptor } from '../resilience/retry-interceptor.ts';
+import { type RateBudget, sharedLimiter } from '../resilience/shared-limiter.ts';
 
 /** What every stack of one integration shares. */
 export interface StackEnvironment {
@@ -30,6 +31,11 @@ export interface StackEnvironment {
   readonly baseDir: string;
   /** Token caches shared by the runs of a long-lived process (ferry serve). */
   readonly sharedTokens?: SharedTokens;
+  /**
+   * The destination's pace and breaker as a cluster shares them (workers on PostgreSQL): the stack's limiter
+   * and breaker keep to them, besides their own.
+   */
+  readonly shared?: { readonly rate: RateBudget; readonly breaker: BreakerBoard };
 }
 
 /**
@@ -56,10 +62,16 @@ export function createHttpStack(options: HttpStackOptions, environment: StackEnv
   });
   const rules = options.rules ?? [];
   const maxRetryAfterMs = options.retry.maxRetryAfterMs;
+  const shared = environment.shared;
   const breaker = options.circuitBreaker
-    ? createCircuitBreaker({ ...options.circuitBreaker, observer, endpoint: options.endpoint })
+    ? createCircuitBreaker({
+        ...options.circuitBreaker,
+        observer,
+        endpoint: options.endpoint,
+        ...(shared ? { board: shared.breaker } : {}),
+      })
     : undefined;
-  const limiter = options.rateLimit
+  const local = options.rateLimit
     ? createAdaptiveLimiter({
         requestsPerSecond: options.rateLimit.requestsPerSecond,
         adaptive: options.rateLimit.adaptive,
@@ -68,6 +80,10 @@ export function createHttpStack(options: HttpStackOptions, environment: StackEnv
         endpoint: options.endpoint,
       })
     : undefined;
+  const limiter =
+    local && shared && options.rateLimit
+      ? sharedLimiter(local, shared.rate, { configured: options.rateLimit.requestsPerSecond })
+      : local;
   const interceptors: Interceptor[] = [
     retryInterceptor({
       ...options.retry,

@@ -18,6 +18,11 @@ export interface OpenLedgerOptions {
   readonly mustExist?: boolean;
   /** Told each time a PostgreSQL ledger waits for its server to come back (a restart, a network drop). */
   readonly onReconnecting?: (info: { what: string; attempt: number; error: string }) => void;
+  /**
+   * How long to wait for a PostgreSQL server that cannot be reached at open: a worker a supervisor starts
+   * alongside the database waits; a command fails at once. @default 0
+   */
+  readonly openTimeoutMs?: number;
 }
 
 /**
@@ -34,6 +39,7 @@ export async function openLedger(
     return openPostgresLedger(location.connection, {
       mustExist,
       ...(options.onReconnecting ? { onReconnecting: options.onReconnecting } : {}),
+      ...(options.openTimeoutMs === undefined ? {} : { openTimeoutMs: options.openTimeoutMs }),
     });
   }
   const { openSqliteLedger } = await import('../state/sqlite-ledger.ts');

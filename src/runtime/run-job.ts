@@ -4,7 +4,9 @@ import type { RunResult } from '../engine/engine-types.ts';
 import { runIntegration } from '../engine/run-integration.ts';
 import type { IntegrationConfig } from '../integration/integration-schema.ts';
 import type { LedgerReport, RunReport } from '../observability/run-reporter.ts';
+import type { PostgresCluster } from '../state/postgres-page-queue.ts';
 import { type BuiltIntegration, buildIntegration } from './build-integration.ts';
+import { isPostgresLedger, runOnCluster, sharedDestination } from './cluster-run.ts';
 import { type EventNotifier, ledgerInbox } from './ledger-inbox.ts';
 import type { RunTelemetry } from './run-telemetry.ts';
 
@@ -29,6 +31,11 @@ export interface RunJobOptions {
   readonly events?: EventNotifier;
   /** Token caches shared with the other runs of a long-lived process (ferry serve): one token per lifetime. */
   readonly sharedTokens?: SharedTokens;
+  /**
+   * The work queue beside a PostgreSQL ledger: the run reads and enqueues pages, and workers on any machine
+   * send them (this process too, while none serves them). Without it the run sends everything itself.
+   */
+  readonly cluster?: PostgresCluster;
 }
 
 /** How a run ended, with its report (as stored in the ledger). */
@@ -52,14 +59,9 @@ export async function runJob(config: IntegrationConfig, options: RunJobOptions):
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       inbox: ledgerInbox(ledger, config.name, options.events),
       ...(options.sharedTokens ? { sharedTokens: options.sharedTokens } : {}),
+      ...(options.cluster ? { shared: sharedDestination(options.cluster, config.name) } : {}),
     });
-    const result = await runIntegration({
-      integration: config.name,
-      source: built.source,
-      sink: built.sink,
-      mapper: built.mapping,
-      ledger,
-      concurrency: built.concurrency,
+    const common = {
       quarantineLimit: {
         maxRatio: config.options.maxQuarantineRatio,
         minSample: config.options.quarantineSample,
@@ -68,7 +70,24 @@ export async function runJob(config: IntegrationConfig, options: RunJobOptions):
       ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
       ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
       observer: telemetry.engineObserver,
-    });
+    };
+    const result =
+      options.cluster && isPostgresLedger(ledger)
+        ? await runOnCluster(
+            config,
+            built,
+            { ledger, cluster: options.cluster },
+            { ...common, logger: telemetry.logger },
+          )
+        : await runIntegration({
+            ...common,
+            integration: config.name,
+            source: built.source,
+            sink: built.sink,
+            mapper: built.mapping,
+            ledger,
+            concurrency: built.concurrency,
+          });
     telemetry.stopProgress();
     const { stillQuarantined, stillFailed } = result.counts;
     const finished = telemetry.reporter()?.finish({

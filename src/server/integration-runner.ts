@@ -9,6 +9,7 @@ import type { EventNotifier } from '../runtime/ledger-inbox.ts';
 import { replayJob } from '../runtime/replay-job.ts';
 import { runJob } from '../runtime/run-job.ts';
 import { createRunTelemetry, type RunTelemetry } from '../runtime/run-telemetry.ts';
+import type { PostgresCluster } from '../state/postgres-page-queue.ts';
 import type { LoadedIntegration } from './load-integrations.ts';
 import { createRunnerSchedule } from './runner-schedule.ts';
 import type { ServerMetrics, Trigger } from './server-metrics.ts';
@@ -135,6 +136,8 @@ export interface RunnerContext {
   readonly onEvent?: (event: RunnerEvent) => void;
   /** Progress of a run is told at most this often. @default 250 */
   readonly progressEveryMs?: number;
+  /** The work queue beside a PostgreSQL ledger: runs share their pages with `ferry worker` processes. */
+  readonly cluster?: PostgresCluster;
 }
 
 const MAX_RETRY_MS = 5 * 60_000;
@@ -267,6 +270,7 @@ export function createIntegrationRunner(
         abortSignal: job.abort.signal,
         ...(notifier ? { events: notifier } : {}),
         ...(context.sharedTokens ? { sharedTokens: context.sharedTokens } : {}),
+        ...(context.cluster ? { cluster: context.cluster } : {}),
       });
       const runLog = telemetry.logger();
       if (result.error) {

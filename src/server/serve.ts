@@ -5,6 +5,7 @@ import type { Ledger } from '../core/ledger-types.ts';
 import type { ConfigEnv } from '../integration/resolve-integration.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
+import { openCluster } from '../runtime/cluster-run.ts';
 import { createEventNotifier, type EventNotifier } from '../runtime/ledger-inbox.ts';
 import { type LedgerLocation, locateLedger } from '../runtime/locate-ledger.ts';
 import { openLedger } from '../runtime/open-ledger.ts';
@@ -127,6 +128,19 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       logger.warn({ ledger: state.display }, `no ledger found at ${state.display}: starting a new one`);
   }
 
+  // On PostgreSQL the runs share their pages with `ferry worker` processes through the work queue.
+  let cluster: Awaited<ReturnType<typeof openCluster>>;
+  try {
+    cluster = options.ledger
+      ? undefined
+      : await openCluster(ledger, (error) =>
+          logger.warn({ error }, 'the work queue cannot reach PostgreSQL; retrying'),
+        );
+  } catch (error) {
+    await ledger.close();
+    throw error;
+  }
+
   const metrics: Metrics = createMetrics({ perIntegration: true });
   const served = new Map<string, Served>();
   let stopping = false;
@@ -143,6 +157,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     serverMetrics,
     sharedTokens: createSharedTokens(),
     onEvent: control.runnerEvent,
+    ...(cluster ? { cluster } : {}),
     ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
   };
 
@@ -203,6 +218,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
   try {
     url = await app.listen({ host, port: options.port ?? 8080 });
   } catch (error) {
+    await cluster?.close();
     if (!options.ledger) await ledger.close();
     const { code } = error as { code?: string };
     throw new FerryError(
@@ -315,6 +331,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
         logger.info({ graceMs }, `stopping: runs settle what is in flight (up to ${graceMs / 1000}s)`);
         await Promise.allSettled([...served.values()].map((entry) => entry.runner.stop(graceMs)));
         await app.close();
+        await cluster?.close();
         if (!options.ledger) await ledger.close();
         logger.info('stopped');
       })();

@@ -17,6 +17,7 @@ import {
 import { hasErrorCode } from '../core/errors.ts';
 import { openPostgresLedger, type PostgresLedger, type PostgresLedgerOptions } from './postgres-ledger.ts';
 import { POSTGRES_SCHEMA_VERSION } from './postgres-migrations.ts';
+import { createPostgresRunLocks } from './postgres-run-lock.ts';
 import { BATCH_SIZE } from './postgres-writer.fixture.ts';
 
 const writer = join(import.meta.dirname, 'postgres-writer.fixture.ts');
@@ -89,6 +90,22 @@ describe('the PostgreSQL run lock', () => {
 });
 
 describe('fencing a run whose lock session was lost', () => {
+  it('takes the lock back once when many writers find its session lost at the same moment', async () => {
+    const { url } = await freshSchema();
+    const withPassword = new URL(url);
+    withPassword.password = encodeURIComponent(postgresServer().password);
+    const locks = createPostgresRunLocks({ connectionString: withPassword.href }, 'the test ledger');
+    try {
+      expect(await locks.tryAcquire('i')).toBe(true);
+      locks.markLost();
+      // One new session for all of them: each opening its own would find the others holding the lock.
+      await Promise.all([locks.verify(), locks.verify(), locks.verify()]);
+      expect(locks.fence(['i']).locked).toEqual(['i']);
+    } finally {
+      await locks.close();
+    }
+  });
+
   it('refuses its writes once another process took the lock, in the transaction that would store them', async () => {
     const { open, schema } = await freshSchema();
     const first = await open();
@@ -271,8 +288,9 @@ describe('writing', () => {
       [run.id],
       null,
       null,
+      null,
     ];
-    const call = `SELECT ${schema}.ferry_write_batch($1, $2, $3, $4, $5, $6, $7) AS applied`;
+    const call = `SELECT ${schema}.ferry_write_batch($1, $2, $3, $4, $5, $6, $7, $8) AS applied`;
     expect((await admin.query(call, batch)).rows[0].applied).toBe(true);
     expect((await admin.query(call, batch)).rows[0].applied).toBe(false);
     await admin.end();

@@ -19,7 +19,7 @@ import type {
   RunStatus,
 } from '../core/ledger-types.ts';
 import { redactSecrets, redactValue, registerSecret } from '../core/secret-registry.ts';
-import { createOrderedQueue } from './ordered-queue.ts';
+import { createOrderedQueue, type OrderedQueue } from './ordered-queue.ts';
 import { type PostgresConnection, postgresDisplayUrl } from './postgres-connection.ts';
 import { isConnectionError, postgresStateError } from './postgres-errors.ts';
 import { postgresInbox } from './postgres-inbox.ts';
@@ -61,6 +61,18 @@ export interface PostgresLedgerStats {
   readonly deadLetters: number;
 }
 
+/**
+ * A worker's claim on a page: its pg-boss job in one attempt. Writes made under it are refused by the server
+ * (FERRY_ERR_LEASE_LOST) once pg-boss gave the page to another attempt, or cancelled it.
+ */
+export interface PageLease {
+  /** The schema of pg-boss's tables. */
+  readonly schema: string;
+  readonly queue: string;
+  readonly job: string;
+  readonly attempt: number;
+}
+
 /** The PostgreSQL ledger: the Ledger contract plus where it is. */
 export interface PostgresLedger extends Ledger {
   /** The URL without its password: what messages and reports show. */
@@ -70,6 +82,16 @@ export interface PostgresLedger extends Ledger {
   /** True while this ledger holds the run lock of the integration. */
   holdsRunLock(integration: string): boolean;
   stats(): PostgresLedgerStats;
+  /** The schema ferry's tables are in (the first of the URL's search_path that exists). */
+  readonly schema: string;
+  /** The pool's connection settings, for a component that needs connections of its own (the page queue). */
+  readonly connectionConfig: pg.ClientConfig;
+  /**
+   * The ledger as a worker writes one page's records: its writes share a group commit of their own, each
+   * batch checked against the lease in the transaction that stores it. close() writes what is queued and
+   * leaves the ledger open.
+   */
+  forLease(lease: PageLease): Ledger;
 }
 
 type QueuedWrite =
@@ -237,8 +259,9 @@ export async function openPostgresLedger(
   }
 
   let found: number;
+  let schema: string;
   try {
-    found = await withReconnect(
+    ({ found, schema } = await withReconnect(
       'opening',
       async () => {
         const client = await pool.connect();
@@ -249,7 +272,7 @@ export async function openPostgresLedger(
         }
       },
       options.openTimeoutMs ?? 0,
-    );
+    ));
     // Batch ids are kept only to answer a resend after a lost commit, which comes within reconnectTimeoutMs.
     // Read-only commands leave them alone (their role may not delete).
     if (options.mustExist !== true) {
@@ -271,7 +294,7 @@ export async function openPostgresLedger(
   let recordUpdates = 0;
   let deadLetters = 0;
 
-  async function writeBatch(items: readonly QueuedWrite[]): Promise<void> {
+  async function writeBatch(items: readonly QueuedWrite[], lease?: PageLease): Promise<void> {
     const records: Record<string, unknown>[] = [];
     const letters: Record<string, unknown>[] = [];
     const runIds = new Set<string>();
@@ -313,22 +336,51 @@ export async function openPostgresLedger(
     const integrations = new Set(items.map((item) => item.integration));
     try {
       await withReconnect(`writing ${items.length} queued updates`, () =>
-        fenced(async () => {
-          const { pid, locked } = locks.fence(integrations);
+        // A worker's writes are fenced by its lease on the page, not by the run lock its reader holds.
+        (lease === undefined ? fenced : unfenced)(async () => {
+          const { pid, locked } = lease === undefined ? locks.fence(integrations) : { pid: null, locked: [] };
           await pool.query({
             name: 'ferry_write_batch',
-            text: 'SELECT ferry_write_batch($1, $2, $3, $4, $5, $6, $7)',
-            values: [batchId, at, JSON.stringify(records), JSON.stringify(letters), [...runIds], pid, locked],
+            text: 'SELECT ferry_write_batch($1, $2, $3, $4, $5, $6, $7, $8)',
+            values: [
+              batchId,
+              at,
+              JSON.stringify(records),
+              JSON.stringify(letters),
+              [...runIds],
+              pid,
+              locked,
+              lease === undefined ? null : JSON.stringify(lease),
+            ],
           });
         }),
       );
     } catch (error) {
+      if (lease !== undefined) throw leaseError(lease, error);
       batchFailure ??= error;
       throw postgresStateError(`writing ${items.length} queued updates`, where, error);
     }
     batches++;
     recordUpdates += records.length;
     deadLetters += letters.length;
+  }
+
+  /** The error of a write under a lease: the lease is gone (FLEAS), or the ledger failed as any write can. */
+  function leaseError(lease: PageLease, error: unknown): FerryError {
+    const cause = (error as { cause?: { code?: unknown } }).cause;
+    if ((error as { code?: unknown }).code !== 'FLEAS' && cause?.code !== 'FLEAS') {
+      return postgresStateError(`writing the records of job ${lease.job}`, where, error);
+    }
+    return new FerryError(
+      'FERRY_ERR_LEASE_LOST',
+      `the lease on job ${lease.job} (attempt ${lease.attempt}) of queue ${lease.queue} is no longer held: ` +
+        'another worker has the page, and this one writes and sends nothing more of it',
+      { cause: error, details: { queue: lease.queue, job: lease.job, attempt: lease.attempt } },
+    );
+  }
+
+  function unfenced<T>(write: () => Promise<T>): Promise<T> {
+    return write();
   }
 
   /**
@@ -364,11 +416,6 @@ export async function openPostgresLedger(
 
   function query<R extends pg.QueryResultRow = Row>(text: string, values: unknown[] = []) {
     return pool.query<R>(text, values);
-  }
-
-  function enqueue(item: QueuedWrite): Promise<void> {
-    if (closed) return Promise.reject(closedError());
-    return queue.enqueue(item);
   }
 
   function checkStates(updates: readonly RecordUpdate[]): FerryError | undefined {
@@ -438,12 +485,107 @@ export async function openPostgresLedger(
     return conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
   }
 
+  type RecordMethods = Pick<Ledger, 'getRecords' | 'update' | 'updateNow' | 'flush' | 'addDeadLetter'>;
+
+  /**
+   * The record reads and writes through one ordered queue: the ledger's own, or a lease's (forLease), whose
+   * batches are checked against the lease.
+   */
+  function recordMethods(queue: OrderedQueue<QueuedWrite>): RecordMethods {
+    const op = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
+      closed ? Promise.reject(closedError()) : queue.run(() => withReconnect(what, fn));
+    const enqueue = (item: QueuedWrite): Promise<void> =>
+      closed ? Promise.reject(closedError()) : queue.enqueue(item);
+    return {
+      getRecords(integration: string, keys: readonly string[]): Promise<Map<string, RecordRow>> {
+        return op('reading records', async () => {
+          const out = new Map<string, RecordRow>();
+          for (const chunk of chunks(keys, KEY_CHUNK)) {
+            const rows = await pool.query({
+              name: 'ferry_get_records',
+              text: `SELECT r.*, EXISTS (
+                       SELECT 1 FROM dead_letters d
+                       WHERE d.integration = r.integration AND d.key = r.key AND d.resolved_at IS NULL
+                     ) AS open_dead_letter
+                     FROM records r WHERE r.integration = $1 AND r.key = ANY ($2::text[])`,
+              values: [integration, chunk],
+            });
+            for (const row of rows.rows as Row[]) {
+              const record = toRecordRow(row);
+              out.set(record.key, record);
+            }
+          }
+          return out;
+        });
+      },
+
+      update(integration: string, runId: string, updates: readonly RecordUpdate[]): Promise<void> {
+        if (updates.length === 0 && !closed) return Promise.resolve();
+        const bad = checkStates(updates);
+        if (bad) return Promise.reject(bad);
+        return enqueue({ kind: 'records', integration, runId, updates: [...updates] });
+      },
+
+      async updateNow(integration: string, runId: string, updates: readonly RecordUpdate[]): Promise<void> {
+        if (closed) throw closedError();
+        if (updates.length === 0) return;
+        const bad = checkStates(updates);
+        if (bad) throw bad;
+        // Written on the next loop turn with everything queued by then: the marks of every sender that
+        // reached this point in this turn, and the final states waiting for the timer, in one transaction.
+        const written = enqueue({ kind: 'records', integration, runId, updates: [...updates] });
+        queue.flushSoon();
+        await written;
+      },
+
+      async flush(): Promise<void> {
+        if (closed) throw closedError();
+        await queue.flush();
+      },
+
+      addDeadLetter(letter: Omit<DeadLetter, 'id' | 'createdAt' | 'resolvedAt'>): Promise<void> {
+        let item: QueuedWrite;
+        try {
+          // Serialised now, so a value JSON cannot hold fails this call alone, not the whole batch.
+          item = {
+            kind: 'deadLetter',
+            integration: letter.integration,
+            key: letter.key,
+            runId: letter.runId,
+            state: letter.state,
+            record: toJson(letter.record),
+            body: toJson(letter.body),
+            reasons: toJson(letter.reasons) ?? '[]',
+          };
+        } catch (error) {
+          return Promise.reject(
+            postgresStateError(`serialising the dead letter for key ${letter.key}`, where, error),
+          );
+        }
+        return enqueue(item);
+      },
+    };
+  }
+
   const ledger: PostgresLedger = {
     location: where,
     created: found === 0,
 
     holdsRunLock: (integration) => locks.holds(integration),
     stats: () => ({ batches, recordUpdates, deadLetters }),
+    schema,
+    connectionConfig: config,
+
+    forLease(lease: PageLease): Ledger {
+      const leaseQueue = createOrderedQueue<QueuedWrite>((items) => writeBatch(items, lease), {
+        delayMs: options.commitDelayMs ?? 5,
+      });
+      return {
+        ...ledger,
+        ...recordMethods(leaseQueue),
+        close: () => leaseQueue.flush(),
+      };
+    },
 
     startRun(integration: string, startedAt: string): Promise<RunRow> {
       const id = randomUUID();
@@ -616,28 +758,6 @@ export async function openPostgresLedger(
       });
     },
 
-    getRecords(integration: string, keys: readonly string[]): Promise<Map<string, RecordRow>> {
-      return op('reading records', async () => {
-        const out = new Map<string, RecordRow>();
-        for (const chunk of chunks(keys, KEY_CHUNK)) {
-          const rows = await pool.query({
-            name: 'ferry_get_records',
-            text: `SELECT r.*, EXISTS (
-                     SELECT 1 FROM dead_letters d
-                     WHERE d.integration = r.integration AND d.key = r.key AND d.resolved_at IS NULL
-                   ) AS open_dead_letter
-                   FROM records r WHERE r.integration = $1 AND r.key = ANY ($2::text[])`,
-            values: [integration, chunk],
-          });
-          for (const row of rows.rows as Row[]) {
-            const record = toRecordRow(row);
-            out.set(record.key, record);
-          }
-        }
-        return out;
-      });
-    },
-
     listInFlight(integration: string): Promise<RecordRow[]> {
       return op('listing in-flight records', async () => {
         const rows = await query(
@@ -689,52 +809,6 @@ export async function openPostgresLedger(
         }
         return out;
       });
-    },
-
-    update(integration: string, runId: string, updates: readonly RecordUpdate[]): Promise<void> {
-      if (updates.length === 0 && !closed) return Promise.resolve();
-      const bad = checkStates(updates);
-      if (bad) return Promise.reject(bad);
-      return enqueue({ kind: 'records', integration, runId, updates: [...updates] });
-    },
-
-    async updateNow(integration: string, runId: string, updates: readonly RecordUpdate[]): Promise<void> {
-      if (closed) throw closedError();
-      if (updates.length === 0) return;
-      const bad = checkStates(updates);
-      if (bad) throw bad;
-      // Written on the next loop turn with everything queued by then: the marks of every sender that
-      // reached this point in this turn, and the final states waiting for the timer, in one transaction.
-      const written = enqueue({ kind: 'records', integration, runId, updates: [...updates] });
-      queue.flushSoon();
-      await written;
-    },
-
-    async flush(): Promise<void> {
-      if (closed) throw closedError();
-      await queue.flush();
-    },
-
-    addDeadLetter(letter: Omit<DeadLetter, 'id' | 'createdAt' | 'resolvedAt'>): Promise<void> {
-      let item: QueuedWrite;
-      try {
-        // Serialised now, so a value JSON cannot hold fails this call alone, not the whole batch.
-        item = {
-          kind: 'deadLetter',
-          integration: letter.integration,
-          key: letter.key,
-          runId: letter.runId,
-          state: letter.state,
-          record: toJson(letter.record),
-          body: toJson(letter.body),
-          reasons: toJson(letter.reasons) ?? '[]',
-        };
-      } catch (error) {
-        return Promise.reject(
-          postgresStateError(`serialising the dead letter for key ${letter.key}`, where, error),
-        );
-      }
-      return enqueue(item);
     },
 
     listDeadLetters(
@@ -830,6 +904,7 @@ export async function openPostgresLedger(
       return closing;
     },
 
+    ...recordMethods(queue),
     ...postgresInbox({ op, query }),
   };
   return ledger;

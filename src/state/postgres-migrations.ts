@@ -266,6 +266,206 @@ export const postgresMigrations: readonly string[] = [
     outcome := 'accepted';
   END $$;
   `,
+  // Workers on several machines (docs/scaling.md). A reader stores each page it read, with the checkpoint that
+  // follows it, in `pages`, in the transaction that enqueues its job (pg-boss, schema <schema>_queue or
+  // ferry_queue); any worker takes the job under a lease (its pg-boss attempt) and writes the page's records
+  // fenced by it: ferry_check_lease holds the job row (FOR SHARE) while the write commits, so pg-boss cannot
+  // hand the page to another worker between the check and the commit. `cluster_workers` says which workers
+  // are alive and which queues they serve.
+  `
+  CREATE TABLE pages (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    integration text NOT NULL,
+    run_id text NOT NULL,
+    page_no integer NOT NULL,
+    queue text NOT NULL,
+    job_id uuid,
+    records json NOT NULL,
+    next_checkpoint json,
+    lookup_unknown boolean NOT NULL,
+    compares_repeats boolean NOT NULL,
+    state text NOT NULL CHECK (state IN ('queued', 'settled', 'failed', 'cancelled')),
+    outcomes json,
+    retry_from json,
+    error json,
+    created_at text NOT NULL,
+    finished_at text,
+    UNIQUE (run_id, page_no)
+  );
+  CREATE INDEX pages_unsettled ON pages (integration) WHERE state = 'queued';
+
+  CREATE TABLE cluster_workers (
+    id text PRIMARY KEY,
+    host text NOT NULL,
+    pid integer NOT NULL,
+    queues text[] NOT NULL,
+    started_at timestamptz NOT NULL DEFAULT now(),
+    heartbeat_at timestamptz NOT NULL DEFAULT now()
+  );
+
+  -- Raises FLEAS unless the pg-boss job of the lease is still active in the attempt the lease names; the row
+  -- stays share-locked until the caller's transaction ends, so expiring or cancelling it waits for the write.
+  CREATE FUNCTION ferry_check_lease(p_lease json) RETURNS void
+  LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  DECLARE
+    held integer;
+  BEGIN
+    IF p_lease IS NULL THEN
+      RETURN;
+    END IF;
+    EXECUTE format(
+      'SELECT 1 FROM %I.job WHERE name = $1 AND id = $2 AND retry_count = $3 AND state = %L FOR SHARE',
+      p_lease->>'schema', 'active')
+      INTO held USING p_lease->>'queue', (p_lease->>'job')::uuid, (p_lease->>'attempt')::integer;
+    IF held IS NULL THEN
+      RAISE EXCEPTION 'the lease of job % (attempt %) is no longer held', p_lease->>'job', p_lease->>'attempt'
+        USING ERRCODE = 'FLEAS';
+    END IF;
+  END $$;
+
+  -- What every process sending to one destination shares (docs/scaling.md): the pace of its requests (a
+  -- GCRA schedule, reserved a few sends at a time), a pause everyone keeps after a 429, each process's
+  -- share of the destination's concurrency, and the circuit breaker. Times are ms since the epoch by the
+  -- server's clock, the one clock every process agrees on.
+  CREATE TABLE destination_budgets (
+    key text PRIMARY KEY,
+    -- requests per second as configured (rate_limit.requests_per_second) and as the destination's
+    -- RateLimit headers say; the cluster paces at the lower, NULL while neither is known
+    configured double precision,
+    learned double precision,
+    tat double precision NOT NULL DEFAULT 0,
+    paused_until double precision NOT NULL DEFAULT 0
+  );
+
+  CREATE FUNCTION ferry_now_ms() RETURNS double precision LANGUAGE sql AS $$
+    SELECT extract(epoch FROM clock_timestamp()) * 1000
+  $$;
+
+  -- Reserves p_count sends: the first may leave wait_ms from now, the others interval_ms apart after it.
+  -- interval_ms is 0 while the cluster knows no limit (then only a pause holds sends back).
+  CREATE FUNCTION ferry_rate_reserve(p_key text, p_count integer, p_headroom double precision,
+    OUT wait_ms double precision, OUT interval_ms double precision)
+  LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  DECLARE
+    b destination_budgets;
+    now_ms double precision := ferry_now_ms();
+    pace double precision;
+    first double precision;
+  BEGIN
+    SELECT * INTO b FROM destination_budgets WHERE key = p_key FOR UPDATE;
+    IF NOT FOUND THEN
+      wait_ms := 0;
+      interval_ms := 0;
+      RETURN;
+    END IF;
+    pace := least(b.configured, b.learned * p_headroom);
+    IF pace IS NULL OR pace <= 0 THEN
+      wait_ms := greatest(0, b.paused_until - now_ms);
+      interval_ms := 0;
+      RETURN;
+    END IF;
+    interval_ms := 1000 / pace;
+    first := greatest(b.tat, now_ms, b.paused_until);
+    UPDATE destination_budgets SET tat = first + p_count * interval_ms WHERE key = p_key;
+    wait_ms := first - now_ms;
+  END $$;
+
+  CREATE TABLE destination_members (
+    key text NOT NULL,
+    member text NOT NULL,
+    wanted integer NOT NULL DEFAULT 0,
+    claimed integer NOT NULL DEFAULT 0,
+    heartbeat_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (key, member)
+  );
+
+  -- A process's share of the destination's concurrency (p_total for the whole cluster): an even share
+  -- between the live members that want to send (the first ones in member order get the remainder), never
+  -- more than it asks for (p_want; 0 while it has nothing to send), and never more than the others leave
+  -- free, so the claims never add up past p_total. A share that shrinks stays claimed as long as the process
+  -- still has more requests in flight than it. Members silent for 10 s are dropped.
+  CREATE FUNCTION ferry_claim_slots(p_key text, p_member text, p_total integer, p_want integer,
+    p_in_flight integer, OUT share integer, OUT claimed integer)
+  LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  DECLARE
+    live integer;
+    rank integer;
+    others integer;
+    mine integer;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('ferry:slots:' || current_schema() || ':' || p_key, 0));
+    DELETE FROM destination_members WHERE key = p_key AND heartbeat_at < now() - interval '10 seconds';
+    INSERT INTO destination_members (key, member, wanted) VALUES (p_key, p_member, p_want)
+      ON CONFLICT (key, member) DO UPDATE SET heartbeat_at = now(), wanted = excluded.wanted;
+    SELECT count(*) FILTER (WHERE wanted > 0), count(*) FILTER (WHERE wanted > 0 AND member < p_member),
+        coalesce(sum(m.claimed) FILTER (WHERE member <> p_member), 0)
+      INTO live, rank, others FROM destination_members m WHERE key = p_key;
+    SELECT m.claimed INTO mine FROM destination_members m WHERE key = p_key AND member = p_member;
+    share := CASE WHEN p_want <= 0 THEN 0
+      ELSE least(p_want, p_total / live + CASE WHEN rank < p_total % live THEN 1 ELSE 0 END) END;
+    IF share < mine THEN
+      mine := greatest(share, least(mine, p_in_flight));
+    ELSE
+      mine := greatest(0, least(share, p_total - others));
+    END IF;
+    UPDATE destination_members SET claimed = mine WHERE key = p_key AND member = p_member;
+    claimed := mine;
+  END $$;
+
+  -- The circuit breaker of a destination, shared: opened by whichever process saw it fail, probed by one.
+  CREATE TABLE destination_breakers (
+    key text PRIMARY KEY,
+    open boolean NOT NULL DEFAULT false,
+    -- when it last opened, and when the pause began (the first opening since it was last closed)
+    opened_at double precision,
+    pause_started_at double precision,
+    probe_until double precision NOT NULL DEFAULT 0
+  );
+
+  DROP FUNCTION ferry_write_batch(uuid, text, json, json, text[], integer, text[]);
+  CREATE FUNCTION ferry_write_batch(p_batch uuid, p_at text, p_records json, p_letters json, p_runs text[],
+    p_lock_pid integer, p_locked text[], p_lease json)
+  RETURNS boolean LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  DECLARE
+    u record;
+  BEGIN
+    PERFORM ferry_check_run_locks(p_lock_pid, p_locked);
+    PERFORM ferry_check_lease(p_lease);
+    INSERT INTO write_batches (id) VALUES (p_batch) ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+      RETURN false;
+    END IF;
+    FOR u IN
+      SELECT * FROM ROWS FROM (json_to_recordset(p_records) AS (
+        i text, r text, k text, s text, a integer, f text, h text, e text, es boolean, g integer, rf boolean,
+        rfs boolean, dh text, dhs boolean)) WITH ORDINALITY AS x
+      ORDER BY x.ordinality
+    LOOP
+      INSERT INTO records AS old (integration, key, state, attempts, first_mapped_at, body_hash, last_error,
+        run_id, updated_at, key_generation, refused, delivered_hash)
+      VALUES (u.i, u.k, u.s, coalesce(u.a, 0), u.f, u.h, u.e, u.r, p_at, coalesce(u.g, 0), u.rf, u.dh)
+      ON CONFLICT (integration, key) DO UPDATE SET
+        state = excluded.state,
+        attempts = coalesce(u.a, old.attempts),
+        -- first write wins: orderDate must not move once a record was mapped
+        first_mapped_at = coalesce(old.first_mapped_at, excluded.first_mapped_at),
+        body_hash = coalesce(u.h, old.body_hash),
+        last_error = CASE WHEN u.es THEN u.e ELSE old.last_error END,
+        run_id = excluded.run_id,
+        updated_at = excluded.updated_at,
+        key_generation = coalesce(u.g, old.key_generation),
+        refused = CASE WHEN u.rfs THEN u.rf ELSE old.refused END,
+        delivered_hash = CASE WHEN u.dhs THEN u.dh ELSE old.delivered_hash END;
+    END LOOP;
+    INSERT INTO dead_letters (integration, key, run_id, state, record, body, reasons, created_at)
+      SELECT x.i, x.k, x.r, x.s, x.rec, x.body, x.reasons, p_at
+      FROM ROWS FROM (json_to_recordset(p_letters) AS (
+        i text, k text, r text, s text, rec json, body json, reasons json)) WITH ORDINALITY AS x
+      ORDER BY x.ordinality;
+    UPDATE runs SET last_active_at = p_at WHERE id = ANY (p_runs);
+    RETURN true;
+  END $$;
+  `,
 ];
 
 /** The schema version this code writes. */
@@ -277,13 +477,14 @@ export const VERSION_TABLE = 'ferry_schema';
 /**
  * Brings the schema up to POSTGRES_SCHEMA_VERSION in one transaction, under an advisory lock of this schema
  * so that processes starting together migrate once; refuses a newer schema. Resolves to the version found
- * (0: the ledger is new). With `mustExist`, creates nothing and throws FERRY_ERR_STATE_NOT_FOUND instead.
+ * (0: the ledger is new) and the schema the tables are in. With `mustExist`, creates nothing and throws
+ * FERRY_ERR_STATE_NOT_FOUND instead.
  */
 export async function migratePostgres(
   client: pg.ClientBase,
   where: string,
   options: { mustExist?: boolean } = {},
-): Promise<number> {
+): Promise<{ found: number; schema: string }> {
   await client.query('BEGIN');
   try {
     const schema = (await client.query<{ schema: string | null }>('SELECT current_schema() AS schema'))
@@ -332,7 +533,7 @@ export async function migratePostgres(
       await client.query(`UPDATE ${VERSION_TABLE} SET version = $1`, [POSTGRES_SCHEMA_VERSION]);
     }
     await client.query('COMMIT');
-    return found;
+    return { found, schema };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;

@@ -42,8 +42,20 @@ export function createPostgresRunLocks(config: pg.ClientConfig, where: string): 
   /** Set when the session ended while it held locks: they are gone until verify() takes them again. */
   let lost = false;
 
-  async function session(): Promise<pg.Client> {
-    if (client) return client;
+  /** The session being opened, so that callers at the same moment share one. */
+  let opening: Promise<pg.Client> | undefined;
+  /** The verify going on, so that callers at the same moment wait for one. */
+  let verifying: Promise<void> | undefined;
+
+  function session(): Promise<pg.Client> {
+    if (client) return Promise.resolve(client);
+    opening ??= openSession().finally(() => {
+      opening = undefined;
+    });
+    return opening;
+  }
+
+  async function openSession(): Promise<pg.Client> {
     const fresh = new pg.Client({ keepAlive: true, keepAliveInitialDelayMillis: 10_000, ...config });
     const drop = () => {
       if (client !== fresh) return;
@@ -67,6 +79,20 @@ export function createPostgresRunLocks(config: pg.ClientConfig, where: string): 
     return result.rows[0]?.ok === true;
   }
 
+  async function retake(): Promise<void> {
+    for (const integration of held) {
+      if (!(await take(integration))) {
+        throw new FerryError(
+          'FERRY_ERR_STATE_LOCKED',
+          `the run lock of integration ${integration} in the ledger ${where} was lost (the connection to ` +
+            'PostgreSQL dropped) and another ferry process took it: this run stops writing',
+          { details: { integration, location: where } },
+        );
+      }
+    }
+    lost = false;
+  }
+
   return {
     async tryAcquire(integration: string): Promise<boolean> {
       if (held.has(integration) && !lost) return true;
@@ -81,19 +107,12 @@ export function createPostgresRunLocks(config: pg.ClientConfig, where: string): 
     holds(integration: string): boolean {
       return held.has(integration);
     },
-    async verify(): Promise<void> {
-      if (!lost) return;
-      for (const integration of held) {
-        if (!(await take(integration))) {
-          throw new FerryError(
-            'FERRY_ERR_STATE_LOCKED',
-            `the run lock of integration ${integration} in the ledger ${where} was lost (the connection to ` +
-              'PostgreSQL dropped) and another ferry process took it: this run stops writing',
-            { details: { integration, location: where } },
-          );
-        }
-      }
-      lost = false;
+    verify(): Promise<void> {
+      if (!lost) return Promise.resolve();
+      verifying ??= retake().finally(() => {
+        verifying = undefined;
+      });
+      return verifying;
     },
     fence(integrations: Iterable<string>) {
       const locked = [...new Set(integrations)].filter((integration) => held.has(integration));

@@ -31,9 +31,16 @@ export interface FerryProcess {
 /** Spawns `ferry <args>` with exactly `env` (plus PATH), never the caller's environment. */
 export function startFerry(
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string; uid?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    cwd?: string;
+    uid?: number;
+    /** A command that runs the process, such as `ip netns exec NAME` (it must exec, keeping the pid). */
+    prefix?: readonly string[];
+  } = {},
 ): FerryProcess {
-  const child = spawn(process.execPath, [ferryBin, ...args], {
+  const [command, ...prefixArgs] = [...(options.prefix ?? []), process.execPath];
+  const child = spawn(command!, [...prefixArgs, ferryBin, ...args], {
     cwd: options.cwd ?? repoRoot,
     ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...options.env },

@@ -30,15 +30,19 @@ export async function startFlagshipMocks(
     honourIdempotency?: boolean;
     allowDuplicates?: boolean;
     saveRejections?: boolean;
+    /** Where both listen. @default 127.0.0.1 */
+    host?: string;
   } = {},
 ): Promise<FlagshipMocks> {
   const source = await startMockSource({
+    ...(options.host ? { host: options.host } : {}),
     count: options.count ?? 200,
     seed: options.seed ?? 42,
     ...(options.sourceFaults ? { faults: options.sourceFaults } : {}),
     ...options.sourcePaging,
   });
   const destination = await startMockDestination({
+    ...(options.host ? { host: options.host } : {}),
     seed: options.seed ?? 42,
     ...(options.destinationFaults ? { faults: options.destinationFaults } : {}),
     ...(options.tokenTtlSeconds ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),

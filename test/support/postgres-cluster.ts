@@ -7,6 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  appendFileSync,
   chmodSync,
   chownSync,
   existsSync,
@@ -34,6 +35,8 @@ export interface PostgresTestServer {
   readonly dir: string;
   /** The uid and gid the server runs as; absent when it runs as the test process's own user. */
   readonly runAs?: { readonly uid: number; readonly gid: number };
+  /** Addresses it listens on besides 127.0.0.1 (a test network namespace's link), with password logins. */
+  readonly alsoListen?: readonly string[];
 }
 
 const DEBIAN_ROOT = '/usr/lib/postgresql';
@@ -133,7 +136,7 @@ function run(server: Pick<PostgresTestServer, 'binDir' | 'runAs'>, tool: string,
 function serverOptions(server: PostgresTestServer): string {
   return [
     `-p ${server.port}`,
-    '-c listen_addresses=127.0.0.1',
+    `-c listen_addresses=${['127.0.0.1', ...(server.alsoListen ?? [])].join(',')}`,
     `-c unix_socket_directories=${server.dir}`,
     // A test cluster: losing it to a power cut costs nothing, and fsync costs every commit.
     '-c fsync=off',
@@ -168,7 +171,7 @@ export function stopPostgres(server: PostgresTestServer, mode: 'fast' | 'immedia
  * if `ownerPid` (this process by default) dies without calling destroyPostgres (a killed test run).
  */
 export async function createPostgres(
-  options: { log?: (line: string) => void; ownerPid?: number } = {},
+  options: { log?: (line: string) => void; ownerPid?: number; alsoListen?: readonly string[] } = {},
 ): Promise<PostgresTestServer> {
   const binDir = ensurePostgresInstalled(options.log);
   const runAs = unprivilegedUser();
@@ -179,7 +182,15 @@ export async function createPostgres(
   const pwfile = join(dir, 'pwfile');
   writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
   if (runAs) chownSync(pwfile, runAs.uid, runAs.gid);
-  const base = { host: '127.0.0.1', user: 'ferry', password, binDir, dir, ...(runAs ? { runAs } : {}) };
+  const base = {
+    host: '127.0.0.1',
+    user: 'ferry',
+    password,
+    binDir,
+    dir,
+    ...(runAs ? { runAs } : {}),
+    ...(options.alsoListen ? { alsoListen: options.alsoListen } : {}),
+  };
   run(base, 'initdb', [
     '-D',
     join(dir, 'data'),
@@ -194,6 +205,13 @@ export async function createPostgres(
     '--no-sync',
   ]);
   rmSync(pwfile);
+  if (options.alsoListen?.length) {
+    // Logins from the /24 around each address: a namespace reaches the server from the other end of a link.
+    const lines = options.alsoListen.map(
+      (address) => `host all all ${address.replace(/\.\d+$/, '.0')}/24 scram-sha-256`,
+    );
+    appendFileSync(join(dir, 'data', 'pg_hba.conf'), `${lines.join('\n')}\n`);
+  }
   // A port can be taken between finding it free and the server binding it: try a few.
   for (let attempt = 1; ; attempt++) {
     const server: PostgresTestServer = { ...base, port: await freePort() };

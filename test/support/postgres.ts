@@ -72,8 +72,10 @@ export async function createTestDatabase(
  * A cluster of the test file's own, for tests that restart or stop the server: the run's shared cluster
  * serves test files running at the same time. Stop it with destroyPostgres.
  */
-export async function privatePostgres(): Promise<PostgresTestServer> {
-  return createPostgres();
+export async function privatePostgres(
+  options: { alsoListen?: readonly string[] } = {},
+): Promise<PostgresTestServer> {
+  return createPostgres(options);
 }
 
 /** A URL of a private cluster's database, without its password. */

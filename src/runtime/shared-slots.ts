@@ -1,0 +1,108 @@
+import type { Slots } from '../engine/slots.ts';
+
+/** A process's claim on a destination's concurrency, shared by a cluster (src/state/postgres-destination-budget.ts). */
+export interface SlotBudget {
+  /** Claims a share of `total` requests in flight: `share` is what is fair now, `claimed` what is free of it. */
+  claimSlots(total: number, want: number, inFlight: number): Promise<{ share: number; claimed: number }>;
+  leaveSlots(): Promise<void>;
+}
+
+/** Slots whose number follows the process's share of the destination's concurrency. */
+export interface SharedSlots extends Slots {
+  /** Resolves once the first share was claimed. */
+  readonly ready: Promise<void>;
+  /** Slots this process may use now. */
+  size(): number;
+  /**
+   * Says whether this process has records to send: an idle one claims nothing, so the processes that send
+   * share the whole concurrency. Becoming busy claims a share at once.
+   */
+  busy(busy: boolean): void;
+  /** Stops claiming and gives the share back. */
+  close(): Promise<void>;
+}
+
+/** Options of createSharedSlots. */
+export interface SharedSlotsOptions {
+  /** The destination's concurrency for the whole cluster (destination.concurrency). */
+  readonly total: number;
+  /** The most this process sends at once (--concurrency, else the destination's). */
+  readonly want: number;
+  /** How often the share is claimed again. @default 1000 */
+  readonly everyMs?: number;
+  /**
+   * How long a share may go unrenewed (the database out of reach) before this process stops sending: others
+   * take a silent process's share after 10 s. @default 8000
+   */
+  readonly staleMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Slots for sending to a destination whose concurrency the whole cluster shares: this process holds its
+ * share (an even split between the processes sending, never more than it wants), claimed again every second.
+ * A share that shrinks takes effect as requests finish; one that grows only takes what others gave back, so
+ * the cluster never has more requests in flight than the destination's concurrency.
+ */
+export function createSharedSlots(budget: SlotBudget, options: SharedSlotsOptions): SharedSlots {
+  const everyMs = options.everyMs ?? 1000;
+  const staleMs = options.staleMs ?? 8000;
+  let cap = 0;
+  let inUse = 0;
+  let renewedAt = performance.now();
+  let closed = false;
+  // Idle until the first page: a process that sends nothing claims nothing.
+  let wanting = false;
+  const waiters: Array<() => void> = [];
+  const pump = () => {
+    while (waiters.length > 0 && inUse < cap) {
+      inUse++;
+      waiters.shift()!();
+    }
+  };
+  const claim = async () => {
+    try {
+      const { share, claimed } = await budget.claimSlots(options.total, wanting ? options.want : 0, inUse);
+      renewedAt = performance.now();
+      cap = Math.min(share, claimed);
+    } catch (error) {
+      options.onError?.(error);
+      if (performance.now() - renewedAt > staleMs) cap = 0;
+    }
+    pump();
+  };
+  const ready = claim();
+  let timer: NodeJS.Timeout | undefined;
+  const again = () => {
+    timer = setTimeout(async () => {
+      await claim();
+      if (!closed) again();
+    }, everyMs);
+  };
+  again();
+  return {
+    ready,
+    size: () => cap,
+    busy(busy) {
+      if (busy === wanting) return;
+      wanting = busy;
+      void claim();
+    },
+    acquire() {
+      if (inUse < cap && waiters.length === 0) {
+        inUse++;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => waiters.push(resolve));
+    },
+    release() {
+      inUse--;
+      pump();
+    },
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      await budget.leaveSlots().catch(() => {});
+    },
+  };
+}
