@@ -24,7 +24,7 @@ export default defineIntegration({
     },
     idempotency: { header: 'Idempotency-Key' },
     lookup: { url: `${envRef('DEST_URL')}/{orderId}` },
-    concurrency: 16,
+    concurrency: { adaptive: true, initial: 8, max: 256 },
     responses: [{ status: 409, action: 'conflict' }],
   },
 });

@@ -1,3 +1,4 @@
+import type { ConcurrencyLimit } from './concurrency-limit.ts';
 import type { ErrorCode } from './error-codes.ts';
 import type { CursorValue, InboxEntry, Reason } from './ledger-types.ts';
 
@@ -188,8 +189,11 @@ export interface SinkConnector {
    * resolves with what it saw; rejects (with the credential or network error) when it cannot.
    */
   probe?(): Promise<ProbeResult>;
-  /** Writes (or batches) the destination takes at once. @default 16 */
-  readonly concurrency?: number;
+  /**
+   * Writes (or batches) the destination takes at once: a number, or a limit that moves while the run goes
+   * (an HTTP sink hands on its stack's `concurrency`). @default 16
+   */
+  readonly concurrency?: number | ConcurrencyLimit;
   /**
    * When records the ledger does not know are looked up before their first write (with a lookup):
    * `new_ledger` until a run has read the source to its end with this ledger. @default 'new_ledger'

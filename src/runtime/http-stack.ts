@@ -3,8 +3,10 @@ import { resolve } from 'node:path';
 import { authInterceptor } from '../auth/auth-interceptor.ts';
 import { createAuthStrategy } from '../auth/create-auth-strategy.ts';
 import type { SharedTokens } from '../auth/shared-tokens.ts';
+import type { ConcurrencyConfig } from '../config/concurrency-schema.ts';
 import type { TlsConfig } from '../config/tls-schema.ts';
 import type { HttpStack, HttpStackOptions } from '../connectors/spec.ts';
+import { type ConcurrencyLimit, fixedConcurrency } from '../core/concurrency-limit.ts';
 import { FerryError } from '../core/errors.ts';
 import type { Interceptor } from '../core/http-types.ts';
 import { classifyInterceptor } from '../http/classify-interceptor.ts';
@@ -12,9 +14,11 @@ import { composeSend } from '../http/compose.ts';
 import type { HttpObserver } from '../http/http-observer.ts';
 import { createHttpTransport } from '../http/http-transport.ts';
 import { redirectInterceptor } from '../http/redirect-interceptor.ts';
+import { type AdaptiveConcurrency, createAdaptiveConcurrency } from '../resilience/adaptive-concurrency.ts';
 import { createAdaptiveLimiter } from '../resilience/adaptive-limiter.ts';
 import { createCircuitBreaker } from '../resilience/circuit-breaker.ts';
 import { circuitBreakerInterceptor } from '../resilience/circuit-breaker-interceptor.ts';
+import { concurrencyInterceptor } from '../resilience/concurrency-interceptor.ts';
 import { rateLimitInterceptor } from '../resilience/rate-limit-interceptor.ts';
 import { retryInterceptor } from '../resilience/retry-interceptor.ts';
 
@@ -34,8 +38,9 @@ export interface StackEnvironment {
 
 /**
  * Composes one connector's HTTP stack in the one fixed order, outermost first: retry (the one resend
- * loop), redirect, circuit breaker, rate limiter, auth, classify (each response judged once, where it is
- * first seen), transport.
+ * loop), redirect, circuit breaker, rate limiter, auth, the adaptive concurrency's measurements (each
+ * attempt's round trip, without limiter waits or token fetches), classify (each response judged once,
+ * where it is first seen), transport.
  */
 export function createHttpStack(options: HttpStackOptions, environment: StackEnvironment): HttpStack {
   const { observer } = environment;
@@ -68,6 +73,8 @@ export function createHttpStack(options: HttpStackOptions, environment: StackEnv
         endpoint: options.endpoint,
       })
     : undefined;
+  const concurrency =
+    options.concurrency && createConcurrency(options.concurrency, options.endpoint, observer);
   const interceptors: Interceptor[] = [
     retryInterceptor({
       ...options.retry,
@@ -92,6 +99,9 @@ export function createHttpStack(options: HttpStackOptions, environment: StackEnv
       auth,
       environment.onTokenRefresh ? { onTokenRefresh: environment.onTokenRefresh } : undefined,
     ),
+  );
+  if (concurrency && 'start' in concurrency) interceptors.push(concurrencyInterceptor(concurrency));
+  interceptors.push(
     classifyInterceptor(rules, {
       maxRetryAfterMs,
       ...(options.classifyBody ? { classifyBody: options.classifyBody } : {}),
@@ -99,10 +109,30 @@ export function createHttpStack(options: HttpStackOptions, environment: StackEnv
   );
   return {
     send: composeSend(transport, interceptors),
+    ...(concurrency ? { concurrency } : {}),
     close: async () => {
       await Promise.allSettled([transport.close(), auth.close?.()]);
     },
   };
+}
+
+/** The destination's limit: adaptive ones report every change, fixed ones their value once. */
+function createConcurrency(
+  config: ConcurrencyConfig,
+  endpoint: string,
+  observer: HttpObserver,
+): ConcurrencyLimit | AdaptiveConcurrency {
+  if (!config.adaptive) {
+    observer.onConcurrencyLimit?.({ endpoint, limit: config.limit, adaptive: false, reason: 'initial' });
+    return fixedConcurrency(config.limit);
+  }
+  const limit = createAdaptiveConcurrency({
+    ...config,
+    onChange: ({ limit, reason }) =>
+      observer.onConcurrencyLimit?.({ endpoint, limit, adaptive: true, reason }),
+  });
+  observer.onConcurrencyLimit?.({ endpoint, limit: limit.current(), adaptive: true, reason: 'initial' });
+  return limit;
 }
 
 /** The CA bundle and client certificate the transport needs, read from their files. */

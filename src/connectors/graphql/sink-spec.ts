@@ -88,8 +88,7 @@ in the mapping are not compared.`,
       : undefined;
     const classOf = createErrorClassifier(options.error_codes);
     const classifyBody = graphqlBodyClassifier(classOf, failedWhole);
-    const concurrency = context.concurrency ?? options.concurrency;
-    const http = sinkHttp(options, concurrency);
+    const http = sinkHttp(options, context.concurrency);
     let sink: GraphqlSink | undefined;
     // The retry layer is the one resend loop; a mutation whose first try may have been applied is resent
     // only when the sink's lookup says the record is not there. With a lookup, the header alone never
@@ -134,7 +133,7 @@ in the mapping are not compared.`,
     });
     return {
       ...sink,
-      concurrency,
+      ...(stack.concurrency ? { concurrency: stack.concurrency } : {}),
       ...(lookupOptions ? { lookupBeforeSend: lookupOptions.before_send } : {}),
     };
   },

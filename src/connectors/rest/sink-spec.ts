@@ -49,16 +49,15 @@ quarantined before any send. URL templates read dot paths (\`{order.orderId}\`).
     client_secret: \${DEST_CLIENT_SECRET}
   lookup:
     url: \${DEST_URL}/orders/{orderId}
-  concurrency: 16`,
+  concurrency: { adaptive: true, initial: 8, max: 256 }`,
   },
   create(options, context) {
-    const concurrency = context.concurrency ?? options.concurrency;
     let sink: RestSink | undefined;
     // The retry layer is the one resend loop; a resend whose first try may have been stored asks the sink,
     // which looks the record up. With a lookup, the key alone never clears that resend: a destination may
     // ignore Idempotency-Key and store every POST.
     const http = context.http({
-      ...sinkHttp(options, concurrency),
+      ...sinkHttp(options, context.concurrency),
       endpoint: ENDPOINT,
       origins: [
         originOf(options.url),
@@ -114,7 +113,7 @@ quarantined before any send. URL templates read dot paths (\`{order.orderId}\`).
     });
     return {
       ...sink,
-      concurrency,
+      ...(http.concurrency ? { concurrency: http.concurrency } : {}),
       onChange: options.on_change.action,
       onDelete: options.on_delete.action,
       ...(options.lookup ? { lookupBeforeSend: options.lookup.before_send } : {}),

@@ -83,8 +83,7 @@ document or a wrong namespace fails the record with a message naming the endpoin
   async create(options, context) {
     const token = options.security.username_token;
     registerSecret(token?.password);
-    const concurrency = context.concurrency ?? options.concurrency;
-    const http = sinkHttp(options, concurrency);
+    const http = sinkHttp(options, context.concurrency);
     const model = await loadSinkWsdl(options, context);
     const operation = choose(model, options, options.operation, 'destination.operation');
     const lookupOperation = options.lookup
@@ -151,7 +150,7 @@ document or a wrong namespace fails the record with a message naming the endpoin
     });
     return {
       ...sink,
-      concurrency,
+      ...(stack.concurrency ? { concurrency: stack.concurrency } : {}),
       ...(options.lookup ? { lookupBeforeSend: options.lookup.before_send } : {}),
     };
   },
