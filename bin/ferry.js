@@ -15,6 +15,8 @@
 // The shebang stays under the 127 characters older Linux kernels read; V8 flags that need not be given at
 // start-up are set below instead.
 import { readdirSync, statSync } from 'node:fs';
+import { enableCompileCache } from 'node:module';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -36,6 +38,15 @@ if (major < 24) {
 setFlagsFromString('--no-wasm-loop-unrolling');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+// Most of ferry's start-up is V8 compiling the modules a command loads; Node's compile cache keeps that
+// work between runs (docs/performance.md has the figures). In the user's own cache directory, never a
+// shared temporary one another user could write to; NODE_COMPILE_CACHE overrides it, and
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off. A directory that cannot be written just means no cache.
+enableCompileCache?.(
+  process.env.NODE_COMPILE_CACHE ||
+    join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ferry', 'compile-cache'),
+);
 
 /**
  * True when dist/ (plain JavaScript from `npm run build`) was built after the last change to any source it

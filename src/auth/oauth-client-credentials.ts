@@ -1,4 +1,3 @@
-import { importPKCS8 } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { type Dispatcher, fetch as undiciFetch } from 'undici';
 import { FerryError } from '../core/errors.ts';
@@ -101,6 +100,8 @@ async function clientAuthFor(options: OAuthClientCredentialsOptions): Promise<oa
       const alg = options.privateKeyAlg ?? 'RS256';
       let key: oauth.CryptoKey;
       try {
+        // jose loads only for private_key_jwt: client secrets never need it.
+        const { importPKCS8 } = await import('jose');
         key = await importPKCS8(options.privateKeyPem ?? '', alg);
       } catch (error) {
         // The cause is left out: parsers may quote part of their input, and the input is a private key.

@@ -31,7 +31,15 @@ export async function locateCommandLedger(options: LedgerOptions, env: ConfigEnv
   return locateLedger({
     flag: options.state,
     env,
-    config: file === undefined ? undefined : { file, setting: () => loadStateSetting(file, env) },
+    // Loaded only when a --config is given: the config schema is most of what `ferry --help` would load.
+    config:
+      file === undefined
+        ? undefined
+        : {
+            file,
+            setting: async () =>
+              (await import('../integration/load-integration.ts')).loadStateSetting(file, env),
+          },
   });
 }
 

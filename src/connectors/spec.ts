@@ -61,6 +61,8 @@ export interface HttpStackOptions {
 /** A composed HTTP stack. */
 export interface HttpStack {
   readonly send: Send;
+  /** Starts fetching credentials (a token) without waiting; the runtime calls it as a run starts. */
+  prepare(): void;
   /** The limit in force, when the options had a `concurrency`: the sink hands it to the engine. */
   readonly concurrency?: ConcurrencyLimit;
   close(): Promise<void>;

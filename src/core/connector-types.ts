@@ -190,6 +190,11 @@ export interface SinkConnector {
    */
   probe?(): Promise<ProbeResult>;
   /**
+   * Starts what the first write needs (a token) without waiting. The engine calls it once the first source
+   * page has been asked for, so the two travel at once; a failure is left for the first write to report.
+   */
+  prepare?(): void;
+  /**
    * Writes (or batches) the destination takes at once: a number, or a limit that moves while the run goes
    * (an HTTP sink hands on its stack's `concurrency`). @default 16
    */

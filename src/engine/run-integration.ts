@@ -167,12 +167,14 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
 
   try {
     const since = highWater?.since();
+    // The sink prepares (fetches its token) while the first page travels, not after it.
     const pages = prefetchOne(
       options.source.readPages({
         from: checkpoint,
         signal: stopReading.signal,
         ...(since === undefined ? {} : { since }),
       }),
+      () => options.sink.prepare?.(),
     );
     pageLoop: for await (const sourcePage of pages) {
       pageNumber++;

@@ -4,15 +4,9 @@ import { parseTemplate, type Reference } from '../config/interpolate.ts';
 import { parseYamlTree } from '../config/yaml-tree.ts';
 import { FerryError } from '../core/errors.ts';
 import { registerSecret } from '../core/secret-registry.ts';
+import { looksLikeUrl } from './looks-like-url.ts';
 import { readIntegrationFile } from './read-integration-file.ts';
 import type { ConfigEnv } from './resolve-integration.ts';
-
-const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
-
-/** True when a ledger location is written as a URL (`postgres://...`) rather than a directory. */
-export function looksLikeUrl(value: string): boolean {
-  return URL_LIKE.test(value);
-}
 
 /** A `state:` value as a location: a directory resolved against the file's directory, a URL kept as is. */
 export function resolveStateSetting(value: string, baseDir: string): string {

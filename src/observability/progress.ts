@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 import { formatDuration } from '../core/duration.ts';
 import type { RunCounts } from './run-reporter.ts';
 
@@ -75,6 +76,8 @@ export function createProgress(options: ProgressOptions): Progress {
     const tail =
       '{rate} rec/s | delivered {delivered} | skipped {skipped} | quarantined {quarantined} | ' +
       'failed {failed} | retries {retries} | in flight ≤ {limit}';
+    // Loaded for a terminal's bar only; elsewhere progress is a log line.
+    const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
     const bars = new cliProgress.MultiBar(
       {
         stream,

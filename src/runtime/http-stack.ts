@@ -109,6 +109,7 @@ export function createHttpStack(options: HttpStackOptions, environment: StackEnv
   );
   return {
     send: composeSend(transport, interceptors),
+    prepare: () => auth.prepare?.(),
     ...(concurrency ? { concurrency } : {}),
     close: async () => {
       await Promise.allSettled([transport.close(), auth.close?.()]);

@@ -133,6 +133,7 @@ in the mapping are not compared.`,
     });
     return {
       ...sink,
+      prepare: stack.prepare,
       ...(stack.concurrency ? { concurrency: stack.concurrency } : {}),
       ...(lookupOptions ? { lookupBeforeSend: lookupOptions.before_send } : {}),
     };

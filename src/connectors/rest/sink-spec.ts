@@ -113,6 +113,7 @@ quarantined before any send. URL templates read dot paths (\`{order.orderId}\`).
     });
     return {
       ...sink,
+      prepare: http.prepare,
       ...(http.concurrency ? { concurrency: http.concurrency } : {}),
       onChange: options.on_change.action,
       onDelete: options.on_delete.action,

@@ -150,6 +150,7 @@ document or a wrong namespace fails the record with a message naming the endpoin
     });
     return {
       ...sink,
+      prepare: stack.prepare,
       ...(stack.concurrency ? { concurrency: stack.concurrency } : {}),
       ...(options.lookup ? { lookupBeforeSend: options.lookup.before_send } : {}),
     };
