@@ -5,6 +5,7 @@ import { type MockProcesses, startMockProcesses } from './mock-processes.ts';
 import { type BareClientResult, runBareClient } from './run-bare-client.ts';
 import { runFerry } from './run-ferry.ts';
 import { type NaiveResult, runNaive } from './run-naive.ts';
+import { READ_BEFORE_CONFIG } from './scenario-peers.ts';
 
 /** One figure for each process in a contender's run (null where it could not be read). */
 export interface ByProcess {
@@ -31,13 +32,17 @@ type Metered<T> = T & { cpu: ByProcess };
 export interface ThroughputResult {
   customers: number;
   rounds: number;
+  /** ferry as shipped on a fresh ledger (its first run: a lookup and a POST per order). */
   ferry: Metered<FerryThroughput>;
+  /** ferry as its later runs go (a ledger that read the source to its end: one POST per order). */
+  ferryReadBefore: Metered<FerryThroughput>;
   naive: Metered<NaiveResult>;
   ceiling: Metered<CeilingResult>;
   /** For reference: undici alone in a fresh process (bench/bare-client.ts), its median run. */
   bareClient: BareClientResult;
   all: {
     ferry: Metered<FerryThroughput>[];
+    ferryReadBefore: Metered<FerryThroughput>[];
     naive: Metered<NaiveResult>[];
     ceiling: Metered<CeilingResult>[];
     bareClient: BareClientResult[];
@@ -56,7 +61,15 @@ export interface ThroughputResult {
    * Where each contender's median run spent CPU, per POST the destination accepted, in µs. ferry's own is its
    * run's less ferry's fixed cost (`ferryFixedCpuMs`), so that it does not depend on the number of customers.
    */
-  cpuPerPost: { ferry: ByProcess; naive: ByProcess; ceiling: ByProcess; bareClient: number };
+  cpuPerPost: {
+    ferry: ByProcess;
+    ferryReadBefore: ByProcess;
+    naive: ByProcess;
+    ceiling: ByProcess;
+    bareClient: number;
+  };
+  /** undici alone's CPU per POST over ferry's per record (fixed cost out): first run; later runs. */
+  cpuShareOfBareClient: { ferry: number | null; ferryReadBefore: number | null };
   /**
    * The most CPU per record ferry could use and still reach the target share of the ceiling on this machine,
    * in µs: every core busy for the whole run, less the destination mock's CPU per POST in autocannon's median
@@ -112,7 +125,13 @@ export async function throughputScenario(
   targetShare: number,
 ): Promise<ThroughputResult> {
   const mocks = await startMockProcesses({ count: customers });
-  const all: ThroughputResult['all'] = { ferry: [], naive: [], ceiling: [], bareClient: [] };
+  const all: ThroughputResult['all'] = {
+    ferry: [],
+    ferryReadBefore: [],
+    naive: [],
+    ceiling: [],
+    bareClient: [],
+  };
   const oneRecordCpu: (number | null)[] = [];
   try {
     const requests = await prepareCeiling(mocks.env);
@@ -122,20 +141,22 @@ export async function throughputScenario(
       oneRecordCpu.push((await runFerry({ env: mocks.env, perPage: 1000, limit: 1 })).cpuMs);
       await mocks.resetDestination();
     }
+    const ferryRun = (config?: string) =>
+      metered(mocks, async () => {
+        const run = await runFerry({ env: mocks.env, perPage: 1000, ...(config ? { config } : {}) });
+        return {
+          recordsPerSec: run.recordsPerSec,
+          postsPerSec: run.postsPerSec,
+          durationMs: run.report.durationMs,
+          wallMs: run.wallMs,
+          delivered: run.report.counts.delivered,
+          cpuMs: run.cpuMs,
+        };
+      });
     for (let round = 0; round < rounds; round++) {
-      all.ferry.push(
-        await metered(mocks, async () => {
-          const run = await runFerry({ env: mocks.env, perPage: 1000 });
-          return {
-            recordsPerSec: run.recordsPerSec,
-            postsPerSec: run.postsPerSec,
-            durationMs: run.report.durationMs,
-            wallMs: run.wallMs,
-            delivered: run.report.counts.delivered,
-            cpuMs: run.cpuMs,
-          };
-        }),
-      );
+      all.ferry.push(await ferryRun());
+      await mocks.resetDestination();
+      all.ferryReadBefore.push(await ferryRun(READ_BEFORE_CONFIG));
       await mocks.resetDestination();
       all.naive.push(await metered(mocks, () => runNaive({ ...process.env, ...mocks.env })));
       await mocks.resetDestination();
@@ -148,14 +169,20 @@ export async function throughputScenario(
     await mocks.stop();
   }
   const ferry = medianBy(all.ferry, (run) => run.postsPerSec);
+  const ferryReadBefore = medianBy(all.ferryReadBefore, (run) => run.postsPerSec);
   const naive = medianBy(all.naive, (run) => run.recordsPerSec);
   const ceiling = medianBy(all.ceiling, (run) => run.postsPerSec);
   const bareClient = medianBy(all.bareClient, (run) => run.postsPerSec);
   const ferryFixedCpuMs = oneRecordCpu.includes(null) ? null : medianBy(oneRecordCpu as number[], (ms) => ms);
   const ferryOwn =
     ferry.cpu.own === null || ferryFixedCpuMs === null ? null : ferry.cpu.own - ferryFixedCpuMs;
+  const readBeforeOwn =
+    ferryReadBefore.cpu.own === null || ferryFixedCpuMs === null
+      ? null
+      : ferryReadBefore.cpu.own - ferryFixedCpuMs;
   const cpuPerPost = {
     ferry: perPost({ ...ferry.cpu, own: ferryOwn }, ferry.delivered),
+    ferryReadBefore: perPost({ ...ferryReadBefore.cpu, own: readBeforeOwn }, ferryReadBefore.delivered),
     naive: perPost(naive.cpu, naive.delivered),
     ceiling: perPost(ceiling.cpu, ceiling.requests),
     bareClient: (bareClient.cpuMs * 1000) / bareClient.created,
@@ -167,10 +194,18 @@ export async function throughputScenario(
     customers,
     rounds,
     ferry,
+    ferryReadBefore,
     naive,
     ceiling,
     bareClient,
     all,
+    cpuShareOfBareClient: {
+      ferry: cpuPerPost.ferry.own === null ? null : cpuPerPost.bareClient / cpuPerPost.ferry.own,
+      ferryReadBefore:
+        cpuPerPost.ferryReadBefore.own === null
+          ? null
+          : cpuPerPost.bareClient / cpuPerPost.ferryReadBefore.own,
+    },
     ferryOverCeiling: ferry.postsPerSec / ceiling.postsPerSec,
     ferryOverNaive: ferry.recordsPerSec / naive.recordsPerSec,
     bareClientOverCeiling: bareClient.postsPerSec / ceiling.postsPerSec,

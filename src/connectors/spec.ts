@@ -31,6 +31,12 @@ export interface HttpStackOptions {
    * and push-back, and moves the limit). None on a source.
    */
   readonly concurrency?: ConcurrencyConfig;
+  /**
+   * Which requests' round trips an adaptive concurrency judges: a sink's writes, not its lookups, whose far
+   * shorter round trips would read as a falling latency whenever more of them are in flight. Every request
+   * still counts as in flight, and a push-back (429, 503, timeout) from any of them. @default every request
+   */
+  readonly concurrencyMeasures?: (request: HttpRequest) => boolean;
   /** The user's `responses` rules, tried first. */
   readonly rules?: readonly ResponseRule[];
   /**

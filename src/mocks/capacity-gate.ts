@@ -15,6 +15,11 @@ export interface CapacityStats {
   readonly peakInFlight: number;
   /** Requests refused because more than twice the capacity were in flight. */
   readonly overloaded: number;
+  /**
+   * Requests in flight integrated over time (request·ms) since the gate was made: two readings give the
+   * mean number in flight between them.
+   */
+  readonly inFlightMs: number;
 }
 
 /** A server with a fixed number of workers and a bounded queue in front of them. */
@@ -37,6 +42,13 @@ export function createCapacityGate(capacity: number): CapacityGate {
   let inFlight = 0;
   let peakInFlight = 0;
   let overloaded = 0;
+  let inFlightMs = 0;
+  let countedAt = performance.now();
+  const count = (): void => {
+    const at = performance.now();
+    inFlightMs += inFlight * (at - countedAt);
+    countedAt = at;
+  };
   const queue: Array<() => void> = [];
   const next = (): void => {
     while (working < capacity && queue.length > 0) {
@@ -50,6 +62,7 @@ export function createCapacityGate(capacity: number): CapacityGate {
         overloaded++;
         return null;
       }
+      count();
       inFlight++;
       if (inFlight > peakInFlight) peakInFlight = inFlight;
       let state: 'queued' | 'working' | 'done' = 'queued';
@@ -67,6 +80,7 @@ export function createCapacityGate(capacity: number): CapacityGate {
         ready,
         release() {
           if (state === 'done') return;
+          count();
           inFlight--;
           if (state === 'working') working--;
           else queue.splice(queue.indexOf(start), 1);
@@ -75,7 +89,10 @@ export function createCapacityGate(capacity: number): CapacityGate {
         },
       };
     },
-    stats: () => ({ inFlight, peakInFlight, overloaded }),
+    stats: () => {
+      count();
+      return { inFlight, peakInFlight, overloaded, inFlightMs };
+    },
     reset() {
       peakInFlight = inFlight;
       overloaded = 0;

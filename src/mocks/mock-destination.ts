@@ -69,6 +69,10 @@ export interface DestinationStats {
   overloaded: number;
   /** The most order requests in flight at once, queued ones included (with faults.capacity; else 0). */
   peakInFlight: number;
+  /** Order requests in flight integrated over time, request·ms (with faults.capacity; else 0). */
+  inFlightMs: number;
+  /** When the first request arrived and each `route status` was last answered (ms since the epoch). */
+  times: { firstArrivalAt: number | null; lastAnswered: Record<string, number> };
   /** 400s for bodies or parameters that failed validation. */
   validationFailures: number;
   tokensIssued: number;
@@ -189,6 +193,8 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
       errorsAfterStore: stats.counter('errorsAfterStore'),
       overloaded: stats.counter('overloaded'),
       peakInFlight: gate?.stats().peakInFlight ?? 0,
+      inFlightMs: gate?.stats().inFlightMs ?? 0,
+      times: stats.times(),
       validationFailures: stats.counter('validationFailures'),
       tokensIssued: tokens.issued(),
       updates: stats.counter('updates'),

@@ -117,6 +117,31 @@ describe('createAdaptiveConcurrency', () => {
     ]);
   });
 
+  it('judges only measured round trips, so quick lookups among slow writes never read as latency', async () => {
+    const limit = limitOf({ max: 64 });
+    const slots = createSlots(limit);
+    let stopped = false;
+    const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    void (async () => {
+      while (!stopped) {
+        await slots.acquire();
+        void (async () => {
+          // A lookup (1 ms, unmeasured) and then the write (100 ms), as a sink on a new ledger does.
+          let startedAt = limit.start();
+          await wait(1);
+          limit.finish(startedAt, 'unmeasured');
+          startedAt = limit.start();
+          await wait(100);
+          limit.finish(startedAt, 'answered');
+          slots.release();
+        })();
+      }
+    })();
+    await vi.advanceTimersByTimeAsync(10_000);
+    stopped = true;
+    expect(limit.current()).toBe(64);
+  });
+
   it('grows to its max while the latency stays flat', async () => {
     const limit = limitOf({ max: 100 });
     const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(true), 20)));

@@ -30,6 +30,8 @@ export type RequestOutcome =
   | 'answered'
   /** The destination pushed back: a 429, a 503, a timeout, a reset. */
   | 'overloaded'
+  /** An answer whose round trip is not judged (a lookup among writes): it only counted as in flight. */
+  | 'unmeasured'
   /** Tells nothing about load (aborted by the run). */
   | 'ignored';
 
@@ -195,7 +197,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       const at = now();
       count(at);
       inFlight--;
-      if (outcome === 'ignored' || startedAt < epoch) return;
+      if (outcome === 'ignored' || outcome === 'unmeasured' || startedAt < epoch) return;
       if (outcome === 'overloaded') drops++;
       else {
         samples++;

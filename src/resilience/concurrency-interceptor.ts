@@ -1,5 +1,5 @@
 import { hasErrorCode } from '../core/errors.ts';
-import type { HttpResponse, Interceptor } from '../core/http-types.ts';
+import type { HttpRequest, HttpResponse, Interceptor } from '../core/http-types.ts';
 import type { AdaptiveConcurrency, RequestOutcome } from './adaptive-concurrency.ts';
 
 /**
@@ -7,13 +7,23 @@ import type { AdaptiveConcurrency, RequestOutcome } from './adaptive-concurrency
  * back. It sits just above the classify layer, below the rate limiter and auth, so neither a limiter wait
  * nor a token fetch counts as the destination's latency.
  */
-export function concurrencyInterceptor(limit: AdaptiveConcurrency): Interceptor {
+export function concurrencyInterceptor(
+  limit: AdaptiveConcurrency,
+  options: {
+    /**
+     * Which answers' round trips are judged. A sink's lookups answer in a fraction of its writes' time: mixed
+     * in, a window with more of them would read as a latency that fell. @default every request
+     */
+    readonly measures?: (request: HttpRequest) => boolean;
+  } = {},
+): Interceptor {
+  const measures = options.measures ?? (() => true);
   return (next) => async (request) => {
     const startedAt = limit.start();
     let outcome: RequestOutcome = 'ignored';
     try {
       const response = await next(request);
-      outcome = pushedBack(response) ? 'overloaded' : 'answered';
+      outcome = pushedBack(response) ? 'overloaded' : measures(request) ? 'answered' : 'unmeasured';
       return response;
     } catch (error) {
       outcome = overloadError(error) ? 'overloaded' : 'ignored';

@@ -100,7 +100,10 @@ export function createHttpStack(options: HttpStackOptions, environment: StackEnv
       environment.onTokenRefresh ? { onTokenRefresh: environment.onTokenRefresh } : undefined,
     ),
   );
-  if (concurrency && 'start' in concurrency) interceptors.push(concurrencyInterceptor(concurrency));
+  if (concurrency && 'start' in concurrency) {
+    const measures = options.concurrencyMeasures;
+    interceptors.push(concurrencyInterceptor(concurrency, measures ? { measures } : {}));
+  }
   interceptors.push(
     classifyInterceptor(rules, {
       maxRetryAfterMs,

@@ -105,6 +105,8 @@ in the mapping are not compared.`,
         // Lookups may answer while mutations fail: only sends prove the destination recovered.
         provesRecovery: (request) => request.endpoint === ENDPOINT,
       },
+      // Lookups answer far sooner than writes: only the writes' round trips tell the destination's latency.
+      concurrencyMeasures: (request) => request.endpoint === ENDPOINT,
     });
     sink = createGraphqlSink({
       url: options.url,

@@ -71,6 +71,8 @@ quarantined before any send. URL templates read dot paths (\`{order.orderId}\`).
       ],
       idempotencyKeyHeader: options.lookup ? null : options.idempotency.header,
       canResend: () => sink?.canResend,
+      // Lookups answer far sooner than writes: only the writes' round trips tell the destination's latency.
+      concurrencyMeasures: (request) => request.endpoint === ENDPOINT,
       circuitBreaker: {
         ...sinkHttp(options).circuitBreaker,
         // Lookups answer while POSTs fail (a read replica, an outage of writes): only sends close the breaker.

@@ -113,6 +113,8 @@ document or a wrong namespace fails the record with a message naming the endpoin
         // Lookups answer while writes fail (a read replica, an outage of writes): only sends close the breaker.
         provesRecovery: (request) => request.endpoint === ENDPOINT,
       },
+      // Lookups answer far sooner than writes: only the writes' round trips tell the destination's latency.
+      concurrencyMeasures: (request) => request.endpoint === ENDPOINT,
     });
     const caller = createSoapCaller({
       url,

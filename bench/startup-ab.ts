@@ -1,0 +1,83 @@
+/**
+ * Start-up of this tree against another ferry tree (a worktree of an earlier commit, built), interleaved in
+ * one invocation so both meet the same machine: launch to the source's first request of a one-record run
+ * (timed by the mock source's clock), its wall time, `ferry --help` and `ferry validate`; medians after one
+ * warm-up round. Run: `npx node bench/startup-ab.ts OTHER_TREE [rounds]`.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, startMockProcesses } from './mock-processes.ts';
+import { launcherEnv, launcherNodeFlags } from './run-ferry.ts';
+
+const other = process.argv[2];
+if (!other) throw new Error('usage: npx node bench/startup-ab.ts OTHER_TREE [rounds]');
+const trees = { other, this: ROOT } as const;
+const rounds = Number(process.argv[3] ?? 7);
+const mocks = await startMockProcesses({ count: 1000 });
+const run = (tree: string, args: string[], extra: Record<string, string> = {}) =>
+  new Promise<number>((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [...launcherNodeFlags, join(tree, 'bin/ferry.js'), ...args], {
+      env: {
+        ...process.env,
+        ...launcherEnv,
+        ...mocks.env,
+        SOURCE_URL: `${mocks.env.SOURCE_URL}?per_page=100`,
+        ...extra,
+      },
+      stdio: 'ignore',
+    });
+    child.on('exit', () => resolve(performance.now() - t0));
+    child.on('error', reject);
+  });
+const out: Record<string, Record<string, number[]>> = {};
+const add = (tree: string, what: string, v: number) => {
+  const byWhat = out[tree] ?? {};
+  out[tree] = byWhat;
+  byWhat[what] = [...(byWhat[what] ?? []), v];
+};
+try {
+  for (let r = 0; r < rounds + 1; r++) {
+    for (const [name, tree] of Object.entries(trees)) {
+      const state = mkdtempSync(join(tmpdir(), 'ab-'));
+      await mocks.resetSource();
+      const launched = Date.now();
+      const wall = await run(tree, [
+        'run',
+        join(tree, 'examples/customers-to-orders.yaml'),
+        '--state',
+        state,
+        '--limit',
+        '1',
+        '--no-progress',
+        '--log-level',
+        'error',
+      ]);
+      const first = ((await mocks.sourceStats()).times.firstArrivalAt ?? Number.NaN) - launched;
+      rmSync(state, { recursive: true, force: true });
+      const help = await run(tree, ['--help']);
+      const validate = await run(tree, [
+        'validate',
+        join(tree, 'examples/customers-to-orders.yaml'),
+        '--allow-missing-env',
+      ]);
+      if (r === 0) continue; // warm-up: file and compile caches
+      add(name, 'firstRequest', first);
+      add(name, 'oneRecordWall', wall);
+      add(name, 'help', help);
+      add(name, 'validate', validate);
+    }
+  }
+} finally {
+  await mocks.stop();
+}
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+for (const [name, m] of Object.entries(out))
+  console.log(
+    name,
+    Object.entries(m)
+      .map(([k, v]) => `${k} ${median(v).toFixed(0)} [${v.map((x) => x.toFixed(0)).join(' ')}]`)
+      .join(' | '),
+  );
