@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,8 +19,12 @@ describe('createSchemaCheckCache', () => {
     expect(second.passed('{"type":"object" }')).toBe(false);
   });
 
-  it('skips a cache it cannot write', () => {
-    const cache = createSchemaCheckCache('/proc/ferry-cannot-write-here');
+  it('skips a cache it cannot write', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ferry-schema-checks-'));
+    dirs.push(dir);
+    // A regular file where the directory should be: no directory can be made under it.
+    await writeFile(join(dir, 'file'), '');
+    const cache = createSchemaCheckCache(join(dir, 'file', 'checks'));
     expect(() => cache.remember('{}')).not.toThrow();
     expect(cache.passed('{}')).toBe(false);
   });
