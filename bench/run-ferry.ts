@@ -33,7 +33,7 @@ export interface FerryRun {
 export interface FerryRunOptions {
   /** What the integration reads: SOURCE_URL (without paging) and its side's variables. */
   env: { readonly SOURCE_URL: string };
-  /** The integration file, relative to the repository. @default "examples/customers-to-orders.yaml" */
+  /** The integration file, absolute or relative to the repository. @default "examples/customers-to-orders.yaml" */
   config?: string;
   /** Source page size (`?per_page=N` on SOURCE_URL); the mock follows with Link rel="next". */
   perPage?: number;
@@ -42,8 +42,6 @@ export interface FerryRunOptions {
   nodeArgs?: readonly string[];
   /** More environment for ferry (NODE_DISABLE_COMPILE_CACHE=1...). */
   extraEnv?: Record<string, string>;
-  /** The integration file. @default examples/customers-to-orders.yaml (the flagship) */
-  config?: string;
   /** Called with the time (ms since the epoch) just before ferry is spawned. */
   onLaunch?: (launchedAt: number) => void;
   timeoutMs?: number;

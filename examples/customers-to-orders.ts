@@ -24,6 +24,8 @@ export default defineIntegration({
     },
     idempotency: { header: 'Idempotency-Key' },
     lookup: { url: `${envRef('DEST_URL')}/{orderId}` },
+    // The orders API answers a second order with one orderId 409: a new ledger sends without lookups first.
+    refuses_duplicates: true,
     concurrency: { adaptive: true, initial: 8, max: 256 },
     responses: [{ status: 409, action: 'conflict' }],
   },

@@ -142,6 +142,11 @@ export type DeliveryOutcome =
       readonly state: 'delivered';
       readonly attempts: number;
       readonly note?: string;
+      /**
+       * What the destination turned out to hold already (the record its refusal carried, or a lookup found):
+       * a new ledger keeps the first delivery's time from it, not its own.
+       */
+      readonly held?: unknown;
     }
   | {
       readonly state: 'failed';

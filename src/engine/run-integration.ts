@@ -35,9 +35,8 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   // Until a run has read the source to its end with this ledger, the ledger may be a new one for a job that
   // delivered from elsewhere (another directory, a lost disk), and a run killed before the end does not
   // change that: what it does not know may be at the destination already.
-  const lookupUnknown =
-    lookupBeforeSend === 'always' ||
-    (lookupBeforeSend === 'new_ledger' && !(await ledger.hasReadToEnd(integration)));
+  const newLedger = !(await ledger.hasReadToEnd(integration));
+  const lookupUnknown = lookupBeforeSend === 'always' || (lookupBeforeSend === 'new_ledger' && newLedger);
 
   let checkpoint = await ledger.getCheckpoint(integration);
   const cursor = options.source.incremental;
@@ -65,6 +64,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
     mapper: options.mapper,
     clock,
     lookupUnknown,
+    newLedger,
     ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
     onLedgerError: (error) => stop(asFerryError(error)),
   };

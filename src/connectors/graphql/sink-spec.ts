@@ -1,5 +1,6 @@
 import { originOf } from '../../auth/origin.ts';
 import { sinkHttp } from '../../config/http-options.ts';
+import { lookupBeforeSend } from '../../config/refuses-duplicates-schema.ts';
 import { defineSink } from '../spec.ts';
 import { createErrorClassifier, type GraphqlAnswer } from './graphql-errors.ts';
 import { graphqlBodyClassifier } from './graphql-exchange.ts';
@@ -137,7 +138,9 @@ in the mapping are not compared.`,
       ...sink,
       prepare: stack.prepare,
       ...(stack.concurrency ? { concurrency: stack.concurrency } : {}),
-      ...(lookupOptions ? { lookupBeforeSend: lookupOptions.before_send } : {}),
+      ...(lookupOptions
+        ? { lookupBeforeSend: lookupBeforeSend(lookupOptions.before_send, options.refuses_duplicates) }
+        : {}),
     };
   },
 });

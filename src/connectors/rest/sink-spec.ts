@@ -1,5 +1,6 @@
 import { originOf } from '../../auth/origin.ts';
 import { sinkHttp } from '../../config/http-options.ts';
+import { lookupBeforeSend } from '../../config/refuses-duplicates-schema.ts';
 import { defineSink } from '../spec.ts';
 import { jsonFormat, xmlFormat } from './body-format.ts';
 import { createRestSink, type RestSink } from './rest-sink.ts';
@@ -22,7 +23,9 @@ With a \`lookup\`, ferry does not trust the key alone: before resending anything
 crash, a 5xx, a timeout, a reset), when the destination says the record exists (409, 422
 \`idempotency_key_reused\`), before a replay and on a new ledger, it asks the destination. Found and equal is
 delivered; found and different fails clearly; not found is sent. Fields marked \`compare: false\` in the
-mapping are not compared. Without a lookup or an idempotency key, an unclear outcome is never resent.
+mapping are not compared. Without a lookup or an idempotency key, an unclear outcome is never resent. A
+destination that never stores a record twice (\`refuses_duplicates: true\`: it answers 409) spares a new
+ledger its lookups: each record is sent, and a refusal is compared like any conflict.
 
 With \`on_change: { action: update, url: ... }\`, a record delivered before whose mapped body changed is
 sent again as an update (PUT by default) to its URL, with an idempotency key of its own version. Unless
@@ -119,7 +122,9 @@ quarantined before any send. URL templates read dot paths (\`{order.orderId}\`).
       ...(http.concurrency ? { concurrency: http.concurrency } : {}),
       onChange: options.on_change.action,
       onDelete: options.on_delete.action,
-      ...(options.lookup ? { lookupBeforeSend: options.lookup.before_send } : {}),
+      ...(options.lookup
+        ? { lookupBeforeSend: lookupBeforeSend(options.lookup.before_send, options.refuses_duplicates) }
+        : {}),
     };
   },
 });

@@ -1,5 +1,6 @@
 import { originOf } from '../../auth/origin.ts';
 import { sinkHttp } from '../../config/http-options.ts';
+import { lookupBeforeSend } from '../../config/refuses-duplicates-schema.ts';
 import { FerryError } from '../../core/errors.ts';
 import { registerSecret } from '../../core/secret-registry.ts';
 import { type ConnectorContext, defineSink } from '../spec.ts';
@@ -154,7 +155,9 @@ document or a wrong namespace fails the record with a message naming the endpoin
       ...sink,
       prepare: stack.prepare,
       ...(stack.concurrency ? { concurrency: stack.concurrency } : {}),
-      ...(options.lookup ? { lookupBeforeSend: options.lookup.before_send } : {}),
+      ...(options.lookup
+        ? { lookupBeforeSend: lookupBeforeSend(options.lookup.before_send, options.refuses_duplicates) }
+        : {}),
     };
   },
 });
