@@ -70,7 +70,7 @@ const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
 const say = (text: string) => process.stderr.write(`[bench ${elapsed()}] ${text}\n`);
 
 say(
-  `1/6 throughput: ${sizes.throughput} customers; ferry (first and later runs), naive, autocannon, undici alone`,
+  `1/6 throughput: ${sizes.throughput} customers; ferry (as shipped, and lookup first), naive, autocannon, undici alone`,
 );
 const throughput = only.has('throughput') ? await throughputScenario(sizes.throughput, 3, 0.8) : undefined;
 say('3/6 rate-limited: destination allows 300 requests/s');
@@ -131,8 +131,8 @@ if (values.svg !== undefined && complete) {
     `Throughput, ${throughput.customers.toLocaleString('en-US')} customers, no latency (records/s)`,
     [
       { label: 'naive sequential script', perSec: throughput.naive.recordsPerSec },
-      { label: 'ferry, first run (lookup + POST)', perSec: throughput.ferry.recordsPerSec },
-      { label: 'ferry, later runs (POST)', perSec: throughput.ferryReadBefore.recordsPerSec },
+      { label: 'ferry as shipped (POST)', perSec: throughput.ferry.recordsPerSec },
+      { label: 'ferry, lookup first (lookup + POST)', perSec: throughput.ferryLookupFirst.recordsPerSec },
       { label: 'undici alone (fresh, POSTs)', perSec: throughput.bareClient.postsPerSec },
       { label: 'raw ceiling (autocannon, POSTs)', perSec: throughput.ceiling.postsPerSec },
     ],

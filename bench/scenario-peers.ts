@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { expectedCustomers } from '../src/mocks/index.ts';
 import { medianBy } from './median.ts';
-import { type MockProcesses, ROOT, startMockProcesses } from './mock-processes.ts';
+import { type MockProcesses, startMockProcesses } from './mock-processes.ts';
 import { ensureNodeRed, NODE_RED_VERSION, type NodeRedRun, runNodeRed } from './node-red-peer.ts';
 import { runFerry } from './run-ferry.ts';
 import { runNaive } from './run-naive.ts';
@@ -161,7 +160,7 @@ async function resetMocks(mocks: MockProcesses): Promise<void> {
 
 /**
  * Scenario 6: the peers. Each job's mocks run in their own processes; ferry (the flagship as shipped, fresh
- * ledger: its first run), Node-RED (bench/node-red-peer.ts) and, for the job without latency, the naive
+ * ledger: one POST per order, its destination refusing duplicates), Node-RED (bench/node-red-peer.ts) and, for the job without latency, the naive
  * script run in turn against the reset mocks for `rounds` rounds, pages of 100, each judged by its median
  * run. Every figure is timed from the contender's launch by the mocks' own clocks (their first request
  * arrived, their last order stored).
@@ -245,6 +244,3 @@ export async function peersScenario(
   }
   return { nodeRedVersion: NODE_RED_VERSION, jobs: results };
 }
-
-/** The flagship as its later runs see it (no lookups of unknown records), for scenario 1's reference run. */
-export const READ_BEFORE_CONFIG = join(ROOT, 'bench/customers-to-orders.read-before.yaml');

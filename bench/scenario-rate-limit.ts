@@ -1,6 +1,5 @@
 import { startMockProcesses } from './mock-processes.ts';
 import { runFerry } from './run-ferry.ts';
-import { READ_BEFORE_CONFIG } from './scenario-peers.ts';
 
 /** Scenario 3's figures. */
 export interface RateLimitResult {
@@ -23,13 +22,14 @@ export interface RateLimitResult {
 
 /**
  * Scenario 3: the destination's token bucket allows `limitPerSec` POSTs per second (429 past it). ferry runs
- * the flagship as its later runs go (one POST per order): on a first run each order's lookup is paced by the
- * same limiter (the mock's RateLimit headers come with every answer), so it delivers about half as many.
+ * the flagship as shipped on a fresh ledger: one POST per order, its destination refusing duplicates. (Where a
+ * first run looks each order up first, the lookups are paced by the same limiter, the mock's RateLimit
+ * headers coming with every answer, and it delivers about half as many orders a second.)
  */
 export async function rateLimitScenario(customers: number, limitPerSec: number): Promise<RateLimitResult> {
   const mocks = await startMockProcesses({ count: customers, destinationRps: limitPerSec });
   try {
-    const ferry = await runFerry({ env: mocks.env, perPage: 1000, config: READ_BEFORE_CONFIG });
+    const ferry = await runFerry({ env: mocks.env, perPage: 1000 });
     const stats = await mocks.destinationStats();
     const posts = stats.requests['POST /api/v2/orders'] ?? {};
     const postRequests = Object.values(posts).reduce((sum, n) => sum + n, 0);

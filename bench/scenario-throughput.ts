@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { type CeilingResult, measureCeiling, prepareCeiling } from './ceiling.ts';
+import { lookupFirstFlagship } from './lookup-first-flagship.ts';
 import { medianBy } from './median.ts';
 import { type MockProcesses, startMockProcesses } from './mock-processes.ts';
 import { type BareClientResult, runBareClient } from './run-bare-client.ts';
 import { runFerry } from './run-ferry.ts';
 import { type NaiveResult, runNaive } from './run-naive.ts';
-import { READ_BEFORE_CONFIG } from './scenario-peers.ts';
 
 /** One figure for each process in a contender's run (null where it could not be read). */
 export interface ByProcess {
@@ -32,17 +32,23 @@ type Metered<T> = T & { cpu: ByProcess };
 export interface ThroughputResult {
   customers: number;
   rounds: number;
-  /** ferry as shipped on a fresh ledger (its first run: a lookup and a POST per order). */
+  /**
+   * ferry as shipped, on a fresh ledger: the flagship's destination refuses duplicates, so one POST per order
+   * (the same as every later run makes for a new order).
+   */
   ferry: Metered<FerryThroughput>;
-  /** ferry as its later runs go (a ledger that read the source to its end: one POST per order). */
-  ferryReadBefore: Metered<FerryThroughput>;
+  /**
+   * The flagship without `refuses_duplicates`, on a fresh ledger: a first run at a destination that may store
+   * a second copy looks each order up before sending it (a lookup and a POST per order).
+   */
+  ferryLookupFirst: Metered<FerryThroughput>;
   naive: Metered<NaiveResult>;
   ceiling: Metered<CeilingResult>;
   /** For reference: undici alone in a fresh process (bench/bare-client.ts), its median run. */
   bareClient: BareClientResult;
   all: {
     ferry: Metered<FerryThroughput>[];
-    ferryReadBefore: Metered<FerryThroughput>[];
+    ferryLookupFirst: Metered<FerryThroughput>[];
     naive: Metered<NaiveResult>[];
     ceiling: Metered<CeilingResult>[];
     bareClient: BareClientResult[];
@@ -63,13 +69,13 @@ export interface ThroughputResult {
    */
   cpuPerPost: {
     ferry: ByProcess;
-    ferryReadBefore: ByProcess;
+    ferryLookupFirst: ByProcess;
     naive: ByProcess;
     ceiling: ByProcess;
     bareClient: number;
   };
-  /** undici alone's CPU per POST over ferry's per record (fixed cost out): first run; later runs. */
-  cpuShareOfBareClient: { ferry: number | null; ferryReadBefore: number | null };
+  /** undici alone's CPU per POST over ferry's per record (fixed cost out): as shipped; lookup first. */
+  cpuShareOfBareClient: { ferry: number | null; ferryLookupFirst: number | null };
   /**
    * The most CPU per record ferry could use and still reach the target share of the ceiling on this machine,
    * in µs: every core busy for the whole run, less the destination mock's CPU per POST in autocannon's median
@@ -127,12 +133,13 @@ export async function throughputScenario(
   const mocks = await startMockProcesses({ count: customers });
   const all: ThroughputResult['all'] = {
     ferry: [],
-    ferryReadBefore: [],
+    ferryLookupFirst: [],
     naive: [],
     ceiling: [],
     bareClient: [],
   };
   const oneRecordCpu: (number | null)[] = [];
+  const lookupFirst = await lookupFirstFlagship();
   try {
     const requests = await prepareCeiling(mocks.env);
     await measureCeiling(requests, CONCURRENCY);
@@ -156,7 +163,7 @@ export async function throughputScenario(
     for (let round = 0; round < rounds; round++) {
       all.ferry.push(await ferryRun());
       await mocks.resetDestination();
-      all.ferryReadBefore.push(await ferryRun(READ_BEFORE_CONFIG));
+      all.ferryLookupFirst.push(await ferryRun(lookupFirst));
       await mocks.resetDestination();
       all.naive.push(await metered(mocks, () => runNaive({ ...process.env, ...mocks.env })));
       await mocks.resetDestination();
@@ -169,20 +176,20 @@ export async function throughputScenario(
     await mocks.stop();
   }
   const ferry = medianBy(all.ferry, (run) => run.postsPerSec);
-  const ferryReadBefore = medianBy(all.ferryReadBefore, (run) => run.postsPerSec);
+  const ferryLookupFirst = medianBy(all.ferryLookupFirst, (run) => run.postsPerSec);
   const naive = medianBy(all.naive, (run) => run.recordsPerSec);
   const ceiling = medianBy(all.ceiling, (run) => run.postsPerSec);
   const bareClient = medianBy(all.bareClient, (run) => run.postsPerSec);
   const ferryFixedCpuMs = oneRecordCpu.includes(null) ? null : medianBy(oneRecordCpu as number[], (ms) => ms);
   const ferryOwn =
     ferry.cpu.own === null || ferryFixedCpuMs === null ? null : ferry.cpu.own - ferryFixedCpuMs;
-  const readBeforeOwn =
-    ferryReadBefore.cpu.own === null || ferryFixedCpuMs === null
+  const lookupFirstOwn =
+    ferryLookupFirst.cpu.own === null || ferryFixedCpuMs === null
       ? null
-      : ferryReadBefore.cpu.own - ferryFixedCpuMs;
+      : ferryLookupFirst.cpu.own - ferryFixedCpuMs;
   const cpuPerPost = {
     ferry: perPost({ ...ferry.cpu, own: ferryOwn }, ferry.delivered),
-    ferryReadBefore: perPost({ ...ferryReadBefore.cpu, own: readBeforeOwn }, ferryReadBefore.delivered),
+    ferryLookupFirst: perPost({ ...ferryLookupFirst.cpu, own: lookupFirstOwn }, ferryLookupFirst.delivered),
     naive: perPost(naive.cpu, naive.delivered),
     ceiling: perPost(ceiling.cpu, ceiling.requests),
     bareClient: (bareClient.cpuMs * 1000) / bareClient.created,
@@ -194,17 +201,17 @@ export async function throughputScenario(
     customers,
     rounds,
     ferry,
-    ferryReadBefore,
+    ferryLookupFirst,
     naive,
     ceiling,
     bareClient,
     all,
     cpuShareOfBareClient: {
       ferry: cpuPerPost.ferry.own === null ? null : cpuPerPost.bareClient / cpuPerPost.ferry.own,
-      ferryReadBefore:
-        cpuPerPost.ferryReadBefore.own === null
+      ferryLookupFirst:
+        cpuPerPost.ferryLookupFirst.own === null
           ? null
-          : cpuPerPost.bareClient / cpuPerPost.ferryReadBefore.own,
+          : cpuPerPost.bareClient / cpuPerPost.ferryLookupFirst.own,
     },
     ferryOverCeiling: ferry.postsPerSec / ceiling.postsPerSec,
     ferryOverNaive: ferry.recordsPerSec / naive.recordsPerSec,
