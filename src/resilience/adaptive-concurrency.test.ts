@@ -93,6 +93,54 @@ describe('createAdaptiveConcurrency', () => {
     },
   );
 
+  it('climbs back to the capacity in a few windows once the destination can take more', async () => {
+    // A destination busy elsewhere for 3 s (16 workers free), then with all of its 64.
+    const limit = limitOf();
+    const busy = capacityServer(16, 100);
+    const free = capacityServer(64, 100);
+    const run = drive(limit, () => (Date.now() < 3_000 ? busy.serve() : free.serve()));
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(limit.current()).toBeLessThanOrEqual(16 * 1.5);
+    await vi.advanceTimersByTimeAsync(7_000);
+    run.stop();
+    expect(
+      run.timeline.find((point) => point.at >= 3_000 && point.limit >= 64 * 0.8)?.at,
+    ).toBeLessThanOrEqual(4_500);
+    expect(free.gate.stats().overloaded).toBe(0);
+  });
+
+  it('takes the wait the client added off the round trip, so a busier client does not cut the limit', async () => {
+    // The client reads each answer late by 40 ms for every 64 requests in flight (its own work grows with
+    // them), and says so through clientDelay, as the loop-delay sampler does.
+    let waited = 0;
+    let answers = 0;
+    const limit = limitOf({
+      clientDelay: () => {
+        const mean = answers > 0 ? waited / answers : 0;
+        waited = 0;
+        answers = 0;
+        return mean;
+      },
+    });
+    const { gate, serve } = capacityServer(64, 100);
+    const run = drive(limit, async () => {
+      const ok = await serve();
+      const late = (40 * limit.state().inFlight) / 64;
+      await new Promise((resolve) => setTimeout(resolve, late));
+      waited += late;
+      answers++;
+      return ok;
+    });
+    await vi.advanceTimersByTimeAsync(5_000);
+    const before = gate.stats().inFlightMs;
+    await vi.advanceTimersByTimeAsync(5_000);
+    run.stop();
+    const held = (gate.stats().inFlightMs - before) / 5_000;
+    expect(held).toBeGreaterThanOrEqual(64 * 0.8);
+    expect(held).toBeLessThanOrEqual(64 * 1.2);
+    expect(gate.stats().overloaded).toBe(0);
+  });
+
   it('keeps a small capacity within a quarter of it', async () => {
     const limit = limitOf();
     const { gate, serve } = capacityServer(16, 20);
@@ -105,11 +153,13 @@ describe('createAdaptiveConcurrency', () => {
     expect(settled).toBeLessThanOrEqual(16 * 1.25);
   });
 
-  it('measures its baseline again every few seconds, halving the limit for one window', async () => {
+  it('measures its baseline again every 10 s, halving the limit for one window', async () => {
     const changes: Array<{ limit: number; reason: string }> = [];
     const limit = limitOf({ max: 32, onChange: (event) => changes.push(event) });
     const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(true), 20)));
-    await vi.advanceTimersByTimeAsync(6_000);
+    await vi.advanceTimersByTimeAsync(9_000);
+    expect(changes.some((change) => change.reason === 'baseline')).toBe(false);
+    await vi.advanceTimersByTimeAsync(2_000);
     run.stop();
     expect(changes.slice(-2)).toEqual([
       { limit: 16, reason: 'baseline' },

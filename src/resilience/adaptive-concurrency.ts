@@ -22,6 +22,12 @@ export interface AdaptiveConcurrencyOptions {
   readonly minWindowMs?: number;
   /** Told each change, with its reason. */
   readonly onChange?: (event: { readonly limit: number; readonly reason: LimitChangeReason }) => void;
+  /**
+   * The wait this process added to the answers since the last call, in ms on average (an event loop busy
+   * with other work, a process without a core: src/resilience/loop-delay.ts): taken off each window's round
+   * trip, so the limit follows the destination, not the client. @default none
+   */
+  readonly clientDelay?: () => number;
 }
 
 /** How one request ended, as the limit reads it. */
@@ -54,10 +60,10 @@ const MIN_SAMPLES = 5;
 /**
  * How long a baseline is trusted. A limit held just past the capacity keeps a small queue at the destination
  * in every window, so no window measures the round trip without one; after this long the limit is halved for
- * one window to drain that queue and measure it again (as BBR's ProbeRTT does), else a baseline drifting up
- * with the queue would let the limit creep ever higher.
+ * one window to drain that queue and measure it again (as BBR's ProbeRTT does, every 10 s), else a baseline
+ * drifting up with the queue would let the limit creep ever higher.
  */
-const BASELINE_TTL_MS = 5_000;
+const BASELINE_TTL_MS = 10_000;
 /** Share of a window's requests pushed back from which the limit is cut. */
 const OVERLOAD_SHARE = 0.1;
 /**
@@ -65,18 +71,27 @@ const OVERLOAD_SHARE = 0.1;
  * capacity, where the latency is still flat, it cannot reach twice the capacity, where servers refuse.
  */
 const SLOW_START_GROWTH = 1.5;
+/**
+ * Growth per window after the slow start, while the latency stays flat (no queue at the destination at all):
+ * a limit cut early, by a noisy window or a destination busy for a moment, climbs back in a few windows
+ * instead of one request a window. One window past the capacity is then cut back to it.
+ */
+const PROBE_GROWTH = 1.25;
 /** Multiplicative cut on overload. */
 const OVERLOAD_DECREASE = 0.75;
 
 /**
  * A windowed Vegas-style limit (after Netflix's concurrency-limits: VegasLimit over a WindowedLimit), with a
- * slow start. Round trips are averaged over windows of at least two round trips, counting only requests sent
- * under the limit in force; the no-load round trip is
- * the lowest window mean, measured again every few seconds (BASELINE_TTL_MS). From a window's mean the queue the limit builds at the
- * destination is estimated as `held × (1 − baseline / rtt)`, `held` being the mean of the requests in flight over the
- * window: at most alpha (2·log10 limit) and the limit grows (by half while the slow start lasts, then by
- * log10 limit); past beta (5·log10 limit) it is cut by that queue less alpha (at most by half). A window with a tenth of its requests pushed back (429, 503, timeouts) cuts it by a
- * quarter; one with any push-back never raises it; one that did not fill half the limit says nothing about it.
+ * slow start. A window lasts at least two round trips and judges the mean round trip of the requests sent
+ * under the limit in force, less the wait the client itself added (`clientDelay`: its event loop busy
+ * reading pages, mapping, writing the ledger, or without a core on a loaded machine), which is no queue at
+ * the destination. The no-load round trip is the lowest window's, measured again every 10 s
+ * (BASELINE_TTL_MS). From a window's round trip the queue the limit builds at the destination is estimated as `held × (1 − baseline /
+ * rtt)`, `held` being the mean of the requests in flight over the window: at most alpha / 2 (the latency
+ * flat) and the limit grows by half while the slow start lasts, by a quarter after; at most alpha (2·log10
+ * limit), by log10 limit; past beta (5·log10 limit) it is cut by that queue less alpha (at most by half). A
+ * window with a tenth of its requests pushed back (429, 503, timeouts) cuts it by a quarter; one with any
+ * push-back never raises it; one that did not fill half the limit says nothing about it.
  */
 export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): AdaptiveConcurrency {
   const now = options.now ?? (() => performance.now());
@@ -91,6 +106,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   const listeners = new Set<(limit: number) => void>();
 
   let windowStart = now();
+  // The window's round trips, summed.
   let samples = 0;
   let rttSum = 0;
   let drops = 0;
@@ -104,6 +120,8 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   };
   let baseline = Number.POSITIVE_INFINITY;
   let baselineSince = windowStart;
+  /** Judged windows in a row whose latency read flat. */
+  let flatWindows = 0;
   /** While the limit is halved to measure the baseline: the limit to go back to. */
   let restoreTo: number | undefined;
 
@@ -129,13 +147,13 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     for (const listener of listeners) listener(whole);
   };
 
-  const judge = (mean: number | undefined, at: number, heldMean: number): void => {
+  const judge = (rtt: number | undefined, at: number, heldMean: number): void => {
     const answers = samples + drops;
     if (restoreTo !== undefined) {
       const previous = restoreTo;
       restoreTo = undefined;
-      if (mean !== undefined && drops === 0) {
-        baseline = mean;
+      if (rtt !== undefined && drops === 0) {
+        baseline = rtt;
         baselineSince = at;
       }
       set(previous, 'baseline');
@@ -143,12 +161,13 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     }
     if (drops > 0) slowStart = false;
     if (drops >= answers * OVERLOAD_SHARE) {
+      flatWindows = 0;
       set(limit * OVERLOAD_DECREASE, 'overload');
       return;
     }
-    if (mean === undefined) return;
-    if (mean < baseline) {
-      baseline = mean;
+    if (rtt === undefined) return;
+    if (rtt < baseline) {
+      baseline = rtt;
       baselineSince = at;
     }
     if (at - baselineSince >= BASELINE_TTL_MS && limit / 2 >= min) {
@@ -163,19 +182,26 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     const beta = 5 * log;
     // Records between their requests (mapping, the ledger, a lookup's answer read) hold the limit but not
     // the destination: the queue is estimated from the requests it really held.
-    const queue = heldMean * (1 - baseline / mean);
+    const queue = heldMean * (1 - baseline / rtt);
     if (queue > beta) {
       slowStart = false;
       set(Math.max(limit / 2, limit - queue + alpha), 'latency');
     } else if (drops > 0) {
       // Some push-back, not enough to cut: hold.
-    } else if (slowStart && queue <= alpha / 2) {
-      // By half of what the destination held, not of the limit: records between requests do not reach it.
-      set(Math.min(limit * SLOW_START_GROWTH, limit + heldMean * (SLOW_START_GROWTH - 1) + 1), 'probe');
+    } else if (queue <= Math.max(alpha / 2, heldMean * FLAT_SHARE)) {
+      flatWindows++;
+      // After the slow start, only a second flat window in a row multiplies: the window after a cut drains
+      // the queue the cut was for, and reads flat without telling anything of the capacity.
+      const growth = slowStart ? SLOW_START_GROWTH : flatWindows >= 2 ? PROBE_GROWTH : undefined;
+      // By a share of what the destination held, not of the limit: records between requests do not reach it.
+      if (growth === undefined) set(limit + log, 'probe');
+      else set(Math.min(limit * growth, limit + heldMean * (growth - 1) + 1), 'probe');
+      return;
     } else if (queue <= alpha) {
       slowStart = false;
       set(limit + log, 'probe');
     } else slowStart = false;
+    flatWindows = 0;
   };
 
   return {
@@ -203,11 +229,22 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
         samples++;
         rttSum += at - startedAt;
       }
-      const mean = samples > 0 ? rttSum / samples : undefined;
-      if (samples + drops < MIN_SAMPLES || at - windowStart < Math.max(minWindowMs, 2 * (mean ?? 0))) return;
-      judge(mean, at, inFlightArea / Math.max(1e-9, at - windowStart));
+      const mean = samples > 0 ? rttSum / samples : 0;
+      if (samples + drops < MIN_SAMPLES || at - windowStart < Math.max(minWindowMs, 2 * mean)) return;
+      // A window where the client's own wait was half the round trip or more tells nothing of the
+      // destination's latency (only of its push-back).
+      const own = options.clientDelay?.() ?? 0;
+      const rtt = samples > 0 && own < mean / 2 ? mean - own : undefined;
+      judge(rtt, at, inFlightArea / Math.max(1e-9, at - windowStart));
       newWindow(at);
     },
     state: () => ({ limit: published, inFlight, baselineMs: baseline, slowStart }),
   };
 }
+
+/**
+ * A round trip within this share of the baseline reads as flat, whatever Vegas's alpha says: on a busy
+ * machine the destination's event loop adds that much jitter without any queue of ours, and read as a
+ * queue it ended the slow start at a fraction of the capacity.
+ */
+const FLAT_SHARE = 0.05;

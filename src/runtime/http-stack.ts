@@ -19,6 +19,7 @@ import { createAdaptiveLimiter } from '../resilience/adaptive-limiter.ts';
 import { createCircuitBreaker } from '../resilience/circuit-breaker.ts';
 import { circuitBreakerInterceptor } from '../resilience/circuit-breaker-interceptor.ts';
 import { concurrencyInterceptor } from '../resilience/concurrency-interceptor.ts';
+import { createLoopDelaySampler, type LoopDelaySampler } from '../resilience/loop-delay.ts';
 import { rateLimitInterceptor } from '../resilience/rate-limit-interceptor.ts';
 import { retryInterceptor } from '../resilience/retry-interceptor.ts';
 
@@ -73,8 +74,10 @@ export function createHttpStack(options: HttpStackOptions, environment: StackEnv
         endpoint: options.endpoint,
       })
     : undefined;
+  // An adaptive limit takes the wait this process adds to its answers off their round trips.
+  const loopDelay = options.concurrency?.adaptive ? createLoopDelaySampler() : undefined;
   const concurrency =
-    options.concurrency && createConcurrency(options.concurrency, options.endpoint, observer);
+    options.concurrency && createConcurrency(options.concurrency, options.endpoint, observer, loopDelay);
   const interceptors: Interceptor[] = [
     retryInterceptor({
       ...options.retry,
@@ -115,6 +118,7 @@ export function createHttpStack(options: HttpStackOptions, environment: StackEnv
     prepare: () => auth.prepare?.(),
     ...(concurrency ? { concurrency } : {}),
     close: async () => {
+      loopDelay?.stop();
       await Promise.allSettled([transport.close(), auth.close?.()]);
     },
   };
@@ -125,6 +129,7 @@ function createConcurrency(
   config: ConcurrencyConfig,
   endpoint: string,
   observer: HttpObserver,
+  loopDelay: LoopDelaySampler | undefined,
 ): ConcurrencyLimit | AdaptiveConcurrency {
   if (!config.adaptive) {
     observer.onConcurrencyLimit?.({ endpoint, limit: config.limit, adaptive: false, reason: 'initial' });
@@ -132,6 +137,7 @@ function createConcurrency(
   }
   const limit = createAdaptiveConcurrency({
     ...config,
+    ...(loopDelay ? { clientDelay: () => loopDelay.take() } : {}),
     onChange: ({ limit, reason }) =>
       observer.onConcurrencyLimit?.({ endpoint, limit, adaptive: true, reason }),
   });
