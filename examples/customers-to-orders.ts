@@ -26,7 +26,7 @@ export default defineIntegration({
     lookup: { url: `${envRef('DEST_URL')}/{orderId}` },
     // The orders API answers a second order with one orderId 409: a new ledger sends without lookups first.
     refuses_duplicates: true,
-    concurrency: { adaptive: true, initial: 8, max: 256 },
+    concurrency: { adaptive: true, initial: 16, max: 256 },
     responses: [{ status: 409, action: 'conflict' }],
   },
 });

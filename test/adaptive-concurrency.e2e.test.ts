@@ -28,9 +28,9 @@ describe('adaptive concurrency, run as a user runs it', () => {
       expect(report.counts.failed, JSON.stringify(report.deadLetters.byReason)).toBe(0);
       expect(mocks.destination.stats().overloaded).toBe(0);
       expect(mocks.destination.stats().peakInFlight).toBeLessThanOrEqual(2 * capacity);
-      expect(report.concurrency).toMatchObject({ endpoint: 'destination', adaptive: true, initial: 8 });
+      expect(report.concurrency).toMatchObject({ endpoint: 'destination', adaptive: true, initial: 16 });
       expect(report.concurrency.highest).toBeLessThan(2 * capacity);
-      expect(report.concurrency.timeline[0]).toEqual([expect.any(Number), 8]);
+      expect(report.concurrency.timeline[0]).toEqual([expect.any(Number), 16]);
       expect(report.concurrency.mean).toBeGreaterThan(0);
     } finally {
       await mocks.close();

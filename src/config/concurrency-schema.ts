@@ -6,8 +6,11 @@ export type ConcurrencyConfig =
   | { readonly adaptive: false; readonly limit: number }
   | { readonly adaptive: true; readonly initial: number; readonly min: number; readonly max: number };
 
-/** The adaptive defaults: start low, never past 256 unless asked. */
-export const ADAPTIVE_DEFAULTS = { initial: 8, min: 1, max: 256 } as const;
+/**
+ * The adaptive defaults: start at the 16 ferry kept fixed before (a destination that took 16 at once never
+ * sees more at the start than it did), never past 256 unless asked.
+ */
+export const ADAPTIVE_DEFAULTS = { initial: 16, min: 1, max: 256 } as const;
 
 const count = (what: string) => z.number().int().min(1).max(MAX_CONCURRENCY).describe(what);
 

@@ -98,7 +98,7 @@ describe('parseIntegrationConfig', () => {
     expect(restSides(config).destination.lookup).toBeUndefined();
     expect(restSides(config).destination.concurrency).toEqual({
       adaptive: true,
-      initial: 8,
+      initial: 16,
       min: 1,
       max: 256,
     });
@@ -181,7 +181,7 @@ describe('parseIntegrationConfig', () => {
     const adaptive = await parse(`${minimal}  concurrency: { max: 64 }\n`);
     expect(restSides(adaptive).destination.concurrency).toEqual({
       adaptive: true,
-      initial: 8,
+      initial: 16,
       min: 1,
       max: 64,
     });

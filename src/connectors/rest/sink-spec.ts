@@ -52,7 +52,7 @@ quarantined before any send. URL templates read dot paths (\`{order.orderId}\`).
     client_secret: \${DEST_CLIENT_SECRET}
   lookup:
     url: \${DEST_URL}/orders/{orderId}
-  concurrency: { adaptive: true, initial: 8, max: 256 }`,
+  concurrency: { adaptive: true, initial: 16, max: 256 }`,
   },
   create(options, context) {
     let sink: RestSink | undefined;
