@@ -140,16 +140,25 @@ function peerRows(r: PeerJobResult): TableRow[] {
   return rows;
 }
 
-/** The table of one run: figures, the target each answers to, and whether it holds. */
-export function buildRows(r: BenchResults): TableRow[] {
-  const t = r.throughput;
+/** Load average (1 minute) when a scenario started and ended: the machine is shared, figures move with it. */
+export interface ScenarioLoad {
+  readonly start: number;
+  readonly end: number;
+}
+
+const loadRow = (scenario: string, load: ScenarioLoad | undefined): TableRow[] =>
+  load
+    ? [
+        row(
+          scenario,
+          'load average (1 min) at start / end of the scenario',
+          `${load.start.toFixed(1)} / ${load.end.toFixed(1)}`,
+        ),
+      ]
+    : [];
+
+function throughputRows(t: ThroughputResult): TableRow[] {
   const c = t.cpuPerPost;
-  const q = r.rateLimit;
-  const m = r.memory;
-  const s = r.startup;
-  const largeLabel = m.large.limited
-    ? `peak RSS, ${count(m.large.customers)} source, first ${count(m.large.read)} read (--limit)`
-    : `peak RSS, ${count(m.large.customers)} customers`;
   const cpuShare = t.cpuShareOfBareClient.ferry;
   return [
     row(
@@ -182,7 +191,12 @@ export function buildRows(r: BenchResults): TableRow[] {
       `>= ${TARGETS.cpuShareOfBareClient}`,
       cpuShare === null ? false : cpuShare >= TARGETS.cpuShareOfBareClient,
     ),
-    row('3 rate 300/s', 'accepted POSTs/s', perSec(q.achievedPerSec)),
+  ];
+}
+
+function rateLimitRows(q: RateLimitResult): TableRow[] {
+  return [
+    row('3 rate 300/s', 'accepted POSTs/s (ferry as shipped, a fresh ledger)', perSec(q.achievedPerSec)),
     row(
       '3 rate 300/s',
       'achieved / limit',
@@ -197,6 +211,14 @@ export function buildRows(r: BenchResults): TableRow[] {
       `<= ${pct(TARGETS.share429)}`,
       q.share429 <= TARGETS.share429,
     ),
+  ];
+}
+
+function memoryRows(m: MemoryResult): TableRow[] {
+  const largeLabel = m.large.limited
+    ? `peak RSS, ${count(m.large.customers)} source, first ${count(m.large.read)} read (--limit)`
+    : `peak RSS, ${count(m.large.customers)} customers`;
+  return [
     row('4 memory', `peak RSS, ${count(m.small.customers)} customers`, mb(m.small.peakRssMb)),
     row(
       '4 memory',
@@ -217,6 +239,11 @@ export function buildRows(r: BenchResults): TableRow[] {
       `<= ${TARGETS.rssRatio}`,
       m.ratio <= TARGETS.rssRatio,
     ),
+  ];
+}
+
+function startupRows(s: StartupResult): TableRow[] {
+  return [
     row(
       '5 start-up',
       'launch to first request, one-record run (median)',
@@ -244,7 +271,23 @@ export function buildRows(r: BenchResults): TableRow[] {
       'node -e 0 (floor); one-record run, wall (medians)',
       `${ms(s.nodeFloorMs)}; ${ms(s.oneRecordMs)}`,
     ),
-    ...r.peers.jobs.flatMap(peerRows),
+  ];
+}
+
+/**
+ * The table of one run: figures, the target each answers to, and whether it holds; the scenarios that ran
+ * (`--only`), each with the load average around it.
+ */
+export function buildRows(
+  r: { readonly [K in keyof BenchResults]?: BenchResults[K] | undefined },
+  loads: Partial<Record<keyof BenchResults, ScenarioLoad>> = {},
+): TableRow[] {
+  return [
+    ...(r.throughput ? [...loadRow('1 throughput', loads.throughput), ...throughputRows(r.throughput)] : []),
+    ...(r.rateLimit ? [...loadRow('3 rate 300/s', loads.rateLimit), ...rateLimitRows(r.rateLimit)] : []),
+    ...(r.memory ? [...loadRow('4 memory', loads.memory), ...memoryRows(r.memory)] : []),
+    ...(r.startup ? [...loadRow('5 start-up', loads.startup), ...startupRows(r.startup)] : []),
+    ...(r.peers ? [...loadRow('6 peers', loads.peers), ...r.peers.jobs.flatMap(peerRows)] : []),
   ];
 }
 

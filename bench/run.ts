@@ -12,12 +12,12 @@
  */
 
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from './mock-processes.ts';
 import { formatMarkdownTable, formatTable } from './print-table.ts';
-import { buildRows, buildTargets } from './results-rows.ts';
+import { type BenchResults, buildRows, buildTargets, type ScenarioLoad } from './results-rows.ts';
 import { memoryScenario } from './scenario-memory.ts';
 import { type PeerJob, peersScenario } from './scenario-peers.ts';
 import { rateLimitScenario } from './scenario-rate-limit.ts';
@@ -35,7 +35,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'throughput,rate,startup,memory,peers' },
   },
 });
-const only = new Set(values.only.split(','));
+const onlySet = new Set(values.only.split(','));
 const quick = values.quick;
 const budgetMs = Number(values['budget-s']) * 1000;
 const sizes = quick
@@ -69,14 +69,30 @@ const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
 const say = (text: string) => process.stderr.write(`[bench ${elapsed()}] ${text}\n`);
 
+const loads: Partial<Record<keyof BenchResults, ScenarioLoad>> = {};
+/** Runs a scenario when --only names it, noting the load average around it. */
+async function scenario<T>(
+  name: keyof BenchResults,
+  only: string,
+  run: () => Promise<T>,
+): Promise<T | undefined> {
+  if (!onlySet.has(only)) return undefined;
+  const start = loadavg()[0] ?? 0;
+  const result = await run();
+  loads[name] = { start, end: loadavg()[0] ?? 0 };
+  return result;
+}
+
 say(
   `1/6 throughput: ${sizes.throughput} customers; ferry (as shipped, and lookup first), naive, autocannon, undici alone`,
 );
-const throughput = only.has('throughput') ? await throughputScenario(sizes.throughput, 3, 0.8) : undefined;
+const throughput = await scenario('throughput', 'throughput', () =>
+  throughputScenario(sizes.throughput, 3, 0.8),
+);
 say('3/6 rate-limited: destination allows 300 requests/s');
-const rateLimit = only.has('rate') ? await rateLimitScenario(sizes.rate, 300) : undefined;
+const rateLimit = await scenario('rateLimit', 'rate', () => rateLimitScenario(sizes.rate, 300));
 say('5/6 start-up: ferry --help, ferry validate, launch to first request');
-const startup = only.has('startup') ? await startupScenario(5) : undefined;
+const startup = await scenario('startup', 'startup', () => startupScenario(5));
 
 /** Cuts the large memory run to what the remaining budget allows at the rate the small run showed. */
 function largeLimit(recordsPerSec: number): number | undefined {
@@ -88,24 +104,23 @@ function largeLimit(recordsPerSec: number): number | undefined {
 }
 
 say(`6/6 peers: ferry, Node-RED and the naive script on ${peerJobs.length} jobs, three rounds`);
-const peers = only.has('peers') ? await peersScenario(peerJobs, 3, say) : undefined;
+const peers = await scenario('peers', 'peers', () => peersScenario(peerJobs, 3, say));
 
 say(`4/6 memory: ${sizes.memSmall} customers streamed`);
-const memory = only.has('memory')
-  ? await memoryScenario(sizes.memSmall, sizes.memLarge, (small) => {
-      const limit = largeLimit(small.recordsPerSec);
-      say(
-        `4/6 memory: ${sizes.memLarge} customers streamed${limit === undefined ? '' : `, cut at ${limit} with --limit to fit the time budget`}`,
-      );
-      return limit;
-    })
-  : undefined;
+const memory = await scenario('memory', 'memory', () =>
+  memoryScenario(sizes.memSmall, sizes.memLarge, (small) => {
+    const limit = largeLimit(small.recordsPerSec);
+    say(
+      `4/6 memory: ${sizes.memLarge} customers streamed${limit === undefined ? '' : `, cut at ${limit} with --limit to fit the time budget`}`,
+    );
+    return limit;
+  }),
+);
 
-const results = { throughput, rateLimit, memory, startup, peers };
+const results = { throughput, rateLimit, memory, startup, peers, loads };
 const complete = throughput && rateLimit && memory && startup && peers;
-const rows = complete ? buildRows({ throughput, rateLimit, memory, startup, peers }) : [];
-if (!complete)
-  say('some scenarios were left out (--only): the table needs all of them; the JSON has what ran');
+const rows = buildRows({ throughput, rateLimit, memory, startup, peers }, loads);
+if (!complete) say('some scenarios were left out (--only): the table shows those that ran, the chart none');
 process.stdout.write(`\n${formatTable(rows)}\n`);
 if (values.markdown) process.stdout.write(`\n${formatMarkdownTable(rows)}\n`);
 
