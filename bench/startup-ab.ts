@@ -1,20 +1,26 @@
 /**
- * Start-up of this tree against another ferry tree (a worktree of an earlier commit, built), interleaved in
- * one invocation so both meet the same machine: launch to the source's first request of a one-record run
- * (timed by the mock source's clock), its wall time, `ferry --help` and `ferry validate`; medians after one
- * warm-up round. Run: `npx node bench/startup-ab.ts OTHER_TREE [rounds]`.
+ * Start-up of this tree against other ferry trees (earlier commits, built), interleaved in one invocation so
+ * all meet the same machine: launch to the source's first request of a one-record run (timed by the mock
+ * source's clock), its wall time, `ferry --help` and `ferry validate`; medians after one warm-up round, and
+ * the load average before and after. Run: `npx node bench/startup-ab.ts OTHER_TREE... [--rounds N]`.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startMockProcesses } from './mock-processes.ts';
 import { launcherEnv, launcherNodeFlags } from './run-ferry.ts';
 
-const other = process.argv[2];
-if (!other) throw new Error('usage: npx node bench/startup-ab.ts OTHER_TREE [rounds]');
-const trees = { other, this: ROOT } as const;
-const rounds = Number(process.argv[3] ?? 7);
+const args = process.argv.slice(2);
+const roundsAt = args.indexOf('--rounds');
+const rounds = roundsAt === -1 ? 7 : Number(args[roundsAt + 1]);
+const others = roundsAt === -1 ? args : [...args.slice(0, roundsAt), ...args.slice(roundsAt + 2)];
+if (others.length === 0) throw new Error('usage: npx node bench/startup-ab.ts OTHER_TREE... [--rounds N]');
+const trees: Record<string, string> = {
+  ...Object.fromEntries(others.map((tree) => [tree, tree])),
+  this: ROOT,
+};
+const loadBefore = loadavg()[0] ?? 0;
 const mocks = await startMockProcesses({ count: 1000 });
 const run = (tree: string, args: string[], extra: Record<string, string> = {}) =>
   new Promise<number>((resolve, reject) => {
@@ -74,6 +80,9 @@ try {
   await mocks.stop();
 }
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+console.log(
+  `load average (1 min) before / after: ${loadBefore.toFixed(1)} / ${(loadavg()[0] ?? 0).toFixed(1)}`,
+);
 for (const [name, m] of Object.entries(out))
   console.log(
     name,
