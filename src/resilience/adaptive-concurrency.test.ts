@@ -109,35 +109,36 @@ describe('createAdaptiveConcurrency', () => {
     expect(free.gate.stats().overloaded).toBe(0);
   });
 
-  it('takes the wait the client added off the round trip, so a busier client does not cut the limit', async () => {
-    // The client reads each answer late by 40 ms for every 64 requests in flight (its own work grows with
-    // them), and says so through clientDelay, as the loop-delay sampler does.
+  it('cuts the limit for a queue at the destination, never for the wait the client adds itself', async () => {
+    // From 3 s on the client reads every answer 40 ms late (another job took its core), and says so through
+    // clientDelay, as the loop-delay sampler does: a round trip 40% longer with no queue at the destination.
     let waited = 0;
     let answers = 0;
+    const changes: Array<{ at: number; limit: number; reason: string }> = [];
     const limit = limitOf({
+      initial: 40,
+      max: 48,
       clientDelay: () => {
         const mean = answers > 0 ? waited / answers : 0;
         waited = 0;
         answers = 0;
         return mean;
       },
+      onChange: (event) => changes.push({ at: Date.now(), ...event }),
     });
     const { gate, serve } = capacityServer(64, 100);
     const run = drive(limit, async () => {
       const ok = await serve();
-      const late = (40 * limit.state().inFlight) / 64;
+      const late = Date.now() >= 3_000 ? 40 : 0;
       await new Promise((resolve) => setTimeout(resolve, late));
       waited += late;
       answers++;
       return ok;
     });
-    await vi.advanceTimersByTimeAsync(5_000);
-    const before = gate.stats().inFlightMs;
-    await vi.advanceTimersByTimeAsync(5_000);
+    await vi.advanceTimersByTimeAsync(8_000);
     run.stop();
-    const held = (gate.stats().inFlightMs - before) / 5_000;
-    expect(held).toBeGreaterThanOrEqual(64 * 0.8);
-    expect(held).toBeLessThanOrEqual(64 * 1.2);
+    expect(limit.current()).toBe(48);
+    expect(changes.filter((change) => change.reason === 'latency')).toEqual([]);
     expect(gate.stats().overloaded).toBe(0);
   });
 

@@ -83,9 +83,10 @@ const OVERLOAD_DECREASE = 0.75;
 /**
  * A windowed Vegas-style limit (after Netflix's concurrency-limits: VegasLimit over a WindowedLimit), with a
  * slow start. A window lasts at least two round trips and judges the mean round trip of the requests sent
- * under the limit in force, less the wait the client itself added (`clientDelay`: its event loop busy
- * reading pages, mapping, writing the ledger, or without a core on a loaded machine), which is no queue at
- * the destination. The no-load round trip is the lowest window's, measured again every 10 s
+ * under the limit in force. A cut answers to it less the wait the client itself added (`clientDelay`: its
+ * event loop busy reading pages, mapping, writing the ledger, or without a core on a loaded machine), which
+ * is no queue at the destination; growth answers to it as measured, so a client too busy to gain from more
+ * requests holds its limit instead of cutting or raising it. The no-load round trip is the lowest window's, measured again every 10 s
  * (BASELINE_TTL_MS). From a window's round trip the queue the limit builds at the destination is estimated as `held × (1 − baseline /
  * rtt)`, `held` being the mean of the requests in flight over the window: at most alpha / 2 (the latency
  * flat) and the limit grows by half while the slow start lasts, by a quarter after; at most alpha (2·log10
@@ -147,7 +148,12 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     for (const listener of listeners) listener(whole);
   };
 
-  const judge = (rtt: number | undefined, at: number, heldMean: number): void => {
+  /**
+   * Judges a window: `rtt` is its round trip less the client's own wait (what a cut answers to), `raw` the
+   * round trip as measured (what growth answers to: a wait taken off that was in truth the destination's
+   * must never read as room to grow).
+   */
+  const judge = (rtt: number | undefined, raw: number, at: number, heldMean: number): void => {
     const answers = samples + drops;
     if (restoreTo !== undefined) {
       const previous = restoreTo;
@@ -183,12 +189,13 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     // Records between their requests (mapping, the ledger, a lookup's answer read) hold the limit but not
     // the destination: the queue is estimated from the requests it really held.
     const queue = heldMean * (1 - baseline / rtt);
+    const rawQueue = heldMean * (1 - baseline / raw);
     if (queue > beta) {
       slowStart = false;
       set(Math.max(limit / 2, limit - queue + alpha), 'latency');
     } else if (drops > 0) {
       // Some push-back, not enough to cut: hold.
-    } else if (queue <= Math.max(alpha / 2, heldMean * FLAT_SHARE)) {
+    } else if (rawQueue <= Math.max(alpha / 2, heldMean * FLAT_SHARE)) {
       flatWindows++;
       // After the slow start, only a second flat window in a row multiplies: the window after a cut drains
       // the queue the cut was for, and reads flat without telling anything of the capacity.
@@ -197,7 +204,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       if (growth === undefined) set(limit + log, 'probe');
       else set(Math.min(limit * growth, limit + heldMean * (growth - 1) + 1), 'probe');
       return;
-    } else if (queue <= alpha) {
+    } else if (rawQueue <= alpha) {
       slowStart = false;
       set(limit + log, 'probe');
     } else slowStart = false;
@@ -235,7 +242,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       // destination's latency (only of its push-back).
       const own = options.clientDelay?.() ?? 0;
       const rtt = samples > 0 && own < mean / 2 ? mean - own : undefined;
-      judge(rtt, at, inFlightArea / Math.max(1e-9, at - windowStart));
+      judge(rtt, mean, at, inFlightArea / Math.max(1e-9, at - windowStart));
       newWindow(at);
     },
     state: () => ({ limit: published, inFlight, baselineMs: baseline, slowStart }),
