@@ -1,13 +1,14 @@
 /**
  * Start-up of this tree against other ferry trees (earlier commits, built), interleaved in one invocation so
  * all meet the same machine: launch to the source's first request of a one-record run (timed by the mock
- * source's clock), its wall time, `ferry --help` and `ferry validate`; medians after one warm-up round, and
+ * source's clock), its wall and CPU time, `ferry --help` and `ferry validate` (wall and CPU); medians after one
+ * warm-up round, and
  * the load average before and after. Run: `npx node bench/startup-ab.ts OTHER_TREE... [--rounds N]`.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { measureProcess } from './measure-process.ts';
 import { ROOT, startMockProcesses } from './mock-processes.ts';
 import { launcherEnv, launcherNodeFlags } from './run-ferry.ts';
 
@@ -22,10 +23,12 @@ const trees: Record<string, string> = {
 };
 const loadBefore = loadavg()[0] ?? 0;
 const mocks = await startMockProcesses({ count: 1000 });
-const run = (tree: string, args: string[], extra: Record<string, string> = {}) =>
-  new Promise<number>((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [...launcherNodeFlags, join(tree, 'bin/ferry.js'), ...args], {
+/** Runs ferry from `tree`: wall time and, through GNU time, CPU time (user + system, all threads). */
+const run = async (tree: string, args: string[], extra: Record<string, string> = {}) => {
+  const measured = await measureProcess(
+    process.execPath,
+    [...launcherNodeFlags, join(tree, 'bin/ferry.js'), ...args],
+    {
       env: {
         ...process.env,
         ...launcherEnv,
@@ -33,11 +36,10 @@ const run = (tree: string, args: string[], extra: Record<string, string> = {}) =
         SOURCE_URL: `${mocks.env.SOURCE_URL}?per_page=100`,
         ...extra,
       },
-      stdio: 'ignore',
-    });
-    child.on('exit', () => resolve(performance.now() - t0));
-    child.on('error', reject);
-  });
+    },
+  );
+  return { wall: measured.wallMs, cpu: measured.cpuMs ?? Number.NaN };
+};
 const out: Record<string, Record<string, number[]>> = {};
 const add = (tree: string, what: string, v: number) => {
   const byWhat = out[tree] ?? {};
@@ -71,9 +73,12 @@ try {
       ]);
       if (r === 0) continue; // warm-up: file and compile caches
       add(name, 'firstRequest', first);
-      add(name, 'oneRecordWall', wall);
-      add(name, 'help', help);
-      add(name, 'validate', validate);
+      add(name, 'oneRecordWall', wall.wall);
+      add(name, 'oneRecordCpu', wall.cpu);
+      add(name, 'help', help.wall);
+      add(name, 'helpCpu', help.cpu);
+      add(name, 'validate', validate.wall);
+      add(name, 'validateCpu', validate.cpu);
     }
   }
 } finally {
