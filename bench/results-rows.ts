@@ -2,6 +2,7 @@ import type { TableRow } from './print-table.ts';
 import type { MemoryResult } from './scenario-memory.ts';
 import type { PeerJobResult, PeersResult } from './scenario-peers.ts';
 import type { RateLimitResult } from './scenario-rate-limit.ts';
+import type { SoapResult } from './scenario-soap.ts';
 import type { StartupResult } from './scenario-startup.ts';
 import type { ThroughputResult } from './scenario-throughput.ts';
 import type { TargetBar } from './write-chart.ts';
@@ -13,6 +14,7 @@ export interface BenchResults {
   memory: MemoryResult;
   startup: StartupResult;
   peers: PeersResult;
+  soap: SoapResult;
 }
 
 const perSec = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
@@ -274,6 +276,26 @@ function startupRows(s: StartupResult): TableRow[] {
   ];
 }
 
+function soapRows(soap: SoapResult): TableRow[] {
+  return [
+    row(
+      '7 SOAP flagship',
+      `SOAP flagship to the ERP mock, ${count(soap.customers)} customers (records/s; CreateOrder/s)`,
+      `${perSec(soap.soap.recordsPerSec)}; ${perSec(soap.soap.ordersPerSec)}`,
+    ),
+    row(
+      '7 SOAP flagship',
+      `REST flagship, lookup first as the SOAP one goes, the same ${count(soap.customers)} customers (records/s; POSTs/s)`,
+      `${perSec(soap.rest.recordsPerSec)}; ${perSec(soap.rest.ordersPerSec)}`,
+    ),
+    row(
+      '7 SOAP flagship',
+      'SOAP / REST (records/s); orders the ERP stored twice',
+      `${ratio(soap.soapOverRest)}; ${soap.erpDuplicates}`,
+    ),
+  ];
+}
+
 /**
  * The table of one run: figures, the target each answers to, and whether it holds; the scenarios that ran
  * (`--only`), each with the load average around it.
@@ -288,6 +310,7 @@ export function buildRows(
     ...(r.memory ? [...loadRow('4 memory', loads.memory), ...memoryRows(r.memory)] : []),
     ...(r.startup ? [...loadRow('5 start-up', loads.startup), ...startupRows(r.startup)] : []),
     ...(r.peers ? [...loadRow('6 peers', loads.peers), ...r.peers.jobs.flatMap(peerRows)] : []),
+    ...(r.soap ? [...loadRow('7 SOAP flagship', loads.soap), ...soapRows(r.soap)] : []),
   ];
 }
 

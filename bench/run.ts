@@ -8,7 +8,7 @@
  *                    with --limit to fit it, and the table says so
  *   --svg FILE       also draw the chart (docs/performance.svg is made this way)
  *   --markdown       also print the table as Markdown
- *   --only LIST      run only these scenarios (throughput,rate,startup,memory,peers)
+ *   --only LIST      run only these scenarios (throughput,rate,startup,memory,peers,soap)
  */
 
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -21,6 +21,7 @@ import { type BenchResults, buildRows, buildTargets, type ScenarioLoad } from '.
 import { memoryScenario } from './scenario-memory.ts';
 import { type PeerJob, peersScenario } from './scenario-peers.ts';
 import { rateLimitScenario } from './scenario-rate-limit.ts';
+import { soapScenario } from './scenario-soap.ts';
 import { startupScenario } from './scenario-startup.ts';
 import { throughputScenario } from './scenario-throughput.ts';
 import { renderChart } from './write-chart.ts';
@@ -32,15 +33,31 @@ const { values } = parseArgs({
     'budget-s': { type: 'string', default: '285' },
     svg: { type: 'string' },
     markdown: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'throughput,rate,startup,memory,peers' },
+    only: { type: 'string', default: 'throughput,rate,startup,memory,peers,soap' },
   },
 });
 const onlySet = new Set(values.only.split(','));
 const quick = values.quick;
 const budgetMs = Number(values['budget-s']) * 1000;
 const sizes = quick
-  ? { throughput: 5_000, rate: 3_000, memSmall: 20_000, memLarge: 100_000, atOnce: 2_000, slow: 1_000 }
-  : { throughput: 20_000, rate: 6_000, memSmall: 100_000, memLarge: 1_000_000, atOnce: 10_000, slow: 4_000 };
+  ? {
+      throughput: 5_000,
+      rate: 3_000,
+      memSmall: 20_000,
+      memLarge: 100_000,
+      atOnce: 2_000,
+      slow: 1_000,
+      soap: 2_000,
+    }
+  : {
+      throughput: 20_000,
+      rate: 6_000,
+      memSmall: 100_000,
+      memLarge: 1_000_000,
+      atOnce: 10_000,
+      slow: 4_000,
+      soap: 5_000,
+    };
 // Issue 23's jobs: the destination at once, and at 20 and 100 ms with a capacity of 64 requests at once.
 const peerJobs: PeerJob[] = [
   {
@@ -84,14 +101,14 @@ async function scenario<T>(
 }
 
 say(
-  `1/6 throughput: ${sizes.throughput} customers; ferry (as shipped, and lookup first), naive, autocannon, undici alone`,
+  `1/7 throughput: ${sizes.throughput} customers; ferry (as shipped, and lookup first), naive, autocannon, undici alone`,
 );
 const throughput = await scenario('throughput', 'throughput', () =>
   throughputScenario(sizes.throughput, 3, 0.8),
 );
-say('3/6 rate-limited: destination allows 300 requests/s');
+say('3/7 rate-limited: destination allows 300 requests/s');
 const rateLimit = await scenario('rateLimit', 'rate', () => rateLimitScenario(sizes.rate, 300));
-say('5/6 start-up: ferry --help, ferry validate, launch to first request');
+say('5/7 start-up: ferry --help, ferry validate, launch to first request');
 const startup = await scenario('startup', 'startup', () => startupScenario(5));
 
 /** Cuts the large memory run to what the remaining budget allows at the rate the small run showed. */
@@ -103,23 +120,27 @@ function largeLimit(recordsPerSec: number): number | undefined {
   return Math.max(sizes.memSmall, Math.floor(fits / 10_000) * 10_000);
 }
 
-say(`6/6 peers: ferry, Node-RED and the naive script on ${peerJobs.length} jobs, three rounds`);
+say(`6/7 peers: ferry, Node-RED and the naive script on ${peerJobs.length} jobs, three rounds`);
 const peers = await scenario('peers', 'peers', () => peersScenario(peerJobs, 3, say));
 
-say(`4/6 memory: ${sizes.memSmall} customers streamed`);
+// Before the memory scenario, whose large run is cut to what is left of the budget.
+say(`7/7 SOAP flagship: ${sizes.soap} customers to the ERP mock, next to the REST flagship's run`);
+const soap = await scenario('soap', 'soap', () => soapScenario(sizes.soap, 1));
+
+say(`4/7 memory: ${sizes.memSmall} customers streamed`);
 const memory = await scenario('memory', 'memory', () =>
   memoryScenario(sizes.memSmall, sizes.memLarge, (small) => {
     const limit = largeLimit(small.recordsPerSec);
     say(
-      `4/6 memory: ${sizes.memLarge} customers streamed${limit === undefined ? '' : `, cut at ${limit} with --limit to fit the time budget`}`,
+      `4/7 memory: ${sizes.memLarge} customers streamed${limit === undefined ? '' : `, cut at ${limit} with --limit to fit the time budget`}`,
     );
     return limit;
   }),
 );
 
-const results = { throughput, rateLimit, memory, startup, peers, loads };
-const complete = throughput && rateLimit && memory && startup && peers;
-const rows = buildRows({ throughput, rateLimit, memory, startup, peers }, loads);
+const results = { throughput, rateLimit, memory, startup, peers, soap, loads };
+const complete = throughput && rateLimit && memory && startup && peers && soap;
+const rows = buildRows({ throughput, rateLimit, memory, startup, peers, soap }, loads);
 if (!complete) say('some scenarios were left out (--only): the table shows those that ran, the chart none');
 process.stdout.write(`\n${formatTable(rows)}\n`);
 if (values.markdown) process.stdout.write(`\n${formatMarkdownTable(rows)}\n`);
@@ -151,7 +172,7 @@ if (values.svg !== undefined && complete) {
       { label: 'undici alone (fresh, POSTs)', perSec: throughput.bareClient.postsPerSec },
       { label: 'raw ceiling (autocannon, POSTs)', perSec: throughput.ceiling.postsPerSec },
     ],
-    buildTargets({ throughput, rateLimit, memory, startup, peers }),
+    buildTargets({ throughput, rateLimit, memory, startup, peers, soap }),
   );
   await writeFile(values.svg, chart);
   say(`chart written to ${values.svg}`);

@@ -174,7 +174,7 @@ export async function peersScenario(
   if (nodeRedSkipped) log(`Node-RED not measured: ${nodeRedSkipped}`);
   const results: PeerJobResult[] = [];
   for (const job of jobs) {
-    log(`6/6 peers: ${job.label}`);
+    log(`6/7 peers: ${job.label}`);
     const mocks = await startMockProcesses({
       count: job.customers,
       ...(job.latencyMs > 0 ? { destinationLatencyMs: job.latencyMs } : {}),
