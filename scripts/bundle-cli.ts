@@ -12,6 +12,9 @@ import { rolldown } from 'rolldown';
  * server's (fastify), PostgreSQL's, and pino, whose transports find their worker files by path.
  */
 const BUNDLED = new Set([
+  // Not a package: the helpers the bundler's own transforms call (the escape of `</script` in tagged
+  // templates), which it provides itself; marked external, they were imported from a package nobody installs.
+  '@oxc-project/runtime',
   'ajv',
   'ajv-formats',
   'commander',
