@@ -123,6 +123,8 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   let baselineSince = windowStart;
   /** Judged windows in a row whose latency read flat. */
   let flatWindows = 0;
+  /** The round trip, as measured, of the last window judged on latency. */
+  let previousRaw: number | undefined;
   /** While the limit is halved to measure the baseline: the limit to go back to. */
   let restoreTo: number | undefined;
 
@@ -190,6 +192,12 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     // the destination: the queue is estimated from the requests it really held.
     const queue = heldMean * (1 - baseline / rtt);
     const rawQueue = heldMean * (1 - baseline / raw);
+    // The round trip rose from the last window by an eighth (4 to 16 ms), as HyStart++ ends a TCP slow
+    // start: a queue forming, even where a baseline taken while both ends were still warming up is too
+    // high to show it.
+    const rising =
+      previousRaw !== undefined && raw >= previousRaw + Math.min(16, Math.max(4, previousRaw / 8));
+    previousRaw = raw;
     if (queue > beta) {
       slowStart = false;
       set(Math.max(limit / 2, limit - queue + alpha), 'latency');
@@ -197,9 +205,16 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       // Some push-back, not enough to cut: hold.
     } else if (rawQueue <= Math.max(alpha / 2, heldMean * FLAT_SHARE)) {
       flatWindows++;
+      if (rising) slowStart = false;
       // After the slow start, only a second flat window in a row multiplies: the window after a cut drains
       // the queue the cut was for, and reads flat without telling anything of the capacity.
-      const growth = slowStart ? SLOW_START_GROWTH : flatWindows >= 2 ? PROBE_GROWTH : undefined;
+      const growth = rising
+        ? undefined
+        : slowStart
+          ? SLOW_START_GROWTH
+          : flatWindows >= 2
+            ? PROBE_GROWTH
+            : undefined;
       // By a share of what the destination held, not of the limit: records between requests do not reach it.
       if (growth === undefined) set(limit + log, 'probe');
       else set(Math.min(limit * growth, limit + heldMean * (growth - 1) + 1), 'probe');
