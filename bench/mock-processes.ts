@@ -13,6 +13,8 @@ export interface MockProcessOptions {
   destinationLatencyMs?: number;
   /** Destination rate limit in requests per second. */
   destinationRps?: number;
+  /** Orders requests the destination serves at once (latency grows past it, 503 past twice it). */
+  destinationCapacity?: number;
 }
 
 /** The environment the flagship reads plus what the baselines need. */
@@ -31,6 +33,17 @@ export interface DestinationStats {
   ordersStored: number;
   rateLimited: number;
   tokensIssued: number;
+  /** 503s answered past twice the capacity. */
+  overloaded: number;
+  /** Order requests in flight integrated over time, request·ms (with a capacity). */
+  inFlightMs: number;
+  /** When the first request arrived and each `route status` was last answered, ms since the epoch. */
+  times: { firstArrivalAt: number | null; lastAnswered: Record<string, number> };
+}
+
+/** Source counters from GET /__admin/stats (the part the bench reads). */
+export interface SourceStats {
+  times: { firstArrivalAt: number | null; lastAnswered: Record<string, number> };
 }
 
 /** CPU time of the two mock processes, in ms. */
@@ -44,6 +57,9 @@ export interface MockProcesses {
   env: MockEnv;
   destinationOrigin: string;
   destinationStats(): Promise<DestinationStats>;
+  sourceStats(): Promise<SourceStats>;
+  /** Forgets the source's counters and times (its data stays). */
+  resetSource(): Promise<void>;
   /** Forgets orders, idempotency keys and counters; issued tokens stay valid. */
   resetDestination(): Promise<void>;
   /** CPU time each mock process has used since it started, in ms (null off Linux). */
@@ -108,12 +124,15 @@ export async function startMockProcesses(options: MockProcessOptions): Promise<M
   if (options.destinationLatencyMs !== undefined)
     destinationArgs.push('--latency-ms', String(options.destinationLatencyMs));
   if (options.destinationRps !== undefined) destinationArgs.push('--rps', String(options.destinationRps));
+  if (options.destinationCapacity !== undefined)
+    destinationArgs.push('--capacity', String(options.destinationCapacity));
   const [source, destination] = await Promise.all([
     startMock(['source', '--count', String(options.count)]),
     startMock(destinationArgs),
   ]);
   const env = { ...source.parsed.env, ...destination.parsed.env } as MockEnv;
   const origin = destination.parsed.destination?.origin;
+  const sourceOrigin = new URL(source.parsed.env.SOURCE_URL ?? '').origin;
   if (origin === undefined) throw new Error('ferry mock destination printed no origin');
   return {
     env,
@@ -121,6 +140,14 @@ export async function startMockProcesses(options: MockProcessOptions): Promise<M
     async destinationStats() {
       const response = await fetch(`${origin}/__admin/stats`);
       return (await response.json()) as DestinationStats;
+    },
+    async sourceStats() {
+      const response = await fetch(`${sourceOrigin}/__admin/stats`);
+      return (await response.json()) as SourceStats;
+    },
+    async resetSource() {
+      const response = await fetch(`${sourceOrigin}/__admin/reset`, { method: 'POST' });
+      await response.arrayBuffer();
     },
     async resetDestination() {
       const response = await fetch(`${origin}/__admin/reset`, { method: 'POST' });

@@ -6,7 +6,8 @@ export interface PlainOrder {
   orderDate: string;
 }
 
-function text(value: unknown): string {
+/** A field as trimmed text ('' when it is neither a string nor a number). */
+export function text(value: unknown): string {
   return typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
 }
 

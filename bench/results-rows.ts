@@ -1,6 +1,6 @@
 import type { TableRow } from './print-table.ts';
-import type { LatencyResult } from './scenario-latency.ts';
 import type { MemoryResult } from './scenario-memory.ts';
+import type { PeerJobResult, PeersResult } from './scenario-peers.ts';
 import type { RateLimitResult } from './scenario-rate-limit.ts';
 import type { SoapResult } from './scenario-soap.ts';
 import type { StartupResult } from './scenario-startup.ts';
@@ -10,10 +10,10 @@ import type { TargetBar } from './write-chart.ts';
 /** Everything one benchmark run measured. */
 export interface BenchResults {
   throughput: ThroughputResult;
-  latency: LatencyResult;
   rateLimit: RateLimitResult;
   memory: MemoryResult;
   startup: StartupResult;
+  peers: PeersResult;
   soap: SoapResult;
 }
 
@@ -24,298 +24,326 @@ const mb = (n: number) => `${n.toFixed(0)} MB`;
 const pct = (n: number) => `${(n * 100).toFixed(2)}%`;
 const count = (n: number) => n.toLocaleString('en-US');
 const us = (n: number | null) => (n === null ? 'n/a' : n.toFixed(0));
+const orNa = (n: number | null, format: (n: number) => string) => (n === null ? 'n/a' : format(n));
 
-/** The issue's targets, in one place for the table and the chart. */
+/** Issue 23's targets (and issue 5's that still hold), in one place for the table and the chart. */
 export const TARGETS = {
-  ferryOverCeiling: 0.8,
-  ferryOverNaive: 10,
-  latencyOverBound: 0.9,
+  ferryOverNodeRedLatency: 1.5,
+  ferryOverCapacity: 0.9,
+  ferryOverNodeRedAtOnce: 2,
+  ferryOverNaiveAtOnce: 2,
+  cpuShareOfBareClient: 0.6,
+  settleWithin: 0.2,
+  share503: 0.01,
+  firstRequestMs: 300,
+  validateMs: 300,
+  helpMs: 100,
   rateOverLimit: 0.95,
   share429: 0.01,
   peakRssLargeMb: 150,
   rssRatio: 1.2,
-  helpMs: 200,
 } as const;
 
-/** The table of one run: figures, the target each answers to, and whether it holds. */
-export function buildRows(r: BenchResults): TableRow[] {
-  const t = r.throughput;
+const row = (scenario: string, metric: string, value: string, target = '', holds: boolean | null = null) => ({
+  scenario,
+  metric,
+  value,
+  target,
+  holds,
+});
+
+/** The rows of one peer job. */
+function peerRows(r: PeerJobResult): TableRow[] {
+  const s = `6 ${r.job.label}`;
+  const f = r.ferry;
+  const n = r.nodeRed;
+  const rows: TableRow[] = [
+    row(
+      s,
+      `launch to last order, median of ${r.rounds}: ferry / Node-RED${r.naive ? ' / naive' : ''} (s)`,
+      [f, n, r.naive]
+        .filter((x) => x !== undefined)
+        .map((x) => (x === null ? 'n/a' : (x.launchToLastOrderMs / 1000).toFixed(2)))
+        .join(' / '),
+    ),
+    row(
+      s,
+      `records/s, launch to last order: ferry / Node-RED${r.naive ? ' / naive' : ''}`,
+      [f, n, r.naive]
+        .filter((x) => x !== undefined)
+        .map((x) => (x === null ? 'n/a' : perSec(x.recordsPerSec)))
+        .join(' / '),
+    ),
+    row(
+      s,
+      'launch to first request: ferry / Node-RED (ms)',
+      [f.launchToFirstRequestMs, n?.launchToFirstRequestMs ?? null].map((x) => orNa(x, ms)).join(' / '),
+    ),
+    row(
+      s,
+      'peak RSS: ferry / Node-RED',
+      [f.peakRssMb, n?.peakRssMb ?? null].map((x) => orNa(x, mb)).join(' / '),
+    ),
+  ];
+  const target = r.job.latencyMs > 0 ? TARGETS.ferryOverNodeRedLatency : TARGETS.ferryOverNodeRedAtOnce;
+  if (n) {
+    const over = n.launchToLastOrderMs / f.launchToLastOrderMs;
+    rows.push(
+      row(s, 'ferry / Node-RED (launch to last order, medians)', ratio(over), `>= ${target}`, over >= target),
+    );
+  } else {
+    rows.push(
+      row(s, 'ferry / Node-RED', `not measured: ${r.nodeRedSkipped ?? 'unknown'}`, `>= ${target}`, false),
+    );
+  }
+  if (r.naive) {
+    const over = r.naive.launchToLastOrderMs / f.launchToLastOrderMs;
+    rows.push(
+      row(
+        s,
+        'ferry / naive script (launch to last order, medians)',
+        ratio(over),
+        `>= ${TARGETS.ferryOverNaiveAtOnce}`,
+        over >= TARGETS.ferryOverNaiveAtOnce,
+      ),
+    );
+  }
+  if (r.capacityPerSec !== null) {
+    const share = f.postsPerSec / r.capacityPerSec;
+    rows.push(
+      row(
+        s,
+        `ferry's POSTs/s over its run / capacity (${r.job.capacity} / ${r.job.latencyMs} ms = ${perSec(r.capacityPerSec)})`,
+        `${perSec(f.postsPerSec)}; ${ratio(share)}`,
+        `>= ${TARGETS.ferryOverCapacity}`,
+        share >= TARGETS.ferryOverCapacity,
+      ),
+    );
+    const capacity = r.job.capacity as number;
+    const held = f.destinationInFlight;
+    const off = held === null ? null : Math.abs(held - capacity) / capacity;
+    rows.push(
+      row(
+        s,
+        `ferry's requests in flight at the destination, 2nd half of the run (K = ${capacity}); its limit (records)`,
+        `${orNa(held, (x) => x.toFixed(1))}; ${orNa(f.limitMean, (x) => x.toFixed(1))}`,
+        `within ${TARGETS.settleWithin * 100}% of K`,
+        off === null ? false : off <= TARGETS.settleWithin,
+      ),
+      row(
+        s,
+        `answered 503 (over capacity), share of ${count(f.requests)} requests`,
+        pct(f.share503),
+        `< ${pct(TARGETS.share503)}`,
+        f.share503 < TARGETS.share503,
+      ),
+    );
+  }
+  return rows;
+}
+
+/** Load average (1 minute) when a scenario started and ended: the machine is shared, figures move with it. */
+export interface ScenarioLoad {
+  readonly start: number;
+  readonly end: number;
+}
+
+const loadRow = (scenario: string, load: ScenarioLoad | undefined): TableRow[] =>
+  load
+    ? [
+        row(
+          scenario,
+          'load average (1 min) at start / end of the scenario',
+          `${load.start.toFixed(1)} / ${load.end.toFixed(1)}`,
+        ),
+      ]
+    : [];
+
+function throughputRows(t: ThroughputResult): TableRow[] {
   const c = t.cpuPerPost;
-  const l = r.latency;
-  const q = r.rateLimit;
-  const m = r.memory;
-  const s = r.startup;
-  const soap = r.soap;
+  const cpuShare = t.cpuShareOfBareClient.ferry;
+  return [
+    row(
+      '1 throughput',
+      `${count(t.customers)} customers, pages of 1000: ferry as shipped (POST) / lookup first (lookup + POST), records/s`,
+      `${perSec(t.ferry.recordsPerSec)} / ${perSec(t.ferryLookupFirst.recordsPerSec)}`,
+    ),
+    row(
+      '1 throughput',
+      'accepted POSTs/s: ferry as shipped / lookup first / naive / autocannon, 16 conns / undici alone, 16',
+      [
+        t.ferry.postsPerSec,
+        t.ferryLookupFirst.postsPerSec,
+        t.naive.recordsPerSec,
+        t.ceiling.postsPerSec,
+        t.bareClient.postsPerSec,
+      ]
+        .map(perSec)
+        .join(' / '),
+    ),
+    row(
+      '1 throughput',
+      `CPU per record, own process (fixed ${t.ferryFixedCpuMs === null ? 'n/a' : ms(t.ferryFixedCpuMs)} out): ferry as shipped / lookup first / naive / undici alone (µs)`,
+      [c.ferry.own, c.ferryLookupFirst.own, c.naive.own, c.bareClient].map(us).join(' / '),
+    ),
+    row(
+      '1 throughput',
+      "undici alone's CPU per POST / ferry's per record, as shipped (lookup first)",
+      `${orNa(cpuShare, ratio)} (${orNa(t.cpuShareOfBareClient.ferryLookupFirst, ratio)})`,
+      `>= ${TARGETS.cpuShareOfBareClient}`,
+      cpuShare === null ? false : cpuShare >= TARGETS.cpuShareOfBareClient,
+    ),
+  ];
+}
+
+function rateLimitRows(q: RateLimitResult): TableRow[] {
+  return [
+    row('3 rate 300/s', 'accepted POSTs/s (ferry as shipped, a fresh ledger)', perSec(q.achievedPerSec)),
+    row(
+      '3 rate 300/s',
+      'achieved / limit',
+      ratio(q.achievedOverLimit),
+      `>= ${TARGETS.rateOverLimit}`,
+      q.achievedOverLimit >= TARGETS.rateOverLimit,
+    ),
+    row(
+      '3 rate 300/s',
+      `429 share (${q.answered429} of ${q.postRequests} POSTs)`,
+      pct(q.share429),
+      `<= ${pct(TARGETS.share429)}`,
+      q.share429 <= TARGETS.share429,
+    ),
+  ];
+}
+
+function memoryRows(m: MemoryResult): TableRow[] {
   const largeLabel = m.large.limited
     ? `peak RSS, ${count(m.large.customers)} source, first ${count(m.large.read)} read (--limit)`
     : `peak RSS, ${count(m.large.customers)} customers`;
   return [
-    {
-      scenario: '1 throughput',
-      metric: `ferry, ${count(t.customers)} customers, median run (records/s)`,
-      value: perSec(t.ferry.recordsPerSec),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '1 throughput',
-      metric: 'ferry, accepted POSTs/s',
-      value: perSec(t.ferry.postsPerSec),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '1 throughput',
-      metric: 'naive sequential script (records/s)',
-      value: perSec(t.naive.recordsPerSec),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '1 throughput',
-      metric: 'raw ceiling: autocannon, 16 conns (POSTs/s)',
-      value: perSec(t.ceiling.postsPerSec),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '1 throughput',
-      metric: 'for reference: undici dispatch() alone, fresh process, same bodies (POSTs/s)',
-      value: perSec(t.bareClient.postsPerSec),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '1 throughput',
-      metric: 'undici alone / ceiling; ferry / undici alone (POSTs/s, medians)',
-      value: `${ratio(t.bareClientOverCeiling)}; ${ratio(t.ferryOverBareClient)}`,
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '1 throughput',
-      metric: `ferry / ceiling (POSTs/s), medians of ${t.rounds} rounds`,
-      value: ratio(t.ferryOverCeiling),
-      target: `>= ${TARGETS.ferryOverCeiling}`,
-      holds: t.ferryOverCeiling >= TARGETS.ferryOverCeiling,
-    },
-    {
-      scenario: '1 throughput',
-      metric: 'ferry / ceiling, round by round',
-      value: t.all.ferry.map((run, i) => ratio(run.postsPerSec / t.all.ceiling[i]!.postsPerSec)).join(' '),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '1 throughput',
-      metric: `ferry / naive (records/s), 0 ms latency, medians of ${t.rounds}`,
-      value: ratio(t.ferryOverNaive),
-      target: `>= ${TARGETS.ferryOverNaive}`,
-      holds: t.ferryOverNaive >= TARGETS.ferryOverNaive,
-    },
-    {
-      scenario: '1 throughput',
-      metric: 'ferry / naive, round by round',
-      value: t.all.ferry.map((run, i) => ratio(run.recordsPerSec / t.all.naive[i]!.recordsPerSec)).join(' '),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '1 throughput',
-      metric: `CPU per POST, own process: ferry (less its fixed ${t.ferryFixedCpuMs === null ? 'n/a' : ms(t.ferryFixedCpuMs)}) / naive / autocannon / undici alone (µs)`,
-      value: [c.ferry.own, c.naive.own, c.ceiling.own, c.bareClient].map(us).join(' / '),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '1 throughput',
-      metric: "CPU per POST, destination mock, in ferry's / autocannon's run (µs)",
-      value: [c.ferry.destination, c.ceiling.destination].map(us).join(' / '),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '1 throughput',
-      metric: `most CPU per POST ferry could use at ${TARGETS.ferryOverCeiling} of the ceiling (${t.cores} cores less the mocks', µs)`,
-      value: us(t.cpuBudgetUs),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '2 latency 20 ms',
-      metric: `ferry accepted POSTs/s, median run (bound ${Math.round(l.boundPerSec)}/s)`,
-      value: perSec(l.ferryPostsPerSec),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '2 latency 20 ms',
-      metric: `ferry / (concurrency / latency), median of ${l.rounds} rounds`,
-      value: ratio(l.ferryOverBound),
-      target: `>= ${TARGETS.latencyOverBound}`,
-      holds: l.ferryOverBound >= TARGETS.latencyOverBound,
-    },
-    {
-      scenario: '2 latency 20 ms',
-      metric: 'ferry / (concurrency / latency), round by round',
-      value: l.ferryOverBoundRounds.map(ratio).join(' '),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '2 latency 20 ms',
-      metric: 'autocannon, 16 conns, same destination, median run (POSTs/s; / bound), for reference',
-      value: `${perSec(l.ceilingPostsPerSec)}; ${ratio(l.ceilingOverBound)}`,
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '2 latency 20 ms',
-      metric: 'ferry / autocannon at 20 ms, medians',
-      value: ratio(l.ferryOverCeiling),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '2 latency 20 ms',
-      metric: `ferry / naive (records/s; naive over ${l.naive.records})`,
-      value: ratio(l.ferryOverNaive),
-      target: `(>= ${TARGETS.ferryOverNaive})`,
-      holds: null,
-    },
-    {
-      scenario: '3 rate 300/s',
-      metric: 'accepted POSTs/s',
-      value: perSec(q.achievedPerSec),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '3 rate 300/s',
-      metric: 'achieved / limit',
-      value: ratio(q.achievedOverLimit),
-      target: `>= ${TARGETS.rateOverLimit}`,
-      holds: q.achievedOverLimit >= TARGETS.rateOverLimit,
-    },
-    {
-      scenario: '3 rate 300/s',
-      metric: 'achieved / allowed (limit x s + 1 s burst)',
-      value: ratio(q.achievedOverAllowed),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '3 rate 300/s',
-      metric: `429 share (${q.answered429} of ${q.postRequests} POSTs)`,
-      value: pct(q.share429),
-      target: `<= ${pct(TARGETS.share429)}`,
-      holds: q.share429 <= TARGETS.share429,
-    },
-    {
-      scenario: '4 memory',
-      metric: `peak RSS, ${count(m.small.customers)} customers`,
-      value: mb(m.small.peakRssMb),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '4 memory',
-      metric: largeLabel,
-      value: mb(m.large.peakRssMb),
-      target: `<= ${TARGETS.peakRssLargeMb} MB`,
-      holds: m.large.peakRssMb <= TARGETS.peakRssLargeMb,
-    },
-    {
-      scenario: '4 memory',
-      metric: 'RSS at 20% / 80% of the large run',
-      value: `${mb(m.large.rssEarlyMb)} / ${mb(m.large.rssLateMb)}`,
-      target: '',
-      holds: null,
-    },
-    {
-      // Scenario 1's 20,000 customers are mostly V8's warm-up; these longer runs show ferry warm.
-      scenario: '4 memory',
-      metric: `ferry records/s, ${count(m.small.customers)} / ${count(m.large.read)} customers`,
-      value: `${perSec(m.small.recordsPerSec)} / ${perSec(m.large.recordsPerSec)}`,
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '4 memory',
-      metric: 'peak RSS large / small',
-      value: ratio(m.ratio),
-      target: `<= ${TARGETS.rssRatio}`,
-      holds: m.ratio <= TARGETS.rssRatio,
-    },
-    {
-      scenario: '5 start-up',
-      metric: 'ferry --help (median of 5)',
-      value: ms(s.helpMs),
-      target: `< ${TARGETS.helpMs} ms`,
-      holds: s.helpMs < TARGETS.helpMs,
-    },
-    {
-      scenario: '5 start-up',
-      metric: 'node -e 0 (floor, median of 5)',
-      value: ms(s.nodeFloorMs),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '5 start-up',
-      metric: 'one-record run (--limit 1), wall',
-      value: ms(s.oneRecordMs),
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '6 SOAP flagship',
-      metric: `SOAP flagship to the ERP mock, ${count(soap.customers)} customers (records/s; CreateOrder/s)`,
-      value: `${perSec(soap.soap.recordsPerSec)}; ${perSec(soap.soap.ordersPerSec)}`,
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '6 SOAP flagship',
-      metric: `REST flagship, the same ${count(soap.customers)} customers (records/s; POSTs/s)`,
-      value: `${perSec(soap.rest.recordsPerSec)}; ${perSec(soap.rest.ordersPerSec)}`,
-      target: '',
-      holds: null,
-    },
-    {
-      scenario: '6 SOAP flagship',
-      metric: 'SOAP / REST (records/s); orders the ERP stored twice',
-      value: `${ratio(soap.soapOverRest)}; ${soap.erpDuplicates}`,
-      target: '',
-      holds: null,
-    },
+    row('4 memory', `peak RSS, ${count(m.small.customers)} customers`, mb(m.small.peakRssMb)),
+    row(
+      '4 memory',
+      largeLabel,
+      mb(m.large.peakRssMb),
+      `<= ${TARGETS.peakRssLargeMb} MB`,
+      m.large.peakRssMb <= TARGETS.peakRssLargeMb,
+    ),
+    row(
+      '4 memory',
+      `ferry records/s, ${count(m.small.customers)} / ${count(m.large.read)} customers`,
+      `${perSec(m.small.recordsPerSec)} / ${perSec(m.large.recordsPerSec)}`,
+    ),
+    row(
+      '4 memory',
+      'peak RSS large / small',
+      ratio(m.ratio),
+      `<= ${TARGETS.rssRatio}`,
+      m.ratio <= TARGETS.rssRatio,
+    ),
+  ];
+}
+
+function startupRows(s: StartupResult): TableRow[] {
+  return [
+    row(
+      '5 start-up',
+      'launch to first request, one-record run (median)',
+      ms(s.firstRequestMs),
+      `<= ${TARGETS.firstRequestMs} ms`,
+      s.firstRequestMs <= TARGETS.firstRequestMs,
+    ),
+    row('5 start-up', 'the same without the compile cache (median)', ms(s.firstRequestUncachedMs)),
+    row(
+      '5 start-up',
+      'ferry validate, flagship (median)',
+      ms(s.validateMs),
+      `<= ${TARGETS.validateMs} ms`,
+      s.validateMs <= TARGETS.validateMs,
+    ),
+    row(
+      '5 start-up',
+      'ferry --help (median)',
+      ms(s.helpMs),
+      `<= ${TARGETS.helpMs} ms`,
+      s.helpMs <= TARGETS.helpMs,
+    ),
+    row(
+      '5 start-up',
+      'node -e 0 (floor); one-record run, wall (medians)',
+      `${ms(s.nodeFloorMs)}; ${ms(s.oneRecordMs)}`,
+    ),
+  ];
+}
+
+function soapRows(soap: SoapResult): TableRow[] {
+  return [
+    row(
+      '7 SOAP flagship',
+      `SOAP flagship to the ERP mock, ${count(soap.customers)} customers (records/s; CreateOrder/s)`,
+      `${perSec(soap.soap.recordsPerSec)}; ${perSec(soap.soap.ordersPerSec)}`,
+    ),
+    row(
+      '7 SOAP flagship',
+      `REST flagship, lookup first as the SOAP one goes, the same ${count(soap.customers)} customers (records/s; POSTs/s)`,
+      `${perSec(soap.rest.recordsPerSec)}; ${perSec(soap.rest.ordersPerSec)}`,
+    ),
+    row(
+      '7 SOAP flagship',
+      'SOAP / REST (records/s); orders the ERP stored twice',
+      `${ratio(soap.soapOverRest)}; ${soap.erpDuplicates}`,
+    ),
+  ];
+}
+
+/**
+ * The table of one run: figures, the target each answers to, and whether it holds; the scenarios that ran
+ * (`--only`), each with the load average around it.
+ */
+export function buildRows(
+  r: { readonly [K in keyof BenchResults]?: BenchResults[K] | undefined },
+  loads: Partial<Record<keyof BenchResults, ScenarioLoad>> = {},
+): TableRow[] {
+  return [
+    ...(r.throughput ? [...loadRow('1 throughput', loads.throughput), ...throughputRows(r.throughput)] : []),
+    ...(r.rateLimit ? [...loadRow('3 rate 300/s', loads.rateLimit), ...rateLimitRows(r.rateLimit)] : []),
+    ...(r.memory ? [...loadRow('4 memory', loads.memory), ...memoryRows(r.memory)] : []),
+    ...(r.startup ? [...loadRow('5 start-up', loads.startup), ...startupRows(r.startup)] : []),
+    ...(r.peers ? [...loadRow('6 peers', loads.peers), ...r.peers.jobs.flatMap(peerRows)] : []),
+    ...(r.soap ? [...loadRow('7 SOAP flagship', loads.soap), ...soapRows(r.soap)] : []),
   ];
 }
 
 /** The targets as chart bars. */
 export function buildTargets(r: BenchResults): TargetBar[] {
-  return [
-    {
-      label: 'ferry / raw ceiling',
-      value: r.throughput.ferryOverCeiling,
-      target: TARGETS.ferryOverCeiling,
+  const bars: TargetBar[] = [];
+  for (const job of r.peers.jobs) {
+    if (!job.nodeRed) continue;
+    const target = job.job.latencyMs > 0 ? TARGETS.ferryOverNodeRedLatency : TARGETS.ferryOverNodeRedAtOnce;
+    bars.push({
+      label: `${job.job.label}: ferry / Node-RED`,
+      value: job.nodeRed.launchToLastOrderMs / job.ferry.launchToLastOrderMs,
+      target,
       kind: 'min',
       format: ratio,
+    });
+  }
+  bars.push(
+    {
+      label: 'launch to first request',
+      value: r.startup.firstRequestMs,
+      target: TARGETS.firstRequestMs,
+      kind: 'max',
+      format: ms,
     },
     {
-      label: 'ferry / naive script',
-      value: r.throughput.ferryOverNaive,
-      target: TARGETS.ferryOverNaive,
-      kind: 'min',
-      format: ratio,
+      label: 'ferry validate',
+      value: r.startup.validateMs,
+      target: TARGETS.validateMs,
+      kind: 'max',
+      format: ms,
     },
-    {
-      label: 'latency 20 ms: / bound',
-      value: r.latency.ferryOverBound,
-      target: TARGETS.latencyOverBound,
-      kind: 'min',
-      format: ratio,
-    },
+    { label: 'ferry --help', value: r.startup.helpMs, target: TARGETS.helpMs, kind: 'max', format: ms },
     {
       label: 'rate 300/s: achieved / limit',
       value: r.rateLimit.achievedOverLimit,
@@ -324,26 +352,12 @@ export function buildTargets(r: BenchResults): TargetBar[] {
       format: ratio,
     },
     {
-      label: 'rate 300/s: share of 429s',
-      value: r.rateLimit.share429,
-      target: TARGETS.share429,
-      kind: 'max',
-      format: pct,
-    },
-    {
       label: 'peak RSS, large run',
       value: r.memory.large.peakRssMb,
       target: TARGETS.peakRssLargeMb,
       kind: 'max',
       format: mb,
     },
-    {
-      label: 'peak RSS large / small',
-      value: r.memory.ratio,
-      target: TARGETS.rssRatio,
-      kind: 'max',
-      format: ratio,
-    },
-    { label: 'ferry --help', value: r.startup.helpMs, target: TARGETS.helpMs, kind: 'max', format: ms },
-  ];
+  );
+  return bars;
 }

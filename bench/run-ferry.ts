@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { measureProcess } from './measure-process.ts';
 import { ROOT } from './mock-processes.ts';
 
@@ -10,7 +10,7 @@ export interface FerryReport {
   status: string;
   durationMs: number;
   counts: { read: number; delivered: number; skipped: number; quarantined: number; failed: number };
-  http: { destination: { requests: number; byStatus: Record<string, number> } };
+  http: { destination?: { requests: number; byStatus: Record<string, number> } };
 }
 
 /** One ferry CLI run as its own process. */
@@ -33,13 +33,17 @@ export interface FerryRun {
 export interface FerryRunOptions {
   /** What the integration reads: SOURCE_URL (without paging) and its side's variables. */
   env: { readonly SOURCE_URL: string };
-  /** The integration file, relative to the repository. @default "examples/customers-to-orders.yaml" */
+  /** The integration file, absolute or relative to the repository. @default "examples/customers-to-orders.yaml" */
   config?: string;
   /** Source page size (`?per_page=N` on SOURCE_URL); the mock follows with Link rel="next". */
   perPage?: number;
   limit?: number;
   /** Extra flags for node itself, such as --cpu-prof. */
   nodeArgs?: readonly string[];
+  /** More environment for ferry (NODE_DISABLE_COMPILE_CACHE=1...). */
+  extraEnv?: Record<string, string>;
+  /** Called with the time (ms since the epoch) just before ferry is spawned. */
+  onLaunch?: (launchedAt: number) => void;
   timeoutMs?: number;
 }
 
@@ -81,7 +85,7 @@ export async function runFerry(options: FerryRunOptions): Promise<FerryRun> {
     ...(options.nodeArgs ?? []),
     join(ROOT, 'bin/ferry.js'),
     'run',
-    join(ROOT, options.config ?? 'examples/customers-to-orders.yaml'),
+    resolve(ROOT, options.config ?? 'examples/customers-to-orders.yaml'),
     '--state',
     join(dir, 'state'),
     '--report',
@@ -92,8 +96,9 @@ export async function runFerry(options: FerryRunOptions): Promise<FerryRun> {
   ];
   if (options.limit !== undefined) args.push('--limit', String(options.limit));
   try {
+    options.onLaunch?.(Date.now());
     const measured = await measureProcess(process.execPath, args, {
-      env: { ...process.env, ...launcherEnv, ...options.env, SOURCE_URL: sourceUrl },
+      env: { ...process.env, ...launcherEnv, ...options.env, ...options.extraEnv, SOURCE_URL: sourceUrl },
       rss: true,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     });
@@ -110,7 +115,7 @@ export async function runFerry(options: FerryRunOptions): Promise<FerryRun> {
     return {
       report,
       recordsPerSec: (c.delivered + c.skipped + c.quarantined + c.failed) / seconds,
-      postsPerSec: successes(report.http.destination.byStatus) / seconds,
+      postsPerSec: successes(report.http.destination?.byStatus ?? {}) / seconds,
       wallMs: measured.wallMs,
       peakRssMb: measured.peakRssMb,
       cpuMs: measured.cpuMs,

@@ -20,7 +20,12 @@ export interface RateLimitResult {
   share429: number;
 }
 
-/** Scenario 3: the destination's token bucket allows `limitPerSec` POSTs per second (429 past it). */
+/**
+ * Scenario 3: the destination's token bucket allows `limitPerSec` POSTs per second (429 past it). ferry runs
+ * the flagship as shipped on a fresh ledger: one POST per order, its destination refusing duplicates. (Where a
+ * first run looks each order up first, the lookups are paced by the same limiter, the mock's RateLimit
+ * headers coming with every answer, and it delivers about half as many orders a second.)
+ */
 export async function rateLimitScenario(customers: number, limitPerSec: number): Promise<RateLimitResult> {
   const mocks = await startMockProcesses({ count: customers, destinationRps: limitPerSec });
   try {

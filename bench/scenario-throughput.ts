@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { type CeilingResult, measureCeiling, prepareCeiling } from './ceiling.ts';
+import { lookupFirstFlagship } from './lookup-first-flagship.ts';
 import { medianBy } from './median.ts';
 import { type MockProcesses, startMockProcesses } from './mock-processes.ts';
 import { type BareClientResult, runBareClient } from './run-bare-client.ts';
@@ -31,13 +32,23 @@ type Metered<T> = T & { cpu: ByProcess };
 export interface ThroughputResult {
   customers: number;
   rounds: number;
+  /**
+   * ferry as shipped, on a fresh ledger: the flagship's destination refuses duplicates, so one POST per order
+   * (the same as every later run makes for a new order).
+   */
   ferry: Metered<FerryThroughput>;
+  /**
+   * The flagship without `refuses_duplicates`, on a fresh ledger: a first run at a destination that may store
+   * a second copy looks each order up before sending it (a lookup and a POST per order).
+   */
+  ferryLookupFirst: Metered<FerryThroughput>;
   naive: Metered<NaiveResult>;
   ceiling: Metered<CeilingResult>;
   /** For reference: undici alone in a fresh process (bench/bare-client.ts), its median run. */
   bareClient: BareClientResult;
   all: {
     ferry: Metered<FerryThroughput>[];
+    ferryLookupFirst: Metered<FerryThroughput>[];
     naive: Metered<NaiveResult>[];
     ceiling: Metered<CeilingResult>[];
     bareClient: BareClientResult[];
@@ -56,7 +67,15 @@ export interface ThroughputResult {
    * Where each contender's median run spent CPU, per POST the destination accepted, in µs. ferry's own is its
    * run's less ferry's fixed cost (`ferryFixedCpuMs`), so that it does not depend on the number of customers.
    */
-  cpuPerPost: { ferry: ByProcess; naive: ByProcess; ceiling: ByProcess; bareClient: number };
+  cpuPerPost: {
+    ferry: ByProcess;
+    ferryLookupFirst: ByProcess;
+    naive: ByProcess;
+    ceiling: ByProcess;
+    bareClient: number;
+  };
+  /** undici alone's CPU per POST over ferry's per record (fixed cost out): as shipped; lookup first. */
+  cpuShareOfBareClient: { ferry: number | null; ferryLookupFirst: number | null };
   /**
    * The most CPU per record ferry could use and still reach the target share of the ceiling on this machine,
    * in µs: every core busy for the whole run, less the destination mock's CPU per POST in autocannon's median
@@ -112,8 +131,15 @@ export async function throughputScenario(
   targetShare: number,
 ): Promise<ThroughputResult> {
   const mocks = await startMockProcesses({ count: customers });
-  const all: ThroughputResult['all'] = { ferry: [], naive: [], ceiling: [], bareClient: [] };
+  const all: ThroughputResult['all'] = {
+    ferry: [],
+    ferryLookupFirst: [],
+    naive: [],
+    ceiling: [],
+    bareClient: [],
+  };
   const oneRecordCpu: (number | null)[] = [];
+  const lookupFirst = await lookupFirstFlagship();
   try {
     const requests = await prepareCeiling(mocks.env);
     await measureCeiling(requests, CONCURRENCY);
@@ -122,20 +148,22 @@ export async function throughputScenario(
       oneRecordCpu.push((await runFerry({ env: mocks.env, perPage: 1000, limit: 1 })).cpuMs);
       await mocks.resetDestination();
     }
+    const ferryRun = (config?: string) =>
+      metered(mocks, async () => {
+        const run = await runFerry({ env: mocks.env, perPage: 1000, ...(config ? { config } : {}) });
+        return {
+          recordsPerSec: run.recordsPerSec,
+          postsPerSec: run.postsPerSec,
+          durationMs: run.report.durationMs,
+          wallMs: run.wallMs,
+          delivered: run.report.counts.delivered,
+          cpuMs: run.cpuMs,
+        };
+      });
     for (let round = 0; round < rounds; round++) {
-      all.ferry.push(
-        await metered(mocks, async () => {
-          const run = await runFerry({ env: mocks.env, perPage: 1000 });
-          return {
-            recordsPerSec: run.recordsPerSec,
-            postsPerSec: run.postsPerSec,
-            durationMs: run.report.durationMs,
-            wallMs: run.wallMs,
-            delivered: run.report.counts.delivered,
-            cpuMs: run.cpuMs,
-          };
-        }),
-      );
+      all.ferry.push(await ferryRun());
+      await mocks.resetDestination();
+      all.ferryLookupFirst.push(await ferryRun(lookupFirst));
       await mocks.resetDestination();
       all.naive.push(await metered(mocks, () => runNaive({ ...process.env, ...mocks.env })));
       await mocks.resetDestination();
@@ -148,14 +176,20 @@ export async function throughputScenario(
     await mocks.stop();
   }
   const ferry = medianBy(all.ferry, (run) => run.postsPerSec);
+  const ferryLookupFirst = medianBy(all.ferryLookupFirst, (run) => run.postsPerSec);
   const naive = medianBy(all.naive, (run) => run.recordsPerSec);
   const ceiling = medianBy(all.ceiling, (run) => run.postsPerSec);
   const bareClient = medianBy(all.bareClient, (run) => run.postsPerSec);
   const ferryFixedCpuMs = oneRecordCpu.includes(null) ? null : medianBy(oneRecordCpu as number[], (ms) => ms);
   const ferryOwn =
     ferry.cpu.own === null || ferryFixedCpuMs === null ? null : ferry.cpu.own - ferryFixedCpuMs;
+  const lookupFirstOwn =
+    ferryLookupFirst.cpu.own === null || ferryFixedCpuMs === null
+      ? null
+      : ferryLookupFirst.cpu.own - ferryFixedCpuMs;
   const cpuPerPost = {
     ferry: perPost({ ...ferry.cpu, own: ferryOwn }, ferry.delivered),
+    ferryLookupFirst: perPost({ ...ferryLookupFirst.cpu, own: lookupFirstOwn }, ferryLookupFirst.delivered),
     naive: perPost(naive.cpu, naive.delivered),
     ceiling: perPost(ceiling.cpu, ceiling.requests),
     bareClient: (bareClient.cpuMs * 1000) / bareClient.created,
@@ -167,10 +201,18 @@ export async function throughputScenario(
     customers,
     rounds,
     ferry,
+    ferryLookupFirst,
     naive,
     ceiling,
     bareClient,
     all,
+    cpuShareOfBareClient: {
+      ferry: cpuPerPost.ferry.own === null ? null : cpuPerPost.bareClient / cpuPerPost.ferry.own,
+      ferryLookupFirst:
+        cpuPerPost.ferryLookupFirst.own === null
+          ? null
+          : cpuPerPost.bareClient / cpuPerPost.ferryLookupFirst.own,
+    },
     ferryOverCeiling: ferry.postsPerSec / ceiling.postsPerSec,
     ferryOverNaive: ferry.recordsPerSec / naive.recordsPerSec,
     bareClientOverCeiling: bareClient.postsPerSec / ceiling.postsPerSec,

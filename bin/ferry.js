@@ -15,6 +15,8 @@
 // The shebang stays under the 127 characters older Linux kernels read; V8 flags that need not be given at
 // start-up are set below instead.
 import { readdirSync, statSync } from 'node:fs';
+import { enableCompileCache } from 'node:module';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -37,10 +39,20 @@ setFlagsFromString('--no-wasm-loop-unrolling');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+// Much of ferry's start-up is V8 compiling the code a command loads; Node's compile cache keeps that
+// work between runs (docs/performance.md has the figures). In the user's own cache directory, never a
+// shared temporary one another user could write to; NODE_COMPILE_CACHE overrides it, and
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off. A directory that cannot be written just means no cache.
+enableCompileCache?.(
+  process.env.NODE_COMPILE_CACHE ||
+    join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ferry', 'compile-cache'),
+);
+
 /**
  * True when dist/ (plain JavaScript from `npm run build`) was built after the last change to any source it
  * is compiled from. Running it saves the type stripper's ~21 MB of RSS; a contributor who edited src/ since
- * the build gets src/ through type stripping instead, never stale code. Costs one stat per source file.
+ * the build gets src/ through type stripping instead, never stale code. Costs one stat per source file
+ * (an installed package has no src/ and skips it).
  */
 function distIsCurrent() {
   let builtAt;
@@ -55,11 +67,23 @@ function distIsCurrent() {
   const src = join(root, 'src');
   // An installed package ships dist/ alone: nothing to be stale against.
   if (!statSync(src, { throwIfNoEntry: false })) return true;
-  for (const file of readdirSync(src, { recursive: true })) {
-    if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
-    if (statSync(join(src, file)).mtimeMs >= builtAt) return false;
-  }
-  return true;
+  return !changedSince(src, builtAt);
 }
 
-await import(distIsCurrent() ? '../dist/cli/ferry.js' : '../src/cli/ferry.ts');
+/**
+ * True when a source file under `dir` changed at or after `time`. Walked by hand: readdirSync's own
+ * `recursive` took twice as long, and this runs before every command of a checkout.
+ */
+function changedSince(dir, time) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (changedSince(path, time)) return true;
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+      if (statSync(path).mtimeMs >= time) return true;
+    }
+  }
+  return false;
+}
+
+await import(distIsCurrent() ? '../dist/bundle/ferry.js' : '../src/cli/ferry.ts');

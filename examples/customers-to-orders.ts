@@ -24,7 +24,9 @@ export default defineIntegration({
     },
     idempotency: { header: 'Idempotency-Key' },
     lookup: { url: `${envRef('DEST_URL')}/{orderId}` },
-    concurrency: 16,
+    // The orders API answers a second order with one orderId 409: a new ledger sends without lookups first.
+    refuses_duplicates: true,
+    concurrency: { adaptive: true, initial: 16, max: 256 },
     responses: [{ status: 409, action: 'conflict' }],
   },
 });

@@ -7,6 +7,7 @@ import { cpSync, existsSync, renameSync, rmSync, utimesSync, writeFileSync } fro
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleCli } from './bundle-cli.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
@@ -27,6 +28,7 @@ execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', bu
 cpSync(join(root, 'src/server/operations/assets'), join(building, 'server/operations/assets'), {
   recursive: true,
 });
+await bundleCli(building);
 const stamp = join(building, '.build-stamp');
 writeFileSync(stamp, `built from src/ as of ${started.toISOString()}; see scripts/build-dist.ts\n`);
 utimesSync(stamp, started, started);

@@ -51,6 +51,7 @@ export function createCachedBearerStrategy(options: CachedBearerOptions): Refres
       await cache.refresh(usedRequest ? bearerTokenOf(usedRequest) : undefined);
       return true;
     },
+    prepare: () => cache.prime(),
     observe: (observer) => cache.observe(observer),
     async close() {
       unobserve?.();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { importPKCS8, SignJWT } from 'jose';
+import type { importPKCS8 } from 'jose';
 import { formatDuration } from '../core/duration.ts';
 import { FerryError } from '../core/errors.ts';
 import { registerSecret } from '../core/secret-registry.ts';
@@ -60,6 +60,8 @@ export function createJwtBearerAuth(options: JwtBearerAuthOptions): RefreshableA
   let key: ReturnType<typeof importPKCS8> | undefined;
 
   async function issue(): Promise<IssuedToken> {
+    // jose loads when the first JWT is signed: most integrations never sign one, and it is 46 modules.
+    const { importPKCS8, SignJWT } = await import('jose');
     key ??= importPKCS8(options.privateKeyPem, alg).catch((error: unknown) => {
       key = undefined;
       throw new FerryError(

@@ -1,7 +1,8 @@
-import { importPKCS8 } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { type Dispatcher, fetch as undiciFetch } from 'undici';
+import type * as Undici from 'undici';
+import type { Dispatcher } from 'undici';
 import { FerryError } from '../core/errors.ts';
+import { lazyModule } from '../core/lazy-module.ts';
 import { registerSecret } from '../core/secret-registry.ts';
 import { createCachedBearerStrategy } from './cached-bearer-strategy.ts';
 import { isLoopbackUrl, normalizeOrigins } from './origin.ts';
@@ -10,6 +11,9 @@ import type { RefreshableAuthStrategy, TokenRefreshReason } from './refreshable-
 import { credentialIdentity, type SharedTokens } from './shared-tokens.ts';
 import type { IssuedToken } from './token-cache.ts';
 import { readOAuthErrorBody, retryAfterMs, tokenEndpointError } from './token-endpoint-error.ts';
+
+/** undici, loaded when a token is fetched: `ferry validate` builds this strategy but fetches nothing. */
+const undici = lazyModule<typeof Undici>('undici');
 
 /** How the client proves its identity to the token endpoint. */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
@@ -101,6 +105,8 @@ async function clientAuthFor(options: OAuthClientCredentialsOptions): Promise<oa
       const alg = options.privateKeyAlg ?? 'RS256';
       let key: oauth.CryptoKey;
       try {
+        // jose loads only for private_key_jwt: client secrets never need it.
+        const { importPKCS8 } = await import('jose');
         key = await importPKCS8(options.privateKeyPem ?? '', alg);
       } catch (error) {
         // The cause is left out: parsers may quote part of their input, and the input is a private key.
@@ -165,7 +171,10 @@ export function createOAuthClientCredentials(
   const send: TokenFetch =
     options.fetch ??
     ((url, init) =>
-      undiciFetch(url, { ...init, ...(dispatcher ? { dispatcher } : {}) }) as unknown as Promise<Response>);
+      undici().fetch(url, {
+        ...init,
+        ...(dispatcher ? { dispatcher } : {}),
+      }) as unknown as Promise<Response>);
   let clientAuth: Promise<oauth.ClientAuth> | undefined;
   const parameters = new URLSearchParams();
   if (options.scope) parameters.set('scope', options.scope);

@@ -64,6 +64,32 @@ describe('createTokenCache', () => {
     expect(issuer.calls()).toBe(2);
   });
 
+  it('primes a token without waiting, so the first get() finds it fresh', async () => {
+    const issuer = manualIssuer();
+    const cache = createTokenCache({ issue: issuer.issue });
+    cache.prime();
+    cache.prime();
+    expect(issuer.calls()).toBe(1);
+    issuer.resolve('t1');
+    await Promise.resolve();
+    await expect(cache.get()).resolves.toBe('t1');
+    expect(issuer.calls()).toBe(1);
+  });
+
+  it('keeps a primed failure for the first get() to report, once, without asking again', async () => {
+    const issuer = manualIssuer();
+    const cache = createTokenCache({ issue: issuer.issue });
+    cache.prime();
+    issuer.reject(new Error('invalid_client'));
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(cache.get()).rejects.toThrow('invalid_client');
+    expect(issuer.calls()).toBe(1);
+    const next = cache.get();
+    expect(issuer.calls()).toBe(2);
+    issuer.resolve('t2');
+    await expect(next).resolves.toBe('t2');
+  });
+
   it('caps the skew at half the lifetime so a short-lived token is still reused', async () => {
     const issuer = manualIssuer();
     const clock = manualClock();

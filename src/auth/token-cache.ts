@@ -33,6 +33,11 @@ export interface TokenCache {
   fresh(): string | undefined;
   /** Subscribes to renewal events. */
   observe(observer: AuthObserver): () => void;
+  /**
+   * Starts a renewal now when there is no fresh token, without waiting. Its outcome goes to the next get():
+   * a failure is reported there once, never retried behind the caller's back.
+   */
+  prime(): void;
   /** Forgets the token. */
   clear(): void;
 }
@@ -53,6 +58,8 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
   let current: Cached | undefined;
   let inflight: Promise<string> | undefined;
   let everIssued = false;
+  /** A renewal prime() started, kept until get() takes its outcome. */
+  let primed: Promise<string> | undefined;
 
   function renew(reason: 'expiry' | 'unauthorized'): Promise<string> {
     if (inflight) return inflight;
@@ -79,7 +86,25 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
 
   return {
     async get() {
+      if (primed) {
+        const outcome = primed;
+        primed = undefined;
+        return outcome;
+      }
       return fresh() ?? renew('expiry');
+    },
+    prime() {
+      if (primed || inflight || fresh() !== undefined) return;
+      const outcome = renew('expiry');
+      primed = outcome;
+      // Handled here so a failure nobody asks for never becomes an unhandled rejection; a success needs
+      // no keeping: get() finds the token fresh.
+      outcome.then(
+        () => {
+          if (primed === outcome) primed = undefined;
+        },
+        () => {},
+      );
     },
     async refresh(usedValue) {
       if (inflight) {
@@ -96,6 +121,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
     observe: (observer) => observers.add(observer),
     clear() {
       current = undefined;
+      primed = undefined;
     },
   };
 }

@@ -1,7 +1,7 @@
 import { FerryError } from '../core/errors.ts';
 import { escapeControlCharacters } from '../core/escape-control-characters.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
-import { isConnectFailureCode } from '../http/http-transport.ts';
+import { isConnectFailureCode } from '../http/connect-failure.ts';
 
 /** What is known about a failed token request, gathered without keeping anything secret. */
 export interface TokenFailure {

@@ -30,6 +30,7 @@ export interface MockCliOptions {
   retryAfter?: string;
   retryAfterSeconds?: string;
   latencyMs?: string;
+  capacity?: string;
   rps?: string;
   lostAckRate?: string;
   graphqlErrorRate?: string;
@@ -127,6 +128,7 @@ export function faultsFromOptions(options: MockCliOptions): FaultOptions {
       integer: true,
     }),
     latencyMs: numberOption('--latency-ms', options.latencyMs, { min: 0, max: 600_000 }),
+    capacity: numberOption('--capacity', options.capacity, { min: 0, max: 100_000, integer: true }),
     requestsPerSecond: numberOption('--rps', options.rps, { min: 0, max: 10_000_000 }),
     lostAckRate: numberOption('--lost-ack-rate', options.lostAckRate, { min: 0, max: 1 }),
     errorAfterStoreRate: numberOption('--error-after-store-rate', options.errorAfterStoreRate, {
@@ -416,6 +418,10 @@ export function mockCommand(): Command {
     )
     .option('--retry-after-seconds <n>', 'seconds an injected 429 asks to wait', '1')
     .option('--latency-ms <n>', 'latency added to each faulted request')
+    .option(
+      '--capacity <n>',
+      'destination: orders requests served at once; past n they queue (latency grows), past 2n they get 503',
+    )
     .option('--service-busy-rate <share>', 'erp: share of requests answered with a SERVICE_BUSY fault')
     .option('--internal-error-rate <share>', 'erp: share of requests answered with an INTERNAL_ERROR fault')
     .option('--unavailable-rate <share>', 'erp: share of requests answered 503 with Retry-After')

@@ -24,14 +24,21 @@ export function withLedgerOptions(command: Command): Command {
 
 /** Where the ledger named by --state, FERRY_STATE or --config is (see locateLedger). */
 export async function locateCommandLedger(options: LedgerOptions, env: ConfigEnv): Promise<LedgerLocation> {
-  // Loaded when a command runs, not when --help lists it: loading an integration loads every connector.
-  const { loadStateSetting } = await import('../integration/load-integration.ts');
+  // Loaded when a command runs, not when --help lists it.
   const { locateLedger } = await import('../runtime/locate-ledger.ts');
   const file = options.config;
   return locateLedger({
     flag: options.state,
     env,
-    config: file === undefined ? undefined : { file, setting: () => loadStateSetting(file, env) },
+    // Loaded only when a --config is given: loading an integration loads every connector's options schema.
+    config:
+      file === undefined
+        ? undefined
+        : {
+            file,
+            setting: async () =>
+              (await import('../integration/load-integration.ts')).loadStateSetting(file, env),
+          },
   });
 }
 

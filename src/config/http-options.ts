@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { ResponseAction } from '../core/http-types.ts';
 import { authSchema, toAuthConfig } from './auth-schema.ts';
 import { circuitBreakerSchema, toCircuitBreakerConfig } from './circuit-breaker-schema.ts';
+import { concurrencySchema, maxConcurrency, toConcurrencyConfig } from './concurrency-schema.ts';
 import { headers, size } from './field-types.ts';
-import { MAX_CONCURRENCY } from './limits.ts';
 import { rateLimitSchema, toRateLimitConfig } from './rate-limit-schema.ts';
 import { responsesSchema, sourceResponsesSchema, toResponseRules } from './responses-schema.ts';
 import { type RetryDefaults, retrySchema, toRetryConfig } from './retry-schema.ts';
@@ -31,13 +31,7 @@ export function sinkHttpShape() {
   return {
     auth: authSchema,
     headers: headers().describe('Extra static headers sent with every destination request.'),
-    concurrency: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_CONCURRENCY)
-      .default(16)
-      .describe('Records in flight at once.'),
+    concurrency: concurrencySchema,
     rate_limit: rateLimitSchema,
     retry: retrySchema(SINK_RETRY),
     circuit_breaker: circuitBreakerSchema,
@@ -89,12 +83,18 @@ export function sourceHttp(options: SourceHttpOptions) {
   return { ...commonHttp(options), connections: 2 };
 }
 
-/** The parts of a destination's HTTP stack its options decide. */
-export function sinkHttp(options: SinkHttpOptions, concurrency = options.concurrency) {
+/**
+ * The parts of a destination's HTTP stack its options decide; a fixed `concurrency` (--concurrency, from the
+ * connector context) wins over the options'. The stack the runtime builds from them carries the limit in
+ * force (`HttpStack.concurrency`), which the sink hands the engine.
+ */
+export function sinkHttp(options: SinkHttpOptions, concurrency?: number) {
+  const limit = toConcurrencyConfig(options.concurrency, concurrency);
   return {
     ...commonHttp(options),
     rateLimit: toRateLimitConfig(options.rate_limit),
     circuitBreaker: toCircuitBreakerConfig(options.circuit_breaker),
-    connections: concurrency,
+    concurrency: limit,
+    connections: maxConcurrency(limit),
   };
 }

@@ -66,6 +66,8 @@ export function issueMessage(issue: z.core.$ZodIssue, context: IssueContext): st
         return `expected one of ${options.map((o) => JSON.stringify(o)).join(', ')}, found ${found}${suggestion(context.value, options)}`;
       }
       if (kind && KIND_EXPECTATIONS[kind]) return `${KIND_EXPECTATIONS[kind]}, found ${found}`;
+      // A union that words its own expectation (`{ error: "expected ..." }`) says it best.
+      if (issue.message.startsWith('expected ')) return `${issue.message}, found ${found}`;
       return `does not match any allowed form, found ${found}`;
     case 'invalid_value':
       return issue.values.length === 1

@@ -1,10 +1,12 @@
 import type { z } from 'zod';
 import type { AuthConfig } from '../config/auth-schema.ts';
 import type { CircuitBreakerConfig } from '../config/circuit-breaker-schema.ts';
+import type { ConcurrencyConfig } from '../config/concurrency-schema.ts';
 import type { RateLimitConfig } from '../config/rate-limit-schema.ts';
 import type { RetryConfig } from '../config/retry-schema.ts';
 import type { TimeoutsConfig } from '../config/timeouts-schema.ts';
 import type { TlsConfig } from '../config/tls-schema.ts';
+import type { ConcurrencyLimit } from '../core/concurrency-limit.ts';
 import type { InboxReader, SinkConnector, SourceConnector } from '../core/connector-types.ts';
 import type { HttpRequest, HttpResponse, ResponseAction, Send } from '../core/http-types.ts';
 import type { ResponseRule } from '../http/classify.ts';
@@ -24,6 +26,17 @@ export interface HttpStackOptions {
   readonly maxResponseBytes: number;
   /** Connections kept open to the origin. */
   readonly connections: number;
+  /**
+   * A destination's records in flight: fixed, or adaptive (the stack then measures each request's round trip
+   * and push-back, and moves the limit). None on a source.
+   */
+  readonly concurrency?: ConcurrencyConfig;
+  /**
+   * Which requests' round trips an adaptive concurrency judges: a sink's writes, not its lookups, whose far
+   * shorter round trips would read as a falling latency whenever more of them are in flight. Every request
+   * still counts as in flight, and a push-back (429, 503, timeout) from any of them. @default every request
+   */
+  readonly concurrencyMeasures?: (request: HttpRequest) => boolean;
   /** The user's `responses` rules, tried first. */
   readonly rules?: readonly ResponseRule[];
   /**
@@ -54,6 +67,10 @@ export interface HttpStackOptions {
 /** A composed HTTP stack. */
 export interface HttpStack {
   readonly send: Send;
+  /** Starts fetching credentials (a token) without waiting; the runtime calls it as a run starts. */
+  prepare(): void;
+  /** The limit in force, when the options had a `concurrency`: the sink hands it to the engine. */
+  readonly concurrency?: ConcurrencyLimit;
   close(): Promise<void>;
 }
 

@@ -1,3 +1,4 @@
+import type { ConcurrencyLimit } from './concurrency-limit.ts';
 import type { ErrorCode } from './error-codes.ts';
 import type { CursorValue, InboxEntry, Reason } from './ledger-types.ts';
 
@@ -141,6 +142,11 @@ export type DeliveryOutcome =
       readonly state: 'delivered';
       readonly attempts: number;
       readonly note?: string;
+      /**
+       * What the destination turned out to hold already (the record its refusal carried, or a lookup found):
+       * a new ledger keeps the first delivery's time from it, not its own.
+       */
+      readonly held?: unknown;
     }
   | {
       readonly state: 'failed';
@@ -188,8 +194,16 @@ export interface SinkConnector {
    * resolves with what it saw; rejects (with the credential or network error) when it cannot.
    */
   probe?(): Promise<ProbeResult>;
-  /** Writes (or batches) the destination takes at once. @default 16 */
-  readonly concurrency?: number;
+  /**
+   * Starts what the first write needs (a token) without waiting. The engine calls it once the first source
+   * page has been asked for, so the two travel at once; a failure is left for the first write to report.
+   */
+  prepare?(): void;
+  /**
+   * Writes (or batches) the destination takes at once: a number, or a limit that moves while the run goes
+   * (an HTTP sink hands on its stack's `concurrency`). @default 16
+   */
+  readonly concurrency?: number | ConcurrencyLimit;
   /**
    * When records the ledger does not know are looked up before their first write (with a lookup):
    * `new_ledger` until a run has read the source to its end with this ledger. @default 'new_ledger'

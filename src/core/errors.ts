@@ -10,6 +10,9 @@ export interface FerryErrorOptions {
   details?: Record<string, unknown>;
 }
 
+/** Marks a FerryError whichever copy of this module made it (see FerryError[Symbol.hasInstance]). */
+const FERRY_ERROR = Symbol.for('ferry.FerryError');
+
 /** The one base error of ferry: a stable `code` from the table in error-codes.ts and the `kind` it implies. */
 export class FerryError extends Error {
   readonly code: ErrorCode;
@@ -22,6 +25,20 @@ export class FerryError extends Error {
     this.code = code;
     this.kind = errorCodes[code].kind;
     this.details = options.details ?? {};
+    Object.defineProperty(this, FERRY_ERROR, { value: true });
+  }
+
+  /**
+   * `instanceof FerryError` holds for a FerryError made by another copy of this module: the CLI runs as a
+   * bundle (dist/bundle/), while an integration written in TypeScript imports `ferry`, the library
+   * (dist/index.js), and an error it throws must still read as ferry's. Subclasses keep the usual test.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof asks about, maybe a subclass
+    if (this !== FerryError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return (
+      typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[FERRY_ERROR] === true
+    );
   }
 }
 

@@ -1,3 +1,4 @@
+import type { ConcurrencyLimit } from '../core/concurrency-limit.ts';
 import type { Checkpoint, SinkConnector, SourceConnector } from '../core/connector-types.ts';
 import type { FerryError } from '../core/errors.ts';
 import type { Ledger, Reason, RunStatus } from '../core/ledger-types.ts';
@@ -76,8 +77,8 @@ export interface RunOptions {
   readonly sink: SinkConnector;
   readonly mapper: RecordMapper;
   readonly ledger: Ledger;
-  /** Records sent at once. */
-  readonly concurrency: number;
+  /** Records sent at once: a number, or a limit that moves while the run goes (the slots follow it). */
+  readonly concurrency: number | ConcurrencyLimit;
   /** Stop after this many source records. */
   readonly limit?: number;
   /** Aborting it stops reading; in-flight records finish. */

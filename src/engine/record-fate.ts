@@ -26,6 +26,11 @@ export interface RecordContext {
    * hold them from runs recorded elsewhere). Needs a sink with a lookup.
    */
   readonly lookupUnknown?: boolean;
+  /**
+   * The ledger has not read the source to its end: a record it does not know may be at the destination
+   * already, delivered by a run recorded elsewhere.
+   */
+  readonly newLedger?: boolean;
   /** Look every record up before sending it (a replay: an earlier attempt may have stored it). */
   readonly lookupFirst?: boolean;
   /**
@@ -228,6 +233,11 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
       // Failed without a refusal (unreachable, a 5xx, a lookup that failed): it may have been stored.
       (previous?.state === 'failed' && previous.refused !== true) ||
       (previous === undefined && ctx.lookupUnknown === true));
+  // A record a new ledger does not know, sent without a lookup first (the destination refuses duplicates):
+  // if the destination holds it, the first delivery's time comes back with its refusal, and is the one to
+  // keep. So the mark leaves the time unset and the final state writes it (first write wins). A crash in
+  // between leaves it in flight, and the lookup the next run makes takes the time from the destination.
+  const timeFromDestination = previous === undefined && ctx.newLedger === true && canLookUp && !reconcile;
   return {
     ready: true,
     item,
@@ -240,7 +250,7 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
     mark: {
       key: item.key,
       state: 'in_flight',
-      firstMappedAt,
+      ...(timeFromDestination ? {} : { firstMappedAt }),
       bodyHash: hash,
       attempts: (previous?.attempts ?? 0) + 1,
       keyGeneration: createGeneration,
@@ -485,12 +495,18 @@ function settleOutcome(
   const attempts = (previous?.attempts ?? 0) + sends;
   if (outcome.state === 'delivered') {
     const deleted = ready.operation === 'delete';
+    // Kept only where the mark left it unset (first write wins): see prepareRecord's timeFromDestination.
+    const kept =
+      outcome.held === undefined
+        ? undefined
+        : firstDeliveryTime(outcome.held, ctx.mapper.firstMappedAtFields);
     persist(
       ctx,
       ctx.ledger.update(ctx.integration, ctx.runId, [
         {
           key: item.key,
           state: 'delivered',
+          firstMappedAt: kept ?? firstMappedAt,
           attempts,
           lastError: null,
           deliveredHash: deleted ? null : hash,

@@ -1,3 +1,4 @@
+import type { ConcurrencyLimit } from '../core/concurrency-limit.ts';
 import type { SinkConnector } from '../core/connector-types.ts';
 import type { DeadLetter, Ledger, RecordRow } from '../core/ledger-types.ts';
 import type { FinalState, RecordMapper, RunResult } from './engine-types.ts';
@@ -27,7 +28,7 @@ export async function replayDeadLetters(options: {
   mapper: RecordMapper;
   /** The letters a page at a time, so a million of them never sit in memory together. */
   pages: AsyncIterable<readonly DeadLetter[]> | Iterable<readonly DeadLetter[]>;
-  concurrency: number;
+  concurrency: number | ConcurrencyLimit;
   /** Told each letter's fate as it settles. */
   onOutcome?: (outcome: ReplayOutcome) => void;
   /** Told the run's id once the ledger gave it one. */
@@ -94,6 +95,7 @@ export async function replayDeadLetters(options: {
     }
   }
   await Promise.all(inFlight);
+  slots.dispose();
   await ledger.flush();
   if (ledgerError !== undefined) throw ledgerError;
   const status = stopped()

@@ -1,3 +1,4 @@
+import { asConcurrencyLimit } from '../core/concurrency-limit.ts';
 import { FerryError } from '../core/errors.ts';
 import type { CursorValue, RunStatus } from '../core/ledger-types.ts';
 import type { FinalState, RecordMapper, RunCounts, RunOptions, RunResult } from './engine-types.ts';
@@ -34,9 +35,8 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   // Until a run has read the source to its end with this ledger, the ledger may be a new one for a job that
   // delivered from elsewhere (another directory, a lost disk), and a run killed before the end does not
   // change that: what it does not know may be at the destination already.
-  const lookupUnknown =
-    lookupBeforeSend === 'always' ||
-    (lookupBeforeSend === 'new_ledger' && !(await ledger.hasReadToEnd(integration)));
+  const newLedger = !(await ledger.hasReadToEnd(integration));
+  const lookupUnknown = lookupBeforeSend === 'always' || (lookupBeforeSend === 'new_ledger' && newLedger);
 
   let checkpoint = await ledger.getCheckpoint(integration);
   const cursor = options.source.incremental;
@@ -64,6 +64,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
     mapper: options.mapper,
     clock,
     lookupUnknown,
+    newLedger,
     ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
     onLedgerError: (error) => stop(asFerryError(error)),
   };
@@ -92,8 +93,9 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
       observer.onCheckpoint?.(pageNumber, next);
     });
   });
-  const slots = createSlots(options.concurrency);
-  const recent = createRecentKeys(Math.max(10_000, options.concurrency * 64));
+  const concurrency = asConcurrencyLimit(options.concurrency);
+  const slots = createSlots(concurrency);
+  const recent = createRecentKeys(Math.max(10_000, concurrency.max * 64));
   const inFlight = new Set<Promise<void>>();
 
   const quarantine = createQuarantineWatch(options.quarantineLimit);
@@ -152,8 +154,8 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   const batchWrites = options.sink.sendBatch !== undefined;
 
   // Records are prepared (mapped) a chunk at a time so the chunk's in_flight marks share one transaction;
-  // about as many as can be in flight, so marked records wait little before their send.
-  const chunkSize = Math.min(256, Math.max(32, options.concurrency));
+  // about as many as can be in flight now, so marked records wait little before their send.
+  const chunkSize = () => Math.min(256, Math.max(32, slots.size()));
   let taken = 0;
   // For the end-of-read check: the latest total announced, and the records read before this run's first page.
   let announcedTotal: number | undefined;
@@ -165,12 +167,14 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
 
   try {
     const since = highWater?.since();
+    // The sink prepares (fetches its token) while the first page travels, not after it.
     const pages = prefetchOne(
       options.source.readPages({
         from: checkpoint,
         signal: stopReading.signal,
         ...(since === undefined ? {} : { since }),
       }),
+      () => options.sink.prepare?.(),
     );
     pageLoop: for await (const sourcePage of pages) {
       pageNumber++;
@@ -214,7 +218,8 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
           break pageLoop;
         }
         const chunk: PendingRecord[] = [];
-        while (chunk.length < chunkSize && next < keyed.length && taken !== options.limit) {
+        const size = chunkSize();
+        while (chunk.length < size && next < keyed.length && taken !== options.limit) {
           const item = keyed[next]!;
           const { key, hasKey } = item;
           let previous = known.get(key);
@@ -290,6 +295,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   }
 
   await Promise.allSettled([...inFlight]);
+  slots.dispose();
   await checkpointSaves;
   await ledger.flush();
 

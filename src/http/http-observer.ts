@@ -28,4 +28,15 @@ export interface HttpObserver {
   onLimiterWait?(event: { endpoint: string; waitMs: number }): void;
   /** The adaptive limiter changed its rate (requests per second; Infinity = unlimited). */
   onRateChange?(event: { endpoint: string; rate: number }): void;
+  /**
+   * The limit on requests in flight at the start (`initial`), and each time an adaptive one moves: raised
+   * while the latency stays flat (`probe`), cut when it rises (`latency`) or the destination pushes back
+   * (`overload`), halved and restored to measure the round trip without a queue (`baseline`).
+   */
+  onConcurrencyLimit?(event: {
+    endpoint: string;
+    limit: number;
+    adaptive: boolean;
+    reason: 'initial' | 'probe' | 'latency' | 'overload' | 'baseline';
+  }): void;
 }

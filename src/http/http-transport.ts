@@ -3,6 +3,7 @@ import { Agent } from 'undici';
 import { FerryError } from '../core/errors.ts';
 import type { HttpRequest, HttpResponse, Send } from '../core/http-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
+import { isConnectFailureCode } from './connect-failure.ts';
 import { diagnoseTls, type TlsDiagnosis } from './diagnose-tls.ts';
 import {
   BODY_DEADLINE,
@@ -41,19 +42,6 @@ export interface HttpTransport {
   close(): Promise<void>;
 }
 
-/** Errors that happen before any byte could reach the server: safe to resend even a POST. */
-const NOT_SENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-/** True for a network error code that proves no byte reached the server (refused, unknown host...). */
-export function isConnectFailureCode(code: string | undefined): boolean {
-  return code !== undefined && NOT_SENT_CODES.has(code);
-}
 /** A connection closed before any answer: over TLS, possibly the server's alert about the client certificate. */
 const CLOSED_EARLY = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -190,7 +178,7 @@ function mapNetworkError(
   }
   // Once headers arrived the server certainly got the request; before that, only connect-phase
   // failures prove it did not.
-  const sent = headersReceived || !NOT_SENT_CODES.has(code);
+  const sent = headersReceived || !isConnectFailureCode(code);
   if (TIMEOUT_CODES.has(code) || code === BODY_DEADLINE) {
     const phase =
       code === 'UND_ERR_CONNECT_TIMEOUT'

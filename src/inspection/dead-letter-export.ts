@@ -1,6 +1,10 @@
-import { stringify } from 'csv-stringify/sync';
+import type * as CsvStringifySync from 'csv-stringify/sync';
 import { describeReason } from '../core/describe-reason.ts';
+import { lazyModule } from '../core/lazy-module.ts';
 import type { DeadLetter } from '../core/ledger-types.ts';
+
+/** csv-stringify, loaded by an export to CSV, not by every command (`ferry --help` included). */
+const csvStringify = lazyModule<typeof CsvStringifySync>('csv-stringify/sync');
 
 /** The formats dead letters export to. */
 export type ExportFormat = 'csv' | 'jsonl';
@@ -60,7 +64,7 @@ export async function* exportDeadLetters(
     if (format === 'jsonl') {
       yield page.map((letter) => `${JSON.stringify(letter)}\n`).join('');
     } else {
-      yield stringify(page.map(csvRow), {
+      yield csvStringify().stringify(page.map(csvRow), {
         header: first,
         columns: [...COLUMNS],
         cast: { string: (value) => (FORMULA_START.test(value) ? `'${value}` : value) },

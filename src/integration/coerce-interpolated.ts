@@ -40,8 +40,8 @@ export function coerceInterpolated(root: z.ZodType, data: unknown, options: Coer
     const variables = raw === undefined ? [] : referencedNames(raw);
     if (variables.length === 0) return value;
     const schema = schemaAt(root, data, path);
-    const wanted = schema ? defOf(unwrap(schema)).type : undefined;
-    if (wanted !== 'number' && wanted !== 'boolean') return value;
+    const wanted = schema ? scalarWanted(schema) : undefined;
+    if (wanted === undefined) return value;
     const text = value.trim();
     const coerced = wanted === 'number' ? (NUMBER.test(text) ? Number(text) : undefined) : BOOLEANS[text];
     if (coerced !== undefined) return coerced;
@@ -60,4 +60,12 @@ export function coerceInterpolated(root: z.ZodType, data: unknown, options: Coer
   };
   visit(data, []);
   return problems;
+}
+
+/** The number or boolean a schema node wants, also as one form of a union (`concurrency: 16 | {...}`). */
+function scalarWanted(schema: z.ZodType): 'number' | 'boolean' | undefined {
+  const def = defOf(unwrap(schema));
+  const types =
+    def.type === 'union' ? (def.options ?? []).map((option) => defOf(unwrap(option)).type) : [def.type];
+  return types.includes('number') ? 'number' : types.includes('boolean') ? 'boolean' : undefined;
 }

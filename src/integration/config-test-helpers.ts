@@ -45,7 +45,6 @@ export function restSides(config: IntegrationConfig) {
         recordsPath: destination.lookup.records_path,
         beforeSend: destination.lookup.before_send,
       },
-      concurrency: destination.concurrency,
     },
   };
 }

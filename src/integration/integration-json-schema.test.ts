@@ -44,6 +44,6 @@ describe('integrationJsonSchema', () => {
   it('keeps ferry-internal metadata out and describes each key', () => {
     const text = renderIntegrationJsonSchema();
     expect(text).not.toContain('ferryKind');
-    expect(text).toContain('"description": "Records in flight at once."');
+    expect(text).toContain('"description": "A fixed number of records in flight at once."');
   });
 });

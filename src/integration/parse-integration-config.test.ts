@@ -96,7 +96,13 @@ describe('parseIntegrationConfig', () => {
     expect(restSides(config).destination.method).toBe('POST');
     expect(restSides(config).destination.idempotency).toEqual({ header: 'Idempotency-Key' });
     expect(restSides(config).destination.lookup).toBeUndefined();
-    expect(restSides(config).destination.concurrency).toBe(16);
+    expect(restSides(config).destination.concurrency).toEqual({
+      adaptive: true,
+      initial: 16,
+      min: 1,
+      max: 256,
+    });
+    expect(restSides(config).destination.connections).toBe(256);
     expect(restSides(config).destination.rateLimit).toEqual({ requestsPerSecond: 0, adaptive: true });
     expect(restSides(config).destination.retry.maxAttempts).toBe(8);
     expect(restSides(config).destination.retry.maxDelayMs).toBe(60_000);
@@ -168,6 +174,26 @@ describe('parseIntegrationConfig', () => {
     expect(restSides(config).source.maxResponseBytes).toBe(512 * 1024);
   });
 
+  it('reads a fixed concurrency, also from a ${VAR}, and an adaptive one with its bounds', async () => {
+    const fixed = await parse(`${minimal}  concurrency: \${DEST_CONCURRENCY}\n`, { DEST_CONCURRENCY: '12' });
+    expect(restSides(fixed).destination.concurrency).toEqual({ adaptive: false, limit: 12 });
+    expect(restSides(fixed).destination.connections).toBe(12);
+    const adaptive = await parse(`${minimal}  concurrency: { max: 64 }\n`);
+    expect(restSides(adaptive).destination.concurrency).toEqual({
+      adaptive: true,
+      initial: 16,
+      min: 1,
+      max: 64,
+    });
+  });
+
+  it('refuses adaptive bounds that contradict each other, naming the key', async () => {
+    const error = await failure(`${minimal}  concurrency: { initial: 300, max: 256 }\n`);
+    expect(error.message).toContain(
+      'destination.concurrency.initial: must lie between min (1) and max (256)',
+    );
+  });
+
   it('keeps $${ as a literal ${', async () => {
     const config = await parse(minimal.replace('mapping: ./demo', () => 'mapping: ./$${x}demo'));
     expect(config.mappingPath).toBe('/srv/ferry/${x}demo.mapping.yaml');
@@ -177,7 +203,7 @@ describe('parseIntegrationConfig', () => {
     const error = await failure(`${minimal}  concurrency: lots\n`);
     expect(error.code).toBe('FERRY_ERR_CONFIG_INVALID');
     expect(error.message).toContain(
-      'demo.yaml:18:3 destination.concurrency: expected a number, found "lots"',
+      'demo.yaml:18:3 destination.concurrency: expected a number (fixed), or an object { adaptive: true, initial, min, max }, found "lots"',
     );
     expect(error.details.errors).toEqual([
       {
@@ -185,7 +211,8 @@ describe('parseIntegrationConfig', () => {
         line: 18,
         column: 3,
         path: 'destination.concurrency',
-        message: 'expected a number, found "lots"',
+        message:
+          'expected a number (fixed), or an object { adaptive: true, initial, min, max }, found "lots"',
       },
     ]);
   });
@@ -385,7 +412,7 @@ describe('parseIntegrationConfig', () => {
 
   it('keeps an injected value a plain string (no YAML injection through the environment)', async () => {
     const config = await parse(minimal, { DEST_CLIENT_ID: 'x\nconcurrency: 999' });
-    expect(restSides(config).destination.concurrency).toBe(16);
+    expect(restSides(config).destination.concurrency).toMatchObject({ adaptive: true });
     expect(restSides(config).destination.auth).toMatchObject({ clientId: 'x\nconcurrency: 999' });
   });
 });

@@ -3,6 +3,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { Reason } from '../core/ledger-types.ts';
 import { mappingInvalid, type SourceLocation } from './parse-mapping-file.ts';
+import { schemaChecks } from './schema-check-cache.ts';
 import { CODE_KEYWORD, MESSAGE_KEYWORD, schemaErrorsToReasons } from './schema-reasons.ts';
 
 // ajv-formats is CommonJS; under nodenext its default import is the module object.
@@ -62,8 +63,13 @@ export async function loadSchemaValidator(
     );
   }
   let compiled: ValidateFunction;
+  const checkedBefore = schemaChecks.passed(text);
+  const validateSchema = ajv.opts.validateSchema;
   try {
+    // A text that passed the meta-schema check before skips it (and the meta-schema's compilation).
+    if (checkedBefore) ajv.opts.validateSchema = false;
     compiled = ajv.compile(schema);
+    if (!checkedBefore) schemaChecks.remember(text);
   } catch (cause) {
     throw mappingInvalid(
       mappingFile,
@@ -72,6 +78,8 @@ export async function loadSchemaValidator(
       `${schemaFile} does not compile: ${(cause as Error).message}`,
       at.column ?? null,
     );
+  } finally {
+    ajv.opts.validateSchema = validateSchema;
   }
   const validate: SchemaValidator = (value) =>
     compiled(value) ? [] : schemaErrorsToReasons(compiled.errors);

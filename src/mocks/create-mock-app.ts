@@ -101,6 +101,10 @@ export async function createMockApp(options: MockAppOptions): Promise<FastifyIns
       .code(status)
       .send({ error: (error.code ?? 'bad_request').toLowerCase(), message: error.message });
   });
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!request.url.startsWith('/__admin/')) options.stats.arrived();
+    done();
+  });
   app.addHook('onResponse', (request, reply, done) => {
     options.stats.record(`${request.method} ${request.routeOptions.url ?? '*'}`, reply.statusCode);
     done();

@@ -31,6 +31,12 @@ export interface FaultOptions {
   redeliverRate?: number;
   /** Destination only: how much later a redelivered write arrives. @default 200 */
   redeliverDelayMs?: number;
+  /**
+   * Destination only: workers serving the orders API (POST and lookups) at once. Past them requests queue,
+   * so latency grows once more than `capacity` are in flight; past twice as many they are answered 503.
+   * Each POST holds its worker for `latencyMs`. 0 = unlimited. @default 0
+   */
+  capacity?: number;
   /** Destination only: also inject errors, 429s and latency at POST /oauth/token. @default false */
   tokenEndpoint?: boolean;
   /** Source only: share of GraphQL requests answered 200 with `data: null` and a retryable error. @default 0 */
@@ -77,6 +83,7 @@ export function resolveFaults(faults: FaultOptions = {}): ResolvedFaults {
     errorAfterStoreRate: checkNumber('errorAfterStoreRate', faults.errorAfterStoreRate, 0, 1, 0),
     redeliverRate: checkNumber('redeliverRate', faults.redeliverRate, 0, 1, 0),
     redeliverDelayMs: checkNumber('redeliverDelayMs', faults.redeliverDelayMs, 0, 600_000, 200),
+    capacity: checkNumber('capacity', faults.capacity, 0, 100_000, 0),
     tokenEndpoint: faults.tokenEndpoint ?? false,
     graphqlErrorRate: checkNumber('graphqlErrorRate', faults.graphqlErrorRate, 0, 1, 0),
     graphqlPartialRate: checkNumber('graphqlPartialRate', faults.graphqlPartialRate, 0, 1, 0),

@@ -360,6 +360,32 @@ describe('mock destination faults', () => {
     expect(d.stats().rateLimited).toBe(1);
     await d.app.close();
   });
+
+  it('serves `capacity` requests at once, queues the next as many, and answers 503 past twice its capacity', async () => {
+    const handle = await startMockDestination({ ...CLIENT, faults: { capacity: 2, latencyMs: 500 } });
+    try {
+      const tokenResponse = await fetch(handle.tokenUrl, {
+        method: 'POST',
+        headers: { ...FORM, authorization: basic(CLIENT.clientId, CLIENT.clientSecret) },
+        body: 'grant_type=client_credentials',
+      });
+      const { access_token } = (await tokenResponse.json()) as { access_token: string };
+      const headers = { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' };
+      const posts = [1, 2, 3, 4].map((i) =>
+        fetch(handle.ordersUrl, { method: 'POST', headers, body: JSON.stringify(order(`c${i}`)) }),
+      );
+      // Lookups count against the capacity too: with four POSTs in flight this one is the fifth.
+      await vi.waitFor(() => expect(handle.stats().peakInFlight).toBe(4));
+      const refused = await fetch(`${handle.ordersUrl}/ORD-c1`, { headers });
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toMatchObject({ error: 'service_unavailable' });
+      expect((await Promise.all(posts)).map((r) => r.status)).toEqual([201, 201, 201, 201]);
+      expect(handle.stats()).toMatchObject({ overloaded: 1, peakInFlight: 4, ordersStored: 4 });
+      expect((await fetch(`${handle.ordersUrl}/ORD-c1`, { headers })).status).toBe(200);
+    } finally {
+      await handle.close();
+    }
+  });
 });
 
 describe('mock destination: replacing and deleting orders', () => {

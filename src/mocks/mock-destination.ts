@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { capacityHook, createCapacityGate } from './capacity-gate.ts';
 import { readClientCredentials } from './client-auth.ts';
 import { createMockApp, errorSchema, listenOn, validationFailedSchema } from './create-mock-app.ts';
 import { randomCredential, sameSecret } from './credentials.ts';
@@ -64,6 +65,14 @@ export interface DestinationStats {
   lostAcks: number;
   /** Orders stored and then answered 500 (errorAfterStoreRate). */
   errorsAfterStore: number;
+  /** Requests answered 503 because more than twice the capacity were in flight (faults.capacity). */
+  overloaded: number;
+  /** The most order requests in flight at once, queued ones included (with faults.capacity; else 0). */
+  peakInFlight: number;
+  /** Order requests in flight integrated over time, request·ms (with faults.capacity; else 0). */
+  inFlightMs: number;
+  /** When the first request arrived and each `route status` was last answered (ms since the epoch). */
+  times: { firstArrivalAt: number | null; lastAnswered: Record<string, number> };
   /** 400s for bodies or parameters that failed validation. */
   validationFailures: number;
   tokensIssued: number;
@@ -160,6 +169,8 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
   const store = createOrderStore();
   const tokens = createTokenStore(ttl, now);
   const guards = createTrafficGuards({ seed, faults, stats, now, lostAcks: true });
+  const gate = faults.capacity > 0 ? createCapacityGate(faults.capacity) : undefined;
+  const queueing = gate ? [capacityHook(gate, stats, faults.capacity)] : [];
   // Its own sequence, so enabling it never shifts the other faults' draws.
   let afterStoreDraws = createRandom(hashSeed(seed, 0x5707));
   // Token-endpoint faults draw from their own sequence so enabling them never shifts the orders' faults.
@@ -180,6 +191,10 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
       injectedErrors: stats.counter('injectedErrors'),
       lostAcks: stats.counter('lostAcks'),
       errorsAfterStore: stats.counter('errorsAfterStore'),
+      overloaded: stats.counter('overloaded'),
+      peakInFlight: gate?.stats().peakInFlight ?? 0,
+      inFlightMs: gate?.stats().inFlightMs ?? 0,
+      times: stats.times(),
       validationFailures: stats.counter('validationFailures'),
       tokensIssued: tokens.issued(),
       updates: stats.counter('updates'),
@@ -196,6 +211,7 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
     store.reset();
     stats.reset();
     guards.reset();
+    gate?.reset();
     afterStoreDraws = createRandom(hashSeed(seed, 0x5707));
     redeliverDraws = createRandom(hashSeed(seed, 0x2ede));
     for (const timer of redeliveries) clearTimeout(timer);
@@ -343,7 +359,7 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
   app.post(
     ORDERS_PATH,
     {
-      onRequest: [...guards.onRequest, requireBearer],
+      onRequest: [...queueing, ...guards.onRequest, requireBearer],
       preValidation: guards.preValidation,
       schema: {
         tags: ['orders'],
@@ -445,7 +461,7 @@ export async function buildMockDestination(options: MockDestinationOptions = {})
   app.get(
     `${ORDERS_PATH}/:orderId`,
     {
-      onRequest: requireBearer,
+      onRequest: [...queueing, requireBearer],
       schema: {
         tags: ['orders'],
         summary: 'Look up an order by orderId',

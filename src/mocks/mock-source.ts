@@ -69,6 +69,8 @@ export interface SourceStats {
   customers: number;
   /** Churn steps applied, by kind. */
   churned: { updated: number; added: number; deleted: number };
+  /** When the first request arrived and each `route status` was last answered (ms since the epoch). */
+  times: { firstArrivalAt: number | null; lastAnswered: Record<string, number> };
 }
 
 /** A mock source built but not listening: use `app.inject()` in tests. */
@@ -180,6 +182,7 @@ export async function buildMockSource(options: MockSourceOptions = {}): Promise<
     graphqlPartials: stats.counter('graphqlPartials'),
     customers: book.size(),
     churned: { ...churned },
+    times: stats.times(),
   });
   const reset = () => {
     stats.reset();

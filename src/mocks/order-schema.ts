@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readExampleFile } from './example-file.ts';
 
 /** The order as the mock destination takes it (examples/schemas/order.schema.json). */
 export interface MockOrder {
@@ -12,9 +12,7 @@ let cached: Record<string, unknown> | undefined;
 
 /** The destination's JSON Schema, read once from examples/schemas/order.schema.json (a fresh copy each call). */
 export function loadOrderSchema(): Record<string, unknown> {
-  cached ??= JSON.parse(
-    readFileSync(new URL('../../examples/schemas/order.schema.json', import.meta.url), 'utf8'),
-  ) as Record<string, unknown>;
+  cached ??= JSON.parse(readExampleFile('schemas/order.schema.json')) as Record<string, unknown>;
   return structuredClone(cached);
 }
 

@@ -1,8 +1,13 @@
+import { createRequire } from 'node:module';
 import { type LevelWithSilent, type Logger as PinoLogger, pino, stdSerializers } from 'pino';
-import { prettyFactory } from 'pino-pretty';
 import { FerryError } from '../core/errors.ts';
 import { REDACTED, redactSecrets, redactValue } from '../core/secret-registry.ts';
 import { createRedactingStream, type LineSink } from './redacting-stream.ts';
+
+/** pino-pretty, loaded only for a person's terminal: off one (CI, files, the bench) nothing formats lines. */
+function prettyFactoryOf(): typeof import('pino-pretty').prettyFactory {
+  return (createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty')).prettyFactory;
+}
 
 /** ferry's logger: pino's, so callers get child loggers and level methods as they know them. */
 export type Logger = PinoLogger;
@@ -103,7 +108,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? process.stderr;
   const pretty = wantsPretty(options.format ?? 'auto', destination);
   const format = pretty
-    ? prettyFactory({
+    ? prettyFactoryOf()({
         colorize: destination.isTTY === true,
         translateTime: 'SYS:HH:MM:ss.l',
         ignore: 'pid,hostname',

@@ -120,6 +120,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: by,
     registers,
   });
+  const concurrencyGauge = new Gauge({
+    name: 'ferry_concurrency_limit',
+    help: 'The most records allowed in flight now, by endpoint (adaptive limits move while a run goes).',
+    labelNames: [...by, 'endpoint'],
+    registers,
+  });
 
   /** The observer whose every sample carries `fixed` (the integration's label, or nothing). */
   const observerWith = (fixed: Readonly<Record<string, string>>): RunObserver => {
@@ -156,6 +162,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       inFlight(count) {
         inFlight.set(fixed, count);
       },
+      concurrencyLimit({ endpoint, limit }) {
+        concurrencyGauge.set({ ...fixed, endpoint: endpointLabel(endpoint) }, limit);
+      },
       deadLetter() {
         // Dead letters are counted by recordState; per-record detail belongs in the report, not in labels.
       },
@@ -188,6 +197,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     limiterWait: (event) => rootOrUnknown().limiterWait(event),
     rate: (event) => rootOrUnknown().rate(event),
     inFlight: (count) => rootOrUnknown().inFlight(count),
+    concurrencyLimit: (event) => rootOrUnknown().concurrencyLimit(event),
     deadLetter: (letter) => rootOrUnknown().deadLetter(letter),
   };
 }

@@ -81,6 +81,29 @@ describe('createProgress', () => {
     expect(info).not.toHaveBeenCalled();
   });
 
+  it('shows the limit on records in flight, on a terminal and in progress lines', () => {
+    const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 240 });
+    let drawn = '';
+    stream.on('data', (chunk: Buffer) => {
+      drawn += chunk.toString();
+    });
+    const bar = createProgress({ total: 200, isTTY: true, stream, logger: { info: vi.fn() } });
+    bar.update({ ...counts({ read: 10, delivered: 10 }), concurrencyLimit: 48 });
+    vi.advanceTimersByTime(1000);
+    bar.stop();
+    expect(drawn).toContain('in flight ≤ 48');
+    const lines: Record<string, unknown>[] = [];
+    const log = createProgress({
+      isTTY: false,
+      logger: { info: (obj) => lines.push(obj) },
+      intervalMs: 1000,
+    });
+    log.update({ ...counts({ read: 10, delivered: 10 }), concurrencyLimit: 12 });
+    vi.advanceTimersByTime(1000);
+    log.stop();
+    expect(lines[0]).toMatchObject({ concurrencyLimit: 12 });
+  });
+
   it('shows a running count when the total is unknown', () => {
     const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 200 });
     let drawn = '';

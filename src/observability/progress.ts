@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 import { formatDuration } from '../core/duration.ts';
 import type { RunCounts } from './run-reporter.ts';
 
@@ -10,6 +11,8 @@ export interface ProgressLogger {
 /** The figures the progress display shows: record counts and the retries so far. */
 export interface ProgressFigures extends RunCounts {
   readonly retries?: number;
+  /** The limit on records in flight now (it moves when adaptive). */
+  readonly concurrencyLimit?: number;
 }
 
 /** Options for createProgress. */
@@ -72,7 +75,9 @@ export function createProgress(options: ProgressOptions): Progress {
     };
     const tail =
       '{rate} rec/s | delivered {delivered} | skipped {skipped} | quarantined {quarantined} | ' +
-      'failed {failed} | retries {retries}';
+      'failed {failed} | retries {retries} | in flight ≤ {limit}';
+    // Loaded for a terminal's bar only; elsewhere progress is a log line.
+    const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
     const bars = new cliProgress.MultiBar(
       {
         stream,
@@ -93,6 +98,7 @@ export function createProgress(options: ProgressOptions): Progress {
       quarantined: figures.quarantined,
       failed: figures.failed,
       retries: figures.retries ?? 0,
+      limit: figures.concurrencyLimit ?? '…',
       remaining: eta(),
     });
     const bar = bars.create(total ?? 0, 0, payload());
@@ -120,9 +126,17 @@ export function createProgress(options: ProgressOptions): Progress {
   let lastLogged = -1;
   const log = (): void => {
     lastLogged = figures.read + settledOf(figures);
-    const { read, delivered, skipped, quarantined, failed } = figures;
+    const { read, delivered, skipped, quarantined, failed, concurrencyLimit } = figures;
     options.logger.info(
-      { read, delivered, skipped, quarantined, failed, ratePerSec: ratePerSec() },
+      {
+        read,
+        delivered,
+        skipped,
+        quarantined,
+        failed,
+        ratePerSec: ratePerSec(),
+        ...(concurrencyLimit === undefined ? {} : { concurrencyLimit }),
+      },
       'progress',
     );
   };

@@ -43,6 +43,14 @@ export interface RunObserver {
   rate(event: { readonly endpoint: string; readonly requestsPerSecond: number }): void;
   /** Records how many records are in flight right now. */
   inFlight(count: number): void;
+  /** Records the limit on records in flight: its first value, then each change of an adaptive one. */
+  concurrencyLimit(event: {
+    readonly endpoint: string;
+    readonly limit: number;
+    readonly adaptive: boolean;
+    /** "initial", or why an adaptive limit moved ("probe", "latency", "overload", "baseline"). */
+    readonly reason: string;
+  }): void;
   /** Records a quarantined or failed record with its reasons (in addition to recordState). */
   deadLetter(letter: {
     readonly key: string;
@@ -80,6 +88,9 @@ export function combineObservers(...observers: readonly RunObserver[]): RunObser
     },
     inFlight: (count) => {
       for (const o of observers) o.inFlight(count);
+    },
+    concurrencyLimit: (event) => {
+      for (const o of observers) o.concurrencyLimit(event);
     },
     deadLetter: (letter) => {
       for (const o of observers) o.deadLetter(letter);

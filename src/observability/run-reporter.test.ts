@@ -42,6 +42,36 @@ describe('createRunReporter', () => {
     });
   });
 
+  it('reports the limit on records in flight: its range, time-weighted mean, changes and timeline', () => {
+    const at = { now: 0 };
+    const reporter = reporterAt(at);
+    const event = (limit: number, reason: string) =>
+      reporter.concurrencyLimit({ endpoint: 'destination', limit, adaptive: true, reason });
+    event(8, 'initial');
+    at.now = 1000;
+    event(12, 'probe');
+    at.now = 2000;
+    event(6, 'latency');
+    expect(reporter.currentConcurrencyLimit()).toBe(6);
+    at.now = 4000;
+    expect(reporter.finish().concurrency).toEqual({
+      endpoint: 'destination',
+      adaptive: true,
+      initial: 8,
+      final: 6,
+      lowest: 6,
+      highest: 12,
+      mean: 8,
+      changes: { probe: 1, latency: 1 },
+      timeline: [
+        [0, 8],
+        [1000, 12],
+        [2000, 6],
+      ],
+      timelineOmitted: 0,
+    });
+  });
+
   it('counts records and derives status, duration and rate', () => {
     const time = { now: 0 };
     const reporter = reporterAt(time);

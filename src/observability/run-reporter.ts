@@ -18,6 +18,26 @@ export interface EndpointReport {
   readonly latencyMs: LatencySummary;
 }
 
+/** The limit on records in flight over a run. */
+export interface ConcurrencyReport {
+  /** The destination endpoint it limits. */
+  readonly endpoint: string;
+  /** True when the limit followed the destination's latency and push-back. */
+  readonly adaptive: boolean;
+  readonly initial: number;
+  readonly final: number;
+  readonly lowest: number;
+  readonly highest: number;
+  /** The limit's mean over the run, weighted by how long each value held. */
+  readonly mean: number;
+  /** Changes by reason: "probe" (raised), "latency" and "overload" (cut), "baseline" (measuring). */
+  readonly changes: Record<string, number>;
+  /** [ms since the run started, limit] at the start and each change; the first `MAX_TIMELINE` of them. */
+  readonly timeline: readonly (readonly [number, number])[];
+  /** Changes left out of the timeline. */
+  readonly timelineOmitted: number;
+}
+
 /** One dead-lettered record as listed in the report. */
 export interface ReportedDeadLetter {
   readonly key: string;
@@ -52,6 +72,8 @@ export interface RunReport {
   readonly retries: number;
   readonly rateLimited: number;
   readonly tokenRefreshes: number;
+  /** The limit on records in flight, when the destination reported one. */
+  readonly concurrency?: ConcurrencyReport;
   /**
    * Problems already known from earlier runs: records quarantined or failed exactly as before, whose dead
    * letter is still open. They are in `counts` but not in `deadLetters`, and alone do not make exit code 1.
@@ -96,6 +118,8 @@ export interface RunReporter extends RunObserver {
   counts(): RunCounts;
   /** Retried requests so far, e.g. for the progress display. */
   retries(): number;
+  /** The limit on records in flight now, when known, e.g. for the progress display. */
+  currentConcurrencyLimit(): number | undefined;
   /**
    * Ends the run. Without a status: 'completed', or 'completed_with_errors' when any record was
    * quarantined or failed.
@@ -110,6 +134,7 @@ export interface RunReporter extends RunObserver {
 }
 
 const MAX_ENDPOINTS = 32;
+const MAX_TIMELINE = 1000;
 const MAX_BREAKDOWN_KEYS = 1000;
 const MAX_MESSAGE_CHARS = 1000;
 
@@ -152,6 +177,38 @@ export function createRunReporter(options: RunReporterOptions): RunReporter {
     startedMs: Number.isFinite(startedMs) ? startedMs : clock(),
     clock,
   });
+  let concurrency:
+    | {
+        endpoint: string;
+        adaptive: boolean;
+        initial: number;
+        current: number;
+        since: number;
+        lowest: number;
+        highest: number;
+        weighted: number;
+        changes: Map<string, number>;
+        timeline: Array<readonly [number, number]>;
+        omitted: number;
+      }
+    | undefined;
+  const sinceStart = (at: number) => (Number.isFinite(startedMs) ? Math.max(0, at - startedMs) : 0);
+  const concurrencyReport = (c: NonNullable<typeof concurrency>, endMs: number): ConcurrencyReport => {
+    const total = sinceStart(endMs);
+    const held = Math.max(0, total - c.since);
+    return {
+      endpoint: c.endpoint,
+      adaptive: c.adaptive,
+      initial: c.initial,
+      final: c.current,
+      lowest: c.lowest,
+      highest: c.highest,
+      mean: total > 0 ? Math.round(((c.weighted + c.current * held) / total) * 10) / 10 : c.current,
+      changes: Object.fromEntries(c.changes),
+      timeline: c.timeline.map((point) => [...point] as const),
+      timelineOmitted: c.omitted,
+    };
+  };
 
   const endpointStats = (name: string): EndpointStats => {
     const key = endpoints.has(name) || endpoints.size < MAX_ENDPOINTS ? name : 'other';
@@ -196,6 +253,7 @@ export function createRunReporter(options: RunReporterOptions): RunReporter {
       retries,
       rateLimited,
       tokenRefreshes,
+      ...(concurrency ? { concurrency: concurrencyReport(concurrency, endMs) } : {}),
       known: { ...known },
       deadLetters: {
         total: deadLetterTotal,
@@ -246,6 +304,35 @@ export function createRunReporter(options: RunReporterOptions): RunReporter {
     limiterWait() {},
     rate() {},
     inFlight() {},
+    concurrencyLimit(event) {
+      const at = sinceStart(clock());
+      if (!concurrency || event.reason === 'initial') {
+        concurrency = {
+          endpoint: event.endpoint,
+          adaptive: event.adaptive,
+          initial: event.limit,
+          current: event.limit,
+          since: at,
+          lowest: event.limit,
+          highest: event.limit,
+          weighted: event.limit * at,
+          changes: new Map(),
+          timeline: [[at, event.limit]],
+          omitted: 0,
+        };
+        return;
+      }
+      const c = concurrency;
+      c.weighted += c.current * Math.max(0, at - c.since);
+      c.current = event.limit;
+      c.since = at;
+      c.lowest = Math.min(c.lowest, event.limit);
+      c.highest = Math.max(c.highest, event.limit);
+      bump(c.changes, event.reason, 10);
+      if (c.timeline.length < MAX_TIMELINE) c.timeline.push([at, event.limit]);
+      else c.omitted++;
+    },
+    currentConcurrencyLimit: () => concurrency?.current,
     deadLetter({ key, state, reasons }) {
       deadLetterTotal++;
       for (const code of new Set(reasons.map((r) => r.code))) bump(byReason, code);

@@ -8,6 +8,7 @@ import type {
   SinkSpec,
   SourceSpec,
 } from '../connectors/spec.ts';
+import type { ConcurrencyLimit } from '../core/concurrency-limit.ts';
 import type { InboxReader, SinkConnector, SourceConnector } from '../core/connector-types.ts';
 import { FerryError } from '../core/errors.ts';
 import type { IntegrationConfig } from '../integration/integration-schema.ts';
@@ -24,8 +25,8 @@ export interface BuiltIntegration {
   readonly mapping: CompiledMapping;
   readonly source: SourceConnector;
   readonly sink: SinkConnector;
-  /** Records in flight at once: --concurrency, else the destination's own setting. */
-  readonly concurrency: number;
+  /** Records in flight at once: --concurrency, else the destination's own limit (which may move). */
+  readonly concurrency: number | ConcurrencyLimit;
   close(): Promise<void>;
 }
 

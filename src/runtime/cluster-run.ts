@@ -1,3 +1,4 @@
+import { asConcurrencyLimit } from '../core/concurrency-limit.ts';
 import type { Ledger } from '../core/ledger-types.ts';
 import type { RunOptions, RunResult } from '../engine/engine-types.ts';
 import { readIntegration } from '../engine/read-integration.ts';
@@ -93,7 +94,7 @@ export function destinationSlots(
 ): SharedSlots {
   const configured = (config.destination.options as { concurrency?: unknown }).concurrency;
   return createSharedSlots(cluster.destination(config.name), {
-    total: typeof configured === 'number' ? configured : built.concurrency,
+    total: typeof configured === 'number' ? configured : asConcurrencyLimit(built.concurrency).max,
     want: built.concurrency,
     onError: (error) =>
       logger.warn(

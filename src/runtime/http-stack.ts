@@ -3,8 +3,10 @@ import { resolve } from 'node:path';
 import { authInterceptor } from '../auth/auth-interceptor.ts';
 import { createAuthStrategy } from '../auth/create-auth-strategy.ts';
 import type { SharedTokens } from '../auth/shared-tokens.ts';
+import type { ConcurrencyConfig } from '../config/concurrency-schema.ts';
 import type { TlsConfig } from '../config/tls-schema.ts';
 import type { HttpStack, HttpStackOptions } from '../connectors/spec.ts';
+import { type ConcurrencyLimit, fixedConcurrency } from '../core/concurrency-limit.ts';
 import { FerryError } from '../core/errors.ts';
 import type { Interceptor } from '../core/http-types.ts';
 import { classifyInterceptor } from '../http/classify-interceptor.ts';
@@ -12,9 +14,12 @@ import { composeSend } from '../http/compose.ts';
 import type { HttpObserver } from '../http/http-observer.ts';
 import { createHttpTransport } from '../http/http-transport.ts';
 import { redirectInterceptor } from '../http/redirect-interceptor.ts';
+import { type AdaptiveConcurrency, createAdaptiveConcurrency } from '../resilience/adaptive-concurrency.ts';
 import { createAdaptiveLimiter } from '../resilience/adaptive-limiter.ts';
 import { type BreakerBoard, createCircuitBreaker } from '../resilience/circuit-breaker.ts';
 import { circuitBreakerInterceptor } from '../resilience/circuit-breaker-interceptor.ts';
+import { concurrencyInterceptor } from '../resilience/concurrency-interceptor.ts';
+import { createLoopDelaySampler, type LoopDelaySampler } from '../resilience/loop-delay.ts';
 import { rateLimitInterceptor } from '../resilience/rate-limit-interceptor.ts';
 import { retryInterceptor } from '../resilience/retry-interceptor.ts';
 import { type RateBudget, sharedLimiter } from '../resilience/shared-limiter.ts';
@@ -40,8 +45,9 @@ export interface StackEnvironment {
 
 /**
  * Composes one connector's HTTP stack in the one fixed order, outermost first: retry (the one resend
- * loop), redirect, circuit breaker, rate limiter, auth, classify (each response judged once, where it is
- * first seen), transport.
+ * loop), redirect, circuit breaker, rate limiter, auth, the adaptive concurrency's measurements (each
+ * attempt's round trip, without limiter waits or token fetches), classify (each response judged once,
+ * where it is first seen), transport.
  */
 export function createHttpStack(options: HttpStackOptions, environment: StackEnvironment): HttpStack {
   const { observer } = environment;
@@ -84,6 +90,10 @@ export function createHttpStack(options: HttpStackOptions, environment: StackEnv
     local && shared && options.rateLimit
       ? sharedLimiter(local, shared.rate, { configured: options.rateLimit.requestsPerSecond })
       : local;
+  // An adaptive limit takes the wait this process adds to its answers off their round trips.
+  const loopDelay = options.concurrency?.adaptive ? createLoopDelaySampler() : undefined;
+  const concurrency =
+    options.concurrency && createConcurrency(options.concurrency, options.endpoint, observer, loopDelay);
   const interceptors: Interceptor[] = [
     retryInterceptor({
       ...options.retry,
@@ -108,6 +118,12 @@ export function createHttpStack(options: HttpStackOptions, environment: StackEnv
       auth,
       environment.onTokenRefresh ? { onTokenRefresh: environment.onTokenRefresh } : undefined,
     ),
+  );
+  if (concurrency && 'start' in concurrency) {
+    const measures = options.concurrencyMeasures;
+    interceptors.push(concurrencyInterceptor(concurrency, measures ? { measures } : {}));
+  }
+  interceptors.push(
     classifyInterceptor(rules, {
       maxRetryAfterMs,
       ...(options.classifyBody ? { classifyBody: options.classifyBody } : {}),
@@ -115,10 +131,34 @@ export function createHttpStack(options: HttpStackOptions, environment: StackEnv
   );
   return {
     send: composeSend(transport, interceptors),
+    prepare: () => auth.prepare?.(),
+    ...(concurrency ? { concurrency } : {}),
     close: async () => {
+      loopDelay?.stop();
       await Promise.allSettled([transport.close(), auth.close?.()]);
     },
   };
+}
+
+/** The destination's limit: adaptive ones report every change, fixed ones their value once. */
+function createConcurrency(
+  config: ConcurrencyConfig,
+  endpoint: string,
+  observer: HttpObserver,
+  loopDelay: LoopDelaySampler | undefined,
+): ConcurrencyLimit | AdaptiveConcurrency {
+  if (!config.adaptive) {
+    observer.onConcurrencyLimit?.({ endpoint, limit: config.limit, adaptive: false, reason: 'initial' });
+    return fixedConcurrency(config.limit);
+  }
+  const limit = createAdaptiveConcurrency({
+    ...config,
+    ...(loopDelay ? { clientDelay: () => loopDelay.take() } : {}),
+    onChange: ({ limit, reason }) =>
+      observer.onConcurrencyLimit?.({ endpoint, limit, adaptive: true, reason }),
+  });
+  observer.onConcurrencyLimit?.({ endpoint, limit: limit.current(), adaptive: true, reason: 'initial' });
+  return limit;
 }
 
 /** The CA bundle and client certificate the transport needs, read from their files. */

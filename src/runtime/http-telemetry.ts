@@ -35,5 +35,13 @@ export function toHttpObserver(
     onBreakerState: (e) => observer.breakerState(e),
     onLimiterWait: (e) => observer.limiterWait({ endpoint: e.endpoint, waitMs: e.waitMs }),
     onRateChange: (e) => observer.rate({ endpoint: e.endpoint, requestsPerSecond: e.rate }),
+    onConcurrencyLimit: (e) => {
+      observer.concurrencyLimit(e);
+      if (e.reason !== 'initial' && e.reason !== 'probe' && e.reason !== 'baseline')
+        logger?.().debug(
+          { endpoint: e.endpoint, limit: e.limit, reason: e.reason },
+          `${e.endpoint} concurrency cut to ${e.limit} (${e.reason === 'latency' ? 'latency rose' : 'the destination pushed back'})`,
+        );
+    },
   };
 }

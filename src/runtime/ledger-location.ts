@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { FerryError } from '../core/errors.ts';
 import { registerSecret } from '../core/secret-registry.ts';
-import { looksLikeUrl } from '../integration/state-setting.ts';
+import { looksLikeUrl } from '../integration/looks-like-url.ts';
 import { type PostgresConnection, postgresDisplayUrl } from '../state/postgres-connection.ts';
 
 /** Where a ledger is: a state directory (SQLite) or a PostgreSQL database, and which rule chose it. */

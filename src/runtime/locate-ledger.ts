@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { FerryError } from '../core/errors.ts';
+import { interpolateLocation } from '../integration/location-interpolation.ts';
+import { looksLikeUrl } from '../integration/looks-like-url.ts';
 import type { ConfigEnv } from '../integration/resolve-integration.ts';
-import { interpolateLocation, looksLikeUrl, type StateSetting } from '../integration/state-setting.ts';
+import type { StateSetting } from '../integration/state-setting.ts';
 import { checkLedgerUrlKind, type LedgerLocation, parseLedgerLocation } from './ledger-location.ts';
 
 export type { LedgerLocation } from './ledger-location.ts';

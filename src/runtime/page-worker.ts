@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ConcurrencyLimit } from '../core/concurrency-limit.ts';
 import type { SinkConnector } from '../core/connector-types.ts';
 import { FerryError, hasErrorCode } from '../core/errors.ts';
 import type { RecordOutcome } from '../core/page-types.ts';
@@ -30,7 +31,7 @@ export interface PageWorkerOptions {
   readonly ledger: PostgresLedger;
   readonly integrations: readonly WorkerIntegration[];
   /** Records this process sends at once, over every page it has. */
-  readonly concurrency: number;
+  readonly concurrency: number | ConcurrencyLimit;
   /** Pages it holds at once: a second one keeps its slots busy while the first one's last records finish. @default 2 */
   readonly pagesAtOnce?: number;
   /** Asked before taking a page of a queue (a reader only takes its own pages while no worker serves them). */

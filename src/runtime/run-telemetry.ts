@@ -64,6 +64,7 @@ export function createRunTelemetry(options: {
   let detailLogger = baseDetailLogger;
   let progress: Progress | undefined;
   let sourceTotal: number | undefined;
+  let initialConcurrency: Parameters<RunObserver['concurrencyLimit']>[0] | undefined;
   const forwardToReporter: RunObserver = {
     recordState: (s, c) => reporter?.recordState(s, c),
     httpResponse: (o) => reporter?.httpResponse(o),
@@ -84,13 +85,25 @@ export function createRunTelemetry(options: {
     limiterWait: (e) => reporter?.limiterWait(e),
     rate: (e) => reporter?.rate(e),
     inFlight: (n) => reporter?.inFlight(n),
+    concurrencyLimit: (e) => {
+      // The stack reports its first limit while it is built, before the run (and its reporter) starts.
+      if (e.reason === 'initial') initialConcurrency = e;
+      reporter?.concurrencyLimit(e);
+    },
     deadLetter: (l) => reporter?.deadLetter(l),
   };
   const observer = options.metrics ? combineObservers(options.metrics, forwardToReporter) : forwardToReporter;
 
   // Every 64th event is plenty for a bar redrawn a few times a second, and spares a copy per record.
   let events = 0;
-  const figures = (r: RunReporter) => ({ ...r.counts(), retries: r.retries() });
+  const figures = (r: RunReporter) => {
+    const limit = r.currentConcurrencyLimit();
+    return {
+      ...r.counts(),
+      retries: r.retries(),
+      ...(limit === undefined ? {} : { concurrencyLimit: limit }),
+    };
+  };
   const updateProgress = () => {
     if (progress && reporter && (++events & 63) === 0) progress.update(figures(reporter));
   };
@@ -98,6 +111,7 @@ export function createRunTelemetry(options: {
   const engineObserver: EngineObserver = {
     onRunStarted({ runId, startedAt, recoveredRuns }) {
       reporter = createRunReporter({ runId, integration: options.integration, startedAt });
+      if (initialConcurrency) reporter.concurrencyLimit(initialConcurrency);
       logger = options.logger.child({ runId });
       detailLogger = baseDetailLogger === options.logger ? logger : baseDetailLogger.child({ runId });
       if (recoveredRuns.length > 0) {

@@ -1,3 +1,4 @@
+import { asConcurrencyLimit, type ConcurrencyLimit } from '../core/concurrency-limit.ts';
 import type { Slots } from '../engine/slots.ts';
 
 /** A process's claim on a destination's concurrency, shared by a cluster (src/state/postgres-destination-budget.ts). */
@@ -26,8 +27,8 @@ export interface SharedSlots extends Slots {
 export interface SharedSlotsOptions {
   /** The destination's concurrency for the whole cluster (destination.concurrency). */
   readonly total: number;
-  /** The most this process sends at once (--concurrency, else the destination's). */
-  readonly want: number;
+  /** The most this process sends at once (--concurrency, else the destination's limit, which may move). */
+  readonly want: number | ConcurrencyLimit;
   /** How often the share is claimed again. @default 1000 */
   readonly everyMs?: number;
   /**
@@ -46,6 +47,7 @@ export interface SharedSlotsOptions {
  */
 export function createSharedSlots(budget: SlotBudget, options: SharedSlotsOptions): SharedSlots {
   const everyMs = options.everyMs ?? 1000;
+  const want = asConcurrencyLimit(options.want);
   const staleMs = options.staleMs ?? 8000;
   let cap = 0;
   let inUse = 0;
@@ -62,7 +64,7 @@ export function createSharedSlots(budget: SlotBudget, options: SharedSlotsOption
   };
   const claim = async () => {
     try {
-      const { share, claimed } = await budget.claimSlots(options.total, wanting ? options.want : 0, inUse);
+      const { share, claimed } = await budget.claimSlots(options.total, wanting ? want.current() : 0, inUse);
       renewedAt = performance.now();
       cap = Math.min(share, claimed);
     } catch (error) {
@@ -99,9 +101,12 @@ export function createSharedSlots(budget: SlotBudget, options: SharedSlotsOption
       inUse--;
       pump();
     },
-    async close() {
+    dispose() {
       closed = true;
       clearTimeout(timer);
+    },
+    async close() {
+      this.dispose();
       await budget.leaveSlots().catch(() => {});
     },
   };

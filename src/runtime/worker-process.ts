@@ -1,3 +1,4 @@
+import { asConcurrencyLimit } from '../core/concurrency-limit.ts';
 import type { IntegrationConfig } from '../integration/integration-schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { PostgresLedger } from '../state/postgres-ledger.ts';
@@ -72,7 +73,8 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
         mapper: b.mapping,
         slots: slots.get(b.config.name)!,
       })),
-      concurrency: options.concurrency ?? Math.max(...built.map((b) => b.concurrency)),
+      concurrency:
+        options.concurrency ?? Math.max(...built.map((b) => asConcurrencyLimit(b.concurrency).max)),
       logger,
       ...(options.onPage ? { onPage: options.onPage } : {}),
     });

@@ -1,4 +1,9 @@
-import { SaxesParser, type SaxesTagNS } from 'saxes';
+import type * as Saxes from 'saxes';
+import type { SaxesTagNS } from 'saxes';
+import { lazyModule } from '../core/lazy-module.ts';
+
+/** saxes, loaded when XML is first parsed, not by every command that loads the registry. */
+const saxes = lazyModule<typeof Saxes>('saxes');
 
 /** One element with its namespace resolved: what ferry's XML readers (SOAP, WSDL, XSD) work on. */
 export interface XmlElement {
@@ -102,7 +107,7 @@ export interface XmlReader {
  */
 export function createXmlReader(limits: Partial<XmlLimits> = {}, hooks: XmlReaderHooks = {}): XmlReader {
   const { maxChars, maxDepth, maxElements, maxAttributes } = { ...DEFAULT_XML_LIMITS, ...limits };
-  const parser = new SaxesParser({ xmlns: true, position: true });
+  const parser = new (saxes().SaxesParser)({ xmlns: true, position: true });
   const stack: Building[] = [];
   const path: string[] = [];
   let root: XmlElement | undefined;

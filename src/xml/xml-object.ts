@@ -1,4 +1,5 @@
-import { XMLBuilder } from 'fast-xml-parser';
+import type * as FastXmlParser from 'fast-xml-parser';
+import { lazyModule } from '../core/lazy-module.ts';
 import type { XmlElement } from './parse-xml.ts';
 
 /**
@@ -63,14 +64,9 @@ function defineKey(target: Record<string, unknown>, key: string, value: unknown)
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-const builder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: XML_ATTRIBUTE_PREFIX,
-  textNodeName: XML_TEXT_KEY,
-  suppressEmptyNode: false,
-  suppressBooleanAttributes: false,
-  processEntities: true,
-});
+/** fast-xml-parser, loaded when XML is first written, not by every command that loads the registry. */
+const fastXmlParser = lazyModule<typeof FastXmlParser>('fast-xml-parser');
+let builder: InstanceType<typeof FastXmlParser.XMLBuilder> | undefined;
 
 /**
  * Writes a plain object as XML by the same convention, without a schema: `{Customer: {'@id': 7, Name:
@@ -79,6 +75,14 @@ const builder = new XMLBuilder({
  * writing and escaping; element order is the object's key order (a schema-driven writer orders by schema).
  */
 export function objectToXml(value: Readonly<Record<string, unknown>>): string {
+  builder ??= new (fastXmlParser().XMLBuilder)({
+    ignoreAttributes: false,
+    attributeNamePrefix: XML_ATTRIBUTE_PREFIX,
+    textNodeName: XML_TEXT_KEY,
+    suppressEmptyNode: false,
+    suppressBooleanAttributes: false,
+    processEntities: true,
+  });
   return builder.build(withoutNulls(value)) as string;
 }
 

@@ -64,6 +64,27 @@ async function flagshipVariant(edit: (yaml: string) => string): Promise<string> 
   return join(dir, 'variant.yaml');
 }
 
+/**
+ * The flagship for a destination that may store a second copy: without `refuses_duplicates`, so a new
+ * ledger looks up each record it does not know before sending it.
+ */
+async function storesDuplicatesConfig(): Promise<string> {
+  const config = await flagshipVariant((yaml) => {
+    const edited = yaml.replace(/^ {2}refuses_duplicates: true\n/m, '');
+    if (edited === yaml) throw new Error('the flagship no longer says refuses_duplicates: true');
+    return edited;
+  });
+  return config;
+}
+
+/** GET lookups the destination answered (found or not). */
+function lookups(m: FlagshipMocks): number {
+  return Object.values(m.destination.stats().requests['GET /api/v2/orders/:orderId'] ?? {}).reduce(
+    (a, b) => a + b,
+    0,
+  );
+}
+
 function posts(m: FlagshipMocks): number {
   return Object.values(m.destination.stats().requests['POST /api/v2/orders'] ?? {}).reduce(
     (a, b) => a + b,
@@ -79,10 +100,11 @@ describe('a new ledger never turns delivered records into failures or duplicates
       honourIdempotency: false,
       allowDuplicates: true,
     });
-    const first = await runOn(await dirs.make(), '2026-03-01');
+    const config = await storesDuplicatesConfig();
+    const first = await runOn(await dirs.make(), '2026-03-01', config);
     expect(first.counts.delivered).toBe(expected.distinctValidIds.length);
 
-    const second = await runOn(await dirs.make(), '2026-03-02');
+    const second = await runOn(await dirs.make(), '2026-03-02', config);
     expect(second.counts).toMatchObject({ delivered: expected.distinctValidIds.length, failed: 0 });
     const audit = auditOrders(mocks.destination.orders(), SEED, COUNT);
     expect(audit.duplicated).toEqual([]);
@@ -96,13 +118,14 @@ describe('a new ledger never turns delivered records into failures or duplicates
       honourIdempotency: false,
       allowDuplicates: true,
     });
-    await runOn(await dirs.make(), '2026-03-01');
+    const config = await storesDuplicatesConfig();
+    await runOn(await dirs.make(), '2026-03-01', config);
     const state = await dirs.make();
     // A first run on the new ledger that stops early (a --limit here; a kill -9 or an abort alike) leaves
     // most records unknown to it: the next run must still look them up, not take them for new.
-    const partial = await runOn(state, '2026-03-02', flagshipConfig, 30);
+    const partial = await runOn(state, '2026-03-02', config, 30);
     expect(partial.counts.read).toBe(30);
-    const rest = await runOn(state, '2026-03-02');
+    const rest = await runOn(state, '2026-03-02', config);
     expect(rest.counts.failed).toBe(0);
     const audit = auditOrders(mocks.destination.orders(), SEED, COUNT);
     expect(audit.duplicated).toEqual([]);
@@ -117,6 +140,33 @@ describe('a new ledger never turns delivered records into failures or duplicates
     expect(second.counts).toMatchObject({ delivered: expected.distinctValidIds.length, failed: 0 });
     expect(mocks.destination.stats().ordersStored).toBe(expected.distinctValidIds.length);
     // The new ledger keeps the first delivery's orderDate, as the destination holds it.
+    const ledger = await openSqliteLedger(state);
+    try {
+      const rows = [...(await ledger.getRecords('customers-to-orders', expected.distinctValidIds)).values()];
+      expect(new Set(rows.map((r) => r.firstMappedAt))).toEqual(new Set(['2026-03-01T09:00:00Z']));
+    } finally {
+      await ledger.close();
+    }
+  }, 120_000);
+
+  it('sends without lookups at a destination that refuses duplicates, and compares what it refuses on a new ledger', async () => {
+    // Keys ignored, duplicates refused with 409 and the order held: the refusal alone proves the order is there.
+    mocks = await startFlagshipMocks({ count: COUNT, seed: SEED, honourIdempotency: false });
+    const first = await runOn(await dirs.make(), '2026-03-01');
+    expect(first.counts).toMatchObject({ delivered: expected.distinctValidIds.length, failed: 0 });
+    expect(lookups(mocks)).toBe(0);
+    expect(posts(mocks)).toBe(expected.distinctValidIds.length);
+
+    // The job moves to a new ledger: every order is sent again, refused, and compared with the 409's order.
+    const state = await dirs.make();
+    const second = await runOn(state, '2026-03-02');
+    expect(second.counts).toMatchObject({ delivered: expected.distinctValidIds.length, failed: 0 });
+    expect(lookups(mocks)).toBe(0);
+    expect(mocks.destination.stats().requests['POST /api/v2/orders']?.['409']).toBe(
+      expected.distinctValidIds.length,
+    );
+    expect(mocks.destination.stats().ordersStored).toBe(expected.distinctValidIds.length);
+    // The first delivery's orderDate, as the 409 carried it, not the new ledger's.
     const ledger = await openSqliteLedger(state);
     try {
       const rows = [...(await ledger.getRecords('customers-to-orders', expected.distinctValidIds)).values()];
@@ -155,6 +205,8 @@ describe('an ambiguous outcome is looked up before it is resent', () => {
       allowDuplicates: true,
       destinationFaults: { errorAfterStoreRate: 0.3 },
     });
+    // The flagship says the destination refuses duplicates, which this one does not: no record is looked
+    // up before its first send, so only the lookup before each resend keeps the 500s from duplicating.
     const state = await dirs.make();
     const result = await runFerry(
       ['run', flagshipConfig, '--state', state, '--json', '--no-progress', '--log-level', 'error'],

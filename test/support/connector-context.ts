@@ -94,7 +94,8 @@ export function recordingContext(
           }
         }
       };
-      return { send, close: async () => {} };
+      // Its requests carry no credentials to fetch ahead.
+      return { send, prepare: () => {}, close: async () => {} };
     },
     close: async () => {
       await Promise.all(transports.map((t) => t.close()));

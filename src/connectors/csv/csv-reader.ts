@@ -1,9 +1,14 @@
 import { isUtf8 } from 'node:buffer';
 import { pipeline } from 'node:stream';
-import { type CsvError, type Info, parse } from 'csv-parse';
+import type * as CsvParse from 'csv-parse';
+import type { CsvError, Info } from 'csv-parse';
+import { lazyModule } from '../../core/lazy-module.ts';
 import type { Reason } from '../../core/ledger-types.ts';
 import { BomSkipper } from '../files/bom-skipper.ts';
 import { type FormatReader, MalformedInputError, type ParsedRecord } from '../files/read-file-pages.ts';
+
+/** csv-parse, loaded when a CSV file is first read, not by every command that loads the registry. */
+const csvParse = lazyModule<typeof CsvParse>('csv-parse');
 
 /** How a CSV file is written. */
 export interface CsvReadOptions {
@@ -45,7 +50,7 @@ export function csvReader(options: CsvReadOptions): FormatReader<CsvCheckpointPa
     read({ input, tracker, start, resumed }) {
       let columns: readonly string[] | undefined =
         resumed?.columns ?? (options.header ? undefined : options.columns);
-      const parser = parse({
+      const parser = csvParse().parse({
         delimiter: options.delimiter,
         quote: options.quote,
         escape: options.quote,

@@ -1,16 +1,23 @@
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
-import { type Info, parse } from 'csv-parse';
-import { parse as parseSync } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
+import type * as CsvParse from 'csv-parse';
+import type { Info } from 'csv-parse';
+import type * as CsvParseSync from 'csv-parse/sync';
+import type * as CsvStringifySync from 'csv-stringify/sync';
 import type { OutgoingRecord } from '../../core/connector-types.ts';
 import { FerryError } from '../../core/errors.ts';
+import { lazyModule } from '../../core/lazy-module.ts';
 import type { Reason } from '../../core/ledger-types.ts';
 import { readBytes } from '../files/append-writer.ts';
 import type { RowFormat, SerialisedRow, StoredRow } from '../files/file-sink.ts';
 import { flatten, isPlainObject } from '../files/flatten.ts';
 import { completeCsvLength } from './csv-tail.ts';
+
+// Loaded when a CSV file is first written or read, not by every command that loads the registry.
+const csvParse = lazyModule<typeof CsvParse>('csv-parse');
+const csvParseSync = lazyModule<typeof CsvParseSync>('csv-parse/sync');
+const csvStringify = lazyModule<typeof CsvStringifySync>('csv-stringify/sync');
 
 /** How the CSV sink writes. */
 export interface CsvWriteOptions {
@@ -150,7 +157,10 @@ export function csvRowFormat(options: CsvWriteOptions): RowFormat {
         });
       }
       if (reasons.length > 0) return { reasons: reasons as [Reason, ...Reason[]] };
-      return { row: Buffer.from(stringify([cellsOf(record, flat)], stringifyOptions)), identity };
+      return {
+        row: Buffer.from(csvStringify().stringify([cellsOf(record, flat)], stringifyOptions)),
+        identity,
+      };
     },
 
     expected(record) {
@@ -163,13 +173,17 @@ export function csvRowFormat(options: CsvWriteOptions): RowFormat {
     },
 
     header: () =>
-      options.header && columns ? Buffer.from(stringify([columns], stringifyOptions)) : undefined,
+      options.header && columns
+        ? Buffer.from(csvStringify().stringify([columns], stringifyOptions))
+        : undefined,
 
     completeLength: (handle, size) => completeCsvLength(handle, size, options.quote),
 
     async *scan(path) {
       if (keyIndex < 0) return;
-      const parser = createReadStream(path).pipe(parse({ ...parseOptions, info: true, encoding: null }));
+      const parser = createReadStream(path).pipe(
+        csvParse().parse({ ...parseOptions, info: true, encoding: null }),
+      );
       let previousEnd = 0;
       let first = true;
       for await (const { record, info } of parser as AsyncIterable<{ record: Buffer[]; info: Info }>) {
@@ -209,7 +223,7 @@ async function readCsvRecord(
     const atEnd = bytes.length < window;
     let rows: Array<{ record: string[]; info: Info }>;
     try {
-      rows = parseSync(bytes, { ...parseOptions, to: 1, info: true }) as unknown as Array<{
+      rows = csvParseSync().parse(bytes, { ...parseOptions, to: 1, info: true }) as unknown as Array<{
         record: string[];
         info: Info;
       }>;

@@ -1,12 +1,17 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Dispatcher, request } from 'undici';
+import type * as Undici from 'undici';
+import type { Dispatcher } from 'undici';
 import type { RetryConfig } from '../../config/retry-schema.ts';
 import type { AuthStrategy } from '../../core/auth-types.ts';
 import { FerryError } from '../../core/errors.ts';
 import type { HttpRequest } from '../../core/http-types.ts';
+import { lazyModule } from '../../core/lazy-module.ts';
 import { redactSecrets } from '../../core/secret-registry.ts';
 import { parseRetryAfter } from '../../http/retry-after.ts';
+
+/** undici, loaded when a file is downloaded, not by every command that loads the registry. */
+const undici = lazyModule<typeof Undici>('undici');
 
 /** How to download one file over http(s). */
 export interface HttpDownloadOptions {
@@ -74,7 +79,7 @@ export async function openHttpDownload(options: HttpDownloadOptions): Promise<Op
         ...(options.signal ? { signal: options.signal } : {}),
       };
       const signed = await options.auth.authorize(unsigned);
-      const response = await request(signed.url, {
+      const response = await undici().request(signed.url, {
         method: 'GET',
         headers: signed.headers,
         dispatcher: options.dispatcher,

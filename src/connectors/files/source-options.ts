@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
-import { Agent } from 'undici';
+import type * as Undici from 'undici';
 import { z } from 'zod';
 import { createAuthStrategy } from '../../auth/create-auth-strategy.ts';
 import { toAuthConfig } from '../../config/auth-schema.ts';
@@ -10,9 +10,13 @@ import { type SourceHttpOptions, sourceHttpShape } from '../../config/http-optio
 import { toRetryConfig } from '../../config/retry-schema.ts';
 import { toTlsConfig } from '../../config/tls-schema.ts';
 import { FerryError } from '../../core/errors.ts';
+import { lazyModule } from '../../core/lazy-module.ts';
 import type { ConnectorContext } from '../spec.ts';
 import type { HttpDownloadOptions } from './http-download.ts';
 import { type InputLocation, resolveInputLocation } from './input-location.ts';
+
+/** undici, loaded when a file is downloaded: `ferry validate` and local files never need it. */
+const undici = lazyModule<typeof Undici>('undici');
 
 /** The largest page a file source hands out at once. */
 const MAX_PAGE_SIZE = 100_000;
@@ -87,7 +91,7 @@ export function fileSourceParts(options: FileSourceOptions, context: ConnectorCo
   // A local file needs none of the download settings; credentials set for a download (one config for
   // both, as the examples have it) are simply not used, and go nowhere.
   if (location.kind === 'file') return { location, retry, close: async () => undefined };
-  const dispatcher = new Agent({
+  const dispatcher = new (undici().Agent)({
     connections: 2,
     headersTimeout: options.timeouts.headers,
     // undici's body timeout is the pause between two chunks, as the option says.

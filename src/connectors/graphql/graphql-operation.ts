@@ -1,12 +1,9 @@
-import {
-  GraphQLError,
-  Kind,
-  type OperationDefinitionNode,
-  parse,
-  print,
-  printSourceLocation,
-  Source,
-} from 'graphql';
+import type * as Graphql from 'graphql';
+import type { DocumentNode, GraphQLError, OperationDefinitionNode } from 'graphql';
+import { lazyModule } from '../../core/lazy-module.ts';
+
+/** graphql-js, loaded when a GraphQL operation is first read, not by every command that loads the registry. */
+const graphql = lazyModule<typeof Graphql>('graphql');
 
 /** A variable an operation declares (`$after: String`). */
 export interface DeclaredVariable {
@@ -57,11 +54,12 @@ export function readOperation(
   origin: OperationOrigin,
   operationName?: string,
 ): GraphqlOperation | { readonly problems: readonly [OperationProblem, ...OperationProblem[]] } {
-  let document: ReturnType<typeof parse>;
+  const { parse, Source, Kind, print } = graphql();
+  let document: DocumentNode;
   try {
     document = parse(new Source(text, origin.name));
   } catch (error) {
-    if (!(error instanceof GraphQLError)) throw error;
+    if (!(error instanceof graphql().GraphQLError)) throw error;
     return { problems: [syntaxProblem(error)] };
   }
   const operations = document.definitions.filter(
@@ -126,7 +124,11 @@ export function readOperation(
 function syntaxProblem(error: GraphQLError): OperationProblem {
   const at = error.locations?.[0];
   const where =
-    at && error.source ? `\n${printSourceLocation(error.source, at).replace(/^[^\n]*\n/, '')}` : '';
+    at && error.source
+      ? `\n${graphql()
+          .printSourceLocation(error.source, at)
+          .replace(/^[^\n]*\n/, '')}`
+      : '';
   // graphql-js says "Syntax Error: Expected Name, found ...": keep its words, drop its prefix.
   const message = `GraphQL syntax error: ${error.message.replace(/^Syntax Error: /, '')}${where}`;
   return at ? { message, line: at.line, column: at.column } : { message };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { httpUrl, optionalText } from '../../config/field-types.ts';
 import { sinkHttpShape } from '../../config/http-options.ts';
+import { refusesDuplicatesSchema } from '../../config/refuses-duplicates-schema.ts';
 import { errorCodesSchema } from './error-codes-schema.ts';
 import {
   addProblems,
@@ -48,7 +49,7 @@ const lookupSchema = z
       .enum(['new_ledger', 'always', 'never'])
       .default('new_ledger')
       .describe(
-        'When a record the ledger does not know is looked up before its first send: `new_ledger` (until a run has read the source to its end with this ledger), `always`, or `never`.',
+        'When a record the ledger does not know is looked up before its first send: `new_ledger` (until a run has read the source to its end with this ledger; not needed where the destination `refuses_duplicates`), `always`, or `never`.',
       ),
   })
   .optional()
@@ -121,6 +122,7 @@ export const graphqlSinkOptions = z
     ),
     idempotency: idempotencySchema,
     lookup: lookupSchema,
+    refuses_duplicates: refusesDuplicatesSchema('an error whose code `error_codes` reads as `conflict`'),
     error_codes: errorCodesSchema,
     ...sinkHttpShape(),
   })

@@ -1,5 +1,6 @@
 import { originOf } from '../../auth/origin.ts';
 import { sinkHttp } from '../../config/http-options.ts';
+import { lookupBeforeSend } from '../../config/refuses-duplicates-schema.ts';
 import { defineSink } from '../spec.ts';
 import { createErrorClassifier, type GraphqlAnswer } from './graphql-errors.ts';
 import { graphqlBodyClassifier } from './graphql-exchange.ts';
@@ -88,8 +89,7 @@ in the mapping are not compared.`,
       : undefined;
     const classOf = createErrorClassifier(options.error_codes);
     const classifyBody = graphqlBodyClassifier(classOf, failedWhole);
-    const concurrency = context.concurrency ?? options.concurrency;
-    const http = sinkHttp(options, concurrency);
+    const http = sinkHttp(options, context.concurrency);
     let sink: GraphqlSink | undefined;
     // The retry layer is the one resend loop; a mutation whose first try may have been applied is resent
     // only when the sink's lookup says the record is not there. With a lookup, the header alone never
@@ -106,6 +106,8 @@ in the mapping are not compared.`,
         // Lookups may answer while mutations fail: only sends prove the destination recovered.
         provesRecovery: (request) => request.endpoint === ENDPOINT,
       },
+      // Lookups answer far sooner than writes: only the writes' round trips tell the destination's latency.
+      concurrencyMeasures: (request) => request.endpoint === ENDPOINT,
     });
     sink = createGraphqlSink({
       url: options.url,
@@ -134,8 +136,11 @@ in the mapping are not compared.`,
     });
     return {
       ...sink,
-      concurrency,
-      ...(lookupOptions ? { lookupBeforeSend: lookupOptions.before_send } : {}),
+      prepare: stack.prepare,
+      ...(stack.concurrency ? { concurrency: stack.concurrency } : {}),
+      ...(lookupOptions
+        ? { lookupBeforeSend: lookupBeforeSend(lookupOptions.before_send, options.refuses_duplicates) }
+        : {}),
     };
   },
 });

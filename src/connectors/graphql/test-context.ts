@@ -35,7 +35,7 @@ export function testContext(overrides: Partial<ConnectorContext> = {}): Connecto
         sent.set(request.endpoint, (sent.get(request.endpoint) ?? 0) + 1);
         return next(request);
       };
-      return { send: count(stack.send), close: () => stack.close() };
+      return { ...stack, send: count(stack.send) };
     },
     async close() {
       await Promise.all(stacks.map((stack) => stack.close()));

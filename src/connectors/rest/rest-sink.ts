@@ -191,9 +191,10 @@ export function createRestSink(options: RestSinkOptions): RestSink {
     response: HttpResponse,
     keyReused: boolean,
   ): Promise<DeliveryOutcome> {
-    if (!keyReused && echoesSent(format.normalize(record.value), response, ignore, format)) {
-      return delivered('the destination already had this record');
-    }
+    const echoed = keyReused
+      ? undefined
+      : echoesSent(format.normalize(record.value), response, ignore, format);
+    if (echoed !== undefined) return delivered('the destination already had this record', echoed);
     if (!lookupOptions) {
       return failed(
         response,
@@ -204,7 +205,7 @@ export function createRestSink(options: RestSinkOptions): RestSink {
     }
     const found = await lookup(record);
     if (found.found && found.matches) {
-      return delivered('reconciled: the destination already had this record');
+      return delivered('reconciled: the destination already had this record', found.body);
     }
     if (found.found) return holdsDifferent(response.status);
     return keyReused
@@ -501,7 +502,7 @@ function serverReason(response: HttpResponse): string {
 }
 
 function fromLookup(found: LookupResult & { found: true }): DeliveryOutcome {
-  if (found.matches) return delivered('the outcome was unclear; the lookup found it delivered');
+  if (found.matches) return delivered('the outcome was unclear; the lookup found it delivered', found.body);
   return {
     state: 'failed',
     attempts: 1,
@@ -527,8 +528,14 @@ function holdsDifferent(status: number): DeliveryOutcome {
   };
 }
 
-function delivered(note?: string): DeliveryOutcome {
-  return { state: 'delivered', attempts: 1, ...(note ? { note } : {}) };
+/** Delivered; `held` is what the destination turned out to hold already, when it did. */
+function delivered(note?: string, held?: unknown): DeliveryOutcome {
+  return {
+    state: 'delivered',
+    attempts: 1,
+    ...(note ? { note } : {}),
+    ...(held === undefined ? {} : { held }),
+  };
 }
 
 function failedOutcome(
@@ -634,7 +641,7 @@ function echoesSent(
   response: HttpResponse,
   ignore: ReadonlySet<string>,
   format: BodyFormat,
-): boolean {
+): unknown {
   let answer: unknown;
   try {
     answer =
@@ -642,10 +649,9 @@ function echoesSent(
         ? JSON.parse(response.body.toString('utf8'))
         : format.parse(response, 'reading a conflict answer');
   } catch {
-    return false;
+    return undefined;
   }
+  if (containsSent(sent, answer, ignore)) return answer;
   const existing = (answer as { existing?: unknown } | null)?.existing;
-  return (
-    containsSent(sent, answer, ignore) || (existing !== undefined && containsSent(sent, existing, ignore))
-  );
+  return existing !== undefined && containsSent(sent, existing, ignore) ? existing : undefined;
 }

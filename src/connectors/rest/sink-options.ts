@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { httpUrl, optionalText } from '../../config/field-types.ts';
 import { sinkHttpShape } from '../../config/http-options.ts';
+import { refusesDuplicatesSchema } from '../../config/refuses-duplicates-schema.ts';
 
 const idempotencySchema = z
   .strictObject({
@@ -31,7 +32,7 @@ const lookupSchema = z
       .enum(['new_ledger', 'always', 'never'])
       .default('new_ledger')
       .describe(
-        'When a record the ledger does not know is looked up before its first send: `new_ledger` (until a run has read the source to its end with this ledger: a job that moved to another directory, or whose first runs there were killed), `always`, or `never`.',
+        'When a record the ledger does not know is looked up before its first send: `new_ledger` (until a run has read the source to its end with this ledger: a job that moved to another directory, or whose first runs there were killed; not needed where the destination `refuses_duplicates`), `always`, or `never`.',
       ),
   })
   .optional()
@@ -120,6 +121,9 @@ export const restSinkOptions = z
       .describe('How XML bodies are written (`format: xml`).'),
     idempotency: idempotencySchema,
     lookup: lookupSchema,
+    refuses_duplicates: refusesDuplicatesSchema(
+      'a 409 the `responses` rules leave as `conflict`, the default, or a 422 naming the idempotency key as used',
+    ),
     on_change: onChangeSchema,
     on_delete: onDeleteSchema,
     ...sinkHttpShape(),

@@ -1,5 +1,6 @@
 import { originOf } from '../../auth/origin.ts';
 import { sinkHttp } from '../../config/http-options.ts';
+import { lookupBeforeSend } from '../../config/refuses-duplicates-schema.ts';
 import { defineSink } from '../spec.ts';
 import { jsonFormat, xmlFormat } from './body-format.ts';
 import { createRestSink, type RestSink } from './rest-sink.ts';
@@ -22,7 +23,9 @@ With a \`lookup\`, ferry does not trust the key alone: before resending anything
 crash, a 5xx, a timeout, a reset), when the destination says the record exists (409, 422
 \`idempotency_key_reused\`), before a replay and on a new ledger, it asks the destination. Found and equal is
 delivered; found and different fails clearly; not found is sent. Fields marked \`compare: false\` in the
-mapping are not compared. Without a lookup or an idempotency key, an unclear outcome is never resent.
+mapping are not compared. Without a lookup or an idempotency key, an unclear outcome is never resent. A
+destination that never stores a record twice (\`refuses_duplicates: true\`: it answers 409) spares a new
+ledger its lookups: each record is sent, and a refusal is compared like any conflict.
 
 With \`on_change: { action: update, url: ... }\`, a record delivered before whose mapped body changed is
 sent again as an update (PUT by default) to its URL, with an idempotency key of its own version. Unless
@@ -49,16 +52,15 @@ quarantined before any send. URL templates read dot paths (\`{order.orderId}\`).
     client_secret: \${DEST_CLIENT_SECRET}
   lookup:
     url: \${DEST_URL}/orders/{orderId}
-  concurrency: 16`,
+  concurrency: { adaptive: true, initial: 16, max: 256 }`,
   },
   create(options, context) {
-    const concurrency = context.concurrency ?? options.concurrency;
     let sink: RestSink | undefined;
     // The retry layer is the one resend loop; a resend whose first try may have been stored asks the sink,
     // which looks the record up. With a lookup, the key alone never clears that resend: a destination may
     // ignore Idempotency-Key and store every POST.
     const http = context.http({
-      ...sinkHttp(options, concurrency),
+      ...sinkHttp(options, context.concurrency),
       endpoint: ENDPOINT,
       origins: [
         originOf(options.url),
@@ -72,6 +74,8 @@ quarantined before any send. URL templates read dot paths (\`{order.orderId}\`).
       ],
       idempotencyKeyHeader: options.lookup ? null : options.idempotency.header,
       canResend: () => sink?.canResend,
+      // Lookups answer far sooner than writes: only the writes' round trips tell the destination's latency.
+      concurrencyMeasures: (request) => request.endpoint === ENDPOINT,
       circuitBreaker: {
         ...sinkHttp(options).circuitBreaker,
         // Lookups answer while POSTs fail (a read replica, an outage of writes): only sends close the breaker.
@@ -114,10 +118,13 @@ quarantined before any send. URL templates read dot paths (\`{order.orderId}\`).
     });
     return {
       ...sink,
-      concurrency,
+      prepare: http.prepare,
+      ...(http.concurrency ? { concurrency: http.concurrency } : {}),
       onChange: options.on_change.action,
       onDelete: options.on_delete.action,
-      ...(options.lookup ? { lookupBeforeSend: options.lookup.before_send } : {}),
+      ...(options.lookup
+        ? { lookupBeforeSend: lookupBeforeSend(options.lookup.before_send, options.refuses_duplicates) }
+        : {}),
     };
   },
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { optionalText, secret } from '../../config/field-types.ts';
 import { sinkHttpShape } from '../../config/http-options.ts';
+import { refusesDuplicatesSchema } from '../../config/refuses-duplicates-schema.ts';
 import { FerryError } from '../../core/errors.ts';
 import { faultRuleSchema } from './fault-rules.ts';
 
@@ -96,7 +97,7 @@ const lookupSchema = z
       .enum(['new_ledger', 'always', 'never'])
       .default('new_ledger')
       .describe(
-        'When records the ledger does not know are looked up before their first write: on a new ledger until one complete run (default), always, or never.',
+        'When records the ledger does not know are looked up before their first write: on a new ledger until one complete run (default; not needed where the destination `refuses_duplicates`), always, or never.',
       ),
   })
   .describe(
@@ -108,6 +109,7 @@ export const soapSinkOptions = z.strictObject({
   ...soapShape(),
   operation: z.string().min(1).describe('The operation called once per record (CreateOrder).'),
   lookup: lookupSchema.optional(),
+  refuses_duplicates: refusesDuplicatesSchema('a fault that `fault_rules` answers with `reconcile`'),
   ...sinkHttpShape(),
 });
 

@@ -1,5 +1,6 @@
 import { originOf } from '../../auth/origin.ts';
 import { sinkHttp } from '../../config/http-options.ts';
+import { lookupBeforeSend } from '../../config/refuses-duplicates-schema.ts';
 import { FerryError } from '../../core/errors.ts';
 import { registerSecret } from '../../core/secret-registry.ts';
 import { type ConnectorContext, defineSink } from '../spec.ts';
@@ -83,8 +84,7 @@ document or a wrong namespace fails the record with a message naming the endpoin
   async create(options, context) {
     const token = options.security.username_token;
     registerSecret(token?.password);
-    const concurrency = context.concurrency ?? options.concurrency;
-    const http = sinkHttp(options, concurrency);
+    const http = sinkHttp(options, context.concurrency);
     const model = await loadSinkWsdl(options, context);
     const operation = choose(model, options, options.operation, 'destination.operation');
     const lookupOperation = options.lookup
@@ -114,6 +114,8 @@ document or a wrong namespace fails the record with a message naming the endpoin
         // Lookups answer while writes fail (a read replica, an outage of writes): only sends close the breaker.
         provesRecovery: (request) => request.endpoint === ENDPOINT,
       },
+      // Lookups answer far sooner than writes: only the writes' round trips tell the destination's latency.
+      concurrencyMeasures: (request) => request.endpoint === ENDPOINT,
     });
     const caller = createSoapCaller({
       url,
@@ -151,8 +153,11 @@ document or a wrong namespace fails the record with a message naming the endpoin
     });
     return {
       ...sink,
-      concurrency,
-      ...(options.lookup ? { lookupBeforeSend: options.lookup.before_send } : {}),
+      prepare: stack.prepare,
+      ...(stack.concurrency ? { concurrency: stack.concurrency } : {}),
+      ...(options.lookup
+        ? { lookupBeforeSend: lookupBeforeSend(options.lookup.before_send, options.refuses_duplicates) }
+        : {}),
     };
   },
 });

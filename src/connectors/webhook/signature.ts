@@ -1,5 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { Webhook, WebhookVerificationError } from 'standardwebhooks';
+import type * as StandardWebhooks from 'standardwebhooks';
+import { lazyModule } from '../../core/lazy-module.ts';
+
+/** standardwebhooks, loaded when a signature is first checked, not by every command that loads the registry. */
+const webhooksLibrary = lazyModule<typeof StandardWebhooks>('standardwebhooks');
 
 /** The signature schemes a webhook source verifies. */
 export const SIGNATURE_SCHEMES = ['standard_webhooks', 'github', 'stripe'] as const;
@@ -40,7 +44,7 @@ export function secretProblem(scheme: SignatureScheme, secret: string): string |
     return 'is not a Standard Webhooks secret (expected whsec_ followed by base64)';
   }
   try {
-    new Webhook(secret);
+    new (webhooksLibrary().Webhook)(secret);
     return undefined;
   } catch {
     return 'is not a Standard Webhooks secret (expected whsec_ followed by base64)';
@@ -72,7 +76,7 @@ export function createVerifier(
  * library reads the clock through Date.now.
  */
 function standardWebhooks(secrets: readonly string[]): Verifier {
-  const hooks = secrets.map((secret) => new Webhook(secret));
+  const hooks = secrets.map((secret) => new (webhooksLibrary().Webhook)(secret));
   return (headers, body) => {
     const flat = {
       'webhook-id': headerValue(headers, 'webhook-id') ?? '',
@@ -87,7 +91,7 @@ function standardWebhooks(secrets: readonly string[]): Verifier {
         hook.verify(body, flat, { jsonParse: false });
         return { ok: true };
       } catch (error) {
-        if (!(error instanceof WebhookVerificationError)) throw error;
+        if (!(error instanceof webhooksLibrary().WebhookVerificationError)) throw error;
         if (/timestamp/i.test(error.message)) refusal = 'stale';
       }
     }
@@ -171,7 +175,7 @@ export function signRequest(
       return {
         'webhook-id': options.id,
         'webhook-timestamp': String(options.timestampSeconds),
-        'webhook-signature': new Webhook(secret).sign(
+        'webhook-signature': new (webhooksLibrary().Webhook)(secret).sign(
           options.id,
           new Date(options.timestampSeconds * 1000),
           body,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readExampleFile } from '../example-file.ts';
 
 /** Target namespace of the ERP OrderService contract (examples/schemas/erp-order-service.wsdl). */
 export const ERP_NAMESPACE = 'http://erp.example.com/orders/v1';
@@ -16,10 +16,7 @@ let cached: string | undefined;
 
 /** The partner's WSDL as shipped, read once (kept beside the order JSON Schema, so dist/ finds it too). */
 export function loadErpWsdl(): string {
-  cached ??= readFileSync(
-    new URL('../../../examples/schemas/erp-order-service.wsdl', import.meta.url),
-    'utf8',
-  );
+  cached ??= readExampleFile('schemas/erp-order-service.wsdl');
   return cached;
 }
 

@@ -1,0 +1,254 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createSlots } from '../engine/slots.ts';
+import { createCapacityGate } from '../mocks/capacity-gate.ts';
+import { type AdaptiveConcurrency, createAdaptiveConcurrency } from './adaptive-concurrency.ts';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.setSystemTime(0);
+});
+afterEach(() => vi.useRealTimers());
+
+const limitOf = (options: Partial<Parameters<typeof createAdaptiveConcurrency>[0]> = {}) =>
+  createAdaptiveConcurrency({ initial: 8, min: 1, max: 256, now: () => Date.now(), ...options });
+
+/**
+ * Drives `limit` the way the engine does (records take slots that follow the limit, one request each)
+ * against a server: `serve` resolves with true for an answer, false for a push-back. Records the limit
+ * after every change and what the run saw.
+ */
+function drive(limit: AdaptiveConcurrency, serve: () => Promise<boolean>) {
+  const slots = createSlots(limit);
+  const timeline: Array<{ at: number; limit: number }> = [{ at: Date.now(), limit: limit.current() }];
+  limit.subscribe((value) => timeline.push({ at: Date.now(), limit: value }));
+  let stopped = false;
+  let answered = 0;
+  let pushedBack = 0;
+  void (async () => {
+    while (!stopped) {
+      await slots.acquire();
+      void (async () => {
+        const startedAt = limit.start();
+        const ok = await serve();
+        limit.finish(startedAt, ok ? 'answered' : 'overloaded');
+        if (ok) answered++;
+        else pushedBack++;
+        slots.release();
+      })();
+    }
+  })();
+  return {
+    timeline,
+    stop: () => {
+      stopped = true;
+    },
+    counts: () => ({ answered, pushedBack }),
+    /** The limit's time-weighted mean between two moments. */
+    meanLimit(from: number, to: number) {
+      let sum = 0;
+      for (const [i, point] of timeline.entries()) {
+        const start = Math.max(from, point.at);
+        const end = Math.min(to, timeline[i + 1]?.at ?? to);
+        if (end > start) sum += point.limit * (end - start);
+      }
+      return sum / (to - from);
+    },
+  };
+}
+
+/** A server with `capacity` workers, `serviceMs` per request and 503s past twice its capacity. */
+function capacityServer(capacity: number, serviceMs: number) {
+  const gate = createCapacityGate(capacity);
+  const serve = async (): Promise<boolean> => {
+    const admission = gate.enter();
+    // A refusal costs a round trip too.
+    if (admission === null) return new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1));
+    await admission.ready;
+    await new Promise((resolve) => setTimeout(resolve, serviceMs));
+    admission.release();
+    return true;
+  };
+  return { gate, serve };
+}
+
+describe('createAdaptiveConcurrency', () => {
+  it.each([
+    { capacity: 64, serviceMs: 20 },
+    { capacity: 64, serviceMs: 100 },
+    { capacity: 128, serviceMs: 20 },
+  ])(
+    'settles within 20% of a capacity of $capacity ($serviceMs ms a request) without a single 503',
+    async ({ capacity, serviceMs }) => {
+      const limit = limitOf();
+      const { gate, serve } = capacityServer(capacity, serviceMs);
+      const run = drive(limit, serve);
+      const seconds = 10;
+      await vi.advanceTimersByTimeAsync(seconds * 1000);
+      run.stop();
+      expect(gate.stats().overloaded).toBe(0);
+      const settled = run.meanLimit((seconds / 2) * 1000, seconds * 1000);
+      expect(settled).toBeGreaterThanOrEqual(capacity * 0.8);
+      expect(settled).toBeLessThanOrEqual(capacity * 1.2);
+      expect(limit.current()).toBeLessThanOrEqual(capacity * 1.2);
+    },
+  );
+
+  it('climbs back to the capacity in a few windows once the destination can take more', async () => {
+    // A destination busy elsewhere for 3 s (16 workers free), then with all of its 64.
+    const limit = limitOf();
+    const busy = capacityServer(16, 100);
+    const free = capacityServer(64, 100);
+    const run = drive(limit, () => (Date.now() < 3_000 ? busy.serve() : free.serve()));
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(limit.current()).toBeLessThanOrEqual(16 * 1.5);
+    await vi.advanceTimersByTimeAsync(7_000);
+    run.stop();
+    expect(
+      run.timeline.find((point) => point.at >= 3_000 && point.limit >= 64 * 0.8)?.at,
+    ).toBeLessThanOrEqual(4_500);
+    expect(free.gate.stats().overloaded).toBe(0);
+  });
+
+  it('cuts the limit for a queue at the destination, never for the wait the client adds itself', async () => {
+    // From 3 s on the client reads every answer 40 ms late (another job took its core), and says so through
+    // clientDelay, as the loop-delay sampler does: a round trip 40% longer with no queue at the destination.
+    let waited = 0;
+    let answers = 0;
+    const changes: Array<{ at: number; limit: number; reason: string }> = [];
+    const limit = limitOf({
+      initial: 40,
+      max: 48,
+      clientDelay: () => {
+        const mean = answers > 0 ? waited / answers : 0;
+        waited = 0;
+        answers = 0;
+        return mean;
+      },
+      onChange: (event) => changes.push({ at: Date.now(), ...event }),
+    });
+    const { gate, serve } = capacityServer(64, 100);
+    const run = drive(limit, async () => {
+      const ok = await serve();
+      const late = Date.now() >= 3_000 ? 40 : 0;
+      await new Promise((resolve) => setTimeout(resolve, late));
+      waited += late;
+      answers++;
+      return ok;
+    });
+    await vi.advanceTimersByTimeAsync(8_000);
+    run.stop();
+    expect(limit.current()).toBe(48);
+    expect(changes.filter((change) => change.reason === 'latency')).toEqual([]);
+    expect(gate.stats().overloaded).toBe(0);
+  });
+
+  it('keeps a small capacity within a quarter of it', async () => {
+    const limit = limitOf();
+    const { gate, serve } = capacityServer(16, 20);
+    const run = drive(limit, serve);
+    await vi.advanceTimersByTimeAsync(10_000);
+    run.stop();
+    expect(gate.stats().overloaded).toBe(0);
+    const settled = run.meanLimit(5_000, 10_000);
+    expect(settled).toBeGreaterThanOrEqual(16 * 0.75);
+    expect(settled).toBeLessThanOrEqual(16 * 1.25);
+  });
+
+  it('measures its baseline again every 10 s, halving the limit for one window', async () => {
+    const changes: Array<{ limit: number; reason: string }> = [];
+    const limit = limitOf({ max: 32, onChange: (event) => changes.push(event) });
+    const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(true), 20)));
+    await vi.advanceTimersByTimeAsync(9_000);
+    expect(changes.some((change) => change.reason === 'baseline')).toBe(false);
+    await vi.advanceTimersByTimeAsync(2_000);
+    run.stop();
+    expect(changes.slice(-2)).toEqual([
+      { limit: 16, reason: 'baseline' },
+      { limit: 32, reason: 'baseline' },
+    ]);
+  });
+
+  it('judges only measured round trips, so quick lookups among slow writes never read as latency', async () => {
+    const limit = limitOf({ max: 64 });
+    const slots = createSlots(limit);
+    let stopped = false;
+    const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    void (async () => {
+      while (!stopped) {
+        await slots.acquire();
+        void (async () => {
+          // A lookup (1 ms, unmeasured) and then the write (100 ms), as a sink on a new ledger does.
+          let startedAt = limit.start();
+          await wait(1);
+          limit.finish(startedAt, 'unmeasured');
+          startedAt = limit.start();
+          await wait(100);
+          limit.finish(startedAt, 'answered');
+          slots.release();
+        })();
+      }
+    })();
+    await vi.advanceTimersByTimeAsync(10_000);
+    stopped = true;
+    expect(limit.current()).toBe(64);
+  });
+
+  it('grows to its max while the latency stays flat', async () => {
+    const limit = limitOf({ max: 100 });
+    const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(true), 20)));
+    await vi.advanceTimersByTimeAsync(5_000);
+    run.stop();
+    expect(limit.current()).toBe(100);
+  });
+
+  it('cuts the limit by a quarter when a tenth of the answers push back, never under its min', async () => {
+    const limit = limitOf({ initial: 64, min: 4 });
+    let n = 0;
+    const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(n++ % 5 !== 0), 20)));
+    await vi.advanceTimersByTimeAsync(150);
+    expect(limit.current()).toBe(48);
+    await vi.advanceTimersByTimeAsync(10_000);
+    run.stop();
+    expect(limit.current()).toBe(4);
+  });
+
+  it('never raises the limit while some answers push back', async () => {
+    const limit = limitOf({ initial: 32 });
+    let n = 0;
+    const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(n++ % 50 !== 0), 20)));
+    await vi.advanceTimersByTimeAsync(5_000);
+    run.stop();
+    expect(limit.current()).toBe(32);
+  });
+
+  it('does not grow while the work never fills half the limit', async () => {
+    const limit = limitOf({ initial: 16 });
+    for (let i = 0; i < 200; i++) {
+      const startedAt = limit.start();
+      await vi.advanceTimersByTimeAsync(20);
+      limit.finish(startedAt, 'answered');
+    }
+    expect(limit.current()).toBe(16);
+  });
+
+  it('leaves aborted requests out of its judgement', async () => {
+    const limit = limitOf({ initial: 16 });
+    for (let i = 0; i < 200; i++) limit.finish(limit.start(), 'ignored');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(limit.state()).toMatchObject({ limit: 16, inFlight: 0 });
+  });
+
+  it('tells every change with its reason', async () => {
+    const changes: Array<{ limit: number; reason: string }> = [];
+    const limit = limitOf({ max: 32, onChange: (event) => changes.push(event) });
+    const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(true), 20)));
+    await vi.advanceTimersByTimeAsync(2_000);
+    run.stop();
+    expect(changes).toEqual([
+      { limit: 12, reason: 'probe' },
+      { limit: 18, reason: 'probe' },
+      { limit: 27, reason: 'probe' },
+      { limit: 32, reason: 'probe' },
+    ]);
+  });
+});

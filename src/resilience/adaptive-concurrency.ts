@@ -1,0 +1,272 @@
+import type { ConcurrencyLimit } from '../core/concurrency-limit.ts';
+
+/** Why the limit moved. */
+export type LimitChangeReason =
+  /** Raised: the latency stayed flat. */
+  | 'probe'
+  /** Cut: the latency rose. */
+  | 'latency'
+  /** Cut: the destination pushed back. */
+  | 'overload'
+  /** Halved for one window to measure the round trip without a queue, or restored after it. */
+  | 'baseline';
+
+/** Settings of an adaptive concurrency limit. */
+export interface AdaptiveConcurrencyOptions {
+  readonly initial: number;
+  readonly min: number;
+  readonly max: number;
+  /** Monotonic milliseconds. @default performance.now */
+  readonly now?: () => number;
+  /** Shortest window of answers judged together, in ms; a window also lasts two round trips. @default 100 */
+  readonly minWindowMs?: number;
+  /** Told each change, with its reason. */
+  readonly onChange?: (event: { readonly limit: number; readonly reason: LimitChangeReason }) => void;
+  /**
+   * The wait this process added to the answers since the last call, in ms on average (an event loop busy
+   * with other work, a process without a core: src/resilience/loop-delay.ts): taken off each window's round
+   * trip, so the limit follows the destination, not the client. @default none
+   */
+  readonly clientDelay?: () => number;
+}
+
+/** How one request ended, as the limit reads it. */
+export type RequestOutcome =
+  /** An answer: its round trip is a latency sample. */
+  | 'answered'
+  /** The destination pushed back: a 429, a 503, a timeout, a reset. */
+  | 'overloaded'
+  /** An answer whose round trip is not judged (a lookup among writes): it only counted as in flight. */
+  | 'unmeasured'
+  /** Tells nothing about load (aborted by the run). */
+  | 'ignored';
+
+/** An adaptive limit, fed by the requests it lets out. */
+export interface AdaptiveConcurrency extends ConcurrencyLimit {
+  /** A request leaves; pass what it returns to `finish`. */
+  start(): number;
+  finish(startedAt: number, outcome: RequestOutcome): void;
+  /** The controller's state as plain data, for tests and logs. */
+  state(): {
+    readonly limit: number;
+    readonly inFlight: number;
+    readonly baselineMs: number;
+    readonly slowStart: boolean;
+  };
+}
+
+/** Answers a window needs before it is judged. */
+const MIN_SAMPLES = 5;
+/**
+ * How long a baseline is trusted. A limit held just past the capacity keeps a small queue at the destination
+ * in every window, so no window measures the round trip without one; after this long the limit is halved for
+ * one window to drain that queue and measure it again (as BBR's ProbeRTT does, every 10 s), else a baseline
+ * drifting up with the queue would let the limit creep ever higher.
+ */
+const BASELINE_TTL_MS = 10_000;
+/** Share of a window's requests pushed back from which the limit is cut. */
+const OVERLOAD_SHARE = 0.1;
+/**
+ * Growth per window while the slow start lasts, of the requests the destination held: from a load at its
+ * capacity, where the latency is still flat, it cannot reach twice the capacity, where servers refuse.
+ */
+const SLOW_START_GROWTH = 1.5;
+/**
+ * Growth per window after the slow start, while the latency stays flat (no queue at the destination at all):
+ * a limit cut early, by a noisy window or a destination busy for a moment, climbs back in a few windows
+ * instead of one request a window. One window past the capacity is then cut back to it.
+ */
+const PROBE_GROWTH = 1.25;
+/** Multiplicative cut on overload. */
+const OVERLOAD_DECREASE = 0.75;
+
+/**
+ * A windowed Vegas-style limit (after Netflix's concurrency-limits: VegasLimit over a WindowedLimit), with a
+ * slow start. A window lasts at least two round trips and judges the mean round trip of the requests sent
+ * under the limit in force. A cut answers to it less the wait the client itself added (`clientDelay`: its
+ * event loop busy reading pages, mapping, writing the ledger, or without a core on a loaded machine), which
+ * is no queue at the destination; growth answers to it as measured, so a client too busy to gain from more
+ * requests holds its limit instead of cutting or raising it. The no-load round trip is the lowest window's, measured again every 10 s
+ * (BASELINE_TTL_MS). From a window's round trip the queue the limit builds at the destination is estimated as `held × (1 − baseline /
+ * rtt)`, `held` being the mean of the requests in flight over the window: at most alpha / 2 (the latency
+ * flat) and the limit grows by half while the slow start lasts, by a quarter after; at most alpha (2·log10
+ * limit), by log10 limit; past beta (5·log10 limit) it is cut by that queue less alpha (at most by half). A
+ * window with a tenth of its requests pushed back (429, 503, timeouts) cuts it by a quarter; one with any
+ * push-back never raises it; one that did not fill half the limit says nothing about it.
+ */
+export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): AdaptiveConcurrency {
+  const now = options.now ?? (() => performance.now());
+  const minWindowMs = options.minWindowMs ?? 100;
+  const min = Math.max(1, Math.floor(options.min));
+  const max = Math.max(min, Math.floor(options.max));
+  const clamp = (value: number) => Math.min(max, Math.max(min, value));
+  let limit = clamp(options.initial);
+  let published = Math.floor(limit);
+  let slowStart = true;
+  let inFlight = 0;
+  const listeners = new Set<(limit: number) => void>();
+
+  let windowStart = now();
+  // The window's round trips, summed.
+  let samples = 0;
+  let rttSum = 0;
+  let drops = 0;
+  let peakInFlight = 0;
+  // Requests in flight integrated over the window's time: its mean is what the destination really held.
+  let inFlightArea = 0;
+  let lastCount = windowStart;
+  const count = (at: number): void => {
+    inFlightArea += inFlight * (at - lastCount);
+    lastCount = at;
+  };
+  let baseline = Number.POSITIVE_INFINITY;
+  let baselineSince = windowStart;
+  /** Judged windows in a row whose latency read flat. */
+  let flatWindows = 0;
+  /** The round trip, as measured, of the last window judged on latency. */
+  let previousRaw: number | undefined;
+  /** While the limit is halved to measure the baseline: the limit to go back to. */
+  let restoreTo: number | undefined;
+
+  // Requests sent before the limit last changed tell of the old limit, not this one: left out.
+  let epoch = Number.NEGATIVE_INFINITY;
+  const newWindow = (at: number): void => {
+    windowStart = at;
+    samples = 0;
+    rttSum = 0;
+    drops = 0;
+    peakInFlight = inFlight;
+    inFlightArea = 0;
+    lastCount = at;
+  };
+
+  const set = (next: number, reason: LimitChangeReason): void => {
+    limit = clamp(next);
+    const whole = Math.floor(limit);
+    if (whole === published) return;
+    published = whole;
+    epoch = now();
+    options.onChange?.({ limit: whole, reason });
+    for (const listener of listeners) listener(whole);
+  };
+
+  /**
+   * Judges a window: `rtt` is its round trip less the client's own wait (what a cut answers to), `raw` the
+   * round trip as measured (what growth answers to: a wait taken off that was in truth the destination's
+   * must never read as room to grow).
+   */
+  const judge = (rtt: number | undefined, raw: number, at: number, heldMean: number): void => {
+    const answers = samples + drops;
+    if (restoreTo !== undefined) {
+      const previous = restoreTo;
+      restoreTo = undefined;
+      if (rtt !== undefined && drops === 0) {
+        baseline = rtt;
+        baselineSince = at;
+      }
+      set(previous, 'baseline');
+      return;
+    }
+    if (drops > 0) slowStart = false;
+    if (drops >= answers * OVERLOAD_SHARE) {
+      flatWindows = 0;
+      set(limit * OVERLOAD_DECREASE, 'overload');
+      return;
+    }
+    if (rtt === undefined) return;
+    if (rtt < baseline) {
+      baseline = rtt;
+      baselineSince = at;
+    }
+    if (at - baselineSince >= BASELINE_TTL_MS && limit / 2 >= min) {
+      restoreTo = limit;
+      set(limit / 2, 'baseline');
+      return;
+    }
+    // A window that never filled half the limit did not test it.
+    if (peakInFlight < limit / 2) return;
+    const log = Math.log10(Math.max(limit, 10));
+    const alpha = 2 * log;
+    const beta = 5 * log;
+    // Records between their requests (mapping, the ledger, a lookup's answer read) hold the limit but not
+    // the destination: the queue is estimated from the requests it really held.
+    const queue = heldMean * (1 - baseline / rtt);
+    const rawQueue = heldMean * (1 - baseline / raw);
+    // The round trip rose from the last window by an eighth (4 to 16 ms), as HyStart++ ends a TCP slow
+    // start: a queue forming, even where a baseline taken while both ends were still warming up is too
+    // high to show it.
+    const rising =
+      previousRaw !== undefined && raw >= previousRaw + Math.min(16, Math.max(4, previousRaw / 8));
+    previousRaw = raw;
+    if (queue > beta) {
+      slowStart = false;
+      set(Math.max(limit / 2, limit - queue + alpha), 'latency');
+    } else if (drops > 0) {
+      // Some push-back, not enough to cut: hold.
+    } else if (rawQueue <= Math.max(alpha / 2, heldMean * FLAT_SHARE)) {
+      flatWindows++;
+      if (rising) slowStart = false;
+      // After the slow start, only a second flat window in a row multiplies: the window after a cut drains
+      // the queue the cut was for, and reads flat without telling anything of the capacity.
+      const growth = rising
+        ? undefined
+        : slowStart
+          ? SLOW_START_GROWTH
+          : flatWindows >= 2
+            ? PROBE_GROWTH
+            : undefined;
+      // By a share of what the destination held, not of the limit: records between requests do not reach it.
+      if (growth === undefined) set(limit + log, 'probe');
+      else set(Math.min(limit * growth, limit + heldMean * (growth - 1) + 1), 'probe');
+      return;
+    } else if (rawQueue <= alpha) {
+      slowStart = false;
+      set(limit + log, 'probe');
+    } else slowStart = false;
+    flatWindows = 0;
+  };
+
+  return {
+    max,
+    adaptive: true,
+    current: () => published,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    start() {
+      const at = now();
+      count(at);
+      inFlight++;
+      if (inFlight > peakInFlight) peakInFlight = inFlight;
+      return at;
+    },
+    finish(startedAt, outcome) {
+      const at = now();
+      count(at);
+      inFlight--;
+      if (outcome === 'ignored' || outcome === 'unmeasured' || startedAt < epoch) return;
+      if (outcome === 'overloaded') drops++;
+      else {
+        samples++;
+        rttSum += at - startedAt;
+      }
+      const mean = samples > 0 ? rttSum / samples : 0;
+      if (samples + drops < MIN_SAMPLES || at - windowStart < Math.max(minWindowMs, 2 * mean)) return;
+      // A window where the client's own wait was half the round trip or more tells nothing of the
+      // destination's latency (only of its push-back).
+      const own = options.clientDelay?.() ?? 0;
+      const rtt = samples > 0 && own < mean / 2 ? mean - own : undefined;
+      judge(rtt, mean, at, inFlightArea / Math.max(1e-9, at - windowStart));
+      newWindow(at);
+    },
+    state: () => ({ limit: published, inFlight, baselineMs: baseline, slowStart }),
+  };
+}
+
+/**
+ * A round trip within this share of the baseline reads as flat, whatever Vegas's alpha says: on a busy
+ * machine the destination's event loop adds that much jitter without any queue of ours, and read as a
+ * queue it ended the slow start at a fraction of the capacity.
+ */
+const FLAT_SHARE = 0.05;
