@@ -56,3 +56,10 @@ export function errorKindOf(error: unknown): ErrorKind {
   }
   return 'internal';
 }
+
+/** Any thrown value as a FerryError: one that is already keeps its code, anything else is internal. */
+export function asFerryError(error: unknown): FerryError {
+  if (error instanceof FerryError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new FerryError('FERRY_ERR_INTERNAL', message, { cause: error });
+}

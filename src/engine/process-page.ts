@@ -1,12 +1,11 @@
-import { FerryError } from '../core/errors.ts';
+import { asFerryError, type FerryError } from '../core/errors.ts';
 import type { CursorValue } from '../core/ledger-types.ts';
 import type { QueuedRecord, RecordOutcome } from '../core/page-types.ts';
 import type { FinalState } from './engine-types.ts';
 import { earlierCursor } from './high-water.ts';
 import { createRecentKeys } from './recent-keys.ts';
 import {
-  deliverBatch,
-  deliverRecord,
+  deliverReadies,
   type Fate,
   type PendingRecord,
   prepareRecord,
@@ -94,11 +93,7 @@ export async function processPage(
   const indexOf = new Map<PendingRecord, number>();
 
   const dispatch = (readies: readonly ReadyRecord[]) => {
-    const delivered =
-      readies.length === 1 && (!batchWrites || readies[0]!.reconcile)
-        ? deliverRecord(ctx, readies[0]!).then((fate) => [fate])
-        : deliverBatch(ctx, readies);
-    const task = delivered
+    const task = deliverReadies(ctx, readies)
       .then(
         (fates) => {
           for (const [i, fate] of fates.entries()) {
@@ -219,10 +214,4 @@ function takenOver(
     return ['delivered', { note: 'delivered before the page was taken over' }];
   }
   return [fate.state, fate];
-}
-
-function asFerryError(error: unknown): FerryError {
-  if (error instanceof FerryError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new FerryError('FERRY_ERR_INTERNAL', message, { cause: error });
 }

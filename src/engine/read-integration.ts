@@ -1,15 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FerryError } from '../core/errors.ts';
+import { asFerryError, FerryError } from '../core/errors.ts';
 import type { CursorValue, RunStatus } from '../core/ledger-types.ts';
 import type { QueuedRecord, RunPages } from '../core/page-types.ts';
+import { createCheckpointChain } from './checkpoint-chain.ts';
 import type { RunCounts, RunOptions, RunResult } from './engine-types.ts';
 import { createHighWater, cursorOf, laterCursor } from './high-water.ts';
 import { createKeyPages } from './key-pages.ts';
-import { createPageTracker, type TrackedPage } from './page-tracker.ts';
+import type { TrackedPage } from './page-tracker.ts';
 import { prefetchOne } from './prefetch.ts';
 import { createQuarantineWatch } from './quarantine-watch.ts';
 import { contentKey } from './record-fate.ts';
 import { newRunCounts } from './run-counts.ts';
+import { safeKeyOf } from './safe-key.ts';
 
 /** What reading for a cluster needs besides a run's options. */
 export interface ReadOptions extends Omit<RunOptions, 'sink' | 'concurrency'> {
@@ -61,7 +63,7 @@ export async function readIntegration(options: ReadOptions): Promise<RunResult> 
     stop(asFerryError(error));
   }
 
-  let checkpoint = await ledger.getCheckpoint(integration);
+  const checkpoint = await ledger.getCheckpoint(integration);
   const cursor = options.source.incremental;
   const highWater = cursor ? createHighWater(cursor, await ledger.getHighWaterMark(integration)) : undefined;
   const comparesRepeats =
@@ -70,25 +72,17 @@ export async function readIntegration(options: ReadOptions): Promise<RunResult> 
     (options.sink.onDelete ?? 'ignore') !== 'ignore';
   let totalReported = checkpoint !== null;
 
-  let checkpointSaves = Promise.resolve();
-  let checkpointFailed = false;
-  const tracker = createPageTracker(({ pageNumber, next, cursorMax, retryFrom }) => {
-    highWater?.pageSettled(cursorMax, retryFrom);
-    const mark = highWater?.snapshot(next === null);
-    checkpointSaves = checkpointSaves.then(async () => {
-      if (checkpointFailed) return;
-      try {
-        await ledger.saveCheckpoint(integration, next, run.id, mark);
-        await options.source.checkpointSaved?.(next);
-      } catch (error) {
-        checkpointFailed = true;
-        stop(asFerryError(error));
-        return;
-      }
-      checkpoint = next;
-      observer.onCheckpoint?.(pageNumber, next);
-    });
+  const checkpoints = createCheckpointChain({
+    ledger,
+    integration,
+    runId: run.id,
+    source: options.source,
+    highWater,
+    observer,
+    from: checkpoint,
+    stop,
   });
+  const { tracker } = checkpoints;
   const quarantine = createQuarantineWatch(options.quarantineLimit);
   /** Pages enqueued and not finished, by their number. */
   const open = new Map<number, TrackedPage>();
@@ -248,7 +242,7 @@ export async function readIntegration(options: ReadOptions): Promise<RunResult> 
   await waitUntil(
     () => open.size === 0 || fatal !== undefined || options.abortSignal?.aborted === true,
   ).catch(() => {});
-  await checkpointSaves;
+  await checkpoints.drained();
   await ledger.flush();
   if (open.size === 0) await pages.close().catch(() => {});
 
@@ -274,7 +268,7 @@ export async function readIntegration(options: ReadOptions): Promise<RunResult> 
     counts,
     startedAt: run.startedAt,
     endedAt: clock().toISOString(),
-    checkpoint,
+    checkpoint: checkpoints.current(),
     ...(fatal ? { error: fatal } : {}),
     recoveredRuns,
   };
@@ -297,19 +291,4 @@ function totalMismatch(expected: number, read: number): FerryError {
     `the source announced ${expected} records but the complete read returned ${read} (${gap}): it may page in a way source.pagination does not follow, cap its page size, or stop early. Everything read was processed; set source.on_total_mismatch: warn to accept such reads`,
     { details: { expected, read } },
   );
-}
-
-function asFerryError(error: unknown): FerryError {
-  if (error instanceof FerryError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new FerryError('FERRY_ERR_INTERNAL', message, { cause: error });
-}
-
-async function safeKeyOf(mapper: RunOptions['mapper'], record: unknown): Promise<string | null> {
-  try {
-    const result = await mapper.keyOf(record);
-    return result.ok ? result.key : null;
-  } catch {
-    return null;
-  }
 }

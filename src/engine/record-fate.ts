@@ -457,6 +457,17 @@ export async function deliverRecord(ctx: RecordContext, initial: ReadyRecord): P
 }
 
 /**
+ * Delivers ready records in one concurrency slot: one record alone, or a batch through the sink's batch
+ * write. A record to look up first (`reconcile`) goes through deliverRecord even for a batch sink: only it
+ * asks the destination before the write.
+ */
+export function deliverReadies(ctx: RecordContext, readies: readonly ReadyRecord[]): Promise<Fate[]> {
+  return readies.length === 1 && (ctx.sink.sendBatch === undefined || readies[0]!.reconcile)
+    ? deliverRecord(ctx, readies[0]!).then((fate) => [fate])
+    : deliverBatch(ctx, readies);
+}
+
+/**
  * Writes a batch of ready records, every in_flight mark already durable, through the sink's batch write,
  * and settles each from its own outcome. A record the destination refused under a spent key is failed,
  * not resent under a new one: batch sinks (files) have no keys to spend.

@@ -1,16 +1,16 @@
 import { asConcurrencyLimit } from '../core/concurrency-limit.ts';
-import { FerryError } from '../core/errors.ts';
+import { asFerryError, FerryError } from '../core/errors.ts';
 import type { CursorValue, RunStatus } from '../core/ledger-types.ts';
-import type { FinalState, RecordMapper, RunCounts, RunOptions, RunResult } from './engine-types.ts';
+import { createCheckpointChain } from './checkpoint-chain.ts';
+import type { FinalState, RunCounts, RunOptions, RunResult } from './engine-types.ts';
 import { createHighWater, cursorOf, earlierCursor, laterCursor } from './high-water.ts';
-import { createPageTracker, type TrackedPage } from './page-tracker.ts';
+import type { TrackedPage } from './page-tracker.ts';
 import { prefetchOne } from './prefetch.ts';
 import { createQuarantineWatch } from './quarantine-watch.ts';
 import { createRecentKeys } from './recent-keys.ts';
 import {
   contentKey,
-  deliverBatch,
-  deliverRecord,
+  deliverReadies,
   type Fate,
   type PendingRecord,
   prepareRecord,
@@ -18,6 +18,7 @@ import {
   type RecordContext,
 } from './record-fate.ts';
 import { newRunCounts } from './run-counts.ts';
+import { safeKeyOf } from './safe-key.ts';
 import { createSlots } from './slots.ts';
 
 /**
@@ -38,7 +39,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   const newLedger = !(await ledger.hasReadToEnd(integration));
   const lookupUnknown = lookupBeforeSend === 'always' || (lookupBeforeSend === 'new_ledger' && newLedger);
 
-  let checkpoint = await ledger.getCheckpoint(integration);
+  const checkpoint = await ledger.getCheckpoint(integration);
   const cursor = options.source.incremental;
   const highWater = cursor ? createHighWater(cursor, await ledger.getHighWaterMark(integration)) : undefined;
   // A record read again in the same run (it changed while the read went on, or the source repeats it) is
@@ -70,29 +71,17 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   };
   options.stopSignal?.addEventListener('abort', () => stopReading.abort(), { once: true });
 
-  // Checkpoint saves run one after another in page order, each stored after the final states queued before
-  // it; the run awaits the chain before it ends. After a failed save none follows: the run stops, and the
-  // stored checkpoint stays before every page not yet saved.
-  let checkpointSaves = Promise.resolve();
-  let checkpointFailed = false;
-  const tracker = createPageTracker(({ pageNumber, next, cursorMax, retryFrom }) => {
-    highWater?.pageSettled(cursorMax, retryFrom);
-    // Taken now, in page order: the chain below runs later, when more pages may have settled.
-    const mark = highWater?.snapshot(next === null);
-    checkpointSaves = checkpointSaves.then(async () => {
-      if (checkpointFailed) return;
-      try {
-        await ledger.saveCheckpoint(integration, next, run.id, mark);
-        await options.source.checkpointSaved?.(next);
-      } catch (error) {
-        checkpointFailed = true;
-        stop(asFerryError(error));
-        return;
-      }
-      checkpoint = next;
-      observer.onCheckpoint?.(pageNumber, next);
-    });
+  const checkpoints = createCheckpointChain({
+    ledger,
+    integration,
+    runId: run.id,
+    source: options.source,
+    highWater,
+    observer,
+    from: checkpoint,
+    stop,
   });
+  const { tracker } = checkpoints;
   const concurrency = asConcurrencyLimit(options.concurrency);
   const slots = createSlots(concurrency);
   const recent = createRecentKeys(Math.max(10_000, concurrency.max * 64));
@@ -122,13 +111,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
 
   /** Delivers one record, or a batch through the sink's batch write, in one concurrency slot. */
   const dispatch = (readies: readonly ReadyRecord[], page: TrackedPage) => {
-    // A record to look up first (readies[0].reconcile) goes through deliverRecord even for a batch sink:
-    // only it asks the destination before the write.
-    const delivered =
-      readies.length === 1 && (!batchWrites || readies[0]!.reconcile)
-        ? deliverRecord(ctx, readies[0]!).then((fate) => [fate])
-        : deliverBatch(ctx, readies);
-    const task = delivered
+    const task = deliverReadies(ctx, readies)
       .then(
         (fates) => {
           for (const [i, fate] of fates.entries()) {
@@ -296,7 +279,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
 
   await Promise.allSettled([...inFlight]);
   slots.dispose();
-  await checkpointSaves;
+  await checkpoints.drained();
   await ledger.flush();
 
   // A server that caps or truncates its pages ends the read early without an error; only the total it
@@ -326,7 +309,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
     startedAt: run.startedAt,
     endedAt,
     // null after a complete read: the next run starts over and skips what was delivered.
-    checkpoint,
+    checkpoint: checkpoints.current(),
     ...(fatal ? { error: fatal } : {}),
     recoveredRuns,
   };
@@ -339,20 +322,4 @@ function totalMismatch(expected: number, read: number): FerryError {
     `the source announced ${expected} records but the complete read returned ${read} (${gap}): it may page in a way source.pagination does not follow, cap its page size, or stop early. Everything read was processed; set source.on_total_mismatch: warn to accept such reads`,
     { details: { expected, read } },
   );
-}
-
-function asFerryError(error: unknown): FerryError {
-  if (error instanceof FerryError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new FerryError('FERRY_ERR_INTERNAL', message, { cause: error });
-}
-
-/** A key expression that throws on a hostile record means "no key": the record is quarantined, not fatal. */
-async function safeKeyOf(mapper: RecordMapper, record: unknown): Promise<string | null> {
-  try {
-    const result = await mapper.keyOf(record);
-    return result.ok ? result.key : null;
-  } catch {
-    return null;
-  }
 }

@@ -20,6 +20,7 @@ import {
   startPostgres,
   stopPostgres,
 } from '../support/postgres.ts';
+import { until } from '../support/until.ts';
 
 const lookupOnlyConfig = fileURLToPath(
   new URL('../guarantees/fixtures/customers-to-orders.lookup-only.yaml', import.meta.url),
@@ -109,15 +110,3 @@ describe('a cluster under chaos', () => {
     expect(audit.stored).toBe(expected);
   }, 240_000);
 });
-
-/** Resolves once `condition` holds, looking every 5 ms. */
-function until(condition: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setInterval(() => {
-      if (condition()) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 5);
-  });
-}

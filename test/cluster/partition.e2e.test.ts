@@ -26,6 +26,7 @@ import {
   privatePostgres,
   urlOf,
 } from '../support/postgres.ts';
+import { until } from '../support/until.ts';
 
 const config = fileURLToPath(new URL('./fixtures/customers-to-orders.partition.yaml', import.meta.url));
 const seed = 31;
@@ -116,15 +117,3 @@ describe('a worker cut off from PostgreSQL', () => {
     expect(logged(b, /taking over a page/)).toBeGreaterThan(0);
   }, 180_000);
 });
-
-/** Resolves once `condition` holds, looking every 5 ms. */
-function until(condition: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setInterval(() => {
-      if (condition()) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 5);
-  });
-}
