@@ -83,6 +83,17 @@ export function sharedDestination(cluster: PostgresCluster, integration: string)
 }
 
 /**
+ * The records in flight the whole cluster may send to the destination: its `concurrency`, or an adaptive
+ * one's `max` (each process's own limit then moves under its share), never a process's --concurrency.
+ */
+export function clusterConcurrency(config: IntegrationConfig): number | undefined {
+  const configured = (config.destination.options as { concurrency?: unknown }).concurrency;
+  if (typeof configured === 'number') return configured;
+  const max = (configured as { max?: unknown } | undefined)?.max;
+  return typeof max === 'number' ? max : undefined;
+}
+
+/**
  * This process's share of the destination's concurrency: destination.concurrency is the cluster's, split
  * between the processes sending; --concurrency (or the same setting) caps this process's share.
  */
@@ -92,9 +103,8 @@ export function destinationSlots(
   built: BuiltIntegration,
   logger: Logger,
 ): SharedSlots {
-  const configured = (config.destination.options as { concurrency?: unknown }).concurrency;
   return createSharedSlots(cluster.destination(config.name), {
-    total: typeof configured === 'number' ? configured : asConcurrencyLimit(built.concurrency).max,
+    total: clusterConcurrency(config) ?? asConcurrencyLimit(built.concurrency).max,
     want: built.concurrency,
     onError: (error) =>
       logger.warn(
