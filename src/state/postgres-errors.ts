@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FerryError } from '../core/errors.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 
@@ -80,4 +81,36 @@ export function postgresStateError(what: string, where: string, error: unknown):
     cause: error,
     details,
   });
+}
+
+/** Options of withReconnect. */
+export interface ReconnectOptions {
+  /** The ledger's URL without its password, for the error. */
+  readonly where: string;
+  readonly timeoutMs: number;
+  /** Told of each lost connection before the next try (the error's text redacted). */
+  readonly onReconnecting?: (event: { what: string; attempt: number; error: string }) => void;
+}
+
+/**
+ * Runs `fn`, waiting out lost connections (a database restart, a dropped network) for up to `timeoutMs`
+ * with a growing pause; any other error, or one past the time, is thrown as a FerryError.
+ */
+export async function withReconnect<T>(
+  what: string,
+  fn: () => Promise<T>,
+  options: ReconnectOptions,
+): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!isConnectionError(error) || Date.now() - started >= options.timeoutMs) {
+        throw postgresStateError(what, options.where, error);
+      }
+      options.onReconnecting?.({ what, attempt, error: redactSecrets(String(error)) });
+      await sleep(Math.min(2000, 50 * 2 ** attempt));
+    }
+  }
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Checkpoint } from '../core/connector-types.ts';
 import { FerryError } from '../core/errors.ts';
@@ -21,7 +20,7 @@ import type {
 import { redactSecrets, redactValue, registerSecret } from '../core/secret-registry.ts';
 import { createOrderedQueue, type OrderedQueue } from './ordered-queue.ts';
 import { type PostgresConnection, postgresDisplayUrl } from './postgres-connection.ts';
-import { isConnectionError, postgresStateError } from './postgres-errors.ts';
+import { postgresStateError, withReconnect } from './postgres-errors.ts';
 import { postgresInbox } from './postgres-inbox.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { createPostgresRunLocks } from './postgres-run-lock.ts';
@@ -239,29 +238,17 @@ export async function openPostgresLedger(
   pool.on('error', () => {});
 
   /** Runs `fn`, waiting out lost connections for up to `timeoutMs`. */
-  async function withReconnect<T>(
-    what: string,
-    fn: () => Promise<T>,
-    timeoutMs = reconnectTimeoutMs,
-  ): Promise<T> {
-    const started = Date.now();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (error) {
-        if (!isConnectionError(error) || Date.now() - started >= timeoutMs) {
-          throw postgresStateError(what, where, error);
-        }
-        options.onReconnecting?.({ what, attempt, error: redactSecrets(String(error)) });
-        await sleep(Math.min(2000, 50 * 2 ** attempt));
-      }
-    }
-  }
+  const reconnecting = <T>(what: string, fn: () => Promise<T>, timeoutMs = reconnectTimeoutMs) =>
+    withReconnect(what, fn, {
+      where,
+      timeoutMs,
+      ...(options.onReconnecting ? { onReconnecting: options.onReconnecting } : {}),
+    });
 
   let found: number;
   let schema: string;
   try {
-    ({ found, schema } = await withReconnect(
+    ({ found, schema } = await reconnecting(
       'opening',
       async () => {
         const client = await pool.connect();
@@ -335,7 +322,7 @@ export async function openPostgresLedger(
     const at = now();
     const integrations = new Set(items.map((item) => item.integration));
     try {
-      await withReconnect(`writing ${items.length} queued updates`, () =>
+      await reconnecting(`writing ${items.length} queued updates`, () =>
         // A worker's writes are fenced by its lease on the page, not by the run lock its reader holds.
         (lease === undefined ? fenced : unfenced)(async () => {
           const { pid, locked } = lease === undefined ? locks.fence(integrations) : { pid: null, locked: [] };
@@ -411,7 +398,7 @@ export async function openPostgresLedger(
   /** Runs one operation in call order, after what is queued, waiting out lost connections. */
   function op<T>(what: string, fn: () => Promise<T>): Promise<T> {
     if (closed) return Promise.reject(closedError());
-    return queue.run(() => withReconnect(what, fn));
+    return queue.run(() => reconnecting(what, fn));
   }
 
   function query<R extends pg.QueryResultRow = Row>(text: string, values: unknown[] = []) {
@@ -493,7 +480,7 @@ export async function openPostgresLedger(
    */
   function recordMethods(queue: OrderedQueue<QueuedWrite>): RecordMethods {
     const op = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
-      closed ? Promise.reject(closedError()) : queue.run(() => withReconnect(what, fn));
+      closed ? Promise.reject(closedError()) : queue.run(() => reconnecting(what, fn));
     const enqueue = (item: QueuedWrite): Promise<void> =>
       closed ? Promise.reject(closedError()) : queue.enqueue(item);
     return {

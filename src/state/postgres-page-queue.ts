@@ -8,7 +8,7 @@ import type { CursorValue } from '../core/ledger-types.ts';
 import type { PageResult, PageToSend, QueuedRecord, RecordOutcome, RunPages } from '../core/page-types.ts';
 import { redactSecrets } from '../core/secret-registry.ts';
 import { createDestinationBudget, type DestinationBudget } from './postgres-destination-budget.ts';
-import { isConnectionError, postgresStateError } from './postgres-errors.ts';
+import { postgresStateError, withReconnect } from './postgres-errors.ts';
 import type { PageLease, PostgresLedger } from './postgres-ledger.ts';
 import { quoteIdent } from './postgres-migrations.ts';
 
@@ -148,19 +148,8 @@ export async function openPostgresCluster(
   }
 
   /** Waits out a lost connection, as the ledger does: the queue must survive a database restart. */
-  async function retrying<T>(what: string, fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
-    const started = Date.now();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (error) {
-        if (!isConnectionError(error) || Date.now() - started >= timeoutMs) {
-          throw postgresStateError(what, where, error);
-        }
-        await sleep(Math.min(2000, 50 * 2 ** attempt));
-      }
-    }
-  }
+  const retrying = <T>(what: string, fn: () => Promise<T>, timeoutMs = 60_000) =>
+    withReconnect(what, fn, { where, timeoutMs });
 
   const ensured = new Set<string>();
   async function ensureQueue(queue: string): Promise<void> {
