@@ -3,7 +3,7 @@
  * src/resilience/adaptive-concurrency.ts) moves while a run goes, and the engine's slots follow it.
  */
 export interface ConcurrencyLimit {
-  /** The limit in force now, at least 1. */
+  /** The limit in force now: at least 1, but for a cluster's share (src/runtime/shared-slots.ts), which may be 0. */
   current(): number;
   /** The most it can ever be: sizes connection pools and buffers. */
   readonly max: number;

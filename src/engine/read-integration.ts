@@ -12,6 +12,7 @@ import { createQuarantineWatch } from './quarantine-watch.ts';
 import { contentKey } from './record-fate.ts';
 import { newRunCounts } from './run-counts.ts';
 import { safeKeyOf } from './safe-key.ts';
+import { createSourceTotal } from './source-total.ts';
 
 /** What reading for a cluster needs besides a run's options. */
 export interface ReadOptions extends Omit<RunOptions, 'sink' | 'concurrency'> {
@@ -70,7 +71,6 @@ export async function readIntegration(options: ReadOptions): Promise<RunResult> 
     cursor !== undefined ||
     (options.sink.onChange ?? 'skip') !== 'skip' ||
     (options.sink.onDelete ?? 'ignore') !== 'ignore';
-  let totalReported = checkpoint !== null;
 
   const checkpoints = createCheckpointChain({
     ledger,
@@ -141,9 +141,12 @@ export async function readIntegration(options: ReadOptions): Promise<RunResult> 
   }
 
   let taken = 0;
-  let announcedTotal: number | undefined;
-  let readBefore: number | undefined = checkpoint === null ? 0 : undefined;
-  let firstPage = true;
+  const sourceTotal = createSourceTotal({
+    observer,
+    resumed: checkpoint !== null,
+    limit: options.limit,
+    onMismatch: options.source.onTotalMismatch,
+  });
   let cutShort = false;
   let pageNumber = 0;
 
@@ -159,17 +162,7 @@ export async function readIntegration(options: ReadOptions): Promise<RunResult> 
     );
     for await (const sourcePage of source) {
       pageNumber++;
-      if (firstPage) {
-        firstPage = false;
-        readBefore = sourcePage.recordsBefore ?? readBefore;
-      }
-      if (sourcePage.totalRecords !== undefined) announcedTotal = sourcePage.totalRecords;
-      if (!totalReported && sourcePage.totalRecords !== undefined) {
-        totalReported = true;
-        observer.onSourceTotal?.(
-          Math.min(sourcePage.totalRecords, options.limit ?? Number.POSITIVE_INFINITY),
-        );
-      }
+      sourceTotal.page(sourcePage);
       if (stopReading.signal.aborted) {
         cutShort = true;
         break;
@@ -246,12 +239,8 @@ export async function readIntegration(options: ReadOptions): Promise<RunResult> 
   await ledger.flush();
   if (open.size === 0) await pages.close().catch(() => {});
 
-  if (!cutShort && fatal === undefined && !stopReading.signal.aborted && announcedTotal !== undefined) {
-    if (readBefore !== undefined && readBefore + counts.read !== announcedTotal) {
-      const read = readBefore + counts.read;
-      if ((options.source.onTotalMismatch ?? 'fail') === 'fail') fatal = totalMismatch(announcedTotal, read);
-      else observer.onSourceTotalMismatch?.({ expected: announcedTotal, read });
-    }
+  if (!cutShort && fatal === undefined && !stopReading.signal.aborted) {
+    fatal = sourceTotal.afterCompleteRead(counts.read);
   }
 
   const interrupted = options.stopSignal?.aborted === true && fatal === undefined;
@@ -282,13 +271,4 @@ function knownCode(code: string): ConstructorParameters<typeof FerryError>[0] {
   return (/^FERRY_ERR_[A-Z_]+$/.test(code) ? code : 'FERRY_ERR_INTERNAL') as ConstructorParameters<
     typeof FerryError
   >[0];
-}
-
-function totalMismatch(expected: number, read: number): FerryError {
-  const gap = expected > read ? `${expected - read} fewer` : `${read - expected} more`;
-  return new FerryError(
-    'FERRY_ERR_SOURCE_INCOMPLETE',
-    `the source announced ${expected} records but the complete read returned ${read} (${gap}): it may page in a way source.pagination does not follow, cap its page size, or stop early. Everything read was processed; set source.on_total_mismatch: warn to accept such reads`,
-    { details: { expected, read } },
-  );
 }

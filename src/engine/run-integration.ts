@@ -1,5 +1,5 @@
 import { asConcurrencyLimit } from '../core/concurrency-limit.ts';
-import { asFerryError, FerryError } from '../core/errors.ts';
+import { asFerryError, type FerryError } from '../core/errors.ts';
 import type { CursorValue, RunStatus } from '../core/ledger-types.ts';
 import { createCheckpointChain } from './checkpoint-chain.ts';
 import type { FinalState, RunCounts, RunOptions, RunResult } from './engine-types.ts';
@@ -20,6 +20,7 @@ import {
 import { newRunCounts } from './run-counts.ts';
 import { safeKeyOf } from './safe-key.ts';
 import { createSlots } from './slots.ts';
+import { createSourceTotal } from './source-total.ts';
 
 /**
  * Runs one integration: reads the source page by page from its checkpoint, settles every record into
@@ -49,8 +50,6 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
     cursor !== undefined ||
     (options.sink.onChange ?? 'skip') !== 'skip' ||
     (options.sink.onDelete ?? 'ignore') !== 'ignore';
-  // A resumed read's total would overstate what is left, so only a read from the start reports one.
-  let totalReported = checkpoint !== null;
   let fatal: FerryError | undefined;
   const stopReading = new AbortController();
   const stop = (error: FerryError) => {
@@ -140,10 +139,12 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   // about as many as can be in flight now, so marked records wait little before their send.
   const chunkSize = () => Math.min(256, Math.max(32, slots.size()));
   let taken = 0;
-  // For the end-of-read check: the latest total announced, and the records read before this run's first page.
-  let announcedTotal: number | undefined;
-  let readBefore: number | undefined = checkpoint === null ? 0 : undefined;
-  let firstPage = true;
+  const sourceTotal = createSourceTotal({
+    observer,
+    resumed: checkpoint !== null,
+    limit: options.limit,
+    onMismatch: options.source.onTotalMismatch,
+  });
   let cutShort = false;
   // Pages of this run, from 1: a source's checkpoint is its own, so the engine counts for its messages.
   let pageNumber = 0;
@@ -161,17 +162,7 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
     );
     pageLoop: for await (const sourcePage of pages) {
       pageNumber++;
-      if (firstPage) {
-        firstPage = false;
-        readBefore = sourcePage.recordsBefore ?? readBefore;
-      }
-      if (sourcePage.totalRecords !== undefined) announcedTotal = sourcePage.totalRecords;
-      if (!totalReported && sourcePage.totalRecords !== undefined) {
-        totalReported = true;
-        observer.onSourceTotal?.(
-          Math.min(sourcePage.totalRecords, options.limit ?? Number.POSITIVE_INFINITY),
-        );
-      }
+      sourceTotal.page(sourcePage);
       const page = tracker.open(pageNumber, sourcePage.next);
       const keyed = await Promise.all(
         sourcePage.records.map(async (record, index) => {
@@ -282,15 +273,8 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
   await checkpoints.drained();
   await ledger.flush();
 
-  // A server that caps or truncates its pages ends the read early without an error; only the total it
-  // announced can tell. Checked only when the whole read is known: from the start, or from a checkpoint
-  // that says how many records came before it.
-  if (!cutShort && fatal === undefined && !stopReading.signal.aborted && announcedTotal !== undefined) {
-    if (readBefore !== undefined && readBefore + counts.read !== announcedTotal) {
-      const read = readBefore + counts.read;
-      if ((options.source.onTotalMismatch ?? 'fail') === 'fail') fatal = totalMismatch(announcedTotal, read);
-      else observer.onSourceTotalMismatch?.({ expected: announcedTotal, read });
-    }
+  if (!cutShort && fatal === undefined && !stopReading.signal.aborted) {
+    fatal = sourceTotal.afterCompleteRead(counts.read);
   }
 
   const interrupted = options.stopSignal?.aborted === true && fatal === undefined;
@@ -313,13 +297,4 @@ export async function runIntegration(options: RunOptions): Promise<RunResult> {
     ...(fatal ? { error: fatal } : {}),
     recoveredRuns,
   };
-}
-
-function totalMismatch(expected: number, read: number): FerryError {
-  const gap = expected > read ? `${expected - read} fewer` : `${read - expected} more`;
-  return new FerryError(
-    'FERRY_ERR_SOURCE_INCOMPLETE',
-    `the source announced ${expected} records but the complete read returned ${read} (${gap}): it may page in a way source.pagination does not follow, cap its page size, or stop early. Everything read was processed; set source.on_total_mismatch: warn to accept such reads`,
-    { details: { expected, read } },
-  );
 }

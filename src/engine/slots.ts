@@ -7,6 +7,8 @@ export interface Slots {
   release(): void;
   /** The limit in force now. */
   size(): number;
+  /** Holders now. */
+  held(): number;
   /** Stops following the limit. */
   dispose(): void;
 }
@@ -39,6 +41,7 @@ export function createSlots(limit: number | ConcurrencyLimit): Slots {
       pump();
     },
     size: () => live.current(),
+    held: () => held,
     dispose: unsubscribe,
   };
 }

@@ -1,4 +1,5 @@
 import { type AbortWatch, watchAbort } from '../core/abort-watch.ts';
+import { LEARNED_LIMIT_HEADROOM } from '../core/rate-headroom.ts';
 import type { HttpObserver } from '../http/http-observer.ts';
 import type { RateLimitInfo } from '../http/rate-limit-headers.ts';
 import { type Clock, systemClock, throwIfAborted } from './clock.ts';
@@ -89,7 +90,7 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions = {}): Ada
     options.requestsPerSecond && options.requestsPerSecond > 0 ? options.requestsPerSecond : Infinity;
   const adaptive = options.adaptive ?? true;
   const concurrency = options.concurrency && options.concurrency > 0 ? options.concurrency : Infinity;
-  const headroom = options.headroom ?? 0.98;
+  const headroom = options.headroom ?? LEARNED_LIMIT_HEADROOM;
   const burstSeconds = options.burstSeconds ?? 0.02;
   const clock = options.clock ?? systemClock;
   const endpoint = options.endpoint ?? 'destination';

@@ -1,5 +1,5 @@
 import { asConcurrencyLimit, type ConcurrencyLimit } from '../core/concurrency-limit.ts';
-import type { Slots } from '../engine/slots.ts';
+import { createSlots, type Slots } from '../engine/slots.ts';
 
 /** A process's claim on a destination's concurrency, shared by a cluster (src/state/postgres-destination-budget.ts). */
 export interface SlotBudget {
@@ -12,8 +12,6 @@ export interface SlotBudget {
 export interface SharedSlots extends Slots {
   /** Resolves once the first share was claimed. */
   readonly ready: Promise<void>;
-  /** Slots this process may use now. */
-  size(): number;
   /**
    * Says whether this process has records to send: an idle one claims nothing, so the processes that send
    * share the whole concurrency. Becoming busy claims a share at once.
@@ -49,29 +47,35 @@ export function createSharedSlots(budget: SlotBudget, options: SharedSlotsOption
   const everyMs = options.everyMs ?? 1000;
   const want = asConcurrencyLimit(options.want);
   const staleMs = options.staleMs ?? 8000;
+  // The share claimed last: the limit the slots follow. 0 until the first claim, and after 8 s unrenewed.
   let cap = 0;
-  let inUse = 0;
+  const listeners = new Set<(limit: number) => void>();
+  const slots = createSlots({
+    current: () => cap,
+    max: options.total,
+    adaptive: false,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  });
+  const setCap = (next: number) => {
+    cap = next;
+    for (const listener of listeners) listener(cap);
+  };
   let renewedAt = performance.now();
   let closed = false;
   // Idle until the first page: a process that sends nothing claims nothing.
   let wanting = false;
-  const waiters: Array<() => void> = [];
-  const pump = () => {
-    while (waiters.length > 0 && inUse < cap) {
-      inUse++;
-      waiters.shift()!();
-    }
-  };
   const claim = async () => {
     try {
-      const { share, claimed } = await budget.claimSlots(options.total, wanting ? want.current() : 0, inUse);
+      const claimed = await budget.claimSlots(options.total, wanting ? want.current() : 0, slots.held());
       renewedAt = performance.now();
-      cap = Math.min(share, claimed);
+      setCap(Math.min(claimed.share, claimed.claimed));
     } catch (error) {
       options.onError?.(error);
-      if (performance.now() - renewedAt > staleMs) cap = 0;
+      if (performance.now() - renewedAt > staleMs) setCap(0);
     }
-    pump();
   };
   const ready = claim();
   let timer: NodeJS.Timeout | undefined;
@@ -84,26 +88,19 @@ export function createSharedSlots(budget: SlotBudget, options: SharedSlotsOption
   again();
   return {
     ready,
+    acquire: slots.acquire,
+    release: slots.release,
     size: () => cap,
+    held: slots.held,
     busy(busy) {
       if (busy === wanting) return;
       wanting = busy;
       void claim();
     },
-    acquire() {
-      if (inUse < cap && waiters.length === 0) {
-        inUse++;
-        return Promise.resolve();
-      }
-      return new Promise<void>((resolve) => waiters.push(resolve));
-    },
-    release() {
-      inUse--;
-      pump();
-    },
     dispose() {
       closed = true;
       clearTimeout(timer);
+      slots.dispose();
     },
     async close() {
       this.dispose();

@@ -7,6 +7,7 @@ import {
   uniqueName,
   urlOf,
 } from '../../test/support/postgres.ts';
+import { LEARNED_LIMIT_HEADROOM } from '../core/rate-headroom.ts';
 import { createDestinationBudget } from './postgres-destination-budget.ts';
 import { openPostgresLedger } from './postgres-ledger.ts';
 
@@ -49,8 +50,8 @@ describe("a destination's budget shared by a cluster", () => {
     await b.setLimits({ learned: 50 });
     const first = await a.reserve(10);
     const second = await b.reserve(10);
-    // 50 req/s learned, paced at 98% of it: 49 req/s.
-    expect(first.intervalMs).toBeCloseTo(1000 / 49, 6);
+    // The learned 50 req/s, less the headroom a learned limit is paced with.
+    expect(first.intervalMs).toBeCloseTo(1000 / (50 * LEARNED_LIMIT_HEADROOM), 6);
     // b's ten sends follow a's ten on the same schedule (less the time between the two calls).
     expect(second.waitMs).toBeGreaterThan(first.waitMs + 9 * first.intervalMs - 50);
     // The configured limit caps a learned one above it; a process leaving it unset keeps it.

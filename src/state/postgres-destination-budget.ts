@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { LEARNED_LIMIT_HEADROOM } from '../core/rate-headroom.ts';
 
 /**
  * What the processes of a cluster share about one destination, in the ledger's database (migration 4):
@@ -22,9 +23,6 @@ export interface DestinationBudget {
   };
 }
 
-/** Keeps the figures a limit from headers is paced at, as the local limiter does. */
-const HEADROOM = 0.98;
-
 /** The budget of the destination `key` (an integration's) as the process `member` sees it. */
 export function createDestinationBudget(pool: pg.Pool, key: string, member: string): DestinationBudget {
   return {
@@ -32,7 +30,7 @@ export function createDestinationBudget(pool: pg.Pool, key: string, member: stri
       const row = (
         await pool.query<{ wait_ms: number; interval_ms: number }>(
           'SELECT wait_ms, interval_ms FROM ferry_rate_reserve($1, $2, $3)',
-          [key, Math.max(1, Math.trunc(count)), HEADROOM],
+          [key, Math.max(1, Math.trunc(count)), LEARNED_LIMIT_HEADROOM],
         )
       ).rows[0];
       return { waitMs: Number(row?.wait_ms ?? 0), intervalMs: Number(row?.interval_ms ?? 0) };
