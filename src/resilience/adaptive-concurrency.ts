@@ -18,7 +18,7 @@ export interface AdaptiveConcurrencyOptions {
   readonly max: number;
   /** Monotonic milliseconds. @default performance.now */
   readonly now?: () => number;
-  /** Shortest window of answers judged together, in ms; a window also lasts two round trips. @default 100 */
+  /** Shortest window of answers judged together, in ms; a window also lasts two round trips. @default 50 */
   readonly minWindowMs?: number;
   /** Told each change, with its reason. */
   readonly onChange?: (event: { readonly limit: number; readonly reason: LimitChangeReason }) => void;
@@ -96,7 +96,7 @@ const OVERLOAD_DECREASE = 0.75;
  */
 export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): AdaptiveConcurrency {
   const now = options.now ?? (() => performance.now());
-  const minWindowMs = options.minWindowMs ?? 100;
+  const minWindowMs = options.minWindowMs ?? 50;
   const min = Math.max(1, Math.floor(options.min));
   const max = Math.max(min, Math.floor(options.max));
   const clamp = (value: number) => Math.min(max, Math.max(min, value));
@@ -125,6 +125,9 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   let flatWindows = 0;
   /** The round trip, as measured, of the last window judged on latency. */
   let previousRaw: number | undefined;
+  let started = false;
+  /** Whether the last window judged on latency read a queue. */
+  let queuedBefore = false;
   /** While the limit is halved to measure the baseline: the limit to go back to. */
   let restoreTo: number | undefined;
 
@@ -160,8 +163,8 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     if (restoreTo !== undefined) {
       const previous = restoreTo;
       restoreTo = undefined;
-      if (rtt !== undefined && drops === 0) {
-        baseline = rtt;
+      if (samples > 0 && drops === 0) {
+        baseline = raw;
         baselineSince = at;
       }
       set(previous, 'baseline');
@@ -173,11 +176,13 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       set(limit * OVERLOAD_DECREASE, 'overload');
       return;
     }
-    if (rtt === undefined) return;
-    if (rtt < baseline) {
-      baseline = rtt;
+    // The baseline is the lowest round trip as measured: one less the client's own wait would be an estimate,
+    // and an estimate under what the destination can answer in reads every later window as a queue.
+    if (samples > 0 && raw < baseline) {
+      baseline = raw;
       baselineSince = at;
     }
+    if (rtt === undefined) return;
     if (at - baselineSince >= BASELINE_TTL_MS && limit / 2 >= min) {
       restoreTo = limit;
       set(limit / 2, 'baseline');
@@ -198,12 +203,21 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     const rising =
       previousRaw !== undefined && raw >= previousRaw + Math.min(16, Math.max(4, previousRaw / 8));
     previousRaw = raw;
+    const flat = rawQueue <= Math.max(alpha / 2, heldMean * (slowStart ? SLOW_START_FLAT_SHARE : FLAT_SHARE));
+    const queued = queue > beta || rising || !flat;
+    // In the slow start, a window that reads a queue after one that read none holds the limit and waits for
+    // the next: on shared cores one window's round trip jumps with another process's work, while a queue the
+    // limit built at the destination is still there a window later. Ended on one such window, the slow start
+    // left the limit at a fraction of the capacity, to climb the rest a step a window.
+    const confirmed = queued && queuedBefore;
+    queuedBefore = queued;
+    if (slowStart && queued && !confirmed && drops === 0) return;
     if (queue > beta) {
       slowStart = false;
       set(Math.max(limit / 2, limit - queue + alpha), 'latency');
     } else if (drops > 0) {
       // Some push-back, not enough to cut: hold.
-    } else if (rawQueue <= Math.max(alpha / 2, heldMean * FLAT_SHARE)) {
+    } else if (flat) {
       flatWindows++;
       if (rising) slowStart = false;
       // After the slow start, only a second flat window in a row multiplies: the window after a cut drains
@@ -236,6 +250,12 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     },
     start() {
       const at = now();
+      // The first window starts with the first request, not with the run: the time before it (the first page
+      // read) would read as a limit half used and hold back the first growth.
+      if (!started) {
+        started = true;
+        newWindow(at);
+      }
       count(at);
       inFlight++;
       if (inFlight > peakInFlight) peakInFlight = inFlight;
@@ -270,3 +290,9 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
  * queue it ended the slow start at a fraction of the capacity.
  */
 const FLAT_SHARE = 0.05;
+/**
+ * While the slow start lasts, a round trip up to an eighth over the baseline reads as flat, as HyStart++ ends
+ * a TCP slow start only on a rise of an eighth: at 20 ms on two shared cores the round trip rises that much
+ * with the client's and the destination's own work well before the destination's capacity.
+ */
+const SLOW_START_FLAT_SHARE = 1 / 8;
