@@ -103,7 +103,7 @@ export function serveCommand(): Command {
         ...(file ? { copyTo: file } : {}),
       });
       try {
-        const serve = await startServe({
+        const starting = startServe({
           paths,
           ...(options.state === undefined ? {} : { state: options.state }),
           host: options.host,
@@ -125,7 +125,7 @@ export function serveCommand(): Command {
               '--users-file FILE (hashes from `ferry hash-password`), or listen on 127.0.0.1 behind a proxy.',
           );
         });
-        const signal = await serveUntilSignal(serve, logger, (forced) =>
+        const signal = await serveUntilSignal(starting, logger, (forced) =>
           process.exit(forced === 'SIGTERM' ? exits.ExitCode.terminated : exits.ExitCode.interrupted),
         );
         process.exitCode = signal === 'SIGTERM' ? exits.ExitCode.terminated : exits.ExitCode.interrupted;
