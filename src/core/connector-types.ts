@@ -122,6 +122,11 @@ export interface OutgoingRecord {
   readonly idempotencyKey: string;
   /** The mapped value; the sink serialises it (JSON, XML, a CSV row...). For a delete, what it last mapped. */
   readonly value: unknown;
+  /**
+   * `JSON.stringify(value)`, when the engine wrote it already (it hashes that text): a JSON sink sends it
+   * as is instead of serialising the value a second time.
+   */
+  readonly json?: string;
   /** @default 'create' */
   readonly operation?: WriteOperation;
   /** A hash of this version's mapped value (what the ledger remembers once it is delivered). */

@@ -186,9 +186,10 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
   if (!mapped.ok) return { ready: false, fate: quarantine(ctx, item, mapped.reasons) };
 
   // The hash tells "the same order again" from "another order" across runs, whatever the sink writes.
-  const hash = sha256(JSON.stringify(mapped.body));
+  const json = JSON.stringify(mapped.body);
+  const hash = sha256(json);
   const generation = previous?.keyGeneration ?? 0;
-  if (deleted) return writeOf(ctx, item, 'delete', mapped.body, hash, firstMappedAt, generation, held);
+  if (deleted) return writeOf(ctx, item, 'delete', mapped.body, hash, firstMappedAt, generation, held, json);
 
   if (held !== null) {
     // The destination holds a version; unless an earlier write may have changed it since, the ledger
@@ -207,7 +208,7 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
     }
     const refused = refusedShape(ctx.sink, mapped.body, 'update');
     if (refused) return { ready: false, fate: quarantine(ctx, item, refused) };
-    return writeOf(ctx, item, 'update', mapped.body, hash, firstMappedAt, generation, held);
+    return writeOf(ctx, item, 'update', mapped.body, hash, firstMappedAt, generation, held, json);
   }
 
   // The destination's own contract for a record's shape (a WSDL's schema): what it refuses is invalid
@@ -241,7 +242,7 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
   return {
     ready: true,
     item,
-    outgoing: outgoingFor(ctx, item, mapped.body, createGeneration, { operation: 'create', hash }),
+    outgoing: outgoingFor(ctx, item, mapped.body, createGeneration, { operation: 'create', hash, json }),
     mappedBody: mapped.body,
     hash,
     firstMappedAt,
@@ -269,6 +270,7 @@ function writeOf(
   firstMappedAt: string,
   generation: number,
   held: string | null,
+  json?: string,
 ): ReadyRecord {
   const { previous } = item;
   // The destination may hold what an unsettled write sent instead: then the ledger does not know which.
@@ -279,6 +281,7 @@ function writeOf(
     outgoing: outgoingFor(ctx, item, body, generation, {
       operation,
       hash,
+      ...(json === undefined ? {} : { json }),
       ...(known === undefined ? {} : { previousVersion: known }),
     }),
     mappedBody: body,
@@ -303,7 +306,7 @@ function outgoingFor(
   item: PendingRecord,
   value: unknown,
   generation: number,
-  write: { operation: WriteOperation; hash: string; previousVersion?: string },
+  write: { operation: WriteOperation; hash: string; json?: string; previousVersion?: string },
 ): OutgoingRecord {
   return {
     key: item.key,
@@ -312,6 +315,7 @@ function outgoingFor(
         ? idempotencyKeyFor(ctx.integration, item.key, generation)
         : versionKeyFor(ctx.integration, item.key, generation, write.operation, write.hash),
     value,
+    ...(write.json === undefined ? {} : { json: write.json }),
     operation: write.operation,
     version: write.hash,
     ...(write.previousVersion === undefined ? {} : { previousVersion: write.previousVersion }),
@@ -427,7 +431,17 @@ export async function deliverRecord(ctx: RecordContext, initial: ReadyRecord): P
     if (found.found && ctx.sink.onChange === 'update') {
       // It arrived in an earlier version (a crash left that write unsettled, or another ledger sent it):
       // this version replaces it.
-      ready = writeOf(ctx, item, 'update', ready.mappedBody, hash, firstMappedAt, ready.generation, null);
+      ready = writeOf(
+        ctx,
+        item,
+        'update',
+        ready.mappedBody,
+        hash,
+        firstMappedAt,
+        ready.generation,
+        null,
+        outgoing.json,
+      );
       outgoing = ready.outgoing;
     } else if (found.found) {
       // Without updates ferry creates records, it does not overwrite them; sending would store a second
@@ -448,7 +462,11 @@ export async function deliverRecord(ctx: RecordContext, initial: ReadyRecord): P
   if (outcome.state === 'failed' && outcome.newKeySafe && ready.operation === 'create') {
     // The key was spent on another body that the destination does not hold: one more try under a new key.
     const generation = ready.generation + 1;
-    outgoing = outgoingFor(ctx, item, outgoing.value, generation, { operation: 'create', hash });
+    outgoing = outgoingFor(ctx, item, outgoing.value, generation, {
+      operation: 'create',
+      hash,
+      ...(outgoing.json === undefined ? {} : { json: outgoing.json }),
+    });
     await ctx.ledger.updateNow(ctx.integration, ctx.runId, [{ ...mark, keyGeneration: generation }]);
     outcome = await sendOnce(ctx, outgoing);
     sends += outcome.attempts;

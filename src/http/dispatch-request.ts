@@ -111,11 +111,17 @@ export function dispatchRequest(
             started.abort(tooLarge(limits, declared));
             return;
           }
-          deadline = setTimeout(() => {
-            started.abort(
-              withCode(`body not complete within ${formatDuration(limits.bodyDeadlineMs)}`, BODY_DEADLINE),
-            );
-          }, limits.bodyDeadlineMs);
+          // Most answers arrive whole with their headers, and undici then ends them in this same read: the
+          // deadline's timer is only armed for a body still incomplete once that read is done, which spares
+          // a timer per request.
+          queueMicrotask(() => {
+            if (done) return;
+            deadline = setTimeout(() => {
+              started.abort(
+                withCode(`body not complete within ${formatDuration(limits.bodyDeadlineMs)}`, BODY_DEADLINE),
+              );
+            }, limits.bodyDeadlineMs);
+          });
         },
         onResponseData(started, chunk) {
           size += chunk.length;

@@ -103,6 +103,24 @@ describe('REST sink against the mock order API', () => {
     expect(destination.orders().map((o) => o.orderId)).toEqual(['ORD-1']);
   });
 
+  it('sends the JSON text the engine already wrote for the value, byte for byte', async () => {
+    const bodies: string[] = [];
+    const { sink, destination } = await sinkAgainst(
+      {},
+      {
+        wrap: (send) => (request) => {
+          if (request.method === 'POST' && typeof request.body === 'string') bodies.push(request.body);
+          return send(request);
+        },
+      },
+    );
+    const record = order('1');
+    const json = JSON.stringify(record.value, null, 1);
+    expect(await sink.send({ ...record, json })).toMatchObject({ state: 'delivered' });
+    expect(bodies).toEqual([json]);
+    expect(destination.orders().map((o) => o.orderId)).toEqual(['ORD-1']);
+  });
+
   it('fails a record the destination rejects, with its field-level reasons', async () => {
     const { sink } = await sinkAgainst({});
     const outcome = await sink.send(order('2', { orderDate: 'yesterday' }));

@@ -384,7 +384,8 @@ export function createRestSink(options: RestSinkOptions): RestSink {
   }
 
   async function create(record: OutgoingRecord): Promise<DeliveryOutcome> {
-    const body = format.serialize(record.value);
+    const body =
+      format === jsonFormat && record.json !== undefined ? record.json : format.serialize(record.value);
     const request = requestFor(record, body);
     const state: SendState = { record, body };
     sending.set(request, state);
