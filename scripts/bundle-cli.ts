@@ -47,6 +47,45 @@ export { Agent };
 /** The modules whose `import { Agent } from 'undici'` gets UNDICI_AGENT (they import nothing else of it). */
 const AGENT_ONLY_IMPORTERS = ['/http/http-transport.js'];
 
+/**
+ * Node's built-ins as `process.getBuiltinModule()` gives them, not through `import`: an ES import of a
+ * built-in reads every one of its exports, and lazy getters among them load what nobody asked for (node:fs
+ * its streams, node:util its argument parser and text decoder, node:crypto Web Crypto, node:http Node's
+ * own undici). A chunk's `import { a, b as c } from "node:x"` becomes `const { a, b: c } =
+ * process.getBuiltinModule("node:x")`, on the same lines, so the source maps still hold. Sound because the
+ * chunks import each other without cycles (checked here): no chunk's code runs before its own top.
+ */
+const BUILTIN_IMPORT = /^import (?:([\w$]+)(?:, | ))?(?:\{([^}]*)\} )?from "(node:[\w/]+)";$/gm;
+
+function builtinsThroughGetBuiltinModule(code: string): string {
+  return code.replace(
+    BUILTIN_IMPORT,
+    (_all, defaultName: string | undefined, named: string | undefined, id) => {
+      const load = `globalThis.process.getBuiltinModule(${JSON.stringify(id)})`;
+      const pattern = named === undefined ? undefined : `{${named.replace(/\s+as\s+/g, ': ')}}`;
+      if (defaultName && pattern) return `const ${defaultName} = ${load}, ${pattern} = ${defaultName};`;
+      if (defaultName) return `const ${defaultName} = ${load};`;
+      if (pattern) return `const ${pattern} = ${load};`;
+      return `${load};`;
+    },
+  );
+}
+
+/** Throws when chunks import each other in a cycle, which would break builtinsThroughGetBuiltinModule. */
+function checkNoChunkCycles(chunks: ReadonlyMap<string, readonly string[]>): void {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, path: string[]): void => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') {
+      throw new Error(`bundle chunks import each other in a cycle: ${[...path, name].join(' -> ')}`);
+    }
+    state.set(name, 'visiting');
+    for (const next of chunks.get(name) ?? []) visit(next, [...path, name]);
+    state.set(name, 'done');
+  };
+  for (const name of chunks.keys()) visit(name, []);
+}
+
 function packageOf(specifier: string): string {
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] ?? specifier);
@@ -75,6 +114,19 @@ export async function bundleCli(dist: string): Promise<void> {
         },
         load(id) {
           return id === UNDICI_AGENT_ID ? UNDICI_AGENT : null;
+        },
+      },
+      {
+        name: 'ferry-builtins',
+        // On the finished chunks, whose source maps stay right: every line stays where it was.
+        generateBundle(_options, bundle) {
+          const imports = new Map<string, readonly string[]>();
+          for (const [name, output] of Object.entries(bundle)) {
+            if (output.type !== 'chunk') continue;
+            imports.set(name, output.imports);
+            output.code = builtinsThroughGetBuiltinModule(output.code);
+          }
+          checkNoChunkCycles(imports);
         },
       },
     ],
