@@ -3,6 +3,7 @@
 // request (docs/performance.md has the figures). Only the CLI is bundled: the library (dist/index.js) stays
 // as tsc emits it, so code importing `ferry` shares modules with nothing it does not import.
 import { cpSync } from 'node:fs';
+import { constants as http2Constants } from 'node:http2';
 import { join } from 'node:path';
 import { rolldown } from 'rolldown';
 
@@ -46,6 +47,55 @@ export { Agent };
 `;
 /** The modules whose `import { Agent } from 'undici'` gets UNDICI_AGENT (they import nothing else of it). */
 const AGENT_ONLY_IMPORTERS = ['/http/http-transport.js'];
+
+/**
+ * undici's HTTP/2 client loads node:http2 (and with it TLS) when it loads, for a few constants, though ferry
+ * never asks undici for HTTP/2. In the bundle it gets those constants as written here, from this Node's own
+ * node:http2 (protocol values: pseudo-header names and RFC 9113 error codes), and node:http2 itself on the
+ * first HTTP/2 connection. A change to that code of undici fails the build.
+ */
+const UNDICI_H2_FILE = '/undici/lib/dispatcher/client-h2.js';
+const UNDICI_H2_LOAD = "  http2 = require('node:http2')\n";
+const UNDICI_H2_CONSTANTS = [
+  'HTTP2_HEADER_AUTHORITY',
+  'HTTP2_HEADER_METHOD',
+  'HTTP2_HEADER_PATH',
+  'HTTP2_HEADER_SCHEME',
+  'HTTP2_HEADER_CONTENT_LENGTH',
+  'HTTP2_HEADER_EXPECT',
+  'HTTP2_HEADER_STATUS',
+  'HTTP2_HEADER_PROTOCOL',
+  'NGHTTP2_NO_ERROR',
+  'NGHTTP2_REFUSED_STREAM',
+] as const;
+
+function undiciH2OnFirstUse(code: string, id: string): string {
+  const uses = [...code.matchAll(/\bhttp2\.(\w+)/g)].map((m) => m[1]);
+  const destructured = /const \{\s*constants: \{([^}]*)\}\s*\} = http2/
+    .exec(code)?.[1]
+    ?.split(',')
+    .map((name) => name.trim());
+  if (
+    !code.includes(UNDICI_H2_LOAD) ||
+    uses.some((name) => name !== 'connect') ||
+    destructured?.join() !== UNDICI_H2_CONSTANTS.join()
+  ) {
+    throw new Error(
+      `${id} no longer loads node:http2 as scripts/bundle-cli.ts expects: update undiciH2OnFirstUse()`,
+    );
+  }
+  const all = http2Constants as unknown as Record<string, string | number | undefined>;
+  const constants = Object.fromEntries(
+    UNDICI_H2_CONSTANTS.map((name) => {
+      if (all[name] === undefined) throw new Error(`node:http2 has no constant ${name}`);
+      return [name, all[name]];
+    }),
+  );
+  return code.replace(
+    UNDICI_H2_LOAD,
+    `  http2 = { constants: ${JSON.stringify(constants)}, connect: (...args) => require('node:http2').connect(...args) }\n`,
+  );
+}
 
 /**
  * Node's built-ins as `process.getBuiltinModule()` gives them, not through `import`: an ES import of a
@@ -114,6 +164,13 @@ export async function bundleCli(dist: string): Promise<void> {
         },
         load(id) {
           return id === UNDICI_AGENT_ID ? UNDICI_AGENT : null;
+        },
+      },
+      {
+        name: 'ferry-undici-h2',
+        transform(code, id) {
+          // One line for one line: the source map stays as it was.
+          return id.endsWith(UNDICI_H2_FILE) ? { code: undiciH2OnFirstUse(code, id), map: null } : null;
         },
       },
       {
