@@ -105,6 +105,13 @@ function undiciH2OnFirstUse(code: string, id: string): string {
  * process.getBuiltinModule("node:x")`, on the same lines, so the source maps still hold. Sound because the
  * chunks import each other without cycles (checked here): no chunk's code runs before its own top.
  */
+/**
+ * Built-ins a chunk imports whole (a default import) but uses only for a rare path: loaded on the first
+ * property read. commander imports node:child_process to run a subcommand as its own executable, which
+ * ferry never does, and every command loaded it.
+ */
+const ON_FIRST_USE = new Set(['node:child_process']);
+
 const BUILTIN_IMPORT = /^import (?:([\w$]+)(?:, | ))?(?:\{([^}]*)\} )?from "(node:[\w/]+)";$/gm;
 
 function builtinsThroughGetBuiltinModule(code: string): string {
@@ -114,6 +121,9 @@ function builtinsThroughGetBuiltinModule(code: string): string {
       const load = `globalThis.process.getBuiltinModule(${JSON.stringify(id)})`;
       const pattern = named === undefined ? undefined : `{${named.replace(/\s+as\s+/g, ': ')}}`;
       if (defaultName && pattern) return `const ${defaultName} = ${load}, ${pattern} = ${defaultName};`;
+      if (defaultName && ON_FIRST_USE.has(id)) {
+        return `const ${defaultName} = new Proxy({}, { get: (_target, key) => ${load}[key] });`;
+      }
       if (defaultName) return `const ${defaultName} = ${load};`;
       if (pattern) return `const ${pattern} = ${load};`;
       return `${load};`;
