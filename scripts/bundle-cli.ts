@@ -31,11 +31,12 @@ const BUNDLED = new Set([
 ]);
 
 /**
- * What a run's own requests need of undici, its Agent and the request() API its dispatchers carry, taken from
- * undici's files instead of its index, which also loads fetch, WebSocket, EventSource, the mocks and the
- * cache stores: much of undici's load time (docs/performance.md), before a run's first request. Done as undici's
- * index does it, prototype methods included; the one `import()` of `undici` (the token request's fetch,
- * after the first request) still gets the index. A file undici moves fails the build, not a user's run.
+ * What a run's own requests need of undici, its Agent and the request() API its dispatchers carry, taken
+ * from undici's files instead of its index, which also loads fetch, WebSocket, EventSource, the mocks and
+ * the cache stores: much of undici's load time (docs/performance.md), before a run's first request. Done
+ * as undici's index does it, prototype methods included; the one `import()` of `undici` (the token
+ * request's fetch, after the first request) still gets the index. A file undici moves fails the build, not
+ * a user's run.
  */
 const UNDICI_AGENT_ID = '\0ferry:undici-agent';
 const UNDICI_AGENT = `
