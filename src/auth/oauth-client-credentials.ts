@@ -2,7 +2,6 @@ import * as oauth from 'oauth4webapi';
 import type * as Undici from 'undici';
 import type { Dispatcher } from 'undici';
 import { FerryError } from '../core/errors.ts';
-import { lazyModule } from '../core/lazy-module.ts';
 import { registerSecret } from '../core/secret-registry.ts';
 import { createCachedBearerStrategy } from './cached-bearer-strategy.ts';
 import { isLoopbackUrl, normalizeOrigins } from './origin.ts';
@@ -12,8 +11,12 @@ import { credentialIdentity, type SharedTokens } from './shared-tokens.ts';
 import type { IssuedToken } from './token-cache.ts';
 import { readOAuthErrorBody, retryAfterMs, tokenEndpointError } from './token-endpoint-error.ts';
 
-/** undici, loaded when a token is fetched: `ferry validate` builds this strategy but fetches nothing. */
-const undici = lazyModule<typeof Undici>('undici');
+/**
+ * undici, loaded when a token is fetched: `ferry validate` builds this strategy but fetches nothing. An
+ * import, not require(): the CLI's bundle then gives the undici it already loaded for the run's own
+ * requests, where require() loaded the installed package a second time, before a run's first request.
+ */
+const undici = (): Promise<typeof Undici> => import('undici');
 
 /** How the client proves its identity to the token endpoint. */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
@@ -170,8 +173,8 @@ export function createOAuthClientCredentials(
   const dispatcher = options.dispatcher;
   const send: TokenFetch =
     options.fetch ??
-    ((url, init) =>
-      undici().fetch(url, {
+    (async (url, init) =>
+      (await undici()).fetch(url, {
         ...init,
         ...(dispatcher ? { dispatcher } : {}),
       }) as unknown as Promise<Response>);

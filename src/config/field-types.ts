@@ -9,14 +9,26 @@ export interface FieldMeta {
   readonly ferryKind?: FieldKind;
 }
 
+/**
+ * The field types below are built once and shared: a zod schema is never changed in place (`.describe()`,
+ * `.default()` and the like make new ones), and building one per field cost every command a share of its
+ * start-up, for the dozens of fields of every connector.
+ */
+function once<T>(build: () => T): () => T {
+  let built: T | undefined;
+  return () => {
+    built ??= build();
+    return built;
+  };
+}
+
 /** Reads the ferry kind of a schema node, if one was attached. */
 export function fieldKindOf(schema: z.ZodType): FieldKind | undefined {
   const meta = schema.meta() as FieldMeta | undefined;
   return meta?.ferryKind;
 }
 
-/** A duration written as "250ms", "30s", "5m", "1h" (or a number of ms); parses to milliseconds. */
-export function duration() {
+function buildDuration() {
   return z
     .union([z.string(), z.number()])
     .transform((value, ctx) => {
@@ -30,8 +42,7 @@ export function duration() {
     .meta({ ferryKind: 'duration' } satisfies FieldMeta);
 }
 
-/** A size written as "512kb", "1MB" (or a number of bytes); parses to bytes. */
-export function size() {
+function buildSize() {
   return z
     .union([z.string(), z.number()])
     .transform((value, ctx) => {
@@ -45,8 +56,7 @@ export function size() {
     .meta({ ferryKind: 'size' } satisfies FieldMeta);
 }
 
-/** An absolute http:// or https:// URL; whether plain http is allowed is decided later (url-policy.ts). */
-export function httpUrl() {
+function buildHttpUrl() {
   return z
     .string()
     .refine(
@@ -60,24 +70,21 @@ export function httpUrl() {
     .meta({ ferryKind: 'url' } satisfies FieldMeta);
 }
 
-/** A credential: must be referenced (${VAR} or ${file:...}), never written literally; masked everywhere. */
-export function secret() {
+function buildSecret() {
   return z
     .string()
     .min(1, { message: 'expected a non-empty secret' })
     .meta({ ferryKind: 'secret' } satisfies FieldMeta);
 }
 
-/** An optional string where "" (as from `${VAR:-}`) means "not set". */
-export function optionalText() {
+function buildOptionalText() {
   return z
     .string()
     .optional()
     .transform((value) => (value === '' ? undefined : value));
 }
 
-/** An optional secret where "" (as from `${VAR:-}`) means "not set". */
-export function optionalSecret() {
+function buildOptionalSecret() {
   return secret()
     .or(z.literal(''))
     .optional()
@@ -88,10 +95,30 @@ export function optionalSecret() {
 /** Header names whose values are credentials, so they get the same treatment as secret fields. */
 export const SENSITIVE_HEADER = /authorization|cookie|token|secret|password|api[-_]?key|^x-.*key$/i;
 
-/** Extra static headers; values of credential-like headers (Authorization, *-Key...) are treated as secrets. */
-export function headers() {
+function buildHeaders() {
   return z
     .record(z.string().min(1), z.string())
     .default({})
     .meta({ ferryKind: 'headers' } satisfies FieldMeta);
 }
+
+/** A duration written as "250ms", "30s", "5m", "1h" (or a number of ms); parses to milliseconds. */
+export const duration = once(buildDuration);
+
+/** A size written as "512kb", "1MB" (or a number of bytes); parses to bytes. */
+export const size = once(buildSize);
+
+/** An absolute http:// or https:// URL; whether plain http is allowed is decided later (url-policy.ts). */
+export const httpUrl = once(buildHttpUrl);
+
+/** A credential: must be referenced (${VAR} or ${file:...}), never written literally; masked everywhere. */
+export const secret = once(buildSecret);
+
+/** An optional string where "" (as from `${VAR:-}`) means "not set". */
+export const optionalText = once(buildOptionalText);
+
+/** An optional secret where "" (as from `${VAR:-}`) means "not set". */
+export const optionalSecret = once(buildOptionalSecret);
+
+/** Extra static headers; values of credential-like headers (Authorization, *-Key...) are treated as secrets. */
+export const headers = once(buildHeaders);

@@ -1,4 +1,4 @@
-import { type ConnectionOptions, connect } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 
 /** What a TLS handshake of its own found: the server's refusal, or nothing to add. */
 export interface TlsDiagnosis {
@@ -23,7 +23,8 @@ export function diagnoseTls(
 ): Promise<TlsDiagnosis | undefined> {
   return new Promise((resolve) => {
     let settled = false;
-    const socket = connect({
+    // node:tls loaded on first use: importing it cost every command its load, https or not.
+    const socket = process.getBuiltinModule('node:tls').connect({
       host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: Number(url.port || 443),
       servername: /^[\d.]+$|^\[/.test(url.hostname) ? '' : url.hostname,

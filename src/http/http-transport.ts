@@ -1,4 +1,3 @@
-import { rootCertificates } from 'node:tls';
 import { Agent } from 'undici';
 import { FerryError } from '../core/errors.ts';
 import type { HttpRequest, HttpResponse, Send } from '../core/http-types.ts';
@@ -144,7 +143,8 @@ function bodyError(error: unknown, req: HttpRequest, what: () => string, limit: 
 
 function tlsOptionsOf(options: HttpTransportOptions) {
   return {
-    ...(options.ca ? { ca: [...rootCertificates, options.ca] } : {}),
+    // node:tls loaded only here: a run against http:// APIs never needs it (undici loads it for https).
+    ...(options.ca ? { ca: [...process.getBuiltinModule('node:tls').rootCertificates, options.ca] } : {}),
     ...(options.clientCertificate ?? {}),
   };
 }

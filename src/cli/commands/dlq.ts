@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
@@ -264,6 +263,8 @@ export function dlqCommand(): Command {
         if (!options.yes) {
           if (!process.stdin.isTTY)
             throw new FerryError('FERRY_ERR_USAGE', 'purge deletes for good: confirm with --yes');
+          // node:readline loaded only to ask, not whenever the program's commands are registered.
+          const { createInterface } = process.getBuiltinModule('node:readline/promises');
           const rl = createInterface({ input: process.stdin, output: process.stderr });
           const answer = await rl.question(`Delete the dead letters of ${what} for good? [y/N] `);
           rl.close();

@@ -1,10 +1,12 @@
-import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { FerryError } from '../../core/errors.ts';
 
+// node:readline loaded when this command asks, not whenever the program's commands are registered.
+const readline = () => process.getBuiltinModule('node:readline/promises');
+
 /** The first line of a non-terminal stdin (a pipe or a file), without its line break. */
 async function firstLine(): Promise<string> {
-  const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = readline().createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
   for await (const line of lines) {
     lines.close();
     return line;
@@ -14,7 +16,7 @@ async function firstLine(): Promise<string> {
 
 /** Asks on the terminal without echoing what is typed. */
 async function ask(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  const rl = readline().createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   // readline echoes through _writeToOutput; writing nothing there hides the password.
   const output = rl as unknown as { _writeToOutput: (text: string) => void };
   process.stderr.write(question);

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { rootCertificates } from 'node:tls';
 import type * as Undici from 'undici';
 import { z } from 'zod';
 import { createAuthStrategy } from '../../auth/create-auth-strategy.ts';
@@ -125,7 +124,9 @@ function readTls(tls: SourceHttpOptions['tls'], baseDir: string) {
   };
   return {
     // `ca` replaces Node's trust store, so the system roots go along with the extra bundle.
-    ...(config.caFile ? { ca: [...rootCertificates, read(config.caFile, 'ca_file')] } : {}),
+    ...(config.caFile
+      ? { ca: [...process.getBuiltinModule('node:tls').rootCertificates, read(config.caFile, 'ca_file')] }
+      : {}),
     ...(config.certFile ? { cert: read(config.certFile, 'cert_file') } : {}),
     ...(config.keyFile ? { key: read(config.keyFile, 'key_file') } : {}),
     ...(config.passphrase ? { passphrase: config.passphrase } : {}),

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import type {
   DeliveryOutcome,
   LookupResult,
@@ -12,6 +11,7 @@ import type { HttpRequest, HttpResponse, ResponseAction, Send } from '../../core
 import { redactSecrets } from '../../core/secret-registry.ts';
 import { bodySnippet } from '../../http/body-snippet.ts';
 import { classify } from '../../http/classify.ts';
+import { statusText } from '../../http/status-text.ts';
 import { type BodyFormat, jsonFormat } from './body-format.ts';
 import { containsSent, fillUrlTemplate, readLookupAnswer, templateFields } from './lookup-match.ts';
 
@@ -463,7 +463,7 @@ export function createRestSink(options: RestSinkOptions): RestSink {
       : { method: 'OPTIONS', url: options.url, headers: {}, endpoint };
     const what = `${request.method} ${redactSecrets(request.url)}${lookupOptions ? ' (lookup of a key that does not exist)' : ''}`;
     const response = await options.send(request);
-    const answer = `${response.status} ${STATUS_CODES[response.status] ?? ''}`.trim();
+    const answer = `${response.status} ${statusText(response.status) ?? ''}`.trim();
     const body = bodySnippet(response.body);
     if (response.status === 401 || response.status === 403) {
       return {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import type {
   Checkpoint,
   IncrementalCursor,
@@ -13,6 +12,7 @@ import { redactSecrets } from '../../core/secret-registry.ts';
 import { bodySnippet } from '../../http/body-snippet.ts';
 import { actionOf, type ResponseRule } from '../../http/classify.ts';
 import { readJson as defaultReadJson } from '../../http/read-json.ts';
+import { statusText } from '../../http/status-text.ts';
 import { createPaginator, type PaginationOptions } from '../../pagination/create-paginator.ts';
 import { readPath } from '../../pagination/dot-path.ts';
 import { createPaginationGuard, type PaginationGuard } from '../../pagination/pagination-guard.ts';
@@ -470,7 +470,7 @@ function statusError(
   const shownUrl = redactSecrets(url.href);
   const text = bodySnippet(response.body);
   const snippet = text === '' ? '' : `: ${text}`;
-  const reason = STATUS_CODES[status] ?? 'Unknown Status';
+  const reason = statusText(status) ?? 'Unknown Status';
   // A server-given next link that answers 404 is more likely a broken link than the end of the data.
   const hint =
     status === 404 && where.pageNumber > 1
