@@ -91,18 +91,6 @@ const SLOW_START_GROWTH = 1.5;
  * instead of one request a window. One window past the capacity is then cut back to it.
  */
 const PROBE_GROWTH = 1.25;
-/**
- * Push-back from a share under this is read as possibly random once a cut did not lower it; a destination
- * pushing back at least half its requests is overloaded whatever a cut does, and the limit goes down.
- */
-const RANDOM_PUSH_BACK_BELOW = 0.5;
-/** The weight of each window's push-back in the usual share (an exponentially weighted mean). */
-const USUAL_PUSH_BACK_WEIGHT = 0.2;
-/**
- * Push-backs a window needs before it cuts: at a low limit a window of five answers with one 503 in it is a
- * fifth pushed back, and a destination failing a tenth at random took the limit down a quarter at a time.
- */
-const MIN_DROPS = 3;
 /** Multiplicative cut on overload. */
 const OVERLOAD_DECREASE = 0.75;
 
@@ -159,10 +147,6 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   let started = false;
   /** Whether the last window judged on latency read a queue. */
   let queuedBefore = false;
-  /** The share of answers pushed back that comes whatever the limit (measured when a cut did not lower it). */
-  let usualPushBack = 0;
-  /** The last cut for push-back, until the next window tells whether it lowered it. */
-  let cut: { readonly share: number; readonly limit: number } | undefined;
   /** While the limit is halved to measure the baseline: the limit to go back to. */
   let restoreTo: number | undefined;
 
@@ -212,26 +196,9 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       set(previous, 'baseline');
       return;
     }
-    const share = answers > 0 ? drops / answers : 0;
-    if (cut !== undefined) {
-      const before = cut;
-      cut = undefined;
-      // The cut did not halve a minority's push-back: that much comes whatever the limit (a destination
-      // failing a share of requests at random, not for load). The cut is undone, and that share is the
-      // usual one from now on; cutting again for it would only take the limit down to its min.
-      if (share > 0 && share >= before.share / 2 && before.share < RANDOM_PUSH_BACK_BELOW) {
-        usualPushBack = Math.max(usualPushBack, Math.min(share, before.share));
-        set(before.limit, 'probe');
-        return;
-      }
-    }
-    const pushedBack = drops > 0 && share > usualPushBack;
-    // Once there is a usual share, it follows the destination's, windows of few answers averaged out.
-    if (usualPushBack > 0) usualPushBack += USUAL_PUSH_BACK_WEIGHT * (share - usualPushBack);
-    if (pushedBack) slowStart = false;
-    if (pushedBack && drops >= MIN_DROPS && share >= usualPushBack + OVERLOAD_SHARE) {
+    if (drops > 0) slowStart = false;
+    if (drops >= answers * OVERLOAD_SHARE) {
       flatWindows = 0;
-      cut = { share, limit };
       set(limit * OVERLOAD_DECREASE, 'overload');
       return;
     }
@@ -272,11 +239,11 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     // left the limit at a fraction of the capacity, to climb the rest a step a window.
     const confirmed = queued && queuedBefore;
     queuedBefore = queued;
-    if (slowStart && queued && !confirmed && !pushedBack) return;
+    if (slowStart && queued && !confirmed && drops === 0) return;
     if (queue > beta) {
       slowStart = false;
       set(Math.max(limit / 2, limit - queue + alpha), 'latency');
-    } else if (pushedBack) {
+    } else if (drops > 0) {
       // Some push-back, not enough to cut: hold.
     } else if (flat) {
       flatWindows++;
