@@ -18,7 +18,7 @@ export interface AdaptiveConcurrencyOptions {
   readonly max: number;
   /** Monotonic milliseconds. @default performance.now */
   readonly now?: () => number;
-  /** Shortest window of answers judged together, in ms; a window also waits for the requests it sampled. @default 50 */
+  /** Shortest window of answers judged together, in ms; a window also lasts two round trips. @default 100 */
   readonly minWindowMs?: number;
   /** Told each change, with its reason. */
   readonly onChange?: (event: { readonly limit: number; readonly reason: LimitChangeReason }) => void;
@@ -55,20 +55,6 @@ export interface AdaptiveConcurrency extends ConcurrencyLimit {
   };
 }
 
-/**
- * A window samples the requests sent in its first quarter round trip (the last window's), and lasts until
- * every one of them has answered: about a round trip and a quarter, and the ones that queued at the
- * destination are in it however long they waited. A window of a fixed length (two round trips, before)
- * judged the answers that came back in time, the quick ones: it had to be twice as long to see a queue,
- * and the slow start at 100 ms took a second and a half to reach a capacity of 64.
- */
-const SAMPLED_SHARE = 0.25;
-/** A window waits that many round trips at most for its sampled requests (one may hang until its timeout). */
-const LONGEST_WINDOW_ROUND_TRIPS = 4;
-/** A round trip within this share under the baseline measures the same baseline. */
-const SAME_BASELINE_SHARE = 1e-3;
-/** How much later than the last request's start the next is stamped, at the least (ms). */
-const STAMP_STEP = 1e-6;
 /** Answers a window needs before it is judged. */
 const MIN_SAMPLES = 5;
 /**
@@ -96,8 +82,8 @@ const OVERLOAD_DECREASE = 0.75;
 
 /**
  * A windowed Vegas-style limit (after Netflix's concurrency-limits: VegasLimit over a WindowedLimit), with a
- * slow start. A window waits for every request sent in its first quarter round trip (SAMPLED_SHARE) and
- * judges the mean round trip of the requests sent under the limit in force. A cut answers to it less the wait the client itself added (`clientDelay`: its
+ * slow start. A window lasts at least two round trips and judges the mean round trip of the requests sent
+ * under the limit in force. A cut answers to it less the wait the client itself added (`clientDelay`: its
  * event loop busy reading pages, mapping, writing the ledger, or without a core on a loaded machine), which
  * is no queue at the destination; growth answers to it as measured, so a client too busy to gain from more
  * requests holds its limit instead of cutting or raising it. The no-load round trip is the lowest window's, measured again every 10 s
@@ -110,7 +96,7 @@ const OVERLOAD_DECREASE = 0.75;
  */
 export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): AdaptiveConcurrency {
   const now = options.now ?? (() => performance.now());
-  const minWindowMs = options.minWindowMs ?? 50;
+  const minWindowMs = options.minWindowMs ?? 100;
   const min = Math.max(1, Math.floor(options.min));
   const max = Math.max(min, Math.floor(options.max));
   const clamp = (value: number) => Math.min(max, Math.max(min, value));
@@ -120,11 +106,6 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   let inFlight = 0;
   const listeners = new Set<(limit: number) => void>();
 
-  // Every request's start is stamped strictly after the last one's, and a window or a limit starts strictly
-  // after every request already sent: with a coarse clock (or a fake one) requests sent in the same
-  // millisecond as a window opened are told apart by which came first, not by their time alone.
-  let issued = Number.NEGATIVE_INFINITY;
-  const fresh = (): number => Math.max(now(), issued + STAMP_STEP);
   let windowStart = now();
   // The window's round trips, summed.
   let samples = 0;
@@ -144,23 +125,13 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   let flatWindows = 0;
   /** The round trip, as measured, of the last window judged on latency. */
   let previousRaw: number | undefined;
-  let started = false;
-  /** Whether the last window judged on latency read a queue. */
-  let queuedBefore = false;
   /** While the limit is halved to measure the baseline: the limit to go back to. */
   let restoreTo: number | undefined;
 
   // Requests sent before the limit last changed tell of the old limit, not this one: left out.
   let epoch = Number.NEGATIVE_INFINITY;
-  /** The last window's mean round trip. */
-  let lastMean = 0;
-  /** The window waits for every request sent from its start until then, however long they queue. */
-  let sampleUntil = windowStart;
-  let sampledInFlight = 0;
   const newWindow = (at: number): void => {
     windowStart = at;
-    sampleUntil = at + (lastMean > 0 ? lastMean : minWindowMs) * SAMPLED_SHARE;
-    sampledInFlight = 0;
     samples = 0;
     rttSum = 0;
     drops = 0;
@@ -174,7 +145,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     const whole = Math.floor(limit);
     if (whole === published) return;
     published = whole;
-    epoch = fresh();
+    epoch = now();
     options.onChange?.({ limit: whole, reason });
     for (const listener of listeners) listener(whole);
   };
@@ -189,8 +160,8 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     if (restoreTo !== undefined) {
       const previous = restoreTo;
       restoreTo = undefined;
-      if (samples > 0 && drops === 0) {
-        baseline = raw;
+      if (rtt !== undefined && drops === 0) {
+        baseline = rtt;
         baselineSince = at;
       }
       set(previous, 'baseline');
@@ -202,15 +173,11 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       set(limit * OVERLOAD_DECREASE, 'overload');
       return;
     }
-    // The baseline is the lowest round trip as measured: one less the client's own wait would be an estimate,
-    // and an estimate under what the destination can answer in reads every later window as a queue.
-    if (samples > 0 && raw < baseline) {
-      // One lower by a hair (the stamps of requests sent in one millisecond) is the same baseline again: it
-      // leaves the baseline as old as it was.
-      if (raw < baseline * (1 - SAME_BASELINE_SHARE)) baselineSince = at;
-      baseline = raw;
-    }
     if (rtt === undefined) return;
+    if (rtt < baseline) {
+      baseline = rtt;
+      baselineSince = at;
+    }
     if (at - baselineSince >= BASELINE_TTL_MS && limit / 2 >= min) {
       restoreTo = limit;
       set(limit / 2, 'baseline');
@@ -231,21 +198,12 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     const rising =
       previousRaw !== undefined && raw >= previousRaw + Math.min(16, Math.max(4, previousRaw / 8));
     previousRaw = raw;
-    const flat = rawQueue <= Math.max(alpha / 2, heldMean * (slowStart ? SLOW_START_FLAT_SHARE : FLAT_SHARE));
-    const queued = queue > beta || rising || !flat;
-    // In the slow start, a window that reads a queue after one that read none holds the limit and waits for
-    // the next: on shared cores one window's round trip jumps with another process's work, while a queue the
-    // limit built at the destination is still there a window later. Ended on one such window, the slow start
-    // left the limit at a fraction of the capacity, to climb the rest a step a window.
-    const confirmed = queued && queuedBefore;
-    queuedBefore = queued;
-    if (slowStart && queued && !confirmed && drops === 0) return;
     if (queue > beta) {
       slowStart = false;
       set(Math.max(limit / 2, limit - queue + alpha), 'latency');
     } else if (drops > 0) {
       // Some push-back, not enough to cut: hold.
-    } else if (flat) {
+    } else if (rawQueue <= Math.max(alpha / 2, heldMean * FLAT_SHARE)) {
       flatWindows++;
       if (rising) slowStart = false;
       // After the slow start, only a second flat window in a row multiplies: the window after a cut drains
@@ -277,25 +235,16 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       return () => listeners.delete(listener);
     },
     start() {
-      const at = fresh();
-      issued = at;
-      // The first window starts with the first request, not with the run: the time before it (the first page
-      // read) would read as a limit half used and hold back the first growth.
-      if (!started) {
-        started = true;
-        newWindow(at);
-      }
+      const at = now();
       count(at);
       inFlight++;
       if (inFlight > peakInFlight) peakInFlight = inFlight;
-      if (at <= sampleUntil) sampledInFlight++;
       return at;
     },
     finish(startedAt, outcome) {
       const at = now();
       count(at);
       inFlight--;
-      if (startedAt >= windowStart && startedAt <= sampleUntil) sampledInFlight--;
       if (outcome === 'ignored' || outcome === 'unmeasured' || startedAt < epoch) return;
       if (outcome === 'overloaded') drops++;
       else {
@@ -303,16 +252,13 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
         rttSum += at - startedAt;
       }
       const mean = samples > 0 ? rttSum / samples : 0;
-      const elapsed = at - windowStart;
-      if (samples + drops < MIN_SAMPLES || elapsed < minWindowMs || at < sampleUntil) return;
-      if (sampledInFlight > 0 && elapsed < LONGEST_WINDOW_ROUND_TRIPS * mean) return;
+      if (samples + drops < MIN_SAMPLES || at - windowStart < Math.max(minWindowMs, 2 * mean)) return;
       // A window where the client's own wait was half the round trip or more tells nothing of the
       // destination's latency (only of its push-back).
       const own = options.clientDelay?.() ?? 0;
       const rtt = samples > 0 && own < mean / 2 ? mean - own : undefined;
-      judge(rtt, mean, at, inFlightArea / Math.max(1e-9, elapsed));
-      lastMean = mean;
-      newWindow(fresh());
+      judge(rtt, mean, at, inFlightArea / Math.max(1e-9, at - windowStart));
+      newWindow(at);
     },
     state: () => ({ limit: published, inFlight, baselineMs: baseline, slowStart }),
   };
@@ -324,9 +270,3 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
  * queue it ended the slow start at a fraction of the capacity.
  */
 const FLAT_SHARE = 0.05;
-/**
- * While the slow start lasts, a round trip up to an eighth over the baseline reads as flat, as HyStart++ ends
- * a TCP slow start only on a rise of an eighth: at 20 ms on two shared cores the round trip rises that much
- * with the client's and the destination's own work well before the destination's capacity.
- */
-const SLOW_START_FLAT_SHARE = 1 / 8;
