@@ -110,6 +110,8 @@ export interface ReadyRecord {
   readonly item: PendingRecord;
   readonly outgoing: OutgoingRecord;
   readonly mappedBody: unknown;
+  /** `JSON.stringify(mappedBody)`: what the hash is of, and what a JSON sink sends. */
+  readonly json: string;
   readonly hash: string;
   readonly firstMappedAt: string;
   /** The idempotency key generation it is sent under. */
@@ -189,7 +191,7 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
   const json = JSON.stringify(mapped.body);
   const hash = sha256(json);
   const generation = previous?.keyGeneration ?? 0;
-  if (deleted) return writeOf(ctx, item, 'delete', mapped.body, hash, firstMappedAt, generation, held, json);
+  if (deleted) return writeOf(ctx, item, 'delete', mapped.body, json, hash, firstMappedAt, generation, held);
 
   if (held !== null) {
     // The destination holds a version; unless an earlier write may have changed it since, the ledger
@@ -208,7 +210,7 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
     }
     const refused = refusedShape(ctx.sink, mapped.body, 'update');
     if (refused) return { ready: false, fate: quarantine(ctx, item, refused) };
-    return writeOf(ctx, item, 'update', mapped.body, hash, firstMappedAt, generation, held, json);
+    return writeOf(ctx, item, 'update', mapped.body, json, hash, firstMappedAt, generation, held);
   }
 
   // The destination's own contract for a record's shape (a WSDL's schema): what it refuses is invalid
@@ -244,6 +246,7 @@ export async function prepareRecord(ctx: RecordContext, item: PendingRecord): Pr
     item,
     outgoing: outgoingFor(ctx, item, mapped.body, createGeneration, { operation: 'create', hash, json }),
     mappedBody: mapped.body,
+    json,
     hash,
     firstMappedAt,
     generation: createGeneration,
@@ -266,11 +269,11 @@ function writeOf(
   item: PendingRecord,
   operation: 'update' | 'delete',
   body: unknown,
+  json: string,
   hash: string,
   firstMappedAt: string,
   generation: number,
   held: string | null,
-  json?: string,
 ): ReadyRecord {
   const { previous } = item;
   // The destination may hold what an unsettled write sent instead: then the ledger does not know which.
@@ -281,10 +284,11 @@ function writeOf(
     outgoing: outgoingFor(ctx, item, body, generation, {
       operation,
       hash,
-      ...(json === undefined ? {} : { json }),
+      json,
       ...(known === undefined ? {} : { previousVersion: known }),
     }),
     mappedBody: body,
+    json,
     hash,
     firstMappedAt,
     generation,
@@ -306,7 +310,7 @@ function outgoingFor(
   item: PendingRecord,
   value: unknown,
   generation: number,
-  write: { operation: WriteOperation; hash: string; json?: string; previousVersion?: string },
+  write: { operation: WriteOperation; hash: string; json: string; previousVersion?: string },
 ): OutgoingRecord {
   return {
     key: item.key,
@@ -315,7 +319,7 @@ function outgoingFor(
         ? idempotencyKeyFor(ctx.integration, item.key, generation)
         : versionKeyFor(ctx.integration, item.key, generation, write.operation, write.hash),
     value,
-    ...(write.json === undefined ? {} : { json: write.json }),
+    json: write.json,
     operation: write.operation,
     version: write.hash,
     ...(write.previousVersion === undefined ? {} : { previousVersion: write.previousVersion }),
@@ -436,11 +440,11 @@ export async function deliverRecord(ctx: RecordContext, initial: ReadyRecord): P
         item,
         'update',
         ready.mappedBody,
+        ready.json,
         hash,
         firstMappedAt,
         ready.generation,
         null,
-        outgoing.json,
       );
       outgoing = ready.outgoing;
     } else if (found.found) {
@@ -465,7 +469,7 @@ export async function deliverRecord(ctx: RecordContext, initial: ReadyRecord): P
     outgoing = outgoingFor(ctx, item, outgoing.value, generation, {
       operation: 'create',
       hash,
-      ...(outgoing.json === undefined ? {} : { json: outgoing.json }),
+      json: ready.json,
     });
     await ctx.ledger.updateNow(ctx.integration, ctx.runId, [{ ...mark, keyGeneration: generation }]);
     outcome = await sendOnce(ctx, outgoing);
