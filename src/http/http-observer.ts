@@ -31,12 +31,13 @@ export interface HttpObserver {
   /**
    * The limit on requests in flight at the start (`initial`), and each time an adaptive one moves: raised
    * while the latency stays flat (`probe`), cut when it rises (`latency`) or the destination pushes back
-   * (`overload`), halved and restored to measure the round trip without a queue (`baseline`).
+   * (`overload`), halved and restored to measure the round trip without a queue (`baseline`), restored when
+   * the push-back did not fall with a cut (`background`: the destination gives it whatever the load).
    */
   onConcurrencyLimit?(event: {
     endpoint: string;
     limit: number;
     adaptive: boolean;
-    reason: 'initial' | 'probe' | 'latency' | 'overload' | 'baseline';
+    reason: 'initial' | 'probe' | 'latency' | 'overload' | 'baseline' | 'background';
   }): void;
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSlots } from '../engine/slots.ts';
 import { createCapacityGate } from '../mocks/capacity-gate.ts';
+import { createRandom } from '../mocks/prng.ts';
 import { type AdaptiveConcurrency, createAdaptiveConcurrency } from './adaptive-concurrency.ts';
 
 beforeEach(() => {
@@ -201,15 +202,69 @@ describe('createAdaptiveConcurrency', () => {
     expect(limit.current()).toBe(100);
   });
 
-  it('cuts the limit by a quarter when a tenth of the answers push back, never under its min', async () => {
+  it('cuts the limit by a quarter while most answers push back, never under its min', async () => {
     const limit = limitOf({ initial: 64, min: 4 });
     let n = 0;
-    const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(n++ % 5 !== 0), 20)));
+    const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(n++ % 5 < 2), 20)));
     await vi.advanceTimersByTimeAsync(150);
     expect(limit.current()).toBe(48);
     await vi.advanceTimersByTimeAsync(10_000);
     run.stop();
     expect(limit.current()).toBe(4);
+  });
+
+  it('goes back to its limit when the push-back comes whatever the load, and grows again', async () => {
+    // A destination that answers in 20 ms and refuses 12% of requests at random, as bench/guarantees.ts's
+    // faults do: cut for it, the limit only shrank to its min.
+    const changes: Array<{ limit: number; reason: string }> = [];
+    const limit = limitOf({ initial: 16, max: 64, onChange: (event) => changes.push(event) });
+    const random = createRandom(7);
+    const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(random() >= 0.12), 20)));
+    await vi.advanceTimersByTimeAsync(10_000);
+    run.stop();
+    expect(changes[0]).toEqual({ limit: 12, reason: 'overload' });
+    expect(changes.some((change) => change.reason === 'background')).toBe(true);
+    expect(run.meanLimit(5_000, 10_000)).toBeGreaterThanOrEqual(48);
+    const { answered, pushedBack } = run.counts();
+    expect(pushedBack / (answered + pushedBack)).toBeLessThan(0.15);
+  });
+
+  it('keeps cutting for push-back that grows with the limit, from a destination without a queue', async () => {
+    // A gateway that lets 40 requests through and refuses the rest at once: no latency ever rises, and the
+    // refusals, as many as the limit is over 40, must never be taken for a background to live with.
+    const changes: Array<{ limit: number; reason: string }> = [];
+    const limit = limitOf({ initial: 8, max: 256, onChange: (event) => changes.push(event) });
+    const capacity = 40;
+    let inside = 0;
+    const run = drive(limit, async () => {
+      if (inside >= capacity) return new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1));
+      inside++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inside--;
+      return true;
+    });
+    await vi.advanceTimersByTimeAsync(10_000);
+    run.stop();
+    const settled = run.meanLimit(5_000, 10_000);
+    expect(settled).toBeGreaterThanOrEqual(capacity * 0.6);
+    expect(settled).toBeLessThanOrEqual(capacity * 1.2);
+    expect(
+      Math.max(...run.timeline.filter((point) => point.at >= 5_000).map((point) => point.limit)),
+    ).toBeLessThanOrEqual(capacity * 1.25);
+    expect(changes.filter((change) => change.reason === 'background')).toEqual([]);
+  });
+
+  it('settles near the capacity of a destination that also refuses a share of requests at random', async () => {
+    const limit = limitOf();
+    const { gate, serve } = capacityServer(64, 20);
+    const random = createRandom(11);
+    const run = drive(limit, async () => (await serve()) && random() >= 0.1);
+    await vi.advanceTimersByTimeAsync(10_000);
+    run.stop();
+    expect(gate.stats().overloaded).toBe(0);
+    const settled = run.meanLimit(5_000, 10_000);
+    expect(settled).toBeGreaterThanOrEqual(64 * 0.8);
+    expect(settled).toBeLessThanOrEqual(64 * 1.2);
   });
 
   it('never raises the limit while some answers push back', async () => {

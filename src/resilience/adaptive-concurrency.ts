@@ -1,4 +1,5 @@
 import type { ConcurrencyLimit } from '../core/concurrency-limit.ts';
+import { createPushBackReader, type Tally } from './push-back-trial.ts';
 
 /** Why the limit moved. */
 export type LimitChangeReason =
@@ -9,7 +10,9 @@ export type LimitChangeReason =
   /** Cut: the destination pushed back. */
   | 'overload'
   /** Halved for one window to measure the round trip without a queue, or restored after it. */
-  | 'baseline';
+  | 'baseline'
+  /** Restored: the push-back did not fall with the cut, so it comes whatever the load (src/resilience/push-back-trial.ts). */
+  | 'background';
 
 /** Settings of an adaptive concurrency limit. */
 export interface AdaptiveConcurrencyOptions {
@@ -64,8 +67,6 @@ const MIN_SAMPLES = 5;
  * drifting up with the queue would let the limit creep ever higher.
  */
 const BASELINE_TTL_MS = 10_000;
-/** Share of a window's requests pushed back from which the limit is cut. */
-const OVERLOAD_SHARE = 0.1;
 /**
  * Growth per window while the slow start lasts, of the requests the destination held: from a load at its
  * capacity, where the latency is still flat, it cannot reach twice the capacity, where servers refuse.
@@ -91,8 +92,10 @@ const OVERLOAD_DECREASE = 0.75;
  * rtt)`, `held` being the mean of the requests in flight over the window: at most alpha / 2 (the latency
  * flat) and the limit grows by half while the slow start lasts, by a quarter after; at most alpha (2·log10
  * limit), by log10 limit; past beta (5·log10 limit) it is cut by that queue less alpha (at most by half). A
- * window with a tenth of its requests pushed back (429, 503, timeouts) cuts it by a quarter; one with any
- * push-back never raises it; one that did not fill half the limit says nothing about it.
+ * window with a tenth of its requests pushed back (429, 503, timeouts) cuts it by a quarter, as a trial that
+ * tells overload from push-back the destination gives whatever the load (src/resilience/push-back-trial.ts);
+ * one with more push-back than that background never raises it; one that did not fill half the limit says
+ * nothing about it.
  */
 export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): AdaptiveConcurrency {
   const now = options.now ?? (() => performance.now());
@@ -127,6 +130,9 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   let previousRaw: number | undefined;
   /** While the limit is halved to measure the baseline: the limit to go back to. */
   let restoreTo: number | undefined;
+  const pushBack = createPushBackReader();
+  /** Answers judged since the limit last changed: what a trial sets the answers after a cut against. */
+  let sinceChange: Tally = { answers: 0, drops: 0 };
 
   // Requests sent before the limit last changed tell of the old limit, not this one: left out.
   let epoch = Number.NEGATIVE_INFINITY;
@@ -146,6 +152,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     if (whole === published) return;
     published = whole;
     epoch = now();
+    sinceChange = { answers: 0, drops: 0 };
     options.onChange?.({ limit: whole, reason });
     for (const listener of listeners) listener(whole);
   };
@@ -156,7 +163,8 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
    * must never read as room to grow).
    */
   const judge = (rtt: number | undefined, raw: number, at: number, heldMean: number): void => {
-    const answers = samples + drops;
+    const window: Tally = { answers: samples + drops, drops };
+    sinceChange = { answers: sinceChange.answers + window.answers, drops: sinceChange.drops + drops };
     if (restoreTo !== undefined) {
       const previous = restoreTo;
       restoreTo = undefined;
@@ -167,18 +175,30 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       set(previous, 'baseline');
       return;
     }
-    if (drops > 0) slowStart = false;
-    if (drops >= answers * OVERLOAD_SHARE) {
+    if (pushBack.trying()) {
+      const verdict = pushBack.feed(window);
+      if (verdict.kind === 'background') {
+        set(verdict.limit, 'background');
+        return;
+      }
+    } else if (pushBack.overloaded(window)) {
+      slowStart = false;
       flatWindows = 0;
+      const before = sinceChange;
+      const from = limit;
+      const was = published;
       set(limit * OVERLOAD_DECREASE, 'overload');
+      if (published < was) pushBack.start(from, before);
       return;
     }
+    const pushedBack = !pushBack.usual(window);
+    if (pushedBack) slowStart = false;
     if (rtt === undefined) return;
     if (rtt < baseline) {
       baseline = rtt;
       baselineSince = at;
     }
-    if (at - baselineSince >= BASELINE_TTL_MS && limit / 2 >= min) {
+    if (at - baselineSince >= BASELINE_TTL_MS && limit / 2 >= min && !pushBack.trying()) {
       restoreTo = limit;
       set(limit / 2, 'baseline');
       return;
@@ -200,9 +220,11 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     previousRaw = raw;
     if (queue > beta) {
       slowStart = false;
+      // Push-back that came with a queue was overload, whatever the trial would have found.
+      pushBack.abandon();
       set(Math.max(limit / 2, limit - queue + alpha), 'latency');
-    } else if (drops > 0) {
-      // Some push-back, not enough to cut: hold.
+    } else if (pushedBack || pushBack.trying()) {
+      // Push-back above the background, not enough to cut, or a trial counting: hold.
     } else if (rawQueue <= Math.max(alpha / 2, heldMean * FLAT_SHARE)) {
       flatWindows++;
       if (rising) slowStart = false;

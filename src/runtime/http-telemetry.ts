@@ -37,11 +37,16 @@ export function toHttpObserver(
     onRateChange: (e) => observer.rate({ endpoint: e.endpoint, requestsPerSecond: e.rate }),
     onConcurrencyLimit: (e) => {
       observer.concurrencyLimit(e);
-      if (e.reason !== 'initial' && e.reason !== 'probe' && e.reason !== 'baseline')
-        logger?.().debug(
-          { endpoint: e.endpoint, limit: e.limit, reason: e.reason },
-          `${e.endpoint} concurrency cut to ${e.limit} (${e.reason === 'latency' ? 'latency rose' : 'the destination pushed back'})`,
-        );
+      const why = LIMIT_CHANGES[e.reason];
+      if (why) logger?.().debug({ endpoint: e.endpoint, limit: e.limit, reason: e.reason }, why(e.endpoint, e.limit));
     },
   };
 }
+
+/** The limit's changes worth a log line: cuts, and a cut undone (the routine probes and baselines are not). */
+const LIMIT_CHANGES: Partial<Record<string, (endpoint: string, limit: number) => string>> = {
+  latency: (endpoint, limit) => `${endpoint} concurrency cut to ${limit} (latency rose)`,
+  overload: (endpoint, limit) => `${endpoint} concurrency cut to ${limit} (the destination pushed back)`,
+  background: (endpoint, limit) =>
+    `${endpoint} concurrency back to ${limit}: it pushes back as much at a lower limit (not overload)`,
+};

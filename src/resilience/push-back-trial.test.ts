@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { createPushBackReader } from './push-back-trial.ts';
+
+/** Runs a trial from a limit of 32: `before` at it, then windows of 20 answers at the lower limit. */
+function trial(before: { answers: number; drops: number }, dropsPerWindow: number) {
+  const reader = createPushBackReader();
+  reader.start(32, before);
+  const window = { answers: 20, drops: dropsPerWindow };
+  // The first window after the cut drains what the old limit left at the destination: not counted.
+  const verdicts = [reader.feed({ answers: 20, drops: 20 }), reader.feed(window), reader.feed(window)];
+  return { reader, verdicts };
+}
+
+describe('createPushBackReader', () => {
+  it('cuts for a tenth pushed back while no background is known, and lets no push-back grow', () => {
+    const reader = createPushBackReader();
+    expect(reader.overloaded({ answers: 20, drops: 2 })).toBe(true);
+    expect(reader.overloaded({ answers: 20, drops: 1 })).toBe(false);
+    expect(reader.usual({ answers: 20, drops: 1 })).toBe(false);
+    expect(reader.usual({ answers: 20, drops: 0 })).toBe(true);
+  });
+
+  it('finds the cut was for overload when the push-back fell with the limit', () => {
+    const { reader, verdicts } = trial({ answers: 40, drops: 12 }, 1);
+    expect(verdicts.map((verdict) => verdict.kind)).toEqual(['running', 'running', 'load']);
+    expect(reader.background()).toBe(0);
+    expect(reader.trying()).toBe(false);
+  });
+
+  it('takes a share that did not fall as the background, and goes back to the old limit', () => {
+    const { reader, verdicts } = trial({ answers: 40, drops: 5 }, 3);
+    expect(verdicts.at(-1)).toEqual({ kind: 'background', limit: 32 });
+    expect(reader.background()).toBeCloseTo(11 / 80);
+    // That share now neither cuts nor stops growth; one clearly above it still cuts.
+    expect(reader.overloaded({ answers: 40, drops: 6 })).toBe(false);
+    expect(reader.usual({ answers: 40, drops: 6 })).toBe(true);
+    expect(reader.overloaded({ answers: 40, drops: 15 })).toBe(true);
+  });
+
+  it('never takes half the answers pushed back as a background', () => {
+    const { reader, verdicts } = trial({ answers: 40, drops: 24 }, 12);
+    expect(verdicts.at(-1)).toEqual({ kind: 'load' });
+    expect(reader.background()).toBe(0);
+  });
+
+  it('lowers a background to what a later trial found left after its cut', () => {
+    const reader = createPushBackReader();
+    reader.start(32, { answers: 40, drops: 8 });
+    for (const _ of [0, 1, 2]) reader.feed({ answers: 20, drops: 4 });
+    expect(reader.background()).toBeCloseTo(0.2);
+    reader.start(32, { answers: 40, drops: 30 });
+    for (const _ of [0, 1, 2]) reader.feed({ answers: 20, drops: 1 });
+    expect(reader.background()).toBeCloseTo(0.05);
+  });
+});
