@@ -259,8 +259,18 @@ export async function runNodeRed(
     });
     const exited = once(child, 'exit');
     const deadline = launchedAt + timeoutMs;
+    const pid = child.pid as number;
+    // Read while the flow runs as well as at its end: with its editor and HTTP nodes off nothing keeps
+    // Node-RED's event loop alive once the last page is done, so it may exit (code 0) before the last
+    // poll, and an exited process has no VmHWM (once reaped, no /proc entry): the last reading stands.
+    let usage = { cpuMs: null as number | null, peakRssMb: null as number | null };
+    const readUsage = async () => {
+      const [cpuMs, rss] = await Promise.all([processCpuMs(pid), peakRssMb(pid)]);
+      usage = { cpuMs: cpuMs ?? usage.cpuMs, peakRssMb: rss ?? usage.peakRssMb };
+    };
     for (;;) {
       const stored = await probe.ordersStored();
+      await readUsage();
       if (stored >= expectedOrders) break;
       if (child.exitCode !== null) throw new Error(`Node-RED exited early (${child.exitCode}): ${stderr}`);
       if (Date.now() > deadline)
@@ -270,12 +280,10 @@ export async function runNodeRed(
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const stored = await probe.ordersStored();
-    const pid = child.pid as number;
-    const [cpuMs, rss, lastOrderAt, firstAt] = await Promise.all([
-      processCpuMs(pid),
-      peakRssMb(pid),
+    const [lastOrderAt, firstAt] = await Promise.all([
       probe.lastOrderAt(),
       probe.firstSourceRequestAt(),
+      readUsage(),
     ]);
     child.kill('SIGTERM');
     await exited;
@@ -283,8 +291,7 @@ export async function runNodeRed(
       launchToLastOrderMs: (lastOrderAt ?? Date.now()) - launchedAt,
       launchToFirstRequestMs: firstAt === null ? null : firstAt - launchedAt,
       ordersStored: stored,
-      cpuMs,
-      peakRssMb: rss,
+      ...usage,
     };
   } finally {
     if (child && child.exitCode === null && child.signalCode === null) {
