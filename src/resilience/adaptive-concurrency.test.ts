@@ -194,6 +194,18 @@ describe('createAdaptiveConcurrency', () => {
     expect(limit.current()).toBe(64);
   });
 
+  it('takes its first step by half, however long the run took to send its first request', async () => {
+    // Start-up and the first page read hold no request: counted into the first window, they made the 16
+    // requests then held look like one, and the slow start's first step 16 to 17.
+    const changes: Array<{ limit: number; reason: string }> = [];
+    const limit = limitOf({ initial: 16, max: 64, onChange: (event) => changes.push(event) });
+    await vi.advanceTimersByTimeAsync(2_000);
+    const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(true), 100)));
+    await vi.advanceTimersByTimeAsync(400);
+    run.stop();
+    expect(changes[0]).toEqual({ limit: 24, reason: 'probe' });
+  });
+
   it('grows to its max while the latency stays flat', async () => {
     const limit = limitOf({ max: 100 });
     const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(true), 20)));

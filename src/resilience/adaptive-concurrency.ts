@@ -110,6 +110,8 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   const listeners = new Set<(limit: number) => void>();
 
   let windowStart = now();
+  let opened = false;
+  let filled = false;
   // The window's round trips, summed.
   let samples = 0;
   let rttSum = 0;
@@ -136,8 +138,12 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
 
   // Requests sent before the limit last changed tell of the old limit, not this one: left out.
   let epoch = Number.NEGATIVE_INFINITY;
+  // The clock reading of the last change or window opened: a request sent after it in the same reading is
+  // stamped a nanosecond later, so it is still told apart from those sent before.
+  let boundary = epoch;
   const newWindow = (at: number): void => {
     windowStart = at;
+    boundary = Math.max(boundary, at);
     samples = 0;
     rttSum = 0;
     drops = 0;
@@ -152,6 +158,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     if (whole === published) return;
     published = whole;
     epoch = now();
+    boundary = Math.max(boundary, epoch);
     sinceChange = { answers: 0, drops: 0 };
     options.onChange?.({ limit: whole, reason });
     for (const listener of listeners) listener(whole);
@@ -194,7 +201,8 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     const pushedBack = !pushBack.usual(window);
     if (pushedBack) slowStart = false;
     if (rtt === undefined) return;
-    if (rtt < baseline) {
+    // Lower by more than the nanoseconds a stamp moves (above): a new low, which the baseline's age restarts.
+    if (rtt < baseline - 1e-3) {
       baseline = rtt;
       baselineSince = at;
     }
@@ -257,9 +265,21 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       return () => listeners.delete(listener);
     },
     start() {
-      const at = now();
+      let at = now();
+      if (at <= boundary) at = boundary + 1e-6;
+      // The first window opens with the first request, and again once the limit first fills: the time before
+      // (start-up, the first page read, the pipeline filling) held less than the limit, and counted in, it
+      // made a full limit look like a few requests held, and the slow start's first step a small one.
+      if (!opened) {
+        opened = true;
+        newWindow(at);
+      }
       count(at);
       inFlight++;
+      if (!filled && inFlight >= published) {
+        filled = true;
+        newWindow(at);
+      }
       if (inFlight > peakInFlight) peakInFlight = inFlight;
       return at;
     },
@@ -267,7 +287,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       const at = now();
       count(at);
       inFlight--;
-      if (outcome === 'ignored' || outcome === 'unmeasured' || startedAt < epoch) return;
+      if (outcome === 'ignored' || outcome === 'unmeasured' || startedAt <= epoch) return;
       if (outcome === 'overloaded') drops++;
       else {
         samples++;

@@ -38,7 +38,11 @@ export function toHttpObserver(
     onConcurrencyLimit: (e) => {
       observer.concurrencyLimit(e);
       const why = LIMIT_CHANGES[e.reason];
-      if (why) logger?.().debug({ endpoint: e.endpoint, limit: e.limit, reason: e.reason }, why(e.endpoint, e.limit));
+      if (why)
+        logger?.().debug(
+          { endpoint: e.endpoint, limit: e.limit, reason: e.reason },
+          why(e.endpoint, e.limit),
+        );
     },
   };
 }
