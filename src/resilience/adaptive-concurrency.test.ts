@@ -94,6 +94,23 @@ describe('createAdaptiveConcurrency', () => {
     },
   );
 
+  it.each(
+    [16, 32, 64, 128].flatMap((capacity) =>
+      [5, 20, 50, 100, 200].map((serviceMs) => ({ capacity, serviceMs })),
+    ),
+  )(
+    'never passes twice a capacity of $capacity at $serviceMs ms a request, from the default start of 16',
+    async ({ capacity, serviceMs }) => {
+      const limit = limitOf({ initial: 16 });
+      const { gate, serve } = capacityServer(capacity, serviceMs);
+      const run = drive(limit, serve);
+      await vi.advanceTimersByTimeAsync(60 * serviceMs);
+      run.stop();
+      expect(gate.stats().overloaded).toBe(0);
+      expect(Math.max(...run.timeline.map((point) => point.limit))).toBeLessThan(2 * capacity);
+    },
+  );
+
   it('climbs back to the capacity in a few windows once the destination can take more', async () => {
     // A destination busy elsewhere for 3 s (16 workers free), then with all of its 64.
     const limit = limitOf();
@@ -204,6 +221,44 @@ describe('createAdaptiveConcurrency', () => {
     await vi.advanceTimersByTimeAsync(400);
     run.stop();
     expect(changes[0]).toEqual({ limit: 24, reason: 'probe' });
+  });
+
+  it('takes each step of its slow start a round trip apart against a slow destination, not two', async () => {
+    const changes: number[] = [];
+    const limit = limitOf({ initial: 16, max: 256 });
+    limit.subscribe(() => changes.push(Date.now()));
+    const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(true), 200)));
+    await vi.advanceTimersByTimeAsync(2_000);
+    run.stop();
+    const gaps = changes.slice(1, 5).map((at, i) => at - changes[i]!);
+
+    expect(gaps).toHaveLength(4);
+    for (const gap of gaps) expect(gap).toBeLessThanOrEqual(260);
+  });
+
+  it('judges a step whose requests all answered before the shortest window was over', async () => {
+    // 120 ms round trips, then 40 ms: the step's requests are all in after 40 ms, the window lasts 100.
+    const limit = limitOf({ initial: 16, max: 256 });
+    const run = drive(
+      limit,
+      () => new Promise((resolve) => setTimeout(() => resolve(true), Date.now() < 300 ? 120 : 40)),
+    );
+    await vi.advanceTimersByTimeAsync(3_000);
+    run.stop();
+    expect(limit.current()).toBe(256);
+  });
+
+  it("goes on with its slow start when one of a step's requests never answers", async () => {
+    // 200 ms round trips; the 40th request hangs until the run's end, as a lost answer waits for its timeout.
+    const limit = limitOf({ initial: 16, max: 256 });
+    let n = 0;
+    const run = drive(
+      limit,
+      () => new Promise((resolve) => setTimeout(() => resolve(true), ++n === 40 ? 60_000 : 200)),
+    );
+    await vi.advanceTimersByTimeAsync(3_000);
+    run.stop();
+    expect(limit.current()).toBe(256);
   });
 
   it('grows to its max while the latency stays flat', async () => {

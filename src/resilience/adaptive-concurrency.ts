@@ -128,6 +128,8 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   let baselineSince = windowStart;
   /** Judged windows in a row whose latency read flat. */
   let flatWindows = 0;
+  /** The limit before the last raise. */
+  let stepFrom: number | undefined;
   /** The round trip, as measured, of the last window judged on latency. */
   let previousRaw: number | undefined;
   /** While the limit is halved to measure the baseline: the limit to go back to. */
@@ -141,9 +143,34 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   // The clock reading of the last change or window opened: a request sent after it in the same reading is
   // stamped a nanosecond later, so it is still told apart from those sent before.
   let boundary = epoch;
+  /**
+   * A slow start against a destination slow enough that two round trips outlast the shortest window judges
+   * each step on the requests sent in its first quarter round trip (at least MIN_SAMPLES of them), once every
+   * one has answered: those sent as the limit rose met the load it set, the queued ones among them included,
+   * and a step takes little more than one round trip instead of two. 0 otherwise: every answer counts.
+   */
+  let memberSpan = 0;
+  /** Members are the requests stamped after `membersFrom`, up to `lastMember`. */
+  let membersFrom = boundary;
+  let lastMember = boundary;
+  /** The stamp of the last request sent. */
+  let lastStart = boundary;
+  let membersSent = 0;
+  let membersOut = 0;
+  /** The mean round trip of the last window judged, as measured. */
+  let lastMean = 0;
+  const member = (startedAt: number): boolean =>
+    memberSpan > 0 && startedAt > membersFrom && startedAt <= lastMember;
+  /** No request sent from `at` on joins: the span is over and enough were sent. */
+  const membersClosed = (at: number): boolean => membersSent >= MIN_SAMPLES && at - windowStart > memberSpan;
   const newWindow = (at: number): void => {
     windowStart = at;
     boundary = Math.max(boundary, at);
+    membersFrom = at;
+    lastMember = at;
+    memberSpan = slowStart && 2 * lastMean > minWindowMs ? lastMean / 4 : 0;
+    membersSent = 0;
+    membersOut = 0;
     samples = 0;
     rttSum = 0;
     drops = 0;
@@ -169,7 +196,13 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
    * round trip as measured (what growth answers to: a wait taken off that was in truth the destination's
    * must never read as room to grow).
    */
-  const judge = (rtt: number | undefined, raw: number, at: number, heldMean: number): void => {
+  const judge = (
+    rtt: number | undefined,
+    raw: number,
+    at: number,
+    heldMean: number,
+    stepped: boolean,
+  ): void => {
     const window: Tally = { answers: samples + drops, drops };
     sinceChange = { answers: sinceChange.answers + window.answers, drops: sinceChange.drops + drops };
     if (restoreTo !== undefined) {
@@ -226,14 +259,22 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     const rising =
       previousRaw !== undefined && raw >= previousRaw + Math.min(16, Math.max(4, previousRaw / 8));
     previousRaw = raw;
-    if (queue > beta) {
+    if (stepped && !pushedBack && rtt >= baseline + Math.min(16, Math.max(4, baseline / 8))) {
+      // A step judged on its own requests ends the slow start as HyStart++ (RFC 9406) ends TCP's: a round
+      // trip an eighth (4 to 16 ms) over the lowest. Back to what the destination held without the queue,
+      // never under the limit before the step: the step's requests took the new slots and are the ones that
+      // queued, so their round trip overstates the queue.
+      slowStart = false;
+      pushBack.abandon();
+      set(Math.max(stepFrom ?? limit / 2, (limit * baseline) / rtt), 'latency');
+    } else if (queue > beta) {
       slowStart = false;
       // Push-back that came with a queue was overload, whatever the trial would have found.
       pushBack.abandon();
       set(Math.max(limit / 2, limit - queue + alpha), 'latency');
     } else if (pushedBack || pushBack.trying()) {
       // Push-back above the background, not enough to cut, or a trial counting: hold.
-    } else if (rawQueue <= Math.max(alpha / 2, heldMean * FLAT_SHARE)) {
+    } else if (stepped || rawQueue <= Math.max(alpha / 2, heldMean * FLAT_SHARE)) {
       flatWindows++;
       if (rising) slowStart = false;
       // After the slow start, only a second flat window in a row multiplies: the window after a cut drains
@@ -245,6 +286,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
           : flatWindows >= 2
             ? PROBE_GROWTH
             : undefined;
+      stepFrom = limit;
       // By a share of what the destination held, not of the limit: records between requests do not reach it.
       if (growth === undefined) set(limit + log, 'probe');
       else set(Math.min(limit * growth, limit + heldMean * (growth - 1) + 1), 'probe');
@@ -280,6 +322,12 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
         filled = true;
         newWindow(at);
       }
+      lastStart = at;
+      if (memberSpan > 0 && at > membersFrom && !membersClosed(at)) {
+        lastMember = at;
+        membersOut++;
+        membersSent++;
+      }
       if (inFlight > peakInFlight) peakInFlight = inFlight;
       return at;
     },
@@ -287,19 +335,39 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       const at = now();
       count(at);
       inFlight--;
-      if (outcome === 'ignored' || outcome === 'unmeasured' || startedAt <= epoch) return;
-      if (outcome === 'overloaded') drops++;
-      else {
+      const isMember = member(startedAt);
+      if (isMember) membersOut--;
+      const counted =
+        outcome !== 'ignored' &&
+        outcome !== 'unmeasured' &&
+        startedAt > epoch &&
+        (memberSpan === 0 || isMember);
+      if (counted && outcome === 'overloaded') drops++;
+      else if (counted) {
         samples++;
         rttSum += at - startedAt;
       }
+      const membersIn = memberSpan > 0 && membersOut === 0 && membersClosed(at);
+      // Every member answered, too few of them measured (lookups among them, aborted ones): more join.
+      if (membersIn && samples + drops < MIN_SAMPLES) {
+        membersFrom = lastStart;
+        lastMember = lastStart;
+        membersSent = samples + drops;
+      }
+      // Judged on a counted answer; while members are judged, on any (the last member may answer before
+      // the shortest window is over, or be lost).
+      if (!counted && memberSpan === 0) return;
       const mean = samples > 0 ? rttSum / samples : 0;
-      if (samples + drops < MIN_SAMPLES || at - windowStart < Math.max(minWindowMs, 2 * mean)) return;
+      const elapsed = at - windowStart;
+      if (samples + drops < MIN_SAMPLES || elapsed < minWindowMs) return;
+      // Members all answered, or two round trips, as every other window.
+      if (!membersIn && elapsed < 2 * (memberSpan > 0 ? Math.max(mean, lastMean) : mean)) return;
+      lastMean = mean;
       // A window where the client's own wait was half the round trip or more tells nothing of the
       // destination's latency (only of its push-back).
       const own = options.clientDelay?.() ?? 0;
       const rtt = samples > 0 && own < mean / 2 ? mean - own : undefined;
-      judge(rtt, mean, at, inFlightArea / Math.max(1e-9, at - windowStart));
+      judge(rtt, mean, at, inFlightArea / Math.max(1e-9, at - windowStart), memberSpan > 0);
       newWindow(at);
     },
     state: () => ({ limit: published, inFlight, baselineMs: baseline, slowStart }),
