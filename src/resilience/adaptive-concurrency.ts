@@ -1,5 +1,6 @@
 import type { ConcurrencyLimit } from '../core/concurrency-limit.ts';
 import { createPushBackReader, type Tally } from './push-back-trial.ts';
+import { createStepMembers } from './step-members.ts';
 
 /** Why the limit moved. */
 export type LimitChangeReason =
@@ -144,33 +145,16 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   // stamped a nanosecond later, so it is still told apart from those sent before.
   let boundary = epoch;
   /**
-   * A slow start against a destination slow enough that two round trips outlast the shortest window judges
-   * each step on the requests sent in its first quarter round trip (at least MIN_SAMPLES of them), once every
-   * one has answered: those sent as the limit rose met the load it set, the queued ones among them included,
-   * and a step takes little more than one round trip instead of two. 0 otherwise: every answer counts.
+   * Against a destination slow enough that two round trips outlast the shortest window, a slow-start step
+   * is judged on its own requests, those sent in its first quarter round trip (src/resilience/step-members.ts).
    */
-  let memberSpan = 0;
-  /** Members are the requests stamped after `membersFrom`, up to `lastMember`. */
-  let membersFrom = boundary;
-  let lastMember = boundary;
-  /** The stamp of the last request sent. */
-  let lastStart = boundary;
-  let membersSent = 0;
-  let membersOut = 0;
+  const members = createStepMembers(MIN_SAMPLES);
   /** The mean round trip of the last window judged, as measured. */
   let lastMean = 0;
-  const member = (startedAt: number): boolean =>
-    memberSpan > 0 && startedAt > membersFrom && startedAt <= lastMember;
-  /** No request sent from `at` on joins: the span is over and enough were sent. */
-  const membersClosed = (at: number): boolean => membersSent >= MIN_SAMPLES && at - windowStart > memberSpan;
   const newWindow = (at: number): void => {
     windowStart = at;
     boundary = Math.max(boundary, at);
-    membersFrom = at;
-    lastMember = at;
-    memberSpan = slowStart && 2 * lastMean > minWindowMs ? lastMean / 4 : 0;
-    membersSent = 0;
-    membersOut = 0;
+    members.open(at, slowStart && 2 * lastMean > minWindowMs ? lastMean / 4 : 0);
     samples = 0;
     rttSum = 0;
     drops = 0;
@@ -322,12 +306,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
         filled = true;
         newWindow(at);
       }
-      lastStart = at;
-      if (memberSpan > 0 && at > membersFrom && !membersClosed(at)) {
-        lastMember = at;
-        membersOut++;
-        membersSent++;
-      }
+      members.sent(at);
       if (inFlight > peakInFlight) peakInFlight = inFlight;
       return at;
     },
@@ -335,39 +314,31 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       const at = now();
       count(at);
       inFlight--;
-      const isMember = member(startedAt);
-      if (isMember) membersOut--;
+      const isMember = members.ended(startedAt);
+      const stepped = members.active();
       const counted =
-        outcome !== 'ignored' &&
-        outcome !== 'unmeasured' &&
-        startedAt > epoch &&
-        (memberSpan === 0 || isMember);
+        outcome !== 'ignored' && outcome !== 'unmeasured' && startedAt > epoch && (!stepped || isMember);
       if (counted && outcome === 'overloaded') drops++;
       else if (counted) {
         samples++;
         rttSum += at - startedAt;
       }
-      const membersIn = memberSpan > 0 && membersOut === 0 && membersClosed(at);
-      // Every member answered, too few of them measured (lookups among them, aborted ones): more join.
-      if (membersIn && samples + drops < MIN_SAMPLES) {
-        membersFrom = lastStart;
-        lastMember = lastStart;
-        membersSent = samples + drops;
-      }
+      const membersIn = members.allIn(at);
+      if (membersIn && samples + drops < MIN_SAMPLES) members.more(samples + drops);
       // Judged on a counted answer; while members are judged, on any (the last member may answer before
       // the shortest window is over, or be lost).
-      if (!counted && memberSpan === 0) return;
+      if (!counted && !stepped) return;
       const mean = samples > 0 ? rttSum / samples : 0;
       const elapsed = at - windowStart;
       if (samples + drops < MIN_SAMPLES || elapsed < minWindowMs) return;
       // Members all answered, or two round trips, as every other window.
-      if (!membersIn && elapsed < 2 * (memberSpan > 0 ? Math.max(mean, lastMean) : mean)) return;
+      if (!membersIn && elapsed < 2 * (stepped ? Math.max(mean, lastMean) : mean)) return;
       lastMean = mean;
       // A window where the client's own wait was half the round trip or more tells nothing of the
       // destination's latency (only of its push-back).
       const own = options.clientDelay?.() ?? 0;
       const rtt = samples > 0 && own < mean / 2 ? mean - own : undefined;
-      judge(rtt, mean, at, inFlightArea / Math.max(1e-9, at - windowStart), memberSpan > 0);
+      judge(rtt, mean, at, inFlightArea / Math.max(1e-9, at - windowStart), stepped);
       newWindow(at);
     },
     state: () => ({ limit: published, inFlight, baselineMs: baseline, slowStart }),
