@@ -48,7 +48,7 @@ export interface RunObserver {
     readonly endpoint: string;
     readonly limit: number;
     readonly adaptive: boolean;
-    /** "initial", or why an adaptive limit moved ("probe", "latency", "overload", "baseline"). */
+    /** "initial", or why an adaptive limit moved ("probe", "latency", "overload", "baseline", "background"). */
     readonly reason: string;
   }): void;
   /** Records a quarantined or failed record with its reasons (in addition to recordState). */

@@ -30,7 +30,7 @@ export interface ConcurrencyReport {
   readonly highest: number;
   /** The limit's mean over the run, weighted by how long each value held. */
   readonly mean: number;
-  /** Changes by reason: "probe" (raised), "latency" and "overload" (cut), "baseline" (measuring). */
+  /** Changes by reason: "probe" (raised), "latency" and "overload" (cut), "baseline" (measuring), "background" (a cut undone). */
   readonly changes: Record<string, number>;
   /** [ms since the run started, limit] at the start and each change; the first `MAX_TIMELINE` of them. */
   readonly timeline: readonly (readonly [number, number])[];
