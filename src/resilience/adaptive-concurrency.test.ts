@@ -231,7 +231,6 @@ describe('createAdaptiveConcurrency', () => {
     await vi.advanceTimersByTimeAsync(2_000);
     run.stop();
     const gaps = changes.slice(1, 5).map((at, i) => at - changes[i]!);
-
     expect(gaps).toHaveLength(4);
     for (const gap of gaps) expect(gap).toBeLessThanOrEqual(260);
   });
