@@ -141,9 +141,6 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
 
   // Requests sent before the limit last changed tell of the old limit, not this one: left out.
   let epoch = Number.NEGATIVE_INFINITY;
-  // The clock reading of the last change or window opened: a request sent after it in the same reading is
-  // stamped a nanosecond later, so it is still told apart from those sent before.
-  let boundary = epoch;
   /**
    * Against a destination slow enough that two round trips outlast the shortest window, a slow-start step
    * is judged on its own requests, those sent in its first quarter round trip (src/resilience/step-members.ts).
@@ -153,7 +150,6 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   let lastMean = 0;
   const newWindow = (at: number): void => {
     windowStart = at;
-    boundary = Math.max(boundary, at);
     members.open(at, slowStart && 2 * lastMean > minWindowMs ? lastMean / 4 : 0);
     samples = 0;
     rttSum = 0;
@@ -169,7 +165,6 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     if (whole === published) return;
     published = whole;
     epoch = now();
-    boundary = Math.max(boundary, epoch);
     sinceChange = { answers: 0, drops: 0 };
     options.onChange?.({ limit: whole, reason });
     for (const listener of listeners) listener(whole);
@@ -218,7 +213,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     const pushedBack = !pushBack.usual(window);
     if (pushedBack) slowStart = false;
     if (rtt === undefined) return;
-    // Lower by more than the nanoseconds a stamp moves (above): a new low, which the baseline's age restarts.
+    // Lower by more than the nanoseconds a stamp moves (start()): a new low, which the baseline's age restarts.
     if (rtt < baseline - 1e-3) {
       baseline = rtt;
       baselineSince = at;
@@ -240,10 +235,9 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     // The round trip rose from the last window by an eighth (4 to 16 ms), as HyStart++ ends a TCP slow
     // start: a queue forming, even where a baseline taken while both ends were still warming up is too
     // high to show it.
-    const rising =
-      previousRaw !== undefined && raw >= previousRaw + Math.min(16, Math.max(4, previousRaw / 8));
+    const rising = previousRaw !== undefined && raw >= previousRaw + hystartRise(previousRaw);
     previousRaw = raw;
-    if (stepped && !pushedBack && rtt >= baseline + Math.min(16, Math.max(4, baseline / 8))) {
+    if (stepped && !pushedBack && rtt >= baseline + hystartRise(baseline)) {
       // A step judged on its own requests ends the slow start as HyStart++ (RFC 9406) ends TCP's: a round
       // trip an eighth (4 to 16 ms) over the lowest. Back to what the destination held without the queue,
       // never under the limit before the step: the step's requests took the new slots and are the ones that
@@ -291,7 +285,10 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       return () => listeners.delete(listener);
     },
     start() {
+      // Sent in the same clock reading as the last change or window opened, but after it: stamped a
+      // nanosecond later, so it is still told apart from those sent before.
       let at = now();
+      const boundary = Math.max(epoch, windowStart);
       if (at <= boundary) at = boundary + 1e-6;
       // The first window opens with the first request, and again once the limit first fills: the time before
       // (start-up, the first page read, the pipeline filling) held less than the limit, and counted in, it
@@ -351,3 +348,8 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
  * queue it ended the slow start at a fraction of the capacity.
  */
 const FLAT_SHARE = 0.05;
+
+/** The rise over a round trip that ends a slow start, as HyStart++ (RFC 9406) has it: an eighth, 4 to 16 ms. */
+function hystartRise(rtt: number): number {
+  return Math.min(16, Math.max(4, rtt / 8));
+}
