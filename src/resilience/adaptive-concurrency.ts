@@ -1,4 +1,5 @@
 import type { ConcurrencyLimit } from '../core/concurrency-limit.ts';
+import { createDeliveryProbe, type Delivery } from './delivery-probe.ts';
 import { createPushBackReader, type Tally } from './push-back-trial.ts';
 import { createStepMembers } from './step-members.ts';
 
@@ -129,10 +130,14 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   let baselineSince = windowStart;
   /** Judged windows in a row whose latency read flat. */
   let flatWindows = 0;
+  /** The slow start met a window not flat, and holds for one more to tell a queue from a moment's jitter. */
+  let slowStartInDoubt = false;
   /** The limit before the last raise. */
   let stepFrom: number | undefined;
   /** The round trip, as measured, of the last window judged on latency. */
   let previousRaw: number | undefined;
+  /** Whether more requests get more answers where the round trip rose: src/resilience/delivery-probe.ts. */
+  const probes = createDeliveryProbe();
   /** While the limit is halved to measure the baseline: the limit to go back to. */
   let restoreTo: number | undefined;
   const pushBack = createPushBackReader();
@@ -191,6 +196,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
         baseline = rtt;
         baselineSince = at;
       }
+      probes.forget();
       set(previous, 'baseline');
       return;
     }
@@ -203,6 +209,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     } else if (pushBack.overloaded(window)) {
       slowStart = false;
       flatWindows = 0;
+      probes.forget();
       const before = sinceChange;
       const from = limit;
       const was = published;
@@ -232,11 +239,48 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     // the destination: the queue is estimated from the requests it really held.
     const queue = heldMean * (1 - baseline / rtt);
     const rawQueue = heldMean * (1 - baseline / raw);
+    const flat = Math.max(slowStart ? alpha : alpha / 2, heldMean * FLAT_SHARE);
+    // By a share of what the destination held, not of the limit: records between requests do not reach it.
+    const grown = (growth: number): number => Math.min(limit * growth, limit + heldMean * (growth - 1) + 1);
     // The round trip rose from the last window by an eighth (4 to 16 ms), as HyStart++ ends a TCP slow
     // start: a queue forming, even where a baseline taken while both ends were still warming up is too
     // high to show it.
     const rising = previousRaw !== undefined && raw >= previousRaw + hystartRise(previousRaw);
     previousRaw = raw;
+    const ceiling = probes.capacity() + alpha;
+    /**
+     * A longer round trip, by less than a queue worth a cut (or at a limit a probe paid from), may be the
+     * destination's own: a server sharing its cores with the client answers later as both get busier. A probe
+     * now and then holds a quarter more, and stays only if the answers a second rise with it.
+     */
+    const holdOrProbe = (now = false): void => {
+      if ((probes.held(delivery) || now) && delivery !== undefined) {
+        probes.start(limit, delivery);
+        set(grown(PROBE_GROWTH), 'probe');
+      } else if (rawQueue <= alpha && limit + log <= ceiling) set(limit + log, 'probe');
+    };
+    // The destination's answers a ms, by Little's law on its round trip less the client's own wait (a busy
+    // client is no capacity of the destination's), which a window's phase against the waves of requests a
+    // step sends does not sway as counting answers does. Only where the window began after the last change.
+    const rate = heldMean / rtt;
+    const delivery: Delivery | undefined = windowStart > epoch ? { held: heldMean, rate } : undefined;
+    if (probes.probing() && !pushedBack && rawQueue <= flat) probes.flat();
+    else if (probes.probing() && !pushedBack) {
+      const verdict = probes.judge(delivery, baseline);
+      if (verdict.kind === 'wait') return;
+      if (verdict.kind === 'paid' && delivery !== undefined) {
+        probes.start(limit, delivery);
+        set(grown(PROBE_GROWTH), 'probe');
+        return;
+      }
+      if (verdict.kind === 'unpaid') {
+        // A longer round trip and no more answers: the destination is at its capacity. Back to it, but not
+        // above the limit before the probe, nor below one a probe paid from.
+        flatWindows = 0;
+        set(Math.max(probes.floor(), Math.min(verdict.from, verdict.capacity)), 'latency');
+        return;
+      }
+    } else if (probes.probing()) probes.forget();
     if (stepped && !pushedBack && rtt >= baseline + hystartRise(baseline)) {
       // A step judged on its own requests ends the slow start as HyStart++ (RFC 9406) ends TCP's: a round
       // trip an eighth (4 to 16 ms) over the lowest. Back to what the destination held without the queue,
@@ -245,15 +289,22 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       slowStart = false;
       pushBack.abandon();
       set(Math.max(stepFrom ?? limit / 2, (limit * baseline) / rtt), 'latency');
-    } else if (queue > beta) {
+    } else if (queue > beta && limit > probes.floor()) {
       slowStart = false;
       // Push-back that came with a queue was overload, whatever the trial would have found.
       pushBack.abandon();
-      set(Math.max(limit / 2, limit - queue + alpha), 'latency');
+      probes.cut();
+      set(Math.max(limit / 2, limit - queue + alpha, probes.floor()), 'latency');
     } else if (pushedBack || pushBack.trying()) {
       // Push-back above the background, not enough to cut, or a trial counting: hold.
-    } else if (stepped || rawQueue <= Math.max(alpha / 2, heldMean * FLAT_SHARE)) {
+    } else if (!stepped && !slowStart && rawQueue > flat && queue <= flat) {
+      // Flat at the destination, longer only by the client's own wait (a busy core): hold.
+      return;
+    } else if (stepped || rawQueue <= flat || (slowStart && queue <= flat)) {
+      // In the slow start, flat at the destination is enough: the client's wait then is its start-up (code
+      // compiling, the first pages read), which read as a queue ended the slow start in its first window.
       flatWindows++;
+      slowStartInDoubt = false;
       if (rising) slowStart = false;
       // After the slow start, only a second flat window in a row multiplies: the window after a cut drains
       // the queue the cut was for, and reads flat without telling anything of the capacity.
@@ -265,14 +316,24 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
             ? PROBE_GROWTH
             : undefined;
       stepFrom = limit;
-      // By a share of what the destination held, not of the limit: records between requests do not reach it.
-      if (growth === undefined) set(limit + log, 'probe');
-      else set(Math.min(limit * growth, limit + heldMean * (growth - 1) + 1), 'probe');
+      if (Math.floor(ceiling) > published)
+        set(Math.min(ceiling, growth === undefined ? limit + log : grown(growth)), 'probe');
+      // At the capacity a probe found, only the next probe looks past it: at once, once flat there twice.
+      else holdOrProbe(flatWindows >= 2);
       return;
-    } else if (rawQueue <= alpha) {
+    } else if (slowStart && !slowStartInDoubt) {
+      // As HyStart++'s conservative slow start (RFC 9406) does: one window that is not flat may be both ends
+      // warming up or a collection pause, and ended the slow start at a fraction of the capacity. Held one
+      // window; a second in a row ends it.
+      slowStartInDoubt = true;
+      flatWindows = 0;
+      return;
+    } else {
       slowStart = false;
-      set(limit + log, 'probe');
-    } else slowStart = false;
+      flatWindows = 0;
+      holdOrProbe();
+      return;
+    }
     flatWindows = 0;
   };
 
@@ -335,7 +396,8 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       // destination's latency (only of its push-back).
       const own = options.clientDelay?.() ?? 0;
       const rtt = samples > 0 && own < mean / 2 ? mean - own : undefined;
-      judge(rtt, mean, at, inFlightArea / Math.max(1e-9, at - windowStart), stepped);
+      const span = Math.max(1e-9, at - windowStart);
+      judge(rtt, mean, at, inFlightArea / span, stepped);
       newWindow(at);
     },
     state: () => ({ limit: published, inFlight, baselineMs: baseline, slowStart }),
