@@ -130,7 +130,11 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   let baselineSince = windowStart;
   /** Judged windows in a row whose latency read flat. */
   let flatWindows = 0;
-  /** The slow start met a window not flat, and holds for one more to tell a queue from a moment's jitter. */
+  /**
+   * The slow start met a window not flat, and holds for one more to tell a queue from a moment's jitter, as
+   * HyStart++'s conservative slow start (RFC 9406) does: one window may be both ends warming up, a collection
+   * pause or a compiler at work, and it ended the slow start, or cut it, at a fraction of the capacity.
+   */
   let slowStartInDoubt = false;
   /** The limit before the last raise. */
   let stepFrom: number | undefined;
@@ -269,8 +273,9 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       const verdict = probes.judge(delivery, baseline);
       if (verdict.kind === 'wait') return;
       if (verdict.kind === 'paid' && delivery !== undefined) {
+        // Paid, so below any capacity: the next probe goes on by half, as the slow start would.
         probes.start(limit, delivery);
-        set(grown(PROBE_GROWTH), 'probe');
+        set(grown(SLOW_START_GROWTH), 'probe');
         return;
       }
       if (verdict.kind === 'unpaid') {
@@ -289,6 +294,9 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       slowStart = false;
       pushBack.abandon();
       set(Math.max(stepFrom ?? limit / 2, (limit * baseline) / rtt), 'latency');
+    } else if (queue > beta && slowStart && !slowStartInDoubt && !pushedBack) {
+      slowStartInDoubt = true;
+      flatWindows = 0;
     } else if (queue > beta && limit > probes.floor()) {
       slowStart = false;
       // Push-back that came with a queue was overload, whatever the trial would have found.
@@ -322,9 +330,6 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       else holdOrProbe(flatWindows >= 2);
       return;
     } else if (slowStart && !slowStartInDoubt) {
-      // As HyStart++'s conservative slow start (RFC 9406) does: one window that is not flat may be both ends
-      // warming up or a collection pause, and ended the slow start at a fraction of the capacity. Held one
-      // window; a second in a row ends it.
       slowStartInDoubt = true;
       flatWindows = 0;
       return;
