@@ -47,6 +47,32 @@ describe('createCircuitBreaker', () => {
     expect(states).toEqual(['open']);
   });
 
+  it('counts a burst refused together as one failure, and an outage as every failure after its first', async () => {
+    // A gateway capping connections: 24 requests out, 12 more sent at once and refused within a millisecond,
+    // before the 24 answer. Counted one by one, the 12 opened the breaker on a destination answering all along.
+    const breaker = createCircuitBreaker({ consecutiveFailures: 10 });
+    const earlier = await Promise.all(Array.from({ length: 24 }, () => breaker.acquire()));
+    await vi.advanceTimersByTimeAsync(5);
+    const burst = await Promise.all(Array.from({ length: 12 }, () => breaker.acquire()));
+    await vi.advanceTimersByTimeAsync(1);
+    for (const permit of burst) permit.failure();
+    expect(breaker.state()).toEqual({ status: 'closed', openedAt: null, failures: 1 });
+    await vi.advanceTimersByTimeAsync(14);
+    for (const permit of earlier) permit.success();
+    expect(breaker.state().failures).toBe(0);
+
+    // An outage: what was out fails, then so does everything sent after the first failure came back.
+    const outAtOutage = await Promise.all(Array.from({ length: 16 }, () => breaker.acquire()));
+    await vi.advanceTimersByTimeAsync(1);
+    for (const permit of outAtOutage) permit.failure();
+    expect(breaker.state().failures).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await fail(breaker, 8);
+    expect(breaker.state().status).toBe('closed');
+    await fail(breaker, 1);
+    expect(breaker.state().status).toBe('open');
+  });
+
   it('hands out a permit at once only while closed and not aborted', async () => {
     const breaker = createCircuitBreaker({ consecutiveFailures: 2 });
     const aborted = AbortSignal.abort();
