@@ -88,16 +88,19 @@ const OVERLOAD_DECREASE = 0.75;
  * slow start. A window lasts at least two round trips and judges the mean round trip of the requests sent
  * under the limit in force. A cut answers to it less the wait the client itself added (`clientDelay`: its
  * event loop busy reading pages, mapping, writing the ledger, or without a core on a loaded machine), which
- * is no queue at the destination; growth answers to it as measured, so a client too busy to gain from more
- * requests holds its limit instead of cutting or raising it. The no-load round trip is the lowest window's, measured again every 10 s
- * (BASELINE_TTL_MS). From a window's round trip the queue the limit builds at the destination is estimated as `held × (1 − baseline /
- * rtt)`, `held` being the mean of the requests in flight over the window: at most alpha / 2 (the latency
- * flat) and the limit grows by half while the slow start lasts, by a quarter after; at most alpha (2·log10
- * limit), by log10 limit; past beta (5·log10 limit) it is cut by that queue less alpha (at most by half). A
- * window with a tenth of its requests pushed back (429, 503, timeouts) cuts it by a quarter, as a trial that
- * tells overload from push-back the destination gives whatever the load (src/resilience/push-back-trial.ts);
- * one with more push-back than that background never raises it; one that did not fill half the limit says
- * nothing about it.
+ * is no queue at the destination; growth answers to it as measured (but for the slow start, whose client
+ * is starting up), so a client too busy to gain from more requests holds its limit instead of cutting or
+ * raising it. The no-load round trip is the lowest window's, measured again every 10 s (BASELINE_TTL_MS).
+ * From a window's round trip the queue the limit builds at the destination is estimated as
+ * `held × (1 − baseline / rtt)`, `held` being the mean of the requests in flight over the window: at most
+ * alpha / 2 (the latency flat) and the limit grows by half while the slow start lasts, by a quarter after;
+ * at most alpha (2·log10 limit), by log10 limit; past beta (5·log10 limit) it is cut by that queue less alpha
+ * (at most by half). The slow start ends on the second window in a row that is not flat. A round trip that
+ * rose may be no queue at all: probes past a held limit keep what gets more answers a second
+ * (src/resilience/delivery-probe.ts). A window with a tenth of its requests pushed back (429, 503, timeouts)
+ * cuts it by a quarter, as a trial that tells overload from push-back the destination gives whatever the
+ * load (src/resilience/push-back-trial.ts); one with more push-back than that background never raises it;
+ * one that did not fill half the limit says nothing about it.
  */
 export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): AdaptiveConcurrency {
   const now = options.now ?? (() => performance.now());
@@ -251,6 +254,11 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     // high to show it.
     const rising = previousRaw !== undefined && raw >= previousRaw + hystartRise(previousRaw);
     previousRaw = raw;
+    // The destination's answers a ms, by Little's law on its round trip less the client's own wait (a busy
+    // client is no capacity of the destination's), which a window's phase against the waves of requests a
+    // step sends does not sway as counting answers does. Only where the window began after the last change.
+    const delivery: Delivery | undefined =
+      windowStart > epoch ? { held: heldMean, rate: heldMean / rtt } : undefined;
     const ceiling = probes.capacity() + alpha;
     /**
      * A longer round trip, by less than a queue worth a cut (or at a limit a probe paid from), may be the
@@ -263,29 +271,23 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
         set(grown(PROBE_GROWTH), 'probe');
       } else if (rawQueue <= alpha && limit + log <= ceiling) set(limit + log, 'probe');
     };
-    // The destination's answers a ms, by Little's law on its round trip less the client's own wait (a busy
-    // client is no capacity of the destination's), which a window's phase against the waves of requests a
-    // step sends does not sway as counting answers does. Only where the window began after the last change.
-    const rate = heldMean / rtt;
-    const delivery: Delivery | undefined = windowStart > epoch ? { held: heldMean, rate } : undefined;
-    if (probes.probing() && !pushedBack && rawQueue <= flat) probes.flat();
-    else if (probes.probing() && !pushedBack) {
+    if (probes.probing() && pushedBack) probes.forget();
+    else if (probes.probing() && rawQueue <= flat) probes.flat();
+    else if (probes.probing()) {
       const verdict = probes.judge(delivery, baseline);
       if (verdict.kind === 'wait') return;
-      if (verdict.kind === 'paid' && delivery !== undefined) {
-        // Paid, so below any capacity: the next probe goes on by half, as the slow start would.
-        probes.start(limit, delivery);
+      flatWindows = 0;
+      if (verdict.kind === 'paid') {
+        // Below any capacity: the next probe goes on by half, as the slow start would.
+        probes.start(limit, verdict.delivery);
         set(grown(SLOW_START_GROWTH), 'probe');
-        return;
-      }
-      if (verdict.kind === 'unpaid') {
+      } else {
         // A longer round trip and no more answers: the destination is at its capacity. Back to it, but not
         // above the limit before the probe, nor below one a probe paid from.
-        flatWindows = 0;
         set(Math.max(probes.floor(), Math.min(verdict.from, verdict.capacity)), 'latency');
-        return;
       }
-    } else if (probes.probing()) probes.forget();
+      return;
+    }
     if (stepped && !pushedBack && rtt >= baseline + hystartRise(baseline)) {
       // A step judged on its own requests ends the slow start as HyStart++ (RFC 9406) ends TCP's: a round
       // trip an eighth (4 to 16 ms) over the lowest. Back to what the destination held without the queue,

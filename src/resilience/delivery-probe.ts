@@ -29,8 +29,8 @@ export function paidOff(before: Delivery, after: Delivery): boolean {
 export type ProbeVerdict =
   /** The probe's first window: answers to requests sent before it still come in, so it is not compared. */
   | { readonly kind: 'wait' }
-  /** More answers a second: the rise was no queue, and the next probe can start from here. */
-  | { readonly kind: 'paid' }
+  /** More answers a second: the rise was no queue, and the next probe can start from this delivery. */
+  | { readonly kind: 'paid'; readonly delivery: Delivery }
   /**
    * No more answers a second: `from` is the limit before the probe, `capacity` the requests the destination
    * holds without a queue (its answers a ms times the lowest round trip; Infinity when not measured).
@@ -84,7 +84,7 @@ export function createDeliveryProbe() {
       const { from, base } = probe;
       if (delivery !== undefined && paidOff(base, delivery)) {
         paid();
-        return { kind: 'paid' };
+        return { kind: 'paid', delivery };
       }
       probe = undefined;
       holdsBeforeProbe = Math.min(MOST_HOLDS, 2 * holdsBeforeProbe);
