@@ -297,6 +297,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       pushBack.abandon();
       set(Math.max(stepFrom ?? limit / 2, (limit * baseline) / rtt), 'latency');
     } else if (queue > beta && slowStart && !slowStartInDoubt && !pushedBack) {
+      // A queue in the slow start: held for one more window before the cut, in case it was a moment's.
       slowStartInDoubt = true;
       flatWindows = 0;
     } else if (queue > beta && limit > probes.floor()) {
@@ -332,6 +333,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       else holdOrProbe(flatWindows >= 2);
       return;
     } else if (slowStart && !slowStartInDoubt) {
+      // Not flat in the slow start: held for one more window before it ends.
       slowStartInDoubt = true;
       flatWindows = 0;
       return;
@@ -403,8 +405,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       // destination's latency (only of its push-back).
       const own = options.clientDelay?.() ?? 0;
       const rtt = samples > 0 && own < mean / 2 ? mean - own : undefined;
-      const span = Math.max(1e-9, at - windowStart);
-      judge(rtt, mean, at, inFlightArea / span, stepped);
+      judge(rtt, mean, at, inFlightArea / Math.max(1e-9, at - windowStart), stepped);
       newWindow(at);
     },
     state: () => ({ limit: published, inFlight, baselineMs: baseline, slowStart }),
