@@ -90,9 +90,7 @@ describe('createAdaptiveConcurrency', () => {
       const settled = run.meanLimit((seconds / 2) * 1000, seconds * 1000);
       expect(settled).toBeGreaterThanOrEqual(capacity * 0.8);
       expect(settled).toBeLessThanOrEqual(capacity * 1.2);
-      // Now and then a probe holds a quarter more for a window, to see whether more requests get more answers.
-      const secondHalf = run.timeline.filter((point) => point.at >= (seconds / 2) * 1000);
-      expect(Math.max(...secondHalf.map((point) => point.limit))).toBeLessThan(capacity * 1.5);
+      expect(limit.current()).toBeLessThanOrEqual(capacity * 1.2);
     },
   );
 
@@ -138,23 +136,6 @@ describe('createAdaptiveConcurrency', () => {
       expect(settled).toBeLessThanOrEqual(64 * 1.2);
     },
   );
-
-  it('follows a destination that answers later as it gets busier, while more requests still get more answers', async () => {
-    // A server sharing its cores with the client: 20 ms, a fifth longer for every 20 requests it holds, and no
-    // queue. Read by latency alone its round trip is a queue from about 30 on; its answers a second still
-    // grow by at least half as much as what it holds up to about 80.
-    let held = 0;
-    const limit = limitOf({ initial: 16 });
-    const run = drive(limit, async () => {
-      held++;
-      await new Promise((resolve) => setTimeout(resolve, 20 * (1 + held / 100)));
-      held--;
-      return true;
-    });
-    await vi.advanceTimersByTimeAsync(10_000);
-    run.stop();
-    expect(run.meanLimit(2_000, 10_000)).toBeGreaterThanOrEqual(55);
-  });
 
   it('climbs back to the capacity in a few windows once the destination can take more', async () => {
     // A destination busy elsewhere for 3 s (16 workers free), then with all of its 64.
