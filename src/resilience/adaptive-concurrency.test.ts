@@ -57,6 +57,10 @@ function drive(limit: AdaptiveConcurrency, serve: () => Promise<boolean>) {
   };
 }
 
+/** A server without a capacity: every request answered after `ms`. */
+const answerAfter = (ms: number): Promise<boolean> =>
+  new Promise((resolve) => setTimeout(() => resolve(true), ms));
+
 /** A server with `capacity` workers, `serviceMs` per request and 503s past twice its capacity. */
 function capacityServer(capacity: number, serviceMs: number) {
   const gate = createCapacityGate(capacity);
@@ -201,7 +205,7 @@ describe('createAdaptiveConcurrency', () => {
   it('measures its baseline again every 10 s, halving the limit for one window', async () => {
     const changes: Array<{ limit: number; reason: string }> = [];
     const limit = limitOf({ max: 32, onChange: (event) => changes.push(event) });
-    const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(true), 20)));
+    const run = drive(limit, () => answerAfter(20));
     await vi.advanceTimersByTimeAsync(9_000);
     expect(changes.some((change) => change.reason === 'baseline')).toBe(false);
     await vi.advanceTimersByTimeAsync(2_000);
@@ -243,7 +247,7 @@ describe('createAdaptiveConcurrency', () => {
     const changes: Array<{ limit: number; reason: string }> = [];
     const limit = limitOf({ initial: 16, max: 64, onChange: (event) => changes.push(event) });
     await vi.advanceTimersByTimeAsync(2_000);
-    const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(true), 100)));
+    const run = drive(limit, () => answerAfter(100));
     await vi.advanceTimersByTimeAsync(400);
     run.stop();
     expect(changes[0]).toEqual({ limit: 24, reason: 'probe' });
@@ -253,7 +257,7 @@ describe('createAdaptiveConcurrency', () => {
     const changes: number[] = [];
     const limit = limitOf({ initial: 16, max: 256 });
     limit.subscribe(() => changes.push(Date.now()));
-    const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(true), 200)));
+    const run = drive(limit, () => answerAfter(200));
     await vi.advanceTimersByTimeAsync(2_000);
     run.stop();
     const gaps = changes.slice(1, 5).map((at, i) => at - changes[i]!);
@@ -264,10 +268,7 @@ describe('createAdaptiveConcurrency', () => {
   it('judges a step whose requests all answered before the shortest window was over', async () => {
     // 120 ms round trips, then 40 ms: the step's requests are all in after 40 ms, the window lasts 100.
     const limit = limitOf({ initial: 16, max: 256 });
-    const run = drive(
-      limit,
-      () => new Promise((resolve) => setTimeout(() => resolve(true), Date.now() < 300 ? 120 : 40)),
-    );
+    const run = drive(limit, () => answerAfter(Date.now() < 300 ? 120 : 40));
     await vi.advanceTimersByTimeAsync(3_000);
     run.stop();
     expect(limit.current()).toBe(256);
@@ -277,10 +278,7 @@ describe('createAdaptiveConcurrency', () => {
     // 200 ms round trips; the 40th request hangs until the run's end, as a lost answer waits for its timeout.
     const limit = limitOf({ initial: 16, max: 256 });
     let n = 0;
-    const run = drive(
-      limit,
-      () => new Promise((resolve) => setTimeout(() => resolve(true), ++n === 40 ? 60_000 : 200)),
-    );
+    const run = drive(limit, () => answerAfter(++n === 40 ? 60_000 : 200));
     await vi.advanceTimersByTimeAsync(3_000);
     run.stop();
     expect(limit.current()).toBe(256);
@@ -288,7 +286,7 @@ describe('createAdaptiveConcurrency', () => {
 
   it('grows to its max while the latency stays flat', async () => {
     const limit = limitOf({ max: 100 });
-    const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(true), 20)));
+    const run = drive(limit, () => answerAfter(20));
     await vi.advanceTimersByTimeAsync(5_000);
     run.stop();
     expect(limit.current()).toBe(100);
@@ -388,7 +386,7 @@ describe('createAdaptiveConcurrency', () => {
   it('tells every change with its reason', async () => {
     const changes: Array<{ limit: number; reason: string }> = [];
     const limit = limitOf({ max: 32, onChange: (event) => changes.push(event) });
-    const run = drive(limit, () => new Promise((resolve) => setTimeout(() => resolve(true), 20)));
+    const run = drive(limit, () => answerAfter(20));
     await vi.advanceTimersByTimeAsync(2_000);
     run.stop();
     expect(changes).toEqual([

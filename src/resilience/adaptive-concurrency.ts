@@ -1,5 +1,5 @@
 import type { ConcurrencyLimit } from '../core/concurrency-limit.ts';
-import { createPushBackReader, type Tally } from './push-back-trial.ts';
+import { addTally, createPushBackReader, type Tally } from './push-back-trial.ts';
 import { createStepMembers } from './step-members.ts';
 
 /** Why the limit moved. */
@@ -183,7 +183,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     stepped: boolean,
   ): void => {
     const window: Tally = { answers: samples + drops, drops };
-    sinceChange = { answers: sinceChange.answers + window.answers, drops: sinceChange.drops + drops };
+    sinceChange = addTally(sinceChange, window);
     if (restoreTo !== undefined) {
       const previous = restoreTo;
       restoreTo = undefined;

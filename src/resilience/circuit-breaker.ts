@@ -111,19 +111,6 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   let failures = 0;
   /** When the first failure of the current streak came back. */
   let streakSince = Number.NEGATIVE_INFINITY;
-  /**
-   * Whether a failure of a request sent at `sentAt` counts towards opening. The first starts a streak; after
-   * it only requests sent once a failure was known count. A burst sent together and refused together (a
-   * gateway's cap on connections, met by a rising concurrency limit) comes back before the requests sent
-   * earlier answer, and counted one by one it opened the breaker on a destination answering all the while.
-   */
-  const countsTowardsOpening = (sentAt: number): boolean => {
-    if (failures === 0) {
-      streakSince = clock.now();
-      return true;
-    }
-    return sentAt >= streakSince;
-  };
   let openedAt: number | null = null;
   let pauseStartedAt: number | null = null;
   let pausedBeforeMs = 0;
@@ -206,6 +193,20 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
       { details: { endpoint, maxWaitForFirstAnswerMs } },
     );
 
+  /**
+   * A transient failure, while closed, of a request sent at `sentAt`. The first starts a streak; after it
+   * only requests sent once a failure was known count towards opening. A burst sent together and refused
+   * together (a gateway's cap on connections, met by a rising concurrency limit) comes back before the
+   * requests sent earlier answer, and counted one by one it opened the breaker on a destination answering
+   * all the while.
+   */
+  const countFailure = (sentAt: number): void => {
+    if (status !== 'closed') return;
+    if (failures === 0) streakSince = clock.now();
+    else if (sentAt < streakSince) return;
+    if (++failures >= threshold) open();
+  };
+
   // Closures rather than methods, so a caller may hand one on by itself; one `done` flag for all three.
   const permit = (isProbe: boolean): BreakerPermit => {
     const sentAt = clock.now();
@@ -223,7 +224,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
         done = true;
         answered = true;
         if (isProbe) open();
-        else if (status === 'closed' && countsTowardsOpening(sentAt) && ++failures >= threshold) open();
+        else countFailure(sentAt);
       },
       unreachable: (reason) => {
         if (done) return;
@@ -233,7 +234,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
           // One refusal is enough: other requests wait for a probe instead of spending their retries.
           if (isProbe || status === 'closed') open();
         } else if (isProbe) open();
-        else if (status === 'closed' && countsTowardsOpening(sentAt) && ++failures >= threshold) open();
+        else countFailure(sentAt);
       },
       release: () => {
         if (done) return;

@@ -26,7 +26,11 @@ const TRIAL_ANSWERS = 40;
 const Z = 2;
 
 const share = (t: Tally): number => (t.answers > 0 ? t.drops / t.answers : 0);
-const add = (a: Tally, b: Tally): Tally => ({ answers: a.answers + b.answers, drops: a.drops + b.drops });
+/** Two stretches of answers taken together. */
+export const addTally = (a: Tally, b: Tally): Tally => ({
+  answers: a.answers + b.answers,
+  drops: a.drops + b.drops,
+});
 /** Push-backs a window of `answers` has at most, `z` standard errors above a share `p`. */
 const upTo = (p: number, answers: number, z: number): number =>
   p * answers + z * Math.sqrt(answers * p * (1 - p));
@@ -70,11 +74,11 @@ export function createPushBackReader() {
         trial.drained = true;
         return { kind: 'running' };
       }
-      trial.after = add(trial.after, window);
+      trial.after = addTally(trial.after, window);
       if (trial.after.answers < TRIAL_ANSWERS) return { kind: 'running' };
       const { from, before, after } = trial;
       trial = undefined;
-      const both = add(before, after);
+      const both = addTally(before, after);
       const pooled = share(both);
       const error = Math.sqrt(pooled * (1 - pooled) * (1 / before.answers + 1 / after.answers));
       const fell = share(before) - share(after) > Z * error;
