@@ -318,6 +318,8 @@ describe('schedules and runs', () => {
     broken.DEST_CLIENT_SECRET = env.DEST_CLIENT_SECRET!;
     expect(await serve.reload()).toEqual([]);
     await waitFor(() => destination.orders().length === 1, 'the order after the fix', 20_000);
+    // The destination stores the order before the run settles its event in the inbox: waited for, not raced.
+    await waitFor(async () => (await ledger.inboxStats('events')).pending === 0, 'the event settled');
     expect((await ledger.inboxStats('events')).pending).toBe(0);
   });
 });
