@@ -98,9 +98,9 @@ const OVERLOAD_DECREASE = 0.75;
  * lasts, by a quarter after; at most alpha (2·log10 limit), by log10 limit; past beta (5·log10 limit) it is
  * cut by that queue less alpha (at most by half). The slow start ends on the second window in a row that is
  * not flat. A round trip that rose may be no queue at all: probes past a held limit keep what gets more
- * answers a second (src/resilience/delivery-probe.ts). No rise ever passes the reach, 1.6 times the
- * answers a ms over the lowest single round trip (src/resilience/reach.ts), which a loaded machine can
- * only shorten. A window with a tenth of its requests pushed back (429, 503, timeouts) cuts it by a
+ * answers a second (src/resilience/delivery-probe.ts). No rise ever gives the destination more than 1.6
+ * times its answers a ms over the lowest single round trip (src/resilience/reach.ts), which a loaded machine
+ * can only shorten. A window with a tenth of its requests pushed back (429, 503, timeouts) cuts it by a
  * quarter, as a trial that tells overload from push-back the destination gives whatever the load
  * (src/resilience/push-back-trial.ts); one with more push-back than that background never raises it; one
  * that did not fill half the limit says nothing about it.
@@ -266,7 +266,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       windowStart > epoch ? { held: heldMean, rate: heldMean / rtt } : undefined;
     const ceiling = probes.capacity() + alpha;
     // Never more than the destination's answers a ms over the lowest round trip allow (src/resilience/reach.ts).
-    const reach = limitReach(heldMean, raw, lowest);
+    const reach = limitReach(limit, heldMean, raw, lowest);
     /** Raises the limit towards `to`, as far as the reach allows; whether it rose. */
     const raise = (to: number): boolean => {
       const next = Math.min(to, Math.max(limit, reach));

@@ -51,10 +51,15 @@ describe('createDeliveryProbe', () => {
 });
 
 describe('limitReach', () => {
-  it('is 1.6 times the answers a ms over the lowest round trip', () => {
+  it('lets the destination hold at most 1.6 times its answers a ms over the lowest round trip', () => {
     // A gate of 16 at 20 ms holding 27: its round trip reads 20 × 27 / 16 ms, so it answers 0.8 a ms.
-    expect(limitReach(27, (20 * 27) / 16, 20)).toBeCloseTo(1.6 * 16);
+    expect(limitReach(27, 27, (20 * 27) / 16, 20)).toBeCloseTo(1.6 * 16);
     // No queue, the lowest round trip a tenth under the mean: room for 1.45 times what it holds.
-    expect(limitReach(40, 22, 20)).toBeCloseTo((1.6 * 40 * 20) / 22);
+    expect(limitReach(40, 40, 22, 20)).toBeCloseTo((1.6 * 40 * 20) / 22);
+  });
+
+  it('counts the slots whose records are not at the destination on top', () => {
+    // 20 records, 10 of them waiting out a retry's backoff: a slot more is at most one request more there.
+    expect(limitReach(20, 10, 20, 20)).toBeCloseTo(20 + 0.6 * 10);
   });
 });
