@@ -169,6 +169,20 @@ describe('createAdaptiveConcurrency', () => {
     },
   );
 
+  it('climbs back to where it started after a cut, against a destination whose round trip is mostly the client', async () => {
+    // Answers in 1 to 4 ms (the client reading them late, more than the destination's work), but for a spike
+    // of 40 ms in the second second that cuts the limit. The reach is then under 16: 1.6 times the answers a
+    // ms over the lowest round trip, about 1 ms.
+    const random = createRandom(7);
+    const limit = limitOf({ initial: 16 });
+    const spike = (at: number): boolean => at >= 1_000 && at < 1_500;
+    const run = drive(limit, () => answerAfter(spike(Date.now()) ? 40 : 1 + 3 * random()));
+    await vi.advanceTimersByTimeAsync(5_000);
+    run.stop();
+    expect(Math.min(...run.timeline.map((point) => point.limit))).toBeLessThan(16);
+    expect(limit.current()).toBeGreaterThanOrEqual(16);
+  });
+
   it('follows a destination that answers later as it gets busier, while more requests still get more answers', async () => {
     // A server sharing its cores with the client: 20 ms, a fifth longer for every 20 requests it holds, and no
     // queue. Read by latency alone its round trip is a queue from about 30 on; its answers a second still

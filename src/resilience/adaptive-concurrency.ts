@@ -111,7 +111,8 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   const min = Math.max(1, Math.floor(options.min));
   const max = Math.max(min, Math.floor(options.max));
   const clamp = (value: number) => Math.min(max, Math.max(min, value));
-  let limit = clamp(options.initial);
+  const initial = clamp(options.initial);
+  let limit = initial;
   let published = Math.floor(limit);
   let slowStart = true;
   let inFlight = 0;
@@ -265,8 +266,11 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     const delivery: Delivery | undefined =
       windowStart > epoch ? { held: heldMean, rate: heldMean / rtt } : undefined;
     const ceiling = probes.capacity() + alpha;
-    // Never more than the destination's answers a ms over the lowest round trip allow (src/resilience/reach.ts).
-    const reach = limitReach(limit, heldMean, raw, lowest);
+    // Never more than the destination's answers a ms over the lowest round trip allow (src/resilience/reach.ts),
+    // but always back to where the run started: against a destination answering in a fraction of a ms, the
+    // client's own work is most of the round trip, the reach is under the initial limit, and a limit cut
+    // once by a noisy window never climbed back.
+    const reach = Math.max(initial, limitReach(limit, heldMean, raw, lowest));
     /** Raises the limit towards `to`, as far as the reach allows; whether it rose. */
     const raise = (to: number): boolean => {
       const next = Math.min(to, Math.max(limit, reach));
