@@ -61,16 +61,28 @@ function drive(limit: AdaptiveConcurrency, serve: () => Promise<boolean>) {
 const answerAfter = (ms: number): Promise<boolean> =>
   new Promise((resolve) => setTimeout(() => resolve(true), ms));
 
-/** A server with `capacity` workers, `serviceMs` per request and 503s past twice its capacity. */
-function capacityServer(capacity: number, serviceMs: number) {
+/**
+ * A server with `capacity` workers, `serviceMs` per request (a number, or drawn for each) and 503s past twice
+ * its capacity; `readLateMs`, drawn for each answer, is how long after it leaves the server the client reads
+ * it (a loaded machine), a wait the server's gate does not count.
+ */
+function capacityServer(
+  capacity: number,
+  serviceMs: number | (() => number),
+  readLateMs: () => number = () => 0,
+) {
   const gate = createCapacityGate(capacity);
   const serve = async (): Promise<boolean> => {
     const admission = gate.enter();
     // A refusal costs a round trip too.
     if (admission === null) return new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1));
     await admission.ready;
-    await new Promise((resolve) => setTimeout(resolve, serviceMs));
+    await new Promise((resolve) =>
+      setTimeout(resolve, typeof serviceMs === 'number' ? serviceMs : serviceMs()),
+    );
     admission.release();
+    const late = readLateMs();
+    if (late > 0) await new Promise((resolve) => setTimeout(resolve, late));
     return true;
   };
   return { gate, serve };
@@ -122,15 +134,7 @@ describe('createAdaptiveConcurrency', () => {
     async (seed) => {
       // Each answer 20 ms ± 33%: windows of answers that read as more delivered where none was, by chance.
       const random = createRandom(seed);
-      const gate = createCapacityGate(64);
-      const serve = async (): Promise<boolean> => {
-        const admission = gate.enter();
-        if (admission === null) return new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1));
-        await admission.ready;
-        await new Promise((resolve) => setTimeout(resolve, 20 * (0.67 + 0.66 * random())));
-        admission.release();
-        return true;
-      };
+      const { gate, serve } = capacityServer(64, () => 20 * (0.67 + 0.66 * random()));
       const limit = limitOf({ initial: 16 });
       const run = drive(limit, serve);
       await vi.advanceTimersByTimeAsync(10_000);
@@ -150,16 +154,7 @@ describe('createAdaptiveConcurrency', () => {
       // no queue of the destination's, and the first windows read half as long again as it answers. A probe
       // reaching a quarter past a limit held from there went past twice the capacity.
       const random = createRandom(seed);
-      const gate = createCapacityGate(16);
-      const serve = async (): Promise<boolean> => {
-        const admission = gate.enter();
-        if (admission === null) return new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1));
-        await admission.ready;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        admission.release();
-        await new Promise((resolve) => setTimeout(resolve, 25 * random()));
-        return true;
-      };
+      const { gate, serve } = capacityServer(16, 20, () => 25 * random());
       const limit = limitOf({ initial: 16 });
       const run = drive(limit, serve);
       await vi.advanceTimersByTimeAsync(10_000);
