@@ -33,7 +33,7 @@ export type ProbeVerdict =
   | { readonly kind: 'paid'; readonly delivery: Delivery }
   /**
    * No more answers a second: `from` is the limit before the probe, `capacity` the requests the destination
-   * holds without a queue (its answers a ms times the lowest round trip; Infinity when not measured).
+   * holds without a queue (its answers a ms times the baseline; Infinity when not measured).
    */
   | { readonly kind: 'unpaid'; readonly from: number; readonly capacity: number };
 
