@@ -106,9 +106,7 @@ describe('createAdaptiveConcurrency', () => {
       const settled = run.meanLimit((seconds / 2) * 1000, seconds * 1000);
       expect(settled).toBeGreaterThanOrEqual(capacity * 0.8);
       expect(settled).toBeLessThanOrEqual(capacity * 1.2);
-      // Now and then a probe holds a quarter more for a window, to see whether more requests get more answers.
-      const secondHalf = run.timeline.filter((point) => point.at >= (seconds / 2) * 1000);
-      expect(Math.max(...secondHalf.map((point) => point.limit))).toBeLessThan(capacity * 1.5);
+      expect(limit.current()).toBeLessThanOrEqual(capacity * 1.2);
     },
   );
 
@@ -151,8 +149,8 @@ describe('createAdaptiveConcurrency', () => {
     'never passes twice a capacity of 16 on a loaded machine, whose answers come up to 25 ms late (seed %i)',
     async (seed) => {
       // A machine whose cores other work holds: each answer of a 20 ms destination is read 0 to 25 ms late,
-      // no queue of the destination's, and the first windows read half as long again as it answers. A probe
-      // reaching a quarter past a limit held from there went past twice the capacity.
+      // no queue of the destination's, and the first windows read half as long again as it answers. Probes
+      // past a limit held from there (the fifth stop's, docs/performance.md) went past twice the capacity.
       const random = createRandom(seed);
       const { gate, serve } = capacityServer(16, 20, () => 25 * random());
       const limit = limitOf({ initial: 16 });
@@ -166,8 +164,8 @@ describe('createAdaptiveConcurrency', () => {
 
   it('climbs back to where it started after a cut, against a destination whose round trip is mostly the client', async () => {
     // Answers in 1 to 4 ms (the client reading them late, more than the destination's work), but for a spike
-    // of 40 ms in the second second that cuts the limit. The reach is then under 16: 1.6 times the answers a
-    // ms over the lowest round trip, about 1 ms.
+    // of 40 ms in the second second that cuts the limit. A bound from the lowest round trip (about 1 ms) sat
+    // under 16 here and kept the limit at 4 (the sixth stop's reach, docs/performance.md).
     const random = createRandom(7);
     const limit = limitOf({ initial: 16 });
     const spike = (at: number): boolean => at >= 1_000 && at < 1_500;
@@ -178,22 +176,16 @@ describe('createAdaptiveConcurrency', () => {
     expect(limit.current()).toBeGreaterThanOrEqual(16);
   });
 
-  it('follows a destination that answers later as it gets busier, while more requests still get more answers', async () => {
-    // A server sharing its cores with the client: 20 ms, a fifth longer for every 20 requests it holds, and no
-    // queue. Read by latency alone its round trip is a queue from about 30 on; its answers a second still
-    // grow by at least half as much as what it holds up to about 80. Vegas alone held 36 here; probes go on
-    // until the reach (src/resilience/reach.ts) leaves no room for a tenth more, near 45, and grow slowly past.
-    let held = 0;
+  it('grows against a destination whose round trip varies sixfold, far from its capacity', async () => {
+    // 10 to 60 ms a request, 128 workers: the lowest round trip is a fifth of the mean. A bound on the limit
+    // from the lowest single round trip (the sixth stop's reach, docs/performance.md) kept it at 16 here.
+    const random = createRandom(3);
+    const { serve } = capacityServer(128, () => 10 + 50 * random());
     const limit = limitOf({ initial: 16 });
-    const run = drive(limit, async () => {
-      held++;
-      await new Promise((resolve) => setTimeout(resolve, 20 * (1 + held / 100)));
-      held--;
-      return true;
-    });
-    await vi.advanceTimersByTimeAsync(10_000);
+    const run = drive(limit, serve);
+    await vi.advanceTimersByTimeAsync(20_000);
     run.stop();
-    expect(run.meanLimit(2_000, 10_000)).toBeGreaterThanOrEqual(48);
+    expect(run.meanLimit(10_000, 20_000)).toBeGreaterThanOrEqual(30);
   });
 
   it('climbs back to the capacity in a few windows once the destination can take more', async () => {

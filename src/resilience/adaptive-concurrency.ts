@@ -1,7 +1,5 @@
 import type { ConcurrencyLimit } from '../core/concurrency-limit.ts';
-import { createDeliveryProbe, type Delivery } from './delivery-probe.ts';
 import { addTally, createPushBackReader, type Tally } from './push-back-trial.ts';
-import { limitReach } from './reach.ts';
 import { createStepMembers } from './step-members.ts';
 
 /** Why the limit moved. */
@@ -89,21 +87,16 @@ const OVERLOAD_DECREASE = 0.75;
  * slow start. A window lasts at least two round trips and judges the mean round trip of the requests sent
  * under the limit in force. A cut answers to it less the wait the client itself added (`clientDelay`: its
  * event loop busy reading pages, mapping, writing the ledger, or without a core on a loaded machine), which
- * is no queue at the destination; growth answers to it as measured (but for the slow start, whose client
- * is starting up), so a client too busy to gain from more requests holds its limit instead of cutting or
- * raising it. The no-load round trip is the lowest window's, measured again every 10 s (BASELINE_TTL_MS).
- * From a window's round trip the queue the limit builds at the destination is estimated as
- * `held × (1 − baseline / rtt)`, `held` being the mean of the requests in flight over the window: at most
- * alpha / 2 (the latency flat; alpha in the slow start) and the limit grows by half while the slow start
- * lasts, by a quarter after; at most alpha (2·log10 limit), by log10 limit; past beta (5·log10 limit) it is
- * cut by that queue less alpha (at most by half). The slow start ends on the second window in a row that is
- * not flat. A round trip that rose may be no queue at all: probes past a held limit keep what gets more
- * answers a second (src/resilience/delivery-probe.ts). No rise ever gives the destination more than 1.6
- * times its answers a ms over the lowest single round trip (src/resilience/reach.ts), which a loaded machine
- * can only shorten. A window with a tenth of its requests pushed back (429, 503, timeouts) cuts it by a
- * quarter, as a trial that tells overload from push-back the destination gives whatever the load
- * (src/resilience/push-back-trial.ts); one with more push-back than that background never raises it; one
- * that did not fill half the limit says nothing about it.
+ * is no queue at the destination; growth answers to it as measured, so a client too busy to gain from more
+ * requests holds its limit instead of cutting or raising it. The no-load round trip is the lowest window's, measured again every 10 s
+ * (BASELINE_TTL_MS). From a window's round trip the queue the limit builds at the destination is estimated as `held × (1 − baseline /
+ * rtt)`, `held` being the mean of the requests in flight over the window: at most alpha / 2 (the latency
+ * flat) and the limit grows by half while the slow start lasts, by a quarter after; at most alpha (2·log10
+ * limit), by log10 limit; past beta (5·log10 limit) it is cut by that queue less alpha (at most by half). A
+ * window with a tenth of its requests pushed back (429, 503, timeouts) cuts it by a quarter, as a trial that
+ * tells overload from push-back the destination gives whatever the load (src/resilience/push-back-trial.ts);
+ * one with more push-back than that background never raises it; one that did not fill half the limit says
+ * nothing about it.
  */
 export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): AdaptiveConcurrency {
   const now = options.now ?? (() => performance.now());
@@ -111,8 +104,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   const min = Math.max(1, Math.floor(options.min));
   const max = Math.max(min, Math.floor(options.max));
   const clamp = (value: number) => Math.min(max, Math.max(min, value));
-  const initial = clamp(options.initial);
-  let limit = initial;
+  let limit = clamp(options.initial);
   let published = Math.floor(limit);
   let slowStart = true;
   let inFlight = 0;
@@ -137,20 +129,10 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   let baselineSince = windowStart;
   /** Judged windows in a row whose latency read flat. */
   let flatWindows = 0;
-  /**
-   * The slow start met a window not flat, and holds for one more to tell a queue from a moment's jitter, as
-   * HyStart++'s conservative slow start (RFC 9406) does: one window may be both ends warming up, a collection
-   * pause or a compiler at work, and it ended the slow start, or cut it, at a fraction of the capacity.
-   */
-  let slowStartInDoubt = false;
   /** The limit before the last raise. */
   let stepFrom: number | undefined;
   /** The round trip, as measured, of the last window judged on latency. */
   let previousRaw: number | undefined;
-  /** Whether more requests get more answers where the round trip rose: src/resilience/delivery-probe.ts. */
-  const probes = createDeliveryProbe();
-  /** The shortest round trip of a single measured request: how far the limit may reach (limitReach). */
-  let lowest = Number.POSITIVE_INFINITY;
   /** While the limit is halved to measure the baseline: the limit to go back to. */
   let restoreTo: number | undefined;
   const pushBack = createPushBackReader();
@@ -209,7 +191,6 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
         baseline = rtt;
         baselineSince = at;
       }
-      probes.forget();
       set(previous, 'baseline');
       return;
     }
@@ -222,7 +203,6 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     } else if (pushBack.overloaded(window)) {
       slowStart = false;
       flatWindows = 0;
-      probes.forget();
       const before = sinceChange;
       const from = limit;
       const was = published;
@@ -252,59 +232,11 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     // the destination: the queue is estimated from the requests it really held.
     const queue = heldMean * (1 - baseline / rtt);
     const rawQueue = heldMean * (1 - baseline / raw);
-    const flat = Math.max(slowStart ? alpha : alpha / 2, heldMean * FLAT_SHARE);
-    // By a share of what the destination held, not of the limit: records between requests do not reach it.
-    const grown = (growth: number): number => Math.min(limit * growth, limit + heldMean * (growth - 1) + 1);
     // The round trip rose from the last window by an eighth (4 to 16 ms), as HyStart++ ends a TCP slow
     // start: a queue forming, even where a baseline taken while both ends were still warming up is too
     // high to show it.
     const rising = previousRaw !== undefined && raw >= previousRaw + hystartRise(previousRaw);
     previousRaw = raw;
-    // The destination's answers a ms, by Little's law on its round trip less the client's own wait (a busy
-    // client is no capacity of the destination's), which a window's phase against the waves of requests a
-    // step sends does not sway as counting answers does. Only where the window began after the last change.
-    const delivery: Delivery | undefined =
-      windowStart > epoch ? { held: heldMean, rate: heldMean / rtt } : undefined;
-    const ceiling = probes.capacity() + alpha;
-    // Never more than the destination's answers a ms over the lowest round trip allow (src/resilience/reach.ts),
-    // but always back to where the run started: against a destination answering in a fraction of a ms, the
-    // client's own work is most of the round trip, the reach is under the initial limit, and a limit cut
-    // once by a noisy window never climbed back.
-    const reach = Math.max(initial, limitReach(limit, heldMean, raw, lowest));
-    /** Raises the limit towards `to`, as far as the reach allows; whether it rose. */
-    const raise = (to: number): boolean => {
-      const next = Math.min(to, Math.max(limit, reach));
-      if (Math.floor(next) <= published) return false;
-      set(next, 'probe');
-      return true;
-    };
-    /** A probe from this window by `growth`, if the reach leaves room for one. */
-    const probe = (from: Delivery, growth: number): void => {
-      const before = limit;
-      if (raise(grown(growth))) probes.start(before, from);
-    };
-    /**
-     * A longer round trip, by less than a queue worth a cut (or at a limit a probe paid from), may be the
-     * destination's own: a server sharing its cores with the client answers later as both get busier. A probe
-     * now and then holds a quarter more, and stays only if the answers a second rise with it.
-     */
-    const holdOrProbe = (now = false): void => {
-      if ((probes.held(delivery) || now) && delivery !== undefined) probe(delivery, PROBE_GROWTH);
-      else if (rawQueue <= alpha && limit + log <= ceiling) raise(limit + log);
-    };
-    if (probes.probing() && pushedBack) probes.forget();
-    else if (probes.probing() && rawQueue <= flat) probes.flat();
-    else if (probes.probing()) {
-      const verdict = probes.judge(delivery, baseline);
-      if (verdict.kind === 'wait') return;
-      flatWindows = 0;
-      // Below any capacity: the next probe goes on by half, as the slow start would.
-      if (verdict.kind === 'paid') probe(verdict.delivery, SLOW_START_GROWTH);
-      // A longer round trip and no more answers: the destination is at its capacity. Back to it, but not
-      // above the limit before the probe, nor below one a probe paid from.
-      else set(Math.max(probes.floor(), Math.min(verdict.from, verdict.capacity)), 'latency');
-      return;
-    }
     if (stepped && !pushedBack && rtt >= baseline + hystartRise(baseline)) {
       // A step judged on its own requests ends the slow start as HyStart++ (RFC 9406) ends TCP's: a round
       // trip an eighth (4 to 16 ms) over the lowest. Back to what the destination held without the queue,
@@ -313,26 +245,15 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       slowStart = false;
       pushBack.abandon();
       set(Math.max(stepFrom ?? limit / 2, (limit * baseline) / rtt), 'latency');
-    } else if (queue > beta && slowStart && !slowStartInDoubt && !pushedBack) {
-      // A queue in the slow start: held for one more window before the cut, in case it was a moment's.
-      slowStartInDoubt = true;
-      flatWindows = 0;
-    } else if (queue > beta && limit > probes.floor()) {
+    } else if (queue > beta) {
       slowStart = false;
       // Push-back that came with a queue was overload, whatever the trial would have found.
       pushBack.abandon();
-      probes.cut();
-      set(Math.max(limit / 2, limit - queue + alpha, probes.floor()), 'latency');
+      set(Math.max(limit / 2, limit - queue + alpha), 'latency');
     } else if (pushedBack || pushBack.trying()) {
       // Push-back above the background, not enough to cut, or a trial counting: hold.
-    } else if (!stepped && !slowStart && rawQueue > flat && queue <= flat) {
-      // Flat at the destination, longer only by the client's own wait (a busy core): hold.
-      return;
-    } else if (stepped || rawQueue <= flat || (slowStart && queue <= flat)) {
-      // In the slow start, flat at the destination is enough: the client's wait then is its start-up (code
-      // compiling, the first pages read), which read as a queue ended the slow start in its first window.
+    } else if (stepped || rawQueue <= Math.max(alpha / 2, heldMean * FLAT_SHARE)) {
       flatWindows++;
-      slowStartInDoubt = false;
       if (rising) slowStart = false;
       // After the slow start, only a second flat window in a row multiplies: the window after a cut drains
       // the queue the cut was for, and reads flat without telling anything of the capacity.
@@ -344,22 +265,14 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
             ? PROBE_GROWTH
             : undefined;
       stepFrom = limit;
-      if (Math.floor(ceiling) > published)
-        raise(Math.min(ceiling, growth === undefined ? limit + log : grown(growth)));
-      // At the capacity a probe found, only the next probe looks past it: at once, once flat there twice.
-      else holdOrProbe(flatWindows >= 2);
+      // By a share of what the destination held, not of the limit: records between requests do not reach it.
+      if (growth === undefined) set(limit + log, 'probe');
+      else set(Math.min(limit * growth, limit + heldMean * (growth - 1) + 1), 'probe');
       return;
-    } else if (slowStart && !slowStartInDoubt) {
-      // Not flat in the slow start: held for one more window before it ends.
-      slowStartInDoubt = true;
-      flatWindows = 0;
-      return;
-    } else {
+    } else if (rawQueue <= alpha) {
       slowStart = false;
-      flatWindows = 0;
-      holdOrProbe();
-      return;
-    }
+      set(limit + log, 'probe');
+    } else slowStart = false;
     flatWindows = 0;
   };
 
@@ -406,7 +319,6 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       else if (counted) {
         samples++;
         rttSum += at - startedAt;
-        if (at - startedAt < lowest) lowest = at - startedAt;
       }
       const membersIn = members.allIn(at);
       if (membersIn && samples + drops < MIN_SAMPLES) members.more(samples + drops);
