@@ -177,8 +177,8 @@ describe('createAdaptiveConcurrency', () => {
   });
 
   it('grows against a destination whose round trip varies sixfold, far from its capacity', async () => {
-    // 10 to 60 ms a request, 128 workers: the lowest round trip is a fifth of the mean. A bound on the limit
-    // from the lowest single round trip (the sixth stop's reach, docs/performance.md) kept it at 16 here.
+    // 10 to 60 ms a request, 128 workers: the lowest round trip is under a third of the mean. A bound on the
+    // limit from the lowest single round trip (the sixth stop's reach, docs/performance.md) kept it at 16.
     const random = createRandom(3);
     const { serve } = capacityServer(128, () => 10 + 50 * random());
     const limit = limitOf({ initial: 16 });
