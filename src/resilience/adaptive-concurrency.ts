@@ -32,6 +32,12 @@ export interface AdaptiveConcurrencyOptions {
    * trip, so the limit follows the destination, not the client. @default none
    */
   readonly clientDelay?: () => number;
+  /**
+   * The share of the time since the last call that this process waited for a core (src/resilience/core-wait.ts),
+   * undefined where unknown. Under LOADED_SHARE the slow start goes on through a round trip that rises a little
+   * with load; over it, it ends. @default unknown: neither
+   */
+  readonly coreWait?: () => number | undefined;
 }
 
 /** How one request ended, as the limit reads it. */
@@ -79,6 +85,17 @@ const SLOW_START_GROWTH = 1.5;
  * instead of one request a window. One window past the capacity is then cut back to it.
  */
 const PROBE_GROWTH = 1.25;
+/**
+ * A share of its time waiting for a core past which the client reads answers late enough to hide a queue:
+ * between what quiet runs and runs beside a load on every core waited (docs/performance.md, the eighth stop).
+ */
+const LOADED_SHARE = 0.15;
+/**
+ * While the client has its core, a slow start reads a round trip up to this share over the baseline as flat:
+ * a destination's own event loop adds that much as its load rises, long before its workers queue. A share,
+ * not HyStart++'s 4 ms floor, which is most of the round trip of a 5 ms destination.
+ */
+const NEARLY_FLAT_SHARE = 0.2;
 /** Multiplicative cut on overload. */
 const OVERLOAD_DECREASE = 0.75;
 
@@ -88,15 +105,18 @@ const OVERLOAD_DECREASE = 0.75;
  * under the limit in force. A cut answers to it less the wait the client itself added (`clientDelay`: its
  * event loop busy reading pages, mapping, writing the ledger, or without a core on a loaded machine), which
  * is no queue at the destination; growth answers to it as measured, so a client too busy to gain from more
- * requests holds its limit instead of cutting or raising it. The no-load round trip is the lowest window's, measured again every 10 s
- * (BASELINE_TTL_MS). From a window's round trip the queue the limit builds at the destination is estimated as `held × (1 − baseline /
+ * requests holds its limit instead of cutting or raising it. The no-load round trip is the lowest window's
+ * (plus its standard error), measured again every 10 s (BASELINE_TTL_MS). From a window's round trip the queue the limit builds at the destination is estimated as `held × (1 − baseline /
  * rtt)`, `held` being the mean of the requests in flight over the window: at most alpha / 2 (the latency
  * flat) and the limit grows by half while the slow start lasts, by a quarter after; at most alpha (2·log10
  * limit), by log10 limit; past beta (5·log10 limit) it is cut by that queue less alpha (at most by half). A
  * window with a tenth of its requests pushed back (429, 503, timeouts) cuts it by a quarter, as a trial that
  * tells overload from push-back the destination gives whatever the load (src/resilience/push-back-trial.ts);
  * one with more push-back than that background never raises it; one that did not fill half the limit says
- * nothing about it.
+ * nothing about it. Where the kernel says how long the client waited for a core (`coreWait`), the slow start
+ * ends once that wait is a share of the window that hides a queue (LOADED_SHARE); below it, it answers to the
+ * round trip less the client's own wait, reads up to a fifth over the baseline as flat (NEARLY_FLAT_SHARE),
+ * steps by a quarter, and takes back a step that built a queue.
  */
 export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): AdaptiveConcurrency {
   const now = options.now ?? (() => performance.now());
@@ -116,6 +136,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   // The window's round trips, summed.
   let samples = 0;
   let rttSum = 0;
+  let rttSquares = 0;
   let drops = 0;
   let peakInFlight = 0;
   // Requests in flight integrated over the window's time: its mean is what the destination really held.
@@ -131,6 +152,8 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   let flatWindows = 0;
   /** The limit before the last raise. */
   let stepFrom: number | undefined;
+  /** The last raise was a slow-start step by a quarter (the client with its core): the next window judges it. */
+  let quarterStep = false;
   /** The round trip, as measured, of the last window judged on latency. */
   let previousRaw: number | undefined;
   /** While the limit is halved to measure the baseline: the limit to go back to. */
@@ -153,6 +176,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     members.open(at, slowStart && 2 * lastMean > minWindowMs ? lastMean / 4 : 0);
     samples = 0;
     rttSum = 0;
+    rttSquares = 0;
     drops = 0;
     peakInFlight = inFlight;
     inFlightArea = 0;
@@ -178,17 +202,30 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   const judge = (
     rtt: number | undefined,
     raw: number,
+    error: number,
     at: number,
     heldMean: number,
     stepped: boolean,
   ): void => {
+    const inSlowStart = slowStart;
+    const judgesQuarterStep = quarterStep;
+    quarterStep = false;
+    const waitedForCore = options.coreWait?.();
+    const ownCore = waitedForCore !== undefined && waitedForCore < LOADED_SHARE;
+    // Answers read late hide a queue: a window at 1.5 K whose third is answers waiting to be read looked flat,
+    // and the slow start's next step passed 2K (the loaded-machine test in adaptive-concurrency.test.ts).
+    if (waitedForCore !== undefined && !ownCore) slowStart = false;
+    // With its core, the client's own wait is its start-up and its work between requests, no queue anywhere:
+    // the slow start answers to the round trip less it, or the first window, read while the process was still
+    // compiling its code, ends it (as it did in every CLI run traced, docs/performance.md).
+    const grownOn = ownCore && slowStart && rtt !== undefined ? rtt : raw;
     const window: Tally = { answers: samples + drops, drops };
     sinceChange = addTally(sinceChange, window);
     if (restoreTo !== undefined) {
       const previous = restoreTo;
       restoreTo = undefined;
       if (rtt !== undefined && drops === 0) {
-        baseline = rtt;
+        baseline = rtt + (ownCore ? error : 0);
         baselineSince = at;
       }
       set(previous, 'baseline');
@@ -214,8 +251,14 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     if (pushedBack) slowStart = false;
     if (rtt === undefined) return;
     // Lower by more than the nanoseconds a stamp moves (start()): a new low, which the baseline's age restarts.
-    if (rtt < baseline - 1e-3) {
-      baseline = rtt;
+    // A window's mean is known to within its standard error, and the lowest of many is that much under the
+    // true round trip: against a destination answering in 10 to 60 ms, a lucky window's mean held every later
+    // one as a queue and the limit at 25 where 128 workers waited. Only with its core: on a loaded machine the
+    // higher baseline read 1.5 K as flat and the next step went to 1.9 K. Nor the first window's, whose error
+    // is the start-up's: taken as the baseline, it read a 5 ms destination's queue as flat.
+    const margin = ownCore && Number.isFinite(baseline) ? error : 0;
+    if (rtt + margin < baseline - 1e-3) {
+      baseline = rtt + margin;
       baselineSince = at;
     }
     if (at - baselineSince >= BASELINE_TTL_MS && limit / 2 >= min && !pushBack.trying()) {
@@ -231,12 +274,14 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     // Records between their requests (mapping, the ledger, a lookup's answer read) hold the limit but not
     // the destination: the queue is estimated from the requests it really held.
     const queue = heldMean * (1 - baseline / rtt);
-    const rawQueue = heldMean * (1 - baseline / raw);
+    const rawQueue = heldMean * (1 - baseline / grownOn);
     // The round trip rose from the last window by an eighth (4 to 16 ms), as HyStart++ ends a TCP slow
     // start: a queue forming, even where a baseline taken while both ends were still warming up is too
     // high to show it.
-    const rising = previousRaw !== undefined && raw >= previousRaw + hystartRise(previousRaw);
-    previousRaw = raw;
+    const rising = previousRaw !== undefined && grownOn >= previousRaw + hystartRise(previousRaw);
+    previousRaw = grownOn;
+    const flat = stepped || rawQueue <= Math.max(alpha / 2, heldMean * FLAT_SHARE);
+    const nearlyFlat = slowStart && ownCore && grownOn < baseline * (1 + NEARLY_FLAT_SHARE);
     if (stepped && !pushedBack && rtt >= baseline + hystartRise(baseline)) {
       // A step judged on its own requests ends the slow start as HyStart++ (RFC 9406) ends TCP's: a round
       // trip an eighth (4 to 16 ms) over the lowest. Back to what the destination held without the queue,
@@ -252,18 +297,31 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       set(Math.max(limit / 2, limit - queue + alpha), 'latency');
     } else if (pushedBack || pushBack.trying()) {
       // Push-back above the background, not enough to cut, or a trial counting: hold.
-    } else if (stepped || rawQueue <= Math.max(alpha / 2, heldMean * FLAT_SHARE)) {
+    } else if (judgesQuarterStep && !flat && !nearlyFlat) {
+      // The step built a queue: back to what the destination held without it, never under the limit before.
+      // Held in Vegas's band instead, a capacity of 16 kept 1.4 times itself.
+      slowStart = false;
+      set(Math.max(stepFrom ?? limit / 2, (limit * baseline) / grownOn), 'latency');
+    } else if (flat || nearlyFlat) {
+      // A slow start that ended in this window read the ones before by its own rules, not by the flat rule.
+      if (inSlowStart && !slowStart) flatWindows = 0;
       flatWindows++;
       if (rising) slowStart = false;
       // After the slow start, only a second flat window in a row multiplies: the window after a cut drains
       // the queue the cut was for, and reads flat without telling anything of the capacity.
+      // With its core the slow start steps by a quarter (a step judged on its own requests excepted): a window
+      // reads flat while the client holds a third of what the limit holds, answers read and records mapped,
+      // and a step by half from there took a 5 ms destination of 16 workers past 32.
+      quarterStep = !rising && slowStart && ownCore && !stepped;
       const growth = rising
         ? undefined
-        : slowStart
-          ? SLOW_START_GROWTH
-          : flatWindows >= 2
-            ? PROBE_GROWTH
-            : undefined;
+        : quarterStep
+          ? PROBE_GROWTH
+          : slowStart
+            ? SLOW_START_GROWTH
+            : flatWindows >= 2
+              ? PROBE_GROWTH
+              : undefined;
       stepFrom = limit;
       // By a share of what the destination held, not of the limit: records between requests do not reach it.
       if (growth === undefined) set(limit + log, 'probe');
@@ -319,6 +377,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       else if (counted) {
         samples++;
         rttSum += at - startedAt;
+        rttSquares += (at - startedAt) ** 2;
       }
       const membersIn = members.allIn(at);
       if (membersIn && samples + drops < MIN_SAMPLES) members.more(samples + drops);
@@ -335,7 +394,9 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       // destination's latency (only of its push-back).
       const own = options.clientDelay?.() ?? 0;
       const rtt = samples > 0 && own < mean / 2 ? mean - own : undefined;
-      judge(rtt, mean, at, inFlightArea / Math.max(1e-9, at - windowStart), stepped);
+      const variance = samples > 1 ? Math.max(0, rttSquares / samples - mean * mean) : 0;
+      const error = samples > 1 ? Math.sqrt(variance / (samples - 1)) : 0;
+      judge(rtt, mean, error, at, inFlightArea / Math.max(1e-9, at - windowStart), stepped);
       newWindow(at);
     },
     state: () => ({ limit: published, inFlight, baselineMs: baseline, slowStart }),

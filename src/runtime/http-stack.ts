@@ -19,6 +19,7 @@ import { createAdaptiveLimiter } from '../resilience/adaptive-limiter.ts';
 import { type BreakerBoard, createCircuitBreaker } from '../resilience/circuit-breaker.ts';
 import { circuitBreakerInterceptor } from '../resilience/circuit-breaker-interceptor.ts';
 import { concurrencyInterceptor } from '../resilience/concurrency-interceptor.ts';
+import { createCoreWaitSampler } from '../resilience/core-wait.ts';
 import { createLoopDelaySampler, type LoopDelaySampler } from '../resilience/loop-delay.ts';
 import { rateLimitInterceptor } from '../resilience/rate-limit-interceptor.ts';
 import { retryInterceptor } from '../resilience/retry-interceptor.ts';
@@ -154,6 +155,7 @@ function createConcurrency(
   const limit = createAdaptiveConcurrency({
     ...config,
     ...(loopDelay ? { clientDelay: () => loopDelay.take() } : {}),
+    coreWait: createCoreWaitSampler(),
     onChange: ({ limit, reason }) =>
       observer.onConcurrencyLimit?.({ endpoint, limit, adaptive: true, reason }),
   });
