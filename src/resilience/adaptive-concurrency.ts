@@ -106,14 +106,15 @@ const OVERLOAD_DECREASE = 0.75;
  * event loop busy reading pages, mapping, writing the ledger, or without a core on a loaded machine), which
  * is no queue at the destination; growth answers to it as measured, so a client too busy to gain from more
  * requests holds its limit instead of cutting or raising it. The no-load round trip is the lowest window's
- * (plus its standard error), measured again every 10 s (BASELINE_TTL_MS). From a window's round trip the queue the limit builds at the destination is estimated as `held × (1 − baseline /
- * rtt)`, `held` being the mean of the requests in flight over the window: at most alpha / 2 (the latency
- * flat) and the limit grows by half while the slow start lasts, by a quarter after; at most alpha (2·log10
- * limit), by log10 limit; past beta (5·log10 limit) it is cut by that queue less alpha (at most by half). A
- * window with a tenth of its requests pushed back (429, 503, timeouts) cuts it by a quarter, as a trial that
- * tells overload from push-back the destination gives whatever the load (src/resilience/push-back-trial.ts);
- * one with more push-back than that background never raises it; one that did not fill half the limit says
- * nothing about it. Where the kernel says how long the client waited for a core (`coreWait`), the slow start
+ * (plus its standard error, with the client's core), measured again every 10 s (BASELINE_TTL_MS). From a
+ * window's round trip the queue the limit builds at the destination is estimated as
+ * `held × (1 − baseline / rtt)`, `held` being the mean of the requests in flight over the window: at most
+ * alpha / 2 (the latency flat) and the limit grows by half while the slow start lasts, by a quarter after;
+ * at most alpha (2·log10 limit), by log10 limit; past beta (5·log10 limit) it is cut by that queue less
+ * alpha (at most by half). A window with a tenth of its requests pushed back (429, 503, timeouts) cuts it
+ * by a quarter, as a trial that tells overload from push-back the destination gives whatever the load
+ * (src/resilience/push-back-trial.ts); one with more push-back than that background never raises it; one
+ * that did not fill half the limit says nothing about it. Where the kernel says how long the client waited for a core (`coreWait`), the slow start
  * ends once that wait is a share of the window that hides a queue (LOADED_SHARE); below it, it answers to the
  * round trip less the client's own wait, reads up to a fifth over the baseline as flat (NEARLY_FLAT_SHARE),
  * steps by a quarter, and takes back a step that built a queue.
