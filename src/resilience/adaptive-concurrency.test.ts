@@ -219,16 +219,47 @@ describe('createAdaptiveConcurrency', () => {
     },
   );
 
-  it('ends its slow start in the first window the client waits for a core', async () => {
+  it('holds its slow start while the client waits for a core, and goes on with it once it has the core', async () => {
     let waited = 0;
     const limit = limitOf({ initial: 16, coreWait: () => waited });
     const run = drive(limit, () => answerAfter(20));
     await vi.advanceTimersByTimeAsync(250);
-    expect(limit.state().slowStart).toBe(true);
     waited = 0.3;
-    await vi.advanceTimersByTimeAsync(150);
+    await vi.advanceTimersByTimeAsync(100);
+    const held = limit.current();
+    await vi.advanceTimersByTimeAsync(400);
+    expect(limit.current()).toBe(held);
+    expect(limit.state().slowStart).toBe(true);
+    waited = 0;
+    await vi.advanceTimersByTimeAsync(400);
     run.stop();
-    expect(limit.state().slowStart).toBe(false);
+    expect(limit.current()).toBeGreaterThan(held * 1.5);
+  });
+
+  it('goes on with its slow start when one window after a step answers slower and the next does not', async () => {
+    // Both ends still warming up: the requests sent in the second window wait 27 ms instead of 20, as a queue
+    // of a third would make them wait. Taken back at once, the step left the limit at 16 for good.
+    const limit = limitOf({ initial: 16, coreWait: () => 0 });
+    const run = drive(limit, () => {
+      const now = Date.now();
+      return answerAfter(now >= 100 && now < 200 ? 27 : 20);
+    });
+    await vi.advanceTimersByTimeAsync(1_000);
+    run.stop();
+    expect(limit.state().slowStart).toBe(true);
+    expect(limit.current()).toBeGreaterThanOrEqual(40);
+  });
+
+  it('takes no round trip under its fastest answer for its baseline while the process starts', async () => {
+    // The first window counts 6 ms of the client's start-up as its own wait, though it held few answers: a
+    // baseline of 14 ms under a 20 ms destination read the 23 ms the destination takes once busier as a queue.
+    let calls = 0;
+    const limit = limitOf({ initial: 16, coreWait: () => 0, clientDelay: () => (calls++ === 0 ? 6 : 0) });
+    const run = drive(limit, () => answerAfter(Date.now() < 100 ? 20 : 23));
+    await vi.advanceTimersByTimeAsync(1_000);
+    run.stop();
+    expect(limit.state().baselineMs).toBeGreaterThan(19.9);
+    expect(limit.current()).toBeGreaterThanOrEqual(40);
   });
 
   it('goes on with its slow start, with its core, while the round trip rises a little with the load', async () => {

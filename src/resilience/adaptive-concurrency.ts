@@ -35,7 +35,7 @@ export interface AdaptiveConcurrencyOptions {
   /**
    * The share of the time since the last call that this process waited for a core (src/resilience/core-wait.ts),
    * undefined where unknown. Under LOADED_SHARE the slow start goes on through a round trip that rises a little
-   * with load; over it, it ends. @default unknown: neither
+   * with load; over it, the window holds the slow start. @default unknown: neither
    */
   readonly coreWait?: () => number | undefined;
 }
@@ -114,10 +114,11 @@ const OVERLOAD_DECREASE = 0.75;
  * alpha (at most by half). A window with a tenth of its requests pushed back (429, 503, timeouts) cuts it
  * by a quarter, as a trial that tells overload from push-back the destination gives whatever the load
  * (src/resilience/push-back-trial.ts); one with more push-back than that background never raises it; one
- * that did not fill half the limit says nothing about it. Where the kernel says how long the client waited for a core (`coreWait`), the slow start
- * ends once that wait is a share of the window that hides a queue (LOADED_SHARE); below it, it answers to the
- * round trip less the client's own wait, reads up to a fifth over the baseline as flat (NEARLY_FLAT_SHARE),
- * steps by a quarter, and takes back a step that built a queue.
+ * that did not fill half the limit says nothing about it. Where the kernel says how long the client waited for a
+ * core (`coreWait`), a window in which that wait hides a queue (LOADED_SHARE) holds the slow start, short of a
+ * queue past beta; with the core, the slow start answers to the round trip less the client's own wait,
+ * reads up to a fifth over the baseline as flat (NEARLY_FLAT_SHARE), steps by a quarter, and takes back a step
+ * whose window and the next both read a queue.
  */
 export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): AdaptiveConcurrency {
   const now = options.now ?? (() => performance.now());
@@ -138,6 +139,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   let samples = 0;
   let rttSum = 0;
   let rttSquares = 0;
+  let fastest = Number.POSITIVE_INFINITY;
   let drops = 0;
   let peakInFlight = 0;
   // Requests in flight integrated over the window's time: its mean is what the destination really held.
@@ -155,6 +157,8 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   let stepFrom: number | undefined;
   /** The last raise was a slow-start step by a quarter (the client with its core): the next window judges it. */
   let quarterStep = false;
+  /** The last window read a queue after that step: held one window more before it is taken back. */
+  let stepDoubted = false;
   /** The round trip, as measured, of the last window judged on latency. */
   let previousRaw: number | undefined;
   /** While the limit is halved to measure the baseline: the limit to go back to. */
@@ -178,6 +182,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     samples = 0;
     rttSum = 0;
     rttSquares = 0;
+    fastest = Number.POSITIVE_INFINITY;
     drops = 0;
     peakInFlight = inFlight;
     inFlightArea = 0;
@@ -196,13 +201,14 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   };
 
   /**
-   * Judges a window: `rtt` is its round trip less the client's own wait (what a cut answers to), `raw` the
+   * Judges a window: `lessOwn` is its round trip less the client's own wait (what a cut answers to), `raw` the
    * round trip as measured (what growth answers to: a wait taken off that was in truth the destination's
-   * must never read as room to grow).
+   * must never read as room to grow), `fastest` its quickest answer.
    */
   const judge = (
-    rtt: number | undefined,
+    lessOwn: number | undefined,
     raw: number,
+    fastest: number,
     error: number,
     at: number,
     heldMean: number,
@@ -211,11 +217,17 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     const inSlowStart = slowStart;
     const judgesQuarterStep = quarterStep;
     quarterStep = false;
+    const doubted = stepDoubted;
+    stepDoubted = false;
     const waitedForCore = options.coreWait?.();
     const ownCore = waitedForCore !== undefined && waitedForCore < LOADED_SHARE;
-    // Answers read late hide a queue: a window at 1.5 K whose third is answers waiting to be read looked flat,
-    // and the slow start's next step passed 2K (the loaded-machine test in adaptive-concurrency.test.ts).
-    if (waitedForCore !== undefined && !ownCore) slowStart = false;
+    const readLate = waitedForCore !== undefined && !ownCore;
+    // In a slow start with the core, the client's wait is mostly its start-up, which held some answers long
+    // and others not at all: taken off whole, it put a 20 ms destination's baseline under every answer it
+    // gave, and its usual round trip then read as a queue that ended the slow start at 16 (docs/performance.md,
+    // the ninth stop). So never under the window's fastest answer. Not without the core: a client that waits
+    // evenly holds every answer, the fastest too.
+    const rtt = lessOwn !== undefined && ownCore && slowStart ? Math.max(lessOwn, fastest) : lessOwn;
     // With its core, the client's own wait is its start-up and its work between requests, no queue anywhere:
     // the slow start answers to the round trip less it, or the first window, read while the process was still
     // compiling its code, ends it (as it did in every CLI run traced, docs/performance.md).
@@ -283,6 +295,17 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     previousRaw = grownOn;
     const flat = stepped || rawQueue <= Math.max(alpha / 2, heldMean * FLAT_SHARE);
     const nearlyFlat = slowStart && ownCore && grownOn < baseline * (1 + NEARLY_FLAT_SHARE);
+    // Answers read late hide a queue: a window at 1.5 K whose third is answers waiting to be read looked flat,
+    // and the slow start's next step passed 2K (the loaded-machine test in adaptive-concurrency.test.ts). So
+    // such a window never raises the limit, and short of a queue past beta it holds the slow start, for the
+    // next window with the core to judge: ended instead, it left the limit at 20 to 39 against K = 64, where
+    // two busy cores held the client for a window or two (docs/performance.md, the ninth stop).
+    if (readLate && slowStart && !stepped && queue <= beta) {
+      quarterStep = judgesQuarterStep;
+      stepDoubted = doubted;
+      return;
+    }
+    if (readLate) slowStart = false;
     if (stepped && !pushedBack && rtt >= baseline + hystartRise(baseline)) {
       // A step judged on its own requests ends the slow start as HyStart++ (RFC 9406) ends TCP's: a round
       // trip an eighth (4 to 16 ms) over the lowest. Back to what the destination held without the queue,
@@ -298,6 +321,12 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       set(Math.max(limit / 2, limit - queue + alpha), 'latency');
     } else if (pushedBack || pushBack.trying()) {
       // Push-back above the background, not enough to cut, or a trial counting: hold.
+    } else if (judgesQuarterStep && !flat && !nearlyFlat && !doubted) {
+      // A queue, or both ends still warming up: a second window at this limit tells, as HyStart++'s
+      // conservative slow start (RFC 9406) confirms a rise before it leaves the slow start. Taken back at
+      // once, a 20 ms destination that answered in 25 ms for one window left the limit at 16.
+      stepDoubted = true;
+      quarterStep = true;
     } else if (judgesQuarterStep && !flat && !nearlyFlat) {
       // The step built a queue: back to what the destination held without it, never under the limit before.
       // Held in Vegas's band instead, a capacity of 16 kept 1.4 times itself.
@@ -379,6 +408,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
         samples++;
         rttSum += at - startedAt;
         rttSquares += (at - startedAt) ** 2;
+        fastest = Math.min(fastest, at - startedAt);
       }
       const membersIn = members.allIn(at);
       if (membersIn && samples + drops < MIN_SAMPLES) members.more(samples + drops);
@@ -397,7 +427,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       const rtt = samples > 0 && own < mean / 2 ? mean - own : undefined;
       const variance = samples > 1 ? Math.max(0, rttSquares / samples - mean * mean) : 0;
       const error = samples > 1 ? Math.sqrt(variance / (samples - 1)) : 0;
-      judge(rtt, mean, error, at, inFlightArea / Math.max(1e-9, at - windowStart), stepped);
+      judge(rtt, mean, fastest, error, at, inFlightArea / Math.max(1e-9, at - windowStart), stepped);
       newWindow(at);
     },
     state: () => ({ limit: published, inFlight, baselineMs: baseline, slowStart }),
