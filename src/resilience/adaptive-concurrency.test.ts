@@ -236,18 +236,60 @@ describe('createAdaptiveConcurrency', () => {
     expect(limit.current()).toBeGreaterThan(held * 1.5);
   });
 
-  it('goes on with its slow start when one window after a step answers slower and the next does not', async () => {
-    // Both ends still warming up: the requests sent in the second window wait 27 ms instead of 20, as a queue
-    // of a third would make them wait. Taken back at once, the step left the limit at 16 for good.
+  it('judges a window of its slow start after half the shortest window once its mean round trip is steady', async () => {
+    // Seven steps by a quarter from 16 to 64 at 100 ms each took most of a 2 s run against a 20 ms destination.
     const limit = limitOf({ initial: 16, coreWait: () => 0 });
+    const run = drive(limit, () => answerAfter(25));
+    await vi.advanceTimersByTimeAsync(400);
+    run.stop();
+    expect(limit.state().slowStart).toBe(true);
+    expect(limit.current()).toBeGreaterThanOrEqual(45);
+  });
+
+  it('goes on with its slow start when one window after a step answers slower and the next does not', async () => {
+    // Both ends still warming up: the requests sent in the window after the first step (50 ms: a steady round
+    // trip is judged after half the shortest window) wait 34 ms instead of 25, as a queue of a third would make
+    // them wait. Taken back at once, the step left the limit at 16 for good.
+    let steppedAt: number | undefined;
+    const limit = limitOf({
+      initial: 16,
+      coreWait: () => 0,
+      onChange: () => {
+        steppedAt ??= Date.now();
+      },
+    });
     const run = drive(limit, () => {
       const now = Date.now();
-      return answerAfter(now >= 100 && now < 200 ? 27 : 20);
+      const slower = steppedAt !== undefined && now >= steppedAt && now < steppedAt + 50;
+      return answerAfter(slower ? 34 : 25);
     });
     await vi.advanceTimersByTimeAsync(1_000);
     run.stop();
     expect(limit.state().slowStart).toBe(true);
     expect(limit.current()).toBeGreaterThanOrEqual(40);
+  });
+
+  it('takes back at once a step past a queue that was already growing', async () => {
+    // The round trip rose by a seventh at 20 in flight (nearly flat, not flat), then by a quarter at 25: a
+    // queue growing, not both ends warming up. Held a window more there, a 5 ms destination of 16 workers got 32 in
+    // flight and answered 503 (docs/performance.md, the ninth stop).
+    let inFlight = 0;
+    const limit = limitOf({ initial: 16, coreWait: () => 0 });
+    const run = drive(limit, async () => {
+      inFlight++;
+      const ms = inFlight <= 16 ? 20 : inFlight <= 20 ? 23 : 25;
+      await answerAfter(ms);
+      inFlight--;
+      return true;
+    });
+    await vi.advanceTimersByTimeAsync(600);
+    run.stop();
+    const pastQueue = run.timeline.reduce((ms, point, i) => {
+      const until = Math.min(600, run.timeline[i + 1]?.at ?? 600);
+      return point.limit >= 25 ? ms + (until - point.at) : ms;
+    }, 0);
+    expect(pastQueue).toBeGreaterThan(0);
+    expect(pastQueue).toBeLessThan(90);
   });
 
   it('takes no round trip under its fastest answer for its baseline while the process starts', async () => {

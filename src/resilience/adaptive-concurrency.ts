@@ -22,7 +22,11 @@ export interface AdaptiveConcurrencyOptions {
   readonly max: number;
   /** Monotonic milliseconds. @default performance.now */
   readonly now?: () => number;
-  /** Shortest window of answers judged together, in ms; a window also lasts two round trips. @default 100 */
+  /**
+   * Shortest window of answers judged together, in ms; a window also lasts two round trips. A slow start's
+   * window of a few round trips whose mean is known to within a 32nd is judged after half of it (EARLY_ERROR_SHARE).
+   * @default 100
+   */
   readonly minWindowMs?: number;
   /** Told each change, with its reason. */
   readonly onChange?: (event: { readonly limit: number; readonly reason: LimitChangeReason }) => void;
@@ -96,6 +100,16 @@ const LOADED_SHARE = 0.15;
  * not HyStart++'s 4 ms floor, which is most of the round trip of a 5 ms destination.
  */
 const NEARLY_FLAT_SHARE = 0.2;
+/**
+ * A slow-start window whose mean round trip is known to within this share, and which the shortest window
+ * would hold for five round trips or fewer, is judged after half the shortest window: against a 20 ms
+ * destination the slow start's seven steps by a quarter, from 16 to 64, took most of a 2 s run at 100 ms
+ * each, and a window of 50 ms knew its mean to 0.6 to 2.3 % there. One whose round trips vary sixfold waits
+ * the whole window, whose mean the longer wait steadies. A faster destination already gets five round trips
+ * or more a window, and at 5 ms, where a queue hides behind the time spent outside the workers, steps twice
+ * as often took 16 workers to 31 and 32 in flight (docs/performance.md, the ninth stop).
+ */
+const EARLY_ERROR_SHARE = 1 / 32;
 /** Multiplicative cut on overload. */
 const OVERLOAD_DECREASE = 0.75;
 
@@ -159,6 +173,8 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   let quarterStep = false;
   /** The last window read a queue after that step: held one window more before it is taken back. */
   let stepDoubted = false;
+  /** The window the last step was taken from read flat by Vegas's rule, not just nearly flat. */
+  let stepFromFlat = false;
   /** The round trip, as measured, of the last window judged on latency. */
   let previousRaw: number | undefined;
   /** While the limit is halved to measure the baseline: the limit to go back to. */
@@ -321,10 +337,12 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       set(Math.max(limit / 2, limit - queue + alpha), 'latency');
     } else if (pushedBack || pushBack.trying()) {
       // Push-back above the background, not enough to cut, or a trial counting: hold.
-    } else if (judgesQuarterStep && !flat && !nearlyFlat && !doubted) {
+    } else if (judgesQuarterStep && !flat && !nearlyFlat && !doubted && stepFromFlat) {
       // A queue, or both ends still warming up: a second window at this limit tells, as HyStart++'s
       // conservative slow start (RFC 9406) confirms a rise before it leaves the slow start. Taken back at
-      // once, a 20 ms destination that answered in 25 ms for one window left the limit at 16.
+      // once, a 20 ms destination that answered in 25 ms for one window left the limit at 16. Only after a
+      // flat window: after one that rose already, the queue is growing, and held there a window more, a 5 ms
+      // destination of 16 workers got 32 in flight and answered 503 (docs/performance.md, the ninth stop).
       stepDoubted = true;
       quarterStep = true;
     } else if (judgesQuarterStep && !flat && !nearlyFlat) {
@@ -343,6 +361,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       // reads flat while the client holds a third of what the limit holds, answers read and records mapped,
       // and a step by half from there took a 5 ms destination of 16 workers past 32.
       quarterStep = !rising && slowStart && ownCore && !stepped;
+      stepFromFlat = flat;
       const growth = rising
         ? undefined
         : quarterStep
@@ -417,7 +436,11 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       if (!counted && !stepped) return;
       const mean = samples > 0 ? rttSum / samples : 0;
       const elapsed = at - windowStart;
-      if (samples + drops < MIN_SAMPLES || elapsed < minWindowMs) return;
+      if (samples + drops < MIN_SAMPLES || elapsed < minWindowMs / 2) return;
+      const variance = samples > 1 ? Math.max(0, rttSquares / samples - mean * mean) : 0;
+      const error = samples > 1 ? Math.sqrt(variance / (samples - 1)) : 0;
+      const early = slowStart && mean * 5 >= minWindowMs && error <= mean * EARLY_ERROR_SHARE;
+      if (elapsed < minWindowMs && !early) return;
       // Members all answered, or two round trips, as every other window.
       if (!membersIn && elapsed < 2 * (stepped ? Math.max(mean, lastMean) : mean)) return;
       lastMean = mean;
@@ -425,8 +448,6 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       // destination's latency (only of its push-back).
       const own = options.clientDelay?.() ?? 0;
       const rtt = samples > 0 && own < mean / 2 ? mean - own : undefined;
-      const variance = samples > 1 ? Math.max(0, rttSquares / samples - mean * mean) : 0;
-      const error = samples > 1 ? Math.sqrt(variance / (samples - 1)) : 0;
       judge(rtt, mean, fastest, error, at, inFlightArea / Math.max(1e-9, at - windowStart), stepped);
       newWindow(at);
     },
