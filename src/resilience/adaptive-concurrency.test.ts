@@ -271,8 +271,8 @@ describe('createAdaptiveConcurrency', () => {
 
   it('takes back at once a step past a queue that was already growing', async () => {
     // The round trip rose by a seventh at 20 in flight (nearly flat, not flat), then by a quarter at 25: a
-    // queue growing, not both ends warming up. Held a window more there, a 5 ms destination of 16 workers got 32 in
-    // flight and answered 503 (docs/performance.md, the ninth stop).
+    // queue growing, not both ends warming up. Held a window more there, a 5 ms destination of 16 workers got
+    // 32 in flight and answered 503 (docs/performance.md, the ninth stop).
     let inFlight = 0;
     const limit = limitOf({ initial: 16, coreWait: () => 0 });
     const run = drive(limit, async () => {

@@ -23,9 +23,8 @@ export interface AdaptiveConcurrencyOptions {
   /** Monotonic milliseconds. @default performance.now */
   readonly now?: () => number;
   /**
-   * Shortest window of answers judged together, in ms; a window also lasts two round trips. A slow start's
-   * window of a few round trips whose mean is known to within a 32nd is judged after half of it (EARLY_ERROR_SHARE).
-   * @default 100
+   * Shortest window of answers judged together, in ms; a window also lasts two round trips. A steady window
+   * of a few round trips is judged after half of it in the slow start (EARLY_ERROR_SHARE). @default 100
    */
   readonly minWindowMs?: number;
   /** Told each change, with its reason. */
@@ -101,15 +100,16 @@ const LOADED_SHARE = 0.15;
  */
 const NEARLY_FLAT_SHARE = 0.2;
 /**
- * A slow-start window whose mean round trip is known to within this share, and which the shortest window
- * would hold for five round trips or fewer, is judged after half the shortest window: against a 20 ms
- * destination the slow start's seven steps by a quarter, from 16 to 64, took most of a 2 s run at 100 ms
- * each, and a window of 50 ms knew its mean to 0.6 to 2.3 % there. One whose round trips vary sixfold waits
- * the whole window, whose mean the longer wait steadies. A faster destination already gets five round trips
- * or more a window, and at 5 ms, where a queue hides behind the time spent outside the workers, steps twice
- * as often took 16 workers to 31 and 32 in flight (docs/performance.md, the ninth stop).
+ * A slow-start window whose mean round trip is known to within EARLY_ERROR_SHARE, and which the shortest
+ * window would hold for EARLY_ROUND_TRIPS round trips or fewer, is judged after half the shortest window:
+ * against a 20 ms destination the slow start's seven steps by a quarter, from 16 to 64, took most of a 2 s
+ * run at 100 ms each, and a window of 50 ms knew its mean to 0.6 to 2.3 % there. One whose round trips vary
+ * sixfold waits the whole window, whose mean the longer wait steadies. A faster destination already gets
+ * five round trips or more a window, and at 5 ms, where a queue hides behind the time spent outside the
+ * workers, steps twice as often took 16 workers to 31 and 32 in flight (docs/performance.md, the ninth stop).
  */
 const EARLY_ERROR_SHARE = 1 / 32;
+const EARLY_ROUND_TRIPS = 5;
 /** Multiplicative cut on overload. */
 const OVERLOAD_DECREASE = 0.75;
 
@@ -128,11 +128,12 @@ const OVERLOAD_DECREASE = 0.75;
  * alpha (at most by half). A window with a tenth of its requests pushed back (429, 503, timeouts) cuts it
  * by a quarter, as a trial that tells overload from push-back the destination gives whatever the load
  * (src/resilience/push-back-trial.ts); one with more push-back than that background never raises it; one
- * that did not fill half the limit says nothing about it. Where the kernel says how long the client waited for a
- * core (`coreWait`), a window in which that wait hides a queue (LOADED_SHARE) holds the slow start, short of a
- * queue past beta; with the core, the slow start answers to the round trip less the client's own wait,
- * reads up to a fifth over the baseline as flat (NEARLY_FLAT_SHARE), steps by a quarter, and takes back a step
- * whose window and the next both read a queue.
+ * that did not fill half the limit says nothing about it. Where the kernel says how long the client waited
+ * for a core (`coreWait`), a window in which that wait hides a queue (LOADED_SHARE) holds the slow start,
+ * short of a queue past beta; with the core, the slow start answers to the round trip less the client's
+ * own wait, reads up to a fifth over the baseline as flat (NEARLY_FLAT_SHARE), steps by a quarter, and takes
+ * back a step whose window reads a queue: at once after a window that had risen already, else once the
+ * next reads one too.
  */
 export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): AdaptiveConcurrency {
   const now = options.now ?? (() => performance.now());
@@ -439,7 +440,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       if (samples + drops < MIN_SAMPLES || elapsed < minWindowMs / 2) return;
       const variance = samples > 1 ? Math.max(0, rttSquares / samples - mean * mean) : 0;
       const error = samples > 1 ? Math.sqrt(variance / (samples - 1)) : 0;
-      const early = slowStart && mean * 5 >= minWindowMs && error <= mean * EARLY_ERROR_SHARE;
+      const early = slowStart && mean * EARLY_ROUND_TRIPS >= minWindowMs && error <= mean * EARLY_ERROR_SHARE;
       if (elapsed < minWindowMs && !early) return;
       // Members all answered, or two round trips, as every other window.
       if (!membersIn && elapsed < 2 * (stepped ? Math.max(mean, lastMean) : mean)) return;
