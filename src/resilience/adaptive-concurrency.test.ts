@@ -307,15 +307,7 @@ describe('createAdaptiveConcurrency', () => {
   it('goes on with its slow start, with its core, while the round trip rises a little with the load', async () => {
     // A destination whose own event loop slows as it gets busier, long before its 64 workers queue (as the
     // bench's mock does on two shared cores): 20 ms and half a percent more per request in flight.
-    const gate = createCapacityGate(64);
-    const serve = async (): Promise<boolean> => {
-      const admission = gate.enter();
-      if (admission === null) return false;
-      await admission.ready;
-      await new Promise((resolve) => setTimeout(resolve, 20 * (1 + gate.stats().inFlight / 200)));
-      admission.release();
-      return true;
-    };
+    const { gate, serve } = capacityServer(64, () => 20 * (1 + gate.stats().inFlight / 200));
     const limit = limitOf({ initial: 16, coreWait: () => 0 });
     const run = drive(limit, serve);
     await vi.advanceTimersByTimeAsync(2_500);

@@ -338,19 +338,21 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       set(Math.max(limit / 2, limit - queue + alpha), 'latency');
     } else if (pushedBack || pushBack.trying()) {
       // Push-back above the background, not enough to cut, or a trial counting: hold.
-    } else if (judgesQuarterStep && !flat && !nearlyFlat && !doubted && stepFromFlat) {
-      // A queue, or both ends still warming up: a second window at this limit tells, as HyStart++'s
-      // conservative slow start (RFC 9406) confirms a rise before it leaves the slow start. Taken back at
-      // once, a 20 ms destination that answered in 25 ms for one window left the limit at 16. Only after a
-      // flat window: after one that rose already, the queue is growing, and held there a window more, a 5 ms
-      // destination of 16 workers got 32 in flight and answered 503 (docs/performance.md, the ninth stop).
-      stepDoubted = true;
-      quarterStep = true;
     } else if (judgesQuarterStep && !flat && !nearlyFlat) {
-      // The step built a queue: back to what the destination held without it, never under the limit before.
-      // Held in Vegas's band instead, a capacity of 16 kept 1.4 times itself.
-      slowStart = false;
-      set(Math.max(stepFrom ?? limit / 2, (limit * baseline) / grownOn), 'latency');
+      if (!doubted && stepFromFlat) {
+        // A queue, or both ends still warming up: a second window at this limit tells, as HyStart++'s
+        // conservative slow start (RFC 9406) confirms a rise before it leaves the slow start. Taken back at
+        // once, a 20 ms destination that answered in 25 ms for one window left the limit at 16. Only after a
+        // flat window: after one that rose already, the queue is growing, and held there a window more, a
+        // 5 ms destination of 16 workers got 32 in flight and answered 503 (docs/performance.md, the ninth stop).
+        stepDoubted = true;
+        quarterStep = true;
+      } else {
+        // The step built a queue: back to what the destination held without it, never under the limit
+        // before. Held in Vegas's band instead, a capacity of 16 kept 1.4 times itself.
+        slowStart = false;
+        set(Math.max(stepFrom ?? limit / 2, (limit * baseline) / grownOn), 'latency');
+      }
     } else if (flat || nearlyFlat) {
       // A slow start that ended in this window read the ones before by its own rules, not by the flat rule.
       if (inSlowStart && !slowStart) flatWindows = 0;
@@ -437,11 +439,11 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       if (!counted && !stepped) return;
       const mean = samples > 0 ? rttSum / samples : 0;
       const elapsed = at - windowStart;
-      if (samples + drops < MIN_SAMPLES || elapsed < minWindowMs / 2) return;
+      const shortest = slowStart && mean * EARLY_ROUND_TRIPS >= minWindowMs ? minWindowMs / 2 : minWindowMs;
+      if (samples + drops < MIN_SAMPLES || elapsed < shortest) return;
       const variance = samples > 1 ? Math.max(0, rttSquares / samples - mean * mean) : 0;
       const error = samples > 1 ? Math.sqrt(variance / (samples - 1)) : 0;
-      const early = slowStart && mean * EARLY_ROUND_TRIPS >= minWindowMs && error <= mean * EARLY_ERROR_SHARE;
-      if (elapsed < minWindowMs && !early) return;
+      if (elapsed < minWindowMs && error > mean * EARLY_ERROR_SHARE) return;
       // Members all answered, or two round trips, as every other window.
       if (!membersIn && elapsed < 2 * (stepped ? Math.max(mean, lastMean) : mean)) return;
       lastMean = mean;
