@@ -246,6 +246,20 @@ describe('createAdaptiveConcurrency', () => {
     expect(limit.current()).toBeGreaterThanOrEqual(45);
   });
 
+  it('judges a window after its slow start after half the shortest window too, once its mean round trip is steady', async () => {
+    // One window of answers 40 ms late ends the slow start and cuts the limit; then the destination answers in
+    // 25 ms again. Judged every 100 ms, the climb back took twice as long, and one 20 ms run in five took 2.6 s
+    // or more instead of 2.0 (docs/performance.md, the tenth stop).
+    const limit = limitOf({ initial: 16, coreWait: () => 0 });
+    const run = drive(limit, () => answerAfter(Date.now() >= 200 && Date.now() < 250 ? 40 : 25));
+    await vi.advanceTimersByTimeAsync(400);
+    expect(limit.state().slowStart).toBe(false);
+    const cut = limit.current();
+    await vi.advanceTimersByTimeAsync(300);
+    run.stop();
+    expect(limit.current()).toBeGreaterThanOrEqual(cut * 1.8);
+  });
+
   it('goes on with its slow start when one window after a step answers slower and the next does not', async () => {
     // Both ends still warming up: the requests sent in the window after the first step (50 ms: a steady round
     // trip is judged after half the shortest window) wait 34 ms instead of 25, as a queue of a third would make

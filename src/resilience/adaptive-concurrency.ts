@@ -24,7 +24,7 @@ export interface AdaptiveConcurrencyOptions {
   readonly now?: () => number;
   /**
    * Shortest window of answers judged together, in ms; a window also lasts two round trips. A steady window
-   * of a few round trips is judged after half of it in the slow start (EARLY_ERROR_SHARE). @default 100
+   * of a few round trips is judged after half of it (EARLY_ERROR_SHARE). @default 100
    */
   readonly minWindowMs?: number;
   /** Told each change, with its reason. */
@@ -100,10 +100,12 @@ const LOADED_SHARE = 0.15;
  */
 const NEARLY_FLAT_SHARE = 0.2;
 /**
- * A slow-start window whose mean round trip is known to within EARLY_ERROR_SHARE, and which the shortest
- * window would hold for EARLY_ROUND_TRIPS round trips or fewer, is judged after half the shortest window:
- * against a 20 ms destination the slow start's seven steps by a quarter, from 16 to 64, took most of a 2 s
- * run at 100 ms each, and a window of 50 ms knew its mean to 0.6 to 2.3 % there. One whose round trips vary
+ * A window whose mean round trip is known to within EARLY_ERROR_SHARE, and which the shortest window would
+ * hold for EARLY_ROUND_TRIPS round trips or fewer, is judged after half the shortest window: against a 20 ms
+ * destination the slow start's seven steps by a quarter, from 16 to 64, took most of a 2 s run at 100 ms
+ * each, and a window of 50 ms knew its mean to 0.6 to 2.3 % there. After the slow start too: a limit cut
+ * there climbs back twice as fast, and of 40 runs of the 20 ms job the median took 2.04 s instead of 2.10,
+ * a quarter over 2.10 instead of 2.21 (docs/performance.md, the tenth stop). One whose round trips vary
  * sixfold waits the whole window, whose mean the longer wait steadies. A faster destination already gets
  * five round trips or more a window, and at 5 ms, where a queue hides behind the time spent outside the
  * workers, steps twice as often took 16 workers to 31 and 32 in flight (docs/performance.md, the ninth stop).
@@ -439,7 +441,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       if (!counted && !stepped) return;
       const mean = samples > 0 ? rttSum / samples : 0;
       const elapsed = at - windowStart;
-      const shortest = slowStart && mean * EARLY_ROUND_TRIPS >= minWindowMs ? minWindowMs / 2 : minWindowMs;
+      const shortest = mean * EARLY_ROUND_TRIPS >= minWindowMs ? minWindowMs / 2 : minWindowMs;
       if (samples + drops < MIN_SAMPLES || elapsed < shortest) return;
       const variance = samples > 1 ? Math.max(0, rttSquares / samples - mean * mean) : 0;
       const error = samples > 1 ? Math.sqrt(variance / (samples - 1)) : 0;
