@@ -318,6 +318,19 @@ describe('createAdaptiveConcurrency', () => {
     expect(limit.current()).toBeGreaterThanOrEqual(40);
   });
 
+  it('takes no baseline from a window that its own start-up held', async () => {
+    // The first window: 6 ms of the client's start-up taken off answers that came from a destination with
+    // little else to do (20 ms); from then on it answers in 24 ms without a queue. A baseline of 20 read that as
+    // a queue of a sixth of the requests in flight and held the limit near 20.
+    let calls = 0;
+    const limit = limitOf({ initial: 16, coreWait: () => 0, clientDelay: () => (calls++ === 0 ? 6 : 0) });
+    const run = drive(limit, () => answerAfter(Date.now() < 50 ? 20 : 24));
+    await vi.advanceTimersByTimeAsync(1_000);
+    run.stop();
+    expect(limit.state().baselineMs).toBeGreaterThan(23.9);
+    expect(limit.current()).toBeGreaterThanOrEqual(40);
+  });
+
   it('goes on with its slow start, with its core, while the round trip rises a little with the load', async () => {
     // A destination whose own event loop slows as it gets busier, long before its 64 workers queue (as the
     // bench's mock does on two shared cores): 20 ms and half a percent more per request in flight.
