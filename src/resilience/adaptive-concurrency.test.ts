@@ -331,6 +331,16 @@ describe('createAdaptiveConcurrency', () => {
     expect(limit.current()).toBeGreaterThanOrEqual(40);
   });
 
+  it('grows against a fast destination whose every window holds a share of its own wait', async () => {
+    // 1 ms of 6 is the client's own wait in every window: reading each as the start-up left no baseline, and
+    // the limit held at 16 against a 5 ms destination.
+    const limit = limitOf({ initial: 16, coreWait: () => 0, clientDelay: () => 1 });
+    const run = drive(limit, () => answerAfter(6));
+    await vi.advanceTimersByTimeAsync(1_000);
+    run.stop();
+    expect(limit.current()).toBeGreaterThanOrEqual(40);
+  });
+
   it('goes on with its slow start, with its core, while the round trip rises a little with the load', async () => {
     // A destination whose own event loop slows as it gets busier, long before its 64 workers queue (as the
     // bench's mock does on two shared cores): 20 ms and half a percent more per request in flight.

@@ -112,7 +112,7 @@ const NEARLY_FLAT_SHARE = 0.2;
  */
 const EARLY_ERROR_SHARE = 1 / 32;
 const EARLY_ROUND_TRIPS = 5;
-/** A share of the round trip past which the client's own wait in a window, with its core, is its start-up. */
+/** A share of the round trip past which the client's own wait in the first window, with its core, is its start-up. */
 const START_UP_SHARE = 0.1;
 /** Multiplicative cut on overload. */
 const OVERLOAD_DECREASE = 0.75;
@@ -170,6 +170,8 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   };
   let baseline = Number.POSITIVE_INFINITY;
   let baselineSince = windowStart;
+  /** A window was judged against the baseline: whatever follows is past the start-up. */
+  let startUpJudged = false;
   /** Judged windows in a row whose latency read flat. */
   let flatWindows = 0;
   /** The limit before the last raise. */
@@ -291,12 +293,15 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     // higher baseline read 1.5 K as flat and the next step went to 1.9 K. Nor the first window's, whose error
     // is the start-up's: taken as the baseline, it read a 5 ms destination's queue as flat.
     const margin = ownCore && Number.isFinite(baseline) ? error : 0;
-    // With its core, a window in which the client's own wait was a tenth of the round trip or more is its
-    // start-up: its fastest answers came from a destination that had little else to do, 20.2 to 20.9 ms from
-    // one that then answered in 22 to 24 without a queue, and against that baseline one 20 ms run in ten
+    // With its core, a first window in which the client's own wait was a tenth of the round trip or more is
+    // its start-up: its fastest answers came from a destination that had little else to do, 20.2 to 20.9 ms
+    // from one that then answered in 22 to 24 without a queue, and against that baseline one 20 ms run in ten
     // held its limit at 21 to 39 for a second or more (docs/performance.md, the tenth stop). So the next window
-    // sets the baseline, and the limit waits for it.
-    const startUp = ownCore && lessOwn !== undefined && raw - lessOwn >= raw * START_UP_SHARE;
+    // sets the baseline, and the limit waits for it. Only the first: against a 5 ms destination every window's
+    // own wait is that share of its round trip.
+    const startUp =
+      !startUpJudged && ownCore && lessOwn !== undefined && raw - lessOwn >= raw * START_UP_SHARE;
+    startUpJudged = true;
     if (!startUp && rtt + margin < baseline - 1e-3) {
       baseline = rtt + margin;
       baselineSince = at;
