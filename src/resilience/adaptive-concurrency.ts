@@ -460,11 +460,11 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       const elapsed = at - windowStart;
       const shortest = mean * EARLY_ROUND_TRIPS >= minWindowMs ? minWindowMs / 2 : minWindowMs;
       if (samples + drops < MIN_SAMPLES || elapsed < shortest) return;
+      // Members all answered, or two round trips, as every other window.
+      if (!membersIn && elapsed < 2 * (stepped ? Math.max(mean, lastMean) : mean)) return;
       const variance = samples > 1 ? Math.max(0, rttSquares / samples - mean * mean) : 0;
       const error = samples > 1 ? Math.sqrt(variance / (samples - 1)) : 0;
       if (elapsed < minWindowMs && error > mean * EARLY_ERROR_SHARE) return;
-      // Members all answered, or two round trips, as every other window.
-      if (!membersIn && elapsed < 2 * (stepped ? Math.max(mean, lastMean) : mean)) return;
       lastMean = mean;
       // A window where the client's own wait was half the round trip or more tells nothing of the
       // destination's latency (only of its push-back).
