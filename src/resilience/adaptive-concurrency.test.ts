@@ -474,6 +474,46 @@ describe('createAdaptiveConcurrency', () => {
     for (const gap of gaps) expect(gap).toBeLessThanOrEqual(260);
   });
 
+  it.each([
+    { what: 'answers slower', slowerMs: 118, waited: 0 },
+    { what: 'is read late', slowerMs: 100, waited: 0.3 },
+  ])(
+    'goes on with its slow start against a slow destination when one window after a step $what',
+    async ({ slowerMs, waited }) => {
+      // A 100 ms destination, and a client still compiling its code a second after its launch: the step's
+      // requests answered 10 to 21 ms late, or in a window where the client waited for a core 15 % of the time.
+      // Either ended the slow start at 16 to 31, where it climbed by a quarter every two round trips, and 4,000
+      // records took 7.2 to 7.8 s instead of 6.9 to 7.1 (docs/performance.md, the eleventh stop).
+      let steppedAt: number | undefined;
+      const inWindow = () => steppedAt !== undefined && Date.now() < steppedAt + 150;
+      const limit = limitOf({
+        initial: 16,
+        coreWait: () => (inWindow() ? waited : 0),
+        onChange: () => {
+          steppedAt ??= Date.now();
+        },
+      });
+      const run = drive(limit, () => answerAfter(inWindow() ? slowerMs : 100));
+      await vi.advanceTimersByTimeAsync(1_200);
+      run.stop();
+      expect(limit.state().slowStart).toBe(true);
+      expect(limit.current()).toBeGreaterThanOrEqual(64);
+    },
+  );
+
+  it('ends its slow start against a slow destination once a second window confirms the rise', async () => {
+    // 24 workers at 100 ms: the step from 20 to 30 keeps a queue of 6, a round trip of 125 ms in both windows.
+    const { gate, serve } = capacityServer(24, 100);
+    const limit = limitOf({ initial: 16, coreWait: () => 0 });
+    const run = drive(limit, serve);
+    await vi.advanceTimersByTimeAsync(1_500);
+    run.stop();
+    expect(gate.stats().overloaded).toBe(0);
+    expect(limit.state().slowStart).toBe(false);
+    expect(Math.max(...run.timeline.map((point) => point.limit))).toBe(30);
+    expect(limit.current()).toBeLessThanOrEqual(30);
+  });
+
   it('judges a step whose requests all answered before the shortest window was over', async () => {
     // 120 ms round trips, then 40 ms: the step's requests are all in after 40 ms, the window lasts 100.
     const limit = limitOf({ initial: 16, max: 256 });

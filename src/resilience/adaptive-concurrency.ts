@@ -335,14 +335,23 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     // and the slow start's next step passed 2K (the loaded-machine test in adaptive-concurrency.test.ts). So
     // such a window never raises the limit, and short of a queue past beta it holds the slow start, for the
     // next window with the core to judge: ended instead, it left the limit at 20 to 39 against K = 64, where
-    // two busy cores held the client for a window or two (docs/performance.md, the ninth stop).
-    if (readLate && slowStart && !stepped && queue <= beta) {
+    // two busy cores held the client for a window or two (docs/performance.md, the ninth stop). A step judged
+    // on its own requests (below) is held so once, and ends the slow start if the next window is read late too.
+    if (readLate && slowStart && queue <= beta && !(stepped && doubted)) {
       quarterStep = judgesQuarterStep;
-      stepDoubted = doubted;
+      stepDoubted = doubted || stepped;
       return;
     }
     if (readLate) slowStart = false;
-    if (stepped && !pushedBack && rtt >= baseline + hystartRise(baseline)) {
+    const risen = stepped && !pushedBack && rtt >= baseline + hystartRise(baseline);
+    if (risen && !doubted && queue <= beta) {
+      // A rise short of beta is confirmed by a second window at this limit before it ends the slow start, as
+      // HyStart++'s conservative slow start (RFC 9406) confirms one. Against a 100 ms destination, a client
+      // still compiling its code a second after its launch made a step's requests answer 10 to 21 ms late, or
+      // waited for a core through the step's window, and 3 runs in 10 to 7 in 8 ended their slow start at 16
+      // to 31 (docs/performance.md, the eleventh stop).
+      stepDoubted = true;
+    } else if (risen) {
       // A step judged on its own requests ends the slow start as HyStart++ (RFC 9406) ends TCP's: a round
       // trip an eighth (4 to 16 ms) over the lowest. Back to what the destination held without the queue,
       // never under the limit before the step: the step's requests took the new slots and are the ones that
