@@ -481,7 +481,7 @@ describe('createAdaptiveConcurrency', () => {
     'goes on with its slow start against a slow destination when one window after a step $what',
     async ({ slowerMs, waited }) => {
       // A 100 ms destination, and a client still compiling its code a second after its launch: the step's
-      // requests answered 10 to 21 ms late, or in a window where the client waited for a core 15 % of the time.
+      // requests answered 9 to 21 ms late, or in a window where the client waited for a core 15 % of the time.
       // Either ended the slow start at 16 to 31, where it climbed by a quarter every two round trips, and 4,000
       // records took 7.2 to 7.8 s instead of 6.9 to 7.1 (docs/performance.md, the eleventh stop).
       let steppedAt: number | undefined;

@@ -347,7 +347,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     if (risen && !doubted && queue <= beta) {
       // A rise short of beta is confirmed by a second window at this limit before it ends the slow start, as
       // HyStart++'s conservative slow start (RFC 9406) confirms one. Against a 100 ms destination, a client
-      // still compiling its code a second after its launch made a step's requests answer 10 to 21 ms late, or
+      // still compiling its code a second after its launch made a step's requests answer 9 to 21 ms late, or
       // waited for a core through the step's window, and 3 runs in 10 to 7 in 8 ended their slow start at 16
       // to 31 (docs/performance.md, the eleventh stop).
       stepDoubted = true;
