@@ -219,6 +219,45 @@ describe('createAdaptiveConcurrency', () => {
     },
   );
 
+  it.each(
+    [60, 100].flatMap((serviceMs) => Array.from({ length: 40 }, (_, i) => ({ serviceMs, seed: i + 1 }))),
+  )(
+    'never passes twice a capacity of 16 at $serviceMs ms when the kernel says the client waits for a core (seed $seed)',
+    async ({ serviceMs, seed }) => {
+      // The loaded machine above against a destination slow enough that each step of the slow start is judged
+      // on its own requests: a window read late holds the slow start once, and the next ends it.
+      const random = createRandom(seed);
+      const { gate, serve } = capacityServer(16, serviceMs, () => 60 * random());
+      const limit = limitOf({ initial: 16, coreWait: () => 0.3 });
+      const run = drive(limit, serve);
+      await vi.advanceTimersByTimeAsync(10_000);
+      run.stop();
+      expect(gate.stats().overloaded).toBe(0);
+      expect(Math.max(...run.timeline.map((point) => point.limit))).toBeLessThan(32);
+    },
+  );
+
+  it.each(
+    [60, 100].flatMap((serviceMs) => Array.from({ length: 10 }, (_, i) => ({ serviceMs, seed: i + 1 }))),
+  )(
+    'never passes twice a capacity of 16 at $serviceMs ms, its answers up to 60 ms late, every other window read late (seed $seed)',
+    async ({ serviceMs, seed }) => {
+      // Each answer comes 0 to 60 ms late (the network, the destination's own jitter: no queue the gate counts),
+      // and the client waits for a core in every other window. A step held for a second window read it flat in
+      // some seeds, by chance; held again there and then stepped by half, it passed 2 K. So a slow start holds a
+      // step once, and a step after that hold is a quarter.
+      const random = createRandom(seed);
+      const { gate, serve } = capacityServer(16, serviceMs, () => 60 * random());
+      let windows = 0;
+      const limit = limitOf({ initial: 16, coreWait: () => (windows++ % 2 === 0 ? 0.3 : 0) });
+      const run = drive(limit, serve);
+      await vi.advanceTimersByTimeAsync(10_000);
+      run.stop();
+      expect(gate.stats().overloaded).toBe(0);
+      expect(Math.max(...run.timeline.map((point) => point.limit))).toBeLessThan(32);
+    },
+  );
+
   it('holds its slow start while the client waits for a core, and goes on with it once it has the core', async () => {
     let waited = 0;
     const limit = limitOf({ initial: 16, coreWait: () => waited });
@@ -500,6 +539,27 @@ describe('createAdaptiveConcurrency', () => {
       expect(limit.current()).toBeGreaterThanOrEqual(64);
     },
   );
+
+  it('steps by a quarter against a slow destination whose round trip rose by half of what ends the slow start', async () => {
+    // 100 ms, then 109 once the limit first moves: under an eighth, so the slow start goes on, but near enough
+    // that the step's few requests may be hiding a queue (against 64 workers at 100 ms, a step by half from 84
+    // took the limit to 126 in one CLI run of ten: docs/performance.md, the eleventh stop).
+    const limits: number[] = [];
+    let moved = false;
+    const limit = limitOf({
+      initial: 16,
+      coreWait: () => 0,
+      onChange: ({ limit }) => {
+        moved = true;
+        limits.push(limit);
+      },
+    });
+    const run = drive(limit, () => answerAfter(moved ? 109 : 100));
+    await vi.advanceTimersByTimeAsync(1_000);
+    run.stop();
+    expect(limit.state().slowStart).toBe(true);
+    expect(limits.slice(0, 4)).toEqual([20, 25, 31, 39]);
+  });
 
   it('ends its slow start against a slow destination once a second window confirms the rise', async () => {
     // 24 workers at 100 ms: the step from 20 to 30 keeps a queue of 6, a round trip of 125 ms in both windows.

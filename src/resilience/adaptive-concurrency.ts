@@ -181,8 +181,17 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
   let stepFrom: number | undefined;
   /** The last raise was a slow-start step by a quarter (the client with its core): the next window judges it. */
   let quarterStep = false;
-  /** The last window read a queue after that step: held one window more before it is taken back. */
+  /**
+   * The last window read a queue after a step (or, for a step judged on its own requests, was read late): held
+   * one window more before it is taken back.
+   */
   let stepDoubted = false;
+  /**
+   * A step judged on its own requests was held so. Once a slow start: the five or so requests it is judged on
+   * read little against noise, and a slow start that held a second time took 16 workers at 60 ms past 32 on
+   * fake time (answers up to 60 ms late, the client waiting for a core in every other window).
+   */
+  let doubtSpent = false;
   /** The window the last step was taken from read flat by Vegas's rule, not just nearly flat. */
   let stepFromFlat = false;
   /** The round trip, as measured, of the last window judged on latency. */
@@ -337,20 +346,22 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     // next window with the core to judge: ended instead, it left the limit at 20 to 39 against K = 64, where
     // two busy cores held the client for a window or two (docs/performance.md, the ninth stop). A step judged
     // on its own requests (below) is held so once, and ends the slow start if the next window is read late too.
-    if (readLate && slowStart && queue <= beta && !(stepped && doubted)) {
+    if (readLate && slowStart && queue <= beta && !(stepped && doubtSpent)) {
       quarterStep = judgesQuarterStep;
       stepDoubted = doubted || stepped;
+      doubtSpent ||= stepped;
       return;
     }
     if (readLate) slowStart = false;
     const risen = stepped && !pushedBack && rtt >= baseline + hystartRise(baseline);
-    if (risen && !doubted && queue <= beta) {
+    if (risen && !doubtSpent && queue <= beta) {
       // A rise short of beta is confirmed by a second window at this limit before it ends the slow start, as
       // HyStart++'s conservative slow start (RFC 9406) confirms one. Against a 100 ms destination, a client
       // still compiling its code a second after its launch made a step's requests answer 9 to 21 ms late, or
       // waited for a core through the step's window, and 3 runs in 10 to 7 in 8 ended their slow start at 16
       // to 31 (docs/performance.md, the eleventh stop).
       stepDoubted = true;
+      doubtSpent = true;
     } else if (risen) {
       // A step judged on its own requests ends the slow start as HyStart++ (RFC 9406) ends TCP's: a round
       // trip an eighth (4 to 16 ms) over the lowest. Back to what the destination held without the queue,
@@ -393,9 +404,14 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       // and a step by half from there took a 5 ms destination of 16 workers past 32.
       quarterStep = !rising && slowStart && ownCore && !stepped;
       stepFromFlat = flat;
+      // A step judged on its own requests goes on by a quarter where their round trip rose by half of what
+      // ends the slow start, or after it was held for a second window: a few of its requests read the queue
+      // of a step past the capacity as nearly flat, and against 64 workers at 100 ms a step by half from 84
+      // in flight took the limit to 126.
+      const nearlyRisen = stepped && (doubted || rtt >= baseline + hystartRise(baseline) / 2);
       const growth = rising
         ? undefined
-        : quarterStep
+        : quarterStep || nearlyRisen
           ? PROBE_GROWTH
           : slowStart
             ? SLOW_START_GROWTH
