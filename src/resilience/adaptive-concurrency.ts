@@ -353,6 +353,8 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       return;
     }
     if (readLate) slowStart = false;
+    // After the slow start too: read late, only a queue past beta moves the limit (a cut).
+    if (readLate && queue <= beta) return;
     const risen = stepped && !pushedBack && rtt >= baseline + hystartRise(baseline);
     if (risen && !doubtSpent && queue <= beta) {
       // A rise short of beta is confirmed by a second window at this limit before it ends the slow start, as
