@@ -346,15 +346,16 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     // next window with the core to judge: ended instead, it left the limit at 20 to 39 against K = 64, where
     // two busy cores held the client for a window or two (docs/performance.md, the ninth stop). A step judged
     // on its own requests (below) is held so once, and ends the slow start if the next window is read late too.
-    if (readLate && slowStart && queue <= beta && !(stepped && doubtSpent)) {
-      quarterStep = judgesQuarterStep;
-      stepDoubted = doubted || stepped;
-      doubtSpent ||= stepped;
+    // After the slow start, only a queue past beta moves the limit of a window read late (a cut).
+    if (readLate && queue <= beta) {
+      if (slowStart && !(stepped && doubtSpent)) {
+        quarterStep = judgesQuarterStep;
+        stepDoubted = doubted || stepped;
+        doubtSpent ||= stepped;
+      } else slowStart = false;
       return;
     }
     if (readLate) slowStart = false;
-    // After the slow start too: read late, only a queue past beta moves the limit (a cut).
-    if (readLate && queue <= beta) return;
     const risen = stepped && !pushedBack && rtt >= baseline + hystartRise(baseline);
     if (risen && !doubtSpent && queue <= beta) {
       // A rise short of beta is confirmed by a second window at this limit before it ends the slow start, as
