@@ -77,6 +77,8 @@ const MIN_SAMPLES = 5;
  * drifting up with the queue would let the limit creep ever higher.
  */
 const BASELINE_TTL_MS = 10_000;
+/** How long growth stays under a limit that drew push-back found to follow the load; then it probes past it. */
+const CEILING_TTL_MS = 10_000;
 /**
  * Growth per window while the slow start lasts, of the requests the destination held: from a load at its
  * capacity, where the latency is still flat, it cannot reach twice the capacity, where servers refuse.
@@ -119,6 +121,11 @@ const EARLY_ROUND_TRIPS = 5;
 const START_UP_SHARE = 0.1;
 /** Multiplicative cut on overload. */
 const OVERLOAD_DECREASE = 0.75;
+/**
+ * The cut for push-back that no window had a tenth of: a request or two over a cap, which a tenth takes
+ * back, as Netflix's concurrency-limits backs off by 0.9 on a drop.
+ */
+const LINGERING_DECREASE = 0.9;
 
 /**
  * A windowed Vegas-style limit (after Netflix's concurrency-limits: VegasLimit over a WindowedLimit), with a
@@ -224,6 +231,19 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
     lastCount = at;
   };
 
+  /**
+   * The limit at which push-back came that stopped below it (a trial's verdict: a cap), and when. Growth stops
+   * one short of it for CEILING_TTL_MS, as TCP's ssthresh and CUBIC's plateau keep a window off the level
+   * that last lost packets: against a gateway that refuses at once what passes its cap, with no latency to
+   * warn of it, each step back over the cap cost a burst of refusals and a cut by a quarter.
+   */
+  let ceiling = Number.POSITIVE_INFINITY;
+  let ceilingSince = Number.NEGATIVE_INFINITY;
+  const raise = (next: number, at: number): void => {
+    const near = at - ceilingSince < CEILING_TTL_MS;
+    set(Math.max(limit, near ? Math.min(next, limit + 1, ceiling - 1) : next), 'probe');
+  };
+
   const set = (next: number, reason: LimitChangeReason): void => {
     limit = clamp(next);
     const whole = Math.floor(limit);
@@ -285,15 +305,27 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
         set(verdict.limit, 'background');
         return;
       }
-    } else if (pushBack.overloaded(window)) {
-      slowStart = false;
-      flatWindows = 0;
-      const before = sinceChange;
-      const from = limit;
-      const was = published;
-      set(limit * OVERLOAD_DECREASE, 'overload');
-      if (published < was) pushBack.start(from, before);
-      return;
+      if (verdict.kind === 'cap') {
+        ceiling = verdict.limit;
+        ceilingSince = at;
+      }
+    } else {
+      pushBack.count(window);
+      const overloaded = pushBack.overloaded(window);
+      if (overloaded || pushBack.lingering()) {
+        slowStart = false;
+        flatWindows = 0;
+        const before = overloaded ? sinceChange : pushBack.sinceTrial();
+        const from = limit;
+        const was = published;
+        // Past a known ceiling the limit only climbed a request a window: a tenth takes that back. Elsewhere
+        // it may have stepped by a quarter or half past a cap, and a tenth left it over, where the refusals
+        // did not fall with the cut and read as a background.
+        const nearCeiling = ceiling < Number.POSITIVE_INFINITY && limit <= ceiling;
+        set(limit * (overloaded || !nearCeiling ? OVERLOAD_DECREASE : LINGERING_DECREASE), 'overload');
+        if (published < was) pushBack.start(from, before);
+        return;
+      }
     }
     const pushedBack = !pushBack.usual(window);
     if (pushedBack) slowStart = false;
@@ -423,12 +455,12 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
               : undefined;
       stepFrom = limit;
       // By a share of what the destination held, not of the limit: records between requests do not reach it.
-      if (growth === undefined) set(limit + log, 'probe');
-      else set(Math.min(limit * growth, limit + heldMean * (growth - 1) + 1), 'probe');
+      if (growth === undefined) raise(limit + log, at);
+      else raise(Math.min(limit * growth, limit + heldMean * (growth - 1) + 1), at);
       return;
     } else if (rawQueue <= alpha) {
       slowStart = false;
-      set(limit + log, 'probe');
+      raise(limit + log, at);
     } else slowStart = false;
     flatWindows = 0;
   };

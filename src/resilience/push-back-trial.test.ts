@@ -52,4 +52,39 @@ describe('createPushBackReader', () => {
     for (const _ of [0, 1, 2]) reader.feed({ answers: 20, drops: 1 });
     expect(reader.background()).toBeCloseTo(0.05);
   });
+
+  it('starts a trial for a few push-backs since the last one, above the background, though no window had a tenth', () => {
+    const reader = createPushBackReader();
+    reader.count({ answers: 100, drops: 1 });
+    reader.count({ answers: 100, drops: 1 });
+    expect(reader.lingering()).toBe(false);
+    reader.count({ answers: 100, drops: 1 });
+    expect(reader.lingering()).toBe(true);
+    expect(reader.sinceTrial()).toEqual({ answers: 300, drops: 3 });
+  });
+
+  it('counts as many answers after the cut as a small share needs to show its fall', () => {
+    const reader = createPushBackReader();
+    reader.start(32, { answers: 300, drops: 3 });
+    reader.feed({ answers: 20, drops: 0 });
+    // 3 of 300 falling to none is a fall of two standard errors past 4 × 300 / 3 = 400 answers after: the
+    // trial waits for 5 × 300 / 3 = 500, where it used to judge after 40.
+    for (let i = 0; i < 24; i++) expect(reader.feed({ answers: 20, drops: 0 })).toEqual({ kind: 'running' });
+    expect(reader.feed({ answers: 20, drops: 0 })).toEqual({ kind: 'cap', limit: 32 });
+    expect(reader.lingering()).toBe(false);
+  });
+
+  it('takes a share too small to tell a fall by as a cap when none came after the cut, as background when some did', () => {
+    const none = createPushBackReader();
+    none.start(32, { answers: 3_000, drops: 3 });
+    none.feed({ answers: 20, drops: 0 });
+    let verdict = none.feed({ answers: 1_000, drops: 0 });
+    expect(verdict).toEqual({ kind: 'cap', limit: 32 });
+    const some = createPushBackReader();
+    some.start(32, { answers: 3_000, drops: 3 });
+    some.feed({ answers: 20, drops: 0 });
+    verdict = some.feed({ answers: 1_000, drops: 1 });
+    expect(verdict).toEqual({ kind: 'background', limit: 32 });
+    expect(some.background()).toBeCloseTo(4 / 4_000);
+  });
 });

@@ -10,6 +10,12 @@ export type TrialVerdict =
   | { readonly kind: 'running' }
   /** The push-back fell with the limit: it was overload, the cut stands. */
   | { readonly kind: 'load' }
+  /**
+   * None at all came after the cut: a cap the destination refuses past, somewhere under `limit`, where it
+   * came; the cut stands. A share that only fell may be chance (a window picked for its push-back is
+   * followed by fewer), and taken for a cap it held a limit under it for nothing.
+   */
+  | { readonly kind: 'cap'; readonly limit: number }
   /** It did not: the destination gives it whatever the load; go back to `limit`. */
   | { readonly kind: 'background'; readonly limit: number };
 
@@ -22,6 +28,19 @@ const OVERLOAD_SHARE = 0.1;
 const MAX_BACKGROUND = 0.5;
 /** Answers at the lower limit a trial waits for: enough to tell a share of a tenth from one of a fifth. */
 const TRIAL_ANSWERS = 40;
+/**
+ * A trial set against a small share waits for more: with `d` of `n` answers pushed back before the cut, none
+ * of `m` after is a fall of two standard errors once m > 4n / d. At most this many, whatever the share.
+ */
+const MAX_TRIAL_ANSWERS = 1_000;
+/**
+ * Answers after the cut, none of them pushed back, that tell a cap: a destination refusing a fiftieth of its
+ * requests at random gives a stretch so long once in twenty trials, and one refusing a twentieth once in two
+ * thousand. After 40, a twentieth's trials found a cap one time in eight, and held its limit for nothing.
+ */
+const CAP_ANSWERS = 150;
+/** Push-backs, since the last trial, that a share under a tenth needs before it starts one. */
+const LINGERING_DROPS = 3;
 /** Standard errors a share must depart by to count as a different share. */
 const Z = 2;
 
@@ -47,7 +66,10 @@ const upTo = (p: number, answers: number, z: number): number =>
  */
 export function createPushBackReader() {
   let background = 0;
-  let trial: { from: number; before: Tally; after: Tally; drained: boolean } | undefined;
+  let trial: { from: number; before: Tally; after: Tally; drained: boolean; needed: number } | undefined;
+  /** Answers since the last trial ended (or since the start), while none runs. */
+  let sinceTrial: Tally = { answers: 0, drops: 0 };
+  const none: Tally = { answers: 0, drops: 0 };
 
   return {
     /** The share of answers the destination pushes back whatever the load, as learned so far. */
@@ -59,25 +81,53 @@ export function createPushBackReader() {
     /** The window's push-back is enough to cut for. */
     overloaded: (window: Tally): boolean =>
       window.drops >= window.answers * OVERLOAD_SHARE && window.drops > upTo(background, window.answers, Z),
+    /** A window judged while no trial runs. */
+    count(window: Tally): void {
+      sinceTrial = addTally(sinceTrial, window);
+    },
+    /**
+     * Push-back since the last trial from a destination that has none in the background, though no window had
+     * a tenth of it: a
+     * gateway that refuses at once what passes its cap, a request or two a window, while the records it
+     * refused wait out their backoff and hold the limit's other slots. Held instead, the limit sat over the
+     * cap for the whole run.
+     */
+    lingering: (): boolean => background === 0 && sinceTrial.drops >= LINGERING_DROPS,
+    /** What `lingering` read: the answers a trial for it sets those after the cut against. */
+    sinceTrial: (): Tally => sinceTrial,
     /** A cut for push-back from `from`, after `before` was answered at that limit: counts what follows. */
     start(from: number, before: Tally): void {
-      trial = { from, before, after: { answers: 0, drops: 0 }, drained: false };
+      const needed = Math.ceil((5 * before.answers) / Math.max(1, before.drops));
+      trial = {
+        from,
+        before,
+        after: none,
+        drained: false,
+        needed: Math.min(MAX_TRIAL_ANSWERS, Math.max(TRIAL_ANSWERS, needed)),
+      };
+      sinceTrial = none;
     },
     /** The limit was cut for latency: push-back that came with a queue was overload. */
     abandon(): void {
       trial = undefined;
+      sinceTrial = none;
     },
     /** A window judged while the trial runs. */
     feed(window: Tally): TrialVerdict {
-      if (trial === undefined) return { kind: 'load' };
+      if (trial === undefined) return { kind: 'running' };
       if (!trial.drained) {
         trial.drained = true;
         return { kind: 'running' };
       }
       trial.after = addTally(trial.after, window);
-      if (trial.after.answers < TRIAL_ANSWERS) return { kind: 'running' };
-      const { from, before, after } = trial;
+      const { from, before, after, needed } = trial;
+      if (after.answers < (after.drops === 0 ? Math.max(needed, CAP_ANSWERS) : needed))
+        return { kind: 'running' };
       trial = undefined;
+      if (after.drops === 0) {
+        background = 0;
+        return { kind: 'cap', limit: from };
+      }
       const both = addTally(before, after);
       const pooled = share(both);
       const error = Math.sqrt(pooled * (1 - pooled) * (1 / before.answers + 1 / after.answers));
