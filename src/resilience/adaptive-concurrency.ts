@@ -77,7 +77,7 @@ const MIN_SAMPLES = 5;
  * drifting up with the queue would let the limit creep ever higher.
  */
 const BASELINE_TTL_MS = 10_000;
-/** How long growth stays under a limit that drew push-back found to follow the load; then it probes past it. */
+/** How long growth stays under a cap a trial found (push-back that stopped below it); then it probes past it. */
 const CEILING_TTL_MS = 10_000;
 /**
  * Growth per window while the slow start lasts, of the requests the destination held: from a load at its
@@ -141,7 +141,9 @@ const LINGERING_DECREASE = 0.9;
  * at most alpha (2·log10 limit), by log10 limit; past beta (5·log10 limit) it is cut by that queue less
  * alpha (at most by half). A window with a tenth of its requests pushed back (429, 503, timeouts) cuts it
  * by a quarter, as a trial that tells overload from push-back the destination gives whatever the load
- * (src/resilience/push-back-trial.ts); one with more push-back than that background never raises it; one
+ * (src/resilience/push-back-trial.ts), as do three push-backs since the last trial from a destination with no
+ * background; one with more push-back than that background never raises it; after a trial that found a cap
+ * (none at all refused below it) growth stays under it, a request a window at most, for 10 s; one
  * that did not fill half the limit says nothing about it. Where the kernel says how long the client waited
  * for a core (`coreWait`), a window in which that wait hides a queue (LOADED_SHARE) holds the slow start,
  * short of a queue past beta; with the core, the slow start answers to the round trip less the client's

@@ -87,10 +87,9 @@ export function createPushBackReader() {
     },
     /**
      * Push-back since the last trial from a destination that has none in the background, though no window had
-     * a tenth of it: a
-     * gateway that refuses at once what passes its cap, a request or two a window, while the records it
-     * refused wait out their backoff and hold the limit's other slots. Held instead, the limit sat over the
-     * cap for the whole run.
+     * a tenth of it: a gateway that refuses at once what passes its cap, a request or two a window, while the
+     * records it refused wait out their backoff and hold the limit's other slots. Only held for, the limit sat
+     * over the cap for the whole run.
      */
     lingering: (): boolean => background === 0 && sinceTrial.drops >= LINGERING_DROPS,
     /** What `lingering` read: the answers a trial for it sets those after the cut against. */
@@ -114,7 +113,7 @@ export function createPushBackReader() {
     },
     /** A window judged while the trial runs. */
     feed(window: Tally): TrialVerdict {
-      if (trial === undefined) return { kind: 'running' };
+      if (trial === undefined) return { kind: 'load' };
       if (!trial.drained) {
         trial.drained = true;
         return { kind: 'running' };
