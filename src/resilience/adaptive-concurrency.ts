@@ -141,7 +141,7 @@ const LINGERING_DECREASE = 0.9;
  * at most alpha (2·log10 limit), by log10 limit; past beta (5·log10 limit) it is cut by that queue less
  * alpha (at most by half). A window with a tenth of its requests pushed back (429, 503, timeouts) cuts it
  * by a quarter, as a trial that tells overload from push-back the destination gives whatever the load
- * (src/resilience/push-back-trial.ts), as do three push-backs since the last trial from a destination with no
+ * (src/resilience/push-back-trial.ts), as do three push-backs in a few windows from a destination with no
  * background; one with more push-back than that background never raises it; after a trial that found a cap
  * (none at all refused below it) growth stays under it, a request a window at most, for 10 s; one
  * that did not fill half the limit says nothing about it. Where the kernel says how long the client waited
@@ -317,7 +317,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       if (overloaded || pushBack.lingering()) {
         slowStart = false;
         flatWindows = 0;
-        const before = overloaded ? sinceChange : pushBack.sinceTrial();
+        const before = overloaded ? sinceChange : pushBack.recent();
         const from = limit;
         const was = published;
         // Past a known ceiling the limit only climbed a request a window: a tenth takes that back. Elsewhere

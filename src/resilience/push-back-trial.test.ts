@@ -53,14 +53,22 @@ describe('createPushBackReader', () => {
     expect(reader.background()).toBeCloseTo(0.05);
   });
 
-  it('starts a trial for a few push-backs since the last one, above the background, though no window had a tenth', () => {
+  it('starts a trial for a few push-backs in the last windows, without a background, though no window had a tenth', () => {
     const reader = createPushBackReader();
     reader.count({ answers: 100, drops: 1 });
     reader.count({ answers: 100, drops: 1 });
     expect(reader.lingering()).toBe(false);
     reader.count({ answers: 100, drops: 1 });
     expect(reader.lingering()).toBe(true);
-    expect(reader.sinceTrial()).toEqual({ answers: 300, drops: 3 });
+    expect(reader.recent()).toEqual({ answers: 300, drops: 3 });
+  });
+
+  it('starts none for push-back now and then, a reset every few thousand answers', () => {
+    const reader = createPushBackReader();
+    for (let i = 0; i < 300; i++) {
+      reader.count({ answers: 100, drops: i % 20 === 0 ? 1 : 0 });
+      expect(reader.lingering()).toBe(false);
+    }
   });
 
   it('counts as many answers after the cut as a small share needs to show its fall', () => {

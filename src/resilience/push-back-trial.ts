@@ -39,8 +39,9 @@ const MAX_TRIAL_ANSWERS = 1_000;
  * thousand. After 40, a twentieth's trials found a cap one time in eight, and held its limit for nothing.
  */
 const CAP_ANSWERS = 150;
-/** Push-backs, since the last trial, that a share under a tenth needs before it starts one. */
+/** Push-backs in the last LINGERING_WINDOWS windows that a share under a tenth needs to start a trial. */
 const LINGERING_DROPS = 3;
+const LINGERING_WINDOWS = 8;
 /** Standard errors a share must depart by to count as a different share. */
 const Z = 2;
 
@@ -67,9 +68,10 @@ const upTo = (p: number, answers: number, z: number): number =>
 export function createPushBackReader() {
   let background = 0;
   let trial: { from: number; before: Tally; after: Tally; drained: boolean; needed: number } | undefined;
-  /** Answers since the last trial ended (or since the start), while none runs. */
-  let sinceTrial: Tally = { answers: 0, drops: 0 };
   const none: Tally = { answers: 0, drops: 0 };
+  /** The last LINGERING_WINDOWS windows judged since the last trial, while none runs. */
+  let recent: Tally[] = [];
+  const recentTally = (): Tally => recent.reduce(addTally, none);
 
   return {
     /** The share of answers the destination pushes back whatever the load, as learned so far. */
@@ -83,17 +85,19 @@ export function createPushBackReader() {
       window.drops >= window.answers * OVERLOAD_SHARE && window.drops > upTo(background, window.answers, Z),
     /** A window judged while no trial runs. */
     count(window: Tally): void {
-      sinceTrial = addTally(sinceTrial, window);
+      recent.push(window);
+      if (recent.length > LINGERING_WINDOWS) recent.shift();
     },
     /**
-     * Push-back since the last trial from a destination that has none in the background, though no window had
-     * a tenth of it: a gateway that refuses at once what passes its cap, a request or two a window, while the
-     * records it refused wait out their backoff and hold the limit's other slots. Only held for, the limit sat
-     * over the cap for the whole run.
+     * Push-back in the last few windows from a destination that has none in the background, though no window
+     * had a tenth of it: a gateway that refuses at once what passes its cap, a request or two a window, while
+     * the records it refused wait out their backoff and hold the limit's other slots. Only held for, the limit
+     * sat over the cap for the whole run. A few windows, not all since the last trial: a reset now and then
+     * (a keep-alive connection the server closed as a request left) is no cap.
      */
-    lingering: (): boolean => background === 0 && sinceTrial.drops >= LINGERING_DROPS,
+    lingering: (): boolean => background === 0 && recentTally().drops >= LINGERING_DROPS,
     /** What `lingering` read: the answers a trial for it sets those after the cut against. */
-    sinceTrial: (): Tally => sinceTrial,
+    recent: recentTally,
     /** A cut for push-back from `from`, after `before` was answered at that limit: counts what follows. */
     start(from: number, before: Tally): void {
       const needed = Math.ceil((5 * before.answers) / Math.max(1, before.drops));
@@ -104,12 +108,12 @@ export function createPushBackReader() {
         drained: false,
         needed: Math.min(MAX_TRIAL_ANSWERS, Math.max(TRIAL_ANSWERS, needed)),
       };
-      sinceTrial = none;
+      recent = [];
     },
     /** The limit was cut for latency: push-back that came with a queue was overload. */
     abandon(): void {
       trial = undefined;
-      sinceTrial = none;
+      recent = [];
     },
     /** A window judged while the trial runs. */
     feed(window: Tally): TrialVerdict {
