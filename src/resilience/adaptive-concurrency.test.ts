@@ -698,8 +698,12 @@ describe('createAdaptiveConcurrency', () => {
       // refused records wait out their backoff in their slots, as the engine's retries do, so a window rarely
       // holds a tenth of refusals. Before the lingering trial and the ceiling, 1.2 % (20 ms) and 4.6 %
       // (100 ms, a cut by a quarter and a climb by a quarter back over the cap every second) were refused.
-      const changes: Array<{ limit: number; reason: string }> = [];
-      const limit = limitOf({ initial: 16, coreWait: () => 0, onChange: (event) => changes.push(event) });
+      const changes: Array<{ at: number; limit: number; reason: string }> = [];
+      const limit = limitOf({
+        initial: 16,
+        coreWait: () => 0,
+        onChange: (event) => changes.push({ at: Date.now(), ...event }),
+      });
       const random = createRandom(capacity + latencyMs);
       const slots = createSlots(limit);
       let inside = 0;
@@ -731,11 +735,15 @@ describe('createAdaptiveConcurrency', () => {
           })();
         }
       })();
-      await vi.advanceTimersByTimeAsync(10_000);
+      await vi.advanceTimersByTimeAsync(30_000);
       stopped = true;
       expect(refused / (answered + refused)).toBeLessThan(0.01);
-      expect(answered).toBeGreaterThanOrEqual(0.9 * capacity * (10_000 / latencyMs));
+      expect(answered).toBeGreaterThanOrEqual(0.9 * capacity * (30_000 / latencyMs));
       expect(changes.filter((change) => change.reason === 'background')).toEqual([]);
+      // Once the cap is found, and past the 10 s growth stays under it, it is probed a request a window: a
+      // step by a quarter from there took a cap of 24 to 30 (HAProxy's maxconn 24 at 100 ms).
+      const afterCap = changes.filter((change) => change.at >= 5_000).map((change) => change.limit);
+      expect(Math.max(...afterCap)).toBeLessThanOrEqual(capacity * 1.1);
     },
   );
 

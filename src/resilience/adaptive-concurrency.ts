@@ -237,13 +237,18 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
    * The limit at which push-back came that stopped below it (a trial's verdict: a cap), and when. Growth stops
    * one short of it for CEILING_TTL_MS, as TCP's ssthresh and CUBIC's plateau keep a window off the level
    * that last lost packets: against a gateway that refuses at once what passes its cap, with no latency to
-   * warn of it, each step back over the cap cost a burst of refusals and a cut by a quarter.
+   * warn of it, each step back over the cap cost a burst of refusals and a cut by a quarter. Then it probes
+   * past it a request a window, until a step past it: a step by a quarter from the ceiling of HAProxy's
+   * maxconn 24 took 24 to 30, and the cut for the burst of 503s that followed ended as a background.
    */
   let ceiling = Number.POSITIVE_INFINITY;
   let ceilingSince = Number.NEGATIVE_INFINITY;
   const raise = (next: number, at: number): void => {
-    const near = at - ceilingSince < CEILING_TTL_MS;
-    set(Math.max(limit, near ? Math.min(next, limit + 1, ceiling - 1) : next), 'probe');
+    // Past the ceiling by a step without push-back: the destination takes more now, and growth is free again.
+    if (limit >= ceiling * PROBE_GROWTH) ceiling = Number.POSITIVE_INFINITY;
+    const under = at - ceilingSince < CEILING_TTL_MS ? ceiling - 1 : Number.POSITIVE_INFINITY;
+    const step = ceiling < Number.POSITIVE_INFINITY ? Math.min(next, limit + 1, under) : next;
+    set(Math.max(limit, step), 'probe');
   };
 
   const set = (next: number, reason: LimitChangeReason): void => {
@@ -323,7 +328,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
         // Past a known ceiling the limit only climbed a request a window: a tenth takes that back. Elsewhere
         // it may have stepped by a quarter or half past a cap, and a tenth left it over, where the refusals
         // did not fall with the cut and read as a background.
-        const nearCeiling = ceiling < Number.POSITIVE_INFINITY && limit <= ceiling;
+        const nearCeiling = ceiling < Number.POSITIVE_INFINITY && limit <= ceiling * PROBE_GROWTH;
         set(limit * (overloaded || !nearCeiling ? OVERLOAD_DECREASE : LINGERING_DECREASE), 'overload');
         if (published < was) pushBack.start(from, before);
         return;
