@@ -73,6 +73,39 @@ describe('createCircuitBreaker', () => {
     expect(breaker.state().status).toBe('open');
   });
 
+  it('opens only once the requests sent before a streak have answered, or the streak outlasts a pause', async () => {
+    // nginx's limit_conn at 100 ms: a slow-start step refused at once, then its retries, ten failures in the
+    // 70 ms before the requests sent earlier answered. Opened there, the run paused 5 s.
+    const breaker = createCircuitBreaker({ consecutiveFailures: 10, halfOpenAfterMs: 5_000 });
+    const earlier = await Promise.all(Array.from({ length: 20 }, () => breaker.acquire()));
+    await vi.advanceTimersByTimeAsync(1);
+    await fail(breaker, 12);
+    expect(breaker.state()).toEqual({ status: 'closed', openedAt: null, failures: 12 });
+    await vi.advanceTimersByTimeAsync(70);
+    for (const permit of earlier) permit.success();
+    expect(breaker.state()).toEqual({ status: 'closed', openedAt: null, failures: 0 });
+
+    // An outage: what was out when it began fails too, and then the breaker opens.
+    const outAtOutage = await Promise.all(Array.from({ length: 3 }, () => breaker.acquire()));
+    await fail(breaker, 10);
+    expect(breaker.state().status).toBe('closed');
+    for (const permit of outAtOutage) permit.failure();
+    expect(breaker.state().status).toBe('open');
+
+    // One whose requests hang: the breaker does not wait for them longer than it would pause.
+    const hanging = createCircuitBreaker({ consecutiveFailures: 10, halfOpenAfterMs: 5_000 });
+    const stuck = await Promise.all(Array.from({ length: 3 }, () => hanging.acquire()));
+    await fail(hanging, 10);
+    await vi.advanceTimersByTimeAsync(4_999);
+    await fail(hanging, 1);
+    expect(hanging.state().status).toBe('closed');
+    await vi.advanceTimersByTimeAsync(1);
+    await fail(hanging, 1);
+    expect(hanging.state().status).toBe('open');
+    for (const permit of stuck) permit.failure();
+    expect(hanging.state().status).toBe('open');
+  });
+
   it('hands out a permit at once only while closed and not aborted', async () => {
     const breaker = createCircuitBreaker({ consecutiveFailures: 2 });
     const aborted = AbortSignal.abort();

@@ -109,6 +109,14 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
 
   let status: BreakerStatus = 'closed';
   let failures = 0;
+  /** Permits handed out so far: a permit's number tells whether it was sent before a streak began. */
+  let issued = 0;
+  /** Permits handed out and not yet reported. */
+  let outstanding = 0;
+  /** The last permit handed out before the first failure of the current streak came back. */
+  let streakSeq = 0;
+  /** Permits handed out before the streak began and not yet reported: any of them may still succeed. */
+  let olderOutstanding = 0;
   /** When the first failure of the current streak came back. */
   let streakSince = Number.NEGATIVE_INFINITY;
   let openedAt: number | null = null;
@@ -194,22 +202,46 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
     );
 
   /**
-   * A transient failure, while closed, of a request sent at `sentAt`. The first starts a streak; after it
-   * only requests sent once a failure was known count towards opening. A burst sent together and refused
-   * together (a gateway's cap on connections, met by a rising concurrency limit) comes back before the
-   * requests sent earlier answer, and counted one by one it opened the breaker on a destination answering
-   * all the while.
+   * Opens it once the streak is long enough and every request sent before it began has been answered: a
+   * burst refused at once by a gateway's cap on connections (met by a rising concurrency limit) and its
+   * retries come back before the requests sent earlier answer, and against nginx's limit_conn at 100 ms ten
+   * of them came back in the 70 ms before the next success, which would have closed the breaker again: the
+   * run paused 5 s on a destination answering all the while. Not longer than it would pause: requests
+   * hanging on a destination that is down must not hold the breaker closed while the rest spend their
+   * retries.
    */
-  const countFailure = (sentAt: number): void => {
+  const openIfDue = (): void => {
+    if (status !== 'closed' || failures < threshold) return;
+    if (olderOutstanding === 0 || clock.now() - streakSince >= halfOpenAfterMs) open();
+  };
+  /**
+   * A transient failure, while closed, of permit `seq`. The first starts a streak; after it only requests
+   * sent once a failure was known count towards opening: a burst sent together and refused together counts
+   * once.
+   */
+  const countFailure = (seq: number): void => {
     if (status !== 'closed') return;
-    if (failures === 0) streakSince = clock.now();
-    else if (sentAt < streakSince) return;
-    if (++failures >= threshold) open();
+    if (failures === 0) {
+      streakSeq = issued;
+      olderOutstanding = outstanding;
+      streakSince = clock.now();
+    } else if (seq <= streakSeq) {
+      openIfDue();
+      return;
+    }
+    failures++;
+    openIfDue();
+  };
+  /** A permit reported, whatever its outcome. */
+  const settle = (seq: number): void => {
+    outstanding--;
+    if (seq <= streakSeq && olderOutstanding > 0) olderOutstanding--;
   };
 
   // Closures rather than methods, so a caller may hand one on by itself; one `done` flag for all three.
   const permit = (isProbe: boolean): BreakerPermit => {
-    const sentAt = clock.now();
+    const seq = ++issued;
+    outstanding++;
     let done = false;
     return {
       success: () => {
@@ -218,27 +250,32 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
         answered = true;
         // A late success from before the breaker opened says little; the probe decides.
         if (isProbe || status === 'closed') close();
+        settle(seq);
       },
       failure: () => {
         if (done) return;
         done = true;
         answered = true;
+        settle(seq);
         if (isProbe) open();
-        else countFailure(sentAt);
+        else countFailure(seq);
       },
       unreachable: (reason) => {
         if (done) return;
         done = true;
+        settle(seq);
         if (!answered) {
           unanswered = { since: unanswered?.since ?? clock.now(), reason };
           // One refusal is enough: other requests wait for a probe instead of spending their retries.
           if (isProbe || status === 'closed') open();
         } else if (isProbe) open();
-        else countFailure(sentAt);
+        else countFailure(seq);
       },
       release: () => {
         if (done) return;
         done = true;
+        settle(seq);
+        openIfDue();
         if (isProbe && status === 'half_open') {
           probeOut = false;
           changed.resolve();
