@@ -15,10 +15,15 @@ const limitOf = (options: Partial<Parameters<typeof createAdaptiveConcurrency>[0
 
 /**
  * Drives `limit` the way the engine does (records take slots that follow the limit, one request each)
- * against a server: `serve` resolves with true for an answer, false for a push-back. Records the limit
- * after every change and what the run saw.
+ * against a server: `serve` resolves with true for an answer, false for a push-back. With `retryAfter`, a
+ * record pushed back waits that long in its slot (its retry's backoff, `tries` before it) and sends again,
+ * as the engine's retries do. Records the limit after every change and what the run saw.
  */
-function drive(limit: AdaptiveConcurrency, serve: () => Promise<boolean>) {
+function drive(
+  limit: AdaptiveConcurrency,
+  serve: () => Promise<boolean>,
+  retryAfter?: (tries: number) => number,
+) {
   const slots = createSlots(limit);
   const timeline: Array<{ at: number; limit: number }> = [{ at: Date.now(), limit: limit.current() }];
   limit.subscribe((value) => timeline.push({ at: Date.now(), limit: value }));
@@ -29,11 +34,15 @@ function drive(limit: AdaptiveConcurrency, serve: () => Promise<boolean>) {
     while (!stopped) {
       await slots.acquire();
       void (async () => {
-        const startedAt = limit.start();
-        const ok = await serve();
-        limit.finish(startedAt, ok ? 'answered' : 'overloaded');
-        if (ok) answered++;
-        else pushedBack++;
+        for (let tries = 0; ; tries++) {
+          const startedAt = limit.start();
+          const ok = await serve();
+          limit.finish(startedAt, ok ? 'answered' : 'overloaded');
+          if (ok) answered++;
+          else pushedBack++;
+          if (ok || retryAfter === undefined) break;
+          await new Promise((resolve) => setTimeout(resolve, retryAfter(tries)));
+        }
         slots.release();
       })();
     }
@@ -54,6 +63,21 @@ function drive(limit: AdaptiveConcurrency, serve: () => Promise<boolean>) {
       }
       return sum / (to - from);
     },
+  };
+}
+
+/**
+ * A gateway that lets `capacity` requests through at once, each answered after `ms`, and refuses the rest at
+ * once (nginx's limit_conn): no latency ever rises before its cap.
+ */
+function gatewayServer(capacity: number, ms: number) {
+  let inside = 0;
+  return async (): Promise<boolean> => {
+    if (inside >= capacity) return new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1));
+    inside++;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    inside--;
+    return true;
   };
 }
 
@@ -642,14 +666,7 @@ describe('createAdaptiveConcurrency', () => {
     const changes: Array<{ limit: number; reason: string }> = [];
     const limit = limitOf({ initial: 8, max: 256, onChange: (event) => changes.push(event) });
     const capacity = 40;
-    let inside = 0;
-    const run = drive(limit, async () => {
-      if (inside >= capacity) return new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1));
-      inside++;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      inside--;
-      return true;
-    });
+    const run = drive(limit, gatewayServer(capacity, 20));
     await vi.advanceTimersByTimeAsync(10_000);
     run.stop();
     const settled = run.meanLimit(5_000, 10_000);
@@ -675,8 +692,8 @@ describe('createAdaptiveConcurrency', () => {
   });
 
   it('takes a small share of push-back that comes whatever the load as the background, and grows', async () => {
-    // One answer in 50 refused at every limit: no window has a tenth of them, and before the trial below a
-    // limit of 32 never grew past 32, holding for each refusal (docs/resilience.md).
+    // One answer in 50 refused at every limit: no window has a tenth of them, and before such push-back started
+    // a trial, a limit of 32 never grew past 32, holding at each refusal (docs/resilience.md).
     const changes: Array<{ limit: number; reason: string }> = [];
     const limit = limitOf({ initial: 32, onChange: (event) => changes.push(event) });
     let n = 0;
@@ -698,51 +715,19 @@ describe('createAdaptiveConcurrency', () => {
       // refused records wait out their backoff in their slots, as the engine's retries do, so a window rarely
       // holds a tenth of refusals. Before the lingering trial and the ceiling, 1.2 % (20 ms) and 4.6 %
       // (100 ms, a cut by a quarter and a climb by a quarter back over the cap every second) were refused.
-      const changes: Array<{ at: number; limit: number; reason: string }> = [];
-      const limit = limitOf({
-        initial: 16,
-        coreWait: () => 0,
-        onChange: (event) => changes.push({ at: Date.now(), ...event }),
-      });
+      const changes: Array<{ limit: number; reason: string }> = [];
+      const limit = limitOf({ initial: 16, coreWait: () => 0, onChange: (event) => changes.push(event) });
       const random = createRandom(capacity + latencyMs);
-      const slots = createSlots(limit);
-      let inside = 0;
-      let answered = 0;
-      let refused = 0;
-      let stopped = false;
-      const attempt = async (): Promise<boolean> => {
-        const startedAt = limit.start();
-        let ok = false;
-        if (inside < capacity) {
-          inside++;
-          await new Promise((resolve) => setTimeout(resolve, latencyMs));
-          inside--;
-          ok = true;
-        } else await new Promise((resolve) => setTimeout(resolve, 1));
-        limit.finish(startedAt, ok ? 'answered' : 'overloaded');
-        return ok;
-      };
-      void (async () => {
-        while (!stopped) {
-          await slots.acquire();
-          void (async () => {
-            for (let tries = 0; !(await attempt()); tries++) {
-              refused++;
-              await new Promise((resolve) => setTimeout(resolve, random() * 250 * 2 ** tries));
-            }
-            answered++;
-            slots.release();
-          })();
-        }
-      })();
+      const run = drive(limit, gatewayServer(capacity, latencyMs), (tries) => random() * 250 * 2 ** tries);
       await vi.advanceTimersByTimeAsync(30_000);
-      stopped = true;
-      expect(refused / (answered + refused)).toBeLessThan(0.01);
+      run.stop();
+      const { answered, pushedBack } = run.counts();
+      expect(pushedBack / (answered + pushedBack)).toBeLessThan(0.01);
       expect(answered).toBeGreaterThanOrEqual(0.9 * capacity * (30_000 / latencyMs));
       expect(changes.filter((change) => change.reason === 'background')).toEqual([]);
       // Once the cap is found, and past the 10 s growth stays under it, it is probed a request a window: a
       // step by a quarter from there took a cap of 24 to 30 (HAProxy's maxconn 24 at 100 ms).
-      const afterCap = changes.filter((change) => change.at >= 5_000).map((change) => change.limit);
+      const afterCap = run.timeline.filter((point) => point.at >= 5_000).map((point) => point.limit);
       expect(Math.max(...afterCap)).toBeLessThanOrEqual(capacity * 1.1);
     },
   );

@@ -225,17 +225,15 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
       streakSeq = issued;
       olderOutstanding = outstanding;
       streakSince = clock.now();
-    } else if (seq <= streakSeq) {
-      openIfDue();
-      return;
-    }
+    } else if (seq <= streakSeq) return;
     failures++;
     openIfDue();
   };
-  /** A permit reported, whatever its outcome. */
+  /** A permit reported, whatever its outcome: the last one out from before a streak may let it open. */
   const settle = (seq: number): void => {
     outstanding--;
     if (seq <= streakSeq && olderOutstanding > 0) olderOutstanding--;
+    openIfDue();
   };
 
   // Closures rather than methods, so a caller may hand one on by itself; one `done` flag for all three.
@@ -275,7 +273,6 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
         if (done) return;
         done = true;
         settle(seq);
-        openIfDue();
         if (isProbe && status === 'half_open') {
           probeOut = false;
           changed.resolve();
