@@ -54,11 +54,17 @@ export type RequestOutcome =
   /** Tells nothing about load (aborted by the run). */
   | 'ignored';
 
+/** A request let out: when, and how many were in flight already. */
+export interface RequestTicket {
+  readonly at: number;
+  readonly held: number;
+}
+
 /** An adaptive limit, fed by the requests it lets out. */
 export interface AdaptiveConcurrency extends ConcurrencyLimit {
   /** A request leaves; pass what it returns to `finish`. */
-  start(): number;
-  finish(startedAt: number, outcome: RequestOutcome): void;
+  start(): RequestTicket;
+  finish(ticket: RequestTicket, outcome: RequestOutcome): void;
   /** The controller's state as plain data, for tests and logs. */
   state(): {
     readonly limit: number;
@@ -501,9 +507,10 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       }
       members.sent(at);
       if (inFlight > peakInFlight) peakInFlight = inFlight;
-      return at;
+      return { at, held: inFlight - 1 };
     },
-    finish(startedAt, outcome) {
+    finish(ticket, outcome) {
+      const startedAt = ticket.at;
       const at = now();
       count(at);
       inFlight--;
@@ -511,6 +518,7 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       const stepped = members.active();
       const counted =
         outcome !== 'ignored' && outcome !== 'unmeasured' && startedAt > epoch && (!stepped || isMember);
+      if (counted) pushBack.ended(ticket.held, outcome === 'overloaded');
       if (counted && outcome === 'overloaded') drops++;
       else if (counted) {
         samples++;

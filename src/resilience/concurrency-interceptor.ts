@@ -19,7 +19,7 @@ export function concurrencyInterceptor(
 ): Interceptor {
   const measures = options.measures ?? (() => true);
   return (next) => async (request) => {
-    const startedAt = limit.start();
+    const ticket = limit.start();
     let outcome: RequestOutcome = 'ignored';
     try {
       const response = await next(request);
@@ -29,7 +29,7 @@ export function concurrencyInterceptor(
       outcome = overloadError(error) ? 'overloaded' : 'ignored';
       throw error;
     } finally {
-      limit.finish(startedAt, outcome);
+      limit.finish(ticket, outcome);
     }
   };
 }

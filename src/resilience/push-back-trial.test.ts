@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createPushBackReader } from './push-back-trial.ts';
+import { chanceRefusedOnlyAtLoad, createPushBackReader } from './push-back-trial.ts';
+
+/** Requests in flight when requests left, answered and refused, as counts by that number. */
+const loads = (answered: Record<number, number>, refused: Record<number, number>) => ({
+  answered: new Map(Object.entries(answered).map(([held, n]) => [Number(held), n])),
+  refused: new Map(Object.entries(refused).map(([held, n]) => [Number(held), n])),
+});
 
 /** Runs a trial from a limit of 32: `before` at it, then windows of 20 answers at the lower limit. */
 function trial(before: { answers: number; drops: number }, dropsPerWindow: number) {
@@ -94,5 +100,49 @@ describe('createPushBackReader', () => {
     verdict = some.feed({ answers: 1_000, drops: 1 });
     expect(verdict).toEqual({ kind: 'background', limit: 32 });
     expect(some.background()).toBeCloseTo(4 / 4_000);
+  });
+
+  it('reads push-back that did not fall as load when only requests that left with the cap in flight were refused', () => {
+    // From 16 against a cap of 8, a cut to 12 leaves a third refused where a half was: no fall on 40 answers.
+    const atCap = createPushBackReader();
+    atCap.start(16, { answers: 40, drops: 20 });
+    atCap.feed({ answers: 20, drops: 10 });
+    for (let i = 0; i < 40; i++) atCap.ended(i < 26 ? 7 : 8, i >= 26);
+    expect(atCap.feed({ answers: 40, drops: 14 })).toEqual({ kind: 'load' });
+    expect(atCap.background()).toBe(0);
+    // The same counts, refused whatever was in flight: a background.
+    const atRandom = createPushBackReader();
+    atRandom.start(16, { answers: 40, drops: 20 });
+    atRandom.feed({ answers: 20, drops: 10 });
+    for (let i = 0; i < 40; i++) atRandom.ended(7 + (i % 2), i % 3 === 0);
+    expect(atRandom.feed({ answers: 40, drops: 14 })).toEqual({ kind: 'background', limit: 16 });
+  });
+
+  it('takes push-back as a background when answered requests left with as many in flight as refused ones', () => {
+    // A trial against nginx refusing an eighth at random: the refused ones left with more in flight than most
+    // answered ones, far past chance, but answered ones left with up to 43 too.
+    const trialLoads = loads(
+      { 34: 6, 35: 27, 36: 9, 37: 11, 38: 6, 39: 12, 40: 1, 41: 4, 42: 2, 43: 4 },
+      { 37: 1, 39: 1, 40: 1, 41: 6, 42: 2, 43: 1 },
+    );
+    expect(chanceRefusedOnlyAtLoad(trialLoads)).toBeLessThan(0.001);
+    const reader = createPushBackReader();
+    reader.start(48, { answers: 70, drops: 16 });
+    reader.feed({ answers: 20, drops: 3 });
+    for (const [held, n] of trialLoads.answered) for (let i = 0; i < n; i++) reader.ended(held, false);
+    for (const [held, n] of trialLoads.refused) for (let i = 0; i < n; i++) reader.ended(held, true);
+    expect(reader.feed({ answers: 94, drops: 12 })).toEqual({ kind: 'background', limit: 48 });
+  });
+});
+
+describe('chanceRefusedOnlyAtLoad', () => {
+  it('is the chance that as many requests picked at random all left with that many in flight or more', () => {
+    // 4 refused among 48, all at 8 in flight, where 6 answered ones left too: C(10, 4) / C(48, 4).
+    expect(chanceRefusedOnlyAtLoad(loads({ 7: 38, 8: 6 }, { 8: 4 }))).toBeCloseTo(210 / 194_580, 6);
+  });
+
+  it('is near one when requests are refused at every load, and one when none are', () => {
+    expect(chanceRefusedOnlyAtLoad(loads({ 5: 20, 6: 20, 7: 20 }, { 5: 2, 7: 2 }))).toBeGreaterThan(0.9);
+    expect(chanceRefusedOnlyAtLoad(loads({ 5: 20 }, {}))).toBe(1);
   });
 });

@@ -8,7 +8,10 @@ export interface Tally {
 export type TrialVerdict =
   /** Still counting: hold the limit. */
   | { readonly kind: 'running' }
-  /** The push-back fell with the limit: it was overload, the cut stands. */
+  /**
+   * The push-back fell with the limit, or came only to the requests that left with the most in flight: it
+   * was overload, the cut stands.
+   */
   | { readonly kind: 'load' }
   /**
    * None at all came after the cut: a cap the destination refuses past, somewhere under `limit`, where it
@@ -44,6 +47,11 @@ const LINGERING_DROPS = 3;
 const LINGERING_WINDOWS = 8;
 /** Standard errors a share must depart by to count as a different share. */
 const Z = 2;
+/**
+ * The chance under which push-back that did not fall with the cut is read as load all the same, when only
+ * requests that left with the most in flight were refused (refusedPastCap).
+ */
+const AT_LOAD_CHANCE = 0.01;
 
 const share = (t: Tally): number => (t.answers > 0 ? t.drops / t.answers : 0);
 /** Two stretches of answers taken together. */
@@ -67,7 +75,17 @@ const upTo = (p: number, answers: number, z: number): number =>
  */
 export function createPushBackReader() {
   let background = 0;
-  let trial: { from: number; before: Tally; after: Tally; drained: boolean; needed: number } | undefined;
+  let trial:
+    | {
+        from: number;
+        before: Tally;
+        after: Tally;
+        drained: boolean;
+        needed: number;
+        /** Requests already in flight when each counted request left, and how many of those answered or not. */
+        loads: { answered: Map<number, number>; refused: Map<number, number> };
+      }
+    | undefined;
   const none: Tally = { answers: 0, drops: 0 };
   /** The last LINGERING_WINDOWS windows judged since the last trial, while none runs. */
   let recent: Tally[] = [];
@@ -107,6 +125,7 @@ export function createPushBackReader() {
         after: none,
         drained: false,
         needed: Math.min(MAX_TRIAL_ANSWERS, Math.max(TRIAL_ANSWERS, needed)),
+        loads: { answered: new Map(), refused: new Map() },
       };
       recent = [];
     },
@@ -114,6 +133,15 @@ export function createPushBackReader() {
     abandon(): void {
       trial = undefined;
       recent = [];
+    },
+    /**
+     * A counted request answered, or pushed back, that left with `held` others in flight: what tells a cap the
+     * destination refuses past from push-back at random, once the counts alone do not (feed).
+     */
+    ended(held: number, refused: boolean): void {
+      if (!trial?.drained) return;
+      const counts = refused ? trial.loads.refused : trial.loads.answered;
+      counts.set(held, (counts.get(held) ?? 0) + 1);
     },
     /** A window judged while the trial runs. */
     feed(window: Tally): TrialVerdict {
@@ -123,7 +151,7 @@ export function createPushBackReader() {
         return { kind: 'running' };
       }
       trial.after = addTally(trial.after, window);
-      const { from, before, after, needed } = trial;
+      const { from, before, after, needed, loads } = trial;
       if (after.answers < (after.drops === 0 ? Math.max(needed, CAP_ANSWERS) : needed))
         return { kind: 'running' };
       trial = undefined;
@@ -135,7 +163,9 @@ export function createPushBackReader() {
       const pooled = share(both);
       const error = Math.sqrt(pooled * (1 - pooled) * (1 / before.answers + 1 / after.answers));
       const fell = share(before) - share(after) > Z * error;
-      if (fell || pooled >= MAX_BACKGROUND) {
+      // A cut by a quarter from twice a cap leaves a third refused where a half was: on 40 answers no fall of
+      // two standard errors, and taken as a background it left the limit over the cap for the rest of the run.
+      if (fell || pooled >= MAX_BACKGROUND || refusedPastCap(loads)) {
         background = Math.min(background, share(after));
         return { kind: 'load' };
       }
@@ -143,4 +173,46 @@ export function createPushBackReader() {
       return { kind: 'background', limit: from };
     },
   };
+}
+
+/** In flight when requests left: how many of those answered, how many were refused, at each count. */
+interface Loads {
+  readonly answered: ReadonlyMap<number, number>;
+  readonly refused: ReadonlyMap<number, number>;
+}
+
+/**
+ * A cap refuses exactly the requests that leave with it full: every refused request left with at least as
+ * many others in flight as any answered one, which refusals at random whatever the load rarely do (under
+ * AT_LOAD_CHANCE). Not the chance alone: against nginx refusing an eighth at random, the refused requests of
+ * one trial left with more in flight than most answered ones did, far past chance, though some answered
+ * ones left with as many (docs/performance.md, the thirteenth stop).
+ */
+function refusedPastCap(loads: Loads): boolean {
+  if (loads.refused.size === 0) return false;
+  const lowestRefused = Math.min(...loads.refused.keys());
+  const highestAnswered = Math.max(0, ...loads.answered.keys());
+  return highestAnswered <= lowestRefused && chanceRefusedOnlyAtLoad(loads) < AT_LOAD_CHANCE;
+}
+
+/**
+ * How likely it is that requests refused at random whatever the load would all have left with at least as
+ * many others in flight as the least loaded of the refused ones did: the chance that a random pick of that
+ * many requests among all the counted ones has its lowest count that high. Low where a cap refuses exactly
+ * those that leave with it full; near one where push-back comes at random.
+ */
+export function chanceRefusedOnlyAtLoad(loads: Loads): number {
+  if (loads.refused.size === 0) return 1;
+  const lowest = Math.min(...loads.refused.keys());
+  let refused = 0;
+  for (const n of loads.refused.values()) refused += n;
+  let all = refused;
+  let atLeastLowest = refused;
+  for (const [held, n] of loads.answered) {
+    all += n;
+    if (held >= lowest) atLeastLowest += n;
+  }
+  let chance = 1;
+  for (let i = 0; i < refused; i++) chance *= (atLeastLowest - i) / (all - i);
+  return chance;
 }
