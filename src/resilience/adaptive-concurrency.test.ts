@@ -756,7 +756,7 @@ describe('createAdaptiveConcurrency', () => {
         if (changes.some((change) => change.reason === 'background')) backgrounds++;
       }
       // Before, 8 and 9 runs of 10 read a background.
-      expect(backgrounds).toBeLessThanOrEqual(2);
+      expect(backgrounds).toBeLessThanOrEqual(1);
       expect(pushedBackAll / (answeredAll + pushedBackAll)).toBeLessThan(0.01);
     },
   );

@@ -133,6 +133,16 @@ describe('createPushBackReader', () => {
     for (const [held, n] of trialLoads.refused) for (let i = 0; i < n; i++) reader.ended(held, true);
     expect(reader.feed({ answers: 94, drops: 12 })).toEqual({ kind: 'background', limit: 48 });
   });
+
+  it('puts a cap it finds one over the fewest in flight that a refused request left with', () => {
+    const reader = createPushBackReader();
+    reader.ended(9, true);
+    reader.ended(8, true);
+    reader.ended(7, false);
+    reader.start(12, { answers: 40, drops: 6 });
+    reader.feed({ answers: 20, drops: 0 });
+    expect(reader.feed({ answers: 200, drops: 0 })).toEqual({ kind: 'cap', limit: 9 });
+  });
 });
 
 describe('chanceRefusedOnlyAtLoad', () => {

@@ -14,9 +14,10 @@ export type TrialVerdict =
    */
   | { readonly kind: 'load' }
   /**
-   * None at all came after the cut: a cap the destination refuses past, somewhere under `limit`, where it
-   * came; the cut stands. A share that only fell may be chance (a window picked for its push-back is
-   * followed by fewer), and taken for a cap it held a limit under it for nothing.
+   * None at all came after the cut: a cap the destination refuses past, under `limit`: where it came, or one
+   * over the fewest requests in flight that a refused one left with, if that is lower; the cut stands. A
+   * share that only fell may be chance (a window picked for its push-back is followed by fewer), and taken
+   * for a cap it held a limit under it for nothing.
    */
   | { readonly kind: 'cap'; readonly limit: number }
   /** It did not: the destination gives it whatever the load; go back to `limit`. */
@@ -84,12 +85,16 @@ export function createPushBackReader() {
         needed: number;
         /** Requests already in flight when each counted request left, and how many of those answered or not. */
         loads: { answered: Map<number, number>; refused: Map<number, number> };
+        /** The fewest requests in flight that a refused request left with, before the cut. */
+        refusedFrom: number;
       }
     | undefined;
   const none: Tally = { answers: 0, drops: 0 };
   /** The last LINGERING_WINDOWS windows judged since the last trial, while none runs. */
   let recent: Tally[] = [];
   const recentTally = (): Tally => recent.reduce(addTally, none);
+  /** The fewest requests in flight that a refused request left with, since the last trial, while none runs. */
+  let refusedFrom = Number.POSITIVE_INFINITY;
 
   return {
     /** The share of answers the destination pushes back whatever the load, as learned so far. */
@@ -126,19 +131,23 @@ export function createPushBackReader() {
         drained: false,
         needed: Math.min(MAX_TRIAL_ANSWERS, Math.max(TRIAL_ANSWERS, needed)),
         loads: { answered: new Map(), refused: new Map() },
+        refusedFrom,
       };
       recent = [];
+      refusedFrom = Number.POSITIVE_INFINITY;
     },
     /** The limit was cut for latency: push-back that came with a queue was overload. */
     abandon(): void {
       trial = undefined;
       recent = [];
+      refusedFrom = Number.POSITIVE_INFINITY;
     },
     /**
      * A counted request answered, or pushed back, that left with `held` others in flight: what tells a cap the
      * destination refuses past from push-back at random, once the counts alone do not (feed).
      */
     ended(held: number, refused: boolean): void {
+      if (trial === undefined && refused) refusedFrom = Math.min(refusedFrom, held);
       if (!trial?.drained) return;
       const counts = refused ? trial.loads.refused : trial.loads.answered;
       counts.set(held, (counts.get(held) ?? 0) + 1);
@@ -151,13 +160,13 @@ export function createPushBackReader() {
         return { kind: 'running' };
       }
       trial.after = addTally(trial.after, window);
-      const { from, before, after, needed, loads } = trial;
+      const { from, before, after, needed, loads, refusedFrom: capAt } = trial;
       if (after.answers < (after.drops === 0 ? Math.max(needed, CAP_ANSWERS) : needed))
         return { kind: 'running' };
       trial = undefined;
       if (after.drops === 0) {
         background = 0;
-        return { kind: 'cap', limit: from };
+        return { kind: 'cap', limit: Math.min(from, capAt + 1) };
       }
       const both = addTally(before, after);
       const pooled = share(both);
