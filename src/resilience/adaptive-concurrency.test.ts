@@ -761,6 +761,32 @@ describe('createAdaptiveConcurrency', () => {
     },
   );
 
+  it.each([
+    [4, 20, 0.02],
+    [6, 100, 0.055],
+  ])(
+    'cuts to a gateway of %i at %i ms, a quarter of the 16 it starts at, once a trial finds the load it refuses at',
+    async (capacity, latencyMs, refusedShare) => {
+      // Cut by a quarter a trial at a time, a second or more each at 100 ms, the limit spent most of its run
+      // over such a cap: 2.5 and 6.7 % refused, 0.87 and 0.90 of what the cap allows answered.
+      let answeredAll = 0;
+      let pushedBackAll = 0;
+      for (let seed = 1; seed <= 10; seed++) {
+        const limit = limitOf({ initial: 16, coreWait: () => 0 });
+        const random = createRandom(seed);
+        const run = drive(limit, gatewayServer(capacity, latencyMs), (tries) => random() * 250 * 2 ** tries);
+        await vi.advanceTimersByTimeAsync(10_000);
+        run.stop();
+        await vi.advanceTimersByTimeAsync(5_000);
+        const { answered, pushedBack } = run.counts();
+        answeredAll += answered;
+        pushedBackAll += pushedBack;
+      }
+      expect(pushedBackAll / (answeredAll + pushedBackAll)).toBeLessThan(refusedShare);
+      expect(answeredAll).toBeGreaterThanOrEqual(0.92 * 10 * capacity * (10_000 / latencyMs));
+    },
+  );
+
   it('does not grow while the work never fills half the limit', async () => {
     const limit = limitOf({ initial: 16 });
     for (let i = 0; i < 200; i++) {

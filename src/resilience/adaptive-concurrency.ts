@@ -323,6 +323,16 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
         ceiling = verdict.limit;
         ceilingSince = at;
       }
+      if (verdict.kind === 'load' && verdict.cap !== undefined) {
+        // Refused past `cap` in flight: no need to find it a quarter at a time, a trial of a second or more
+        // each against a slow destination, while the limit stays over it.
+        ceiling = verdict.cap + 1;
+        ceilingSince = at;
+        if (limit > verdict.cap) {
+          set(verdict.cap, 'overload');
+          return;
+        }
+      }
     } else {
       pushBack.count(window);
       const overloaded = pushBack.overloaded(window);

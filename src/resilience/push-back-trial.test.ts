@@ -108,7 +108,7 @@ describe('createPushBackReader', () => {
     atCap.start(16, { answers: 40, drops: 20 });
     atCap.feed({ answers: 20, drops: 10 });
     for (let i = 0; i < 40; i++) atCap.ended(i < 26 ? 7 : 8, i >= 26);
-    expect(atCap.feed({ answers: 40, drops: 14 })).toEqual({ kind: 'load' });
+    expect(atCap.feed({ answers: 40, drops: 14 })).toEqual({ kind: 'load', cap: 8 });
     expect(atCap.background()).toBe(0);
     // The same counts, refused whatever was in flight: a background.
     const atRandom = createPushBackReader();

@@ -10,9 +10,10 @@ export type TrialVerdict =
   | { readonly kind: 'running' }
   /**
    * The push-back fell with the limit, or came only to the requests that left with the most in flight: it
-   * was overload, the cut stands.
+   * was overload, the cut stands. In the second case, a cap: requests that left with `cap` others in flight
+   * were refused.
    */
-  | { readonly kind: 'load' }
+  | { readonly kind: 'load'; readonly cap?: number }
   /**
    * None at all came after the cut: a cap the destination refuses past, under `limit`: where it came, or one
    * over the fewest requests in flight that a refused one left with, if that is lower; the cut stands. A
@@ -174,9 +175,10 @@ export function createPushBackReader() {
       const fell = share(before) - share(after) > Z * error;
       // A cut by a quarter from twice a cap leaves a third refused where a half was: on 40 answers no fall of
       // two standard errors, and taken as a background it left the limit over the cap for the rest of the run.
-      if (fell || pooled >= MAX_BACKGROUND || refusedPastCap(loads)) {
+      const pastCap = refusedPastCap(loads);
+      if (fell || pooled >= MAX_BACKGROUND || pastCap) {
         background = Math.min(background, share(after));
-        return { kind: 'load' };
+        return pastCap ? { kind: 'load', cap: Math.min(...loads.refused.keys()) } : { kind: 'load' };
       }
       background = pooled;
       return { kind: 'background', limit: from };
