@@ -150,7 +150,8 @@ const LINGERING_DECREASE = 0.9;
  * (src/resilience/push-back-trial.ts), as do three push-backs in a few windows from a destination with no
  * background; one with more push-back than that background never raises it; after a trial that found a cap
  * (none at all refused below it) growth stays under it, a request a window at most, for 10 s, and under the
- * fewest requests in flight that a refused one left with (`start` counts them); one
+ * fewest requests in flight that a refused one left with (`start` counts them); a trial whose refusals all
+ * came to the requests that left with the most in flight cuts it straight to that count; one
  * that did not fill half the limit says nothing about it. Where the kernel says how long the client waited
  * for a core (`coreWait`), a window in which that wait hides a queue (LOADED_SHARE) holds the slow start,
  * short of a queue past beta; with the core, the slow start answers to the round trip less the client's

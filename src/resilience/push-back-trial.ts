@@ -51,7 +51,7 @@ const LINGERING_WINDOWS = 8;
 const Z = 2;
 /**
  * The chance under which push-back that did not fall with the cut is read as load all the same, when only
- * requests that left with the most in flight were refused (refusedPastCap).
+ * requests that left with the most in flight were refused (capShown).
  */
 const AT_LOAD_CHANCE = 0.01;
 
@@ -175,10 +175,10 @@ export function createPushBackReader() {
       const fell = share(before) - share(after) > Z * error;
       // A cut by a quarter from twice a cap leaves a third refused where a half was: on 40 answers no fall of
       // two standard errors, and taken as a background it left the limit over the cap for the rest of the run.
-      const pastCap = refusedPastCap(loads);
-      if (fell || pooled >= MAX_BACKGROUND || pastCap) {
+      const cap = capShown(loads);
+      if (fell || pooled >= MAX_BACKGROUND || cap !== undefined) {
         background = Math.min(background, share(after));
-        return pastCap ? { kind: 'load', cap: Math.min(...loads.refused.keys()) } : { kind: 'load' };
+        return cap === undefined ? { kind: 'load' } : { kind: 'load', cap };
       }
       background = pooled;
       return { kind: 'background', limit: from };
@@ -193,17 +193,19 @@ interface Loads {
 }
 
 /**
+ * The cap the counts show, if they show one: the fewest others in flight that a refused request left with.
  * A cap refuses exactly the requests that leave with it full: every refused request left with at least as
  * many others in flight as any answered one, which refusals at random whatever the load rarely do (under
  * AT_LOAD_CHANCE). Not the chance alone: against nginx refusing an eighth at random, the refused requests of
  * one trial left with more in flight than most answered ones did, far past chance, though some answered
  * ones left with as many (docs/performance.md, the thirteenth stop).
  */
-function refusedPastCap(loads: Loads): boolean {
-  if (loads.refused.size === 0) return false;
+function capShown(loads: Loads): number | undefined {
+  if (loads.refused.size === 0) return undefined;
   const lowestRefused = Math.min(...loads.refused.keys());
   const highestAnswered = Math.max(0, ...loads.answered.keys());
-  return highestAnswered <= lowestRefused && chanceRefusedOnlyAtLoad(loads) < AT_LOAD_CHANCE;
+  const shown = highestAnswered <= lowestRefused && chanceRefusedOnlyAtLoad(loads) < AT_LOAD_CHANCE;
+  return shown ? lowestRefused : undefined;
 }
 
 /**
