@@ -560,6 +560,27 @@ describe('createAdaptiveConcurrency', () => {
     expect(changes[0]).toEqual({ limit: 24, reason: 'probe' });
   });
 
+  it('judges the requests that first fill its limit once they answer, when an answer before told a slow destination', async () => {
+    // The rate limiter sends one request alone until the destination first answers: that answer tells the
+    // round trip, so the 16 requests sent next are judged a round trip after the limit fills instead of two,
+    // and by half as any step judged on its own requests (a first step by a quarter two round trips on took
+    // 4,000 records at 100 ms 0.1 to 0.2 s longer: docs/performance.md, the fourteenth stop).
+    const changes: Array<{ at: number; limit: number }> = [];
+    const limit = limitOf({
+      initial: 16,
+      coreWait: () => 0,
+      onChange: (event) => changes.push({ at: Date.now(), limit: event.limit }),
+    });
+    const alone = limit.start();
+    await vi.advanceTimersByTimeAsync(100);
+    limit.finish(alone, 'answered');
+    const filledAt = Date.now();
+    const run = drive(limit, () => answerAfter(100));
+    await vi.advanceTimersByTimeAsync(150);
+    run.stop();
+    expect(changes[0]).toEqual({ at: filledAt + 100, limit: 24 });
+  });
+
   it('takes each step of its slow start a round trip apart against a slow destination, not two', async () => {
     const changes: number[] = [];
     const limit = limitOf({ initial: 16, max: 256 });

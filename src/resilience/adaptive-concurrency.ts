@@ -515,7 +515,12 @@ export function createAdaptiveConcurrency(options: AdaptiveConcurrencyOptions): 
       inFlight++;
       if (!filled && inFlight >= published) {
         filled = true;
+        // Answers before the limit filled (the rate limiter sends one request alone until the destination
+        // first answers) tell its round trip: against a slow destination the window that opens now is judged,
+        // as a step is, on the requests that fill the limit, once they answer, instead of over two round trips.
+        if (samples > 0) lastMean = rttSum / samples;
         newWindow(at);
+        members.adopt(inFlight - 1);
       }
       members.sent(at);
       if (inFlight > peakInFlight) peakInFlight = inFlight;

@@ -1,6 +1,6 @@
 /**
  * The requests a slow-start step is judged on: those sent in the first `span` ms after the step (and at
- * least `atLeast` of them), once every one has answered. Those sent as the limit rose met the load it set,
+ * least `atLeast` of them), or those that first filled the limit (`adopt`), once every one has answered. Those sent as the limit rose met the load it set,
  * the queued ones among them included, so a step is judged a round trip after it instead of two; ending a
  * window on its first answers instead read a queue forming as flat, since its quickest requests answer
  * first. Requests are told apart by their stamps, which strictly increase.
@@ -37,6 +37,13 @@ export function createStepMembers(atLeast: number) {
       last = at;
       out++;
       sent++;
+    },
+    /** The `count` requests already out when the window opened are members too (with members at all). */
+    adopt(count: number): void {
+      if (span === 0) return;
+      from = Number.NEGATIVE_INFINITY;
+      out += count;
+      sent += count;
     },
     /** A request stamped `startedAt` ended: whether it was a member. */
     ended(startedAt: number): boolean {
