@@ -4,7 +4,7 @@ import jsonata from 'jsonata';
 import { FerryError } from '../core/errors.ts';
 import type { ConfigDiagnostic } from '../integration/resolve-integration.ts';
 import { compileMapping } from './compile-mapping.ts';
-import { createAjv, loadSchemaValidator } from './create-schema-validator.ts';
+import { createSchemaLoader } from './create-schema-validator.ts';
 import { fieldProblemsAgainstSchema } from './field-problems-against-schema.ts';
 import { describeJsonataError } from './guarded-expression.ts';
 import { lintExpression } from './lint-expression.ts';
@@ -67,12 +67,12 @@ export async function diagnoseMapping(path: string): Promise<MappingDiagnosis> {
 
   const errors: MappingDiagnostic[] = [];
   const warnings: MappingDiagnostic[] = [];
-  const ajv = createAjv();
+  const schemas = createSchemaLoader();
   const loadSchema = async (ref: MappingSpec['inputSchema']) => {
     if (!ref) return null;
     const schemaFile = resolve(dirname(file), ref.file);
     try {
-      return { file: schemaFile, ...(await loadSchemaValidator(ajv, schemaFile, file, ref)) };
+      return { file: schemaFile, ...(await schemas.load(schemaFile, file, ref)) };
     } catch (error) {
       errors.push(fromError(error, file));
       return null;

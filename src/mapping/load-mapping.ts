@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { FerryError } from '../core/errors.ts';
 import { compileMapping, type MappingCompileOptions } from './compile-mapping.ts';
-import { createAjv, loadSchemaValidator } from './create-schema-validator.ts';
+import { createSchemaLoader } from './create-schema-validator.ts';
 import type { CompiledMapping } from './mapping-types.ts';
 import { parseMappingFile } from './parse-mapping-file.ts';
 
@@ -30,17 +30,17 @@ export async function loadMapping(
     );
   }
   const spec = parseMappingFile(text, file);
-  const ajv = createAjv();
+  const schemas = createSchemaLoader();
   const base = dirname(file);
   let input = null;
   if (spec.inputSchema) {
     const schemaFile = resolve(base, spec.inputSchema.file);
-    input = { file: schemaFile, ...(await loadSchemaValidator(ajv, schemaFile, file, spec.inputSchema)) };
+    input = { file: schemaFile, ...(await schemas.load(schemaFile, file, spec.inputSchema)) };
   }
   let output = null;
   if (spec.outputSchema) {
     const schemaFile = resolve(base, spec.outputSchema.file);
-    output = { file: schemaFile, ...(await loadSchemaValidator(ajv, schemaFile, file, spec.outputSchema)) };
+    output = { file: schemaFile, ...(await schemas.load(schemaFile, file, spec.outputSchema)) };
   }
   return compileMapping(spec, { input, output }, options);
 }
