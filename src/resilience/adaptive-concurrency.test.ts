@@ -67,6 +67,16 @@ function drive(
 }
 
 /**
+ * `drive` as the engine runs with its rate limiter's default: one request alone until the destination first
+ * answers, then the rest. Its answer tells the limit the round trip before the limit first fills.
+ */
+async function driveAfterOneAlone(limit: AdaptiveConcurrency, serve: () => Promise<boolean>) {
+  const alone = limit.start();
+  limit.finish(alone, (await serve()) ? 'answered' : 'overloaded');
+  return drive(limit, serve);
+}
+
+/**
  * A gateway that lets `capacity` requests through at once, each answered after `ms`, and refuses the rest at
  * once (nginx's limit_conn): no latency ever rises before its cap.
  */
@@ -294,6 +304,37 @@ describe('createAdaptiveConcurrency', () => {
       run.stop();
       expect(gate.stats().overloaded).toBe(0);
       expect(Math.max(...run.timeline.map((point) => point.limit))).toBeLessThan(32);
+    },
+  );
+
+  it.each([
+    ...[16, 32, 64].flatMap((capacity) =>
+      [55, 100, 200].map((serviceMs) => ({ capacity, serviceMs, late: 0, seed: 1, waits: 'no window' })),
+    ),
+    ...[55, 60, 100].flatMap((serviceMs) =>
+      Array.from({ length: 10 }, (_, i) => ({
+        capacity: 16,
+        serviceMs,
+        late: 60,
+        seed: i + 1,
+        waits: 'every other window',
+      })),
+    ),
+  ])(
+    'with its first request alone, never passes twice a capacity of $capacity at $serviceMs ms, answers up to $late ms late, a core waited for in $waits (seed $seed)',
+    async ({ capacity, serviceMs, late, seed, waits }) => {
+      // The first window is then judged on the requests that filled the limit, and steps by half.
+      const random = createRandom(seed);
+      const { gate, serve } = capacityServer(capacity, serviceMs, () => late * random());
+      let windows = 0;
+      const coreWait = waits === 'no window' ? () => 0 : () => (windows++ % 2 === 0 ? 0.3 : 0);
+      const limit = limitOf({ initial: 16, coreWait });
+      const started = driveAfterOneAlone(limit, serve);
+      await vi.advanceTimersByTimeAsync(10_000);
+      const run = await started;
+      run.stop();
+      expect(gate.stats().overloaded).toBe(0);
+      expect(Math.max(...run.timeline.map((point) => point.limit))).toBeLessThan(2 * capacity);
     },
   );
 
@@ -571,14 +612,11 @@ describe('createAdaptiveConcurrency', () => {
       coreWait: () => 0,
       onChange: (event) => changes.push({ at: Date.now(), limit: event.limit }),
     });
-    const alone = limit.start();
-    await vi.advanceTimersByTimeAsync(100);
-    limit.finish(alone, 'answered');
-    const filledAt = Date.now();
-    const run = drive(limit, () => answerAfter(100));
-    await vi.advanceTimersByTimeAsync(150);
-    run.stop();
-    expect(changes[0]).toEqual({ at: filledAt + 100, limit: 24 });
+    const started = driveAfterOneAlone(limit, () => answerAfter(100));
+    await vi.advanceTimersByTimeAsync(250);
+    (await started).stop();
+    // The limit filled once the lone request answered, at 100 ms.
+    expect(changes[0]).toEqual({ at: 200, limit: 24 });
   });
 
   it('takes each step of its slow start a round trip apart against a slow destination, not two', async () => {
