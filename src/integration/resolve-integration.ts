@@ -279,7 +279,9 @@ async function resolveSteps(
     positions,
     rawStrings: new Map([...origins].map(([path, origin]) => [path, origin.raw])),
   });
-  const result = integrationSchema.safeParse(resolved);
+  // Parsed once: zod's JIT would first compile a function for each object schema it meets (about 40 % of the
+  // parse's time in start-up profiles, docs/performance.md), for a single use.
+  const result = integrationSchema.safeParse(resolved, { jitless: true });
   if (!result.success) {
     const problems: ConfigProblem[] = [...typeProblems];
     const explained = new Set(typeProblems.map((p) => p.path));
