@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,26 @@ describe('createSchemaCodeCache', () => {
     expect(cache.load(['{}'])).toBeUndefined();
     cache.store(['{"x":1}'], 'module.exports.default = require("node:child_process").execSync;');
     expect(cache.load(['{"x":1}'])).toBeUndefined();
+  });
+
+  it('keeps the newest files once there are more than it keeps', async () => {
+    const dir = await tempDir();
+    const cache = createSchemaCodeCache(dir, 3);
+    const code = '"use strict";module.exports.default = () => true;';
+    const aged = new Set<string>();
+    for (let i = 1; i <= 5; i++) {
+      cache.store([`{"n":${i}}`], code);
+      // The file just stored gets the i-th second of 1970: an order the file system's clock cannot blur.
+      for (const name of await readdir(dir)) {
+        if (aged.has(name)) continue;
+        aged.add(name);
+        await utimes(join(dir, name), i, i);
+      }
+    }
+    expect(await readdir(dir)).toHaveLength(3);
+    expect(cache.load(['{"n":1}'])).toBeUndefined();
+    expect(cache.load(['{"n":2}'])).toBeUndefined();
+    expect(cache.load(['{"n":5}'])?.({})).toBe(true);
   });
 
   it('skips a cache it cannot write', async () => {

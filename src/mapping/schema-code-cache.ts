@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
@@ -9,6 +9,8 @@ const load = createRequire(import.meta.url);
 const version = (name: string) => (load(`${name}/package.json`) as { version: string }).version;
 /** What the code depends on besides the schema texts: a new ajv or ajv-formats writes new code. */
 const GENERATOR = `ajv ${version('ajv')}, ajv-formats ${version('ajv-formats')}`;
+/** Files kept: every edit of a schema makes a new one, so the oldest go once there are more. */
+const KEEP = 256;
 
 /**
  * The modules ajv's standalone code names: its runtime helpers and ajv-formats' formats. Nothing else, so the
@@ -28,7 +30,7 @@ function runtimeRequire(id: string): unknown {
  * cache directory, never a shared temporary one: its code runs as ferry does, as Node's compile cache in the
  * same directory does. A file that is missing, unreadable or fails to load is compiled again.
  */
-export function createSchemaCodeCache(dir = join(userCacheDir(), 'schema-code')) {
+export function createSchemaCodeCache(dir = join(userCacheDir(), 'schema-code'), keep = KEEP) {
   const fileOf = (texts: readonly string[]) =>
     join(
       dir,
@@ -62,6 +64,7 @@ export function createSchemaCodeCache(dir = join(userCacheDir(), 'schema-code'))
         const partial = `${file}.${process.pid}.partial`;
         writeFileSync(partial, code, { mode: 0o600 });
         renameSync(partial, file);
+        prune(dir, keep);
       } catch {
         // No cache: the next run compiles again.
       }
@@ -71,3 +74,13 @@ export function createSchemaCodeCache(dir = join(userCacheDir(), 'schema-code'))
 
 /** The cache every mapping of this process uses. */
 export const schemaCode = createSchemaCodeCache();
+
+/** Removes the oldest files past `keep` (only when code is stored, a schema not seen before). */
+function prune(dir: string, keep: number): void {
+  const names = readdirSync(dir);
+  if (names.length <= keep) return;
+  const byAge = names
+    .map((name) => ({ name, at: statSync(join(dir, name), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+    .sort((a, b) => a.at - b.at);
+  for (const { name } of byAge.slice(0, names.length - keep)) rmSync(join(dir, name), { force: true });
+}
