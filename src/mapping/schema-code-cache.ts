@@ -26,9 +26,9 @@ function runtimeRequire(id: string): unknown {
  * so that a later run of the same schema texts loads that code instead of loading ajv and compiling: most of
  * what loading the flagship's mapping cost (docs/performance.md). Keyed by the texts it is given (the
  * loader's: ajv's options, then every schema text the mapping's ajv held, since a `$ref` may reach an earlier
- * one) and the versions of ajv and ajv-formats. In the user's own
- * cache directory, never a shared temporary one: its code runs as ferry does, as Node's compile cache in the
- * same directory does. A file that is missing, unreadable or fails to load is compiled again.
+ * one) and the versions of ajv and ajv-formats. In the user's own cache directory, never a shared temporary
+ * one: its code runs as ferry does, as Node's compile cache in the same directory does. A file that is
+ * missing, unreadable or fails to load is compiled again.
  */
 export function createSchemaCodeCache(dir = join(userCacheDir(), 'schema-code'), keep = KEEP) {
   const fileOf = (texts: readonly string[]) =>

@@ -605,7 +605,7 @@ describe('createAdaptiveConcurrency', () => {
     // The rate limiter sends one request alone until the destination first answers: that answer tells the
     // round trip, so the 16 requests sent next are judged a round trip after the limit fills instead of two,
     // and by half as any step judged on its own requests (a first step by a quarter two round trips on took
-    // 4,000 records at 100 ms 0.1 to 0.2 s longer: docs/performance.md, the fourteenth stop).
+    // 4,000 records at 100 ms 0.2 to 0.3 s longer: docs/performance.md, the fourteenth stop).
     const changes: Array<{ at: number; limit: number }> = [];
     const limit = limitOf({
       initial: 16,
