@@ -1,20 +1,18 @@
 #!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=4 --min-semi-space-size=2
 // Memory settings, each measured on 100,000-customer runs (docs/performance.md has the figures):
 // - A small young generation: ferry allocates short-lived objects per record, and V8's default lets the
-//   semi-spaces grow to tens of MB each; 4 MB measured both lower peak RSS and higher throughput. It starts
-//   at 2 MB instead of 1: start-up allocates its modules and schemas faster than the smallest young
-//   generation collects them (20 to 26 ms sooner to the first request, the same peak RSS).
+//   semi-spaces grow to tens of MB each; 4 MB gave both a lower peak RSS and a higher throughput. It starts
+//   at 2 MB instead of V8's 1: start-up allocates its modules and schemas faster than the smallest young
+//   generation collects them.
 // - A slower-growing old generation (--heap-growing-percent=50, set below: V8 reads it at each full
-//   collection): a run's live heap is 30 to 45 MB, but by default V8 lets the old space grow to several
-//   times that before a full collection, and the RSS keeps the garbage. Growing it by 50% measured a peak
-//   RSS of 160 to 176 MB instead of 256 to 272 MB at about 5% less throughput; 30 and 20 saved 5 to 15 MB
-//   more but cost 10 to 25%. Not a hard cap (--max-old-space-size), which would crash a run on one big
-//   source page.
-// - glibc malloc: V8 compiles on worker threads (Maglev and Turboshaft zones: 24 of the 31 MB in use at the
-//   peak, per heaptrack), and each thread's malloc arena kept what they freed. Two arenas, and blocks of
-//   128 KB or more always handed back to the OS (a fixed mmap threshold instead of one that rises to the
-//   largest block freed so far), with the wasm flag below: peak RSS 139 to 146 MB instead of 152 to 161 MB,
-//   same throughput. Ignored where the C library is not glibc.
+//   collection): by default V8 lets the old space grow to several times the live heap before a full
+//   collection, and the RSS keeps the garbage. Growing it by half costs a little throughput; by less cost
+//   much more. Not a hard cap (--max-old-space-size), which would crash a run on one big source page.
+// - glibc malloc: V8 compiles on worker threads (Maglev and Turboshaft zones, most of malloc's use at the
+//   peak), and each thread's malloc arena kept what they freed. Two arenas, and large blocks always handed
+//   back to the OS (a fixed mmap threshold instead of one that rises to the largest block freed so far),
+//   with the wasm flag below, lower the peak RSS at the same throughput. Ignored where the C library is not
+//   glibc.
 // The shebang stays under the 127 characters older Linux kernels read; V8 flags that need not be given at
 // start-up are set below instead.
 // ferry needs Node 24: for its APIs (node:sqlite, ...), and to run its TypeScript sources when dist/ is

@@ -279,8 +279,8 @@ async function resolveSteps(
     positions,
     rawStrings: new Map([...origins].map(([path, origin]) => [path, origin.raw])),
   });
-  // Parsed once: zod's JIT would first compile a function for each object schema it meets (about 40 % of the
-  // parse's time in start-up profiles, docs/performance.md), for a single use.
+  // Parsed once: zod's JIT would first compile a function for each object schema it meets, for a single use
+  // (start-up profiles in docs/performance.md).
   const result = integrationSchema.safeParse(resolved, { jitless: true });
   if (!result.success) {
     const problems: ConfigProblem[] = [...typeProblems];

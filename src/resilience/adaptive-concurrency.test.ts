@@ -604,8 +604,8 @@ describe('createAdaptiveConcurrency', () => {
   it('judges the requests that first fill its limit once they answer, when an answer before told a slow destination', async () => {
     // The rate limiter sends one request alone until the destination first answers: that answer tells the
     // round trip, so the 16 requests sent next are judged a round trip after the limit fills instead of two,
-    // and by half as any step judged on its own requests (a first step by a quarter two round trips on took
-    // 4,000 records at 100 ms 0.2 to 0.3 s longer: docs/performance.md, the fourteenth stop).
+    // and by half as any step judged on its own requests (a first step by a quarter two round trips on made
+    // the 100 ms flagship run longer: docs/performance.md, the fourteenth stop).
     const changes: Array<{ at: number; limit: number }> = [];
     const limit = limitOf({
       initial: 16,
@@ -823,10 +823,10 @@ describe('createAdaptiveConcurrency', () => {
     async (latencyMs) => {
       // From 16, a cut to 12 is still over the cap: the share refused falls from about a half to a third, on
       // 40 answers no fall of two standard errors, and read as a background it left the limit over the cap
-      // (nginx's limit_conn 8: 0.5 to 2.8 % refused, runs up to 2.8 times as long as at a fixed 8). Only
-      // requests that left with 8 in flight were refused, which no background does.
+      // (nginx's limit_conn 8: docs/performance.md, the thirteenth stop). Only requests that left with 8 in
+      // flight were refused, which no background does.
       const { answered, pushedBack, backgrounds } = await gatewayRunsFrom16(8, latencyMs);
-      // Before, 8 and 9 runs of 10 read a background.
+      // Before, most runs read a background (docs/performance.md, the thirteenth stop).
       expect(backgrounds).toBeLessThanOrEqual(1);
       expect(pushedBack / (answered + pushedBack)).toBeLessThan(0.01);
     },
@@ -839,7 +839,7 @@ describe('createAdaptiveConcurrency', () => {
     'cuts to a gateway of %i at %i ms, a quarter of the 16 it starts at, once a trial finds the load it refuses at',
     async (capacity, latencyMs, refusedShare) => {
       // Cut by a quarter a trial at a time, a second or more each at 100 ms, the limit spent most of its run
-      // over such a cap: 2.5 and 6.7 % refused, 0.87 and 0.90 of what the cap allows answered.
+      // over such a cap, refused more and answered less (docs/performance.md, the thirteenth stop).
       const { answered, pushedBack } = await gatewayRunsFrom16(capacity, latencyMs);
       expect(pushedBack / (answered + pushedBack)).toBeLessThan(refusedShare);
       expect(answered).toBeGreaterThanOrEqual(0.92 * 10 * capacity * (10_000 / latencyMs));

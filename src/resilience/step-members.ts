@@ -1,9 +1,10 @@
 /**
  * The requests a slow-start step is judged on: those sent in the first `span` ms after the step (and at
- * least `atLeast` of them), or those that first filled the limit (`adopt`), once every one has answered. Those sent as the limit rose met the load it set,
- * the queued ones among them included, so a step is judged a round trip after it instead of two; ending a
- * window on its first answers instead read a queue forming as flat, since its quickest requests answer
- * first. Requests are told apart by their stamps, which strictly increase.
+ * least `atLeast` of them), or those that first filled the limit (`adopt`), once every one has answered.
+ * Those sent as the limit rose met the load it set, the queued ones among them included, so a step is judged
+ * a round trip after it instead of two; ending a window on its first answers instead read a queue forming
+ * as flat, since its quickest requests answer first. Requests are told apart by their stamps, which strictly
+ * increase.
  */
 export function createStepMembers(atLeast: number) {
   let span = 0;
