@@ -108,6 +108,21 @@ function peerRows(r: PeerJobResult): TableRow[] {
       ),
     );
   }
+  const ideal = r.idealClient;
+  if (ideal && r.capacityPerSec !== null) {
+    rows.push(
+      row(
+        s,
+        `ideal client (undici alone, ${r.job.capacity} in flight from its first POST, bodies built before launch): launch to last order (s); POSTs/s over its run / capacity`,
+        `${(ideal.launchToLastOrderMs / 1000).toFixed(2)}; ${ratio(ideal.postsPerSec / r.capacityPerSec)}`,
+      ),
+      row(
+        s,
+        'Node-RED / ideal client; ideal client / ferry (launch to last order, medians)',
+        `${n ? ratio(n.launchToLastOrderMs / ideal.launchToLastOrderMs) : 'n/a'}; ${ratio(ideal.launchToLastOrderMs / f.launchToLastOrderMs)}`,
+      ),
+    );
+  }
   if (r.capacityPerSec !== null) {
     const share = f.postsPerSec / r.capacityPerSec;
     rows.push(

@@ -1,7 +1,9 @@
 import { expectedCustomers } from '../src/mocks/index.ts';
+import { type CeilingRequests, prepareCeiling } from './ceiling.ts';
 import { medianBy } from './median.ts';
 import { type MockProcesses, startMockProcesses } from './mock-processes.ts';
 import { ensureNodeRed, NODE_RED_VERSION, type NodeRedRun, runNodeRed } from './node-red-peer.ts';
+import { runBareClient } from './run-bare-client.ts';
 import { runFerry } from './run-ferry.ts';
 import { runNaive } from './run-naive.ts';
 
@@ -42,6 +44,18 @@ export interface FerryPeerRun extends ContenderRun {
   requests: number;
 }
 
+/**
+ * The ideal client's run (bench/bare-client.ts): undici alone, the order bodies built before its launch, and
+ * the capacity's worth of requests in flight from its first POST. No source to read, no token to fetch, no
+ * mapping, no ledger and no limit to find: a bound on what any client can do against the job's destination.
+ */
+export interface IdealClientRun {
+  /** From spawn to the destination's last 201, ms. */
+  launchToLastOrderMs: number;
+  /** Accepted POSTs per second, from its first request to its last answer. */
+  postsPerSec: number;
+}
+
 /** A job's results: each contender's median run (by launch to last order) and all runs. */
 export interface PeerJobResult {
   job: PeerJob;
@@ -56,6 +70,9 @@ export interface PeerJobResult {
   /** Why Node-RED did not run, when it did not. */
   nodeRedSkipped?: string;
   naive: ContenderRun | null;
+  /** With a capacity: the ideal client's median run, a bound on every contender's. */
+  idealClient: IdealClientRun | null;
+  idealClientRuns: IdealClientRun[];
 }
 
 /** Everything scenario 6 measured. */
@@ -154,6 +171,19 @@ async function ferryRun(mocks: MockProcesses, job: PeerJob, expected: number): P
   };
 }
 
+async function idealClientRun(
+  mocks: MockProcesses,
+  requests: CeilingRequests,
+  connections: number,
+): Promise<IdealClientRun> {
+  const launchedAt = Date.now();
+  const run = await runBareClient(requests, connections);
+  const lastOrderAt = (await mocks.destinationStats()).times.lastAnswered[ORDERS_201];
+  if (run.created < requests.bodies.length || lastOrderAt === undefined)
+    throw new Error(`the ideal client stored ${run.created} of ${requests.bodies.length} orders`);
+  return { launchToLastOrderMs: lastOrderAt - launchedAt, postsPerSec: run.postsPerSec };
+}
+
 async function resetMocks(mocks: MockProcesses): Promise<void> {
   await Promise.all([mocks.resetDestination(), mocks.resetSource()]);
 }
@@ -185,7 +215,11 @@ export async function peersScenario(
     const ferryRuns: FerryPeerRun[] = [];
     const nodeRedRuns: (ContenderRun & { cpuMs: number | null })[] = [];
     const naiveRuns: ContenderRun[] = [];
+    const idealRuns: IdealClientRun[] = [];
     try {
+      const ideal = job.capacity === undefined ? undefined : await prepareCeiling(mocks.env);
+      if (ideal && ideal.bodies.length !== expected)
+        throw new Error(`the ideal client would send ${ideal.bodies.length} orders, not ${expected}`);
       for (let round = 0; round < rounds; round++) {
         await resetMocks(mocks);
         ferryRuns.push(await ferryRun(mocks, job, expected));
@@ -224,6 +258,10 @@ export async function peersScenario(
             peakRssMb: null,
           });
         }
+        if (ideal && job.capacity !== undefined) {
+          await resetMocks(mocks);
+          idealRuns.push(await idealClientRun(mocks, ideal, job.capacity));
+        }
       }
     } finally {
       await mocks.stop();
@@ -240,6 +278,8 @@ export async function peersScenario(
       nodeRedRuns,
       ...(nodeRedSkipped ? { nodeRedSkipped } : {}),
       naive: naiveRuns.length > 0 ? medianBy(naiveRuns, byTime) : null,
+      idealClient: idealRuns.length > 0 ? medianBy(idealRuns, (run) => run.launchToLastOrderMs) : null,
+      idealClientRuns: idealRuns,
     });
   }
   return { nodeRedVersion: NODE_RED_VERSION, jobs: results };
