@@ -198,8 +198,8 @@ function throughputRows(t: ThroughputResult): TableRow[] {
     ),
     row(
       '1 throughput',
-      `CPU per record, own process (fixed ${t.ferryFixedCpuMs === null ? 'n/a' : ms(t.ferryFixedCpuMs)} out): ferry as shipped / lookup first / naive / undici alone (µs)`,
-      [c.ferry.own, c.ferryLookupFirst.own, c.naive.own, c.bareClient].map(us).join(' / '),
+      `CPU per record, own process (fixed ${t.ferryFixedCpuMs === null ? 'n/a' : ms(t.ferryFixedCpuMs)} out): ferry as shipped / lookup first / naive / promise floor / undici alone (µs)`,
+      [c.ferry.own, c.ferryLookupFirst.own, c.naive.own, c.promiseFloor, c.bareClient].map(us).join(' / '),
     ),
     row(
       '1 throughput',
@@ -207,6 +207,11 @@ function throughputRows(t: ThroughputResult): TableRow[] {
       `${orNa(cpuShare, ratio)} (${orNa(t.cpuShareOfBareClient.ferryLookupFirst, ratio)})`,
       `>= ${TARGETS.cpuShareOfBareClient}`,
       cpuShare === null ? false : cpuShare >= TARGETS.cpuShareOfBareClient,
+    ),
+    row(
+      '1 throughput',
+      "undici alone's CPU per POST / the promise floor's per record (pages, plain mapping, hash, ledger, POST)",
+      ratio(t.cpuShareOfBareClient.promiseFloor),
     ),
   ];
 }

@@ -3,7 +3,12 @@ import { type CeilingResult, measureCeiling, prepareCeiling } from './ceiling.ts
 import { lookupFirstFlagship } from './lookup-first-flagship.ts';
 import { medianBy } from './median.ts';
 import { type MockProcesses, startMockProcesses } from './mock-processes.ts';
-import { type BareClientResult, runBareClient } from './run-bare-client.ts';
+import {
+  type BareClientResult,
+  type PromiseFloorResult,
+  runBareClient,
+  runPromiseFloor,
+} from './run-bare-client.ts';
 import { runFerry } from './run-ferry.ts';
 import { type NaiveResult, runNaive } from './run-naive.ts';
 
@@ -46,12 +51,15 @@ export interface ThroughputResult {
   ceiling: Metered<CeilingResult>;
   /** For reference: undici alone in a fresh process (bench/bare-client.ts), its median run. */
   bareClient: BareClientResult;
+  /** For reference: the least a client keeping the promise does (bench/promise-floor.ts), its median run. */
+  promiseFloor: PromiseFloorResult;
   all: {
     ferry: Metered<FerryThroughput>[];
     ferryLookupFirst: Metered<FerryThroughput>[];
     naive: Metered<NaiveResult>[];
     ceiling: Metered<CeilingResult>[];
     bareClient: BareClientResult[];
+    promiseFloor: PromiseFloorResult[];
   };
   /** ferry's accepted POSTs/s over autocannon's POSTs/s (both send one request per distinct valid order). */
   ferryOverCeiling: number;
@@ -73,9 +81,13 @@ export interface ThroughputResult {
     naive: ByProcess;
     ceiling: ByProcess;
     bareClient: number;
+    promiseFloor: number;
   };
-  /** undici alone's CPU per POST over ferry's per record (fixed cost out): as shipped; lookup first. */
-  cpuShareOfBareClient: { ferry: number | null; ferryLookupFirst: number | null };
+  /**
+   * undici alone's CPU per POST over ferry's per record (fixed cost out): as shipped; lookup first; and over
+   * the promise floor's per record, what the target asks of any client that keeps the promise.
+   */
+  cpuShareOfBareClient: { ferry: number | null; ferryLookupFirst: number | null; promiseFloor: number };
   /**
    * The most CPU per record ferry could use and still reach the target share of the ceiling on this machine,
    * in µs: every core busy for the whole run, less the destination mock's CPU per POST in autocannon's median
@@ -137,6 +149,7 @@ export async function throughputScenario(
     naive: [],
     ceiling: [],
     bareClient: [],
+    promiseFloor: [],
   };
   const oneRecordCpu: (number | null)[] = [];
   const lookupFirst = await lookupFirstFlagship();
@@ -171,6 +184,8 @@ export async function throughputScenario(
       await mocks.resetDestination();
       all.bareClient.push(await runBareClient(requests, CONCURRENCY));
       await mocks.resetDestination();
+      all.promiseFloor.push(await runPromiseFloor(mocks.env, requests.token, CONCURRENCY, 1000));
+      await mocks.resetDestination();
     }
   } finally {
     await mocks.stop();
@@ -180,6 +195,7 @@ export async function throughputScenario(
   const naive = medianBy(all.naive, (run) => run.recordsPerSec);
   const ceiling = medianBy(all.ceiling, (run) => run.postsPerSec);
   const bareClient = medianBy(all.bareClient, (run) => run.postsPerSec);
+  const promiseFloor = medianBy(all.promiseFloor, (run) => run.cpuMs / run.delivered);
   const ferryFixedCpuMs = oneRecordCpu.includes(null) ? null : medianBy(oneRecordCpu as number[], (ms) => ms);
   const ferryOwn =
     ferry.cpu.own === null || ferryFixedCpuMs === null ? null : ferry.cpu.own - ferryFixedCpuMs;
@@ -193,6 +209,7 @@ export async function throughputScenario(
     naive: perPost(naive.cpu, naive.delivered),
     ceiling: perPost(ceiling.cpu, ceiling.requests),
     bareClient: (bareClient.cpuMs * 1000) / bareClient.created,
+    promiseFloor: (promiseFloor.cpuMs * 1000) / promiseFloor.delivered,
   };
   const cores = availableParallelism();
   const destination = cpuPerPost.ceiling.destination;
@@ -205,6 +222,7 @@ export async function throughputScenario(
     naive,
     ceiling,
     bareClient,
+    promiseFloor,
     all,
     cpuShareOfBareClient: {
       ferry: cpuPerPost.ferry.own === null ? null : cpuPerPost.bareClient / cpuPerPost.ferry.own,
@@ -212,6 +230,7 @@ export async function throughputScenario(
         cpuPerPost.ferryLookupFirst.own === null
           ? null
           : cpuPerPost.bareClient / cpuPerPost.ferryLookupFirst.own,
+      promiseFloor: cpuPerPost.bareClient / cpuPerPost.promiseFloor,
     },
     ferryOverCeiling: ferry.postsPerSec / ceiling.postsPerSec,
     ferryOverNaive: ferry.recordsPerSec / naive.recordsPerSec,
