@@ -10,7 +10,8 @@
  * over the same span: start-up and loading the bodies excluded, as ferry's fixed cost is).
  */
 import { readFileSync } from 'node:fs';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent } from 'undici';
+import { dispatchOrder } from './dispatch-order.ts';
 
 interface Input {
   bodies: { orderId: string; body: string }[];
@@ -20,41 +21,16 @@ interface Input {
 }
 
 const { bodies, token, url, connections } = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Input;
-const { origin, pathname } = new URL(url);
+const target = new URL(url);
 const agent = new Agent({ connections });
-
-/** One POST through `dispatch()`; resolves with the status once the whole response has been read. */
-function post(item: Input['bodies'][number]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let status = 0;
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart() {},
-      onResponseStart(_controller, statusCode) {
-        status = statusCode;
-      },
-      onResponseData() {},
-      onResponseEnd() {
-        resolve(status);
-      },
-      onResponseError(_controller, error) {
-        reject(error);
-      },
-    };
-    const headers = {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      'idempotency-key': item.orderId,
-    };
-    agent.dispatch({ origin, path: pathname, method: 'POST', headers, body: item.body }, handler);
-  });
-}
 
 let next = 0;
 let created = 0;
 let lastAnsweredAt = 0;
 async function worker(): Promise<void> {
   while (next < bodies.length) {
-    if ((await post(bodies[next++]!)) === 201) created++;
+    const { orderId, body } = bodies[next++]!;
+    if ((await dispatchOrder(agent, target, token, orderId, body)) === 201) created++;
     lastAnsweredAt = performance.now();
   }
 }

@@ -16,7 +16,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { Agent, type Dispatcher, request } from 'undici';
+import { Agent, request } from 'undici';
+import { dispatchOrder } from './dispatch-order.ts';
 import { orderDateNow, plainMapping } from './plain-mapping.ts';
 
 interface Input {
@@ -65,32 +66,7 @@ function settle(row: LedgerRow): void {
 }
 
 const agent = new Agent({ connections: input.connections });
-const { origin, pathname } = new URL(input.destUrl);
-
-function post(orderId: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let status = 0;
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart() {},
-      onResponseStart(_controller, statusCode) {
-        status = statusCode;
-      },
-      onResponseData() {},
-      onResponseEnd() {
-        resolve(status);
-      },
-      onResponseError(_controller, error) {
-        reject(error);
-      },
-    };
-    const headers = {
-      authorization: `Bearer ${input.token}`,
-      'content-type': 'application/json',
-      'idempotency-key': orderId,
-    };
-    agent.dispatch({ origin, path: pathname, method: 'POST', headers, body }, handler);
-  });
-}
+const destination = new URL(input.destUrl);
 
 async function readPage(page: number): Promise<Record<string, unknown>[]> {
   const response = await request(`${input.sourceUrl}?page=${page}&per_page=${input.perPage}`, {
@@ -139,7 +115,7 @@ for (let page = 1; ; page++) {
     write(chunk.map(({ key, hash }) => [key, 'in_flight', hash]));
     for (const { key, orderId, body } of chunk) {
       await takeSlot();
-      const sent = post(orderId, body).then((status) => {
+      const sent = dispatchOrder(agent, destination, input.token, orderId, body).then((status) => {
         releaseSlot();
         const ok = status === 201 || status === 409;
         if (ok) delivered++;
