@@ -1,8 +1,8 @@
 #!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=4 --min-semi-space-size=2
 // Memory settings, each measured on 100,000-customer runs (docs/performance.md has the figures):
 // - A small young generation: ferry allocates short-lived objects per record, and V8's default lets the
-//   semi-spaces grow to tens of MB each; 4 MB gave both a lower peak RSS and a higher throughput. It starts
-//   at 2 MB instead of V8's 1: start-up allocates its modules and schemas faster than the smallest young
+//   semi-spaces grow far larger; the cap above gave both a lower peak RSS and a higher throughput. It starts
+//   above V8's smallest: start-up allocates its modules and schemas faster than the smallest young
 //   generation collects them.
 // - A slower-growing old generation (--heap-growing-percent=50, set below: V8 reads it at each full
 //   collection): by default V8 lets the old space grow to several times the live heap before a full
